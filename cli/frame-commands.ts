@@ -1,0 +1,216 @@
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import type { z } from 'zod';
+import type { eventOutput, frameOutput } from '../servers/frames/schemas.js';
+import { run, type Output } from './run.js';
+import { ago, bold, bytes, cyan, dim, printJson, status, table } from './render.js';
+
+type Frame = z.infer<typeof frameOutput>;
+type Event = z.infer<typeof eventOutput>;
+
+function frameLine(f: Frame): string {
+  const where = f.url ? ` · ${cyan(f.url)}` : '';
+  return `${bold(f.name)} ${status(f.status)}${where}`;
+}
+
+function eventsTable(events: Event[]): string {
+  return table(
+    ['WHEN', 'EVENT', 'DETAILS'],
+    events.map((e) => [new Date(e.at).toLocaleString(), e.type, e.details ? dim(JSON.stringify(e.details)) : '']),
+  );
+}
+
+export function registerFrameCommands(program: Command): void {
+  const frame = program.command('frame').description('create, run and reach frames (isolated Podman dev environments)');
+
+  frame
+    .command('create <name>')
+    .description('register a frame for a project directory (mounted at /workspace)')
+    .requiredOption('-w, --workspace <path>', 'project directory on this host')
+    .option('-d, --description <text>', 'what the frame is for')
+    .option('--start', 'start it right away')
+    .action((name: string, opts: { workspace: string; description?: string; start?: boolean }) =>
+      run(async (tools, out: Output) => {
+        const args = { name, workspace: resolve(opts.workspace), ...(opts.description ? { description: opts.description } : {}) };
+        let { frame: f } = await tools.call<{ frame: Frame }>('frame_create', args);
+        if (opts.start) {
+          if (!out.json) process.stderr.write(dim(`starting ${f.name}…\n`));
+          f = (await tools.call<{ frame: Frame }>('frame_start', { frame: f.id })).frame;
+        }
+        if (out.json) return printJson({ frame: f });
+        console.log(`Created ${frameLine(f)}`);
+        console.log(`  workspace ${f.workspace} → /workspace, port ${f.hostPort} → 3000`);
+        console.log(f.status === 'running' ? `  attach: optagon frame attach ${f.name}` : `  next: optagon frame start ${f.name}`);
+      }),
+    );
+
+  for (const [verb, tool, done] of [
+    ['start', 'frame_start', 'running'],
+    ['stop', 'frame_stop', 'stopped'],
+    ['restart', 'frame_restart', 'running'],
+  ] as const) {
+    frame
+      .command(`${verb} <frame>`)
+      .description(`${verb} a frame${verb === 'stop' ? ' (its container and state are kept)' : ' and wait for its tmux session'}`)
+      .action((ref: string) =>
+        run(async (tools, out) => {
+          const { frame: f } = await tools.call<{ frame: Frame }>(tool, { frame: ref });
+          if (out.json) return printJson({ frame: f });
+          console.log(frameLine(f));
+          if (done === 'running') console.log(`  attach: optagon frame attach ${f.name}`);
+        }),
+      );
+  }
+
+  frame
+    .command('list')
+    .alias('ls')
+    .description('all frames, with status checked against Podman')
+    .option('-s, --status <status>', 'only frames with this status')
+    .action((opts: { status?: string }) =>
+      run(async (tools, out) => {
+        const { frames } = await tools.call<{ frames: Frame[] }>('frame_list', opts.status ? { status: opts.status } : {});
+        if (out.json) return printJson({ frames });
+        if (!frames.length) return console.log(dim('no frames yet; create one: optagon frame create <name> --workspace <dir>'));
+        console.log(
+          table(
+            ['NAME', 'STATUS', 'PORT', 'WORKSPACE', 'ACTIVE'],
+            frames.map((f) => [f.name, status(f.status), String(f.hostPort ?? '-'), f.workspace, ago(f.lastActiveAt)]),
+          ),
+        );
+      }),
+    );
+
+  frame
+    .command('get <frame>')
+    .alias('show')
+    .description("a frame's details, configuration and recent events")
+    .option('-n, --events <n>', 'recent events to show', '10')
+    .action((ref: string, opts: { events: string }) =>
+      run(async (tools, out) => {
+        const r = await tools.call<{ frame: Frame; config: Record<string, unknown>; events: Event[] }>('frame_get', {
+          frame: ref,
+          events: Number(opts.events),
+        });
+        if (out.json) return printJson(r);
+        const f = r.frame;
+        console.log(frameLine(f));
+        const rows: Array<[string, string | number | null]> = [
+          ['id', f.id],
+          ['workspace', f.workspace],
+          ['port', f.hostPort],
+          ['container', `${f.containerName}${f.containerId ? ` (${f.containerId.slice(0, 12)})` : ''}`],
+          ['tmux socket', f.tmuxSocket],
+          ['group id', f.groupId],
+          ['created', f.createdAt],
+          ['last active', f.lastActiveAt],
+        ];
+        for (const [k, v] of rows) console.log(`  ${dim(k.padEnd(12))} ${v ?? '-'}`);
+        if (r.events.length) console.log('\n' + eventsTable(r.events));
+      }),
+    );
+
+  frame
+    .command('attach <frame>')
+    .description("attach this terminal to the frame's tmux session (detach with C-b d)")
+    .option('-p, --print', 'print the attach commands instead of attaching')
+    .action((ref: string, opts: { print?: boolean }) =>
+      run(async (tools, out) => {
+        const a = await tools.call<{ frame: { name: string; status: string }; tmux: string[]; tmuxCommand: string; podmanCommand: string }>(
+          'frame_attach',
+          { frame: ref },
+        );
+        if (out.json) return printJson(a);
+        if (opts.print || !process.stdout.isTTY || !process.stdin.isTTY) {
+          console.log(a.tmuxCommand);
+          if (opts.print) console.log(dim(`# or, through podman: ${a.podmanCommand}`));
+          return;
+        }
+        if (a.frame.status !== 'running') {
+          throw new Error(`frame '${a.frame.name}' is ${a.frame.status}; start it first: optagon frame start ${a.frame.name}`);
+        }
+        await tools.close();
+        const r = spawnSync(a.tmux[0]!, a.tmux.slice(1), { stdio: 'inherit' });
+        process.exitCode = r.status ?? 1;
+      }),
+    );
+
+  frame
+    .command('destroy <frame>')
+    .alias('rm')
+    .description('remove the container, socket and state, free the port; the workspace is never touched')
+    .option('-f, --force', 'stop and remove a running frame')
+    .action((ref: string, opts: { force?: boolean }) =>
+      run(async (tools, out) => {
+        const r = await tools.call<{ destroyed: { name: string; hostPort: number | null; workspace: string } }>('frame_destroy', {
+          frame: ref,
+          force: Boolean(opts.force),
+        });
+        if (out.json) return printJson(r);
+        console.log(`Destroyed ${bold(r.destroyed.name)}; port ${r.destroyed.hostPort} is free; ${r.destroyed.workspace} is untouched`);
+      }),
+    );
+
+  frame
+    .command('logs <frame>')
+    .description("the frame container's log")
+    .option('-n, --tail <n>', 'how many lines', '100')
+    .action((ref: string, opts: { tail: string }) =>
+      run(async (tools, out) => {
+        const r = await tools.call<{ lines: string[] }>('frame_logs', { frame: ref, tail: Number(opts.tail) });
+        if (out.json) return printJson(r);
+        if (r.lines.length) console.log(r.lines.join('\n'));
+        else console.error(dim('no log yet (the frame has not started)'));
+      }),
+    );
+
+  frame
+    .command('events <frame>')
+    .description("a frame's lifecycle events")
+    .option('-n, --limit <n>', 'how many', '50')
+    .action((ref: string, opts: { limit: string }) =>
+      run(async (tools, out) => {
+        const r = await tools.call<{ events: Event[] }>('frame_events', { frame: ref, limit: Number(opts.limit) });
+        if (out.json) return printJson(r);
+        console.log(eventsTable(r.events));
+      }),
+    );
+
+  frame
+    .command('stats <frame>')
+    .description('CPU and memory of a running frame')
+    .action((ref: string) =>
+      run(async (tools, out) => {
+        const r = await tools.call<{ cpuPercent: number; memUsageBytes: number; memLimitBytes: number; memPercent: number; pids: number }>(
+          'frame_stats',
+          { frame: ref },
+        );
+        if (out.json) return printJson(r);
+        console.log(`cpu ${r.cpuPercent.toFixed(1)}%  memory ${bytes(r.memUsageBytes)} of ${bytes(r.memLimitBytes)} (${r.memPercent.toFixed(1)}%)  processes ${r.pids}`);
+      }),
+    );
+
+  const config = frame.command('config').description("read or change a frame's configuration");
+  config
+    .command('get <frame>')
+    .action((ref: string) =>
+      run(async (tools) => {
+        printJson((await tools.call<{ config: unknown }>('frame_config_get', { frame: ref })).config);
+      }),
+    );
+  config
+    .command('set <frame> <json>')
+    .description('deep-merge a JSON object into the config, e.g. \'{"manager":{"model":"claude-sonnet-4-5"}}\'')
+    .action((ref: string, json: string) =>
+      run(async (tools) => {
+        let values: unknown;
+        try {
+          values = JSON.parse(json);
+        } catch (err) {
+          throw new Error(`the settings are not valid JSON (${(err as Error).message}); quote them, e.g. '{"description":"api"}'`);
+        }
+        printJson((await tools.call<{ config: unknown }>('frame_config_set', { frame: ref, values })).config);
+      }),
+    );
+}

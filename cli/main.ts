@@ -1,0 +1,17 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { registerFrameCommands } from './frame-commands.js';
+import { setOutput } from './run.js';
+import { registerSystemCommands } from './system-commands.js';
+
+const program = new Command('optagon')
+  .description('Optagon: isolated Podman dev environments (frames) with tmux, driven through MCP tools')
+  .version('0.1.0')
+  .option('--json', 'print raw tool results as JSON')
+  .showHelpAfterError('(run with --help for usage)')
+  .hook('preAction', (cmd) => setOutput({ json: Boolean(cmd.optsWithGlobals().json) }));
+
+registerFrameCommands(program);
+registerSystemCommands(program);
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,64 @@
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+
+/** An expected tool failure (`isError`): the CLI prints its message, not a stack trace. */
+export class ToolError extends Error {}
+
+export interface ToolCaller {
+  call<T = Record<string, unknown>>(name: string, args?: Record<string, unknown>, onProgress?: (message: string, progress: number, total?: number) => void): Promise<T>;
+  close(): Promise<void>;
+}
+
+/**
+ * Runs the MCP servers inside this process over the SDK's in-memory transport and connects a real
+ * MCP client to them, so the CLI is a thin client even with no daemon running.
+ */
+export async function connectEmbedded(): Promise<ToolCaller> {
+  const [{ Client }, { InMemoryTransport }, { createFramesServices }, { createFramesServer }] = await Promise.all([
+    import('@modelcontextprotocol/sdk/client/index.js'),
+    import('@modelcontextprotocol/sdk/inMemory.js'),
+    import('../servers/frames/services.js'),
+    import('../servers/frames/server.js'),
+  ]);
+  const services = createFramesServices();
+  const server = createFramesServer(services);
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  await server.connect(serverSide);
+  const client = new Client({ name: 'optagon-cli', version: '0.1.0' });
+  await client.connect(clientSide);
+  let closed = false;
+  return {
+    call: (name, args, onProgress) => callTool(client, name, args ?? {}, onProgress),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await client.close();
+      await server.close();
+      services.close();
+    },
+  };
+}
+
+async function callTool<T>(
+  client: Client,
+  name: string,
+  args: Record<string, unknown>,
+  onProgress?: (message: string, progress: number, total?: number) => void,
+): Promise<T> {
+  const result = await client.callTool(
+    { name, arguments: args },
+    undefined,
+    onProgress
+      ? {
+          onprogress: (p) => onProgress(p.message ?? '', p.progress, p.total),
+          // Image builds take minutes; each progress message proves the call is alive.
+          timeout: 15 * 60_000,
+          resetTimeoutOnProgress: true,
+        }
+      : { timeout: 10 * 60_000 },
+  );
+  if (result.isError) {
+    const text = (result.content as Array<{ type: string; text?: string }>).map((c) => c.text ?? '').join('\n');
+    throw new ToolError(text.replace(/^MCP error -?\d+: /, ''));
+  }
+  return result.structuredContent as T;
+}

@@ -1,0 +1,77 @@
+import type { Command } from 'commander';
+import { run } from './run.js';
+import { bold, dim, green, printJson, red, yellow } from './render.js';
+
+export function registerSystemCommands(program: Command): void {
+  const image = program.command('image').description('the frame image');
+  image
+    .command('build')
+    .description('build the frame image (skipped when its inputs are unchanged)')
+    .option('-f, --force', 'rebuild even when nothing changed')
+    .action((opts: { force?: boolean }) =>
+      run(async (tools, out) => {
+        const started = Date.now();
+        const r = await tools.call<{ image: string; hash: string; base: string; skipped: boolean; durationMs: number }>(
+          'frame_image_build',
+          { force: Boolean(opts.force) },
+          (message, progress, total) => {
+            if (out.json) return;
+            const secs = ((Date.now() - started) / 1000).toFixed(0).padStart(4);
+            const step = total ? `[${Math.min(progress, total)}/${total}] ` : '';
+            process.stderr.write(`${dim(`${secs}s`)} ${step}${message}\n`);
+          },
+        );
+        if (out.json) return printJson(r);
+        console.log(
+          r.skipped
+            ? `${bold(r.image)} is up to date (inputs ${r.hash}); use --force to rebuild`
+            : `Built ${bold(r.image)} from ${r.base} in ${(r.durationMs / 1000).toFixed(0)}s (inputs ${r.hash})`,
+        );
+      }),
+    );
+  image
+    .command('status')
+    .description('whether the frame image exists and matches its inputs')
+    .action(() =>
+      run(async (tools, out) => {
+        const r = await tools.call<{ image: string; exists: boolean; upToDate: boolean; hash: string | null }>('frame_image_status');
+        if (out.json) return printJson(r);
+        console.log(`${bold(r.image)}: ${!r.exists ? red('not built') : r.upToDate ? green('up to date') : yellow('out of date')}${r.hash ? dim(` (${r.hash})`) : ''}`);
+        if (!r.upToDate) console.log(`  run: optagon image build`);
+      }),
+    );
+
+  program
+    .command('doctor')
+    .description('check podman, tmux, the image, sockets and ports; probe runtime flags and save them')
+    .action(() =>
+      run(async (tools, out) => {
+        const r = await tools.call<{ ok: boolean; checks: Array<{ name: string; status: string; detail: string; fix?: string }> }>('frame_doctor');
+        if (out.json) printJson(r);
+        else {
+          const mark: Record<string, string> = { ok: green('ok  '), warn: yellow('warn'), fail: red('FAIL') };
+          for (const c of r.checks) {
+            console.log(`${mark[c.status]} ${bold(c.name.padEnd(12))} ${c.detail}`);
+            if (c.fix && c.status !== 'ok') console.log(`     ${' '.repeat(12)} fix: ${c.fix}`);
+          }
+        }
+        if (!r.ok) process.exitCode = 1;
+      }),
+    );
+
+  const mcp = program.command('mcp').description('serve Optagon tools to MCP hosts');
+  mcp
+    .command('frames')
+    .description('the frames MCP server over stdio (for hosts that spawn servers, e.g. `claude mcp add optagon -- optagon mcp frames`)')
+    .action(async () => {
+      const [{ StdioServerTransport }, { createFramesServices }, { createFramesServer }] = await Promise.all([
+        import('@modelcontextprotocol/sdk/server/stdio.js'),
+        import('../servers/frames/services.js'),
+        import('../servers/frames/server.js'),
+      ]);
+      const services = createFramesServices();
+      const server = createFramesServer(services);
+      await server.connect(new StdioServerTransport());
+      process.stdin.on('close', () => void server.close().finally(() => services.close()));
+    });
+}

@@ -1,0 +1,185 @@
+import { execa, ExecaError } from 'execa';
+
+export const FRAME_LABEL = 'io.optagon.frame';
+
+/** How podman runs on this host: which runtime and which ulimits it accepts (probed by `optagon doctor`). */
+export interface RuntimeSettings {
+  binary: string;
+  runtime?: string;
+  ulimits?: { nofile: number; nproc: number };
+}
+
+export interface ContainerSpec {
+  name: string;
+  image: string;
+  frameId: string;
+  frameName: string;
+  workspace: string;
+  socketDir: string;
+  bindAddress: string;
+  hostPort: number;
+  logFile: string;
+}
+
+/** One container as `podman ps` sees it. */
+export interface ContainerState {
+  id: string;
+  frameId: string;
+  name: string;
+  state: string; // created | running | paused | exited | stopped | ...
+  exitCode: number;
+}
+
+export interface ContainerStats {
+  cpuPercent: number;
+  memUsageBytes: number;
+  memLimitBytes: number;
+  memPercent: number;
+  pids: number;
+}
+
+const units: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4 };
+
+function parseSize(text: string): number {
+  const m = /^([\d.]+)\s*([a-z]*)$/i.exec(text.trim());
+  if (!m) return 0;
+  return Math.round(parseFloat(m[1]!) * (units[(m[2] || 'b').toLowerCase()] ?? 1));
+}
+
+/** Podman through execa with argument arrays only: no shell ever sees a frame name or a path. */
+export class ContainerRuntime {
+  constructor(private readonly settings: RuntimeSettings) {}
+
+  /** Runs podman; failures become errors that carry podman's own message and what to do about it. */
+  async podman(args: string[], opts: { timeoutMs?: number; input?: string } = {}): Promise<string> {
+    try {
+      const result = await execa(this.settings.binary, args, {
+        timeout: opts.timeoutMs ?? 120_000,
+        ...(opts.input !== undefined ? { input: opts.input } : {}),
+      });
+      return result.stdout;
+    } catch (err) {
+      throw podmanError(this.settings.binary, args, err);
+    }
+  }
+
+  /** The --runtime and --ulimit flags every container (and image build) needs on this host. */
+  runtimeFlags(settings: RuntimeSettings = this.settings): string[] {
+    const flags: string[] = [];
+    if (settings.runtime) flags.push('--runtime', settings.runtime);
+    if (settings.ulimits) {
+      flags.push('--ulimit', `nofile=${settings.ulimits.nofile}:${settings.ulimits.nofile}`);
+      flags.push('--ulimit', `nproc=${settings.ulimits.nproc}:${settings.ulimits.nproc}`);
+    }
+    return flags;
+  }
+
+  async create(spec: ContainerSpec): Promise<string> {
+    const out = await this.podman([
+      'create',
+      '--name', spec.name,
+      '--label', `${FRAME_LABEL}=${spec.frameId}`,
+      '--label', `io.optagon.name=${spec.frameName}`,
+      '--hostname', spec.frameName,
+      ...this.runtimeFlags(),
+      '--volume', `${spec.workspace}:/workspace`,
+      '--volume', `${spec.socketDir}:/run/optagon`,
+      '--publish', `${spec.bindAddress}:${spec.hostPort}:3000`,
+      '--env', `OPTAGON_FRAME_ID=${spec.frameId}`,
+      '--env', `OPTAGON_FRAME_NAME=${spec.frameName}`,
+      '--env', 'TERM=xterm-256color',
+      '--log-driver', 'k8s-file',
+      '--log-opt', `path=${spec.logFile}`,
+      spec.image,
+    ]);
+    return out.trim();
+  }
+
+  async start(id: string): Promise<void> {
+    await this.podman(['start', id]);
+  }
+
+  async stop(id: string, timeoutSeconds: number): Promise<void> {
+    await this.podman(['stop', '--time', String(timeoutSeconds), id], { timeoutMs: (timeoutSeconds + 30) * 1000 });
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.podman(['rm', '--force', '--ignore', id]);
+  }
+
+  async inspect(id: string): Promise<Record<string, unknown> | undefined> {
+    try {
+      const out = await this.podman(['container', 'inspect', '--format', 'json', id]);
+      return (JSON.parse(out) as Array<Record<string, unknown>>)[0];
+    } catch (err) {
+      if (/no such container/i.test((err as Error).message)) return undefined;
+      throw err;
+    }
+  }
+
+  /** Every Optagon container on the host, in one podman call (reconciliation reads this). */
+  async list(): Promise<ContainerState[]> {
+    const out = await this.podman(['ps', '--all', '--filter', `label=${FRAME_LABEL}`, '--format', 'json']);
+    const rows = JSON.parse(out || '[]') as Array<{
+      Id: string;
+      Names: string[];
+      State: string;
+      ExitCode: number;
+      Labels: Record<string, string> | null;
+    }>;
+    return rows.map((r) => ({
+      id: r.Id,
+      frameId: r.Labels?.[FRAME_LABEL] ?? '',
+      name: r.Names[0] ?? '',
+      state: r.State,
+      exitCode: r.ExitCode,
+    }));
+  }
+
+  async logs(id: string, tail: number): Promise<string> {
+    const result = await execa(this.settings.binary, ['logs', '--tail', String(tail), id], { all: true, reject: false });
+    if (result.exitCode !== 0) throw podmanError(this.settings.binary, ['logs', id], result);
+    return result.all ?? '';
+  }
+
+  async stats(id: string): Promise<ContainerStats> {
+    const out = await this.podman(['stats', '--no-stream', '--format', 'json', id]);
+    const row = (JSON.parse(out) as Array<Record<string, string>>)[0];
+    if (!row) throw new Error(`podman returned no statistics for container ${id}; is it running?`);
+    const [used = '0B', limit = '0B'] = (row.mem_usage ?? '').split('/');
+    return {
+      cpuPercent: parseFloat(row.cpu_percent ?? '0') || 0,
+      memUsageBytes: parseSize(used),
+      memLimitBytes: parseSize(limit),
+      memPercent: parseFloat(row.mem_percent ?? '0') || 0,
+      pids: parseInt(row.pids ?? '0', 10) || 0,
+    };
+  }
+
+  async imageExists(image: string): Promise<boolean> {
+    const r = await execa(this.settings.binary, ['image', 'exists', image], { reject: false });
+    return r.exitCode === 0;
+  }
+
+  async imageLabel(image: string, label: string): Promise<string | undefined> {
+    if (!(await this.imageExists(image))) return undefined;
+    const out = await this.podman(['image', 'inspect', '--format', `{{index .Labels "${label}"}}`, image]);
+    const value = out.trim();
+    return value && value !== '<no value>' ? value : undefined;
+  }
+}
+
+/** Turns an execa failure into a message a user can act on. */
+export function podmanError(binary: string, args: string[], err: unknown): Error {
+  const e = err as Partial<ExecaError> & { code?: string };
+  if (e.code === 'ENOENT') {
+    return new Error(`podman is not installed (could not run '${binary}'); install it with: sudo apt-get install podman runc`);
+  }
+  const stderr = String(e.stderr ?? '').trim();
+  const detail = stderr.split('\n').filter(Boolean).slice(-3).join(' | ') || e.shortMessage || String(err);
+  let hint = '';
+  if (/address already in use/i.test(stderr)) hint = '; another program holds the frame\'s port: stop it, or destroy and recreate the frame to get a new port';
+  else if (/rlimit|ulimit/i.test(stderr)) hint = '; the ulimits do not fit this host: run `optagon doctor` to probe working values';
+  else if (/crun|runtime/i.test(stderr)) hint = '; the OCI runtime failed: run `optagon doctor` to probe a working one';
+  return new Error(`podman ${args[0]} failed: ${detail}${hint}`);
+}

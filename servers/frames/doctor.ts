@@ -1,0 +1,110 @@
+import { execa } from 'execa';
+import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
+import type { GlobalConfig } from '../shared/global-config.js';
+import type { ImageBuilder } from './image-builder.js';
+import { LOCAL_BASE } from './image-builder.js';
+import { listeningPorts } from './port-allocator.js';
+import type { RuntimeSettingsResolver } from './runtime-settings.js';
+import type { StateStore } from './state-store.js';
+import type { ContainerRuntime } from './container-runtime.js';
+
+export interface Check {
+  name: string;
+  status: 'ok' | 'warn' | 'fail';
+  detail: string;
+  fix?: string;
+}
+
+export interface DoctorDeps {
+  config: GlobalConfig;
+  configFile: string;
+  store: StateStore;
+  runtime: ContainerRuntime;
+  settings: RuntimeSettingsResolver;
+  images: ImageBuilder;
+}
+
+async function version(cmd: string, args: string[]): Promise<string | null> {
+  const r = await execa(cmd, args, { reject: false, timeout: 10_000 });
+  return r.exitCode === 0 ? String(r.stdout).split('\n')[0]!.trim() : null;
+}
+
+/**
+ * Checks what frames need on this host and prints a fix for each failure. The runtime probe writes
+ * its result (OCI runtime, ulimits) to config.yaml, since those are host facts, not preferences.
+ */
+export async function runDoctor(deps: DoctorDeps): Promise<{ ok: boolean; checks: Check[] }> {
+  const { config } = deps;
+  const checks: Check[] = [];
+
+  const podman = await version(config.podman.binary, ['--version']).catch(() => null);
+  checks.push(
+    podman
+      ? { name: 'podman', status: 'ok', detail: podman }
+      : { name: 'podman', status: 'fail', detail: `'${config.podman.binary}' did not run`, fix: 'sudo apt-get install podman runc' },
+  );
+  const tmux = await version('tmux', ['-V']).catch(() => null);
+  checks.push(
+    tmux
+      ? { name: 'tmux', status: 'ok', detail: tmux }
+      : { name: 'tmux', status: 'fail', detail: 'tmux is not on PATH; the host needs it to reach frame sessions', fix: 'sudo apt-get install tmux' },
+  );
+
+  if (podman) {
+    const image = await deps.images.status().catch((err: Error) => err);
+    if (image instanceof Error) {
+      checks.push({ name: 'image', status: 'fail', detail: image.message, fix: 'optagon image build' });
+    } else if (!image.exists) {
+      checks.push({ name: 'image', status: 'fail', detail: `${image.image} is not built`, fix: 'optagon image build' });
+    } else if (!image.upToDate) {
+      checks.push({ name: 'image', status: 'warn', detail: `${image.image} was built from other inputs (${image.hash ?? 'unlabelled'}, now ${image.expectedHash ?? 'unknown'})`, fix: 'optagon image build' });
+    } else {
+      checks.push({ name: 'image', status: 'ok', detail: `${image.image} (inputs ${image.hash})` });
+    }
+
+    const probeImage = !(image instanceof Error) && image.exists ? image.image : (await deps.runtime.imageExists(LOCAL_BASE)) ? LOCAL_BASE : null;
+    if (!probeImage) {
+      checks.push({ name: 'runtime', status: 'warn', detail: 'no local image to probe the runtime with yet', fix: 'optagon image build (it probes first)' });
+    } else {
+      try {
+        const r = await deps.settings.probe(probeImage);
+        checks.push({
+          name: 'runtime',
+          status: 'ok',
+          detail: `--runtime ${r.runtime} --ulimit nofile=${r.ulimits.nofile} --ulimit nproc=${r.ulimits.nproc} (written to ${deps.configFile})`,
+        });
+      } catch (err) {
+        checks.push({ name: 'runtime', status: 'fail', detail: (err as Error).message, fix: 'sudo apt-get install runc' });
+      }
+    }
+  }
+
+  const root = config.frames.socket_root;
+  try {
+    mkdirSync(root, { recursive: true });
+    accessSync(root, constants.W_OK);
+    checks.push({ name: 'socket dir', status: 'ok', detail: `${root} is writable` });
+  } catch (err) {
+    checks.push({ name: 'socket dir', status: 'fail', detail: `${root}: ${(err as Error).message}`, fix: `sudo mkdir -p ${root} && sudo chown $USER ${root}, or set frames.socket_root in config.yaml` });
+  }
+
+  const { start, end } = config.frames.port_range;
+  const held = new Set(deps.store.usedPorts());
+  const listening = listeningPorts();
+  let free = 0;
+  for (let p = start; p <= end; p++) if (!held.has(p) && !listening.has(p)) free++;
+  checks.push(
+    free > 0
+      ? { name: 'ports', status: free < 10 ? 'warn' : 'ok', detail: `${free} of ${end - start + 1} ports in ${start}-${end} free (${held.size} held by frames)` }
+      : { name: 'ports', status: 'fail', detail: `no free port in ${start}-${end}`, fix: 'destroy unused frames or widen frames.port_range in config.yaml' },
+  );
+
+  const debootstrap = existsSync('/usr/sbin/debootstrap') || (await version('debootstrap', ['--version']).catch(() => null));
+  checks.push(
+    debootstrap
+      ? { name: 'debootstrap', status: 'ok', detail: 'available to build the base image when no registry answers' }
+      : { name: 'debootstrap', status: 'warn', detail: 'missing; needed only when no container registry is reachable', fix: 'sudo apt-get install debootstrap' },
+  );
+
+  return { ok: checks.every((c) => c.status !== 'fail'), checks };
+}

@@ -1,0 +1,84 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { stringify } from 'yaml';
+import { z } from 'zod';
+
+/**
+ * A frame's configuration, as in the spec's frame config. Stored as JSON in frame_configs and
+ * mirrored to `$OPTAGON_HOME/frames/<id>/config.yaml` for people who read files. Sections used by
+ * later capabilities (manager, context) are validated now so a bad value is caught when it is set.
+ */
+export const frameConfigSchema = z
+  .object({
+    name: z.string(),
+    workspace: z.string(),
+    description: z.string().max(500).optional(),
+    manager: z
+      .object({
+        provider: z.enum(['anthropic', 'openai', 'ollama', 'vllm']).default('anthropic'),
+        model: z.string().min(1).optional(),
+        temperature: z.number().min(0).max(2).default(0.3),
+        behavior: z
+          .object({
+            auto_spawn_agents: z.boolean().default(true),
+            max_concurrent_agents: z.number().int().min(1).max(32).default(3),
+            quality_gate_enabled: z.boolean().default(true),
+          })
+          .partial()
+          .optional(),
+        routing: z
+          .array(z.object({ condition: z.string().min(1), provider: z.string().min(1).optional(), model: z.string().min(1).optional() }))
+          .optional(),
+      })
+      .partial()
+      .optional(),
+    context: z
+      .object({
+        context_budget_tokens: z.number().int().min(0).max(1_000_000),
+        auto_ingest: z.boolean(),
+        cross_frame_search: z.boolean(),
+      })
+      .partial()
+      .optional(),
+  })
+  .strict();
+
+export type FrameConfig = z.output<typeof frameConfigSchema>;
+
+/** Keys fixed when the frame is created; changing them means a new frame. */
+const fixedKeys = ['name', 'workspace'] as const;
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Deep merge where `null` deletes a key and arrays are replaced, not concatenated. */
+export function mergeConfig(base: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete out[key];
+    else if (isPlainObject(value) && isPlainObject(out[key])) out[key] = mergeConfig(out[key] as Record<string, unknown>, value);
+    else out[key] = value;
+  }
+  return out;
+}
+
+/** Applies a patch and validates the result; errors name the setting and the rule. */
+export function applyConfigPatch(current: FrameConfig, patch: Record<string, unknown>): FrameConfig {
+  for (const key of fixedKeys) {
+    if (key in patch && patch[key] !== current[key]) {
+      throw new Error(`'${key}' is fixed when a frame is created; create a new frame to change it`);
+    }
+  }
+  const parsed = frameConfigSchema.safeParse(mergeConfig(current, patch));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new Error(`invalid frame config at '${issue.path.join('.') || '(root)'}': ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+export function writeConfigMirror(file: string, config: FrameConfig): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `# Mirror of this frame's configuration; change it with \`optagon frame config set\`.\n${stringify(config)}`);
+}

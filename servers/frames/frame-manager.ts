@@ -1,0 +1,347 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, rmSync, statSync, realpathSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import type { GlobalConfig } from '../shared/global-config.js';
+import type { OptagonHome } from '../shared/optagon-home.js';
+import { ContainerRuntime, type ContainerState, type ContainerStats } from './container-runtime.js';
+import { applyConfigPatch, frameConfigSchema, writeConfigMirror, type FrameConfig } from './frame-config.js';
+import { PortAllocator } from './port-allocator.js';
+import type { RuntimeSettingsResolver } from './runtime-settings.js';
+import type { FrameEvent, FrameRecord, FrameStatus, StateStore } from './state-store.js';
+import { tmuxHasSession } from './tmux-probe.js';
+
+export const FRAME_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+export const FRAME_NAME_RULE = 'a frame name is 1-63 characters of a-z, 0-9 and "-", starting with a letter or digit';
+/** Graphiti group ids must match ^[a-zA-Z0-9_-]+$; this is the group for knowledge shared by all frames. */
+export const SHARED_GROUP_ID = 'shared_global';
+const CONTAINER_SESSION_SOCKET = '/run/optagon/tmux.sock';
+
+export interface FrameDetails extends FrameRecord {
+  containerName: string;
+  url: string | null;
+}
+
+export interface AttachInfo {
+  socket: string;
+  tmux: string[];
+  podmanExec: string[];
+}
+
+export interface ManagerDeps {
+  home: OptagonHome;
+  store: StateStore;
+  config: GlobalConfig;
+  runtime: ContainerRuntime;
+  settings: RuntimeSettingsResolver;
+}
+
+const shortId = (id: string) => id.replace(/-/g, '').slice(0, 12);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Frame lifecycle: the domain behind the frames MCP tools. Knows nothing about MCP. */
+export class FrameManager {
+  private readonly ports: PortAllocator;
+
+  constructor(private readonly deps: ManagerDeps) {
+    this.ports = new PortAllocator(deps.store, deps.config.frames.port_range);
+  }
+
+  private get store() {
+    return this.deps.store;
+  }
+  private get runtime() {
+    return this.deps.runtime;
+  }
+
+  containerName(frame: Pick<FrameRecord, 'id' | 'name'>): string {
+    return `optagon-${frame.name}-${shortId(frame.id)}`;
+  }
+
+  socketDir(frameId: string): string {
+    return join(this.deps.config.frames.socket_root, frameId);
+  }
+
+  details(frame: FrameRecord): FrameDetails {
+    const host = this.deps.config.frames.bind_address === '0.0.0.0' ? '127.0.0.1' : this.deps.config.frames.bind_address;
+    return {
+      ...frame,
+      containerName: this.containerName(frame),
+      url: frame.hostPort ? `http://${host.includes(':') ? `[${host}]` : host}:${frame.hostPort}` : null,
+    };
+  }
+
+  async create(input: { name: string; workspace: string; description?: string }): Promise<FrameDetails> {
+    if (!FRAME_NAME.test(input.name)) throw new Error(`invalid frame name '${input.name}': ${FRAME_NAME_RULE}`);
+    const workspace = checkWorkspace(input.workspace);
+    const now = Date.now();
+    const id = randomUUID();
+    const config = frameConfigSchema.parse({
+      name: input.name,
+      workspace,
+      ...(input.description ? { description: input.description } : {}),
+    });
+    const frame = this.store.immediate(() => {
+      if (this.store.findFrame(input.name)?.name === input.name) {
+        throw new Error(`a frame named '${input.name}' already exists; pick another name or \`frame_get ${input.name}\` to see it`);
+      }
+      const record: FrameRecord = {
+        id,
+        name: input.name,
+        description: input.description ?? null,
+        status: 'created',
+        workspacePath: workspace,
+        containerId: null,
+        tmuxSocket: join(this.socketDir(id), 'tmux.sock'),
+        graphitiGroupId: `frame_${shortId(id)}`,
+        hostPort: this.ports.pick(),
+        createdAt: now,
+        updatedAt: now,
+        lastActiveAt: null,
+      };
+      this.store.insertFrame(record);
+      this.store.setConfig(id, config);
+      this.store.addEvent(id, 'created', { workspace, hostPort: record.hostPort });
+      return record;
+    });
+    writeConfigMirror(this.deps.home.frameConfigFile(id), config);
+    return this.details(frame);
+  }
+
+  /** Finds a frame by name or id; the error says how to list frames. */
+  resolve(ref: string): FrameRecord {
+    const frame = this.store.findFrame(ref);
+    if (!frame) throw new Error(`frame '${ref}' not found; \`optagon frame list\` (tool frame_list) shows the frames`);
+    return frame;
+  }
+
+  async get(ref: string): Promise<FrameDetails> {
+    const frame = this.resolve(ref);
+    return this.details((await this.reconcile([frame]))[0]!);
+  }
+
+  async list(): Promise<FrameDetails[]> {
+    return (await this.reconcile(this.store.listFrames())).map((f) => this.details(f));
+  }
+
+  async start(ref: string): Promise<FrameDetails> {
+    let frame = (await this.reconcile([this.resolve(ref)]))[0]!;
+    if (frame.status === 'running') {
+      throw new Error(`frame '${frame.name}' is already running; attach with \`optagon frame attach ${frame.name}\``);
+    }
+    if (frame.status === 'starting') throw new Error(`frame '${frame.name}' is already starting; wait for it or check \`optagon frame events ${frame.name}\``);
+    checkWorkspace(frame.workspacePath);
+    const image = this.deps.config.frames.image;
+    if (!(await this.runtime.imageExists(image))) {
+      throw new Error(`the frame image ${image} is not built yet; build it with \`optagon image build\` (a few minutes, once)`);
+    }
+    await this.deps.settings.ensure(image);
+    frame = this.transition(frame, 'starting');
+    try {
+      const socketDir = this.socketDir(frame.id);
+      mkdirSync(socketDir, { recursive: true, mode: 0o700 });
+      rmSync(join(socketDir, 'tmux.sock'), { force: true });
+      if (frame.status === 'paused') await this.runtime.podman(['unpause', frame.containerId!]);
+      else {
+        const containerId = await this.ensureContainer(frame);
+        await this.runtime.start(containerId);
+        frame = this.store.updateFrame(frame.id, { containerId });
+      }
+      await this.waitForTmux(frame);
+      frame = this.transition(frame, 'running', { lastActiveAt: Date.now() });
+      return this.details(frame);
+    } catch (err) {
+      this.transition(frame, 'error', {}, { message: (err as Error).message });
+      throw err;
+    }
+  }
+
+  async stop(ref: string): Promise<FrameDetails> {
+    let frame = (await this.reconcile([this.resolve(ref)]))[0]!;
+    if (!['running', 'paused', 'starting'].includes(frame.status) || !frame.containerId) {
+      throw new Error(`frame '${frame.name}' is not running (status ${frame.status}); nothing to stop`);
+    }
+    await this.runtime.stop(frame.containerId, this.deps.config.frames.stop_timeout_seconds);
+    frame = this.transition(frame, 'stopped', { lastActiveAt: Date.now() });
+    return this.details(frame);
+  }
+
+  async restart(ref: string): Promise<FrameDetails> {
+    const frame = (await this.reconcile([this.resolve(ref)]))[0]!;
+    if (frame.status === 'running' || frame.status === 'paused') await this.stop(frame.id);
+    return this.start(frame.id);
+  }
+
+  /** Removes the container, the socket dir and the state. The workspace is never touched. */
+  async destroy(ref: string, force = false): Promise<{ id: string; name: string; hostPort: number | null; workspacePath: string }> {
+    const frame = (await this.reconcile([this.resolve(ref)]))[0]!;
+    if (!force && (frame.status === 'running' || frame.status === 'starting' || frame.status === 'paused')) {
+      throw new Error(`frame '${frame.name}' is ${frame.status}; stop it first, or destroy with force (--force) to stop it now`);
+    }
+    await this.runtime.remove(frame.containerId ?? this.containerName(frame));
+    // Only ever our own directories, named by the frame id; never the workspace.
+    rmSync(this.socketDir(frame.id), { recursive: true, force: true });
+    rmSync(this.deps.home.frameDir(frame.id), { recursive: true, force: true });
+    rmSync(this.deps.home.frameLogFile(frame.id), { force: true });
+    this.store.deleteFrame(frame.id);
+    return { id: frame.id, name: frame.name, hostPort: frame.hostPort, workspacePath: frame.workspacePath };
+  }
+
+  attach(ref: string): AttachInfo & { frame: FrameDetails } {
+    const frame = this.resolve(ref);
+    const socket = frame.tmuxSocket ?? join(this.socketDir(frame.id), 'tmux.sock');
+    return {
+      frame: this.details(frame),
+      socket,
+      tmux: ['tmux', '-S', socket, 'attach', '-t', 'main'],
+      podmanExec: [this.deps.config.podman.binary, 'exec', '-it', this.containerName(frame), 'tmux', '-S', CONTAINER_SESSION_SOCKET, 'attach', '-t', 'main'],
+    };
+  }
+
+  async logs(ref: string, tail: number): Promise<{ frame: FrameRecord; lines: string[] }> {
+    const frame = this.resolve(ref);
+    if (!frame.containerId) return { frame, lines: [] };
+    const text = await this.runtime.logs(frame.containerId, tail);
+    return { frame, lines: text ? text.split('\n') : [] };
+  }
+
+  async stats(ref: string): Promise<{ frame: FrameRecord } & ContainerStats> {
+    const frame = (await this.reconcile([this.resolve(ref)]))[0]!;
+    if (frame.status !== 'running' || !frame.containerId) {
+      throw new Error(`frame '${frame.name}' is not running (status ${frame.status}); start it to see CPU and memory`);
+    }
+    return { frame, ...(await this.runtime.stats(frame.containerId)) };
+  }
+
+  events(ref: string, limit: number, afterId = 0): { frame: FrameRecord; events: FrameEvent[] } {
+    const frame = this.resolve(ref);
+    return { frame, events: this.store.listEvents(frame.id, limit, afterId) };
+  }
+
+  getConfig(ref: string): { frame: FrameRecord; config: FrameConfig } {
+    const frame = this.resolve(ref);
+    const stored = this.store.getConfig(frame.id) ?? { name: frame.name, workspace: frame.workspacePath };
+    return { frame, config: frameConfigSchema.parse(stored) };
+  }
+
+  setConfig(ref: string, patch: Record<string, unknown>): { frame: FrameRecord; config: FrameConfig } {
+    const { frame, config } = this.getConfig(ref);
+    const next = applyConfigPatch(config, patch);
+    this.store.immediate(() => {
+      this.store.setConfig(frame.id, next);
+      if (next.description !== config.description) this.store.updateFrame(frame.id, { description: next.description ?? null });
+      this.store.addEvent(frame.id, 'config_changed', { keys: Object.keys(patch) });
+    });
+    writeConfigMirror(this.deps.home.frameConfigFile(frame.id), next);
+    return { frame: this.resolve(frame.id), config: next };
+  }
+
+  /**
+   * Brings stored status in line with what podman says, in one `podman ps` for any number of frames,
+   * so no caller ever sees a stale `running`. A frame mid-start is left alone.
+   */
+  async reconcile(frames: FrameRecord[]): Promise<FrameRecord[]> {
+    if (!frames.some((f) => f.containerId)) return frames;
+    const containers = new Map<string, ContainerState>();
+    for (const c of await this.runtime.list()) containers.set(c.frameId, c);
+    return frames.map((frame) => {
+      if (!frame.containerId || frame.status === 'starting') return frame;
+      const c = containers.get(frame.id);
+      if (!c) {
+        // The container was removed behind our back; the next start creates a new one.
+        if (frame.status === 'running' || frame.status === 'paused') {
+          return this.transition(frame, 'error', { containerId: null }, { reason: 'container_missing', message: 'the container disappeared; frame_start recreates it' });
+        }
+        return this.store.updateFrame(frame.id, { containerId: null });
+      }
+      const observed = observedStatus(c);
+      // Only a disagreement about whether the frame is up matters; stopped vs error is ours to say.
+      if (observed === null || observed === frame.status || (!isUp(observed) && !isUp(frame.status))) return frame;
+      return this.transition(frame, observed, {}, { reason: 'reconciled', containerState: c.state, exitCode: c.exitCode });
+    });
+  }
+
+  private async ensureContainer(frame: FrameRecord): Promise<string> {
+    if (frame.containerId && (await this.runtime.inspect(frame.containerId))) return frame.containerId;
+    const name = this.containerName(frame);
+    await this.runtime.remove(name); // a leftover with our name (from a crash mid-create) would block create
+    mkdirSync(this.deps.home.frameLogDir, { recursive: true });
+    return this.runtime.create({
+      name,
+      image: this.deps.config.frames.image,
+      frameId: frame.id,
+      frameName: frame.name,
+      workspace: frame.workspacePath,
+      socketDir: this.socketDir(frame.id),
+      bindAddress: this.deps.config.frames.bind_address,
+      hostPort: frame.hostPort!,
+      logFile: this.deps.home.frameLogFile(frame.id),
+    });
+  }
+
+  private async waitForTmux(frame: FrameRecord): Promise<void> {
+    const socket = join(this.socketDir(frame.id), 'tmux.sock');
+    const deadline = Date.now() + this.deps.config.frames.start_timeout_seconds * 1000;
+    let checks = 0;
+    while (Date.now() < deadline) {
+      if (await tmuxHasSession(socket)) return;
+      // Every so often make sure the container is still up, so a crash fails fast with its log.
+      if (++checks % 20 === 0 && frame.containerId) {
+        const state = (await this.runtime.list()).find((c) => c.frameId === frame.id);
+        if (state && state.state !== 'running') break;
+      }
+      await sleep(checks < 50 ? 10 : 100);
+    }
+    const log = frame.containerId ? await this.runtime.logs(frame.containerId, 20).catch(() => '') : '';
+    throw new Error(
+      `frame '${frame.name}' started but its tmux session did not appear on ${socket}` +
+        (log ? `; container log:\n${log}` : '') +
+        '\nCheck the image with `optagon doctor`, or rebuild it with `optagon image build --force`.',
+    );
+  }
+
+  private transition(
+    frame: FrameRecord,
+    status: FrameStatus,
+    patch: Partial<FrameRecord> = {},
+    details?: Record<string, unknown>,
+  ): FrameRecord {
+    return this.store.immediate(() => {
+      const updated = this.store.updateFrame(frame.id, { ...patch, status });
+      this.store.addEvent(frame.id, status === 'running' ? 'started' : status, { from: frame.status, ...details });
+      return updated;
+    });
+  }
+}
+
+const isUp = (s: FrameStatus) => s === 'running' || s === 'paused';
+
+function observedStatus(c: ContainerState): FrameStatus | null {
+  switch (c.state) {
+    case 'running':
+      return 'running';
+    case 'paused':
+      return 'paused';
+    case 'exited':
+    case 'stopped':
+      return c.exitCode === 0 || c.exitCode === 143 ? 'stopped' : 'error';
+    case 'created':
+    case 'configured':
+      return 'stopped';
+    default:
+      return null;
+  }
+}
+
+/** A workspace must be an absolute path to an existing directory other than `/`; returns its real path. */
+export function checkWorkspace(path: string): string {
+  if (!isAbsolute(path)) throw new Error(`workspace '${path}' is not an absolute path; pass it in full, e.g. ${resolve(path)}`);
+  let real: string;
+  try {
+    real = realpathSync(path);
+  } catch {
+    throw new Error(`workspace '${path}' does not exist; create it first (mkdir -p ${path})`);
+  }
+  if (!statSync(real).isDirectory()) throw new Error(`workspace '${path}' is not a directory`);
+  if (real === '/') throw new Error('the workspace cannot be / ; pass a project directory');
+  return real;
+}

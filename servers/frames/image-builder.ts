@@ -1,0 +1,172 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import type { GlobalConfig } from '../shared/global-config.js';
+import { packageRoot } from '../shared/package-root.js';
+import { podmanError, type ContainerRuntime } from './container-runtime.js';
+import type { RuntimeSettingsResolver } from './runtime-settings.js';
+
+export const IMAGE_HASH_LABEL = 'io.optagon.image.hash';
+/** Where `optagon image build` keeps the Debian base it makes itself when no registry answers. */
+export const LOCAL_BASE = 'localhost/optagon-base:bookworm';
+const REGISTRY_BASE = 'docker.io/library/debian:bookworm-slim';
+
+export type Progress = (message: string, step?: number, total?: number) => void | Promise<void>;
+
+export interface ImageStatus {
+  image: string;
+  exists: boolean;
+  hash: string | null;
+  expectedHash: string | null;
+  upToDate: boolean;
+  base: string | null;
+}
+
+export interface BuildResult {
+  image: string;
+  hash: string;
+  base: string;
+  skipped: boolean;
+  durationMs: number;
+}
+
+/** Builds the frame image from Dockerfile.frame, labelled with a hash of its inputs so an unchanged image is kept. */
+export class ImageBuilder {
+  constructor(
+    private readonly config: GlobalConfig,
+    private readonly runtime: ContainerRuntime,
+    private readonly settings: RuntimeSettingsResolver,
+  ) {}
+
+  private get image(): string {
+    return this.config.frames.image;
+  }
+
+  async status(): Promise<ImageStatus> {
+    const base = await this.existingBase();
+    const expectedHash = base ? await this.inputHash(base) : null;
+    const hash = (await this.runtime.imageLabel(this.image, IMAGE_HASH_LABEL)) ?? null;
+    const exists = hash !== null || (await this.runtime.imageExists(this.image));
+    return { image: this.image, exists, hash, expectedHash, upToDate: exists && hash !== null && hash === expectedHash, base };
+  }
+
+  async build(opts: { force?: boolean; progress?: Progress } = {}): Promise<BuildResult> {
+    const started = Date.now();
+    const progress: Progress = opts.progress ?? (() => {});
+    const base = await this.ensureBase(progress);
+    const hash = await this.inputHash(base);
+    if (!opts.force && (await this.runtime.imageLabel(this.image, IMAGE_HASH_LABEL)) === hash) {
+      await progress(`${this.image} is up to date (inputs ${hash}); nothing to build`);
+      return { image: this.image, hash, base, skipped: true, durationMs: Date.now() - started };
+    }
+    await progress('probing podman runtime and ulimits');
+    await this.settings.ensure(base);
+
+    const dockerfile = join(packageRoot(), 'Dockerfile.frame');
+    const args = [
+      'build',
+      '--file', dockerfile,
+      '--target', 'frame',
+      '--tag', this.image,
+      '--label', `${IMAGE_HASH_LABEL}=${hash}`,
+      '--build-arg', `BASE_IMAGE=${base}`,
+      '--build-arg', `CLAUDE_CODE_VERSION=${this.config.image.claude_code_version}`,
+      ...this.runtime.runtimeFlags(),
+      ...this.hostCaVolume(),
+      join(packageRoot(), 'frame-image'),
+    ];
+    const total = countSteps(readFileSync(dockerfile, 'utf8'));
+    let step = 0;
+    const child = execa(this.config.podman.binary, args, { all: true, reject: false, buffer: { all: true } });
+    for await (const line of child.iterable({ from: 'all' })) {
+      const text = String(line);
+      if (/^(\[\d+\/\d+\] )?STEP \d+\/\d+: /.test(text)) await progress(text.slice(0, 200), ++step, total);
+    }
+    const result = await child;
+    if (result.exitCode !== 0) {
+      const tail = String(result.all ?? '').split('\n').slice(-15).join('\n');
+      throw new Error(`podman build of ${this.image} failed (exit ${result.exitCode}):\n${tail}\nFix the cause above and run \`optagon image build\` again; finished layers are cached.`);
+    }
+    await progress(`built ${this.image} (inputs ${hash})`, total, total);
+    return { image: this.image, hash, base, skipped: false, durationMs: Date.now() - started };
+  }
+
+  private hostCaVolume(): string[] {
+    const { trust_host_ca, host_ca_bundle } = this.config.image;
+    return trust_host_ca && existsSync(host_ca_bundle) ? ['--volume', `${host_ca_bundle}:/run/optagon-build/host-ca.crt:ro`] : [];
+  }
+
+  /** The configured base, or under `auto` the first of: our debootstrapped base, a local Debian image. */
+  private async existingBase(): Promise<string | null> {
+    const wanted = this.config.image.base;
+    for (const candidate of wanted === 'auto' ? [LOCAL_BASE, REGISTRY_BASE] : [wanted]) {
+      if (await this.runtime.imageExists(candidate)) return candidate;
+    }
+    return null;
+  }
+
+  private async ensureBase(progress: Progress): Promise<string> {
+    const existing = await this.existingBase();
+    if (existing) return existing;
+    const wanted = this.config.image.base === 'auto' ? REGISTRY_BASE : this.config.image.base;
+    await progress(`pulling ${wanted}`);
+    const pull = await execa(this.config.podman.binary, ['pull', wanted], { reject: false, timeout: 300_000 });
+    if (pull.exitCode === 0) return wanted;
+    if (this.config.image.base !== 'auto') {
+      throw podmanError(this.config.podman.binary, ['pull', wanted], pull);
+    }
+    await progress(`no registry answered (${String(pull.stderr).split('\n').pop()}); building ${LOCAL_BASE} with debootstrap`);
+    await this.debootstrapBase(progress);
+    return LOCAL_BASE;
+  }
+
+  /** Debian bookworm from the package mirror, imported as an image: works with no registry at all. */
+  private async debootstrapBase(progress: Progress): Promise<void> {
+    if (process.getuid?.() !== 0) {
+      throw new Error(
+        'building the base image with debootstrap needs root and no registry answered: run `sudo optagon image build` once, ' +
+          `or set image.base in config.yaml to a Debian bookworm image you have`,
+      );
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'optagon-rootfs-'));
+    try {
+      const child = execa('debootstrap', ['--variant=minbase', 'bookworm', dir, this.config.image.debian_mirror], {
+        all: true,
+        reject: false,
+      });
+      let n = 0;
+      for await (const line of child.iterable({ from: 'all' })) {
+        if (++n % 25 === 0 || /^I: (Retrieving Release|Base system installed)/.test(String(line))) await progress(`debootstrap: ${line}`);
+      }
+      const result = await child;
+      if (result.exitCode !== 0) {
+        if ((result as { code?: string }).code === 'ENOENT' || /ENOENT/.test(String(result.message))) {
+          throw new Error('debootstrap is not installed; install it with: sudo apt-get install debootstrap');
+        }
+        throw new Error(`debootstrap failed (exit ${result.exitCode}): ${String(result.all).split('\n').slice(-5).join(' | ')}`);
+      }
+      await progress(`importing the root filesystem as ${LOCAL_BASE}`);
+      await execa('tar', ['-C', dir, '-c', '.']).pipe(this.config.podman.binary, ['import', '-', LOCAL_BASE]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  /** sha256 of everything the image is made of: Dockerfile, frame-image/, the base's id and the build args. */
+  private async inputHash(base: string): Promise<string> {
+    const root = packageRoot();
+    const h = createHash('sha256');
+    h.update(readFileSync(join(root, 'Dockerfile.frame')));
+    const dir = join(root, 'frame-image');
+    for (const name of readdirSync(dir).sort()) h.update(`\0${name}\0`).update(readFileSync(join(dir, name)));
+    const baseId = (await this.runtime.podman(['image', 'inspect', '--format', '{{.Id}}', base])).trim();
+    h.update(`\0${baseId}\0${this.config.image.claude_code_version}\0${this.hostCaVolume().length > 0}`);
+    return h.digest('hex').slice(0, 16);
+  }
+}
+
+function countSteps(dockerfile: string): number {
+  return dockerfile.split('\n').filter((l) => /^(FROM|RUN|COPY|ADD|ENV|ARG|WORKDIR|ENTRYPOINT|CMD|LABEL|USER|EXPOSE)\b/i.test(l)).length;
+}

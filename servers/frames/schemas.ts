@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import { FRAME_NAME, FRAME_NAME_RULE, type FrameDetails } from './frame-manager.js';
+import { frameStatuses, type FrameEvent, type FrameRecord } from './state-store.js';
+
+/** A frame reference in tool input: its name, its id, or a unique id prefix. */
+export const frameRef = z.string().min(1, 'name the frame (its name or id)').max(100).describe('Frame name or id');
+export const frameName = z.string().regex(FRAME_NAME, FRAME_NAME_RULE).describe('Frame name: a-z, 0-9 and -, up to 63 characters');
+
+const isoTime = z.string().describe('ISO 8601 time');
+
+export const frameOutput = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string().nullable(),
+  status: z.enum(frameStatuses),
+  workspace: z.string().describe('Host directory mounted at /workspace'),
+  hostPort: z.number().nullable().describe('Host port mapped to the container port 3000'),
+  url: z.string().nullable().describe('Where the app on port 3000 answers from the host'),
+  containerId: z.string().nullable(),
+  containerName: z.string(),
+  tmuxSocket: z.string().nullable().describe('Host path of the frame tmux socket'),
+  groupId: z.string().describe('Knowledge-graph group id of this frame'),
+  createdAt: isoTime,
+  updatedAt: isoTime,
+  lastActiveAt: isoTime.nullable(),
+});
+
+export const eventOutput = z.object({
+  id: z.number(),
+  type: z.string(),
+  details: z.record(z.string(), z.unknown()).nullable(),
+  at: isoTime,
+});
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function toFrameOutput(f: FrameDetails): z.infer<typeof frameOutput> {
+  return {
+    id: f.id,
+    name: f.name,
+    description: f.description,
+    status: f.status,
+    workspace: f.workspacePath,
+    hostPort: f.hostPort,
+    url: f.url,
+    containerId: f.containerId,
+    containerName: f.containerName,
+    tmuxSocket: f.tmuxSocket,
+    groupId: f.graphitiGroupId,
+    createdAt: iso(f.createdAt),
+    updatedAt: iso(f.updatedAt),
+    lastActiveAt: f.lastActiveAt ? iso(f.lastActiveAt) : null,
+  };
+}
+
+export function toEventOutput(e: FrameEvent): z.infer<typeof eventOutput> {
+  return { id: e.id, type: e.type, details: e.details, at: iso(e.createdAt) };
+}
+
+export const frameBrief = (f: FrameRecord) => ({ id: f.id, name: f.name, status: f.status });
+export const frameBriefOutput = z.object({ id: z.string(), name: z.string(), status: z.enum(frameStatuses) });
+
+/** POSIX-shell quoting for commands we print for people to paste. */
+export function shellJoin(argv: string[]): string {
+  return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+}

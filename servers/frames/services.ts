@@ -1,0 +1,38 @@
+import { loadGlobalConfig, type GlobalConfig } from '../shared/global-config.js';
+import { OptagonHome } from '../shared/optagon-home.js';
+import { ContainerRuntime } from './container-runtime.js';
+import { runDoctor } from './doctor.js';
+import { FrameManager } from './frame-manager.js';
+import { ImageBuilder } from './image-builder.js';
+import { RuntimeSettingsResolver } from './runtime-settings.js';
+import { StateStore } from './state-store.js';
+
+/** The domain services behind the frames MCP server, shared by every MCP session of one process. */
+export interface FramesServices {
+  home: OptagonHome;
+  config: GlobalConfig;
+  store: StateStore;
+  frames: FrameManager;
+  images: ImageBuilder;
+  doctor(): ReturnType<typeof runDoctor>;
+  close(): void;
+}
+
+export function createFramesServices(home = new OptagonHome()): FramesServices {
+  const config = loadGlobalConfig(home.configFile);
+  const store = new StateStore(home.database);
+  // config.podman is shared: when the resolver probes, the runtime sees the new flags at once.
+  const runtime = new ContainerRuntime(config.podman);
+  const settings = new RuntimeSettingsResolver(home.configFile, config);
+  const images = new ImageBuilder(config, runtime, settings);
+  const frames = new FrameManager({ home, store, config, runtime, settings });
+  return {
+    home,
+    config,
+    store,
+    frames,
+    images,
+    doctor: () => runDoctor({ config, configFile: home.configFile, store, runtime, settings, images }),
+    close: () => store.close(),
+  };
+}

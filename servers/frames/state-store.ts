@@ -1,0 +1,223 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { migrations } from './migrations.js';
+
+export const frameStatuses = ['created', 'starting', 'running', 'paused', 'stopped', 'error'] as const;
+export type FrameStatus = (typeof frameStatuses)[number];
+
+export interface FrameRecord {
+  id: string;
+  name: string;
+  description: string | null;
+  status: FrameStatus;
+  workspacePath: string;
+  containerId: string | null;
+  tmuxSocket: string | null;
+  graphitiGroupId: string;
+  hostPort: number | null;
+  createdAt: number;
+  updatedAt: number;
+  lastActiveAt: number | null;
+}
+
+export interface FrameEvent {
+  id: number;
+  frameId: string;
+  type: string;
+  details: Record<string, unknown> | null;
+  createdAt: number;
+}
+
+interface FrameRow {
+  id: string;
+  name: string;
+  description: string | null;
+  status: FrameStatus;
+  workspace_path: string;
+  container_id: string | null;
+  tmux_socket: string | null;
+  graphiti_group_id: string;
+  host_port: number | null;
+  created_at: number;
+  updated_at: number;
+  last_active_at: number | null;
+}
+
+const columns: Record<keyof FrameRecord, keyof FrameRow> = {
+  id: 'id',
+  name: 'name',
+  description: 'description',
+  status: 'status',
+  workspacePath: 'workspace_path',
+  containerId: 'container_id',
+  tmuxSocket: 'tmux_socket',
+  graphitiGroupId: 'graphiti_group_id',
+  hostPort: 'host_port',
+  createdAt: 'created_at',
+  updatedAt: 'updated_at',
+  lastActiveAt: 'last_active_at',
+};
+
+function toRecord(row: FrameRow): FrameRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    status: row.status,
+    workspacePath: row.workspace_path,
+    containerId: row.container_id,
+    tmuxSocket: row.tmux_socket,
+    graphitiGroupId: row.graphiti_group_id,
+    hostPort: row.host_port,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    lastActiveAt: row.last_active_at,
+  };
+}
+
+/** SQLite state: frames, their configs and events, and the rest of the spec's schema. */
+export class StateStore {
+  readonly db: Database.Database;
+
+  constructor(file: string) {
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('foreign_keys = ON');
+    // Several CLI processes may write at once (concurrent creates); wait for the lock, don't fail.
+    this.db.pragma('busy_timeout = 15000');
+    this.db.pragma('synchronous = NORMAL');
+    this.migrate();
+  }
+
+  private migrate(): void {
+    const current = this.db.pragma('user_version', { simple: true }) as number;
+    if (current > migrations.length) {
+      throw new Error(`the database ${this.db.name} was written by a newer Optagon (schema ${current}); upgrade optagon`);
+    }
+    if (current === migrations.length) return;
+    this.db
+      .transaction(() => {
+        for (let i = current; i < migrations.length; i++) this.db.exec(migrations[i]!);
+        this.db.pragma(`user_version = ${migrations.length}`);
+      })
+      .immediate();
+  }
+
+  /** Runs `fn` holding the write lock from the start, so read-then-write cannot race another process. */
+  immediate<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  insertFrame(frame: FrameRecord): void {
+    this.db
+      .prepare(
+        `INSERT INTO frames (id, name, description, status, workspace_path, container_id, tmux_socket,
+           graphiti_group_id, host_port, created_at, updated_at, last_active_at)
+         VALUES (@id, @name, @description, @status, @workspacePath, @containerId, @tmuxSocket,
+           @graphitiGroupId, @hostPort, @createdAt, @updatedAt, @lastActiveAt)`,
+      )
+      .run(frame);
+  }
+
+  getFrame(id: string): FrameRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM frames WHERE id = ?').get(id) as FrameRow | undefined;
+    return row && toRecord(row);
+  }
+
+  /** By name first, then by id or a unique id prefix of at least 6 characters. */
+  findFrame(ref: string): FrameRecord | undefined {
+    const byName = this.db.prepare('SELECT * FROM frames WHERE name = ?').get(ref) as FrameRow | undefined;
+    if (byName) return toRecord(byName);
+    if (ref.length < 6 || !/^[0-9a-f-]+$/.test(ref)) return undefined;
+    const rows = this.db.prepare("SELECT * FROM frames WHERE id LIKE ? || '%' LIMIT 2").all(ref) as FrameRow[];
+    return rows.length === 1 ? toRecord(rows[0]!) : undefined;
+  }
+
+  listFrames(): FrameRecord[] {
+    return (this.db.prepare('SELECT * FROM frames ORDER BY name').all() as FrameRow[]).map(toRecord);
+  }
+
+  usedPorts(): number[] {
+    return (this.db.prepare('SELECT host_port FROM frames WHERE host_port IS NOT NULL').pluck().all() as number[]);
+  }
+
+  updateFrame(id: string, patch: Partial<Omit<FrameRecord, 'id' | 'createdAt'>>): FrameRecord {
+    const entries = Object.entries({ ...patch, updatedAt: Date.now() }) as Array<[keyof FrameRecord, unknown]>;
+    const sets = entries.map(([key]) => `${columns[key]} = @${key}`).join(', ');
+    this.db.prepare(`UPDATE frames SET ${sets} WHERE id = @id`).run({ ...Object.fromEntries(entries), id });
+    const updated = this.getFrame(id);
+    if (!updated) throw new Error(`frame ${id} vanished from the database while being updated`);
+    return updated;
+  }
+
+  /** Deletes the frame and, through ON DELETE CASCADE, its config, events and sessions. */
+  deleteFrame(id: string): void {
+    this.db.prepare('DELETE FROM frames WHERE id = ?').run(id);
+  }
+
+  getConfig(frameId: string): Record<string, unknown> | undefined {
+    const json = this.db.prepare('SELECT config_json FROM frame_configs WHERE frame_id = ?').pluck().get(frameId) as
+      | string
+      | undefined;
+    return json === undefined ? undefined : JSON.parse(json);
+  }
+
+  setConfig(frameId: string, config: Record<string, unknown>): void {
+    this.db
+      .prepare(
+        `INSERT INTO frame_configs (frame_id, config_json, updated_at) VALUES (?, ?, ?)
+         ON CONFLICT(frame_id) DO UPDATE SET config_json = excluded.config_json, updated_at = excluded.updated_at`,
+      )
+      .run(frameId, JSON.stringify(config), Date.now());
+  }
+
+  addEvent(frameId: string, type: string, details?: Record<string, unknown>): FrameEvent {
+    const createdAt = Date.now();
+    const info = this.db
+      .prepare('INSERT INTO frame_events (frame_id, event_type, details_json, created_at) VALUES (?, ?, ?, ?)')
+      .run(frameId, type, details ? JSON.stringify(details) : null, createdAt);
+    return { id: Number(info.lastInsertRowid), frameId, type, details: details ?? null, createdAt };
+  }
+
+  /** The newest `limit` events of a frame (after `afterId` when given), oldest first. */
+  listEvents(frameId: string, limit = 50, afterId = 0): FrameEvent[] {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM (SELECT * FROM frame_events WHERE frame_id = ? AND id > ? ORDER BY id DESC LIMIT ?) ORDER BY id`,
+      )
+      .all(frameId, afterId, limit) as Array<{
+      id: number;
+      frame_id: string;
+      event_type: string;
+      details_json: string | null;
+      created_at: number;
+    }>;
+    return rows.map((r) => ({
+      id: r.id,
+      frameId: r.frame_id,
+      type: r.event_type,
+      details: r.details_json ? JSON.parse(r.details_json) : null,
+      createdAt: r.created_at,
+    }));
+  }
+
+  getSystemConfig<T>(key: string): T | undefined {
+    const json = this.db.prepare('SELECT value_json FROM system_config WHERE key = ?').pluck().get(key) as string | undefined;
+    return json === undefined ? undefined : (JSON.parse(json) as T);
+  }
+
+  setSystemConfig(key: string, value: unknown): void {
+    this.db
+      .prepare(
+        `INSERT INTO system_config (key, value_json, updated_at) VALUES (?, ?, ?)
+         ON CONFLICT(key) DO UPDATE SET value_json = excluded.value_json, updated_at = excluded.updated_at`,
+      )
+      .run(key, JSON.stringify(value), Date.now());
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

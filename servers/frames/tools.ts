@@ -1,0 +1,260 @@
+import { z } from 'zod';
+import { toolsFor, type AnyTool } from '../shared/define-tool.js';
+import { eventOutput, frameBriefOutput, frameName, frameOutput, frameRef, shellJoin, toEventOutput, toFrameOutput, frameBrief } from './schemas.js';
+import type { FramesServices } from './services.js';
+import { frameStatuses } from './state-store.js';
+
+type S = FramesServices;
+const defineTool = toolsFor<S>();
+
+const readOnly = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
+const lifecycle = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false } as const;
+
+const frameResult = { frame: frameOutput };
+
+export const frameTools: AnyTool<S>[] = [
+  defineTool({
+    name: 'frame_create',
+    title: 'Create a frame',
+    description:
+      'Registers a new frame: an isolated Podman environment for one project. The workspace directory is mounted at /workspace; ' +
+      'a host port from 33000-34000 is reserved for its port 3000. Nothing runs until frame_start.',
+    input: {
+      name: frameName,
+      workspace: z.string().min(1).describe('Absolute path of an existing project directory on the host'),
+      description: z.string().max(500).optional().describe('What the frame is for'),
+    },
+    output: frameResult,
+    annotations: lifecycle,
+    async handle(s, args) {
+      return { frame: toFrameOutput(await s.frames.create(args)) };
+    },
+  }),
+  defineTool({
+    name: 'frame_start',
+    title: 'Start a frame',
+    description:
+      'Starts the frame container (creating it on first start) and returns once its tmux session `main` is ready in /workspace. ' +
+      'Fails with the container log when it does not come up.',
+    input: { frame: frameRef },
+    output: frameResult,
+    annotations: lifecycle,
+    async handle(s, args) {
+      return { frame: toFrameOutput(await s.frames.start(args.frame)) };
+    },
+  }),
+  defineTool({
+    name: 'frame_stop',
+    title: 'Stop a frame',
+    description: 'Stops the frame container. The container, its state and the workspace are kept; frame_start brings it back.',
+    input: { frame: frameRef },
+    output: frameResult,
+    annotations: lifecycle,
+    async handle(s, args) {
+      return { frame: toFrameOutput(await s.frames.stop(args.frame)) };
+    },
+  }),
+  defineTool({
+    name: 'frame_restart',
+    title: 'Restart a frame',
+    description: 'Stops the frame if it runs, then starts it and waits for tmux. Processes inside the frame are ended.',
+    input: { frame: frameRef },
+    output: frameResult,
+    annotations: lifecycle,
+    async handle(s, args) {
+      return { frame: toFrameOutput(await s.frames.restart(args.frame)) };
+    },
+  }),
+  defineTool({
+    name: 'frame_destroy',
+    title: 'Destroy a frame',
+    description:
+      "Removes the frame's container, tmux socket directory and state, and releases its port. The workspace directory is never touched. " +
+      'A running frame needs force: true.',
+    input: { frame: frameRef, force: z.boolean().default(false).describe('Stop and remove a running frame') },
+    output: {
+      destroyed: z.object({ id: z.string(), name: z.string(), hostPort: z.number().nullable(), workspace: z.string() }),
+      workspaceKept: z.literal(true),
+    },
+    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
+    async handle(s, args) {
+      const d = await s.frames.destroy(args.frame, args.force);
+      return { destroyed: { id: d.id, name: d.name, hostPort: d.hostPort, workspace: d.workspacePath }, workspaceKept: true as const };
+    },
+  }),
+  defineTool({
+    name: 'frame_list',
+    title: 'List frames',
+    description: 'All frames with status (checked against Podman, never stale), port, workspace and last activity.',
+    input: { status: z.enum(frameStatuses).optional().describe('Only frames with this status') },
+    output: { frames: z.array(frameOutput) },
+    annotations: readOnly,
+    async handle(s, args) {
+      const frames = await s.frames.list();
+      return { frames: frames.filter((f) => !args.status || f.status === args.status).map(toFrameOutput) };
+    },
+  }),
+  defineTool({
+    name: 'frame_get',
+    title: 'Get a frame',
+    description: "One frame's details with its configuration and most recent events.",
+    input: { frame: frameRef, events: z.number().int().min(0).max(500).default(10).describe('How many recent events to include') },
+    output: { frame: frameOutput, config: z.record(z.string(), z.unknown()), events: z.array(eventOutput) },
+    annotations: readOnly,
+    async handle(s, args) {
+      const frame = await s.frames.get(args.frame);
+      return {
+        frame: toFrameOutput(frame),
+        config: s.frames.getConfig(frame.id).config,
+        events: s.frames.events(frame.id, args.events).events.map(toEventOutput),
+      };
+    },
+  }),
+  defineTool({
+    name: 'frame_attach',
+    title: 'How to attach to a frame',
+    description:
+      "The commands that attach a terminal to the frame's tmux session `main`: through the host socket (tmux -S) or through podman exec.",
+    input: { frame: frameRef },
+    output: {
+      frame: frameBriefOutput,
+      socket: z.string(),
+      tmux: z.array(z.string()).describe('argv attaching through the host socket'),
+      tmuxCommand: z.string(),
+      podmanExec: z.array(z.string()).describe('argv attaching through podman exec'),
+      podmanCommand: z.string(),
+    },
+    annotations: readOnly,
+    async handle(s, args) {
+      const a = s.frames.attach(args.frame);
+      return {
+        frame: frameBrief(a.frame),
+        socket: a.socket,
+        tmux: a.tmux,
+        tmuxCommand: shellJoin(a.tmux),
+        podmanExec: a.podmanExec,
+        podmanCommand: shellJoin(a.podmanExec),
+      };
+    },
+  }),
+  defineTool({
+    name: 'frame_logs',
+    title: 'Frame container log',
+    description: "The last lines of the frame container's log (entrypoint output; also kept in $OPTAGON_HOME/logs/frames/<id>.log).",
+    input: { frame: frameRef, tail: z.number().int().min(1).max(10000).default(100).describe('How many lines') },
+    output: { frame: frameBriefOutput, lines: z.array(z.string()) },
+    annotations: readOnly,
+    async handle(s, args) {
+      const r = await s.frames.logs(args.frame, args.tail);
+      return { frame: frameBrief(r.frame), lines: r.lines };
+    },
+  }),
+  defineTool({
+    name: 'frame_stats',
+    title: 'Frame CPU and memory',
+    description: 'Current CPU percentage, memory use and process count of a running frame.',
+    input: { frame: frameRef },
+    output: {
+      frame: frameBriefOutput,
+      cpuPercent: z.number(),
+      memUsageBytes: z.number(),
+      memLimitBytes: z.number(),
+      memPercent: z.number(),
+      pids: z.number(),
+    },
+    annotations: { ...readOnly, idempotentHint: false },
+    async handle(s, args) {
+      const { frame, ...stats } = await s.frames.stats(args.frame);
+      return { frame: frameBrief(frame), ...stats };
+    },
+  }),
+  defineTool({
+    name: 'frame_events',
+    title: 'Frame events',
+    description: "A frame's lifecycle audit log (created, starting, started, stopped, error, config_changed, ...), oldest first.",
+    input: {
+      frame: frameRef,
+      limit: z.number().int().min(1).max(1000).default(50),
+      after: z.number().int().min(0).default(0).describe('Only events with a larger id (for following)'),
+    },
+    output: { frame: frameBriefOutput, events: z.array(eventOutput) },
+    annotations: readOnly,
+    async handle(s, args) {
+      const r = s.frames.events(args.frame, args.limit, args.after);
+      return { frame: frameBrief(r.frame), events: r.events.map(toEventOutput) };
+    },
+  }),
+  defineTool({
+    name: 'frame_config_get',
+    title: 'Get frame configuration',
+    description: "The frame's configuration (manager, context and other sections), as stored and mirrored to frames/<id>/config.yaml.",
+    input: { frame: frameRef },
+    output: { frame: frameBriefOutput, config: z.record(z.string(), z.unknown()) },
+    annotations: readOnly,
+    async handle(s, args) {
+      const r = s.frames.getConfig(args.frame);
+      return { frame: frameBrief(r.frame), config: r.config };
+    },
+  }),
+  defineTool({
+    name: 'frame_config_set',
+    title: 'Change frame configuration',
+    description:
+      'Deep-merges `values` into the frame configuration and validates the result; null removes a key. name and workspace are fixed. ' +
+      'Example: {"manager": {"behavior": {"max_concurrent_agents": 2}}}.',
+    input: { frame: frameRef, values: z.record(z.string(), z.unknown()).describe('Settings to change') },
+    output: { frame: frameBriefOutput, config: z.record(z.string(), z.unknown()) },
+    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    async handle(s, args) {
+      const r = s.frames.setConfig(args.frame, args.values);
+      return { frame: frameBrief(r.frame), config: r.config };
+    },
+  }),
+  defineTool({
+    name: 'frame_image_build',
+    title: 'Build the frame image',
+    description:
+      'Builds the image frames run (Dockerfile.frame), with progress notifications. Skipped when the image was built from the same inputs, ' +
+      'unless force. Makes a Debian base with debootstrap when no registry answers. Takes minutes the first time.',
+    input: { force: z.boolean().default(false).describe('Rebuild even when the inputs are unchanged') },
+    output: { image: z.string(), hash: z.string(), base: z.string(), skipped: z.boolean(), durationMs: z.number() },
+    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+    async handle(s, args, ctx) {
+      return s.images.build({ force: args.force, progress: (message, step, total) => ctx.progress(message, step, total) });
+    },
+  }),
+  defineTool({
+    name: 'frame_image_status',
+    title: 'Frame image status',
+    description: 'Whether the frame image exists and was built from the current inputs.',
+    input: {},
+    output: {
+      image: z.string(),
+      exists: z.boolean(),
+      hash: z.string().nullable(),
+      expectedHash: z.string().nullable(),
+      upToDate: z.boolean(),
+      base: z.string().nullable(),
+    },
+    annotations: readOnly,
+    async handle(s) {
+      return s.images.status();
+    },
+  }),
+  defineTool({
+    name: 'frame_doctor',
+    title: 'Check the host for frames',
+    description:
+      'Checks podman, tmux, the image, the socket directory and the port range, and probes the OCI runtime and ulimits that work here ' +
+      '(saved to config.yaml). Each failure comes with a fix.',
+    input: {},
+    output: {
+      ok: z.boolean(),
+      checks: z.array(z.object({ name: z.string(), status: z.enum(['ok', 'warn', 'fail']), detail: z.string(), fix: z.string().optional() })),
+    },
+    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    async handle(s) {
+      return s.doctor();
+    },
+  }),
+];

@@ -1,0 +1,73 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type { ServerNotification, ServerRequest, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+
+/** What a tool handler gets besides its arguments: progress reporting and cancellation. */
+export interface ToolContext {
+  /** Sends an MCP progress notification when the caller asked for progress; a no-op otherwise. */
+  progress(message: string, progress?: number, total?: number): Promise<void>;
+  signal: AbortSignal;
+}
+
+/**
+ * One MCP tool: schemas, annotations and a handler over the server's domain services `D`.
+ * All four annotations are required because the SDK's defaults (destructive, open-world) are wrong
+ * for most of our tools.
+ */
+export interface ToolDefinition<D, I extends z.ZodRawShape, O extends z.ZodRawShape> {
+  name: string;
+  title: string;
+  description: string;
+  input: I;
+  output: O;
+  annotations: Required<Pick<ToolAnnotations, 'readOnlyHint' | 'destructiveHint' | 'idempotentHint' | 'openWorldHint'>>;
+  handle(deps: D, args: z.output<z.ZodObject<I>>, ctx: ToolContext): Promise<z.input<z.ZodObject<O>>>;
+}
+
+// Erased form so tools with different schemas share one array.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyTool<D> = ToolDefinition<D, any, any>;
+
+/**
+ * Fixes the services type once per server so each tool's schemas are inferred:
+ * `const defineTool = toolsFor<FramesServices>(); defineTool({ name: 'frame_get', ... })`.
+ */
+export function toolsFor<D>() {
+  return <I extends z.ZodRawShape, O extends z.ZodRawShape>(def: ToolDefinition<D, I, O>): ToolDefinition<D, I, O> => def;
+}
+
+/**
+ * Registers tools on a server. Every answer carries `structuredContent` and the same JSON as text,
+ * so hosts that only read text see everything. A thrown Error becomes an `isError` result whose
+ * text is the error's message (the SDK does that); messages say what to do next.
+ */
+export function registerTools<D>(server: McpServer, deps: D, tools: readonly AnyTool<D>[]): void {
+  for (const tool of tools) {
+    server.registerTool(
+      tool.name,
+      {
+        title: tool.title,
+        description: tool.description,
+        inputSchema: tool.input,
+        outputSchema: tool.output,
+        annotations: { title: tool.title, ...tool.annotations },
+      },
+      async (args: unknown, extra: RequestHandlerExtra<ServerRequest, ServerNotification>) => {
+        const token = extra._meta?.progressToken;
+        const ctx: ToolContext = {
+          signal: extra.signal,
+          async progress(message, progress, total) {
+            if (token === undefined) return;
+            await extra.sendNotification({
+              method: 'notifications/progress',
+              params: { progressToken: token, progress: progress ?? 0, ...(total ? { total } : {}), message },
+            });
+          },
+        };
+        const result = (await tool.handle(deps, args as never, ctx)) as Record<string, unknown>;
+        return { content: [{ type: 'text' as const, text: JSON.stringify(result, null, 2) }], structuredContent: result };
+      },
+    );
+  }
+}

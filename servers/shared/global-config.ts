@@ -1,0 +1,85 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { parseDocument } from 'yaml';
+import { z } from 'zod';
+
+const portRange = z
+  .object({
+    /** First port handed to a frame. Default 33000. */
+    start: z.number().int().min(1024).max(65535).default(33000),
+    /** Last port handed to a frame (inclusive). Default 34000. */
+    end: z.number().int().min(1024).max(65535).default(34000),
+  })
+  .refine((r) => r.start <= r.end, { message: 'port_range.start must not be above port_range.end' });
+
+/** `$OPTAGON_HOME/config.yaml`. Every field has a default, so an empty or missing file is valid. */
+export const globalConfigSchema = z.object({
+  frames: z
+    .object({
+      port_range: portRange.prefault({}),
+      /** Host address the frame's port 3000 is published on. Default 127.0.0.1 (loopback only). */
+      bind_address: z.string().min(1).default('127.0.0.1'),
+      /** Where each frame's tmux socket directory lives on the host. Default /tmp/optagon/frames. */
+      socket_root: z.string().startsWith('/').default('/tmp/optagon/frames'),
+      /** The image frames run. Default localhost/optagon-frame:latest, built by `optagon image build`. */
+      image: z.string().min(1).default('localhost/optagon-frame:latest'),
+      /** Seconds `podman stop` waits before killing. Default 5. */
+      stop_timeout_seconds: z.number().int().min(0).max(600).default(5),
+      /** Seconds frame_start waits for the tmux session. Default 60. */
+      start_timeout_seconds: z.number().int().min(1).max(3600).default(60),
+    })
+    .prefault({}),
+  podman: z
+    .object({
+      /** The podman executable. Default `podman` from PATH. */
+      binary: z.string().min(1).default('podman'),
+      /** OCI runtime passed as --runtime. Unset until `optagon doctor` (or the first start) probes it. */
+      runtime: z.string().min(1).optional(),
+      /** Explicit --ulimit values; podman's own defaults can exceed the host's hard limits. Probed like runtime. */
+      ulimits: z
+        .object({ nofile: z.number().int().positive(), nproc: z.number().int().positive() })
+        .optional(),
+    })
+    .prefault({}),
+  image: z
+    .object({
+      /** Base image for Dockerfile.frame, or `auto`: pull Debian bookworm, else build it with debootstrap. */
+      base: z.string().min(1).default('auto'),
+      /** Mount the host's CA bundle into the build so npm trusts a TLS-inspecting proxy. Default true. */
+      trust_host_ca: z.boolean().default(true),
+      /** The host CA bundle used when trust_host_ca is on. */
+      host_ca_bundle: z.string().default('/etc/ssl/certs/ca-certificates.crt'),
+      /** Debian mirror debootstrap uses when it builds the base image. */
+      debian_mirror: z.string().url().default('http://deb.debian.org/debian'),
+      /** npm version spec of @anthropic-ai/claude-code baked into the image. Default latest. */
+      claude_code_version: z.string().min(1).default('latest'),
+    })
+    .prefault({}),
+});
+
+export type GlobalConfig = z.output<typeof globalConfigSchema>;
+
+/** Reads and validates config.yaml; a bad file is an error that names the file and the field. */
+export function loadGlobalConfig(file: string): GlobalConfig {
+  let raw: unknown = {};
+  if (existsSync(file)) {
+    const doc = parseDocument(readFileSync(file, 'utf8'));
+    if (doc.errors.length) throw new Error(`${file} is not valid YAML: ${doc.errors[0]!.message}. Fix or remove the file.`);
+    raw = doc.toJS() ?? {};
+  }
+  const parsed = globalConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new Error(`${file}: ${issue.path.join('.') || '(root)'}: ${issue.message}. Fix the setting or remove it to use the default.`);
+  }
+  return parsed.data;
+}
+
+/** Sets values in config.yaml, keeping the user's comments and layout. */
+export function updateGlobalConfig(file: string, values: Array<[path: string[], value: unknown]>): void {
+  const doc = parseDocument(existsSync(file) ? readFileSync(file, 'utf8') : '');
+  if (doc.contents === null) doc.contents = doc.createNode({}) as never;
+  for (const [path, value] of values) doc.setIn(path, value);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, doc.toString());
+}

@@ -1,0 +1,40 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * The spec's home layout. `OPTAGON_HOME` overrides `~/.optagon` (tests always set it).
+ *
+ *   config.yaml                 global configuration
+ *   data/optagon.db             SQLite state
+ *   frames/<id>/config.yaml     a mirror of each frame's configuration
+ *   logs/frames/<id>.log        each frame's container log
+ */
+export class OptagonHome {
+  readonly root: string;
+
+  constructor(root = process.env.OPTAGON_HOME || join(homedir(), '.optagon')) {
+    this.root = root;
+  }
+
+  get configFile(): string {
+    return join(this.root, 'config.yaml');
+  }
+  get dataDir(): string {
+    return join(this.root, 'data');
+  }
+  get database(): string {
+    return join(this.dataDir, 'optagon.db');
+  }
+  frameDir(frameId: string): string {
+    return join(this.root, 'frames', frameId);
+  }
+  frameConfigFile(frameId: string): string {
+    return join(this.frameDir(frameId), 'config.yaml');
+  }
+  get frameLogDir(): string {
+    return join(this.root, 'logs', 'frames');
+  }
+  frameLogFile(frameId: string): string {
+    return join(this.frameLogDir, `${frameId}.log`);
+  }
+}
