@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { z } from 'zod';
 import type { eventOutput, frameOutput } from '../servers/frames/schemas.js';
+import { count } from './options.js';
 import { run, type Output } from './run.js';
 import { ago, bold, bytes, cyan, dim, printJson, status, table } from './render.js';
 
@@ -86,12 +87,12 @@ export function registerFrameCommands(program: Command): void {
     .command('get <frame>')
     .alias('show')
     .description("a frame's details, configuration and recent events")
-    .option('-n, --events <n>', 'recent events to show', '10')
-    .action((ref: string, opts: { events: string }) =>
+    .option('-n, --events <n>', 'recent events to show', count, 10)
+    .action((ref: string, opts: { events: number }) =>
       run(async (tools, out) => {
         const r = await tools.call<{ frame: Frame; config: Record<string, unknown>; events: Event[] }>('frame_get', {
           frame: ref,
-          events: Number(opts.events),
+          events: opts.events,
         });
         if (out.json) return printJson(r);
         const f = r.frame;
@@ -155,10 +156,10 @@ export function registerFrameCommands(program: Command): void {
   frame
     .command('logs <frame>')
     .description("the frame container's log")
-    .option('-n, --tail <n>', 'how many lines', '100')
-    .action((ref: string, opts: { tail: string }) =>
+    .option('-n, --tail <n>', 'how many lines', count, 100)
+    .action((ref: string, opts: { tail: number }) =>
       run(async (tools, out) => {
-        const r = await tools.call<{ lines: string[] }>('frame_logs', { frame: ref, tail: Number(opts.tail) });
+        const r = await tools.call<{ lines: string[] }>('frame_logs', { frame: ref, tail: opts.tail });
         if (out.json) return printJson(r);
         if (r.lines.length) console.log(r.lines.join('\n'));
         else console.error(dim('no log yet (the frame has not started)'));
@@ -168,10 +169,10 @@ export function registerFrameCommands(program: Command): void {
   frame
     .command('events <frame>')
     .description("a frame's lifecycle events")
-    .option('-n, --limit <n>', 'how many', '50')
-    .action((ref: string, opts: { limit: string }) =>
+    .option('-n, --limit <n>', 'how many', count, 50)
+    .action((ref: string, opts: { limit: number }) =>
       run(async (tools, out) => {
-        const r = await tools.call<{ events: Event[] }>('frame_events', { frame: ref, limit: Number(opts.limit) });
+        const r = await tools.call<{ events: Event[] }>('frame_events', { frame: ref, limit: opts.limit });
         if (out.json) return printJson(r);
         console.log(eventsTable(r.events));
       }),

@@ -186,8 +186,8 @@ export class FrameManager {
     return { id: frame.id, name: frame.name, hostPort: frame.hostPort, workspacePath: frame.workspacePath };
   }
 
-  attach(ref: string): AttachInfo & { frame: FrameDetails } {
-    const frame = this.resolve(ref);
+  async attach(ref: string): Promise<AttachInfo & { frame: FrameDetails }> {
+    const frame = (await this.reconcile([this.resolve(ref)]))[0]!;
     const socket = frame.tmuxSocket ?? join(this.socketDir(frame.id), 'tmux.sock');
     return {
       frame: this.details(frame),

@@ -126,7 +126,7 @@ export const frameTools: AnyTool<S>[] = [
     },
     annotations: readOnly,
     async handle(s, args) {
-      const a = s.frames.attach(args.frame);
+      const a = await s.frames.attach(args.frame);
       return {
         frame: frameBrief(a.frame),
         socket: a.socket,

@@ -1,0 +1,53 @@
+import { execa } from 'execa';
+import { performance } from 'node:perf_hooks';
+
+/** A set of wall-time samples in milliseconds, summarised the way the report prints them. */
+export interface Stats {
+  median: number;
+  min: number;
+  n: number;
+}
+
+export function stats(samples: number[]): Stats {
+  if (!samples.length) throw new Error('no samples were taken');
+  const sorted = [...samples].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  const median = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return { median, min: sorted[0]!, n: sorted.length };
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Wall time of `body`, in milliseconds. */
+export async function timed(body: () => Promise<unknown>): Promise<number> {
+  const started = performance.now();
+  await body();
+  return performance.now() - started;
+}
+
+/**
+ * Runs a command and returns its stdout; a failure throws with the command's own stderr, so a
+ * broken benchmark says why instead of printing a timing of an error path.
+ */
+export async function run(file: string, args: string[], env: Record<string, string> = {}): Promise<string> {
+  const r = await execa(file, args, { env, reject: false, timeout: 180_000 });
+  if (r.exitCode !== 0) {
+    const detail = String(r.stderr || r.stdout).trim().split('\n').slice(-5).join('\n  ');
+    throw new Error(`${[file, ...args].join(' ')} exited ${r.exitCode ?? r.signal}:\n  ${detail}`);
+  }
+  return String(r.stdout);
+}
+
+/** Wall time from spawn to exit of one command (which must succeed). */
+export function timeCommand(file: string, args: string[], env: Record<string, string> = {}): Promise<number> {
+  return timed(() => run(file, args, env));
+}
+
+/** Polls `check` every `intervalMs` until it is true; throws after `timeoutMs` naming `what`. */
+export async function waitFor(check: () => Promise<boolean>, what: string, intervalMs = 10, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(intervalMs);
+  }
+}

@@ -1,0 +1,44 @@
+import type { Stats } from './measure.js';
+
+/** One figure: our time next to the peer's, taken in the same run so machine load hits both. */
+export interface Figure {
+  name: string;
+  ours: Stats;
+  peer: Stats;
+  peerName: string;
+  /** Show the ratio as overhead in percent (start times) rather than as a multiple (list). */
+  asOverhead?: boolean;
+  /** The most ours/peer may be, by the issue's goal; unset when no goal applies. */
+  goal?: number;
+}
+
+const ms = (v: number) => `${Math.round(v)} ms`;
+const cell = (s: Stats) => `${ms(s.median)} (min ${Math.round(s.min)}, n=${s.n})`;
+const pct = (ratio: number) => `${ratio >= 1 ? '+' : ''}${Math.round((ratio - 1) * 100)}%`;
+
+function ratioText(f: Figure): string {
+  const r = f.ours.median / f.peer.median;
+  return f.asOverhead ? `${r.toFixed(2)}× (${pct(r)})` : `${r.toFixed(1)}×`;
+}
+
+function goalText(f: Figure): string {
+  if (f.goal === undefined) return '-';
+  const met = f.ours.median / f.peer.median <= f.goal ? 'met' : 'missed';
+  return `${f.asOverhead ? `≤ ${pct(f.goal)}` : `≤ ${f.goal}×`} (${met})`;
+}
+
+/** Prints the figures as a table with columns sized to their contents. */
+export function printFigures(figures: Figure[]): void {
+  const rows = [
+    ['figure (median)', 'optagon', 'peer', '', 'ratio', 'goal'],
+    ...figures.map((f) => [f.name, cell(f.ours), cell(f.peer), f.peerName, ratioText(f), goalText(f)]),
+  ];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
+}
+
+/** Prints the environment as `key  value` lines, since figures only mean something on a known machine. */
+export function printEnvironment(env: Array<[string, string]>): void {
+  const width = Math.max(...env.map(([k]) => k.length));
+  for (const [k, v] of env) console.log(`${k.padEnd(width)}  ${v}`);
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Prepares this machine for Optagon: system packages, npm packages, the build, the frame image.
+# Safe to run again: it installs only what is missing and skips an unchanged image.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# podman + runc run the frames; tmux reaches them; debootstrap makes the base image when no
+# registry answers; uidmap/slirp4netns/fuse-overlayfs are what podman needs to run rootless.
+packages=(podman runc tmux debootstrap uidmap slirp4netns fuse-overlayfs ca-certificates)
+missing=()
+for p in "${packages[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "==> installing ${missing[*]}"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$node_major" -lt 20 ]; then
+  echo "Optagon needs Node.js 20 or newer (found: $(node --version 2>/dev/null || echo none))." >&2
+  exit 1
+fi
+
+echo "==> npm ci"
+npm ci --no-audit --no-fund
+echo "==> build"
+npm run build
+
+echo "==> frame image (skipped when its inputs are unchanged)"
+node dist/cli/main.js image build

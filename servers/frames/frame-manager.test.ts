@@ -1,0 +1,140 @@
+import { existsSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { OptagonHome } from '../shared/optagon-home.js';
+import { checkWorkspace, FRAME_NAME_RULE } from './frame-manager.js';
+import { createFramesServices, type FramesServices } from './services.js';
+
+// No containers here: create() only writes state, and these tests never start a frame.
+let home: string;
+let workspace: string;
+let services: FramesServices;
+
+beforeEach(() => {
+  home = mkdtempSync(join(tmpdir(), 'optagon-home-'));
+  workspace = mkdtempSync(join(tmpdir(), 'optagon-ws-'));
+  services = createFramesServices(new OptagonHome(home));
+});
+
+afterEach(() => {
+  services.close();
+  rmSync(home, { recursive: true, force: true });
+  rmSync(workspace, { recursive: true, force: true });
+});
+
+const rows = (table: string) => services.store.db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
+const stateCounts = () => ({ frames: rows('frames'), configs: rows('frame_configs'), events: rows('frame_events') });
+
+describe('checkWorkspace', () => {
+  it('returns the real path of an existing directory', () => {
+    const link = join(home, 'link-to-ws');
+    symlinkSync(workspace, link);
+    expect(checkWorkspace(link)).toBe(realpathSync(workspace));
+  });
+
+  it('rejects a relative path, suggesting the absolute one', () => {
+    expect(() => checkWorkspace('projects/web')).toThrow(
+      `workspace 'projects/web' is not an absolute path; pass it in full, e.g. ${join(process.cwd(), 'projects/web')}`,
+    );
+  });
+
+  it('rejects a path that does not exist, saying to create it', () => {
+    const missing = join(workspace, 'nope');
+    expect(() => checkWorkspace(missing)).toThrow(`workspace '${missing}' does not exist; create it first (mkdir -p ${missing})`);
+  });
+
+  it('rejects a file', () => {
+    const file = join(workspace, 'README.md');
+    writeFileSync(file, 'hi');
+    expect(() => checkWorkspace(file)).toThrow(`workspace '${file}' is not a directory`);
+  });
+
+  it('rejects / , also when reached through a symlink', () => {
+    expect(() => checkWorkspace('/')).toThrow('the workspace cannot be / ; pass a project directory');
+    const link = join(home, 'root-link');
+    symlinkSync('/', link);
+    expect(() => checkWorkspace(link)).toThrow(/cannot be \//);
+  });
+});
+
+describe('FrameManager.create', () => {
+  it('stores a created frame with a port, a config, an event and a config mirror', async () => {
+    const frame = await services.frames.create({ name: 'web', workspace, description: 'the site' });
+    expect(frame).toMatchObject({
+      name: 'web',
+      status: 'created',
+      description: 'the site',
+      workspacePath: realpathSync(workspace),
+      hostPort: 33000,
+      containerId: null,
+      url: 'http://127.0.0.1:33000',
+    });
+    expect(frame.containerName).toMatch(/^optagon-web-[0-9a-f]{12}$/);
+    expect(services.store.getConfig(frame.id)).toEqual({ name: 'web', workspace: realpathSync(workspace), description: 'the site' });
+    expect(services.store.listEvents(frame.id).map((e) => e.type)).toEqual(['created']);
+    expect(existsSync(services.home.frameConfigFile(frame.id))).toBe(true);
+  });
+
+  it('gives each frame a Graphiti group id Graphiti accepts', async () => {
+    const a = await services.frames.create({ name: 'a', workspace });
+    const b = await services.frames.create({ name: 'b', workspace });
+    expect(a.graphitiGroupId).toMatch(/^frame_[a-zA-Z0-9_-]+$/);
+    expect(b.graphitiGroupId).toMatch(/^frame_[a-zA-Z0-9_-]+$/);
+    expect(a.graphitiGroupId).not.toBe(b.graphitiGroupId);
+  });
+
+  it('accepts a name of 63 characters', async () => {
+    const name = 'a'.repeat(63);
+    expect((await services.frames.create({ name, workspace })).name).toBe(name);
+  });
+
+  it.each([
+    ['uppercase', 'Web'],
+    ['a leading dash', '-web'],
+    ['64 characters', 'a'.repeat(64)],
+    ['an underscore', 'my_web'],
+    ['the empty string', ''],
+  ])('rejects a name with %s, stating the rule, and stores nothing', async (_, name) => {
+    await services.frames.create({ name: 'existing', workspace });
+    const before = stateCounts();
+    await expect(services.frames.create({ name, workspace })).rejects.toThrow(`invalid frame name '${name}': ${FRAME_NAME_RULE}`);
+    expect(stateCounts()).toEqual(before);
+  });
+
+  it('rejects a duplicate name, saying how to see the existing frame, and stores nothing', async () => {
+    const first = await services.frames.create({ name: 'web', workspace });
+    const before = stateCounts();
+    await expect(services.frames.create({ name: 'web', workspace })).rejects.toThrow(
+      "a frame named 'web' already exists; pick another name or `frame_get web` to see it",
+    );
+    expect(stateCounts()).toEqual(before);
+    // The failed create did not use up a port: the next frame gets the one after the first.
+    expect((await services.frames.create({ name: 'api', workspace })).hostPort).toBe(first.hostPort! + 1);
+  });
+
+  it('rejects a bad workspace and stores nothing', async () => {
+    const before = stateCounts();
+    await expect(services.frames.create({ name: 'web', workspace: join(workspace, 'missing') })).rejects.toThrow(/does not exist/);
+    expect(stateCounts()).toEqual(before);
+    expect(services.store.findFrame('web')).toBeUndefined();
+  });
+
+  it('fails cleanly when no port is free, and stores nothing', async () => {
+    // The range is one port, held by a real listener, so the allocator has nothing to give.
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      writeFileSync(services.home.configFile, `frames:\n  port_range:\n    start: ${port}\n    end: ${port}\n`);
+      services.close();
+      services = createFramesServices(new OptagonHome(home));
+      const before = stateCounts();
+      await expect(services.frames.create({ name: 'web', workspace })).rejects.toThrow(`no free port left in ${port}-${port}`);
+      expect(stateCounts()).toEqual(before);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  });
+});

@@ -1,0 +1,153 @@
+import { execa } from 'execa';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestHome, type TestHome } from './support/test-home.js';
+
+const expectedTools = [
+  'frame_attach', 'frame_config_get', 'frame_config_set', 'frame_create', 'frame_destroy', 'frame_doctor', 'frame_events',
+  'frame_get', 'frame_image_build', 'frame_image_status', 'frame_list', 'frame_logs', 'frame_restart', 'frame_start',
+  'frame_stats', 'frame_stop',
+];
+
+/** The frames MCP server through a real SDK client: schemas, structuredContent, and clear errors that lose nothing. */
+describe('frames MCP tools', () => {
+  let home: TestHome;
+  let ws: string;
+  beforeAll(async () => {
+    home = await createTestHome(33140);
+    ws = home.workspace('proj', { 'keep.txt': 'precious' });
+  });
+  afterAll(async () => home?.cleanup());
+
+  it('lists every tool with input and output schemas and all four annotations', async () => {
+    const { tools } = await home.client.listTools();
+    expect(tools.map((t) => t.name).sort()).toEqual(expectedTools);
+    for (const t of tools) {
+      expect(t.name).toMatch(/^[a-z0-9_]+$/);
+      expect(t.title, t.name).toBeTruthy();
+      expect(t.description!.length, t.name).toBeGreaterThan(30);
+      expect(t.inputSchema.type).toBe('object');
+      expect(t.outputSchema?.type, t.name).toBe('object');
+      for (const hint of ['readOnlyHint', 'destructiveHint', 'idempotentHint', 'openWorldHint'] as const) {
+        expect(typeof t.annotations?.[hint], `${t.name}.${hint}`).toBe('boolean');
+      }
+    }
+    const destroy = tools.find((t) => t.name === 'frame_destroy')!;
+    expect(destroy.annotations).toMatchObject({ destructiveHint: true, readOnlyHint: false });
+    expect(tools.find((t) => t.name === 'frame_list')!.annotations).toMatchObject({ readOnlyHint: true });
+  });
+
+  it('returns structuredContent and the same JSON as text', async () => {
+    const r = await home.call('frame_create', { name: 'proj', workspace: ws, description: 'the project' });
+    expect(r.isError).toBeFalsy();
+    const frame = (r.structuredContent as { frame: Record<string, unknown> }).frame;
+    expect(frame).toMatchObject({ name: 'proj', status: 'created', workspace: ws, description: 'the project' });
+    expect(frame.groupId).toMatch(/^frame_[a-zA-Z0-9_-]+$/);
+    expect(JSON.parse((r.content[0] as { text: string }).text)).toEqual(r.structuredContent);
+  });
+
+  it('rejects invalid names with the rule', async () => {
+    for (const name of ['Web', '-web', 'a'.repeat(64), 'we b', 'web;rm -rf /']) {
+      expect(await home.fails('frame_create', { name, workspace: ws })).toMatch(/a-z, 0-9/);
+    }
+  });
+
+  it('rejects a duplicate name and says what to do', async () => {
+    expect(await home.fails('frame_create', { name: 'proj', workspace: ws })).toMatch(/already exists; pick another name/);
+  });
+
+  it('rejects relative, missing and non-directory workspaces', async () => {
+    expect(await home.fails('frame_create', { name: 'rel', workspace: 'proj' })).toMatch(/not an absolute path/);
+    expect(await home.fails('frame_create', { name: 'missing', workspace: '/nonexistent/optagon' })).toMatch(/does not exist/);
+    const file = join(ws, 'keep.txt');
+    expect(await home.fails('frame_create', { name: 'file', workspace: file })).toMatch(/not a directory/);
+    expect(await home.fails('frame_create', { name: 'root', workspace: '/' })).toMatch(/cannot be \//);
+  });
+
+  it('names the unknown frame and how to list frames', async () => {
+    for (const tool of ['frame_start', 'frame_stop', 'frame_get', 'frame_destroy', 'frame_logs', 'frame_events']) {
+      expect(await home.fails(tool, { frame: 'nope' })).toMatch(/frame 'nope' not found; .*frame list/);
+    }
+  });
+
+  it('refuses to stop a frame that is not running, and to destroy twice', async () => {
+    expect(await home.fails('frame_stop', { frame: 'proj' })).toMatch(/not running \(status created\); nothing to stop/);
+    await home.ok('frame_create', { name: 'twice', workspace: ws });
+    await home.ok('frame_destroy', { frame: 'twice' });
+    expect(await home.fails('frame_destroy', { frame: 'twice' })).toMatch(/frame 'twice' not found/);
+  });
+
+  it('loses nothing on failures: the frames and the workspace are as before', async () => {
+    const { frames } = await home.ok<{ frames: Array<{ name: string; status: string }> }>('frame_list');
+    expect(frames.map((f) => [f.name, f.status])).toEqual([['proj', 'created']]);
+    expect(existsSync(join(ws, 'keep.txt'))).toBe(true);
+  });
+
+  it('validates config changes and mirrors them to frames/<id>/config.yaml', async () => {
+    const r = await home.ok<{ config: Record<string, unknown> }>('frame_config_set', {
+      frame: 'proj',
+      values: { manager: { behavior: { max_concurrent_agents: 2 } } },
+    });
+    expect(r.config).toMatchObject({ name: 'proj', manager: { behavior: { max_concurrent_agents: 2 } } });
+    expect(await home.fails('frame_config_set', { frame: 'proj', values: { manager: { temperature: 9 } } })).toMatch(
+      /manager\.temperature/,
+    );
+    expect(await home.fails('frame_config_set', { frame: 'proj', values: { workspace: '/tmp' } })).toMatch(/fixed/);
+    const got = await home.ok<{ config: Record<string, unknown> }>('frame_config_get', { frame: 'proj' });
+    expect(got.config).toEqual(r.config);
+  });
+
+  it('gives attach commands for the host socket and podman exec', async () => {
+    const a = await home.ok<{ tmux: string[]; podmanExec: string[]; tmuxCommand: string }>('frame_attach', { frame: 'proj' });
+    expect(a.tmux).toEqual(['tmux', '-S', expect.stringMatching(/^\/tmp\/optagon\/frames\/[0-9a-f-]{36}\/tmux\.sock$/), 'attach', '-t', 'main']);
+    expect(a.podmanExec.slice(0, 3)).toEqual(['podman', 'exec', '-it']);
+    expect(a.tmuxCommand).toBe(a.tmux.join(' '));
+  });
+});
+
+/** The CLI as a user runs it: a thin MCP client with tables, --json and exit codes. */
+describe('optagon CLI', () => {
+  let home: TestHome;
+  const cli = (...args: string[]) =>
+    execa('node', [join(process.cwd(), 'dist/cli/main.js'), ...args], { env: { OPTAGON_HOME: home.root, NO_COLOR: '1' }, reject: false });
+
+  beforeAll(async () => {
+    home = await createTestHome(33160);
+  });
+  afterAll(async () => home?.cleanup());
+
+  it('creates and lists frames as a table and as JSON', async () => {
+    const ws = home.workspace('site');
+    const created = await cli('frame', 'create', 'site', '--workspace', ws);
+    expect(created.exitCode).toBe(0);
+    expect(created.stdout).toContain('Created site created');
+    const list = await cli('frame', 'list');
+    expect(list.stdout.split('\n')[0]).toMatch(/^NAME\s+STATUS\s+PORT\s+WORKSPACE\s+ACTIVE$/);
+    expect(list.stdout).toMatch(/site\s+created\s+33160/);
+    expect(list.stdout).not.toContain('\x1b['); // NO_COLOR
+    const json = JSON.parse((await cli('--json', 'frame', 'list')).stdout);
+    expect(json.frames[0]).toMatchObject({ name: 'site', status: 'created', hostPort: 33160 });
+  });
+
+  it('exits non-zero with a one-line error on a tool error', async () => {
+    const r = await cli('frame', 'stop', 'site');
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr.trim()).toBe("error: frame 'site' is not running (status created); nothing to stop");
+    const j = await cli('--json', 'frame', 'get', 'ghost');
+    expect(j.exitCode).toBe(1);
+    expect(JSON.parse(j.stdout).error).toMatch(/frame 'ghost' not found/);
+  });
+
+  it('prints the attach command when not on a terminal', async () => {
+    const r = await cli('frame', 'attach', 'site');
+    expect(r.stdout).toMatch(/^tmux -S \/tmp\/optagon\/frames\/.+\/tmux\.sock attach -t main$/);
+  });
+
+  it('reports a bad config.yaml with the file and the field', async () => {
+    writeFileSync(join(home.root, 'config.yaml'), 'frames:\n  port_range: { start: 34000, end: 33000 }\n');
+    const r = await cli('frame', 'list');
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/config\.yaml: frames\.port_range: port_range\.start must not be above/);
+  });
+});

@@ -1,0 +1,98 @@
+import { execa } from 'execa';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { OptagonHome } from '../../servers/shared/optagon-home.js';
+import { createFramesServer } from '../../servers/frames/server.js';
+import { createFramesServices, type FramesServices } from '../../servers/frames/services.js';
+
+/**
+ * A throwaway Optagon home with its own port range, so test files running in parallel never hand
+ * out the same port, plus a real MCP client connected to the frames server over memory.
+ */
+export interface TestHome {
+  root: string;
+  services: FramesServices;
+  client: Client;
+  call(name: string, args?: Record<string, unknown>): Promise<CallToolResult>;
+  /** Calls a tool that must succeed and returns its structuredContent. */
+  ok<T = Record<string, unknown>>(name: string, args?: Record<string, unknown>): Promise<T>;
+  /** Calls a tool that must fail and returns its error text. */
+  fails(name: string, args?: Record<string, unknown>): Promise<string>;
+  workspace(name: string, files?: Record<string, string>): string;
+  cleanup(): Promise<void>;
+}
+
+export async function createTestHome(portStart: number, portCount = 20): Promise<TestHome> {
+  const root = mkdtempSync(join(tmpdir(), 'optagon-test-'));
+  writeFileSync(
+    join(root, 'config.yaml'),
+    `frames:\n  port_range: { start: ${portStart}, end: ${portStart + portCount - 1} }\n  stop_timeout_seconds: 2\n`,
+  );
+  const services = createFramesServices(new OptagonHome(root));
+  const server = createFramesServer(services);
+  const [a, b] = InMemoryTransport.createLinkedPair();
+  await server.connect(a);
+  const client = new Client({ name: 'optagon-test', version: '0' });
+  await client.connect(b);
+  const call = async (name: string, args: Record<string, unknown> = {}) =>
+    (await client.callTool({ name, arguments: args }, undefined, { timeout: 300_000 })) as CallToolResult;
+  const text = (r: CallToolResult) => r.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
+  return {
+    root,
+    services,
+    client,
+    call,
+    async ok(name, args) {
+      const r = await call(name, args);
+      if (r.isError) throw new Error(`${name} failed: ${text(r)}`);
+      return r.structuredContent as never;
+    },
+    async fails(name, args) {
+      const r = await call(name, args);
+      if (!r.isError) throw new Error(`${name} was expected to fail but returned ${JSON.stringify(r.structuredContent)}`);
+      return text(r);
+    },
+    workspace(name, files = {}) {
+      const dir = join(root, 'workspaces', name);
+      mkdirSync(dir, { recursive: true });
+      for (const [file, content] of Object.entries(files)) writeFileSync(join(dir, file), content);
+      return dir;
+    },
+    async cleanup() {
+      // Remove every container this home made, even if a test failed half way.
+      for (const f of services.store.listFrames()) {
+        await execa('podman', ['rm', '--force', '--ignore', services.frames.containerName(f)], { reject: false });
+        rmSync(join(services.config.frames.socket_root, f.id), { recursive: true, force: true });
+      }
+      await client.close();
+      await server.close();
+      services.close();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Runs tmux on the host against a frame's socket. */
+export async function hostTmux(socket: string, ...args: string[]): Promise<string> {
+  return (await execa('tmux', ['-S', socket, ...args])).stdout;
+}
+
+/** Polls until `check` returns a value, or fails with the last seen state. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await check();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}
