@@ -1,4 +1,4 @@
-import { execa, ExecaError } from 'execa';
+import { runCommand, type CommandResult } from '../shared/run-command.js';
 
 export const FRAME_LABEL = 'io.optagon.frame';
 
@@ -46,21 +46,15 @@ function parseSize(text: string): number {
   return Math.round(parseFloat(m[1]!) * (units[(m[2] || 'b').toLowerCase()] ?? 1));
 }
 
-/** Podman through execa with argument arrays only: no shell ever sees a frame name or a path. */
+/** Podman with argument arrays only: no shell ever sees a frame name or a path. */
 export class ContainerRuntime {
   constructor(private readonly settings: RuntimeSettings) {}
 
   /** Runs podman; failures become errors that carry podman's own message and what to do about it. */
   async podman(args: string[], opts: { timeoutMs?: number; input?: string } = {}): Promise<string> {
-    try {
-      const result = await execa(this.settings.binary, args, {
-        timeout: opts.timeoutMs ?? 120_000,
-        ...(opts.input !== undefined ? { input: opts.input } : {}),
-      });
-      return result.stdout;
-    } catch (err) {
-      throw podmanError(this.settings.binary, args, err);
-    }
+    const result = await runCommand(this.settings.binary, args, opts);
+    if (result.exitCode !== 0) throw podmanError(this.settings.binary, args, result);
+    return result.stdout;
   }
 
   /** The --runtime and --ulimit flags every container (and image build) needs on this host. */
@@ -137,9 +131,10 @@ export class ContainerRuntime {
   }
 
   async logs(id: string, tail: number): Promise<string> {
-    const result = await execa(this.settings.binary, ['logs', '--tail', String(tail), id], { all: true, reject: false });
+    // podman logs replays the container's stdout and stderr on its own two streams.
+    const result = await runCommand(this.settings.binary, ['logs', '--tail', String(tail), id]);
     if (result.exitCode !== 0) throw podmanError(this.settings.binary, ['logs', id], result);
-    return result.all ?? '';
+    return [result.stdout, result.stderr].filter(Boolean).join('\n');
   }
 
   async stats(id: string): Promise<ContainerStats> {
@@ -157,7 +152,8 @@ export class ContainerRuntime {
   }
 
   async imageExists(image: string): Promise<boolean> {
-    const r = await execa(this.settings.binary, ['image', 'exists', image], { reject: false });
+    const r = await runCommand(this.settings.binary, ['image', 'exists', image]);
+    if (r.code === 'ENOENT') throw podmanError(this.settings.binary, ['image'], r);
     return r.exitCode === 0;
   }
 
@@ -169,14 +165,13 @@ export class ContainerRuntime {
   }
 }
 
-/** Turns an execa failure into a message a user can act on. */
-export function podmanError(binary: string, args: string[], err: unknown): Error {
-  const e = err as Partial<ExecaError> & { code?: string };
-  if (e.code === 'ENOENT') {
+/** Turns a failed podman run into a message a user can act on. */
+export function podmanError(binary: string, args: string[], r: Pick<CommandResult, 'code' | 'stderr' | 'exitCode'>): Error {
+  if (r.code === 'ENOENT') {
     return new Error(`podman is not installed (could not run '${binary}'); install it with: sudo apt-get install podman runc`);
   }
-  const stderr = String(e.stderr ?? '').trim();
-  const detail = stderr.split('\n').filter(Boolean).slice(-3).join(' | ') || e.shortMessage || String(err);
+  const stderr = String(r.stderr ?? '').trim();
+  const detail = stderr.split('\n').filter(Boolean).slice(-3).join(' | ') || `exit code ${r.exitCode}`;
   let hint = '';
   if (/address already in use/i.test(stderr)) hint = '; another program holds the frame\'s port: stop it, or destroy and recreate the frame to get a new port';
   else if (/rlimit|ulimit/i.test(stderr)) hint = '; the ulimits do not fit this host: run `optagon doctor` to probe working values';

@@ -1,4 +1,4 @@
-import { execa } from 'execa';
+import { runCommand } from '../shared/run-command.js';
 import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import type { GlobalConfig } from '../shared/global-config.js';
 import type { ImageBuilder } from './image-builder.js';
@@ -25,8 +25,8 @@ export interface DoctorDeps {
 }
 
 async function version(cmd: string, args: string[]): Promise<string | null> {
-  const r = await execa(cmd, args, { reject: false, timeout: 10_000 });
-  return r.exitCode === 0 ? String(r.stdout).split('\n')[0]!.trim() : null;
+  const r = await runCommand(cmd, args, { timeoutMs: 10_000 });
+  return r.exitCode === 0 ? r.stdout.split('\n')[0]!.trim() : null;
 }
 
 /**
@@ -37,13 +37,13 @@ export async function runDoctor(deps: DoctorDeps): Promise<{ ok: boolean; checks
   const { config } = deps;
   const checks: Check[] = [];
 
-  const podman = await version(config.podman.binary, ['--version']).catch(() => null);
+  const podman = await version(config.podman.binary, ['--version']);
   checks.push(
     podman
       ? { name: 'podman', status: 'ok', detail: podman }
       : { name: 'podman', status: 'fail', detail: `'${config.podman.binary}' did not run`, fix: 'sudo apt-get install podman runc' },
   );
-  const tmux = await version('tmux', ['-V']).catch(() => null);
+  const tmux = await version('tmux', ['-V']);
   checks.push(
     tmux
       ? { name: 'tmux', status: 'ok', detail: tmux }
@@ -99,7 +99,7 @@ export async function runDoctor(deps: DoctorDeps): Promise<{ ok: boolean; checks
       : { name: 'ports', status: 'fail', detail: `no free port in ${start}-${end}`, fix: 'destroy unused frames or widen frames.port_range in config.yaml' },
   );
 
-  const debootstrap = existsSync('/usr/sbin/debootstrap') || (await version('debootstrap', ['--version']).catch(() => null));
+  const debootstrap = existsSync('/usr/sbin/debootstrap') || (await version('debootstrap', ['--version']));
   checks.push(
     debootstrap
       ? { name: 'debootstrap', status: 'ok', detail: 'available to build the base image when no registry answers' }

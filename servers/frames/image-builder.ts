@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import type { GlobalConfig } from '../shared/global-config.js';
 import { packageRoot } from '../shared/package-root.js';
+import { runCommand } from '../shared/run-command.js';
 import { podmanError, type ContainerRuntime } from './container-runtime.js';
 import type { RuntimeSettingsResolver } from './runtime-settings.js';
 
@@ -79,6 +79,7 @@ export class ImageBuilder {
     ];
     const total = countSteps(readFileSync(dockerfile, 'utf8'));
     let step = 0;
+    const { execa } = await import('execa'); // loaded only for builds: it is slow to import (see run-command.ts)
     const child = execa(this.config.podman.binary, args, { all: true, reject: false, buffer: { all: true } });
     for await (const line of child.iterable({ from: 'all' })) {
       const text = String(line);
@@ -112,7 +113,7 @@ export class ImageBuilder {
     if (existing) return existing;
     const wanted = this.config.image.base === 'auto' ? REGISTRY_BASE : this.config.image.base;
     await progress(`pulling ${wanted}`);
-    const pull = await execa(this.config.podman.binary, ['pull', wanted], { reject: false, timeout: 300_000 });
+    const pull = await runCommand(this.config.podman.binary, ['pull', wanted], { timeoutMs: 300_000 });
     if (pull.exitCode === 0) return wanted;
     if (this.config.image.base !== 'auto') {
       throw podmanError(this.config.podman.binary, ['pull', wanted], pull);
@@ -130,6 +131,7 @@ export class ImageBuilder {
           `or set image.base in config.yaml to a Debian bookworm image you have`,
       );
     }
+    const { execa } = await import('execa');
     const dir = mkdtempSync(join(tmpdir(), 'optagon-rootfs-'));
     try {
       const child = execa('debootstrap', ['--variant=minbase', 'bookworm', dir, this.config.image.debian_mirror], {

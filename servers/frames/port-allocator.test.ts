@@ -170,10 +170,29 @@ describe('concurrent frame creation', () => {
       );
     }, 120_000);
 
-    it('gives 5 processes creating 10 frames each at once 50 distinct ports', async () => {
-      // Create the schema first: concurrent first opens race in the migration (see the report).
-      new StateStore(new OptagonHome(home).database).close();
+    // Two processes that both read user_version = 0 must not both run migration 1.
+    it('lets 8 processes open a fresh database at once', async () => {
+      const script = join(home, 'open.mjs');
+      const stateStoreJs = join(repoRoot, 'dist', 'servers', 'frames', 'state-store.js');
+      writeFileSync(
+        script,
+        `import { StateStore } from ${JSON.stringify(pathToFileURL(stateStoreJs).href)};
+while (Date.now() < Number(process.env.START_AT)) await new Promise((r) => setTimeout(r, 1));
+new StateStore(process.env.DB).close();
+`,
+      );
+      for (let round = 0; round < 3; round++) {
+        const db = join(home, `round-${round}.db`);
+        const startAt = String(Date.now() + 1_000);
+        const results = await Promise.allSettled(
+          Array.from({ length: 8 }, () => run(process.execPath, [script], { env: { ...process.env, DB: db, START_AT: startAt } })),
+        );
+        const failures = results.flatMap((r) => (r.status === 'rejected' ? [(r.reason as { stderr: string }).stderr] : []));
+        expect(failures).toEqual([]);
+      }
+    });
 
+    it('gives 5 processes creating 10 frames each at once 50 distinct ports', async () => {
       const script = join(home, 'child.mjs');
       writeFileSync(
         script,

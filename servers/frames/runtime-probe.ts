@@ -1,4 +1,4 @@
-import { execa } from 'execa';
+import { runCommand } from '../shared/run-command.js';
 import { readFileSync } from 'node:fs';
 import type { RuntimeSettings } from './container-runtime.js';
 
@@ -41,10 +41,7 @@ export async function probeRuntime(binary: string, image: string): Promise<Probe
       '--ulimit', `nofile=${s.ulimits.nofile}:${s.ulimits.nofile}`,
       '--ulimit', `nproc=${s.ulimits.nproc}:${s.ulimits.nproc}`,
     ];
-    const r = await execa(binary, ['run', '--rm', '--network', 'none', '--entrypoint', 'true', ...flags, image], {
-      reject: false,
-      timeout: 60_000,
-    });
+    const r = await runCommand(binary, ['run', '--rm', '--network', 'none', '--entrypoint', 'true', ...flags, image], { timeoutMs: 60_000 });
     const ok = r.exitCode === 0;
     attempts.push({ flags: flags.join(' '), ok, ...(ok ? {} : { error: String(r.stderr).trim().split('\n').pop() }) });
     return ok;

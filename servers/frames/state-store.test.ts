@@ -198,6 +198,12 @@ describe('events', () => {
     expect(store.listEvents(id, 50, added[1]!.id).map((e) => e.type)).toEqual(['c', 'd', 'e']);
     expect(store.listEvents(id, 50, added[4]!.id)).toEqual([]);
   });
+
+  it('page along after afterId without skipping any', () => {
+    const added = ['a', 'b', 'c', 'd', 'e'].map((t) => store.addEvent(id, t));
+    expect(store.listEvents(id, 2, added[0]!.id).map((e) => e.type)).toEqual(['b', 'c']);
+    expect(store.listEvents(id, 2, added[2]!.id).map((e) => e.type)).toEqual(['d', 'e']);
+  });
 });
 
 describe('system_config', () => {

@@ -83,23 +83,31 @@ export class StateStore {
   constructor(file: string) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     this.db = new Database(file);
+    // Several CLI processes may open and write at once (concurrent creates); wait for the lock, don't
+    // fail. Set first: even switching a new file to WAL takes a lock.
+    this.db.pragma('busy_timeout = 15000');
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('foreign_keys = ON');
-    // Several CLI processes may write at once (concurrent creates); wait for the lock, don't fail.
-    this.db.pragma('busy_timeout = 15000');
     this.db.pragma('synchronous = NORMAL');
-    this.migrate();
+    try {
+      this.migrate();
+    } catch (err) {
+      this.db.close();
+      throw err;
+    }
   }
 
   private migrate(): void {
-    const current = this.db.pragma('user_version', { simple: true }) as number;
+    const version = () => this.db.pragma('user_version', { simple: true }) as number;
+    const current = version();
     if (current > migrations.length) {
       throw new Error(`the database ${this.db.name} was written by a newer Optagon (schema ${current}); upgrade optagon`);
     }
     if (current === migrations.length) return;
     this.db
       .transaction(() => {
-        for (let i = current; i < migrations.length; i++) this.db.exec(migrations[i]!);
+        // Read again under the write lock: another process may have migrated since the first read.
+        for (let i = version(); i < migrations.length; i++) this.db.exec(migrations[i]!);
         this.db.pragma(`user_version = ${migrations.length}`);
       })
       .immediate();
@@ -181,12 +189,15 @@ export class StateStore {
     return { id: Number(info.lastInsertRowid), frameId, type, details: details ?? null, createdAt };
   }
 
-  /** The newest `limit` events of a frame (after `afterId` when given), oldest first. */
+  /**
+   * Events of a frame, oldest first: the newest `limit` of them, or, when following with `afterId`,
+   * the first `limit` after it, so a follower that pages along never skips any.
+   */
   listEvents(frameId: string, limit = 50, afterId = 0): FrameEvent[] {
+    const newest = 'SELECT * FROM (SELECT * FROM frame_events WHERE frame_id = ? AND id > ? ORDER BY id DESC LIMIT ?) ORDER BY id';
+    const following = 'SELECT * FROM frame_events WHERE frame_id = ? AND id > ? ORDER BY id LIMIT ?';
     const rows = this.db
-      .prepare(
-        `SELECT * FROM (SELECT * FROM frame_events WHERE frame_id = ? AND id > ? ORDER BY id DESC LIMIT ?) ORDER BY id`,
-      )
+      .prepare(afterId > 0 ? following : newest)
       .all(frameId, afterId, limit) as Array<{
       id: number;
       frame_id: string;

@@ -10,7 +10,12 @@ const portRange = z
     /** Last port handed to a frame (inclusive). Default 34000. */
     end: z.number().int().min(1024).max(65535).default(34000),
   })
-  .refine((r) => r.start <= r.end, { message: 'port_range.start must not be above port_range.end' });
+  .refine((r) => r.start <= r.end, {
+    error: (iss) => {
+      const r = iss.input as { start: number; end: number };
+      return `port_range.start must not be above port_range.end (start ${r.start}, end ${r.end}; end defaults to 34000)`;
+    },
+  });
 
 /** `$OPTAGON_HOME/config.yaml`. Every field has a default, so an empty or missing file is valid. */
 export const globalConfigSchema = z.object({
