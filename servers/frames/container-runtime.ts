@@ -101,16 +101,6 @@ export class ContainerRuntime {
     await this.podman(['rm', '--force', '--ignore', id]);
   }
 
-  async inspect(id: string): Promise<Record<string, unknown> | undefined> {
-    try {
-      const out = await this.podman(['container', 'inspect', '--format', 'json', id]);
-      return (JSON.parse(out) as Array<Record<string, unknown>>)[0];
-    } catch (err) {
-      if (/no such container/i.test((err as Error).message)) return undefined;
-      throw err;
-    }
-  }
-
   /** Every Optagon container on the host, in one podman call (reconciliation reads this). */
   async list(): Promise<ContainerState[]> {
     const out = await this.podman(['ps', '--all', '--filter', `label=${FRAME_LABEL}`, '--format', 'json']);

@@ -124,26 +124,41 @@ export class FrameManager {
   }
 
   async start(ref: string): Promise<FrameDetails> {
-    let frame = (await this.reconcile([this.resolve(ref)]))[0]!;
+    let frame = this.resolve(ref);
+    // Only a frame we believe is up needs podman's word before starting; for the rest `podman start`
+    // itself tells us (a vanished container is recreated below), which keeps a start one podman call.
+    if (isUp(frame.status) || frame.status === 'starting') frame = (await this.reconcile([frame]))[0]!;
     if (frame.status === 'running') {
       throw new Error(`frame '${frame.name}' is already running; attach with \`optagon frame attach ${frame.name}\``);
     }
     if (frame.status === 'starting') throw new Error(`frame '${frame.name}' is already starting; wait for it or check \`optagon frame events ${frame.name}\``);
     checkWorkspace(frame.workspacePath);
-    const image = this.deps.config.frames.image;
-    if (!(await this.runtime.imageExists(image))) {
-      throw new Error(`the frame image ${image} is not built yet; build it with \`optagon image build\` (a few minutes, once)`);
+    if (!frame.containerId) {
+      const image = this.deps.config.frames.image;
+      if (!(await this.runtime.imageExists(image))) {
+        throw new Error(`the frame image ${image} is not built yet; build it with \`optagon image build\` (a few minutes, once)`);
+      }
+      await this.deps.settings.ensure(image);
     }
-    await this.deps.settings.ensure(image);
+    const wasPaused = frame.status === 'paused';
     frame = this.transition(frame, 'starting');
     try {
       const socketDir = this.socketDir(frame.id);
       mkdirSync(socketDir, { recursive: true, mode: 0o700 });
       rmSync(join(socketDir, 'tmux.sock'), { force: true });
-      if (frame.status === 'paused') await this.runtime.podman(['unpause', frame.containerId!]);
+      if (wasPaused) await this.runtime.podman(['unpause', frame.containerId!]);
       else {
-        const containerId = await this.ensureContainer(frame);
-        await this.runtime.start(containerId);
+        let containerId = frame.containerId;
+        if (containerId) {
+          await this.runtime.start(containerId).catch((err: Error) => {
+            if (!/no such container/i.test(err.message)) throw err;
+            containerId = null; // removed behind our back: make a new one
+          });
+        }
+        if (!containerId) {
+          containerId = await this.createContainer(frame);
+          await this.runtime.start(containerId);
+        }
         frame = this.store.updateFrame(frame.id, { containerId });
       }
       await this.waitForTmux(frame);
@@ -260,8 +275,7 @@ export class FrameManager {
     });
   }
 
-  private async ensureContainer(frame: FrameRecord): Promise<string> {
-    if (frame.containerId && (await this.runtime.inspect(frame.containerId))) return frame.containerId;
+  private async createContainer(frame: FrameRecord): Promise<string> {
     const name = this.containerName(frame);
     await this.runtime.remove(name); // a leftover with our name (from a crash mid-create) would block create
     mkdirSync(this.deps.home.frameLogDir, { recursive: true });
