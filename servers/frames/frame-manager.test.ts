@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OptagonHome } from '../shared/optagon-home.js';
-import { checkWorkspace, FRAME_NAME_RULE } from './frame-manager.js';
+import { FRAME_NAME_RULE } from './frame-manager.js';
+import { checkWorkspace } from './workspace.js';
 import { createFramesServices, type FramesServices } from './services.js';
 
 // No containers here: create() only writes state, and these tests never start a frame.

@@ -1,14 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, rmSync, statSync, realpathSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { GlobalConfig } from '../shared/global-config.js';
 import type { OptagonHome } from '../shared/optagon-home.js';
-import { ContainerRuntime, type ContainerState, type ContainerStats } from './container-runtime.js';
+import type { ContainerRuntime, ContainerState, ContainerStats } from './container-runtime.js';
 import { applyConfigPatch, frameConfigSchema, writeConfigMirror, type FrameConfig } from './frame-config.js';
 import { PortAllocator } from './port-allocator.js';
 import type { RuntimeSettingsResolver } from './runtime-settings.js';
 import type { FrameEvent, FrameRecord, FrameStatus, StateStore } from './state-store.js';
 import { tmuxHasSession } from './tmux-probe.js';
+import { isUp, observedStatus } from './observed-status.js';
+import { checkWorkspace } from './workspace.js';
 
 export const FRAME_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 export const FRAME_NAME_RULE = 'a frame name is 1-63 characters of a-z, 0-9 and "-", starting with a letter or digit';
@@ -271,7 +273,10 @@ export class FrameManager {
       const observed = observedStatus(c);
       // Only a disagreement about whether the frame is up matters; stopped vs error is ours to say.
       if (observed === null || observed === frame.status || (!isUp(observed) && !isUp(frame.status))) return frame;
-      return this.transition(frame, observed, {}, { reason: 'reconciled', containerState: c.state, exitCode: c.exitCode });
+      const message = isUp(observed)
+        ? `the container is ${c.state} (changed outside Optagon)`
+        : `the container exited with code ${c.exitCode}${c.exitCode === 137 ? ' (killed)' : ''} outside Optagon; frame_start starts it again`;
+      return this.transition(frame, observed, {}, { reason: 'reconciled', containerState: c.state, exitCode: c.exitCode, message });
     });
   }
 
@@ -325,37 +330,4 @@ export class FrameManager {
       return updated;
     });
   }
-}
-
-const isUp = (s: FrameStatus) => s === 'running' || s === 'paused';
-
-function observedStatus(c: ContainerState): FrameStatus | null {
-  switch (c.state) {
-    case 'running':
-      return 'running';
-    case 'paused':
-      return 'paused';
-    case 'exited':
-    case 'stopped':
-      return c.exitCode === 0 || c.exitCode === 143 ? 'stopped' : 'error';
-    case 'created':
-    case 'configured':
-      return 'stopped';
-    default:
-      return null;
-  }
-}
-
-/** A workspace must be an absolute path to an existing directory other than `/`; returns its real path. */
-export function checkWorkspace(path: string): string {
-  if (!isAbsolute(path)) throw new Error(`workspace '${path}' is not an absolute path; pass it in full, e.g. ${resolve(path)}`);
-  let real: string;
-  try {
-    real = realpathSync(path);
-  } catch {
-    throw new Error(`workspace '${path}' does not exist; create it first (mkdir -p ${path})`);
-  }
-  if (!statSync(real).isDirectory()) throw new Error(`workspace '${path}' is not a directory`);
-  if (real === '/') throw new Error('the workspace cannot be / ; pass a project directory');
-  return real;
 }

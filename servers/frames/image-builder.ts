@@ -81,9 +81,14 @@ export class ImageBuilder {
     let step = 0;
     const { execa } = await import('execa'); // loaded only for builds: it is slow to import (see run-command.ts)
     const child = execa(this.config.podman.binary, args, { all: true, reject: false, buffer: { all: true } });
+    let quietSince = Date.now();
     for await (const line of child.iterable({ from: 'all' })) {
       const text = String(line);
       if (/^(\[\d+\/\d+\] )?STEP \d+\/\d+: /.test(text)) await progress(text.slice(0, 200), ++step, total);
+      // A RUN step can work for a minute (Chromium, Claude Code); show a line now and then so it never looks stuck.
+      else if (Date.now() - quietSince < 5000 || !text.trim()) continue;
+      else await progress(`  ${text.slice(0, 160)}`, step, total);
+      quietSince = Date.now();
     }
     const result = await child;
     if (result.exitCode !== 0) {
@@ -150,7 +155,8 @@ export class ImageBuilder {
         throw new Error(`debootstrap failed (exit ${result.exitCode}): ${String(result.all).split('\n').slice(-5).join(' | ')}`);
       }
       await progress(`importing the root filesystem as ${LOCAL_BASE}`);
-      await execa('tar', ['-C', dir, '-c', '.']).pipe(this.config.podman.binary, ['import', '-', LOCAL_BASE]);
+      // Streamed, not buffered: the root filesystem is ~200 MB, over execa's default maxBuffer.
+      await execa('tar', ['-C', dir, '-c', '.'], { buffer: false }).pipe(this.config.podman.binary, ['import', '-', LOCAL_BASE], { buffer: false });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

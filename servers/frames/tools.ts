@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { toolsFor, type AnyTool } from '../shared/define-tool.js';
 import { eventOutput, frameBriefOutput, frameName, frameOutput, frameRef, shellJoin, toEventOutput, toFrameOutput, frameBrief } from './schemas.js';
+import type { FrameDetails } from './frame-manager.js';
 import type { FramesServices } from './services.js';
 import { frameStatuses } from './state-store.js';
 
@@ -11,6 +12,21 @@ const readOnly = { readOnlyHint: true, destructiveHint: false, idempotentHint: t
 const lifecycle = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false } as const;
 
 const frameResult = { frame: frameOutput };
+
+/** start, stop and restart: one frame in, the frame's new state out. */
+function lifecycleTool(name: string, title: string, description: string, act: (s: S, frame: string) => Promise<FrameDetails>) {
+  return defineTool({
+    name,
+    title,
+    description,
+    input: { frame: frameRef },
+    output: frameResult,
+    annotations: lifecycle,
+    async handle(s, args) {
+      return { frame: toFrameOutput(await act(s, args.frame)) };
+    },
+  });
+}
 
 export const frameTools: AnyTool<S>[] = [
   defineTool({
@@ -30,41 +46,25 @@ export const frameTools: AnyTool<S>[] = [
       return { frame: toFrameOutput(await s.frames.create(args)) };
     },
   }),
-  defineTool({
-    name: 'frame_start',
-    title: 'Start a frame',
-    description:
-      'Starts the frame container (creating it on first start) and returns once its tmux session `main` is ready in /workspace. ' +
+  lifecycleTool(
+    'frame_start',
+    'Start a frame',
+    'Starts the frame container (creating it on first start) and returns once its tmux session `main` is ready in /workspace. ' +
       'Fails with the container log when it does not come up.',
-    input: { frame: frameRef },
-    output: frameResult,
-    annotations: lifecycle,
-    async handle(s, args) {
-      return { frame: toFrameOutput(await s.frames.start(args.frame)) };
-    },
-  }),
-  defineTool({
-    name: 'frame_stop',
-    title: 'Stop a frame',
-    description: 'Stops the frame container. The container, its state and the workspace are kept; frame_start brings it back.',
-    input: { frame: frameRef },
-    output: frameResult,
-    annotations: lifecycle,
-    async handle(s, args) {
-      return { frame: toFrameOutput(await s.frames.stop(args.frame)) };
-    },
-  }),
-  defineTool({
-    name: 'frame_restart',
-    title: 'Restart a frame',
-    description: 'Stops the frame if it runs, then starts it and waits for tmux. Processes inside the frame are ended.',
-    input: { frame: frameRef },
-    output: frameResult,
-    annotations: lifecycle,
-    async handle(s, args) {
-      return { frame: toFrameOutput(await s.frames.restart(args.frame)) };
-    },
-  }),
+    (s, frame) => s.frames.start(frame),
+  ),
+  lifecycleTool(
+    'frame_stop',
+    'Stop a frame',
+    'Stops the frame container. The container, its state and the workspace are kept; frame_start brings it back.',
+    (s, frame) => s.frames.stop(frame),
+  ),
+  lifecycleTool(
+    'frame_restart',
+    'Restart a frame',
+    'Stops the frame if it runs, then starts it and waits for tmux. Processes inside the frame are ended.',
+    (s, frame) => s.frames.restart(frame),
+  ),
   defineTool({
     name: 'frame_destroy',
     title: 'Destroy a frame',
