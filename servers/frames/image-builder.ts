@@ -58,7 +58,6 @@ export class ImageBuilder {
     const base = await this.ensureBase(progress);
     const hash = await this.inputHash(base);
     if (!opts.force && (await this.runtime.imageLabel(this.image, IMAGE_HASH_LABEL)) === hash) {
-      await progress(`${this.image} is up to date (inputs ${hash}); nothing to build`);
       return { image: this.image, hash, base, skipped: true, durationMs: Date.now() - started };
     }
     await progress('probing podman runtime and ulimits');
