@@ -139,3 +139,20 @@ describe('FrameManager.create', () => {
     }
   });
 });
+
+describe('reconcile', () => {
+  it('turns a start that outlived its timeout (its process died) into an error that a start can retry', async () => {
+    const frame = await services.frames.create({ name: 'web', workspace });
+    const longAgo = Date.now() - (services.config.frames.start_timeout_seconds + 31) * 1000;
+    services.store.db.prepare("UPDATE frames SET status = 'starting', updated_at = ? WHERE id = ?").run(longAgo, frame.id);
+    const got = await services.frames.get('web');
+    expect(got.status).toBe('error');
+    expect(services.store.listEvents(frame.id).at(-1)).toMatchObject({ type: 'error', details: { reason: 'start_interrupted' } });
+  });
+
+  it('leaves a start in progress alone', async () => {
+    const frame = await services.frames.create({ name: 'web', workspace });
+    services.store.updateFrame(frame.id, { status: 'starting' });
+    expect((await services.frames.get('web')).status).toBe('starting');
+  });
+});

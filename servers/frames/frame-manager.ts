@@ -254,9 +254,16 @@ export class FrameManager {
 
   /**
    * Brings stored status in line with what podman says, in one `podman ps` for any number of frames,
-   * so no caller ever sees a stale `running`. A frame mid-start is left alone.
+   * so no caller ever sees a stale `running`. A frame mid-start is left alone, unless the start has
+   * outlived its timeout (the process doing it died): then it is an error that frame_start retries.
    */
   async reconcile(frames: FrameRecord[]): Promise<FrameRecord[]> {
+    const startLimitMs = (this.deps.config.frames.start_timeout_seconds + 30) * 1000;
+    frames = frames.map((f) =>
+      f.status === 'starting' && Date.now() - f.updatedAt > startLimitMs
+        ? this.transition(f, 'error', {}, { reason: 'start_interrupted', message: 'the start was interrupted; frame_start tries again' })
+        : f,
+    );
     if (!frames.some((f) => f.containerId)) return frames;
     const containers = new Map<string, ContainerState>();
     for (const c of await this.runtime.list()) containers.set(c.frameId, c);
