@@ -86,7 +86,7 @@ export class StateStore {
     // Several CLI processes may open and write at once (concurrent creates); wait for the lock, don't
     // fail. Set first: even switching a new file to WAL takes a lock.
     this.db.pragma('busy_timeout = 15000');
-    this.db.pragma('journal_mode = WAL');
+    this.enableWal();
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('synchronous = NORMAL');
     try {
@@ -94,6 +94,22 @@ export class StateStore {
     } catch (err) {
       this.db.close();
       throw err;
+    }
+  }
+
+  /**
+   * WAL is stored in the file, so this matters only for a new database; but processes that open a
+   * new file together can get SQLITE_BUSY from the switch without the busy handler being asked.
+   */
+  private enableWal(): void {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        this.db.pragma('journal_mode = WAL');
+        return;
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'SQLITE_BUSY' || attempt >= 200) throw err;
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10 + Math.random() * 20);
+      }
     }
   }
 
