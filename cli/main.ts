@@ -5,16 +5,19 @@ import module from 'node:module';
 import { Command } from 'commander';
 import { registerFrameCommands } from './frame-commands.js';
 import { setOutput } from './run.js';
+import { registerDaemonCommands } from './daemon-commands.js';
 import { registerSystemCommands } from './system-commands.js';
 
 const program = new Command('optagon')
   .description('Optagon: isolated Podman dev environments (frames) with tmux, driven through MCP tools')
   .version('0.1.0')
   .option('--json', 'print raw tool results as JSON')
+  .option('--embedded', 'run the servers in this process even when the daemon is running')
   .showHelpAfterError('(run with --help for usage)')
-  .hook('preAction', (cmd) => setOutput({ json: Boolean(cmd.optsWithGlobals().json) }));
+  .hook('preAction', (cmd) => setOutput({ json: Boolean(cmd.optsWithGlobals().json), embedded: Boolean(cmd.optsWithGlobals().embedded) }));
 
 registerFrameCommands(program);
 registerSystemCommands(program);
+registerDaemonCommands(program);
 
 await program.parseAsync(process.argv);

@@ -13,14 +13,13 @@ export interface ToolCaller {
  * MCP client to them, so the CLI is a thin client even with no daemon running.
  */
 export async function connectEmbedded(): Promise<ToolCaller> {
-  const [{ Client }, { InMemoryTransport }, { createFramesServices }, { createFramesServer }] = await Promise.all([
+  const [{ Client }, { InMemoryTransport }, { createServices, createMcpServer }] = await Promise.all([
     import('@modelcontextprotocol/sdk/client/index.js'),
     import('@modelcontextprotocol/sdk/inMemory.js'),
-    import('../servers/frames/services.js'),
-    import('../servers/frames/server.js'),
+    import('../servers/registry.js'),
   ]);
-  const services = createFramesServices();
-  const server = createFramesServer(services);
+  const services = createServices();
+  const server = createMcpServer(services);
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   await server.connect(serverSide);
   const client = new Client({ name: 'optagon-cli', version: '0.1.0' });

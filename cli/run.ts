@@ -1,13 +1,29 @@
+import { OptagonHome } from '../servers/shared/optagon-home.js';
+import { daemonUrl, findDaemon } from '../host/daemon/run-file.js';
+import { readToken } from '../host/daemon/token.js';
+import { connectDaemon } from './http-client.js';
 import { connectEmbedded, ToolError, type ToolCaller } from './mcp-client.js';
 import { red } from './render.js';
 
 export interface Output {
   json: boolean;
+  /** Run the servers in this process even when a daemon is up. */
+  embedded: boolean;
 }
 
-let output: Output = { json: false };
+let output: Output = { json: false, embedded: false };
 export function setOutput(o: Output): void {
   output = o;
+}
+export function getOutput(): Output {
+  return output;
+}
+
+/** The daemon when one runs for this home (and --embedded was not given), else the servers in-process. */
+export async function connect(embedded: boolean): Promise<ToolCaller> {
+  const home = new OptagonHome();
+  const daemon = embedded ? undefined : findDaemon(home);
+  return daemon ? connectDaemon(daemonUrl(daemon), readToken(home.tokenFile)) : connectEmbedded();
 }
 
 /**
@@ -17,7 +33,7 @@ export function setOutput(o: Output): void {
 export async function run(body: (tools: ToolCaller, out: Output) => Promise<void>): Promise<void> {
   let tools: ToolCaller | undefined;
   try {
-    tools = await connectEmbedded();
+    tools = await connect(output.embedded);
     await body(tools, output);
   } catch (err) {
     const message = (err as Error).message ?? String(err);

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { printMcpConfig } from './daemon-commands.js';
 import { run } from './run.js';
 import { bold, dim, green, printJson, red, yellow } from './render.js';
 
@@ -59,19 +60,26 @@ export function registerSystemCommands(program: Command): void {
       }),
     );
 
-  const mcp = program.command('mcp').description('serve Optagon tools to MCP hosts');
-  mcp
-    .command('frames')
-    .description('the frames MCP server over stdio (for hosts that spawn servers, e.g. `claude mcp add optagon -- optagon mcp frames`)')
-    .action(async () => {
-      const [{ StdioServerTransport }, { createFramesServices }, { createFramesServer }] = await Promise.all([
+  program
+    .command('mcp [server]')
+    .description(`serve Optagon's MCP tools over stdio to hosts that spawn servers; server: all (default) or one of the servers; \`mcp config\` prints the lines to connect Claude Code to the daemon`)
+    .action(async (server = 'all') => {
+      if (server === 'config') return printMcpConfig();
+      const [{ StdioServerTransport }, { createServices, createMcpServer }] = await Promise.all([
         import('@modelcontextprotocol/sdk/server/stdio.js'),
-        import('../servers/frames/services.js'),
-        import('../servers/frames/server.js'),
+        import('../servers/registry.js'),
       ]);
-      const services = createFramesServices();
-      const server = createFramesServer(services);
-      await server.connect(new StdioServerTransport());
-      process.stdin.on('close', () => void server.close().finally(() => services.close()));
+      const services = createServices();
+      let mcpServer;
+      try {
+        mcpServer = createMcpServer(services, server);
+      } catch (err) {
+        services.close();
+        process.stderr.write(`${red('error:')} ${(err as Error).message}\n`);
+        process.exitCode = 1;
+        return;
+      }
+      await mcpServer.connect(new StdioServerTransport());
+      process.stdin.on('close', () => void mcpServer.close().finally(() => services.close()));
     });
 }

@@ -1,6 +1,8 @@
 import { runCommand, type CommandResult } from '../shared/run-command.js';
 
 export const FRAME_LABEL = 'io.optagon.frame';
+/** Which Optagon home made a container, so a daemon only ever cleans up its own orphans. */
+export const HOME_LABEL = 'io.optagon.home';
 
 /** How podman runs on this host: which runtime and which ulimits it accepts (probed by `optagon doctor`). */
 export interface RuntimeSettings {
@@ -14,6 +16,7 @@ export interface ContainerSpec {
   image: string;
   frameId: string;
   frameName: string;
+  homeId: string;
   workspace: string;
   socketDir: string;
   bindAddress: string;
@@ -25,6 +28,7 @@ export interface ContainerSpec {
 export interface ContainerState {
   id: string;
   frameId: string;
+  homeId: string;
   name: string;
   state: string; // created | running | paused | exited | stopped | ...
   exitCode: number;
@@ -74,6 +78,7 @@ export class ContainerRuntime {
       '--name', spec.name,
       '--label', `${FRAME_LABEL}=${spec.frameId}`,
       '--label', `io.optagon.name=${spec.frameName}`,
+      '--label', `${HOME_LABEL}=${spec.homeId}`,
       '--hostname', spec.frameName,
       ...this.runtimeFlags(),
       '--volume', `${spec.workspace}:/workspace`,
@@ -84,6 +89,7 @@ export class ContainerRuntime {
       '--env', 'TERM=xterm-256color',
       '--log-driver', 'k8s-file',
       '--log-opt', `path=${spec.logFile}`,
+      '--log-opt', 'max-size=10mb', // podman rotates the frame log itself
       spec.image,
     ]);
     return out.trim();
@@ -114,6 +120,7 @@ export class ContainerRuntime {
     return rows.map((r) => ({
       id: r.Id,
       frameId: r.Labels?.[FRAME_LABEL] ?? '',
+      homeId: r.Labels?.[HOME_LABEL] ?? '',
       name: r.Names[0] ?? '',
       state: r.State,
       exitCode: r.ExitCode,

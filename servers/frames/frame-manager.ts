@@ -1,4 +1,5 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GlobalConfig } from '../shared/global-config.js';
@@ -23,6 +24,12 @@ export interface FrameDetails extends FrameRecord {
   url: string | null;
 }
 
+export interface FrameChange {
+  kind: 'created' | 'updated' | 'destroyed';
+  id: string;
+  name: string;
+}
+
 export interface AttachInfo {
   socket: string;
   tmux: string[];
@@ -43,9 +50,17 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Frame lifecycle: the domain behind the frames MCP tools. Knows nothing about MCP. */
 export class FrameManager {
   private readonly ports: PortAllocator;
+  /** Frame id → the lifecycle operation running on it in this process. */
+  private readonly busy = new Map<string, string>();
+  /** Emits 'change' with a FrameChange whenever a frame is created, changes state or config, or is destroyed. */
+  readonly changes = new EventEmitter<{ change: [FrameChange] }>();
+
+  /** Short stable id of this Optagon home, put on every container as a label. */
+  readonly homeId: string;
 
   constructor(private readonly deps: ManagerDeps) {
     this.ports = new PortAllocator(deps.store, deps.config.frames.port_range);
+    this.homeId = createHash('sha256').update(deps.home.root).digest('hex').slice(0, 12);
   }
 
   private get store() {
@@ -106,6 +121,7 @@ export class FrameManager {
       return record;
     });
     writeConfigMirror(this.deps.home.frameConfigFile(id), config);
+    this.changed('created', frame);
     return this.details(frame);
   }
 
@@ -116,17 +132,65 @@ export class FrameManager {
     return frame;
   }
 
+  /**
+   * Set by the daemon while it follows `podman events`: every container change then reaches the
+   * state at once, so reads need not ask podman again. Lifecycle operations always do.
+   */
+  followingEvents = false;
+
   async get(ref: string): Promise<FrameDetails> {
     const frame = this.resolve(ref);
-    return this.details((await this.reconcile([frame]))[0]!);
+    return this.details(this.followingEvents ? frame : (await this.reconcile([frame]))[0]!);
   }
 
   async list(): Promise<FrameDetails[]> {
-    return (await this.reconcile(this.store.listFrames())).map((f) => this.details(f));
+    const frames = this.store.listFrames();
+    return (this.followingEvents ? frames : await this.reconcile(frames)).map((f) => this.details(f));
   }
 
-  async start(ref: string): Promise<FrameDetails> {
-    let frame = this.resolve(ref);
+  /** Reconciles every frame with podman, whatever `followingEvents` says. */
+  async reconcileAll(): Promise<void> {
+    await this.reconcile(this.store.listFrames());
+  }
+
+  start(ref: string): Promise<FrameDetails> {
+    return this.exclusive(ref, 'start', (frame) => this.doStart(frame));
+  }
+
+  stop(ref: string): Promise<FrameDetails> {
+    return this.exclusive(ref, 'stop', (frame) => this.doStop(frame));
+  }
+
+  restart(ref: string): Promise<FrameDetails> {
+    return this.exclusive(ref, 'restart', async (frame) => {
+      frame = (await this.reconcile([frame]))[0]!;
+      if (isUp(frame.status)) await this.doStop(frame);
+      return this.doStart(this.resolve(frame.id));
+    });
+  }
+
+  /** Removes the container, the socket dir and the state. The workspace is never touched. */
+  destroy(ref: string, force = false): Promise<{ id: string; name: string; hostPort: number | null; workspacePath: string }> {
+    return this.exclusive(ref, 'destroy', (frame) => this.doDestroy(frame, force));
+  }
+
+  /**
+   * One lifecycle operation per frame at a time, and reconciliation keeps its hands off meanwhile
+   * (a `podman stop` we run must not be mistaken for a container dying outside Optagon).
+   */
+  private async exclusive<T>(ref: string, op: string, body: (frame: FrameRecord) => Promise<T>): Promise<T> {
+    const frame = this.resolve(ref);
+    const current = this.busy.get(frame.id);
+    if (current) throw new Error(`frame '${frame.name}' is busy with a ${current} right now; try again when it finishes`);
+    this.busy.set(frame.id, op);
+    try {
+      return await body(frame);
+    } finally {
+      this.busy.delete(frame.id);
+    }
+  }
+
+  private async doStart(frame: FrameRecord): Promise<FrameDetails> {
     // Only a frame we believe is up needs podman's word before starting; for the rest `podman start`
     // itself tells us (a vanished container is recreated below), which keeps a start one podman call.
     if (isUp(frame.status) || frame.status === 'starting') frame = (await this.reconcile([frame]))[0]!;
@@ -172,8 +236,8 @@ export class FrameManager {
     }
   }
 
-  async stop(ref: string): Promise<FrameDetails> {
-    let frame = (await this.reconcile([this.resolve(ref)]))[0]!;
+  private async doStop(frame: FrameRecord): Promise<FrameDetails> {
+    frame = (await this.reconcile([frame]))[0]!;
     if (!['running', 'paused', 'starting'].includes(frame.status) || !frame.containerId) {
       throw new Error(`frame '${frame.name}' is not running (status ${frame.status}); nothing to stop`);
     }
@@ -182,15 +246,8 @@ export class FrameManager {
     return this.details(frame);
   }
 
-  async restart(ref: string): Promise<FrameDetails> {
-    const frame = (await this.reconcile([this.resolve(ref)]))[0]!;
-    if (frame.status === 'running' || frame.status === 'paused') await this.stop(frame.id);
-    return this.start(frame.id);
-  }
-
-  /** Removes the container, the socket dir and the state. The workspace is never touched. */
-  async destroy(ref: string, force = false): Promise<{ id: string; name: string; hostPort: number | null; workspacePath: string }> {
-    const frame = (await this.reconcile([this.resolve(ref)]))[0]!;
+  private async doDestroy(frame: FrameRecord, force: boolean): Promise<{ id: string; name: string; hostPort: number | null; workspacePath: string }> {
+    frame = (await this.reconcile([frame]))[0]!;
     if (!force && (frame.status === 'running' || frame.status === 'starting' || frame.status === 'paused')) {
       throw new Error(`frame '${frame.name}' is ${frame.status}; stop it first, or destroy with force (--force) to stop it now`);
     }
@@ -200,6 +257,7 @@ export class FrameManager {
     rmSync(this.deps.home.frameDir(frame.id), { recursive: true, force: true });
     rmSync(this.deps.home.frameLogFile(frame.id), { force: true });
     this.store.deleteFrame(frame.id);
+    this.changed('destroyed', frame);
     return { id: frame.id, name: frame.name, hostPort: frame.hostPort, workspacePath: frame.workspacePath };
   }
 
@@ -249,7 +307,40 @@ export class FrameManager {
       this.store.addEvent(frame.id, 'config_changed', { keys: Object.keys(patch) });
     });
     writeConfigMirror(this.deps.home.frameConfigFile(frame.id), next);
+    this.changed('updated', frame);
     return { frame: this.resolve(frame.id), config: next };
+  }
+
+  /**
+   * After this home's owner process died (kill -9 of the daemon, a crashed CLI), makes the state
+   * whole again: a container created but not yet recorded is adopted, a container whose frame is
+   * gone is removed, and a start that was cut short is finished by reconciliation (running if the
+   * container came up, else error). Run once when the daemon starts, before serving.
+   */
+  async recover(): Promise<{ adopted: string[]; removed: string[]; interrupted: string[] }> {
+    const containers = await this.runtime.list();
+    const frames = this.store.listFrames();
+    const known = new Set(frames.map((f) => f.id));
+    const result = { adopted: [] as string[], removed: [] as string[], interrupted: [] as string[] };
+    for (const frame of frames) {
+      const c = containers.find((x) => x.frameId === frame.id);
+      if (c && frame.containerId !== c.id) {
+        this.store.updateFrame(frame.id, { containerId: c.id });
+        result.adopted.push(frame.name);
+      }
+      if (frame.status === 'starting' && !this.busy.has(frame.id)) {
+        this.transition(frame, 'error', {}, { reason: 'start_interrupted', message: 'the start was interrupted; frame_start tries again' });
+        result.interrupted.push(frame.name);
+      }
+    }
+    for (const c of containers) {
+      if (c.homeId === this.homeId && !known.has(c.frameId)) {
+        await this.runtime.remove(c.id);
+        result.removed.push(c.name);
+      }
+    }
+    await this.reconcile(this.store.listFrames());
+    return result;
   }
 
   /**
@@ -260,7 +351,7 @@ export class FrameManager {
   async reconcile(frames: FrameRecord[]): Promise<FrameRecord[]> {
     const startLimitMs = (this.deps.config.frames.start_timeout_seconds + 30) * 1000;
     frames = frames.map((f) =>
-      f.status === 'starting' && Date.now() - f.updatedAt > startLimitMs
+      f.status === 'starting' && !this.busy.has(f.id) && Date.now() - f.updatedAt > startLimitMs
         ? this.transition(f, 'error', {}, { reason: 'start_interrupted', message: 'the start was interrupted; frame_start tries again' })
         : f,
     );
@@ -268,7 +359,7 @@ export class FrameManager {
     const containers = new Map<string, ContainerState>();
     for (const c of await this.runtime.list()) containers.set(c.frameId, c);
     return frames.map((frame) => {
-      if (!frame.containerId || frame.status === 'starting') return frame;
+      if (!frame.containerId || frame.status === 'starting' || this.busy.has(frame.id)) return frame;
       const c = containers.get(frame.id);
       if (!c) {
         // The container was removed behind our back; the next start creates a new one.
@@ -296,6 +387,7 @@ export class FrameManager {
       image: this.deps.config.frames.image,
       frameId: frame.id,
       frameName: frame.name,
+      homeId: this.homeId,
       workspace: frame.workspacePath,
       socketDir: this.socketDir(frame.id),
       bindAddress: this.deps.config.frames.bind_address,
@@ -331,10 +423,16 @@ export class FrameManager {
     patch: Partial<FrameRecord> = {},
     details?: Record<string, unknown>,
   ): FrameRecord {
-    return this.store.immediate(() => {
+    const updated = this.store.immediate(() => {
       const updated = this.store.updateFrame(frame.id, { ...patch, status });
       this.store.addEvent(frame.id, status === 'running' ? 'started' : status, { from: frame.status, ...details });
       return updated;
     });
+    this.changed('updated', updated);
+    return updated;
+  }
+
+  private changed(kind: FrameChange['kind'], frame: Pick<FrameRecord, 'id' | 'name'>): void {
+    this.changes.emit('change', { kind, id: frame.id, name: frame.name });
   }
 }

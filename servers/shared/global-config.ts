@@ -46,6 +46,20 @@ export const globalConfigSchema = z.object({
         .optional(),
     })
     .prefault({}),
+  daemon: z
+    .object({
+      /** Address the daemon listens on. Default 127.0.0.1: loopback only (remote access needs TLS, a later feature). */
+      host: z.string().min(1).default('127.0.0.1'),
+      /** Port the daemon listens on. Default 8443. */
+      port: z.number().int().min(1).max(65535).default(8443),
+      /** Extra Host header values accepted besides the loopback names (DNS-rebinding protection). Default none. */
+      allowed_hosts: z.array(z.string().min(1)).default([]),
+      /** Browser origins allowed to call the daemon besides its own. Default none. */
+      allowed_origins: z.array(z.string().min(1)).default([]),
+      /** Largest request body accepted, in bytes. Default 1 MiB. */
+      body_limit_bytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+    })
+    .prefault({}),
   image: z
     .object({
       /** Base image for Dockerfile.frame, or `auto`: pull Debian bookworm, else build it with debootstrap. */

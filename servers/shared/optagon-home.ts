@@ -8,6 +8,9 @@ import { join } from 'node:path';
  *   data/optagon.db             SQLite state
  *   frames/<id>/config.yaml     a mirror of each frame's configuration
  *   logs/frames/<id>.log        each frame's container log
+ *   logs/daemon/current.log     the daemon's log (a link to the newest of the rotated files)
+ *   daemon.token                the daemon's bearer token (0600)
+ *   run/daemon.json             pid, address and start time of the running daemon
  */
 export class OptagonHome {
   readonly root: string;
@@ -36,5 +39,24 @@ export class OptagonHome {
   }
   frameLogFile(frameId: string): string {
     return join(this.frameLogDir, `${frameId}.log`);
+  }
+  get tokenFile(): string {
+    return join(this.root, 'daemon.token');
+  }
+  get runDir(): string {
+    return join(this.root, 'run');
+  }
+  get daemonRunFile(): string {
+    return join(this.runDir, 'daemon.json');
+  }
+  get logDir(): string {
+    return join(this.root, 'logs');
+  }
+  get daemonLogDir(): string {
+    return join(this.logDir, 'daemon');
+  }
+  /** A symlink to the active file of the rotated daemon log. */
+  get daemonLog(): string {
+    return join(this.daemonLogDir, 'current.log');
   }
 }

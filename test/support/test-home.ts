@@ -6,8 +6,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { OptagonHome } from '../../servers/shared/optagon-home.js';
-import { createFramesServer } from '../../servers/frames/server.js';
-import { createFramesServices, type FramesServices } from '../../servers/frames/services.js';
+import type { FramesServices } from '../../servers/frames/services.js';
+import { createMcpServer, createServices } from '../../servers/registry.js';
 
 /**
  * A throwaway Optagon home with its own port range, so test files running in parallel never hand
@@ -32,8 +32,9 @@ export async function createTestHome(portStart: number, portCount = 20): Promise
     join(root, 'config.yaml'),
     `frames:\n  port_range: { start: ${portStart}, end: ${portStart + portCount - 1} }\n  stop_timeout_seconds: 2\n`,
   );
-  const services = createFramesServices(new OptagonHome(root));
-  const server = createFramesServer(services);
+  const all = createServices(new OptagonHome(root));
+  const services = all.frames;
+  const server = createMcpServer(all);
   const [a, b] = InMemoryTransport.createLinkedPair();
   await server.connect(a);
   const client = new Client({ name: 'optagon-test', version: '0' });

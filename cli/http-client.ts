@@ -1,0 +1,53 @@
+import { requestJson, type JsonResponse } from './http-json.js';
+import { ToolError, type ToolCaller } from './mcp-client.js';
+
+/**
+ * Talks to a running daemon. Plain calls go through the REST mirror with one request each, so a quick
+ * command loads no MCP SDK at all (start-up is most of its time); calls that report progress use MCP
+ * over Streamable HTTP, loaded only then. Both answer the same structuredContent.
+ */
+export function connectDaemon(baseUrl: string, token: string): ToolCaller {
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  return {
+    async call(name, args = {}, onProgress) {
+      if (onProgress) return callOverMcp(baseUrl, headers, name, args, onProgress);
+      let res: JsonResponse;
+      try {
+        res = await requestJson(`${baseUrl}/api/tools/${encodeURIComponent(name)}`, { token, body: args });
+      } catch (err) {
+        throw new Error(`the daemon at ${baseUrl} does not answer (${(err as Error).message}); check \`optagon daemon status\`, or add --embedded`);
+      }
+      if (res.status !== 200) throw new ToolError(String(res.body.error ?? `HTTP ${res.status}`));
+      return res.body as never;
+    },
+    async close() {},
+  };
+}
+
+async function callOverMcp(
+  baseUrl: string,
+  headers: Record<string, string>,
+  name: string,
+  args: Record<string, unknown>,
+  onProgress: (message: string, progress: number, total?: number) => void,
+): Promise<never> {
+  const [{ Client }, { StreamableHTTPClientTransport }] = await Promise.all([
+    import('@modelcontextprotocol/sdk/client/index.js'),
+    import('@modelcontextprotocol/sdk/client/streamableHttp.js'),
+  ]);
+  const client = new Client({ name: 'optagon-cli', version: '0.1.0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(`${baseUrl}/mcp`), { requestInit: { headers } }));
+  try {
+    const result = await client.callTool({ name, arguments: args }, undefined, {
+      onprogress: (p) => onProgress(p.message ?? '', p.progress, p.total),
+      timeout: 15 * 60_000,
+      resetTimeoutOnProgress: true,
+    });
+    if (result.isError) {
+      throw new ToolError((result.content as Array<{ text?: string }>).map((c) => c.text ?? '').join('\n').replace(/^MCP error -?\d+: /, ''));
+    }
+    return result.structuredContent as never;
+  } finally {
+    await client.close();
+  }
+}

@@ -1,0 +1,65 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { moduleNames, SERVER_VERSION, type OptagonServices } from '../../servers/registry.js';
+import { McpSessions } from './mcp-sessions.js';
+import { requestGuard } from './request-guard.js';
+import { restMirror } from './rest-mirror.js';
+
+export interface DaemonAppOptions {
+  services: OptagonServices;
+  token: string;
+  /** Extra Host values besides loopback names. Default none. */
+  allowedHosts?: string[];
+  /** Extra browser origins besides the daemon's own. Default none. */
+  allowedOrigins?: string[];
+  /** Largest request body in bytes. Default 1 MiB. */
+  bodyLimitBytes?: number;
+}
+
+/**
+ * The daemon's HTTP surface: `/health` (no token), `/mcp` (all servers), `/mcp/<server>`, and the
+ * REST mirror under `/api`. Usable in-process with `app.request(...)`, which tests do.
+ */
+export function createDaemonApp(opts: DaemonAppOptions): { app: Hono; sessions: McpSessions; inFlight: () => number } {
+  const maxSize = opts.bodyLimitBytes ?? 1024 * 1024;
+  const sessions = new McpSessions(opts.services, maxSize);
+  const started = Date.now();
+  let inFlight = 0;
+  const app = new Hono();
+
+  app.use(
+    '*',
+    requestGuard({
+      token: opts.token,
+      allowedHosts: opts.allowedHosts ?? [],
+      allowedOrigins: opts.allowedOrigins ?? [],
+      publicPaths: ['/health'],
+    }),
+  );
+  app.use('*', bodyLimit({ maxSize, onError: (c) => c.json({ error: `request body over ${maxSize} bytes` }, 413) }));
+  // Counted so SIGTERM can let calls finish; GETs are excluded because an MCP GET is a long-lived event stream.
+  app.use('*', async (c, next) => {
+    if (c.req.method === 'GET') return next();
+    inFlight++;
+    try {
+      await next();
+    } finally {
+      inFlight--;
+    }
+  });
+
+  app.get('/health', (c) => c.json({ ok: true, version: SERVER_VERSION, pid: process.pid, uptimeMs: Date.now() - started }));
+  app.get('/api/status', (c) =>
+    c.json({ version: SERVER_VERSION, pid: process.pid, uptimeMs: Date.now() - started, sessions: sessions.size, servers: moduleNames() }),
+  );
+  app.all('/mcp', (c) => sessions.handle(c.req.raw));
+  app.all('/mcp/:server', async (c) => {
+    const name = c.req.param('server');
+    if (!moduleNames().includes(name)) return c.json({ error: `no MCP server '${name}'; the servers are: ${moduleNames().join(', ')}` }, 404);
+    return sessions.handle(c.req.raw, name);
+  });
+  app.route('/api', restMirror(opts.services));
+  app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}; see /mcp and GET /api/tools` }, 404));
+  app.onError((err, c) => c.json({ error: `internal error: ${err.message}` }, 500));
+  return { app, sessions, inFlight: () => inFlight };
+}

@@ -1,0 +1,114 @@
+import { serve, type ServerType } from '@hono/node-server';
+import { createServices, SERVER_VERSION, type OptagonServices } from '../../servers/registry.js';
+import { ContainerEvents } from '../../servers/frames/container-events.js';
+import { OptagonHome } from '../../servers/shared/optagon-home.js';
+import { createDaemonApp } from './app.js';
+import { createDaemonLogger } from './logger.js';
+import { removeRunFile, writeRunFile } from './run-file.js';
+import { ensureToken } from './token.js';
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+const DRAIN_MS = 10_000;
+
+export interface RunningDaemon {
+  host: string;
+  port: number;
+  services: OptagonServices;
+  shutdown(reason: string): Promise<void>;
+}
+
+/**
+ * `optagon serve`: recover and reconcile every frame, follow podman events, then serve MCP and the
+ * REST mirror until SIGTERM/SIGINT, which stops accepting, lets calls in flight finish (bounded)
+ * and exits 0.
+ */
+export async function runDaemon(opts: { home?: OptagonHome; host?: string; port?: number } = {}): Promise<RunningDaemon> {
+  const home = opts.home ?? new OptagonHome();
+  const services = createServices(home);
+  const { config } = services.frames;
+  const host = opts.host ?? config.daemon.host;
+  const port = opts.port ?? config.daemon.port;
+  if (!LOOPBACK.has(host)) {
+    services.close();
+    throw new Error(`the daemon serves only loopback for now (asked for ${host}); remote access needs TLS, which comes later. Use 127.0.0.1`);
+  }
+  const log = createDaemonLogger(home);
+  const token = ensureToken(home.tokenFile);
+
+  const { frames } = services.frames;
+  const recovered = await frames.recover();
+  log.info({ recovered }, 'frames recovered and reconciled with podman');
+
+  // One podman ps per burst of events, not per event (a stop makes several).
+  let pending: NodeJS.Timeout | undefined;
+  const events = new ContainerEvents(
+    config.podman.binary,
+    (e) => {
+      log.debug(e, 'container event');
+      clearTimeout(pending);
+      pending = setTimeout(() => {
+        frames.reconcileAll().catch((err: Error) => log.warn({ err: err.message }, 'reconcile after event failed'));
+      }, 50);
+    },
+    (message) => {
+      frames.followingEvents = false; // until podman events runs again, reads ask podman themselves
+      log.warn(message);
+    },
+    () => {
+      // (Re)started: catch up on anything missed, then trust the events for reads.
+      // The short delay lets podman subscribe first, so nothing falls between the two.
+      setTimeout(() => {
+        frames.reconcileAll().then(
+          () => (frames.followingEvents = true),
+          (err: Error) => log.warn({ err: err.message }, 'reconcile failed'),
+        );
+      }, 300).unref();
+    },
+  );
+  events.start();
+  frames.changes.on('change', (c) => log.info(c, 'frame changed'));
+
+  const { app, sessions, inFlight } = createDaemonApp({
+    services,
+    token,
+    allowedHosts: config.daemon.allowed_hosts,
+    allowedOrigins: config.daemon.allowed_origins,
+    bodyLimitBytes: config.daemon.body_limit_bytes,
+  });
+
+  const server = await new Promise<ServerType>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, hostname: host, port }, () => resolve(s));
+    s.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        new Error(
+          err.code === 'EADDRINUSE'
+            ? `port ${port} on ${host} is in use; is a daemon already running (optagon daemon status)? Or set daemon.port in config.yaml`
+            : `cannot listen on ${host}:${port}: ${err.message}`,
+        ),
+      ),
+    );
+  }).catch((err: Error) => {
+    events.stop();
+    services.close();
+    throw err;
+  });
+  const actualPort = (server.address() as { port: number }).port;
+  writeRunFile(home, { pid: process.pid, host, port: actualPort, startedAt: new Date().toISOString(), version: SERVER_VERSION });
+  log.info({ host, port: actualPort }, 'daemon listening');
+
+  let closing: Promise<void> | undefined;
+  const shutdown = (reason: string) =>
+    (closing ??= (async () => {
+      log.info({ reason, inFlight: inFlight() }, 'shutting down');
+      server.close(); // stop accepting; open connections finish
+      const deadline = Date.now() + DRAIN_MS;
+      while (inFlight() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      events.stop();
+      await sessions.closeAll();
+      removeRunFile(home);
+      services.close();
+      log.info('stopped');
+      await new Promise<void>((r) => log.flush(() => r()));
+    })());
+  return { host, port: actualPort, services, shutdown };
+}

@@ -1,0 +1,53 @@
+import type { MiddlewareHandler } from 'hono';
+import { tokensEqual } from './token.js';
+
+export interface GuardOptions {
+  token: string;
+  /** Host header values accepted (name or name:port). Default: the loopback names. */
+  allowedHosts: string[];
+  /** Origin header values accepted when an Origin is present. Default: none besides the daemon's own. */
+  allowedOrigins: string[];
+  /** Paths reachable without the token. */
+  publicPaths: string[];
+}
+
+const LOOPBACK = ['localhost', '127.0.0.1', '[::1]', '::1'];
+
+function hostName(host: string): string {
+  // "[::1]:8443" → "[::1]", "localhost:8443" → "localhost"
+  return host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0]!;
+}
+
+/**
+ * DNS-rebinding protection and bearer auth, in front of every route. A page on evil.example that
+ * resolves to 127.0.0.1 still sends `Host: evil.example` and its own `Origin`, so both are checked
+ * before anything else; then the token. Failures are plain JSON with the reason.
+ */
+export function requestGuard(opts: GuardOptions): MiddlewareHandler {
+  const hosts = new Set([...LOOPBACK, ...opts.allowedHosts].map((h) => h.toLowerCase()));
+  return async (c, next) => {
+    const host = (c.req.header('host') ?? '').toLowerCase();
+    if (!host || !(hosts.has(host) || hosts.has(hostName(host)))) {
+      return c.json({ error: `Host '${host}' is not allowed; add it to daemon.allowed_hosts in config.yaml if you mean it` }, 403);
+    }
+    const origin = c.req.header('origin');
+    if (origin !== undefined) {
+      let ok = opts.allowedOrigins.includes(origin);
+      try {
+        const u = new URL(origin);
+        ok ||= u.host.toLowerCase() === host; // same origin as the daemon itself
+      } catch {
+        ok = false;
+      }
+      if (!ok) return c.json({ error: `Origin '${origin}' is not allowed; add it to daemon.allowed_origins in config.yaml if you mean it` }, 403);
+    }
+    if (opts.publicPaths.includes(c.req.path)) return next();
+    const auth = c.req.header('authorization') ?? '';
+    const m = /^Bearer\s+(\S+)$/i.exec(auth);
+    if (!m || !tokensEqual(m[1]!, opts.token)) {
+      c.header('WWW-Authenticate', 'Bearer realm="optagon"');
+      return c.json({ error: 'missing or wrong bearer token; send Authorization: Bearer <the token in $OPTAGON_HOME/daemon.token>' }, 401);
+    }
+    return next();
+  };
+}

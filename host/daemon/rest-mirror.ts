@@ -1,0 +1,50 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { allTools, findTool, type OptagonServices } from '../../servers/registry.js';
+
+/**
+ * The REST mirror: the same tool registry as MCP, for curl and for clients that want one request
+ * per call. `GET /api/tools` lists tools with JSON schemas; `POST /api/tools/<name>` runs one and
+ * answers its structuredContent. No tool is written twice.
+ */
+export function restMirror(services: OptagonServices): Hono {
+  const api = new Hono();
+  const listing = allTools().map((t) => ({
+    name: t.name,
+    title: t.title,
+    description: t.description,
+    inputSchema: z.toJSONSchema(z.object(t.input)),
+    outputSchema: z.toJSONSchema(z.object(t.output)),
+    annotations: t.annotations,
+  }));
+
+  api.get('/tools', (c) => c.json({ tools: listing }));
+
+  api.post('/tools/:name', async (c) => {
+    const name = c.req.param('name');
+    const found = findTool(services, name);
+    if (!found) return c.json({ error: `no tool named '${name}'; GET /api/tools lists them` }, 404);
+    const text = await c.req.text();
+    let body: unknown = {};
+    if (text.trim()) {
+      try {
+        body = JSON.parse(text);
+      } catch (err) {
+        return c.json({ error: `the body is not valid JSON (${(err as Error).message}); send a JSON object of the tool's arguments` }, 400);
+      }
+    }
+    const args = z.object(found.tool.input).safeParse(body);
+    if (!args.success) {
+      const issue = args.error.issues[0]!;
+      return c.json({ error: `invalid arguments for ${name}: ${issue.path.join('.') || '(body)'}: ${issue.message}` }, 400);
+    }
+    try {
+      const result = await found.tool.handle(found.deps, args.data, { signal: c.req.raw.signal, progress: async () => {} });
+      return c.json(result);
+    } catch (err) {
+      // A tool's own failure (unknown frame, frame not running, ...): the client's request cannot be done as asked.
+      return c.json({ error: (err as Error).message }, 422);
+    }
+  });
+  return api;
+}

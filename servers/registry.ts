@@ -1,0 +1,69 @@
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { framesModule } from './frames/server.js';
+import { createFramesServices, type FramesServices } from './frames/services.js';
+import { registerTools, type AnyTool } from './shared/define-tool.js';
+import type { McpModule } from './shared/mcp-module.js';
+import { OptagonHome } from './shared/optagon-home.js';
+
+export const SERVER_VERSION = '0.1.0';
+
+/** Domain services shared by every MCP session of one process (daemon, stdio or in-process). */
+export interface OptagonServices {
+  home: OptagonHome;
+  frames: FramesServices;
+  close(): void;
+}
+
+export function createServices(home = new OptagonHome()): OptagonServices {
+  const frames = createFramesServices(home);
+  return { home, frames, close: () => frames.close() };
+}
+
+/** Every capability; later servers (tmux, context, browser, ...) register here the same way. */
+export const modules: ReadonlyArray<McpModule<OptagonServices, any>> = [framesModule];
+
+export function moduleNames(): string[] {
+  return modules.map((m) => m.name);
+}
+
+function pick(only?: string): ReadonlyArray<McpModule<OptagonServices, any>> {
+  if (!only || only === 'all') return modules;
+  const found = modules.filter((m) => m.name === only);
+  if (!found.length) throw new Error(`no MCP server named '${only}'; the servers are: all, ${moduleNames().join(', ')}`);
+  return found;
+}
+
+/**
+ * A fresh McpServer over the shared services, one per MCP session as in the SDK's examples:
+ * all modules together, or only the one named.
+ */
+export function createMcpServer(services: OptagonServices, only?: string): McpServer {
+  const chosen = pick(only);
+  const single = chosen.length === 1 ? chosen[0]! : undefined;
+  const server = new McpServer(
+    { name: single ? `optagon-${single.name}` : 'optagon', title: single?.title ?? 'Optagon', version: SERVER_VERSION },
+    {
+      instructions: chosen.map((m) => m.instructions).join('\n'),
+      capabilities: { resources: { subscribe: true, listChanged: true } },
+    },
+  );
+  for (const m of chosen) {
+    const s = m.services(services);
+    registerTools(server, s, m.tools);
+    m.install?.(server, s);
+  }
+  return server;
+}
+
+/** A tool by name with the services it runs over, for the REST mirror. */
+export function findTool(services: OptagonServices, name: string): { tool: AnyTool<unknown>; deps: unknown } | undefined {
+  for (const m of modules) {
+    const tool = m.tools.find((t) => t.name === name);
+    if (tool) return { tool, deps: m.services(services) };
+  }
+  return undefined;
+}
+
+export function allTools(): AnyTool<unknown>[] {
+  return modules.flatMap((m) => m.tools as AnyTool<unknown>[]);
+}
