@@ -1,10 +1,12 @@
 import { execa } from 'execa';
+import { createServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
 
-/** A set of wall-time samples in milliseconds, summarised the way the report prints them. */
+/** A set of samples (wall times in milliseconds, or rates), summarised the way the report prints them. */
 export interface Stats {
   median: number;
   min: number;
+  max: number;
   n: number;
 }
 
@@ -13,7 +15,7 @@ export function stats(samples: number[]): Stats {
   const sorted = [...samples].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   const median = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-  return { median, min: sorted[0]!, n: sorted.length };
+  return { median, min: sorted[0]!, max: sorted[sorted.length - 1]!, n: sorted.length };
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -50,4 +52,16 @@ export async function waitFor(check: () => Promise<boolean>, what: string, inter
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(intervalMs);
   }
+}
+
+/** A TCP port that was free on 127.0.0.1 a moment ago: the system picks it for a listen on port 0, then it is closed. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }

@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import type { OptagonHome } from '../../servers/shared/optagon-home.js';
@@ -8,9 +9,13 @@ import type { OptagonHome } from '../../servers/shared/optagon-home.js';
  * Frame container logs are rotated by podman (see container-runtime.ts).
  */
 export function createDaemonLogger(home: OptagonHome, level = process.env.OPTAGON_LOG_LEVEL ?? 'info'): Logger {
+  // pino-roll makes its symlink before its own mkdir; a missing folder would kill the daemon.
+  mkdirSync(home.daemonLogDir, { recursive: true });
   const transport = pino.transport({
     target: 'pino-roll',
     options: { file: join(home.daemonLogDir, 'daemon.log'), frequency: 'daily', size: '10m', mkdir: true, limit: { count: 7 }, symlink: true },
   });
+  // A log that cannot be written must not take the daemon down with it.
+  transport.on('error', (err: Error) => process.stderr.write(`optagon: daemon log failed: ${err.message}\n`));
   return pino({ level, base: { pid: process.pid }, redact: ['token', 'headers.authorization'] }, transport);
 }
