@@ -118,6 +118,19 @@ describe('kill -9 of the daemon, then a restart (real podman)', () => {
     expect(readFileSync(`${ws}/keep.txt`, 'utf8')).toBe('keep');
   });
 
+  it('SIGTERM lets a start in flight finish, then exits 0', async () => {
+    const { frame } = (await daemon.ok('frame_create', { name: 'graceful', workspace: home.workspace('e') })) as { frame: Frame };
+    const created = podmanEvent(frame.id, 'create');
+    const pending = daemon.rest('frame_start', { frame: 'graceful' });
+    await created.seen; // the call is inside the daemon now
+    created.stop();
+    daemon.proc.kill('SIGTERM');
+    const r = await pending;
+    expect(r.status).toBe(200);
+    expect(r.body.frame.status).toBe('running');
+    expect(await daemon.exited()).toBe(0);
+  });
+
   it('a container whose frame row is gone is removed as an orphan on restart', async () => {
     const { frame } = (await daemon.ok('frame_create', { name: 'orphan', workspace: home.workspace('d') })) as { frame: Frame };
     await daemon.ok('frame_start', { frame: 'orphan' });
