@@ -39,7 +39,7 @@ function pick(only?: string): ReadonlyArray<McpModule<OptagonServices, any>> {
  */
 export function createMcpServer(services: OptagonServices, only?: string): McpServer {
   const chosen = pick(only);
-  const single = chosen.length === 1 ? chosen[0]! : undefined;
+  const single = only && only !== 'all' ? chosen[0] : undefined;
   const server = new McpServer(
     { name: single ? `optagon-${single.name}` : 'optagon', title: single?.title ?? 'Optagon', version: SERVER_VERSION },
     {

@@ -131,6 +131,26 @@ describe('kill -9 of the daemon, then a restart (real podman)', () => {
     expect(await daemon.exited()).toBe(0);
   });
 
+  it('SIGTERM lets an MCP tools/call in flight finish too (its result comes on an event stream)', async () => {
+    const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
+    const { StreamableHTTPClientTransport } = await import('@modelcontextprotocol/sdk/client/streamableHttp.js');
+    const client = new Client({ name: 'sigterm-test', version: '0' });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${daemon.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${daemon.token}` } } }),
+    );
+    const { frame } = (await daemon.ok('frame_create', { name: 'graceful-mcp', workspace: home.workspace('f') })) as { frame: Frame };
+    const created = podmanEvent(frame.id, 'create');
+    const pending = client.callTool({ name: 'frame_start', arguments: { frame: 'graceful-mcp' } });
+    await created.seen;
+    created.stop();
+    daemon.proc.kill('SIGTERM');
+    const r = await pending;
+    expect(r.isError).toBeFalsy();
+    expect((r.structuredContent as { frame: Frame }).frame.status).toBe('running');
+    expect(await daemon.exited()).toBe(0);
+    await client.close().catch(() => {});
+  });
+
   it('a container whose frame row is gone is removed as an orphan on restart', async () => {
     const { frame } = (await daemon.ok('frame_create', { name: 'orphan', workspace: home.workspace('d') })) as { frame: Frame };
     await daemon.ok('frame_start', { frame: 'orphan' });

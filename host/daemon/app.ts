@@ -37,15 +37,44 @@ export function createDaemonApp(opts: DaemonAppOptions): { app: Hono; sessions: 
     }),
   );
   app.use('*', bodyLimit({ maxSize, onError: (c) => c.json({ error: `request body over ${maxSize} bytes` }, 413) }));
-  // Counted so SIGTERM can let calls finish; GETs are excluded because an MCP GET is a long-lived event stream.
+  // Counted so SIGTERM can let calls finish. A call ends when its response body does: an MCP POST
+  // answers with an event stream at once and the tool's result comes later. GETs are excluded: an
+  // MCP GET is a stream that lasts as long as the session.
   app.use('*', async (c, next) => {
     if (c.req.method === 'GET') return next();
     inFlight++;
+    let done = false;
+    const finish = () => {
+      if (!done) (done = true), inFlight--;
+    };
     try {
       await next();
-    } finally {
-      inFlight--;
+    } catch (err) {
+      finish();
+      throw err;
     }
+    const body = c.res.body;
+    if (!body) return finish();
+    const reader = body.getReader();
+    c.res = new Response(
+      new ReadableStream({
+        async pull(ctl) {
+          try {
+            const r = await reader.read();
+            if (r.done) (finish(), ctl.close());
+            else ctl.enqueue(r.value);
+          } catch (err) {
+            finish();
+            ctl.error(err);
+          }
+        },
+        cancel(reason) {
+          finish();
+          return reader.cancel(reason);
+        },
+      }),
+      c.res,
+    );
   });
 
   app.get('/health', (c) => c.json({ ok: true, version: SERVER_VERSION, pid: process.pid, uptimeMs: Date.now() - started }));

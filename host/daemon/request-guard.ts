@@ -33,11 +33,12 @@ export function requestGuard(opts: GuardOptions): MiddlewareHandler {
     const origin = c.req.header('origin');
     if (origin !== undefined) {
       let ok = opts.allowedOrigins.includes(origin);
-      try {
-        const u = new URL(origin);
-        ok ||= u.host.toLowerCase() === host; // same origin as the daemon itself
-      } catch {
-        ok = false;
+      if (!ok) {
+        try {
+          ok = new URL(origin).origin === `http://${host}`; // same origin as the daemon itself (scheme included)
+        } catch {
+          // not a URL ('null' from a sandboxed page, garbage): allowed only when listed
+        }
       }
       if (!ok) return c.json({ error: `Origin '${origin}' is not allowed; add it to daemon.allowed_origins in config.yaml if you mean it` }, 403);
     }
