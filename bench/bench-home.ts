@@ -2,10 +2,13 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { daemonUrl, findDaemon } from '../host/daemon/run-file.js';
+import { readToken } from '../host/daemon/token.js';
 import { loadGlobalConfig, type GlobalConfig } from '../servers/shared/global-config.js';
-import { run, timeCommand } from './measure.js';
+import { OptagonHome } from '../servers/shared/optagon-home.js';
+import { freePort, run, sleep, timeCommand } from './measure.js';
 
-/** The compiled CLI, spawned as a user would run it (embedded mode: no daemon). */
+/** The compiled CLI, spawned as a user would run it (it uses this home's daemon when one runs). */
 export const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 
 interface CreatedFrame {
@@ -14,8 +17,9 @@ interface CreatedFrame {
 }
 
 /**
- * A throwaway OPTAGON_HOME: its own database, sockets and a port range clear of the tests'
- * (33000+), so benchmarks can run beside them. Everything it makes is removed by `dispose`.
+ * A throwaway OPTAGON_HOME: its own database, sockets, a port range clear of the tests' (33000+)
+ * and a daemon port of its own (never a user's 8443), so benchmarks can run beside them.
+ * Everything it makes, its daemon included, is removed by `dispose`.
  */
 export class BenchHome {
   readonly frames: CreatedFrame[] = [];
@@ -31,7 +35,8 @@ export class BenchHome {
       // the 108-byte limit of a unix socket path.
       writeFileSync(
         join(root, 'config.yaml'),
-        `frames:\n  port_range: {start: 33900, end: 33999}\n  socket_root: ${join(root, 'sockets')}\n`,
+        `frames:\n  port_range: {start: 33900, end: 33999}\n  socket_root: ${join(root, 'sockets')}\n` +
+          `daemon:\n  port: ${await freePort()}\n`,
       );
       // doctor probes podman's runtime and ulimits on this host and writes them into config.yaml.
       // It exits 1 when any check fails (e.g. a busy port), so judge by what it wrote instead.
@@ -61,6 +66,40 @@ export class BenchHome {
     return timeCommand(process.execPath, [CLI, ...args], this.env);
   }
 
+  /** `optagon daemon start` in this home; from then on the CLI (without --embedded) goes through it. */
+  async startDaemon(): Promise<void> {
+    await this.cli(['daemon', 'start']);
+    // The daemon trusts podman events for reads only once it has followed them and caught up
+    // (a moment after it answers /health); until then frame_list still asks podman.
+    await sleep(1000);
+  }
+
+  /**
+   * `optagon daemon stop` in this home; nothing when no daemon runs. Should the stop fail, the
+   * daemon (which this home started) is killed by its pid, so no run leaves one behind.
+   */
+  async stopDaemon(): Promise<void> {
+    const info = findDaemon(this.optagonHome);
+    if (!info) return;
+    try {
+      await this.cli(['daemon', 'stop']);
+    } catch (err) {
+      if (findDaemon(this.optagonHome)?.pid === info.pid) process.kill(info.pid, 'SIGKILL');
+      throw err;
+    }
+  }
+
+  /** The running daemon's base URL and bearer token, as a client of this home would find them. */
+  daemon(): { url: string; token: string } {
+    const info = findDaemon(this.optagonHome);
+    if (!info) throw new Error(`no daemon runs in ${this.root}`);
+    return { url: daemonUrl(info), token: readToken(this.optagonHome.tokenFile) };
+  }
+
+  private get optagonHome(): OptagonHome {
+    return new OptagonHome(this.root);
+  }
+
   /** A fresh empty directory to mount as a workspace. */
   workspace(name: string): string {
     const dir = join(this.root, 'workspaces', name);
@@ -79,10 +118,12 @@ export class BenchHome {
   }
 
   /**
-   * Destroys every frame made here, then removes their containers by name as well, in case the
-   * CLI failed half way, so a broken run leaves nothing behind on the host.
+   * Stops the daemon if one still runs, destroys every frame made here, then removes their
+   * containers by name as well, in case the CLI failed half way, so a broken run leaves nothing
+   * behind on the host.
    */
   async dispose(): Promise<void> {
+    await this.stopDaemon().catch((e: Error) => console.error(`cleanup: ${e.message}`));
     for (const f of this.frames) {
       await this.cli(['frame', 'destroy', f.name, '--force']).catch((e: Error) => console.error(`cleanup: ${e.message}`));
       await run(this.config.podman.binary, ['rm', '--force', '--ignore', f.containerName]).catch((e: Error) => console.error(`cleanup: ${e.message}`));

@@ -3,6 +3,7 @@ import { ContainerRuntime } from '../servers/frames/container-runtime.js';
 import { BenchHome } from './bench-home.js';
 import { benchFrameList } from './frame-list.js';
 import { benchFrameStart } from './frame-start.js';
+import { benchMcpRate } from './mcp-rate.js';
 import { run, stats, timeCommand } from './measure.js';
 import { printEnvironment, printFigures, type Figure } from './report.js';
 
@@ -34,8 +35,17 @@ async function main(): Promise<void> {
     console.log('');
     const frames = await home.createFrames(FRAMES);
     const start = await benchFrameStart(home, frames.slice(0, RUNNING));
-    const list = await benchFrameList(home);
-    const figures: Figure[] = [list, ...start];
+    // From here the daemon runs in the bench home: the CLI goes through it unless told --embedded.
+    await home.startDaemon();
+    let list: Figure[];
+    let mcp: Figure[];
+    try {
+      list = await benchFrameList(home);
+      mcp = await benchMcpRate(home);
+    } finally {
+      await home.stopDaemon();
+    }
+    const figures: Figure[] = [...list, ...start, ...mcp];
     printFigures(figures);
   } finally {
     await home.dispose();
