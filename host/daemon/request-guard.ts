@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
-import { tokensEqual } from './token.js';
+import { tokenChecker } from './token.js';
 
 export interface GuardOptions {
   token: string;
@@ -25,6 +25,7 @@ function hostName(host: string): string {
  */
 export function requestGuard(opts: GuardOptions): MiddlewareHandler {
   const hosts = new Set([...LOOPBACK, ...opts.allowedHosts].map((h) => h.toLowerCase()));
+  const tokenOk = tokenChecker(opts.token);
   return async (c, next) => {
     const host = (c.req.header('host') ?? '').toLowerCase();
     if (!host || !(hosts.has(host) || hosts.has(hostName(host)))) {
@@ -45,7 +46,7 @@ export function requestGuard(opts: GuardOptions): MiddlewareHandler {
     if (opts.publicPaths.includes(c.req.path)) return next();
     const auth = c.req.header('authorization') ?? '';
     const m = /^Bearer\s+(\S+)$/i.exec(auth);
-    if (!m || !tokensEqual(m[1]!, opts.token)) {
+    if (!m || !tokenOk(m[1]!)) {
       c.header('WWW-Authenticate', 'Bearer realm="optagon"');
       return c.json({ error: 'missing or wrong bearer token; send Authorization: Bearer <the token in $OPTAGON_HOME/daemon.token>' }, 401);
     }

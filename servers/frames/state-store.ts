@@ -129,14 +129,22 @@ export class StateStore {
       .immediate();
   }
 
+  private readonly statements = new Map<string, Database.Statement>();
+
+  /** A prepared statement, compiled once per connection: the daemon runs the same few queries all day. */
+  private sql(text: string): Database.Statement {
+    let stmt = this.statements.get(text);
+    if (!stmt) this.statements.set(text, (stmt = this.db.prepare(text)));
+    return stmt;
+  }
+
   /** Runs `fn` holding the write lock from the start, so read-then-write cannot race another process. */
   immediate<T>(fn: () => T): T {
     return this.db.transaction(fn).immediate();
   }
 
   insertFrame(frame: FrameRecord): void {
-    this.db
-      .prepare(
+    this.sql(
         `INSERT INTO frames (id, name, description, status, workspace_path, container_id, tmux_socket,
            graphiti_group_id, host_port, created_at, updated_at, last_active_at)
          VALUES (@id, @name, @description, @status, @workspacePath, @containerId, @tmuxSocket,
@@ -146,31 +154,31 @@ export class StateStore {
   }
 
   getFrame(id: string): FrameRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM frames WHERE id = ?').get(id) as FrameRow | undefined;
+    const row = this.sql('SELECT * FROM frames WHERE id = ?').get(id) as FrameRow | undefined;
     return row && toRecord(row);
   }
 
   /** By name first, then by id or a unique id prefix of at least 6 characters. */
   findFrame(ref: string): FrameRecord | undefined {
-    const byName = this.db.prepare('SELECT * FROM frames WHERE name = ?').get(ref) as FrameRow | undefined;
+    const byName = this.sql('SELECT * FROM frames WHERE name = ?').get(ref) as FrameRow | undefined;
     if (byName) return toRecord(byName);
     if (ref.length < 6 || !/^[0-9a-f-]+$/.test(ref)) return undefined;
-    const rows = this.db.prepare("SELECT * FROM frames WHERE id LIKE ? || '%' LIMIT 2").all(ref) as FrameRow[];
+    const rows = this.sql("SELECT * FROM frames WHERE id LIKE ? || '%' LIMIT 2").all(ref) as FrameRow[];
     return rows.length === 1 ? toRecord(rows[0]!) : undefined;
   }
 
   listFrames(): FrameRecord[] {
-    return (this.db.prepare('SELECT * FROM frames ORDER BY name').all() as FrameRow[]).map(toRecord);
+    return (this.sql('SELECT * FROM frames ORDER BY name').all() as FrameRow[]).map(toRecord);
   }
 
   usedPorts(): number[] {
-    return (this.db.prepare('SELECT host_port FROM frames WHERE host_port IS NOT NULL').pluck().all() as number[]);
+    return (this.sql('SELECT host_port FROM frames WHERE host_port IS NOT NULL').pluck().all() as number[]);
   }
 
   updateFrame(id: string, patch: Partial<Omit<FrameRecord, 'id' | 'createdAt'>>): FrameRecord {
     const entries = Object.entries({ ...patch, updatedAt: Date.now() }) as Array<[keyof FrameRecord, unknown]>;
     const sets = entries.map(([key]) => `${columns[key]} = @${key}`).join(', ');
-    this.db.prepare(`UPDATE frames SET ${sets} WHERE id = @id`).run({ ...Object.fromEntries(entries), id });
+    this.sql(`UPDATE frames SET ${sets} WHERE id = @id`).run({ ...Object.fromEntries(entries), id });
     const updated = this.getFrame(id);
     if (!updated) throw new Error(`frame ${id} vanished from the database while being updated`);
     return updated;
@@ -178,19 +186,18 @@ export class StateStore {
 
   /** Deletes the frame and, through ON DELETE CASCADE, its config, events and sessions. */
   deleteFrame(id: string): void {
-    this.db.prepare('DELETE FROM frames WHERE id = ?').run(id);
+    this.sql('DELETE FROM frames WHERE id = ?').run(id);
   }
 
   getConfig(frameId: string): Record<string, unknown> | undefined {
-    const json = this.db.prepare('SELECT config_json FROM frame_configs WHERE frame_id = ?').pluck().get(frameId) as
+    const json = this.sql('SELECT config_json FROM frame_configs WHERE frame_id = ?').pluck().get(frameId) as
       | string
       | undefined;
     return json === undefined ? undefined : JSON.parse(json);
   }
 
   setConfig(frameId: string, config: Record<string, unknown>): void {
-    this.db
-      .prepare(
+    this.sql(
         `INSERT INTO frame_configs (frame_id, config_json, updated_at) VALUES (?, ?, ?)
          ON CONFLICT(frame_id) DO UPDATE SET config_json = excluded.config_json, updated_at = excluded.updated_at`,
       )
@@ -199,8 +206,7 @@ export class StateStore {
 
   addEvent(frameId: string, type: string, details?: Record<string, unknown>): FrameEvent {
     const createdAt = Date.now();
-    const info = this.db
-      .prepare('INSERT INTO frame_events (frame_id, event_type, details_json, created_at) VALUES (?, ?, ?, ?)')
+    const info = this.sql('INSERT INTO frame_events (frame_id, event_type, details_json, created_at) VALUES (?, ?, ?, ?)')
       .run(frameId, type, details ? JSON.stringify(details) : null, createdAt);
     return { id: Number(info.lastInsertRowid), frameId, type, details: details ?? null, createdAt };
   }
@@ -212,8 +218,7 @@ export class StateStore {
   listEvents(frameId: string, limit = 50, afterId = 0): FrameEvent[] {
     const newest = 'SELECT * FROM (SELECT * FROM frame_events WHERE frame_id = ? AND id > ? ORDER BY id DESC LIMIT ?) ORDER BY id';
     const following = 'SELECT * FROM frame_events WHERE frame_id = ? AND id > ? ORDER BY id LIMIT ?';
-    const rows = this.db
-      .prepare(afterId > 0 ? following : newest)
+    const rows = this.sql(afterId > 0 ? following : newest)
       .all(frameId, afterId, limit) as Array<{
       id: number;
       frame_id: string;
@@ -231,13 +236,12 @@ export class StateStore {
   }
 
   getSystemConfig<T>(key: string): T | undefined {
-    const json = this.db.prepare('SELECT value_json FROM system_config WHERE key = ?').pluck().get(key) as string | undefined;
+    const json = this.sql('SELECT value_json FROM system_config WHERE key = ?').pluck().get(key) as string | undefined;
     return json === undefined ? undefined : (JSON.parse(json) as T);
   }
 
   setSystemConfig(key: string, value: unknown): void {
-    this.db
-      .prepare(
+    this.sql(
         `INSERT INTO system_config (key, value_json, updated_at) VALUES (?, ?, ?)
          ON CONFLICT(key) DO UPDATE SET value_json = excluded.value_json, updated_at = excluded.updated_at`,
       )
