@@ -9,15 +9,9 @@ import { readToken } from '../host/daemon/token.js';
 import { requestJson } from './http-json.js';
 import { count, port } from './options.js';
 import { bold, dim, green, printJson, red, yellow } from './render.js';
-import { getOutput } from './run.js';
+import { fail, getOutput } from './run.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function fail(message: string): void {
-  if (getOutput().json) printJson({ error: message });
-  else process.stderr.write(`${red('error:')} ${message}\n`);
-  process.exitCode = 1;
-}
 
 async function waitUntil(check: () => boolean | Promise<boolean>, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;

@@ -1,5 +1,5 @@
 import { requestJson, type JsonResponse } from './http-json.js';
-import { ToolError, type ToolCaller } from './mcp-client.js';
+import { callTool, ToolError, type ToolCaller } from './mcp-client.js';
 
 /**
  * Talks to a running daemon. Plain calls go through the REST mirror with one request each, so a quick
@@ -38,15 +38,7 @@ async function callOverMcp(
   const client = new Client({ name: 'optagon-cli', version: '0.1.0' });
   await client.connect(new StreamableHTTPClientTransport(new URL(`${baseUrl}/mcp`), { requestInit: { headers } }));
   try {
-    const result = await client.callTool({ name, arguments: args }, undefined, {
-      onprogress: (p) => onProgress(p.message ?? '', p.progress, p.total),
-      timeout: 15 * 60_000,
-      resetTimeoutOnProgress: true,
-    });
-    if (result.isError) {
-      throw new ToolError((result.content as Array<{ text?: string }>).map((c) => c.text ?? '').join('\n').replace(/^MCP error -?\d+: /, ''));
-    }
-    return result.structuredContent as never;
+    return await callTool<never>(client, name, args, onProgress);
   } finally {
     await client.close();
   }

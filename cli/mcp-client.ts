@@ -37,7 +37,8 @@ export async function connectEmbedded(): Promise<ToolCaller> {
   };
 }
 
-async function callTool<T>(
+/** One tool call on a connected client; `isError` becomes a ToolError with the tool's message. */
+export async function callTool<T>(
   client: Client,
   name: string,
   args: Record<string, unknown>,

@@ -36,12 +36,16 @@ export async function run(body: (tools: ToolCaller, out: Output) => Promise<void
     tools = await connect(output.embedded);
     await body(tools, output);
   } catch (err) {
-    const message = (err as Error).message ?? String(err);
-    if (output.json) process.stdout.write(JSON.stringify({ error: message }) + '\n');
-    else process.stderr.write(`${red('error:')} ${message}\n`);
+    fail((err as Error).message ?? String(err));
     if (process.env.OPTAGON_DEBUG && !(err instanceof ToolError)) console.error(err);
-    process.exitCode = 1;
   } finally {
     await tools?.close().catch(() => {});
   }
+}
+
+/** Reports a failure the way every command does: one line (or `{"error"}` with --json), exit code 1. */
+export function fail(message: string): void {
+  if (output.json) process.stdout.write(JSON.stringify({ error: message }) + '\n');
+  else process.stderr.write(`${red('error:')} ${message}\n`);
+  process.exitCode = 1;
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { printMcpConfig } from './daemon-commands.js';
-import { run } from './run.js';
+import { fail, run } from './run.js';
 import { bold, dim, green, printJson, red, yellow } from './render.js';
 
 export function registerSystemCommands(program: Command): void {
@@ -75,9 +75,7 @@ export function registerSystemCommands(program: Command): void {
         mcpServer = createMcpServer(services, server);
       } catch (err) {
         services.close();
-        process.stderr.write(`${red('error:')} ${(err as Error).message}\n`);
-        process.exitCode = 1;
-        return;
+        return fail((err as Error).message);
       }
       await mcpServer.connect(new StdioServerTransport());
       process.stdin.on('close', () => void mcpServer.close().finally(() => services.close()));
