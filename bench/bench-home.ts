@@ -9,7 +9,7 @@ import { OptagonHome } from '../servers/shared/optagon-home.js';
 import { freePort, run, sleep, timeCommand } from './measure.js';
 
 /** The compiled CLI, spawned as a user would run it (it uses this home's daemon when one runs). */
-export const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+export const CLI = fileURLToPath(new URL('../cli/optagon.cjs', import.meta.url));
 
 interface CreatedFrame {
   name: string;

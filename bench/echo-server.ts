@@ -1,4 +1,7 @@
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
@@ -35,7 +38,7 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
  * The peer of the daemon's MCP endpoint: the SDK's minimal stateful Streamable HTTP server, as in
  * its simpleStreamableHttp example (a transport per session, sessions looked up by the
  * mcp-session-id header), on plain node:http instead of express, on 127.0.0.1 and a free port.
- * It runs in the calling process.
+ * It runs in the calling process; `spawnEchoServer` runs it in a process of its own.
  */
 export async function startEchoServer(): Promise<EchoServer> {
   const transports = new Map<string, StreamableHTTPServerTransport>();
@@ -79,4 +82,33 @@ export async function startEchoServer(): Promise<EchoServer> {
       await new Promise<void>((resolve) => http.close(() => resolve()));
     },
   };
+}
+
+/**
+ * The echo server in a Node process of its own, as the daemon is: the client's and the server's
+ * work then overlap the same way on both sides of a comparison (in one process they would share
+ * one event loop and neither would wait on the other's wake-up).
+ */
+export async function spawnEchoServer(): Promise<EchoServer> {
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const lines = createInterface({ input: child.stdout! });
+  const url = await new Promise<string>((resolve, reject) => {
+    lines.once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`the echo server exited ${code} before it listened`)));
+  });
+  lines.close();
+  return {
+    url,
+    async close() {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const server = await startEchoServer();
+  process.stdout.write(server.url + '\n');
+  process.once('SIGTERM', () => void server.close().then(() => process.exit(0)));
 }

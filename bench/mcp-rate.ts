@@ -3,7 +3,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { BenchHome } from './bench-home.js';
-import { startEchoServer } from './echo-server.js';
+import { spawnEchoServer } from './echo-server.js';
 import { stats } from './measure.js';
 import type { Figure } from './report.js';
 
@@ -67,16 +67,13 @@ async function rate(t: Target, ms: number, inFlight: number): Promise<number> {
 /**
  * MCP `tools/call` over HTTP: `frame_list` on the daemon of `home` (which must be running; it
  * follows podman events, so the call reads SQLite and never runs podman) against the `echo` tool
- * of the SDK's minimal Streamable HTTP server, started here in the bench process. The same SDK
- * client loop drives both: calls one after another, then `concurrency` in flight.
- *
- * The peer shares this process with the client: a sequential round trip to it needs no wake-up of
- * another process (which favours the peer), while with calls in flight its server competes with
- * the client for one thread (which favours the daemon). Only the sequential figure has a goal.
+ * of the SDK's minimal Streamable HTTP server, in a Node process of its own as the daemon is. The
+ * same SDK client loop drives both: calls one after another, then `concurrency` in flight. Only
+ * the sequential figure has a goal.
  */
 export async function benchMcpRate(home: BenchHome, concurrency = 8): Promise<Figure[]> {
   const daemon = home.daemon();
-  const echo = await startEchoServer();
+  const echo = await spawnEchoServer();
   const targets: Target[] = [];
   try {
     const ours = await connect(`${daemon.url}/mcp`, daemon.token, 'frame_list', {});
@@ -97,7 +94,7 @@ export async function benchMcpRate(home: BenchHome, concurrency = 8): Promise<Fi
         name: `MCP tools/call frame_list, ${inFlight === 1 ? 'sequential' : `${inFlight} in flight`}`,
         ours: stats(oursRates),
         peer: stats(peerRates),
-        peerName: 'SDK echo server, in-process',
+        peerName: 'SDK echo server, own process',
         kind: 'rate',
         ...(inFlight === 1 ? { goal: RATE_GOAL } : {}),
       });

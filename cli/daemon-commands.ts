@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, statSync, watchFile } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { OptagonHome } from '../servers/shared/optagon-home.js';
 import { daemonUrl, findDaemon, type DaemonInfo } from '../host/daemon/run-file.js';
@@ -61,7 +60,7 @@ export function registerDaemonCommands(program: Command): void {
       mkdirSync(home.daemonLogDir, { recursive: true });
       const errLog = join(home.daemonLogDir, 'stderr.log');
       const out = openSync(errLog, 'a');
-      const main = fileURLToPath(new URL('./main.js', import.meta.url));
+      const main = process.argv[1]!; // this same CLI, bundled or not
       const child = spawn(process.execPath, [main, 'serve'], { detached: true, stdio: ['ignore', out, out], env: process.env });
       let exited: number | null = null;
       child.on('exit', (code) => (exited = code ?? 1));

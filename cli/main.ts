@@ -20,4 +20,5 @@ registerFrameCommands(program);
 registerSystemCommands(program);
 registerDaemonCommands(program);
 
-await program.parseAsync(process.argv);
+// Not a top-level await: the published entry is a CommonJS bundle of this file (see scripts/bundle-cli.mjs).
+void program.parseAsync(process.argv);

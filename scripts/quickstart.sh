@@ -8,7 +8,7 @@ sample=${OPTAGON_SAMPLE:-$HOME/optagon-sample}
 mkdir -p "$sample"
 [ -f "$sample/README.md" ] || printf '# Sample project\n\nEdited inside an Optagon frame.\n' > "$sample/README.md"
 
-optagon() { node "$PWD/dist/cli/main.js" "$@"; }
+optagon() { node "$PWD/dist/cli/optagon.cjs" "$@"; }
 if optagon frame get sample >/dev/null 2>&1; then
   optagon frame start sample 2>/dev/null || true
 else
@@ -16,5 +16,5 @@ else
 fi
 optagon frame list
 echo
-echo "Attach to it:   node $PWD/dist/cli/main.js frame attach sample     (detach: C-b d)"
+echo "Attach to it:   node $PWD/dist/cli/optagon.cjs frame attach sample     (detach: C-b d)"
 echo "or directly:    $(optagon frame attach sample --print | head -1)"

@@ -29,4 +29,4 @@ echo "==> build"
 npm run build
 
 echo "==> frame image (skipped when its inputs are unchanged)"
-node dist/cli/main.js image build
+node dist/cli/optagon.cjs image build

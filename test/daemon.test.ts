@@ -1,5 +1,6 @@
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -85,6 +86,24 @@ describe('daemon (real podman, real HTTP)', () => {
     expect(JSON.parse(viaDaemon.stdout)).toEqual(JSON.parse(embedded.stdout));
     const status = await home.cli('--json', 'daemon', 'status');
     expect(JSON.parse(status.stdout)).toMatchObject({ running: true, pid: daemon.proc.pid, sessions: expect.any(Number) });
+  });
+
+  it('a chunked body over the limit gets 413 on the real socket, and the daemon keeps serving', async () => {
+    // No Content-Length: the limit is enforced while reading. In-process tests cannot show this.
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(`${daemon.url}/api/tools/frame_list`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${daemon.token}`, 'content-type': 'application/json' },
+      });
+      req.on('response', (res) => (res.resume(), resolve(res.statusCode ?? 0)));
+      req.on('error', reject);
+      const chunk = 'x'.repeat(64 * 1024);
+      for (let i = 0; i < 20; i++) req.write(chunk); // 1.25 MiB, over the default 1 MiB
+      req.end();
+    });
+    expect(status).toBe(413);
+    const { structuredContent } = await client.callTool({ name: 'frame_list', arguments: {} });
+    expect(structuredContent).toHaveProperty('frames');
   });
 
   it('`mcp config` prints a working claude command and .mcp.json without the token itself', async () => {

@@ -47,7 +47,7 @@ describe('image, doctor and stdio (real podman)', () => {
   it('`optagon mcp frames` serves the tools over stdio to a real MCP client', async () => {
     const transport = new StdioClientTransport({
       command: process.execPath,
-      args: [join(process.cwd(), 'dist/cli/main.js'), 'mcp', 'frames'],
+      args: [join(process.cwd(), 'dist/cli/optagon.cjs'), 'mcp', 'frames'],
       env: { ...process.env, OPTAGON_HOME: home.root } as Record<string, string>,
     });
     const client = new Client({ name: 'stdio-test', version: '0' });

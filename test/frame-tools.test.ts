@@ -110,7 +110,7 @@ describe('frames MCP tools', () => {
 describe('optagon CLI', () => {
   let home: TestHome;
   const cli = (...args: string[]) =>
-    execa('node', [join(process.cwd(), 'dist/cli/main.js'), ...args], { env: { OPTAGON_HOME: home.root, NO_COLOR: '1' }, reject: false });
+    execa('node', [join(process.cwd(), 'dist/cli/optagon.cjs'), ...args], { env: { OPTAGON_HOME: home.root, NO_COLOR: '1' }, reject: false });
 
   beforeAll(async () => {
     home = await createTestHome(33160);

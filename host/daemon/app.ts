@@ -1,7 +1,8 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
+import type { ServerResponse } from 'node:http';
 import { moduleNames, SERVER_VERSION, type OptagonServices } from '../../servers/registry.js';
 import { McpSessions } from './mcp-sessions.js';
+import { bufferBody, type BodyVariables } from './request-body.js';
 import { requestGuard } from './request-guard.js';
 import { restMirror } from './rest-mirror.js';
 
@@ -20,12 +21,12 @@ export interface DaemonAppOptions {
  * The daemon's HTTP surface: `/health` (no token), `/mcp` (all servers), `/mcp/<server>`, and the
  * REST mirror under `/api`. Usable in-process with `app.request(...)`, which tests do.
  */
-export function createDaemonApp(opts: DaemonAppOptions): { app: Hono; sessions: McpSessions; inFlight: () => number } {
+export function createDaemonApp(opts: DaemonAppOptions): { app: Hono<{ Variables: BodyVariables }>; sessions: McpSessions; inFlight: () => number } {
   const maxSize = opts.bodyLimitBytes ?? 1024 * 1024;
   const sessions = new McpSessions(opts.services, maxSize);
   const started = Date.now();
   let inFlight = 0;
-  const app = new Hono();
+  const app = new Hono<{ Variables: BodyVariables }>();
 
   app.use(
     '*',
@@ -36,56 +37,30 @@ export function createDaemonApp(opts: DaemonAppOptions): { app: Hono; sessions: 
       publicPaths: ['/health'],
     }),
   );
-  app.use('*', bodyLimit({ maxSize, onError: (c) => c.json({ error: `request body over ${maxSize} bytes` }, 413) }));
-  // Counted so SIGTERM can let calls finish. A call ends when its response body does: an MCP POST
+  // Counted so SIGTERM can let calls finish. A call ends when its response does: an MCP POST
   // answers with an event stream at once and the tool's result comes later. GETs are excluded: an
-  // MCP GET is a stream that lasts as long as the session.
+  // MCP GET is a stream that lasts as long as the session. Under @hono/node-server the count
+  // follows Node's response ('close' fires once it is sent or the client went away); in-process
+  // (`app.request`) there is no Node response and the handler's return ends the call.
   app.use('*', async (c, next) => {
     if (c.req.method === 'GET') return next();
     inFlight++;
-    let done = false;
-    const finish = () => {
-      if (!done) (done = true), inFlight--;
-    };
-    try {
-      await next();
-    } catch (err) {
-      finish();
-      throw err;
-    }
-    const body = c.res.body;
-    if (!body) return finish();
-    const reader = body.getReader();
-    c.res = new Response(
-      new ReadableStream({
-        async pull(ctl) {
-          try {
-            const r = await reader.read();
-            if (r.done) (finish(), ctl.close());
-            else ctl.enqueue(r.value);
-          } catch (err) {
-            finish();
-            ctl.error(err);
-          }
-        },
-        cancel(reason) {
-          finish();
-          return reader.cancel(reason);
-        },
-      }),
-      c.res,
-    );
+    const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
+    if (!outgoing) return next().finally(() => inFlight--);
+    outgoing.once('close', () => inFlight--);
+    return next();
   });
+  app.use('*', bufferBody(maxSize, (c) => c.json({ error: `request body over ${maxSize} bytes` }, 413)));
 
   app.get('/health', (c) => c.json({ ok: true, version: SERVER_VERSION, pid: process.pid, uptimeMs: Date.now() - started }));
   app.get('/api/status', (c) =>
     c.json({ version: SERVER_VERSION, pid: process.pid, uptimeMs: Date.now() - started, sessions: sessions.size, servers: moduleNames() }),
   );
-  app.all('/mcp', (c) => sessions.handle(c.req.raw));
+  app.all('/mcp', (c) => sessions.handle(c.req.raw, 'all', c.var.body));
   app.all('/mcp/:server', async (c) => {
     const name = c.req.param('server');
     if (!moduleNames().includes(name)) return c.json({ error: `no MCP server '${name}'; the servers are: ${moduleNames().join(', ')}` }, 404);
-    return sessions.handle(c.req.raw, name);
+    return sessions.handle(c.req.raw, name, c.var.body);
   });
   app.route('/api', restMirror(opts.services));
   app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}; see /mcp and GET /api/tools` }, 404));

@@ -35,14 +35,26 @@ export class McpSessions {
     return this.sessions.size;
   }
 
-  async handle(req: Request, scope = 'all'): Promise<Response> {
+  /** `body` is the request's body text, already read (and size-checked) by the app. */
+  async handle(req: Request, scope: string, body: string): Promise<Response> {
+    let parsedBody: unknown;
+    if (req.method === 'POST') {
+      try {
+        parsedBody = JSON.parse(body);
+      } catch (err) {
+        return Response.json(
+          { jsonrpc: '2.0', error: { code: -32700, message: `Parse error: the body is not JSON (${(err as Error).message})` }, id: null },
+          { status: 400 },
+        );
+      }
+    }
     const id = req.headers.get('mcp-session-id');
     if (id) {
       const session = this.sessions.get(id);
       if (!session) return jsonRpcError(404, 'unknown or expired MCP session; start a new one with initialize');
       if (session.scope !== scope) return jsonRpcError(400, `session ${id} belongs to /mcp${session.scope === 'all' ? '' : '/' + session.scope}`);
       session.lastSeen = Date.now();
-      return session.transport.handleRequest(req);
+      return session.transport.handleRequest(req, { parsedBody });
     }
     if (req.method !== 'POST') return jsonRpcError(400, 'no MCP session: send initialize in a POST first');
 
@@ -59,7 +71,7 @@ export class McpSessions {
       if (transport.sessionId) this.sessions.delete(transport.sessionId);
     };
     await server.connect(transport);
-    const res = await transport.handleRequest(req);
+    const res = await transport.handleRequest(req, { parsedBody });
     if (!transport.sessionId) await server.close(); // not an initialize: nothing to keep
     return res;
   }

@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import type { BodyVariables } from './request-body.js';
 import { z } from 'zod';
 import { allTools, findTool, type OptagonServices } from '../../servers/registry.js';
 
@@ -7,8 +8,8 @@ import { allTools, findTool, type OptagonServices } from '../../servers/registry
  * per call. `GET /api/tools` lists tools with JSON schemas; `POST /api/tools/<name>` runs one and
  * answers its structuredContent. No tool is written twice.
  */
-export function restMirror(services: OptagonServices): Hono {
-  const api = new Hono();
+export function restMirror(services: OptagonServices): Hono<{ Variables: BodyVariables }> {
+  const api = new Hono<{ Variables: BodyVariables }>();
   const listing = allTools().map((t) => ({
     name: t.name,
     title: t.title,
@@ -24,7 +25,7 @@ export function restMirror(services: OptagonServices): Hono {
     const name = c.req.param('name');
     const found = findTool(services, name);
     if (!found) return c.json({ error: `no tool named '${name}'; GET /api/tools lists them` }, 404);
-    const text = await c.req.text();
+    const text = c.var.body;
     let body: unknown = {};
     if (text.trim()) {
       try {

@@ -66,7 +66,7 @@ export function registerTools<D>(server: McpServer, deps: D, tools: readonly Any
           },
         };
         const result = (await tool.handle(deps, args as never, ctx)) as Record<string, unknown>;
-        return { content: [{ type: 'text' as const, text: JSON.stringify(result, null, 2) }], structuredContent: result };
+        return { content: [{ type: 'text' as const, text: JSON.stringify(result) }], structuredContent: result };
       },
     );
   }

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from './test-home.js';
 
-export const CLI = join(process.cwd(), 'dist/cli/main.js');
+export const CLI = join(process.cwd(), 'dist/cli/optagon.cjs');
 
 /** An Optagon home for a daemon test: its own port range, and cleanup of every container it made. */
 export class DaemonHome {
