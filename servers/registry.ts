@@ -1,9 +1,13 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { AgentManager } from './agents/agent-manager.js';
+import { agentsModule } from './agents/server.js';
 import { framesModule } from './frames/server.js';
 import { createFramesServices, type FramesServices } from './frames/services.js';
 import { registerTools, type AnyTool } from './shared/define-tool.js';
 import type { McpModule } from './shared/mcp-module.js';
 import { OptagonHome } from './shared/optagon-home.js';
+import { FrameTmux } from './tmux/frame-tmux.js';
+import { tmuxModule } from './tmux/server.js';
 
 export const SERVER_VERSION = '0.1.0';
 
@@ -11,16 +15,20 @@ export const SERVER_VERSION = '0.1.0';
 export interface OptagonServices {
   home: OptagonHome;
   frames: FramesServices;
+  tmux: FrameTmux;
+  agents: AgentManager;
   close(): void;
 }
 
 export function createServices(home = new OptagonHome()): OptagonServices {
   const frames = createFramesServices(home);
-  return { home, frames, close: () => frames.close() };
+  const tmux = new FrameTmux(frames.frames);
+  const agents = new AgentManager({ frames: frames.frames, store: frames.store, tmux, home });
+  return { home, frames, tmux, agents, close: () => frames.close() };
 }
 
 /** Every capability; later servers (tmux, context, browser, ...) register here the same way. */
-export const modules: ReadonlyArray<McpModule<OptagonServices, any>> = [framesModule];
+export const modules: ReadonlyArray<McpModule<OptagonServices, any>> = [framesModule, tmuxModule, agentsModule];
 
 export function moduleNames(): string[] {
   return modules.map((m) => m.name);

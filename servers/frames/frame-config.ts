@@ -32,6 +32,14 @@ export const frameConfigSchema = z
       })
       .partial()
       .optional(),
+    agents: z
+      .object({
+        // acceptEdits: agents edit files in the workspace freely and ask before running commands.
+        permission_mode: z.enum(['default', 'acceptEdits', 'plan', 'auto', 'bypassPermissions']),
+        env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'), z.string()),
+      })
+      .partial()
+      .optional(),
     context: z
       .object({
         context_budget_tokens: z.number().int().min(0).max(1_000_000),

@@ -72,6 +72,7 @@ export class ImageBuilder {
       '--label', `${IMAGE_HASH_LABEL}=${hash}`,
       '--build-arg', `BASE_IMAGE=${base}`,
       '--build-arg', `CLAUDE_CODE_VERSION=${this.config.image.claude_code_version}`,
+      '--build-arg', `OPENCODE_VERSION=${this.config.image.opencode_version}`,
       ...this.runtime.runtimeFlags(),
       ...this.hostCaVolume(),
       join(packageRoot(), 'frame-image'),
@@ -169,7 +170,7 @@ export class ImageBuilder {
     const dir = join(root, 'frame-image');
     for (const name of readdirSync(dir).sort()) h.update(`\0${name}\0`).update(readFileSync(join(dir, name)));
     const baseId = (await this.runtime.podman(['image', 'inspect', '--format', '{{.Id}}', base])).trim();
-    h.update(`\0${baseId}\0${this.config.image.claude_code_version}\0${this.hostCaVolume().length > 0}`);
+    h.update(`\0${baseId}\0${this.config.image.claude_code_version}\0${this.config.image.opencode_version}\0${this.hostCaVolume().length > 0}`);
     return h.digest('hex').slice(0, 16);
   }
 }

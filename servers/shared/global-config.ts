@@ -72,6 +72,7 @@ export const globalConfigSchema = z.object({
       debian_mirror: z.string().url().default('http://deb.debian.org/debian'),
       /** npm version spec of @anthropic-ai/claude-code baked into the image. Default latest. */
       claude_code_version: z.string().min(1).default('latest'),
+      opencode_version: z.string().min(1).default('latest'),
     })
     .prefault({}),
 });

@@ -34,6 +34,10 @@ export class OptagonHome {
   frameConfigFile(frameId: string): string {
     return join(this.frameDir(frameId), 'config.yaml');
   }
+  /** The agents spawned in a frame (the spec's session.json). */
+  frameSessionFile(frameId: string): string {
+    return join(this.frameDir(frameId), 'session.json');
+  }
   get frameLogDir(): string {
     return join(this.root, 'logs', 'frames');
   }

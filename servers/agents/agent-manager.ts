@@ -1,0 +1,323 @@
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FrameManager } from '../frames/frame-manager.js';
+import type { FrameRecord, StateStore } from '../frames/state-store.js';
+import type { OptagonHome } from '../shared/optagon-home.js';
+import { FrameNotRunningError, type FrameTmux, type WindowInfo } from '../tmux/frame-tmux.js';
+import { mergeState, readHookState, screenState, writeHookState, type HookState } from './agent-state.js';
+import { CLAUDE_CONFIG_DIR_IN_FRAME, prepareClaudeConfig } from './claude-config.js';
+import type { AgentKind, AgentState } from './kinds/agent-kind.js';
+import { agentKinds, type AgentKindName } from './kinds/index.js';
+import { SessionFile, type AgentRecord } from './session-file.js';
+import { lastReplyFromTranscript } from './transcript.js';
+
+export interface AgentStatus {
+  agent: string;
+  frame: string;
+  name: string;
+  kind: AgentKindName;
+  state: AgentState;
+  /** Where the state came from: the agent's hooks, or its screen. */
+  source: 'hook' | 'screen';
+  window: string | null;
+  since: number | null;
+  lastLines: string;
+  createdAt: number;
+}
+
+export interface SpawnInput {
+  frame: string;
+  kind: AgentKindName;
+  task?: string;
+  name?: string;
+}
+
+interface Located {
+  frame: FrameRecord;
+  record: AgentRecord;
+  kind: AgentKind;
+}
+
+const AGENT_DIR_IN_FRAME = '/run/optagon/agents';
+const READY_TIMEOUT_MS = 60_000;
+const SCREEN_LINES = 40;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+type Progress = (message: string) => Promise<void> | void;
+
+/**
+ * Coding agents (Claude Code, OpenCode) running in tmux windows of frames. Each agent is a window
+ * running the agent CLI; its state comes from the CLI's hooks (written by the hook script into
+ * the frame's host-mounted /run/optagon/agents) and from its screen, merged in agent-state.ts.
+ * The list of agents is kept per frame in session.json, so agents outlive the daemon.
+ */
+export class AgentManager {
+  constructor(
+    private readonly deps: { frames: FrameManager; store: StateStore; tmux: FrameTmux; home: OptagonHome; env?: NodeJS.ProcessEnv },
+  ) {}
+
+  private session(frame: FrameRecord): SessionFile {
+    return new SessionFile(this.deps.home.frameSessionFile(frame.id));
+  }
+
+  private agentDir(frame: FrameRecord): string {
+    return join(this.deps.frames.socketDir(frame.id), 'agents');
+  }
+
+  private hookFile(frame: FrameRecord, name: string): string {
+    return join(this.agentDir(frame), `${name}.json`);
+  }
+
+  /** Opens a window running the agent, answers its startup dialogs, waits for its prompt, then gives it the task. */
+  async spawn(input: SpawnInput, progress: Progress = () => {}): Promise<AgentStatus> {
+    const kind = agentKinds[input.kind];
+    const { frame } = await this.deps.tmux.socket(input.frame);
+    const agents = this.session(frame).read();
+    const live = agents.filter((a) => !a.stoppedAt);
+    const name = input.name ?? nextName(input.kind, agents);
+    if (live.some((a) => a.name === name)) {
+      throw new Error(`frame '${frame.name}' already has an agent named '${name}'; pick another name or agent_stop it first`);
+    }
+    const config = this.deps.frames.getConfig(frame.id).config.agents ?? {};
+    const permissionMode = config.permission_mode ?? 'acceptEdits';
+
+    // The environment goes through a file the window sources and removes: keys stay out of argv.
+    const env = this.environment(kind, name, config.env ?? {});
+    mkdirSync(this.agentDir(frame), { recursive: true, mode: 0o700 });
+    rmSync(this.hookFile(frame, name), { force: true });
+    if (kind.kind === 'claude') {
+      prepareClaudeConfig(join(this.deps.frames.socketDir(frame.id), 'claude'), env.ANTHROPIC_API_KEY ? { apiKey: env.ANTHROPIC_API_KEY } : {});
+    }
+    const envFile = join(this.agentDir(frame), `${name}.env`);
+    writeFileSync(envFile, Object.entries(env).map(([k, v]) => `export ${k}=${shellQuote(v)}\n`).join(''), { mode: 0o600 });
+    chmodSync(envFile, 0o600);
+    const inFrame = `${AGENT_DIR_IN_FRAME}/${name}.env`;
+    const command = `. ${inFrame} && rm -f ${inFrame} && exec ${[kind.program, ...kind.args({ permissionMode })].map(shellQuote).join(' ')}`;
+
+    await progress(`opening window '${name}' in frame '${frame.name}'`);
+    const { window } = await this.deps.tmux.newWindow(frame.id, { name, command, cwd: '/workspace' });
+    const record: AgentRecord = {
+      name,
+      kind: input.kind,
+      windowId: window.id,
+      permissionMode,
+      createdAt: Date.now(),
+      ...(input.task ? { task: input.task } : {}),
+    };
+    this.session(frame).update((list) => [...list.filter((a) => a.name !== name), record]);
+    this.deps.store.addEvent(frame.id, 'agent_spawned', { agent: name, kind: input.kind, window: window.id });
+
+    await progress(`waiting for ${kind.program} to show its prompt`);
+    await this.untilReady({ frame, record, kind });
+    if (input.task) {
+      await progress('sending the task');
+      await this.typeMessage({ frame, record, kind }, input.task);
+    }
+    return this.statusOf({ frame, record, kind });
+  }
+
+  async send(ref: string, message: string): Promise<AgentStatus> {
+    const located = await this.locate(ref);
+    const before = await this.statusOf(located);
+    if (before.state === 'exited') throw new Error(`agent '${before.agent}' has exited; spawn a new one with agent_spawn`);
+    if (before.state === 'waiting_for_permission') {
+      throw new Error(`agent '${before.agent}' is waiting for permission; answer it with agent_approve {"agent": "${before.agent}", "decision": "allow"} or "deny" first`);
+    }
+    if (before.state === 'starting') await this.untilReady(located);
+    await this.typeMessage(located, message);
+    return this.statusOf(located);
+  }
+
+  async status(ref: string): Promise<AgentStatus> {
+    return this.statusOf(await this.locate(ref));
+  }
+
+  /**
+   * Waits until the agent is idle (or needs someone: waiting for permission, or exited), or, for
+   * `any_change`, until its state differs from when the wait began; at most `timeoutMs`.
+   */
+  async wait(ref: string, until: 'idle' | 'any_change', timeoutMs: number, signal?: AbortSignal): Promise<AgentStatus & { reached: boolean; waitedMs: number }> {
+    const located = await this.locate(ref);
+    const started = Date.now();
+    const first = await this.statusOf(located);
+    const done = (s: AgentStatus) => (until === 'idle' ? s.state !== 'working' && s.state !== 'starting' : s.state !== first.state);
+    let s = first;
+    while (!done(s)) {
+      if (Date.now() - started >= timeoutMs || signal?.aborted) return { ...s, reached: false, waitedMs: Date.now() - started };
+      await sleep(50);
+      s = await this.statusOf(located);
+    }
+    return { ...s, reached: true, waitedMs: Date.now() - started };
+  }
+
+  /** The agent's latest reply: from its last Stop hook, else its transcript (Claude Code), else its screen. */
+  async read(ref: string): Promise<{ agent: string; state: AgentState; text: string; source: 'transcript' | 'hook' | 'screen' }> {
+    const located = await this.locate(ref);
+    const status = await this.statusOf(located);
+    const hook = readHookState(this.hookFile(located.frame, located.record.name));
+    // The Stop hook carries the turn's last message at once; the transcript is written a moment later.
+    const last = hook?.event === 'Stop' ? hook.input?.last_assistant_message : undefined;
+    if (typeof last === 'string' && last) return { agent: status.agent, state: status.state, text: last, source: 'hook' };
+    const transcript = hook?.input?.transcript_path;
+    if (typeof transcript === 'string' && transcript.startsWith('/run/optagon/')) {
+      const hostPath = join(this.deps.frames.socketDir(located.frame.id), transcript.slice('/run/optagon/'.length));
+      const text = lastReplyFromTranscript(hostPath);
+      if (text) return { agent: status.agent, state: status.state, text, source: 'transcript' };
+    }
+    return { agent: status.agent, state: status.state, text: status.lastLines, source: 'screen' };
+  }
+
+  /** Answers the agent's open permission dialog: allow (`1` in Claude Code's menu) or deny (Escape). */
+  async approve(ref: string, decision: 'allow' | 'deny'): Promise<AgentStatus> {
+    const located = await this.locate(ref);
+    // The PermissionRequest hook fires a moment before the dialog is drawn: give the screen time.
+    let before = await this.statusOf(located);
+    const drawBy = Date.now() + 3000;
+    while (screenState(located.kind, before.lastLines) !== 'waiting_for_permission') {
+      if (before.state !== 'waiting_for_permission' || Date.now() > drawBy) {
+        throw new Error(`agent '${before.agent}' shows no permission dialog (it is ${before.state}); agent_status shows its screen`);
+      }
+      await sleep(50);
+      before = await this.statusOf(located);
+    }
+    // Claude Code ignores keys for a moment after it draws a dialog (so typing ahead cannot answer
+    // it by accident): wait a little, and press again if the dialog is still there.
+    const showing = (st: AgentStatus) => screenState(located.kind, st.lastLines) === 'waiting_for_permission';
+    let s = before;
+    for (let attempt = 1; showing(s); attempt++) {
+      if (attempt > 4) throw new Error(`agent '${before.agent}' did not take the answer; its screen:\n${s.lastLines.split('\n').slice(-12).join('\n')}`);
+      await sleep(attempt === 1 ? 400 : 100);
+      await this.deps.tmux.sendKeys(located.frame.id, located.record.windowId, located.kind.approve[decision]);
+      for (const until = Date.now() + 1500; showing(s) && Date.now() < until; ) {
+        await sleep(50);
+        s = await this.statusOf(located);
+      }
+    }
+    this.deps.store.addEvent(located.frame.id, 'agent_permission', { agent: located.record.name, decision });
+    // No hook reports the answer (a denial ends the turn without a Stop): record what it led to.
+    const file = this.hookFile(located.frame, located.record.name);
+    writeHookState(file, { ...(readHookState(file) ?? { input: null }), state: decision === 'allow' ? 'working' : 'idle', event: `agent_approve:${decision}`, at: Date.now() });
+    return this.statusOf(located);
+  }
+
+  /** Ends the agent (its window is closed) and keeps it in the list as exited. */
+  async stop(ref: string): Promise<AgentStatus> {
+    const located = await this.locate(ref);
+    const window = await this.findWindow(located).catch(() => undefined);
+    if (window) await this.deps.tmux.killWindow(located.frame.id, window.id);
+    const stoppedAt = Date.now();
+    this.session(located.frame).update((list) => list.map((a) => (a.name === located.record.name ? { ...a, stoppedAt } : a)));
+    this.deps.store.addEvent(located.frame.id, 'agent_stopped', { agent: located.record.name });
+    return this.statusOf({ ...located, record: { ...located.record, stoppedAt } });
+  }
+
+  /** Every agent of one frame or of all frames, with its state now. */
+  async list(frameRef?: string): Promise<AgentStatus[]> {
+    const frames = frameRef ? [this.deps.frames.resolve(frameRef)] : this.deps.store.listFrames();
+    const out: AgentStatus[] = [];
+    for (const frame of frames) {
+      for (const record of this.session(frame).read()) out.push(await this.statusOf({ frame, record, kind: agentKinds[record.kind] }));
+    }
+    return out;
+  }
+
+  private environment(kind: AgentKind, name: string, fromConfig: Record<string, string>): Record<string, string> {
+    const source = this.deps.env ?? process.env;
+    const env: Record<string, string> = {};
+    for (const key of kind.passEnv) if (source[key]) env[key] = source[key]!;
+    Object.assign(env, fromConfig);
+    if (kind.kind === 'claude') {
+      env.CLAUDE_CONFIG_DIR = CLAUDE_CONFIG_DIR_IN_FRAME;
+      env.DISABLE_AUTOUPDATER ??= '1'; // the image pins the version; frames may not reach the update server
+      env.CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC ??= '1';
+    }
+    env.OPTAGON_AGENT = name;
+    return kind.adjustEnv ? kind.adjustEnv(env) : env;
+  }
+
+  /** "frame/name", or a name that only one frame has. */
+  private async locate(ref: string): Promise<Located> {
+    const slash = ref.indexOf('/');
+    const frames = slash > 0 ? [this.deps.frames.resolve(ref.slice(0, slash))] : this.deps.store.listFrames();
+    const name = slash > 0 ? ref.slice(slash + 1) : ref;
+    const found: Located[] = [];
+    for (const frame of frames) {
+      const records = this.session(frame).read().filter((a) => a.name === name);
+      // A name may be reused after agent_stop: the live one, else the latest.
+      const record = records.find((a) => !a.stoppedAt) ?? records[records.length - 1];
+      if (record) found.push({ frame, record, kind: agentKinds[record.kind] });
+    }
+    if (!found.length) throw new Error(`no agent '${ref}'; agent_list shows the agents (refer to one as <frame>/<name>)`);
+    if (found.length > 1) {
+      throw new Error(`'${name}' names agents in several frames (${found.map((f) => f.frame.name).join(', ')}); say which: ${found[0]!.frame.name}/${name}`);
+    }
+    return found[0]!;
+  }
+
+  private async findWindow(located: Located): Promise<WindowInfo | undefined> {
+    const { windows } = await this.deps.tmux.listWindows(located.frame.id);
+    return windows.find((w) => w.id === located.record.windowId);
+  }
+
+  private async statusOf(located: Located): Promise<AgentStatus> {
+    const { frame, record, kind } = located;
+    const base = { agent: `${frame.name}/${record.name}`, frame: frame.name, name: record.name, kind: record.kind, createdAt: record.createdAt };
+    const exited = (lastLines = ''): AgentStatus => ({ ...base, state: 'exited', source: 'screen', window: null, since: record.stoppedAt ?? null, lastLines });
+    if (record.stoppedAt) return exited();
+    let at: { frame: FrameRecord; socket: string };
+    try {
+      at = await this.deps.tmux.socket(frame.id);
+    } catch (err) {
+      if (err instanceof FrameNotRunningError) return exited(); // the agent ended with its frame
+      throw err;
+    }
+    const window = (await this.deps.tmux.windowsAt(at.frame, at.socket)).find((w) => w.id === record.windowId);
+    if (!window || window.dead) return exited();
+    const { text } = await this.deps.tmux.captureAt(at.frame, at.socket, window.id, { lines: SCREEN_LINES, ansi: false });
+    const hook = kind.hooks ? this.freshHook(frame, record) : undefined;
+    const { state, source } = mergeState(hook, screenState(kind, text));
+    return { ...base, state, source, window: window.id, since: source === 'hook' && hook ? hook.at : null, lastLines: text };
+  }
+
+  /** The hook state written for this agent (not for an earlier one of the same name). */
+  private freshHook(frame: FrameRecord, record: AgentRecord): HookState | undefined {
+    const hook = readHookState(this.hookFile(frame, record.name));
+    return hook && hook.at >= record.createdAt - 1000 ? hook : undefined;
+  }
+
+  /** Until the prompt is up, answering the startup dialogs the CLI shows on the way. */
+  private async untilReady(located: Located): Promise<void> {
+    const { frame, record, kind } = located;
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    const answered = new Map<string, number>();
+    for (;;) {
+      const window = await this.findWindow(located);
+      if (!window || window.dead) {
+        throw new Error(`${kind.program} in frame '${frame.name}' exited before its prompt came up; is it installed in the image? (optagon image build)`);
+      }
+      const { text } = await this.deps.tmux.capture(frame.id, window.id, { lines: SCREEN_LINES, ansi: false });
+      if (kind.screen.ready.test(text) && !kind.screen.permission.test(text)) return;
+      const dialog = kind.dialogs.find((d) => d.pattern.test(text));
+      if (dialog && (answered.get(dialog.what) ?? 0) < 3) {
+        answered.set(dialog.what, (answered.get(dialog.what) ?? 0) + 1);
+        await this.deps.tmux.sendKeys(frame.id, window.id, dialog.keys);
+        this.deps.store.addEvent(frame.id, 'agent_dialog_answered', { agent: record.name, dialog: dialog.what });
+        await sleep(300);
+        continue;
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`${kind.program} in frame '${frame.name}' showed no prompt within ${READY_TIMEOUT_MS / 1000} s; its screen:\n${text.split('\n').slice(-12).join('\n')}`);
+      }
+      await sleep(100);
+    }
+  }
+
+  private async typeMessage(located: Located, message: string): Promise<void> {
+    await this.deps.tmux.sendText(located.frame.id, located.record.windowId, message, true);
+  }
+}
+
+function nextName(kind: string, agents: AgentRecord[]): string {
+  for (let i = 1; ; i++) if (!agents.some((a) => a.name === `${kind}-${i}`)) return `${kind}-${i}`;
+}

@@ -1,0 +1,28 @@
+import type { AgentKind } from './agent-kind.js';
+
+/**
+ * OpenCode. Strings read from v1.18.33 in a frame against the fake Anthropic API: the footer shows
+ * "esc interrupt" while it works and "ctrl+p commands" with the input box ("┃" and the agent and
+ * model line) when ready. It has no hooks for Optagon, so its state comes from the screen alone.
+ * Its permission dialog was not seen in a test (OpenCode asks rarely by default); the pattern and
+ * keys below follow its documented "Permission required" dialog (allow once is first).
+ */
+export const opencodeKind: AgentKind = {
+  kind: 'opencode',
+  profileVersion: 1,
+  verifiedWith: '1.18.33',
+  program: 'opencode',
+  args: () => [],
+  hooks: false,
+  screen: {
+    busy: /esc interrupt/i,
+    ready: /ctrl\+p commands/,
+    permission: /Permission required/i,
+  },
+  dialogs: [],
+  approve: { allow: ['Enter'], deny: ['Escape'] },
+  passEnv: ['ANTHROPIC_BASE_URL', 'ANTHROPIC_API_KEY', 'OPENAI_API_KEY', 'OPENAI_BASE_URL', 'OPENROUTER_API_KEY', 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY'],
+  // OpenCode's Anthropic provider wants the base URL with its /v1; Claude Code's does not.
+  adjustEnv: (env) =>
+    env.ANTHROPIC_BASE_URL && !/\/v1\/?$/.test(env.ANTHROPIC_BASE_URL) ? { ...env, ANTHROPIC_BASE_URL: env.ANTHROPIC_BASE_URL.replace(/\/$/, '') + '/v1' } : env,
+};

@@ -1,0 +1,202 @@
+import { existsSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import type { FrameManager } from '../frames/frame-manager.js';
+import type { FrameRecord } from '../frames/state-store.js';
+import { tmux, TmuxError } from './tmux-command.js';
+
+/** The session every frame's tmux server runs (frame-image/entrypoint.sh). */
+export const SESSION = 'main';
+
+export interface WindowInfo {
+  index: number;
+  id: string;
+  name: string;
+  active: boolean;
+  command: string;
+  pid: number;
+  dead: boolean;
+  cwd: string;
+  width: number;
+  height: number;
+}
+
+export interface Capture {
+  text: string;
+  lines: number;
+}
+
+export type WaitOutcome = 'matched' | 'quiet' | 'timeout';
+
+export interface WaitResult {
+  outcome: WaitOutcome;
+  match?: string;
+  elapsedMs: number;
+  text: string;
+}
+
+const FORMAT = ['#{window_index}', '#{window_id}', '#{window_name}', '#{window_active}', '#{pane_current_command}', '#{pane_pid}', '#{pane_dead}', '#{pane_current_path}', '#{pane_width}', '#{pane_height}'].join('\t');
+
+function parseWindow(line: string): WindowInfo {
+  const [index, id, name, active, command, pid, dead, cwd, width, height] = line.split('\t');
+  return { index: Number(index), id: id!, name: name!, active: active === '1', command: command!, pid: Number(pid), dead: dead === '1', cwd: cwd!, width: Number(width), height: Number(height) };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The frame exists but does not run, so it has no tmux server to reach. */
+export class FrameNotRunningError extends Error {}
+
+/**
+ * The tmux server of each running frame, reached from the host through the frame's socket. Text
+ * goes in literally (send-keys -l, or a paste buffer loaded from stdin); keys only by name; every
+ * window target is checked before use, so a wrong name is "no window 'x'" rather than tmux's guess.
+ */
+export class FrameTmux {
+  constructor(private readonly frames: FrameManager) {}
+
+  /** The frame's socket, once it is known to run and its tmux server answers. */
+  async socket(ref: string): Promise<{ frame: FrameRecord; socket: string }> {
+    const frame = await this.frames.get(ref);
+    if (frame.status !== 'running') {
+      throw new FrameNotRunningError(`frame '${frame.name}' is ${frame.status}, not running; start it with frame_start {"frame": "${frame.name}"}`);
+    }
+    const socket = frame.tmuxSocket;
+    if (!socket || !existsSync(socket)) {
+      throw new Error(`frame '${frame.name}' runs but its tmux socket is missing (${socket}); frame_restart {"frame": "${frame.name}"} recreates it`);
+    }
+    return { frame, socket };
+  }
+
+  async listWindows(ref: string): Promise<{ frame: FrameRecord; windows: WindowInfo[] }> {
+    const { frame, socket } = await this.socket(ref);
+    return { frame, windows: await this.windowsAt(frame, socket) };
+  }
+
+  /** The windows, for a caller that already holds the frame's socket (see `socket`). */
+  async windowsAt(frame: FrameRecord, socket: string): Promise<WindowInfo[]> {
+    const out = await this.run(frame, socket, ['list-windows', '-t', SESSION, '-F', FORMAT]);
+    return out ? out.split('\n').map(parseWindow) : [];
+  }
+
+  /** One window, or an error naming the windows there are. */
+  async window(ref: string, window: string): Promise<{ frame: FrameRecord; socket: string; window: WindowInfo }> {
+    const { frame, socket } = await this.socket(ref);
+    const windows = await this.windowsAt(frame, socket);
+    const found = windows.find((w) => String(w.index) === window || w.id === window || w.name === window);
+    if (!found) {
+      const names = windows.map((w) => `${w.index}:${w.name}`).join(', ') || 'none';
+      throw new Error(`frame '${frame.name}' has no window '${window}'; its windows are ${names} (tmux_list_windows)`);
+    }
+    return { frame, socket, window: found };
+  }
+
+  async newWindow(
+    ref: string,
+    opts: { name?: string; command?: string; cwd?: string; env?: Record<string, string>; detached?: boolean },
+  ): Promise<{ frame: FrameRecord; window: WindowInfo }> {
+    const { frame, socket } = await this.socket(ref);
+    if (opts.name) {
+      const { windows } = await this.listWindows(ref);
+      if (windows.some((w) => w.name === opts.name)) {
+        throw new Error(`frame '${frame.name}' already has a window named '${opts.name}'; pick another name or use that window`);
+      }
+    }
+    // -c always: without it tmux starts the window in the cwd of the client, which is a host path.
+    const args = ['new-window', '-P', '-F', FORMAT, '-t', `${SESSION}:`, '-c', opts.cwd ?? '/workspace'];
+    if (opts.detached !== false) args.push('-d');
+    if (opts.name) args.push('-n', opts.name);
+    for (const [k, v] of Object.entries(opts.env ?? {})) args.push('-e', `${k}=${v}`);
+    // The command is run by the frame's shell inside the container, as typed in a terminal there.
+    if (opts.command) args.push(opts.command);
+    const out = await this.run(frame, socket, args);
+    return { frame, window: parseWindow(out.split('\n')[0]!) };
+  }
+
+  /**
+   * Sends text exactly as given. One line goes through `send-keys -l` (literal: no key names);
+   * several lines through a paste buffer loaded from stdin and pasted bracketed when the program
+   * asked for bracketed paste, so a shell or an agent takes it as one input rather than running
+   * each line. `enter` presses Enter afterwards.
+   */
+  async sendText(ref: string, window: string, text: string, enter: boolean): Promise<{ frame: FrameRecord; window: WindowInfo }> {
+    const { frame, socket, window: w } = await this.window(ref, window);
+    const target = w.id;
+    if (text.includes('\n')) {
+      const buffer = `optagon-${randomUUID()}`;
+      await this.run(frame, socket, ['load-buffer', '-b', buffer, '-'], text);
+      await this.run(frame, socket, ['paste-buffer', '-d', '-p', '-b', buffer, '-t', target]);
+    } else if (text) {
+      await this.run(frame, socket, ['send-keys', '-t', target, '-l', '--', text]);
+    }
+    if (enter) await this.run(frame, socket, ['send-keys', '-t', target, 'Enter']);
+    return { frame, window: w };
+  }
+
+  /** Sends named keys (already checked against the allow-list), in order. */
+  async sendKeys(ref: string, window: string, keys: readonly string[]): Promise<{ frame: FrameRecord; window: WindowInfo }> {
+    const { frame, socket, window: w } = await this.window(ref, window);
+    await this.run(frame, socket, ['send-keys', '-t', w.id, ...keys]);
+    return { frame, window: w };
+  }
+
+  /** The last `lines` lines of the pane (visible screen and scrollback), wrapped lines joined. */
+  async capture(ref: string, window: string, opts: { lines: number; ansi: boolean }): Promise<Capture & { frame: FrameRecord; window: WindowInfo }> {
+    const { frame, socket, window: w } = await this.window(ref, window);
+    const text = await this.captureAt(frame, socket, w.id, opts);
+    return { ...text, frame, window: w };
+  }
+
+  /** The screen of a window, for a caller that already holds the frame's socket. */
+  async captureAt(frame: FrameRecord, socket: string, target: string, opts: { lines: number; ansi: boolean }): Promise<Capture> {
+    const args = ['capture-pane', '-p', '-J', '-t', target, '-S', `-${opts.lines}`];
+    if (opts.ansi) args.push('-e');
+    const all = (await this.run(frame, socket, args)).split('\n');
+    while (all.length && !all[all.length - 1]!.trim()) all.pop(); // the empty rows under the cursor
+    const kept = all.slice(-opts.lines);
+    return { text: kept.join('\n'), lines: kept.length };
+  }
+
+  /**
+   * Waits until `pattern` appears in the pane, or (with `quietMs`) until the pane has not changed
+   * for that long, whichever comes first; gives up after `timeoutMs` and says which happened.
+   */
+  async waitFor(
+    ref: string,
+    window: string,
+    opts: { pattern?: RegExp; quietMs?: number; timeoutMs: number; lines: number; signal?: AbortSignal },
+  ): Promise<WaitResult & { frame: FrameRecord; window: WindowInfo }> {
+    const { frame, socket, window: w } = await this.window(ref, window);
+    const started = Date.now();
+    let last = '';
+    let lastChange = started;
+    for (;;) {
+      const { text } = await this.captureAt(frame, socket, w.id, { lines: opts.lines, ansi: false });
+      const now = Date.now();
+      if (text !== last) (last = text), (lastChange = now);
+      const m = opts.pattern?.exec(text);
+      if (m) return { outcome: 'matched', match: m[0], elapsedMs: now - started, text, frame, window: w };
+      if (opts.quietMs !== undefined && now - lastChange >= opts.quietMs) return { outcome: 'quiet', elapsedMs: now - started, text, frame, window: w };
+      if (now - started >= opts.timeoutMs || opts.signal?.aborted) return { outcome: 'timeout', elapsedMs: now - started, text, frame, window: w };
+      await sleep(50);
+    }
+  }
+
+  async killWindow(ref: string, window: string): Promise<{ frame: FrameRecord; window: WindowInfo }> {
+    const { frame, socket, window: w } = await this.window(ref, window);
+    await this.run(frame, socket, ['kill-window', '-t', w.id]);
+    return { frame, window: w };
+  }
+
+  /** tmux, with its failures told in terms of the frame. */
+  private async run(frame: FrameRecord, socket: string, args: string[], input?: string): Promise<string> {
+    try {
+      return await tmux(socket, args, input);
+    } catch (err) {
+      if (!(err instanceof TmuxError)) throw err;
+      if (/no server running|error connecting|Connection refused/i.test(err.message)) {
+        throw new Error(`frame '${frame.name}' runs but its tmux server does not answer (${err.message}); frame_restart {"frame": "${frame.name}"} starts a new one`);
+      }
+      throw new Error(`tmux in frame '${frame.name}': ${err.message}`);
+    }
+  }
+}

@@ -1,0 +1,142 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMcpServer, createServices } from '../servers/registry.js';
+import { OptagonHome } from '../servers/shared/optagon-home.js';
+import { FakeAnthropic, isAgentTurn, lastToolResults, lastUserText, type MessagesRequest } from './support/fake-anthropic.js';
+import { createTestHome, waitFor, type TestHome } from './support/test-home.js';
+
+interface Status {
+  agent: string;
+  state: string;
+  source: string;
+  lastLines: string;
+}
+
+const GREETING = 'hello from the fake model\n';
+
+/** True when an earlier turn of the conversation wrote hello.txt: the second message continues the first. */
+const remembersWrite = (r: MessagesRequest) =>
+  r.messages.some((m) => Array.isArray(m.content) && m.content.some((b) => b.type === 'tool_use' && b.name === 'Write'));
+
+const bash = (file: string) => ({
+  name: 'Bash',
+  // python3 rather than touch: Claude Code lets acceptEdits run touch without asking.
+  input: { command: `python3 -c "open('/workspace/${file}', 'w').write('ok')"`, description: `Create ${file}` },
+});
+
+/** The model's script, first match wins. Rules look at the newest turn of each request, so retries and side calls get sane answers. */
+const fake = new FakeAnthropic([
+  { name: 'write hello.txt', when: (r) => isAgentTurn(r) && lastUserText(r).endsWith('Please create hello.txt'), reply: { toolUse: { name: 'Write', input: { file_path: '/workspace/hello.txt', content: GREETING } } } },
+  { name: 'recall', when: (r) => isAgentTurn(r) && lastUserText(r).endsWith('What did you just do?'), reply: (r) => ({ text: remembersWrite(r) ? 'Earlier I wrote hello.txt.' : 'I remember nothing.' }) },
+  { name: 'slow', when: (r) => isAgentTurn(r) && lastUserText(r).endsWith('Tell me a long story'), reply: { text: 'Once upon a time '.repeat(40), chunkDelayMs: 200 } },
+  { name: 'allowed command', when: (r) => isAgentTurn(r) && lastUserText(r).endsWith('Run the first command'), reply: { toolUse: bash('allowed.txt') } },
+  { name: 'denied command', when: (r) => isAgentTurn(r) && lastUserText(r).endsWith('Run the second command'), reply: { toolUse: bash('denied.txt') } },
+  // After the prompts: a denied call's result rides along with the next prompt.
+  { name: 'answer after the write', when: (r) => isAgentTurn(r) && lastToolResults(r).length > 0 && lastUserText(r) === '' && /hello\.txt/.test(JSON.stringify(r.messages.at(-2))), reply: { text: 'I created hello.txt.', chunkDelayMs: 120 } },
+  { name: 'answer after a command', when: (r) => isAgentTurn(r) && lastToolResults(r).length > 0, reply: (r) => ({ text: lastToolResults(r)[0]!.is_error ? 'The command was not run.' : 'The command ran.' }) },
+]);
+
+/** A real frame, the real `claude` binary in it, and only the model API faked (over HTTP, in its wire format). */
+describe('agents: Claude Code in a frame', () => {
+  let home: TestHome;
+  let ws: string;
+  beforeAll(async () => {
+    await fake.start();
+    home = await createTestHome(33280);
+    ws = home.workspace('agents');
+    await home.ok('frame_create', { name: 'agents', workspace: ws });
+    await home.ok('frame_config_set', {
+      frame: 'agents',
+      values: { agents: { env: { ANTHROPIC_BASE_URL: fake.containerUrl, ANTHROPIC_API_KEY: 'sk-ant-test-0123456789abcdefghijklmn' } } },
+    });
+    await home.ok('frame_start', { frame: 'agents' });
+  }, 180_000);
+  afterAll(async () => {
+    await home?.cleanup();
+    await fake.close();
+  });
+
+  it('spawns with a task: working, then idle; hello.txt is written; agent_read gives the reply', async () => {
+    const spawned = await home.ok<{ agent: Status }>('agent_spawn', { frame: 'agents', kind: 'claude', name: 'writer', task: 'Please create hello.txt' });
+    expect(spawned.agent.agent).toBe('agents/writer');
+    // The reply streams slowly, so the agent is seen working before it is idle.
+    const seen = new Set([spawned.agent.state]);
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline && !seen.has('working'); ) {
+      seen.add((await home.ok<{ agent: Status }>('agent_status', { agent: 'writer' })).agent.state);
+    }
+    expect([...seen]).toContain('working');
+    const done = await home.ok<{ agent: Status; reached: boolean }>('agent_wait', { agent: 'writer', until: 'idle', timeout_ms: 60_000 });
+    expect(done.reached).toBe(true);
+    expect(done.agent.state).toBe('idle');
+    expect(readFileSync(join(ws, 'hello.txt'), 'utf8')).toBe(GREETING);
+    const read = await home.ok<{ text: string; source: string }>('agent_read', { agent: 'writer' });
+    expect(read).toMatchObject({ text: 'I created hello.txt.', source: 'hook' });
+  }, 120_000);
+
+  it('agent_send continues the same conversation', async () => {
+    await home.ok('agent_send', { agent: 'agents/writer', message: 'What did you just do?' });
+    const done = await home.ok<{ agent: Status }>('agent_wait', { agent: 'writer', until: 'idle', timeout_ms: 60_000 });
+    expect(done.agent.state).toBe('idle');
+    expect((await home.ok<{ text: string }>('agent_read', { agent: 'writer' })).text).toBe('Earlier I wrote hello.txt.');
+  }, 90_000);
+
+  it('a command that needs permission waits; allow runs it', async () => {
+    await home.ok('agent_send', { agent: 'writer', message: 'Run the first command' });
+    const asked = await home.ok<{ agent: Status }>('agent_wait', { agent: 'writer', until: 'idle', timeout_ms: 60_000 });
+    expect(asked.agent.state).toBe('waiting_for_permission');
+    expect(asked.agent.lastLines).toContain('allowed.txt');
+    expect(await home.fails('agent_send', { agent: 'writer', message: 'hurry' })).toMatch(/waiting for permission; answer it with agent_approve/);
+    await home.ok('agent_approve', { agent: 'writer', decision: 'allow' });
+    const done = await home.ok<{ agent: Status }>('agent_wait', { agent: 'writer', until: 'idle', timeout_ms: 60_000 });
+    expect(done.agent.state).toBe('idle');
+    expect(existsSync(join(ws, 'allowed.txt'))).toBe(true);
+  }, 120_000);
+
+  it('deny does not run the command, and the agent is idle again', async () => {
+    await home.ok('agent_send', { agent: 'writer', message: 'Run the second command' });
+    const asked = await home.ok<{ agent: Status }>('agent_wait', { agent: 'writer', until: 'idle', timeout_ms: 60_000 });
+    expect(asked.agent.state).toBe('waiting_for_permission');
+    await home.ok('agent_approve', { agent: 'writer', decision: 'deny' });
+    const done = await home.ok<{ agent: Status }>('agent_wait', { agent: 'writer', until: 'idle', timeout_ms: 30_000 });
+    expect(done.agent.state).toBe('idle');
+    expect(existsSync(join(ws, 'denied.txt'))).toBe(false);
+    expect(await home.fails('agent_approve', { agent: 'writer', decision: 'allow' })).toMatch(/shows no permission dialog/);
+  }, 120_000);
+
+  it('an interrupted turn ends without a Stop hook; the screen tells it is idle', async () => {
+    await home.ok('agent_send', { agent: 'writer', message: 'Tell me a long story' });
+    await waitFor('the agent working', async () => (await home.ok<{ agent: Status }>('agent_status', { agent: 'writer' })).agent.state === 'working');
+    await home.ok('tmux_send_keys', { frame: 'agents', window: 'writer', keys: ['Escape'] });
+    const done = await home.ok<{ agent: Status }>('agent_wait', { agent: 'writer', until: 'idle', timeout_ms: 20_000 });
+    expect(done.agent).toMatchObject({ state: 'idle', source: 'screen' });
+  }, 60_000);
+
+  it('agents outlive the process that spawned them: fresh services over the same home list them', async () => {
+    const restarted = createServices(new OptagonHome(home.root));
+    const server = createMcpServer(restarted);
+    try {
+      const agents = await restarted.agents.list('agents');
+      expect(agents.map((a) => [a.name, a.state])).toEqual([['writer', 'idle']]);
+      expect(existsSync(join(home.root, 'frames', home.services.frames.resolve('agents').id, 'session.json'))).toBe(true);
+    } finally {
+      await server.close();
+      restarted.close();
+    }
+  });
+
+  it('agent_stop ends it; it stays listed as exited; bad references are clear errors', async () => {
+    const stopped = await home.ok<{ agent: Status }>('agent_stop', { agent: 'writer' });
+    expect(stopped.agent.state).toBe('exited');
+    const { agents } = await home.ok<{ agents: Status[] }>('agent_list', { frame: 'agents' });
+    expect(agents.map((a) => [a.agent, a.state])).toEqual([['agents/writer', 'exited']]);
+    expect(await home.fails('agent_send', { agent: 'writer', message: 'hi' })).toMatch(/has exited; spawn a new one/);
+    expect(await home.fails('agent_status', { agent: 'nobody' })).toMatch(/no agent 'nobody'; agent_list shows the agents/);
+    expect(await home.fails('agent_status', { agent: 'Bad Name!' })).toMatch(/<frame>\/<name>/);
+  });
+
+  it('a stopped frame cannot take agents', async () => {
+    await home.ok('frame_stop', { frame: 'agents' });
+    expect(await home.fails('agent_spawn', { frame: 'agents', kind: 'claude' })).toMatch(/is stopped, not running; start it with frame_start/);
+  }, 60_000);
+});

@@ -1,0 +1,163 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+
+/** The parts of a Messages API request the scripts look at. */
+export interface MessagesRequest {
+  model: string;
+  stream?: boolean;
+  system?: unknown;
+  tools?: Array<{ name: string }>;
+  messages: Array<{ role: 'user' | 'assistant'; content: string | Array<Record<string, unknown>> }>;
+}
+
+/** What the fake model answers: text, then optionally one tool call (stop_reason tool_use). */
+export interface Reply {
+  text?: string;
+  toolUse?: { name: string; input: Record<string, unknown> };
+  /** Milliseconds to wait between streamed chunks, so a test can see the agent working. */
+  chunkDelayMs?: number;
+}
+
+export interface Rule {
+  name: string;
+  when(req: MessagesRequest): boolean;
+  reply: Reply | ((req: MessagesRequest) => Reply);
+}
+
+/** Text of the last user message (its text blocks; tool results excluded). */
+export function lastUserText(req: MessagesRequest): string {
+  const last = [...req.messages].reverse().find((m) => m.role === 'user');
+  if (!last) return '';
+  if (typeof last.content === 'string') return last.content;
+  return last.content
+    .filter((b) => b.type === 'text')
+    .map((b) => String(b.text))
+    .join('\n');
+}
+
+/** The tool results in the last user message, if it carries any. */
+export function lastToolResults(req: MessagesRequest): Array<{ tool_use_id: string; is_error?: boolean; content: unknown }> {
+  const last = req.messages[req.messages.length - 1];
+  if (!last || last.role !== 'user' || typeof last.content === 'string') return [];
+  return last.content.filter((b) => b.type === 'tool_result') as never;
+}
+
+/** True for the agent's own turns (they carry its tools), false for side calls such as titles. */
+export const isAgentTurn = (req: MessagesRequest) => Array.isArray(req.tools) && req.tools.length > 0;
+
+/**
+ * A local stand-in for the Anthropic Messages API, speaking its wire format (JSON and the
+ * streamed server-sent events) so the real `claude` binary talks to it unchanged. Answers come
+ * from scripted rules matched against each request; every request is recorded. This is the only
+ * fake in the agent tests: no model API is reachable from these machines.
+ */
+export class FakeAnthropic {
+  readonly requests: MessagesRequest[] = [];
+  /** Times (Date.now()) at which the last byte of each streamed answer was written. */
+  readonly finishedAt: number[] = [];
+  private server?: Server;
+  port = 0;
+
+  constructor(private readonly rules: Rule[]) {}
+
+  /** Listens on all interfaces: containers reach the host as host.containers.internal. */
+  async start(host = '0.0.0.0'): Promise<this> {
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((err: Error) => {
+        if (!res.headersSent) this.error(res, 500, 'api_error', err.message);
+        else res.end();
+      });
+    });
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(0, host, () => resolve());
+    });
+    this.port = (this.server.address() as { port: number }).port;
+    return this;
+  }
+
+  /** The base URL as seen from inside a frame. */
+  get containerUrl(): string {
+    return `http://host.containers.internal:${this.port}`;
+  }
+
+  async close(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : {};
+    if (req.method === 'POST' && path === '/v1/messages/count_tokens') {
+      return this.json(res, { input_tokens: 1000 });
+    }
+    if (req.method !== 'POST' || path !== '/v1/messages') {
+      return this.error(res, 404, 'not_found_error', `the fake serves POST /v1/messages, not ${req.method} ${path}`);
+    }
+    const request = body as MessagesRequest;
+    this.requests.push(request);
+    const rule = this.rules.find((r) => r.when(request));
+    const reply: Reply = rule ? (typeof rule.reply === 'function' ? rule.reply(request) : rule.reply) : { text: 'OK.' };
+    if (request.stream) await this.stream(res, request, reply);
+    else this.json(res, this.message(request, reply));
+  }
+
+  private message(req: MessagesRequest, reply: Reply) {
+    const content: Array<Record<string, unknown>> = [];
+    if (reply.text) content.push({ type: 'text', text: reply.text });
+    if (reply.toolUse) content.push({ type: 'tool_use', id: `toolu_${randomUUID().replace(/-/g, '')}`, ...reply.toolUse });
+    return {
+      id: `msg_${randomUUID().replace(/-/g, '')}`,
+      type: 'message',
+      role: 'assistant',
+      model: req.model,
+      content,
+      stop_reason: reply.toolUse ? 'tool_use' : 'end_turn',
+      stop_sequence: null,
+      usage: { input_tokens: 100, output_tokens: 20 },
+    };
+  }
+
+  private async stream(res: ServerResponse, req: MessagesRequest, reply: Reply): Promise<void> {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'request-id': `req_${randomUUID()}` });
+    const send = async (event: string, data: unknown) => {
+      res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      if (reply.chunkDelayMs) await new Promise((r) => setTimeout(r, reply.chunkDelayMs));
+    };
+    const full = this.message(req, reply);
+    await send('message_start', { type: 'message_start', message: { ...full, content: [], stop_reason: null, usage: { input_tokens: 100, output_tokens: 1 } } });
+    let index = 0;
+    for (const block of full.content) {
+      if (block.type === 'text') {
+        await send('content_block_start', { type: 'content_block_start', index, content_block: { type: 'text', text: '' } });
+        // A few deltas, as a real stream has: clients must join them.
+        for (const piece of String(block.text).match(/.{1,12}/gs) ?? []) {
+          await send('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'text_delta', text: piece } });
+        }
+      } else {
+        await send('content_block_start', { type: 'content_block_start', index, content_block: { type: 'tool_use', id: block.id, name: block.name, input: {} } });
+        const json = JSON.stringify(block.input);
+        for (const piece of json.match(/.{1,20}/gs) ?? []) {
+          await send('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: piece } });
+        }
+      }
+      await send('content_block_stop', { type: 'content_block_stop', index });
+      index++;
+    }
+    await send('message_delta', { type: 'message_delta', delta: { stop_reason: full.stop_reason, stop_sequence: null }, usage: { output_tokens: 20 } });
+    await send('message_stop', { type: 'message_stop' });
+    res.end();
+    this.finishedAt.push(Date.now());
+  }
+
+  private json(res: ServerResponse, body: unknown): void {
+    res.writeHead(200, { 'content-type': 'application/json', 'request-id': `req_${randomUUID()}` }).end(JSON.stringify(body));
+  }
+
+  private error(res: ServerResponse, status: number, type: string, message: string): void {
+    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ type: 'error', error: { type, message } }));
+  }
+}
