@@ -15,6 +15,8 @@ export interface Figure {
   asOverhead?: boolean;
   /** The bound on ours/peer set by the issue's goal (see `kind`); unset when no goal applies. */
   goal?: number;
+  /** A goal on our own median time in ms, whatever the peer's (latencies). */
+  absoluteGoalMs?: number;
 }
 
 const ms = (v: number) => `${Math.round(v)} ms`;
@@ -30,6 +32,7 @@ function ratioText(f: Figure): string {
 }
 
 function goalText(f: Figure): string {
+  if (f.absoluteGoalMs !== undefined) return `≤ ${f.absoluteGoalMs} ms (${f.ours.median <= f.absoluteGoalMs ? 'met' : 'missed'})`;
   if (f.goal === undefined) return '-';
   const r = f.ours.median / f.peer.median;
   if (f.kind === 'rate') return `≥ ${f.goal}× (${r >= f.goal ? 'met' : 'missed'})`;

@@ -1,6 +1,7 @@
 import { cpus, release } from 'node:os';
 import { ContainerRuntime } from '../servers/frames/container-runtime.js';
 import { BenchHome } from './bench-home.js';
+import { benchAgentLatency } from './agent-latency.js';
 import { benchFrameList } from './frame-list.js';
 import { benchFrameStart } from './frame-start.js';
 import { benchMcpRate } from './mcp-rate.js';
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
     console.log('');
     const frames = await home.createFrames(FRAMES);
     const start = await benchFrameStart(home, frames.slice(0, RUNNING));
+    const agents = await benchAgentLatency(home, frames[1]!);
     // From here the daemon runs in the bench home: the CLI goes through it unless told --embedded.
     await home.startDaemon();
     let list: Figure[];
@@ -45,7 +47,7 @@ async function main(): Promise<void> {
     } finally {
       await home.stopDaemon();
     }
-    const figures: Figure[] = [...list, ...start, ...mcp];
+    const figures: Figure[] = [...list, ...start, ...mcp, ...agents];
     printFigures(figures);
   } finally {
     await home.dispose();

@@ -3,6 +3,7 @@ import module from 'node:module';
 // Node >= 22.1 can cache compiled modules on disk; start-up is most of a quick command's time.
 (module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
 import { Command } from 'commander';
+import { registerAgentCommands } from './agent-commands.js';
 import { registerFrameCommands } from './frame-commands.js';
 import { setOutput } from './run.js';
 import { registerDaemonCommands } from './daemon-commands.js';
@@ -17,6 +18,7 @@ const program = new Command('optagon')
   .hook('preAction', (cmd) => setOutput({ json: Boolean(cmd.optsWithGlobals().json), embedded: Boolean(cmd.optsWithGlobals().embedded) }));
 
 registerFrameCommands(program);
+registerAgentCommands(program);
 registerSystemCommands(program);
 registerDaemonCommands(program);
 

@@ -17,6 +17,11 @@ const statusPaint: Record<string, (t: string) => string> = {
   created: blue,
   stopped: dim,
   error: red,
+  // agents
+  working: cyan,
+  waiting_for_permission: yellow,
+  idle: green,
+  exited: dim,
 };
 
 export function status(s: string): string {

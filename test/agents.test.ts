@@ -1,8 +1,7 @@
+import { execa } from 'execa';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMcpServer, createServices } from '../servers/registry.js';
-import { OptagonHome } from '../servers/shared/optagon-home.js';
 import { FakeAnthropic, isAgentTurn, lastToolResults, lastUserText, type MessagesRequest } from './support/fake-anthropic.js';
 import { createTestHome, waitFor, type TestHome } from './support/test-home.js';
 
@@ -112,17 +111,12 @@ describe('agents: Claude Code in a frame', () => {
     expect(done.agent).toMatchObject({ state: 'idle', source: 'screen' });
   }, 60_000);
 
-  it('agents outlive the process that spawned them: fresh services over the same home list them', async () => {
-    const restarted = createServices(new OptagonHome(home.root));
-    const server = createMcpServer(restarted);
-    try {
-      const agents = await restarted.agents.list('agents');
-      expect(agents.map((a) => [a.name, a.state])).toEqual([['writer', 'idle']]);
-      expect(existsSync(join(home.root, 'frames', home.services.frames.resolve('agents').id, 'session.json'))).toBe(true);
-    } finally {
-      await server.close();
-      restarted.close();
-    }
+  it('agents outlive the process that spawned them: a fresh CLI process lists them from session.json', async () => {
+    const r = await execa('node', [join(process.cwd(), 'dist/cli/optagon.cjs'), '--json', 'agent', 'list', 'agents'], { env: { OPTAGON_HOME: home.root }, reject: false });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const { agents } = JSON.parse(r.stdout) as { agents: Status[] };
+    expect(agents.map((a) => [a.agent, a.state])).toEqual([['agents/writer', 'idle']]);
+    expect(existsSync(join(home.root, 'frames', home.services.frames.resolve('agents').id, 'session.json'))).toBe(true);
   });
 
   it('agent_stop ends it; it stays listed as exited; bad references are clear errors', async () => {

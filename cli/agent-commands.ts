@@ -1,0 +1,134 @@
+import type { Command } from 'commander';
+import { count } from './options.js';
+import { bold, dim, printJson, status, table } from './render.js';
+import { run } from './run.js';
+
+interface Agent {
+  agent: string;
+  kind: string;
+  state: string;
+  source: string;
+  window: string | null;
+  lastLines: string;
+  createdAt: number;
+}
+
+function agentLine(a: Agent): string {
+  return `${bold(a.agent)} ${status(a.state)} ${dim(`(${a.kind}, from its ${a.source})`)}`;
+}
+
+/** The last few screen lines under an agent's state, where a person would look. */
+function withScreen(a: Agent, lines = 8): string {
+  const screen = a.lastLines.split('\n').slice(-lines).map((l) => `  ${dim('│')} ${l}`).join('\n');
+  return `${agentLine(a)}\n${screen}`;
+}
+
+export function registerAgentCommands(program: Command): void {
+  const agent = program.command('agent').description('coding agents (Claude Code, OpenCode) working inside frames');
+
+  agent
+    .command('spawn <frame> [task...]')
+    .description('start an agent in a new tmux window of the frame; with a task, give it the task')
+    .option('-k, --kind <kind>', 'claude or opencode', 'claude')
+    .option('-n, --name <name>', 'agent name (default: <kind>-<n>)')
+    .option('-w, --wait', 'wait until it has finished the task, then print its reply')
+    .action((frame: string, task: string[], opts: { kind: string; name?: string; wait?: boolean }) =>
+      run(async (tools, out) => {
+        const args = { frame, kind: opts.kind, ...(task.length ? { task: task.join(' ') } : {}), ...(opts.name ? { name: opts.name } : {}) };
+        const { agent: a } = await tools.call<{ agent: Agent }>('agent_spawn', args, (m) => {
+          if (!out.json) process.stderr.write(dim(`${m}…\n`));
+        });
+        if (!opts.wait || !task.length) return out.json ? printJson({ agent: a }) : console.log(agentLine(a));
+        const waited = await tools.call<{ agent: Agent }>('agent_wait', { agent: a.agent, until: 'idle', timeout_ms: 3_600_000 });
+        const reply = await tools.call<{ text: string }>('agent_read', { agent: a.agent });
+        if (out.json) return printJson({ agent: waited.agent, reply: reply.text });
+        console.log(`${agentLine(waited.agent)}\n\n${reply.text}`);
+      }),
+    );
+
+  agent
+    .command('list [frame]')
+    .alias('ls')
+    .description("agents of a frame, or of every frame, with their state")
+    .action((frame: string | undefined) =>
+      run(async (tools, out) => {
+        const { agents } = await tools.call<{ agents: Agent[] }>('agent_list', frame ? { frame } : {});
+        if (out.json) return printJson({ agents });
+        if (!agents.length) return console.log(`no agents${frame ? ` in ${frame}` : ''}; start one: optagon agent spawn <frame> "<task>"`);
+        console.log(table(['AGENT', 'KIND', 'STATE', 'WINDOW', 'STARTED'], agents.map((a) => [a.agent, a.kind, status(a.state), a.window ?? '-', new Date(a.createdAt).toLocaleString()])));
+      }),
+    );
+
+  agent
+    .command('status <agent>')
+    .description('what the agent is doing, with the last lines of its screen')
+    .action((ref: string) =>
+      run(async (tools, out) => {
+        const { agent: a } = await tools.call<{ agent: Agent }>('agent_status', { agent: ref });
+        if (out.json) return printJson({ agent: a });
+        console.log(withScreen(a));
+      }),
+    );
+
+  agent
+    .command('send <agent> <message...>')
+    .description('type a message into the agent and submit it')
+    .action((ref: string, message: string[]) =>
+      run(async (tools, out) => {
+        const { agent: a } = await tools.call<{ agent: Agent }>('agent_send', { agent: ref, message: message.join(' ') });
+        if (out.json) return printJson({ agent: a });
+        console.log(agentLine(a));
+      }),
+    );
+
+  agent
+    .command('wait <agent>')
+    .description('wait until the agent is idle (or needs permission, or exited)')
+    .option('--any-change', 'return at the first change of state instead')
+    .option('-t, --timeout <seconds>', 'give up after this long', count, 600)
+    .action((ref: string, opts: { anyChange?: boolean; timeout: number }) =>
+      run(async (tools, out) => {
+        const r = await tools.call<{ agent: Agent; reached: boolean; waitedMs: number }>('agent_wait', {
+          agent: ref,
+          until: opts.anyChange ? 'any_change' : 'idle',
+          timeout_ms: opts.timeout * 1000,
+        });
+        if (out.json) printJson(r);
+        else console.log(`${agentLine(r.agent)}${r.reached ? '' : dim(` — still so after ${opts.timeout}s`)}`);
+        if (!r.reached) process.exitCode = 2;
+      }),
+    );
+
+  agent
+    .command('read <agent>')
+    .description("the agent's latest reply")
+    .action((ref: string) =>
+      run(async (tools, out) => {
+        const r = await tools.call<{ text: string; state: string; source: string }>('agent_read', { agent: ref });
+        if (out.json) return printJson(r);
+        console.log(r.text);
+      }),
+    );
+
+  agent
+    .command('approve <agent> [decision]')
+    .description("answer the agent's permission prompt: allow (default) or deny")
+    .action((ref: string, decision = 'allow') =>
+      run(async (tools, out) => {
+        const { agent: a } = await tools.call<{ agent: Agent }>('agent_approve', { agent: ref, decision });
+        if (out.json) return printJson({ agent: a });
+        console.log(agentLine(a));
+      }),
+    );
+
+  agent
+    .command('stop <agent>')
+    .description('end the agent and close its window')
+    .action((ref: string) =>
+      run(async (tools, out) => {
+        const { agent: a } = await tools.call<{ agent: Agent }>('agent_stop', { agent: ref });
+        if (out.json) return printJson({ agent: a });
+        console.log(agentLine(a));
+      }),
+    );
+}
