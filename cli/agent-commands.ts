@@ -23,6 +23,15 @@ function withScreen(a: Agent, lines = 8): string {
   return `${agentLine(a)}\n${screen}`;
 }
 
+/** Calls an agent tool that answers `{agent}` and prints the agent (with its screen if asked). */
+function agentAction(tool: string, args: Record<string, unknown>, screen = false): Promise<void> {
+  return run(async (tools, out) => {
+    const { agent: a } = await tools.call<{ agent: Agent }>(tool, args);
+    if (out.json) return printJson({ agent: a });
+    console.log(screen ? withScreen(a) : agentLine(a));
+  });
+}
+
 export function registerAgentCommands(program: Command): void {
   const agent = program.command('agent').description('coding agents (Claude Code, OpenCode) working inside frames');
 
@@ -62,24 +71,12 @@ export function registerAgentCommands(program: Command): void {
   agent
     .command('status <agent>')
     .description('what the agent is doing, with the last lines of its screen')
-    .action((ref: string) =>
-      run(async (tools, out) => {
-        const { agent: a } = await tools.call<{ agent: Agent }>('agent_status', { agent: ref });
-        if (out.json) return printJson({ agent: a });
-        console.log(withScreen(a));
-      }),
-    );
+    .action((ref: string) => agentAction('agent_status', { agent: ref }, true));
 
   agent
     .command('send <agent> <message...>')
     .description('type a message into the agent and submit it')
-    .action((ref: string, message: string[]) =>
-      run(async (tools, out) => {
-        const { agent: a } = await tools.call<{ agent: Agent }>('agent_send', { agent: ref, message: message.join(' ') });
-        if (out.json) return printJson({ agent: a });
-        console.log(agentLine(a));
-      }),
-    );
+    .action((ref: string, message: string[]) => agentAction('agent_send', { agent: ref, message: message.join(' ') }));
 
   agent
     .command('wait <agent>')
@@ -113,22 +110,10 @@ export function registerAgentCommands(program: Command): void {
   agent
     .command('approve <agent> [decision]')
     .description("answer the agent's permission prompt: allow (default) or deny")
-    .action((ref: string, decision = 'allow') =>
-      run(async (tools, out) => {
-        const { agent: a } = await tools.call<{ agent: Agent }>('agent_approve', { agent: ref, decision });
-        if (out.json) return printJson({ agent: a });
-        console.log(agentLine(a));
-      }),
-    );
+    .action((ref: string, decision = 'allow') => agentAction('agent_approve', { agent: ref, decision }));
 
   agent
     .command('stop <agent>')
     .description('end the agent and close its window')
-    .action((ref: string) =>
-      run(async (tools, out) => {
-        const { agent: a } = await tools.call<{ agent: Agent }>('agent_stop', { agent: ref });
-        if (out.json) return printJson({ agent: a });
-        console.log(agentLine(a));
-      }),
-    );
+    .action((ref: string) => agentAction('agent_stop', { agent: ref }));
 }

@@ -73,11 +73,12 @@ describe('agents: Claude Code in a frame', () => {
     expect(read).toMatchObject({ text: 'I created hello.txt.', source: 'hook' });
   }, 120_000);
 
-  it('agent_send continues the same conversation', async () => {
-    await home.ok('agent_send', { agent: 'agents/writer', message: 'What did you just do?' });
+  it('agent_send continues the same conversation; several lines arrive as one message', async () => {
+    await home.ok('agent_send', { agent: 'agents/writer', message: 'Thanks.\nWhat did you just do?' });
     const done = await home.ok<{ agent: Status }>('agent_wait', { agent: 'writer', until: 'idle', timeout_ms: 60_000 });
     expect(done.agent.state).toBe('idle');
     expect((await home.ok<{ text: string }>('agent_read', { agent: 'writer' })).text).toBe('Earlier I wrote hello.txt.');
+    expect(lastUserText(fake.requests.filter(isAgentTurn).at(-1)!)).toMatch(/Thanks\.\nWhat did you just do\?$/);
   }, 90_000);
 
   it('a command that needs permission waits; allow runs it', async () => {

@@ -92,7 +92,7 @@ export class AgentManager {
     const envFile = join(this.agentDir(frame), `${name}.env`);
     writeFileSync(envFile, Object.entries(env).map(([k, v]) => `export ${k}=${shellQuote(v)}\n`).join(''), { mode: 0o600 });
     chmodSync(envFile, 0o600);
-    const inFrame = `${AGENT_DIR_IN_FRAME}/${name}.env`;
+    const inFrame = shellQuote(`${AGENT_DIR_IN_FRAME}/${name}.env`);
     const command = `. ${inFrame} && rm -f ${inFrame} && exec ${[kind.program, ...kind.args({ permissionMode })].map(shellQuote).join(' ')}`;
 
     await progress(`opening window '${name}' in frame '${frame.name}'`);
