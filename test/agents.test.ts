@@ -2,7 +2,7 @@ import { execa } from 'execa';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeAnthropic, isAgentTurn, lastToolResults, lastUserText, type MessagesRequest } from './support/fake-anthropic.js';
+import { FakeAnthropic, isAgentTurn, lastAssistant, lastToolResults, lastUserText, type MessagesRequest } from './support/fake-anthropic.js';
 import { createTestHome, waitFor, type TestHome } from './support/test-home.js';
 
 interface Status {
@@ -18,6 +18,9 @@ const GREETING = 'hello from the fake model\n';
 const remembersWrite = (r: MessagesRequest) =>
   r.messages.some((m) => Array.isArray(m.content) && m.content.some((b) => b.type === 'tool_use' && b.name === 'Write'));
 
+/** An agent turn whose newest user message carries `text` (Claude Code may add reminders around it). */
+const prompted = (r: MessagesRequest, text: string) => isAgentTurn(r) && lastUserText(r).includes(text);
+
 const bash = (file: string) => ({
   name: 'Bash',
   // python3 rather than touch: Claude Code lets acceptEdits run touch without asking.
@@ -26,13 +29,14 @@ const bash = (file: string) => ({
 
 /** The model's script, first match wins. Rules look at the newest turn of each request, so retries and side calls get sane answers. */
 const fake = new FakeAnthropic([
-  { name: 'write hello.txt', when: (r) => isAgentTurn(r) && lastUserText(r).endsWith('Please create hello.txt'), reply: { toolUse: { name: 'Write', input: { file_path: '/workspace/hello.txt', content: GREETING } } } },
-  { name: 'recall', when: (r) => isAgentTurn(r) && lastUserText(r).endsWith('What did you just do?'), reply: (r) => ({ text: remembersWrite(r) ? 'Earlier I wrote hello.txt.' : 'I remember nothing.' }) },
-  { name: 'slow', when: (r) => isAgentTurn(r) && lastUserText(r).endsWith('Tell me a long story'), reply: { text: 'Once upon a time '.repeat(40), chunkDelayMs: 200 } },
-  { name: 'allowed command', when: (r) => isAgentTurn(r) && lastUserText(r).endsWith('Run the first command'), reply: { toolUse: bash('allowed.txt') } },
-  { name: 'denied command', when: (r) => isAgentTurn(r) && lastUserText(r).endsWith('Run the second command'), reply: { toolUse: bash('denied.txt') } },
+  { name: 'write hello.txt', when: (r) => prompted(r, 'Please create hello.txt'), reply: { toolUse: { name: 'Write', input: { file_path: '/workspace/hello.txt', content: GREETING } } } },
+  { name: 'recall', when: (r) => prompted(r, 'What did you just do?'), reply: (r) => ({ text: remembersWrite(r) ? 'Earlier I wrote hello.txt.' : 'I remember nothing.' }) },
+  { name: 'slow', when: (r) => prompted(r, 'Tell me a long story'), reply: { text: 'Once upon a time '.repeat(40), chunkDelayMs: 200 } },
+  { name: 'opencode', when: (r) => prompted(r, 'Say hi, OpenCode'), reply: { text: 'Hi from the fake model.', chunkDelayMs: 150 } },
+  { name: 'allowed command', when: (r) => prompted(r, 'Run the first command'), reply: { toolUse: bash('allowed.txt') } },
+  { name: 'denied command', when: (r) => prompted(r, 'Run the second command'), reply: { toolUse: bash('denied.txt') } },
   // After the prompts: a denied call's result rides along with the next prompt.
-  { name: 'answer after the write', when: (r) => isAgentTurn(r) && lastToolResults(r).length > 0 && lastUserText(r) === '' && /hello\.txt/.test(JSON.stringify(r.messages.at(-2))), reply: { text: 'I created hello.txt.', chunkDelayMs: 120 } },
+  { name: 'answer after the write', when: (r) => isAgentTurn(r) && lastToolResults(r).length > 0 && /hello\.txt/.test(JSON.stringify(lastAssistant(r))), reply: { text: 'I created hello.txt.', chunkDelayMs: 120 } },
   { name: 'answer after a command', when: (r) => isAgentTurn(r) && lastToolResults(r).length > 0, reply: (r) => ({ text: lastToolResults(r)[0]!.is_error ? 'The command was not run.' : 'The command ran.' }) },
 ]);
 
@@ -43,7 +47,8 @@ describe('agents: Claude Code in a frame', () => {
   beforeAll(async () => {
     await fake.start();
     home = await createTestHome(33280);
-    ws = home.workspace('agents');
+    // A project with its own MCP server: Claude Code would ask about it before its prompt comes up.
+    ws = home.workspace('agents', { '.mcp.json': JSON.stringify({ mcpServers: { demo: { command: 'true' } } }) });
     await home.ok('frame_create', { name: 'agents', workspace: ws });
     await home.ok('frame_config_set', {
       frame: 'agents',
@@ -120,11 +125,22 @@ describe('agents: Claude Code in a frame', () => {
     expect(existsSync(join(home.root, 'frames', home.services.frames.resolve('agents').id, 'session.json'))).toBe(true);
   });
 
+  it('OpenCode: spawned with a task, it works, goes idle, and its reply is read from its screen', async () => {
+    const spawned = await home.ok<{ agent: Status }>('agent_spawn', { frame: 'agents', kind: 'opencode', name: 'coder', task: 'Say hi, OpenCode' });
+    expect(spawned.agent.agent).toBe('agents/coder');
+    const done = await home.ok<{ agent: Status; reached: boolean }>('agent_wait', { agent: 'coder', until: 'idle', timeout_ms: 60_000 });
+    expect(done.agent).toMatchObject({ state: 'idle', source: 'screen' });
+    const read = await home.ok<{ text: string; source: string }>('agent_read', { agent: 'coder' });
+    expect(read.source).toBe('screen');
+    expect(read.text).toContain('Hi from the fake model.');
+    await home.ok('agent_stop', { agent: 'coder' });
+  }, 120_000);
+
   it('agent_stop ends it; it stays listed as exited; bad references are clear errors', async () => {
     const stopped = await home.ok<{ agent: Status }>('agent_stop', { agent: 'writer' });
     expect(stopped.agent.state).toBe('exited');
     const { agents } = await home.ok<{ agents: Status[] }>('agent_list', { frame: 'agents' });
-    expect(agents.map((a) => [a.agent, a.state])).toEqual([['agents/writer', 'exited']]);
+    expect(agents.map((a) => [a.agent, a.state])).toEqual([['agents/writer', 'exited'], ['agents/coder', 'exited']]);
     expect(await home.fails('agent_send', { agent: 'writer', message: 'hi' })).toMatch(/has exited; spawn a new one/);
     expect(await home.fails('agent_status', { agent: 'nobody' })).toMatch(/no agent 'nobody'; agent_list shows the agents/);
     expect(await home.fails('agent_status', { agent: 'Bad Name!' })).toMatch(/<frame>\/<name>/);

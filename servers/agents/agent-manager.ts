@@ -41,7 +41,7 @@ interface Located {
 const AGENT_DIR_IN_FRAME = '/run/optagon/agents';
 const READY_TIMEOUT_MS = 60_000;
 const SCREEN_LINES = 40;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 type Progress = (message: string) => Promise<void> | void;
@@ -291,19 +291,22 @@ export class AgentManager {
     const { frame, record, kind } = located;
     const deadline = Date.now() + READY_TIMEOUT_MS;
     const answered = new Map<string, number>();
+    const firstSeen = new Map<string, number>();
     for (;;) {
       const window = await this.findWindow(located);
       if (!window || window.dead) {
         throw new Error(`${kind.program} in frame '${frame.name}' exited before its prompt came up; is it installed in the image? (optagon image build)`);
       }
       const { text } = await this.deps.tmux.capture(frame.id, window.id, { lines: SCREEN_LINES, ansi: false });
-      if (kind.screen.ready.test(text) && !kind.screen.permission.test(text)) return;
+      if (kind.screen.ready.test(text) && !kind.screen.permission.test(text)) return sleep(kind.settleMs);
       const dialog = kind.dialogs.find((d) => d.pattern.test(text));
-      if (dialog && (answered.get(dialog.what) ?? 0) < 3) {
+      if (dialog && !firstSeen.has(dialog.what)) firstSeen.set(dialog.what, Date.now());
+      // Answer only once the dialog has been up a moment: Claude Code ignores keys right after drawing one.
+      if (dialog && Date.now() - firstSeen.get(dialog.what)! >= 500 && (answered.get(dialog.what) ?? 0) < 3) {
         answered.set(dialog.what, (answered.get(dialog.what) ?? 0) + 1);
+        firstSeen.delete(dialog.what);
         await this.deps.tmux.sendKeys(frame.id, window.id, dialog.keys);
         this.deps.store.addEvent(frame.id, 'agent_dialog_answered', { agent: record.name, dialog: dialog.what });
-        await sleep(300);
         continue;
       }
       if (Date.now() > deadline) {
@@ -313,8 +316,23 @@ export class AgentManager {
     }
   }
 
+  /**
+   * Types the message and presses Enter, then makes sure it went in: a CLI still busy starting
+   * (OpenCode on a frame's first run) drops that Enter and leaves the text in its input. Taken in
+   * means the agent works (or asks), or its hook reported something since; otherwise Enter again.
+   * An extra Enter on an empty prompt does nothing in either CLI.
+   */
   private async typeMessage(located: Located, message: string): Promise<void> {
+    const sentAt = Date.now();
     await this.deps.tmux.sendText(located.frame.id, located.record.windowId, message, true);
+    const takenIn = async () => {
+      const s = await this.statusOf(located);
+      return s.state !== 'idle' || (s.since !== null && s.since >= sentAt);
+    };
+    for (let attempt = 0; attempt < 3; attempt++) {
+      for (const until = Date.now() + 1500; Date.now() < until; await sleep(100)) if (await takenIn()) return;
+      await this.deps.tmux.sendKeys(located.frame.id, located.record.windowId, ['Enter']);
+    }
   }
 }
 

@@ -72,5 +72,6 @@ export function prepareClaudeConfig(hostDir: string, opts: { apiKey?: string }):
       hooks: [{ type: 'command', command: `optagon-agent-hook ${h.state} ${h.event}`, timeout: 10 }],
     });
   }
-  writeJson(settingsFile, { ...settings, hooks });
+  // The project's own .mcp.json servers are used without asking: the frame is the project's sandbox.
+  writeJson(settingsFile, { ...settings, enableAllProjectMcpServers: true, hooks });
 }

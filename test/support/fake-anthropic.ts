@@ -7,7 +7,7 @@ export interface MessagesRequest {
   stream?: boolean;
   system?: unknown;
   tools?: Array<{ name: string }>;
-  messages: Array<{ role: 'user' | 'assistant'; content: string | Array<Record<string, unknown>> }>;
+  messages: Array<{ role: 'user' | 'assistant' | 'system'; content: string | Array<Record<string, unknown>> }>;
 }
 
 /** What the fake model answers: text, then optionally one tool call (stop_reason tool_use). */
@@ -24,22 +24,35 @@ export interface Rule {
   reply: Reply | ((req: MessagesRequest) => Reply);
 }
 
-/** Text of the last user message (its text blocks; tool results excluded). */
+/**
+ * The user messages after the last assistant message: the newest turn. A client may split it in
+ * several messages, and Claude Code (2.1.331) ends some requests with a `system` message.
+ */
+function newestTurn(req: MessagesRequest): Array<Record<string, unknown>> {
+  const blocks: Array<Record<string, unknown>> = [];
+  for (let i = req.messages.length - 1; i >= 0 && req.messages[i]!.role !== 'assistant'; i--) {
+    const { role, content } = req.messages[i]!;
+    if (role === 'user') blocks.unshift(...(typeof content === 'string' ? [{ type: 'text', text: content }] : content));
+  }
+  return blocks;
+}
+
+/** Text of the newest user turn (its text blocks; tool results excluded). */
 export function lastUserText(req: MessagesRequest): string {
-  const last = [...req.messages].reverse().find((m) => m.role === 'user');
-  if (!last) return '';
-  if (typeof last.content === 'string') return last.content;
-  return last.content
+  return newestTurn(req)
     .filter((b) => b.type === 'text')
     .map((b) => String(b.text))
     .join('\n');
 }
 
-/** The tool results in the last user message, if it carries any. */
+/** The tool results in the newest user turn, if it carries any. */
 export function lastToolResults(req: MessagesRequest): Array<{ tool_use_id: string; is_error?: boolean; content: unknown }> {
-  const last = req.messages[req.messages.length - 1];
-  if (!last || last.role !== 'user' || typeof last.content === 'string') return [];
-  return last.content.filter((b) => b.type === 'tool_result') as never;
+  return newestTurn(req).filter((b) => b.type === 'tool_result') as never;
+}
+
+/** The last assistant message before the newest user turn. */
+export function lastAssistant(req: MessagesRequest): MessagesRequest['messages'][number] | undefined {
+  return [...req.messages].reverse().find((m) => m.role === 'assistant');
 }
 
 /** True for the agent's own turns (they carry its tools), false for side calls such as titles. */

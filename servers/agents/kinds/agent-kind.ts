@@ -33,6 +33,8 @@ export interface AgentKind {
     permission: RegExp;
   };
   dialogs: StartupDialog[];
+  /** How long after the prompt first shows the CLI needs before it takes typed input. */
+  settleMs: number;
   /** Keys that answer an open permission dialog. */
   approve: { allow: string[]; deny: string[] };
   /** Environment variables passed from the daemon's own environment to the agent when set there. */

@@ -20,6 +20,8 @@ export const opencodeKind: AgentKind = {
     permission: /Permission required/i,
   },
   dialogs: [],
+  // It draws its home screen before its input takes keys: typed right away, the Enter is lost.
+  settleMs: 1500,
   approve: { allow: ['Enter'], deny: ['Escape'] },
   passEnv: ['ANTHROPIC_BASE_URL', 'ANTHROPIC_API_KEY', 'OPENAI_API_KEY', 'OPENAI_BASE_URL', 'OPENROUTER_API_KEY', 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY'],
   // OpenCode's Anthropic provider wants the base URL with its /v1; Claude Code's does not.
