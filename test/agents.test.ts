@@ -122,7 +122,8 @@ describe('agents: Claude Code in a frame', () => {
     expect(r.exitCode, r.stderr).toBe(0);
     const { agents } = JSON.parse(r.stdout) as { agents: Status[] };
     expect(agents.map((a) => [a.agent, a.state])).toEqual([['agents/writer', 'idle']]);
-    expect(existsSync(join(home.root, 'frames', home.services.frames.resolve('agents').id, 'session.json'))).toBe(true);
+    const session = JSON.parse(readFileSync(join(home.root, 'frames', home.services.frames.resolve('agents').id, 'session.json'), 'utf8'));
+    expect(session.agents).toMatchObject([{ name: 'writer', kind: 'claude', lastState: 'idle' }]);
   });
 
   it('OpenCode: spawned with a task, it works, goes idle, and its reply is read from its screen', async () => {

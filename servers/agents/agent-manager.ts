@@ -207,7 +207,7 @@ export class AgentManager {
     const window = await this.findWindow(located).catch(() => undefined);
     if (window) await this.deps.tmux.killWindow(located.frame.id, window.id);
     const stoppedAt = Date.now();
-    this.session(located.frame).update((list) => list.map((a) => (a.name === located.record.name ? { ...a, stoppedAt } : a)));
+    this.session(located.frame).update((list) => list.map((a) => (a.name === located.record.name && !a.stoppedAt ? { ...a, stoppedAt, lastState: 'exited' as const, lastStateAt: stoppedAt } : a)));
     this.deps.store.addEvent(located.frame.id, 'agent_stopped', { agent: located.record.name });
     return this.statusOf({ ...located, record: { ...located.record, stoppedAt } });
   }
@@ -263,7 +263,10 @@ export class AgentManager {
   private async statusOf(located: Located): Promise<AgentStatus> {
     const { frame, record, kind } = located;
     const base = { agent: `${frame.name}/${record.name}`, frame: frame.name, name: record.name, kind: record.kind, createdAt: record.createdAt };
-    const exited = (lastLines = ''): AgentStatus => ({ ...base, state: 'exited', source: 'screen', window: null, since: record.stoppedAt ?? null, lastLines });
+    const exited = (lastLines = ''): AgentStatus => {
+      if (record.lastState !== 'exited' && !record.stoppedAt) this.remember(located, 'exited');
+      return { ...base, state: 'exited', source: 'screen', window: null, since: record.stoppedAt ?? null, lastLines };
+    };
     if (record.stoppedAt) return exited();
     let at: { frame: FrameRecord; socket: string };
     try {
@@ -277,7 +280,16 @@ export class AgentManager {
     const { text } = await this.deps.tmux.captureAt(at.frame, at.socket, window.id, { lines: SCREEN_LINES, ansi: false });
     const hook = kind.hooks ? this.freshHook(frame, record) : undefined;
     const { state, source } = mergeState(hook, screenState(kind, text));
+    if (state !== record.lastState) this.remember(located, state);
     return { ...base, state, source, window: window.id, since: source === 'hook' && hook ? hook.at : null, lastLines: text };
+  }
+
+  /** Keeps a changed state in session.json (only on change: status is polled often). */
+  private remember(located: Located, state: AgentState): void {
+    const at = Date.now();
+    located.record.lastState = state;
+    located.record.lastStateAt = at;
+    this.session(located.frame).update((list) => list.map((a) => (a.name === located.record.name && !a.stoppedAt ? { ...a, lastState: state, lastStateAt: at } : a)));
   }
 
   /** The hook state written for this agent (not for an earlier one of the same name). */

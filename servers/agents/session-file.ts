@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
+import { agentStates } from './kinds/agent-kind.js';
 
 /** One agent as recorded in its frame's session.json. */
 export const agentRecord = z.object({
@@ -12,6 +13,9 @@ export const agentRecord = z.object({
   createdAt: z.number(),
   task: z.string().optional(),
   stoppedAt: z.number().optional(),
+  /** The state last seen, and when it began: what a restarted daemon knows before it looks. */
+  lastState: z.enum(agentStates).optional(),
+  lastStateAt: z.number().optional(),
 });
 export type AgentRecord = z.infer<typeof agentRecord>;
 
