@@ -1,0 +1,135 @@
+/** What one episode yields: entities by name, and facts between them (by name too). */
+export interface Extraction {
+  entities: Array<{ name: string; labels: string[]; summary?: string }>;
+  facts: Array<{ source: string; target: string; name: string; fact: string; replaces?: boolean }>;
+}
+
+export interface EpisodeInput {
+  name: string;
+  content: string;
+  source: 'message' | 'text' | 'json';
+  sourceDescription: string;
+}
+
+// What development history is made of, recognised without a model.
+const FILE_PATH = /(?<![\w@/])((?:[\w.-]+\/)+[\w.-]+\.[A-Za-z0-9]{1,8}|[\w-]+\.(?:ts|tsx|js|jsx|mjs|cjs|py|go|rs|java|rb|md|json|ya?ml|toml|sh|css|html|sql))(?![\w/])/g;
+const BACKTICKED = /`([^`\n]{1,80})`/g;
+const COMMIT_HASH = /\b(?=[0-9a-f]*[a-f])(?=[0-9a-f]*\d)[0-9a-f]{7,40}\b/g;
+const ERROR_TYPE = /\b[A-Z][A-Za-z0-9]*(?:Error|Exception)\b/g;
+const NPM_PACKAGE = /\b(?:npm (?:i|install|add)|yarn add|pnpm add)\s+((?:@[\w.-]+\/)?[\w.-]+)/g;
+/**
+ * "<Subject> uses <Thing>" states a current fact; "moved/switched/migrated to <Thing>" states one
+ * that replaces what the subject used before. The subject is a capitalised name or a backticked one.
+ */
+const USES = /\b(?:[Tt]he\s+)?([A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)?|`[^`\n]+`)\s+(?:now\s+)?(uses|moved to|switched to|migrated to|runs on)\s+(`[^`\n]+`|[A-Za-z][\w+#-]*(?:\.[\w+#-]+)*)/g; // dots inside (Node.js), not a full stop after
+
+const unquote = (s: string) => s.replace(/^`|`$/g, '');
+const looksLikeFile = (s: string) => new RegExp(FILE_PATH.source).test(s); // a fresh copy: the /g one keeps state
+
+class Collector implements Extraction {
+  entities: Extraction['entities'] = [];
+  facts: Extraction['facts'] = [];
+  private seen = new Set<string>();
+
+  entity(name: string, label: string, summary?: string): string {
+    const clean = name.trim();
+    const key = clean.toLowerCase();
+    if (!this.seen.has(key)) {
+      this.seen.add(key);
+      this.entities.push({ name: clean, labels: [label], ...(summary ? { summary } : {}) });
+    }
+    return clean;
+  }
+
+  fact(source: string, target: string, name: string, fact: string, replaces = false): void {
+    if (source.toLowerCase() === target.toLowerCase()) return;
+    this.facts.push({ source, target, name, fact, ...(replaces ? { replaces } : {}) });
+  }
+}
+
+function fromText(text: string, c: Collector): void {
+  for (const m of text.matchAll(FILE_PATH)) c.entity(m[1]!, 'File');
+  for (const m of text.matchAll(BACKTICKED)) if (!looksLikeFile(m[1]!)) c.entity(m[1]!, 'Symbol');
+  for (const m of text.matchAll(COMMIT_HASH)) c.entity(`commit ${m[0].slice(0, 12)}`, 'Commit');
+  for (const m of text.matchAll(ERROR_TYPE)) c.entity(m[0], 'Error');
+  for (const m of text.matchAll(NPM_PACKAGE)) c.entity(m[1]!, 'Package');
+  for (const m of text.matchAll(USES)) {
+    const subject = c.entity(unquote(m[1]!), 'Component');
+    const thing = c.entity(unquote(m[3]!), 'Technology');
+    const verb = m[2]!;
+    const replaces = /moved|switched|migrated/.test(verb);
+    c.fact(subject, thing, verb === 'runs on' ? 'RUNS_ON' : 'USES', `${subject} ${verb === 'runs on' ? 'runs on' : 'uses'} ${thing}`, replaces);
+  }
+}
+
+interface CommitJson {
+  type: 'commit';
+  hash: string;
+  subject: string;
+  body?: string;
+  author?: string;
+  files?: string[];
+}
+
+function fromCommit(commit: CommitJson, c: Collector): void {
+  const id = c.entity(`commit ${commit.hash.slice(0, 12)}`, 'Commit', commit.subject);
+  if (commit.author) {
+    const author = c.entity(commit.author, 'Person');
+    c.fact(author, id, 'AUTHORED', `${author} authored ${id}: ${commit.subject}`);
+  }
+  for (const file of commit.files ?? []) {
+    const f = c.entity(file, 'File');
+    c.fact(id, f, 'MODIFIES', `${id} (${commit.subject}) modifies ${f}`);
+  }
+  const message = `${commit.subject}\n${commit.body ?? ''}`;
+  if (/\bfix(e[sd])?\b/i.test(message)) {
+    for (const m of message.matchAll(ERROR_TYPE)) {
+      const e = c.entity(m[0], 'Error');
+      c.fact(id, e, 'FIXES', `${id} (${commit.subject}) fixes ${e}`);
+    }
+  }
+  fromText(message, c);
+}
+
+interface DecisionJson {
+  type: 'decision' | 'task';
+  title: string;
+  about?: string;
+  decision?: string;
+  status?: string;
+}
+
+function fromDecision(d: DecisionJson, c: Collector): void {
+  const label = d.type === 'decision' ? 'Decision' : 'Task';
+  const title = c.entity(d.title, label, d.decision ?? d.status);
+  if (d.about) {
+    const about = c.entity(d.about, 'Component');
+    c.fact(title, about, d.type === 'decision' ? 'DECIDED_ABOUT' : 'CONCERNS', `${label.toLowerCase()} "${title}" ${d.type === 'decision' ? 'decided about' : 'concerns'} ${about}${d.decision ? `: ${d.decision}` : ''}`);
+  }
+  fromText(`${d.title}\n${d.decision ?? ''}`, c);
+}
+
+/**
+ * Extraction without a model: deterministic, and fast enough for thousands of episodes a second.
+ * Structured episodes (JSON commits, decisions, tasks) give facts from their fields; free text
+ * gives the entities dev history names (files, `symbols`, commit hashes, error types, packages)
+ * and "X uses Y" / "X moved to Y" facts.
+ */
+export function extractHeuristic(episode: EpisodeInput): Extraction {
+  const c = new Collector();
+  if (episode.source === 'json') {
+    let value: unknown;
+    try {
+      value = JSON.parse(episode.content);
+    } catch (err) {
+      throw new Error(`the episode says source json but its content is not JSON (${(err as Error).message})`);
+    }
+    const v = value as { type?: string };
+    if (v?.type === 'commit') fromCommit(value as CommitJson, c);
+    else if (v?.type === 'decision' || v?.type === 'task') fromDecision(value as DecisionJson, c);
+    else fromText(JSON.stringify(value), c);
+  } else {
+    fromText(episode.content, c);
+  }
+  return c;
+}

@@ -1,0 +1,68 @@
+/**
+ * The context graph's schema (its own SQLite file, `$OPTAGON_HOME/data/context.db`), in Graphiti's
+ * model: episodes, entities, facts (entity→entity edges with validity times) and the mentions
+ * that tie episodes to entities. Every row carries its group (`frame_<id>`, `shared_global`).
+ * Append only, like the frames migrations; times are epoch milliseconds.
+ */
+export const contextMigrations: readonly string[] = [
+  `
+  CREATE TABLE episodes (
+    uuid TEXT PRIMARY KEY,
+    group_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    content TEXT NOT NULL,
+    source TEXT NOT NULL CHECK (source IN ('message','text','json')),
+    source_description TEXT NOT NULL DEFAULT '',
+    valid_at INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    status TEXT NOT NULL DEFAULT 'queued' CHECK (status IN ('queued','processing','processed','failed')),
+    error TEXT,
+    processed_at INTEGER,
+    dedup_key TEXT
+  );
+  CREATE INDEX episodes_group_time ON episodes(group_id, valid_at DESC);
+  CREATE UNIQUE INDEX episodes_dedup ON episodes(group_id, dedup_key) WHERE dedup_key IS NOT NULL;
+
+  CREATE TABLE entities (
+    uuid TEXT PRIMARY KEY,
+    group_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    norm_name TEXT NOT NULL,
+    summary TEXT NOT NULL DEFAULT '',
+    labels TEXT NOT NULL DEFAULT '[]',
+    attributes TEXT NOT NULL DEFAULT '{}',
+    created_at INTEGER NOT NULL,
+    embedding BLOB
+  );
+  CREATE UNIQUE INDEX entities_norm ON entities(group_id, norm_name);
+
+  CREATE TABLE facts (
+    uuid TEXT PRIMARY KEY,
+    group_id TEXT NOT NULL,
+    source_uuid TEXT NOT NULL REFERENCES entities(uuid) ON DELETE CASCADE,
+    target_uuid TEXT NOT NULL REFERENCES entities(uuid) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    fact TEXT NOT NULL,
+    episodes TEXT NOT NULL DEFAULT '[]',
+    created_at INTEGER NOT NULL,
+    expired_at INTEGER,
+    valid_at INTEGER,
+    invalid_at INTEGER,
+    embedding BLOB
+  );
+  CREATE INDEX facts_source ON facts(group_id, source_uuid, name);
+  CREATE INDEX facts_target ON facts(group_id, target_uuid);
+
+  CREATE TABLE mentions (
+    episode_uuid TEXT NOT NULL REFERENCES episodes(uuid) ON DELETE CASCADE,
+    entity_uuid TEXT NOT NULL REFERENCES entities(uuid) ON DELETE CASCADE,
+    PRIMARY KEY (episode_uuid, entity_uuid)
+  );
+  CREATE INDEX mentions_entity ON mentions(entity_uuid);
+
+  -- BM25 over what people search for; uuid and group ride along unindexed.
+  CREATE VIRTUAL TABLE facts_fts USING fts5(uuid UNINDEXED, group_id UNINDEXED, text, tokenize = 'unicode61 remove_diacritics 2');
+  CREATE VIRTUAL TABLE entities_fts USING fts5(uuid UNINDEXED, group_id UNINDEXED, text, tokenize = 'unicode61 remove_diacritics 2');
+  CREATE VIRTUAL TABLE episodes_fts USING fts5(uuid UNINDEXED, group_id UNINDEXED, text, tokenize = 'unicode61 remove_diacritics 2');
+  `,
+];
