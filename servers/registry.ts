@@ -1,6 +1,9 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { AgentManager } from './agents/agent-manager.js';
 import { agentsModule } from './agents/server.js';
+import { ContextService } from './context/context-service.js';
+import { ContextStore } from './context/context-store.js';
+import { contextModule } from './context/server.js';
 import { framesModule } from './frames/server.js';
 import { createFramesServices, type FramesServices } from './frames/services.js';
 import { registerTools, type AnyTool } from './shared/define-tool.js';
@@ -17,6 +20,7 @@ export interface OptagonServices {
   frames: FramesServices;
   tmux: FrameTmux;
   agents: AgentManager;
+  context: ContextService;
   close(): void;
 }
 
@@ -24,11 +28,23 @@ export function createServices(home = new OptagonHome()): OptagonServices {
   const frames = createFramesServices(home);
   const tmux = new FrameTmux(frames.frames);
   const agents = new AgentManager({ frames: frames.frames, store: frames.store, tmux, home });
-  return { home, frames, tmux, agents, close: () => frames.close() };
+  const contextStore = new ContextStore(home.contextDatabase);
+  const context = new ContextService(contextStore, frames.frames, frames.store);
+  return {
+    home,
+    frames,
+    tmux,
+    agents,
+    context,
+    close: () => {
+      frames.close();
+      contextStore.close();
+    },
+  };
 }
 
 /** Every capability; later servers (tmux, context, browser, ...) register here the same way. */
-export const modules: ReadonlyArray<McpModule<OptagonServices, any>> = [framesModule, tmuxModule, agentsModule];
+export const modules: ReadonlyArray<McpModule<OptagonServices, any>> = [framesModule, tmuxModule, agentsModule, contextModule];
 
 export function moduleNames(): string[] {
   return modules.map((m) => m.name);

@@ -37,7 +37,8 @@ export async function runDaemon(opts: { home?: OptagonHome; host?: string; port?
 
   const { frames } = services.frames;
   const recovered = await frames.recover();
-  log.info({ recovered }, 'frames recovered and reconciled with podman');
+  const requeued = services.context.queue.recover(); // episodes a crash left unprocessed
+  log.info({ recovered, requeued }, 'frames recovered and reconciled with podman; context episodes queued again');
 
   // One podman ps per burst of events, not per event (a stop makes several).
   let pending: NodeJS.Timeout | undefined;

@@ -147,6 +147,11 @@ export class ContextStore {
     return row && toEpisode(row);
   }
 
+  /** Episodes not yet processed, oldest first: what a restart must queue again. */
+  unfinishedEpisodes(): Episode[] {
+    return (this.db.prepare("SELECT * FROM episodes WHERE status IN ('queued','processing') ORDER BY created_at").all() as EpisodeRow[]).map(toEpisode);
+  }
+
   setEpisodeStatus(uuid: string, status: EpisodeStatus, error?: string): void {
     this.db
       .prepare('UPDATE episodes SET status = ?, error = ?, processed_at = ? WHERE uuid = ?')

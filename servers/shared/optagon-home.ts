@@ -28,6 +28,10 @@ export class OptagonHome {
   get database(): string {
     return join(this.dataDir, 'optagon.db');
   }
+  /** The knowledge graph's own database (embedded context backend). */
+  get contextDatabase(): string {
+    return join(this.dataDir, 'context.db');
+  }
   frameDir(frameId: string): string {
     return join(this.root, 'frames', frameId);
   }

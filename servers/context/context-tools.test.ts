@@ -1,0 +1,72 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMcpServer, createServices, type OptagonServices } from '../registry.js';
+import { OptagonHome } from '../shared/optagon-home.js';
+
+/** The context tools over a real MCP client, on frames that are only registered (no container needed). */
+describe('context tools (embedded backend)', () => {
+  let root: string;
+  let services: OptagonServices;
+  let client: Client;
+  const call = async (name: string, args: Record<string, unknown>) => (await client.callTool({ name, arguments: args })) as CallToolResult;
+  const ok = async <T = Record<string, unknown>>(name: string, args: Record<string, unknown>) => {
+    const r = await call(name, args);
+    if (r.isError) throw new Error(`${name}: ${JSON.stringify(r.content)}`);
+    return r.structuredContent as T;
+  };
+  const facts = async (args: Record<string, unknown>) => (await ok<{ facts: Array<{ fact: string }> }>('context_search', args)).facts.map((f) => f.fact);
+
+  beforeAll(async () => {
+    root = mkdtempSync(join(tmpdir(), 'optagon-context-'));
+    writeFileSync(join(root, 'config.yaml'), 'frames:\n  port_range: { start: 33340, end: 33359 }\n');
+    services = createServices(new OptagonHome(root));
+    const server = createMcpServer(services);
+    const [a, b] = InMemoryTransport.createLinkedPair();
+    await server.connect(a);
+    client = new Client({ name: 'context-test', version: '0' });
+    await client.connect(b);
+    for (const name of ['alpha', 'beta']) {
+      mkdirSync(join(root, name));
+      await ok('frame_create', { name, workspace: join(root, name) });
+    }
+  });
+  afterAll(async () => {
+    await client?.close();
+    services?.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('a failing episode is reported failed with its reason; the next one still processes', async () => {
+    const bad = await ok<{ episode: { status: string; error: string } }>('context_add_episode', { frame: 'alpha', name: 'broken', content: '{not json', source: 'json', wait: true });
+    expect(bad.episode).toMatchObject({ status: 'failed', error: expect.stringMatching(/not JSON/) });
+    const good = await ok<{ episode: { status: string } }>('context_add_episode', { frame: 'alpha', name: 'note', content: 'The Billing service uses Stripe.', wait: true });
+    expect(good.episode.status).toBe('processed');
+    const status = await ok<{ episodes: Record<string, number>; currentFacts: number }>('context_status', { frame: 'alpha' });
+    expect(status.episodes).toMatchObject({ failed: 1, processed: 1, queued: 0 });
+    const { episodes } = await ok<{ episodes: Array<{ name: string }> }>('context_get_episodes', { frame: 'alpha' });
+    expect(episodes.map((e) => e.name)).toEqual(['note', 'broken']);
+  });
+
+  it('answers what is true now and what was true then', async () => {
+    await ok('context_add_episode', { frame: 'alpha', name: 'design', content: 'The API uses REST.', valid_at: '2026-01-01T00:00:00Z', wait: true });
+    await ok('context_add_episode', { frame: 'alpha', name: 'change', content: 'The API moved to gRPC.', valid_at: '2026-03-01T00:00:00Z', wait: true });
+    expect(await facts({ frame: 'alpha', query: 'API' })).toEqual(['API uses gRPC']);
+    expect(await facts({ frame: 'alpha', query: 'API', as_of: '2026-02-01T00:00:00Z' })).toEqual(['API uses REST']);
+    expect((await facts({ frame: 'alpha', query: 'API', current_only: false })).sort()).toEqual(['API uses REST', 'API uses gRPC']);
+    expect(await facts({ frame: 'alpha', query: 'Stripe' })).toEqual(['Billing uses Stripe']);
+  });
+
+  it("keeps frames apart unless a frame's config allows cross-frame search", async () => {
+    expect(await facts({ frame: 'beta', query: 'Stripe' })).toEqual([]);
+    await ok('frame_config_set', { frame: 'beta', values: { context: { cross_frame_search: true } } });
+    expect(await facts({ frame: 'beta', query: 'Stripe' })).toEqual(['Billing uses Stripe']);
+    expect(await facts({ frame: 'alpha', query: 'Stripe' })).toEqual(['Billing uses Stripe']);
+    const err = await call('context_search', { group_ids: ['frame_nothex'], query: 'x' });
+    expect(err.isError).toBe(true);
+  });
+});
