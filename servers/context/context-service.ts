@@ -2,6 +2,7 @@ import type { FrameManager } from '../frames/frame-manager.js';
 import type { StateStore } from '../frames/state-store.js';
 import type { ContextStore, Episode, Fact } from './context-store.js';
 import type { EpisodeInput } from './heuristic-extractor.js';
+import { readCommits } from './git-history.js';
 import { IngestQueue } from './ingest-queue.js';
 
 /** The group every frame shares (Graphiti's group id for knowledge not tied to one frame). */
@@ -56,6 +57,36 @@ export class ContextService {
     if (duplicate) return { episode, duplicate };
     const processed = this.queue.enqueue(episode);
     return { episode: wait ? await processed : episode, duplicate };
+  }
+
+  /**
+   * The frame workspace's commits as episodes (JSON commits: message, author, files), each once:
+   * a commit already ingested is skipped by its dedup key. Returns once all are processed.
+   */
+  async ingestGit(frameRef: string, opts: { since?: string; max?: number }, progress: (done: number, total: number) => Promise<void> | void = () => {}): Promise<{ commits: number; added: number; skipped: number; failed: number }> {
+    const frame = this.frames.resolve(frameRef);
+    const commits = await readCommits(frame.workspacePath, opts);
+    const pending: Array<Promise<Episode>> = [];
+    let skipped = 0;
+    for (const c of commits) {
+      const content = JSON.stringify({ type: 'commit', hash: c.hash, subject: c.subject, body: c.body, author: c.author, files: c.files });
+      const { episode, duplicate } = this.store.addEpisode(frame.graphitiGroupId, {
+        name: `commit ${c.hash.slice(0, 12)}: ${c.subject}`.slice(0, 200),
+        content,
+        source: 'json',
+        sourceDescription: 'git log',
+        validAt: c.date,
+        dedupKey: `commit:${c.hash}`,
+      });
+      if (duplicate) skipped++;
+      else pending.push(this.queue.enqueue(episode));
+    }
+    let failed = 0;
+    for (let i = 0; i < pending.length; i++) {
+      if ((await pending[i]!).status === 'failed') failed++;
+      if (i % 100 === 99) await progress(i + 1, pending.length);
+    }
+    return { commits: commits.length, added: pending.length, skipped, failed };
   }
 
   search(scope: GroupScope, opts: { query: string; limit: number; currentOnly: boolean; asOf?: number }): { groupIds: string[]; facts: Fact[] } {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMcpServer, createServices, type OptagonServices } from '../registry.js';
 import { OptagonHome } from '../shared/optagon-home.js';
@@ -59,6 +60,21 @@ describe('context tools (embedded backend)', () => {
     expect(await facts({ frame: 'alpha', query: 'API', as_of: '2026-02-01T00:00:00Z' })).toEqual(['API uses REST']);
     expect((await facts({ frame: 'alpha', query: 'API', current_only: false })).sort()).toEqual(['API uses REST', 'API uses gRPC']);
     expect(await facts({ frame: 'alpha', query: 'Stripe' })).toEqual(['Billing uses Stripe']);
+  });
+
+  it("ingests this repository's own history once, and a commit's subject words find it and its files", async () => {
+    await ok('frame_create', { name: 'repo', workspace: process.cwd() }); // only read: git log
+    const log = (await execa('git', ['log', '-1', '--format=%H%n%s', '--name-only', 'HEAD'])).stdout.split('\n').filter(Boolean);
+    const [hash, subject, ...files] = log as [string, string, ...string[]];
+    const first = await ok<{ commits: number; added: number; skipped: number; failed: number }>('context_ingest_git', { frame: 'repo' });
+    expect(first.commits).toBeGreaterThan(0);
+    expect(first).toMatchObject({ added: first.commits, skipped: 0, failed: 0 });
+    const again = await ok<{ added: number; skipped: number }>('context_ingest_git', { frame: 'repo' });
+    expect(again).toEqual({ commits: first.commits, added: 0, skipped: first.commits, failed: 0 });
+    const found = (await ok<{ facts: Array<{ name: string; source: string; target: string }> }>('context_search', { frame: 'repo', query: subject, limit: 100 })).facts;
+    const touched = found.filter((f) => f.source === `commit ${hash.slice(0, 12)}` && f.name === 'MODIFIES').map((f) => f.target);
+    expect(touched.length).toBeGreaterThan(0);
+    for (const file of touched) expect(files).toContain(file);
   });
 
   it("keeps frames apart unless a frame's config allows cross-frame search", async () => {

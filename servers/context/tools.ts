@@ -104,6 +104,25 @@ export const contextTools: AnyTool<S>[] = [
     },
   }),
   defineTool({
+    name: 'context_ingest_git',
+    title: "Remember a frame's git history",
+    description:
+      "Adds the commits of the frame's workspace (message, author, files changed) to its knowledge graph, oldest first. " +
+      'Idempotent: a commit already ingested is skipped. Reads the repository only.',
+    input: {
+      frame: frameRef,
+      since: z.string().max(100).optional().describe('Only commits after this (git --since: a date or "2 weeks ago")'),
+      max: z.number().int().min(1).max(100_000).optional().describe('At most this many commits'),
+    },
+    output: { commits: z.number(), added: z.number(), skipped: z.number(), failed: z.number() },
+    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    async handle(c, a, ctx) {
+      return c.ingestGit(a.frame, { ...(a.since ? { since: a.since } : {}), ...(a.max ? { max: a.max } : {}) }, (done, total) =>
+        ctx.progress(`${done}/${total} commits processed`, done, total),
+      );
+    },
+  }),
+  defineTool({
     name: 'context_search',
     title: 'Search what is known',
     description:
