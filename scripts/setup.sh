@@ -6,8 +6,9 @@ cd "$(dirname "$0")/.."
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-# podman + runc run the frames; tmux reaches them; debootstrap makes the base image when no
-# registry answers; uidmap/slirp4netns/fuse-overlayfs are what podman needs to run rootless.
+# podman + runc run the frames; tmux reaches them; git reads workspace history (context_ingest_git);
+# debootstrap makes the base image when no registry answers; uidmap/slirp4netns/fuse-overlayfs are
+# what podman needs to run rootless.
 packages=(podman runc tmux git debootstrap uidmap slirp4netns fuse-overlayfs ca-certificates)
 missing=()
 for p in "${packages[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
