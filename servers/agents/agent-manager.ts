@@ -91,7 +91,7 @@ export class AgentManager {
     }
     const envFile = join(this.agentDir(frame), `${name}.env`);
     writeFileSync(envFile, Object.entries(env).map(([k, v]) => `export ${k}=${shellQuote(v)}\n`).join(''), { mode: 0o600 });
-    chmodSync(envFile, 0o600);
+    chmodSync(envFile, 0o600); // `mode` applies only to a new file; one left by a crash keeps its own
     const inFrame = shellQuote(`${AGENT_DIR_IN_FRAME}/${name}.env`);
     const command = `. ${inFrame} && rm -f ${inFrame} && exec ${[kind.program, ...kind.args({ permissionMode })].map(shellQuote).join(' ')}`;
 
@@ -268,20 +268,28 @@ export class AgentManager {
       return { ...base, state: 'exited', source: 'screen', window: null, since: record.stoppedAt ?? null, lastLines };
     };
     if (record.stoppedAt) return exited();
-    let at: { frame: FrameRecord; socket: string };
-    try {
-      at = await this.deps.tmux.socket(frame.id);
-    } catch (err) {
-      if (err instanceof FrameNotRunningError) return exited(); // the agent ended with its frame
-      throw err;
-    }
-    const window = (await this.deps.tmux.windowsAt(at.frame, at.socket)).find((w) => w.id === record.windowId);
-    if (!window || window.dead) return exited();
-    const { text } = await this.deps.tmux.captureAt(at.frame, at.socket, window.id, { lines: SCREEN_LINES, ansi: false });
+    const screen = await this.screen(located);
+    if (!screen) return exited(); // its window closed, or it ended with its frame
+    const { window, text } = screen;
     const hook = kind.hooks ? this.freshHook(frame, record) : undefined;
     const { state, source } = mergeState(hook, screenState(kind, text));
     if (state !== record.lastState) this.remember(located, state);
     return { ...base, state, source, window: window.id, since: source === 'hook' && hook ? hook.at : null, lastLines: text };
+  }
+
+  /** The agent's window and its screen now; undefined when the frame is down or the window gone. */
+  private async screen(located: Located): Promise<{ window: WindowInfo; text: string } | undefined> {
+    let at: { frame: FrameRecord; socket: string };
+    try {
+      at = await this.deps.tmux.socket(located.frame.id);
+    } catch (err) {
+      if (err instanceof FrameNotRunningError) return undefined;
+      throw err;
+    }
+    const window = (await this.deps.tmux.windowsAt(at.frame, at.socket)).find((w) => w.id === located.record.windowId);
+    if (!window || window.dead) return undefined;
+    const { text } = await this.deps.tmux.captureAt(at.frame, at.socket, window.id, { lines: SCREEN_LINES, ansi: false });
+    return { window, text };
   }
 
   /** Keeps a changed state in session.json (only on change: status is polled often). */
@@ -305,11 +313,11 @@ export class AgentManager {
     const answered = new Map<string, number>();
     const firstSeen = new Map<string, number>();
     for (;;) {
-      const window = await this.findWindow(located);
-      if (!window || window.dead) {
+      const screen = await this.screen(located);
+      if (!screen) {
         throw new Error(`${kind.program} in frame '${frame.name}' exited before its prompt came up; is it installed in the image? (optagon image build)`);
       }
-      const { text } = await this.deps.tmux.capture(frame.id, window.id, { lines: SCREEN_LINES, ansi: false });
+      const { window, text } = screen;
       if (kind.screen.ready.test(text) && !kind.screen.permission.test(text)) return sleep(kind.settleMs);
       const dialog = kind.dialogs.find((d) => d.pattern.test(text));
       if (dialog && !firstSeen.has(dialog.what)) firstSeen.set(dialog.what, Date.now());

@@ -1,7 +1,6 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { openDatabase, statementCache } from '../shared/sqlite.js';
 import type { EpisodeInput, Extraction } from './heuristic-extractor.js';
 import { contextMigrations } from './migrations.js';
 
@@ -105,19 +104,12 @@ const FACT_SELECT = `SELECT f.uuid, f.group_id, f.name, f.fact, s.name AS source
 export class ContextStore {
   readonly db: Database.Database;
 
+  /** A prepared statement, compiled once per connection: ingestion runs the same few per episode. */
+  private readonly sql: (text: string) => Database.Statement;
+
   constructor(file: string) {
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-    this.db = new Database(file);
-    this.db.pragma('busy_timeout = 5000');
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('foreign_keys = ON');
-    const version = this.db.pragma('user_version', { simple: true }) as number;
-    this.db
-      .transaction(() => {
-        for (let i = version; i < contextMigrations.length; i++) this.db.exec(contextMigrations[i]!);
-        this.db.pragma(`user_version = ${contextMigrations.length}`);
-      })
-      .immediate();
+    this.db = openDatabase(file, contextMigrations);
+    this.sql = statementCache(this.db);
   }
 
   close(): void {
@@ -127,41 +119,38 @@ export class ContextStore {
   /** Queues an episode; with a dedup key, the same key in the same group returns the first one. */
   addEpisode(groupId: string, input: EpisodeInput & { validAt?: number; dedupKey?: string }): { episode: Episode; duplicate: boolean } {
     if (input.dedupKey) {
-      const found = this.db.prepare('SELECT * FROM episodes WHERE group_id = ? AND dedup_key = ?').get(groupId, input.dedupKey) as EpisodeRow | undefined;
+      const found = this.sql('SELECT * FROM episodes WHERE group_id = ? AND dedup_key = ?').get(groupId, input.dedupKey) as EpisodeRow | undefined;
       if (found) return { episode: toEpisode(found), duplicate: true };
     }
     const now = Date.now();
     const uuid = randomUUID();
-    this.db
-      .prepare(
-        `INSERT INTO episodes (uuid, group_id, name, content, source, source_description, valid_at, created_at, dedup_key)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(uuid, groupId, input.name, input.content, input.source, input.sourceDescription, input.validAt ?? now, now, input.dedupKey ?? null);
-    this.db.prepare('INSERT INTO episodes_fts (uuid, group_id, text) VALUES (?, ?, ?)').run(uuid, groupId, `${input.name}\n${input.content}`);
+    this.sql(
+      `INSERT INTO episodes (uuid, group_id, name, content, source, source_description, valid_at, created_at, dedup_key)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(uuid, groupId, input.name, input.content, input.source, input.sourceDescription, input.validAt ?? now, now, input.dedupKey ?? null);
+    this.sql('INSERT INTO episodes_fts (uuid, group_id, text) VALUES (?, ?, ?)').run(uuid, groupId, `${input.name}\n${input.content}`);
     return { episode: this.episode(uuid)!, duplicate: false };
   }
 
   episode(uuid: string): Episode | undefined {
-    const row = this.db.prepare('SELECT * FROM episodes WHERE uuid = ?').get(uuid) as EpisodeRow | undefined;
+    const row = this.sql('SELECT * FROM episodes WHERE uuid = ?').get(uuid) as EpisodeRow | undefined;
     return row && toEpisode(row);
   }
 
   /** Episodes not yet processed, oldest first: what a restart must queue again. */
   unfinishedEpisodes(): Episode[] {
-    return (this.db.prepare("SELECT * FROM episodes WHERE status IN ('queued','processing') ORDER BY created_at").all() as EpisodeRow[]).map(toEpisode);
+    return (this.sql("SELECT * FROM episodes WHERE status IN ('queued','processing') ORDER BY created_at").all() as EpisodeRow[]).map(toEpisode);
   }
 
   setEpisodeStatus(uuid: string, status: EpisodeStatus, error?: string): void {
-    this.db
-      .prepare('UPDATE episodes SET status = ?, error = ?, processed_at = ? WHERE uuid = ?')
+    this.sql('UPDATE episodes SET status = ?, error = ?, processed_at = ? WHERE uuid = ?')
       .run(status, error ?? null, status === 'processed' || status === 'failed' ? Date.now() : null, uuid);
   }
 
   /** Newest first (by the time they describe). */
   episodes(groupIds: string[], limit: number): Episode[] {
     const marks = groupIds.map(() => '?').join(',');
-    return (this.db.prepare(`SELECT * FROM episodes WHERE group_id IN (${marks}) ORDER BY valid_at DESC, created_at DESC LIMIT ?`).all(...groupIds, limit) as EpisodeRow[]).map(toEpisode);
+    return (this.sql(`SELECT * FROM episodes WHERE group_id IN (${marks}) ORDER BY valid_at DESC, created_at DESC LIMIT ?`).all(...groupIds, limit) as EpisodeRow[]).map(toEpisode);
   }
 
   /**
@@ -178,7 +167,7 @@ export class ContextStore {
         for (const e of extraction.entities) {
           const uuid = this.upsertEntity(episode.groupId, e.name, e.labels, e.summary);
           ids.set(normalizeName(e.name), uuid);
-          this.db.prepare('INSERT OR IGNORE INTO mentions (episode_uuid, entity_uuid) VALUES (?, ?)').run(episode.uuid, uuid);
+          this.sql('INSERT OR IGNORE INTO mentions (episode_uuid, entity_uuid) VALUES (?, ?)').run(episode.uuid, uuid);
           counts.entities++;
         }
         const idOf = (name: string) => ids.get(normalizeName(name)) ?? this.upsertEntity(episode.groupId, name, [], undefined);
@@ -186,22 +175,20 @@ export class ContextStore {
           const source = idOf(f.source);
           const target = idOf(f.target);
           if (f.replaces) counts.invalidated += this.invalidate(episode, source, target, f.name);
-          const same = this.db
-            .prepare('SELECT uuid, episodes FROM facts WHERE group_id = ? AND source_uuid = ? AND target_uuid = ? AND name = ? AND fact = ? AND invalid_at IS NULL')
+          const same = this
+            .sql('SELECT uuid, episodes FROM facts WHERE group_id = ? AND source_uuid = ? AND target_uuid = ? AND name = ? AND fact = ? AND invalid_at IS NULL')
             .get(episode.groupId, source, target, f.name, f.fact) as { uuid: string; episodes: string } | undefined;
           if (same) {
             const eps = [...new Set([...(JSON.parse(same.episodes) as string[]), episode.uuid])];
-            this.db.prepare('UPDATE facts SET episodes = ? WHERE uuid = ?').run(JSON.stringify(eps), same.uuid);
+            this.sql('UPDATE facts SET episodes = ? WHERE uuid = ?').run(JSON.stringify(eps), same.uuid);
             continue;
           }
           const uuid = randomUUID();
-          this.db
-            .prepare(
-              `INSERT INTO facts (uuid, group_id, source_uuid, target_uuid, name, fact, episodes, created_at, valid_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-            )
-            .run(uuid, episode.groupId, source, target, f.name, f.fact, JSON.stringify([episode.uuid]), Date.now(), episode.validAt);
-          this.db.prepare('INSERT INTO facts_fts (uuid, group_id, text) VALUES (?, ?, ?)').run(uuid, episode.groupId, `${f.fact}\n${f.name.replace(/_/g, ' ')}`);
+          this.sql(
+            `INSERT INTO facts (uuid, group_id, source_uuid, target_uuid, name, fact, episodes, created_at, valid_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          ).run(uuid, episode.groupId, source, target, f.name, f.fact, JSON.stringify([episode.uuid]), Date.now(), episode.validAt);
+          this.sql('INSERT INTO facts_fts (uuid, group_id, text) VALUES (?, ?, ?)').run(uuid, episode.groupId, `${f.fact}\n${f.name.replace(/_/g, ' ')}`);
           counts.facts++;
         }
       })
@@ -210,33 +197,30 @@ export class ContextStore {
   }
 
   private invalidate(episode: Episode, source: string, target: string, name: string): number {
-    return this.db
-      .prepare(
-        `UPDATE facts SET invalid_at = ?, expired_at = ?
-         WHERE group_id = ? AND source_uuid = ? AND name = ? AND target_uuid != ? AND invalid_at IS NULL AND (valid_at IS NULL OR valid_at <= ?)`,
-      )
-      .run(episode.validAt, Date.now(), episode.groupId, source, name, target, episode.validAt).changes;
+    return this.sql(
+      `UPDATE facts SET invalid_at = ?, expired_at = ?
+       WHERE group_id = ? AND source_uuid = ? AND name = ? AND target_uuid != ? AND invalid_at IS NULL AND (valid_at IS NULL OR valid_at <= ?)`,
+    ).run(episode.validAt, Date.now(), episode.groupId, source, name, target, episode.validAt).changes;
   }
 
   private upsertEntity(groupId: string, name: string, labels: string[], summary: string | undefined): string {
     const norm = normalizeName(name);
-    const found = this.db.prepare('SELECT uuid, labels, summary FROM entities WHERE group_id = ? AND norm_name = ?').get(groupId, norm) as
+    const found = this.sql('SELECT uuid, labels, summary FROM entities WHERE group_id = ? AND norm_name = ?').get(groupId, norm) as
       | { uuid: string; labels: string; summary: string }
       | undefined;
     if (found) {
       const merged = [...new Set([...(JSON.parse(found.labels) as string[]), ...labels])];
       const newSummary = summary && !found.summary ? summary : found.summary;
       if (merged.length !== JSON.parse(found.labels).length || newSummary !== found.summary) {
-        this.db.prepare('UPDATE entities SET labels = ?, summary = ? WHERE uuid = ?').run(JSON.stringify(merged), newSummary, found.uuid);
-        this.db.prepare('UPDATE entities_fts SET text = ? WHERE uuid = ?').run(`${name}\n${newSummary}`, found.uuid);
+        this.sql('UPDATE entities SET labels = ?, summary = ? WHERE uuid = ?').run(JSON.stringify(merged), newSummary, found.uuid);
+        this.sql('UPDATE entities_fts SET text = ? WHERE uuid = ?').run(`${name}\n${newSummary}`, found.uuid);
       }
       return found.uuid;
     }
     const uuid = randomUUID();
-    this.db
-      .prepare('INSERT INTO entities (uuid, group_id, name, norm_name, summary, labels, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+    this.sql('INSERT INTO entities (uuid, group_id, name, norm_name, summary, labels, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
       .run(uuid, groupId, name, norm, summary ?? '', JSON.stringify(labels), Date.now());
-    this.db.prepare('INSERT INTO entities_fts (uuid, group_id, text) VALUES (?, ?, ?)').run(uuid, groupId, `${name}\n${summary ?? ''}`);
+    this.sql('INSERT INTO entities_fts (uuid, group_id, text) VALUES (?, ?, ?)').run(uuid, groupId, `${name}\n${summary ?? ''}`);
     return uuid;
   }
 
@@ -257,17 +241,17 @@ export class ContextStore {
     const sql = `${FACT_SELECT} JOIN (SELECT uuid, bm25(facts_fts) AS score FROM facts_fts WHERE facts_fts MATCH @q) m ON m.uuid = f.uuid
       WHERE f.group_id IN (${marks}) ${when} ORDER BY m.score LIMIT @limit`;
     const params: Record<string, unknown> = { q, limit: opts.limit, ...(opts.asOf !== undefined ? { asOf: opts.asOf } : {}) };
-    return (this.db.prepare(sql).all(...opts.groupIds, params) as FactRow[]).map(toFact);
+    return (this.sql(sql).all(...opts.groupIds, params) as FactRow[]).map(toFact);
   }
 
   /** How many episodes are in each state, and how many entities and facts the groups hold. */
   status(groupIds: string[]): { episodes: Record<EpisodeStatus, number>; entities: number; facts: number; currentFacts: number } {
     const marks = groupIds.map(() => '?').join(',');
     const episodes: Record<EpisodeStatus, number> = { queued: 0, processing: 0, processed: 0, failed: 0 };
-    for (const r of this.db.prepare(`SELECT status, count(*) AS n FROM episodes WHERE group_id IN (${marks}) GROUP BY status`).all(...groupIds) as Array<{ status: EpisodeStatus; n: number }>) {
+    for (const r of this.sql(`SELECT status, count(*) AS n FROM episodes WHERE group_id IN (${marks}) GROUP BY status`).all(...groupIds) as Array<{ status: EpisodeStatus; n: number }>) {
       episodes[r.status] = r.n;
     }
-    const count = (sql: string) => (this.db.prepare(sql).get(...groupIds) as { n: number }).n;
+    const count = (sql: string) => (this.sql(sql).get(...groupIds) as { n: number }).n;
     return {
       episodes,
       entities: count(`SELECT count(*) AS n FROM entities WHERE group_id IN (${marks})`),

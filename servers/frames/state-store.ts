@@ -1,6 +1,5 @@
-import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import type Database from 'better-sqlite3';
+import { openDatabase, statementCache } from '../shared/sqlite.js';
 import { migrations } from './migrations.js';
 
 export const frameStatuses = ['created', 'starting', 'running', 'paused', 'stopped', 'error'] as const;
@@ -80,62 +79,12 @@ function toRecord(row: FrameRow): FrameRecord {
 export class StateStore {
   readonly db: Database.Database;
 
+  /** A prepared statement, compiled once per connection. */
+  private readonly sql: (text: string) => Database.Statement;
+
   constructor(file: string) {
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-    this.db = new Database(file);
-    // Several CLI processes may open and write at once (concurrent creates); wait for the lock, don't
-    // fail. Set first: even switching a new file to WAL takes a lock.
-    this.db.pragma('busy_timeout = 15000');
-    this.enableWal();
-    this.db.pragma('foreign_keys = ON');
-    this.db.pragma('synchronous = NORMAL');
-    try {
-      this.migrate();
-    } catch (err) {
-      this.db.close();
-      throw err;
-    }
-  }
-
-  /**
-   * WAL is stored in the file, so this matters only for a new database; but processes that open a
-   * new file together can get SQLITE_BUSY from the switch without the busy handler being asked.
-   */
-  private enableWal(): void {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        this.db.pragma('journal_mode = WAL');
-        return;
-      } catch (err) {
-        if ((err as { code?: string }).code !== 'SQLITE_BUSY' || attempt >= 200) throw err;
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10 + Math.random() * 20);
-      }
-    }
-  }
-
-  private migrate(): void {
-    const version = () => this.db.pragma('user_version', { simple: true }) as number;
-    const current = version();
-    if (current > migrations.length) {
-      throw new Error(`the database ${this.db.name} was written by a newer Optagon (schema ${current}); upgrade optagon`);
-    }
-    if (current === migrations.length) return;
-    this.db
-      .transaction(() => {
-        // Read again under the write lock: another process may have migrated since the first read.
-        for (let i = version(); i < migrations.length; i++) this.db.exec(migrations[i]!);
-        this.db.pragma(`user_version = ${migrations.length}`);
-      })
-      .immediate();
-  }
-
-  private readonly statements = new Map<string, Database.Statement>();
-
-  /** A prepared statement, compiled once per connection: the daemon runs the same few queries all day. */
-  private sql(text: string): Database.Statement {
-    let stmt = this.statements.get(text);
-    if (!stmt) this.statements.set(text, (stmt = this.db.prepare(text)));
-    return stmt;
+    this.db = openDatabase(file, migrations);
+    this.sql = statementCache(this.db);
   }
 
   /** Runs `fn` holding the write lock from the start, so read-then-write cannot race another process. */

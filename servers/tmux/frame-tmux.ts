@@ -90,22 +90,15 @@ export class FrameTmux {
     return { frame, socket, window: found };
   }
 
-  async newWindow(
-    ref: string,
-    opts: { name?: string; command?: string; cwd?: string; env?: Record<string, string>; detached?: boolean },
-  ): Promise<{ frame: FrameRecord; window: WindowInfo }> {
+  /** A background window in `cwd` running `command` (an interactive shell without one). */
+  async newWindow(ref: string, opts: { name?: string; command?: string; cwd?: string }): Promise<{ frame: FrameRecord; window: WindowInfo }> {
     const { frame, socket } = await this.socket(ref);
-    if (opts.name) {
-      const { windows } = await this.listWindows(ref);
-      if (windows.some((w) => w.name === opts.name)) {
-        throw new Error(`frame '${frame.name}' already has a window named '${opts.name}'; pick another name or use that window`);
-      }
+    if (opts.name && (await this.windowsAt(frame, socket)).some((w) => w.name === opts.name)) {
+      throw new Error(`frame '${frame.name}' already has a window named '${opts.name}'; pick another name or use that window`);
     }
     // -c always: without it tmux starts the window in the cwd of the client, which is a host path.
-    const args = ['new-window', '-P', '-F', FORMAT, '-t', `${SESSION}:`, '-c', opts.cwd ?? '/workspace'];
-    if (opts.detached !== false) args.push('-d');
+    const args = ['new-window', '-d', '-P', '-F', FORMAT, '-t', `${SESSION}:`, '-c', opts.cwd ?? '/workspace'];
     if (opts.name) args.push('-n', opts.name);
-    for (const [k, v] of Object.entries(opts.env ?? {})) args.push('-e', `${k}=${v}`);
     // The command is run by the frame's shell inside the container, as typed in a terminal there.
     if (opts.command) args.push(opts.command);
     const out = await this.run(frame, socket, args);
