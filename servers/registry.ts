@@ -2,7 +2,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { AgentManager } from './agents/agent-manager.js';
 import { agentsModule } from './agents/server.js';
 import { ContextService } from './context/context-service.js';
-import { ContextStore } from './context/context-store.js';
+import { createContextBackend } from './context/create-backend.js';
 import { contextModule } from './context/server.js';
 import { framesModule } from './frames/server.js';
 import { createFramesServices, type FramesServices } from './frames/services.js';
@@ -28,8 +28,7 @@ export function createServices(home = new OptagonHome()): OptagonServices {
   const frames = createFramesServices(home);
   const tmux = new FrameTmux(frames.frames);
   const agents = new AgentManager({ frames: frames.frames, store: frames.store, tmux, home });
-  const contextStore = new ContextStore(home.contextDatabase);
-  const context = new ContextService(contextStore, frames.frames, frames.store);
+  const context = new ContextService(createContextBackend(home, frames.config.context), frames.frames, frames.store);
   return {
     home,
     frames,
@@ -38,7 +37,7 @@ export function createServices(home = new OptagonHome()): OptagonServices {
     context,
     close: () => {
       frames.close();
-      contextStore.close();
+      void context.backend.close();
     },
   };
 }

@@ -37,7 +37,7 @@ export async function runDaemon(opts: { home?: OptagonHome; host?: string; port?
 
   const { frames } = services.frames;
   const recovered = await frames.recover();
-  const requeued = services.context.queue.recover(); // episodes a crash left unprocessed
+  const requeued = services.context.backend.recover(); // episodes a crash left unprocessed
   log.info({ recovered, requeued }, 'frames recovered and reconciled with podman; context episodes queued again');
 
   // One podman ps per burst of events, not per event (a stop makes several).

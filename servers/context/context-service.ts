@@ -1,12 +1,15 @@
 import type { FrameManager } from '../frames/frame-manager.js';
 import type { StateStore } from '../frames/state-store.js';
-import type { ContextStore, Episode, Fact } from './context-store.js';
-import type { EpisodeInput } from './heuristic-extractor.js';
+import type { ContextBackend, FactSearch, NewEpisode, NodeSearch } from './backend.js';
+import { curate, type Curated } from './curate.js';
 import { readCommits } from './git-history.js';
-import { IngestQueue } from './ingest-queue.js';
+import type { Episode } from './model.js';
 
 /** The group every frame shares (Graphiti's group id for knowledge not tied to one frame). */
 export const SHARED_GROUP = 'shared_global';
+
+/** Default size of a curated context block, when the frame's config does not set context_budget_tokens. */
+export const DEFAULT_BUDGET_TOKENS = 8000;
 
 /** Which groups a call is about: a frame's (and what its config lets it see), or named groups. */
 export interface GroupScope {
@@ -15,26 +18,22 @@ export interface GroupScope {
 }
 
 /**
- * The context capability over the embedded store: group resolution (a frame's group, the shared
- * one, other frames' only when the frame's config turns cross_frame_search on), the ingest queue,
- * and search.
+ * The context capability over a backend (embedded or Graphiti): group resolution (a frame's
+ * group, the shared one, other frames' only when the frame's config turns cross_frame_search on),
+ * git ingestion and curation.
  */
 export class ContextService {
-  readonly queue: IngestQueue;
-
   constructor(
-    readonly store: ContextStore,
+    readonly backend: ContextBackend,
     private readonly frames: FrameManager,
     private readonly frameStore: StateStore,
-  ) {
-    this.queue = new IngestQueue(store);
-  }
+  ) {}
 
   /** The group a write goes to: the frame's, or the one named. */
   writeGroup(scope: GroupScope): string {
     if (scope.frame) return this.frames.resolve(scope.frame).graphitiGroupId;
     const [group, ...more] = scope.groupIds ?? [];
-    if (!group || more.length) throw new Error('name the frame, or exactly one group id, to add to');
+    if (!group || more.length) throw new Error('name the frame, or exactly one group id, to write to');
     return group;
   }
 
@@ -45,17 +44,18 @@ export class ContextService {
       return scope.groupIds;
     }
     const frame = this.frames.resolve(scope.frame);
-    const allowed = crossFrame ?? this.frames.getConfig(frame.id).config.context?.cross_frame_search ?? false;
+    const allowed = crossFrame ?? this.frameContext(frame.id).cross_frame_search ?? false;
     const groups = new Set([frame.graphitiGroupId, SHARED_GROUP]);
     if (allowed) for (const f of this.frameStore.listFrames()) groups.add(f.graphitiGroupId);
     return [...groups];
   }
 
-  async addEpisode(scope: GroupScope, input: EpisodeInput & { validAt?: number; dedupKey?: string }, wait: boolean): Promise<{ episode: Episode; duplicate: boolean }> {
-    const group = this.writeGroup(scope);
-    const { episode, duplicate } = this.store.addEpisode(group, input);
-    if (duplicate) return { episode, duplicate };
-    const processed = this.queue.enqueue(episode);
+  private frameContext(frameId: string) {
+    return this.frames.getConfig(frameId).config.context ?? {};
+  }
+
+  async addEpisode(scope: GroupScope, input: NewEpisode, wait: boolean): Promise<{ episode: Episode; duplicate: boolean }> {
+    const { episode, duplicate, processed } = await this.backend.addEpisode(this.writeGroup(scope), input);
     return { episode: wait ? await processed : episode, duplicate };
   }
 
@@ -63,34 +63,80 @@ export class ContextService {
    * The frame workspace's commits as episodes (JSON commits: message, author, files), each once:
    * a commit already ingested is skipped by its dedup key. Returns once all are processed.
    */
-  async ingestGit(frameRef: string, opts: { since?: string; max?: number }, progress: (done: number, total: number) => Promise<void> | void = () => {}): Promise<{ commits: number; added: number; skipped: number; failed: number }> {
+  async ingestGit(
+    frameRef: string,
+    opts: { since?: string; max?: number },
+    progress: (done: number, total: number) => Promise<void> | void = () => {},
+  ): Promise<{ commits: number; added: number; skipped: number; failed: number }> {
     const frame = this.frames.resolve(frameRef);
     const commits = await readCommits(frame.workspacePath, opts);
     const pending: Array<Promise<Episode>> = [];
     let skipped = 0;
     for (const c of commits) {
-      const content = JSON.stringify({ type: 'commit', hash: c.hash, subject: c.subject, body: c.body, author: c.author, files: c.files });
-      const { episode, duplicate } = this.store.addEpisode(frame.graphitiGroupId, {
+      const { duplicate, processed } = await this.backend.addEpisode(frame.graphitiGroupId, {
         name: `commit ${c.hash.slice(0, 12)}: ${c.subject}`.slice(0, 200),
-        content,
+        content: JSON.stringify({ type: 'commit', hash: c.hash, subject: c.subject, body: c.body, author: c.author, files: c.files }),
         source: 'json',
         sourceDescription: 'git log',
         validAt: c.date,
         dedupKey: `commit:${c.hash}`,
       });
       if (duplicate) skipped++;
-      else pending.push(this.queue.enqueue(episode));
+      else pending.push(processed);
     }
     let failed = 0;
     for (let i = 0; i < pending.length; i++) {
       if ((await pending[i]!).status === 'failed') failed++;
-      if (i % 100 === 99) await progress(i + 1, pending.length);
+      if (i % 100 === 99 || i === pending.length - 1) await progress(i + 1, pending.length);
     }
     return { commits: commits.length, added: pending.length, skipped, failed };
   }
 
-  search(scope: GroupScope, opts: { query: string; limit: number; currentOnly: boolean; asOf?: number }): { groupIds: string[]; facts: Fact[] } {
+  async search(scope: GroupScope, search: FactSearch) {
     const groupIds = this.readGroups(scope);
-    return { groupIds, facts: this.store.searchFacts({ groupIds, ...opts }) };
+    return { groupIds, facts: await this.backend.searchFacts(groupIds, search) };
+  }
+
+  async searchNodes(scope: GroupScope, search: NodeSearch) {
+    const groupIds = this.readGroups(scope);
+    return { groupIds, nodes: await this.backend.searchNodes(groupIds, search) };
+  }
+
+  async episodes(scope: GroupScope, limit: number) {
+    return this.backend.episodes(this.readGroups(scope, false), limit);
+  }
+
+  /** Deletes an episode of the frame's own group (or the named group), never another frame's. */
+  async deleteEpisode(scope: GroupScope, uuid: string) {
+    const group = this.writeGroup(scope);
+    const removed = await this.backend.deleteEpisode([group], uuid);
+    if (!removed) throw new Error(`no episode ${uuid} in group ${group}; context_get_episodes lists them`);
+    return { groupId: group, ...removed };
+  }
+
+  async clearGroup(scope: GroupScope) {
+    const group = this.writeGroup(scope);
+    return { groupId: group, ...(await this.backend.clearGroup(group)) };
+  }
+
+  async status(scope: GroupScope) {
+    const groupIds = this.readGroups(scope, false);
+    return { groupIds, backend: this.backend.kind, ...(await this.backend.status(groupIds)) };
+  }
+
+  /**
+   * What an agent should know before it starts `task` in the frame, within the token budget
+   * (argument, else the frame's context_budget_tokens, else 8000). Other frames' knowledge only
+   * when asked for and allowed by the frame's config.
+   */
+  async curate(frameRef: string, task: string, opts: { budgetTokens?: number; crossFrame?: boolean }): Promise<Curated & { groupIds: string[] }> {
+    const frame = this.frames.resolve(frameRef);
+    const config = this.frameContext(frame.id);
+    if (opts.crossFrame && !config.cross_frame_search) {
+      throw new Error(`frame ${frame.name} does not allow cross-frame search; set it with frame_config_set {context: {cross_frame_search: true}}`);
+    }
+    const groupIds = this.readGroups({ frame: frame.id }, opts.crossFrame ?? config.cross_frame_search ?? false);
+    const budget = opts.budgetTokens ?? config.context_budget_tokens ?? DEFAULT_BUDGET_TOKENS;
+    return { groupIds, ...(await curate(this.backend, groupIds, task, budget, `frame ${frame.name}`)) };
   }
 }

@@ -48,8 +48,11 @@ class Collector implements Extraction {
   }
 }
 
+/** Node.js, Vue.js, Three.js: a capitalised bare name ending in .js is a technology, not a file. */
+const JS_TECHNOLOGY = /^[A-Z][A-Za-z0-9]*\.js$/;
+
 function fromText(text: string, c: Collector): void {
-  for (const m of text.matchAll(FILE_PATH)) c.entity(m[1]!, 'File');
+  for (const m of text.matchAll(FILE_PATH)) if (!JS_TECHNOLOGY.test(m[1]!)) c.entity(m[1]!, 'File');
   for (const m of text.matchAll(BACKTICKED)) if (!looksLikeFile(m[1]!)) c.entity(m[1]!, 'Symbol');
   for (const m of text.matchAll(COMMIT_HASH)) c.entity(`commit ${m[0].slice(0, 12)}`, 'Commit');
   for (const m of text.matchAll(ERROR_TYPE)) c.entity(m[0], 'Error');

@@ -1,5 +1,5 @@
-import type { ContextStore, Episode } from './context-store.js';
-import { extractHeuristic } from './heuristic-extractor.js';
+import type { ContextStore } from './context-store.js';
+import type { Episode } from './model.js';
 
 /**
  * One sequential queue per group: episodes of a group are processed in the order they came
@@ -9,12 +9,15 @@ import { extractHeuristic } from './heuristic-extractor.js';
 export class IngestQueue {
   private readonly tails = new Map<string, Promise<void>>();
 
-  constructor(private readonly store: ContextStore) {}
+  constructor(
+    private readonly store: ContextStore,
+    private readonly process: (episode: Episode) => Promise<void>,
+  ) {}
 
   /** Processes the episode after those queued before it in its group; resolves with its outcome. */
   enqueue(episode: Episode): Promise<Episode> {
     const previous = this.tails.get(episode.groupId) ?? Promise.resolve();
-    const done = previous.then(() => this.process(episode));
+    const done = previous.then(() => this.run(episode));
     const tail = done.then(() => undefined);
     this.tails.set(episode.groupId, tail);
     void tail.then(() => {
@@ -35,15 +38,15 @@ export class IngestQueue {
     while (this.tails.size) await Promise.all([...this.tails.values()]);
   }
 
-  private async process(episode: Episode): Promise<Episode> {
+  private async run(episode: Episode): Promise<Episode> {
+    if (!this.store.episode(episode.uuid)) return episode; // deleted while it waited
     this.store.setEpisodeStatus(episode.uuid, 'processing');
     try {
-      const extraction = extractHeuristic(episode);
-      this.store.applyExtraction(episode, extraction);
+      await this.process(episode);
       this.store.setEpisodeStatus(episode.uuid, 'processed');
     } catch (err) {
       this.store.setEpisodeStatus(episode.uuid, 'failed', (err as Error).message);
     }
-    return this.store.episode(episode.uuid)!;
+    return this.store.episode(episode.uuid) ?? episode;
   }
 }

@@ -65,4 +65,27 @@ export const contextMigrations: readonly string[] = [
   CREATE VIRTUAL TABLE entities_fts USING fts5(uuid UNINDEXED, group_id UNINDEXED, text, tokenize = 'unicode61 remove_diacritics 2');
   CREATE VIRTUAL TABLE episodes_fts USING fts5(uuid UNINDEXED, group_id UNINDEXED, text, tokenize = 'unicode61 remove_diacritics 2');
   `,
+  // FTS rows keyed by their table's rowid, so updating or deleting one is a lookup, not a scan.
+  // Deleting an episode gives back the facts it invalidated (invalidated_by). Embeddings record
+  // their model, so vectors from a changed model are never compared with the new ones.
+  `
+  DROP TABLE facts_fts;
+  DROP TABLE entities_fts;
+  DROP TABLE episodes_fts;
+  CREATE VIRTUAL TABLE facts_fts USING fts5(text, tokenize = 'unicode61 remove_diacritics 2');
+  CREATE VIRTUAL TABLE entities_fts USING fts5(text, tokenize = 'unicode61 remove_diacritics 2');
+  CREATE VIRTUAL TABLE episodes_fts USING fts5(text, tokenize = 'unicode61 remove_diacritics 2');
+  INSERT INTO facts_fts (rowid, text) SELECT rowid, fact || char(10) || replace(name, '_', ' ') FROM facts;
+  INSERT INTO entities_fts (rowid, text) SELECT rowid, name || char(10) || summary FROM entities;
+  INSERT INTO episodes_fts (rowid, text) SELECT rowid, name || char(10) || content FROM episodes;
+
+  ALTER TABLE facts ADD COLUMN invalidated_by TEXT;
+  CREATE INDEX facts_invalidated_by ON facts(invalidated_by) WHERE invalidated_by IS NOT NULL;
+  ALTER TABLE facts ADD COLUMN embedding_model TEXT;
+  ALTER TABLE entities ADD COLUMN embedding_model TEXT;
+  CREATE INDEX entities_group ON entities(group_id, created_at);
+  -- Filled by ContextStore for rows from before (it is computed in TypeScript).
+  ALTER TABLE entities ADD COLUMN fuzzy_key TEXT;
+  CREATE INDEX entities_fuzzy ON entities(group_id, fuzzy_key);
+  `,
 ];

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { frameRef } from '../frames/schemas.js';
 import { toolsFor, type AnyTool } from '../shared/define-tool.js';
 import type { ContextService, GroupScope } from './context-service.js';
-import type { Episode, Fact } from './context-store.js';
+import type { Entity, Episode, Fact } from './model.js';
 
 type S = ContextService;
 const defineTool = toolsFor<S>();
@@ -48,6 +48,8 @@ const factOutput = z.object({
   fact: z.string(),
   source: z.string().describe('Source entity'),
   target: z.string().describe('Target entity'),
+  sourceUuid: z.string(),
+  targetUuid: z.string(),
   episodes: z.array(z.string()).describe('Episodes the fact came from'),
   createdAt: isoTime,
   validAt: isoTime.describe('Since when it is true'),
@@ -61,6 +63,25 @@ const toFact = (f: Fact): z.infer<typeof factOutput> => ({
   invalidAt: iso(f.invalidAt),
   expiredAt: iso(f.expiredAt),
 });
+
+const entityOutput = z.object({
+  uuid: z.string(),
+  groupId: z.string(),
+  name: z.string(),
+  summary: z.string(),
+  labels: z.array(z.string()),
+  attributes: z.record(z.string(), z.unknown()),
+  createdAt: isoTime,
+});
+const toEntity = (e: Entity): z.infer<typeof entityOutput> => ({ ...e, createdAt: iso(e.createdAt) });
+
+const removedOutput = {
+  groupId: z.string(),
+  episodes: z.number().optional(),
+  facts: z.number().optional(),
+  entities: z.number().optional(),
+  restored: z.number().optional().describe('Facts the episode had invalidated, current again'),
+};
 
 const toScope = (a: { frame?: string | undefined; group_ids?: string[] | undefined }): GroupScope => ({
   ...(a.frame ? { frame: a.frame } : {}),
@@ -126,20 +147,80 @@ export const contextTools: AnyTool<S>[] = [
     name: 'context_search',
     title: 'Search what is known',
     description:
-      "Facts from a frame's knowledge graph (its group and shared_global; other frames' when its config allows cross_frame_search) ranked for the query. " +
-      'By default only facts still true; current_only: false includes the ones that stopped being true; as_of gives what was true at that time.',
+      "Facts from a frame's knowledge graph (its group and shared_global; other frames' when its config allows cross_frame_search), " +
+      'found by BM25, embeddings (when configured) and graph walks from the entities the query names, fused by reciprocal rank. ' +
+      'By default only facts still true; current_only: false includes the ones that stopped being true; as_of gives what was true at that time. ' +
+      'reranker mmr spreads the results over different subjects; node_distance puts facts near center_node first.',
     input: {
       ...scope,
       query: z.string().min(1).max(1000),
       limit: z.number().int().min(1).max(100).default(10),
       current_only: z.boolean().default(true),
       as_of: z.iso.datetime().optional(),
+      reranker: z.enum(['rrf', 'mmr', 'node_distance']).default('rrf'),
+      center_node: z.string().min(1).max(200).optional().describe('Entity name or uuid, for reranker node_distance'),
     },
     output: { groupIds: z.array(z.string()), facts: z.array(factOutput) },
     annotations: readOnly,
     async handle(c, a) {
-      const r = c.search(toScope(a), { query: a.query, limit: a.limit, currentOnly: a.current_only, ...(a.as_of ? { asOf: Date.parse(a.as_of) } : {}) });
+      const r = await c.search(toScope(a), {
+        query: a.query,
+        limit: a.limit,
+        currentOnly: a.current_only,
+        reranker: a.reranker,
+        ...(a.as_of ? { asOf: Date.parse(a.as_of) } : {}),
+        ...(a.center_node ? { centerNode: a.center_node } : {}),
+      });
       return { groupIds: r.groupIds, facts: r.facts.map(toFact) };
+    },
+  }),
+  defineTool({
+    name: 'context_search_nodes',
+    title: 'Search entities',
+    description: "Entities (files, components, packages, people, tasks, ...) in a frame's knowledge graph that match the query, best first; labels narrows to some kinds.",
+    input: {
+      ...scope,
+      query: z.string().min(1).max(1000),
+      limit: z.number().int().min(1).max(100).default(10),
+      labels: z.array(z.string().min(1).max(50)).max(10).optional().describe('Only entities with one of these labels, e.g. ["File"]'),
+    },
+    output: { groupIds: z.array(z.string()), nodes: z.array(entityOutput) },
+    annotations: readOnly,
+    async handle(c, a) {
+      const r = await c.searchNodes(toScope(a), { query: a.query, limit: a.limit, ...(a.labels ? { labels: a.labels } : {}) });
+      return { groupIds: r.groupIds, nodes: r.nodes.map(toEntity) };
+    },
+  }),
+  defineTool({
+    name: 'context_curate',
+    title: 'Context for a task',
+    description:
+      'What an agent should know before it starts a task in the frame: the most relevant current facts, entities and recent episodes, ' +
+      'without duplicates, packed into budget_tokens (default: the frame config\'s context_budget_tokens, else 8000; estimated at 4 characters a token). ' +
+      "Returns a ready-to-use text block and its parts. cross_frame defaults to the frame config's cross_frame_search.",
+    input: {
+      frame: frameRef,
+      task: z.string().min(1).max(20_000),
+      budget_tokens: z.number().int().min(0).max(1_000_000).optional(),
+      cross_frame: z.boolean().optional().describe("Include other frames' knowledge (the frame's config must allow it)"),
+    },
+    output: {
+      groupIds: z.array(z.string()),
+      text: z.string(),
+      tokens: z.number(),
+      budgetTokens: z.number(),
+      truncated: z.boolean().describe('Some relevant items did not fit the budget'),
+      facts: z.array(factOutput),
+      entities: z.array(entityOutput),
+      episodes: z.array(episodeOutput),
+    },
+    annotations: readOnly,
+    async handle(c, a) {
+      const r = await c.curate(a.frame, a.task, {
+        ...(a.budget_tokens !== undefined ? { budgetTokens: a.budget_tokens } : {}),
+        ...(a.cross_frame !== undefined ? { crossFrame: a.cross_frame } : {}),
+      });
+      return { ...r, facts: r.facts.map(toFact), entities: r.entities.map(toEntity), episodes: r.episodes.map(toEpisode) };
     },
   }),
   defineTool({
@@ -150,7 +231,34 @@ export const contextTools: AnyTool<S>[] = [
     output: { episodes: z.array(episodeOutput) },
     annotations: readOnly,
     async handle(c, a) {
-      return { episodes: c.store.episodes(c.readGroups(toScope(a), false), a.limit).map(toEpisode) };
+      return { episodes: (await c.episodes(toScope(a), a.limit)).map(toEpisode) };
+    },
+  }),
+  defineTool({
+    name: 'context_delete_episode',
+    title: 'Forget an episode',
+    description:
+      "Deletes one episode of the frame's own group (or the one group named) with the facts and entities only it produced; " +
+      'facts it shares with other episodes stay, and facts it had invalidated become current again.',
+    input: { ...scope, uuid: z.string().min(1).max(100).describe('The episode uuid (context_get_episodes lists them)') },
+    output: removedOutput,
+    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
+    async handle(c, a) {
+      return c.deleteEpisode(toScope(a), a.uuid);
+    },
+  }),
+  defineTool({
+    name: 'context_clear_group',
+    title: "Forget a frame's knowledge",
+    description: "Deletes every episode, entity and fact of the frame's group (or the one group named). The workspace is not touched. Needs confirm: true.",
+    input: {
+      ...scope,
+      confirm: z.literal(true, { error: 'clearing deletes the whole group; pass confirm: true to do it' }),
+    },
+    output: removedOutput,
+    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+    async handle(c, a) {
+      return c.clearGroup(toScope(a));
     },
   }),
   defineTool({
@@ -160,16 +268,16 @@ export const contextTools: AnyTool<S>[] = [
     input: scope,
     output: {
       groupIds: z.array(z.string()),
+      backend: z.enum(['embedded', 'graphiti']),
       episodes: z.object({ queued: z.number(), processing: z.number(), processed: z.number(), failed: z.number() }),
-      entities: z.number(),
-      facts: z.number(),
-      currentFacts: z.number(),
-      backend: z.literal('embedded'),
+      entities: z.number().optional().describe('Not reported by the graphiti backend'),
+      facts: z.number().optional(),
+      currentFacts: z.number().optional(),
+      message: z.string().optional(),
     },
     annotations: readOnly,
     async handle(c, a) {
-      const groupIds = c.readGroups(toScope(a), false);
-      return { groupIds, ...c.store.status(groupIds), backend: 'embedded' as const };
+      return c.status(toScope(a));
     },
   }),
 ];

@@ -17,6 +17,46 @@ const portRange = z
     },
   });
 
+/** A model endpoint: which API, which model, where, and the environment variable holding its key. */
+const modelEndpoint = <P extends readonly [string, ...string[]]>(providers: P) =>
+  z.object({
+    provider: z.enum(providers),
+    model: z.string().min(1),
+    /** The API's base URL; default: the provider's public one (Ollama: http://127.0.0.1:11434). */
+    base_url: z.url().optional(),
+    /** Environment variable that holds the API key. Default OPENAI_API_KEY / ANTHROPIC_API_KEY; Ollama needs none. */
+    api_key_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
+  });
+
+export const llmEndpoint = modelEndpoint(['openai', 'anthropic', 'ollama', 'vllm'] as const);
+export const embeddingEndpoint = modelEndpoint(['openai', 'ollama'] as const).extend({
+  /** Ask for vectors of this size (OpenAI text-embedding-3 models can shorten them). */
+  dimensions: z.number().int().min(8).max(8192).optional(),
+});
+export type LlmEndpoint = z.output<typeof llmEndpoint>;
+export type EmbeddingEndpoint = z.output<typeof embeddingEndpoint>;
+
+const context = z
+  .object({
+    /** embedded: Optagon's own graph in data/context.db. graphiti: a Graphiti MCP server at graphiti.url. */
+    provider: z.enum(['embedded', 'graphiti']).default('embedded'),
+    graphiti: z
+      .object({
+        /** The Graphiti MCP server's streamable HTTP endpoint, e.g. http://127.0.0.1:8000/mcp/. */
+        url: z.url(),
+        /** Environment variable holding a bearer token for it, if it wants one. */
+        token_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
+      })
+      .optional(),
+    /** heuristic: no model, instant. llm: one extraction call per episode to context.llm. */
+    extraction: z.enum(['heuristic', 'llm']).default('heuristic'),
+    llm: llmEndpoint.optional(),
+    /** When set, facts and entities get vectors and search adds cosine similarity. */
+    embeddings: embeddingEndpoint.optional(),
+  })
+  .refine((c) => c.provider !== 'graphiti' || c.graphiti, { error: 'context.provider is graphiti, so set context.graphiti.url too', path: ['graphiti'] })
+  .refine((c) => c.extraction !== 'llm' || c.llm, { error: 'context.extraction is llm, so set context.llm (provider and model) too', path: ['llm'] });
+
 /** `$OPTAGON_HOME/config.yaml`. Every field has a default, so an empty or missing file is valid. */
 export const globalConfigSchema = z.object({
   frames: z
@@ -75,6 +115,7 @@ export const globalConfigSchema = z.object({
       opencode_version: z.string().min(1).default('latest'),
     })
     .prefault({}),
+  context: context.prefault({}),
 });
 
 export type GlobalConfig = z.output<typeof globalConfigSchema>;

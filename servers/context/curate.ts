@@ -1,0 +1,82 @@
+import type { ContextBackend } from './backend.js';
+import type { Entity, Episode, Fact } from './model.js';
+
+export interface Curated {
+  text: string;
+  tokens: number;
+  budgetTokens: number;
+  truncated: boolean;
+  facts: Fact[];
+  entities: Entity[];
+  episodes: Episode[];
+}
+
+/** Tokens of a text, estimated at four characters a token (close for English and code, and free). */
+export const estimateTokens = (text: string) => Math.ceil(text.length / 4);
+
+const day = (ms: number | null) => (ms === null ? '' : new Date(ms).toISOString().slice(0, 10));
+const oneLine = (s: string, max: number) => {
+  const flat = s.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+};
+
+const factLine = (f: Fact) => `- ${oneLine(f.fact, 300)}${f.validAt ? ` (since ${day(f.validAt)})` : ''}`;
+const entityLine = (e: Entity) => `- ${e.name}${e.labels.length ? ` [${e.labels.join(', ')}]` : ''}${e.summary ? `: ${oneLine(e.summary, 200)}` : ''}`;
+const episodeLine = (e: Episode) => `- ${day(e.validAt)} ${oneLine(e.name, 120)}: ${oneLine(e.content, 300)}`;
+
+/** Share of the budget each section may take before the others had their turn. */
+const SHARES = { facts: 0.6, entities: 0.2, episodes: 0.2 };
+
+/**
+ * The knowledge an agent should start a task with: the current facts most relevant to the task,
+ * the entities it names, and the latest episodes, without duplicates, packed into a token budget
+ * as one text block (what goes into the agent's first message) and its parts.
+ */
+export async function curate(backend: ContextBackend, groupIds: string[], task: string, budgetTokens: number, title: string): Promise<Curated> {
+  const [facts, entities, episodes] = await Promise.all([
+    backend.searchFacts(groupIds, { query: task, limit: 60, currentOnly: true, reranker: 'mmr' }),
+    backend.searchNodes(groupIds, { query: task, limit: 30 }),
+    backend.episodes(groupIds, 15),
+  ]);
+  const seenFacts = new Set<string>();
+  const uniqueFacts = facts.filter((f) => {
+    const key = f.fact.toLowerCase().replace(/\s+/g, ' ');
+    return !seenFacts.has(key) && (seenFacts.add(key), true);
+  });
+  // An entity with nothing to say beyond its name is already in the facts that name it.
+  const named = new Set(uniqueFacts.flatMap((f) => [f.source.toLowerCase(), f.target.toLowerCase()]));
+  const usefulEntities = entities.filter((e) => e.summary || !named.has(e.name.toLowerCase()));
+  const recent = episodes.filter((e) => e.status === 'processed');
+
+  const header = `# What Optagon knows for this task (${title})`;
+  const sections = [
+    { key: 'facts' as const, heading: '## Facts (current)', items: uniqueFacts, line: factLine },
+    { key: 'entities' as const, heading: '## Entities', items: usefulEntities, line: entityLine },
+    { key: 'episodes' as const, heading: '## Recent episodes', items: recent, line: episodeLine },
+  ];
+  let used = estimateTokens(header) + 1;
+  const chosen = { facts: [] as Fact[], entities: [] as Entity[], episodes: [] as Episode[] };
+  const lines: Record<string, string[]> = { facts: [], entities: [], episodes: [] };
+  let truncated = false;
+  if (budgetTokens <= used) return { text: '', tokens: 0, budgetTokens, truncated: uniqueFacts.length + usefulEntities.length + recent.length > 0, ...chosen };
+  // Two passes: each section up to its share of the budget, then whatever is left, in section order.
+  const spent = { facts: 0, entities: 0, episodes: 0 };
+  for (const pass of [0, 1]) {
+    for (const s of sections) {
+      const have = lines[s.key]!;
+      for (const item of s.items.slice(have.length)) {
+        const line = s.line(item as never);
+        const cost = estimateTokens(line) + 1 + (have.length ? 0 : estimateTokens(s.heading) + 2);
+        if (used + cost > budgetTokens || (pass === 0 && spent[s.key] + cost > budgetTokens * SHARES[s.key])) break;
+        have.push(line);
+        (chosen[s.key] as unknown[]).push(item);
+        used += cost;
+        spent[s.key] += cost;
+      }
+    }
+  }
+  for (const s of sections) if (lines[s.key]!.length < s.items.length) truncated = true;
+  const body = sections.filter((s) => lines[s.key]!.length).map((s) => `${s.heading}\n${lines[s.key]!.join('\n')}`);
+  const text = body.length ? `${header}\n\n${body.join('\n\n')}\n` : '';
+  return { text, tokens: estimateTokens(text), budgetTokens, truncated, ...chosen };
+}

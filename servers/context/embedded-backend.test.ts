@@ -1,0 +1,144 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { FactSearch } from './backend.js';
+import { ContextStore } from './context-store.js';
+import { curate } from './curate.js';
+import { EmbeddedBackend } from './embedded-backend.js';
+import { extractHeuristic, type EpisodeInput } from './heuristic-extractor.js';
+
+const A = 'frame_aaaaaaaaaaaa';
+const B = 'frame_bbbbbbbbbbbb';
+const DAY = 86_400_000;
+const T0 = Date.UTC(2026, 0, 1);
+
+describe('embedded context backend', () => {
+  let backend: EmbeddedBackend;
+  const ingest = async (group: string, input: EpisodeInput, validAt: number) => {
+    const { processed } = await backend.addEpisode(group, { ...input, validAt });
+    const episode = await processed;
+    expect(episode).toMatchObject({ status: 'processed', error: null });
+    return episode;
+  };
+  const text = (content: string, name = 'note'): EpisodeInput => ({ name, content, source: 'text', sourceDescription: 'test' });
+  const search = async (groups: string[], query: string, more: Partial<FactSearch> = {}) =>
+    (await backend.searchFacts(groups, { query, limit: 10, currentOnly: true, reranker: 'rrf', ...more })).map((f) => f.fact);
+
+  beforeEach(() => (backend = new EmbeddedBackend(new ContextStore(':memory:'), (e) => extractHeuristic(e))));
+  afterEach(() => backend.close());
+
+  it('a later contradiction invalidates the earlier fact; as_of still answers with it; unrelated facts stay', async () => {
+    await ingest(A, text('The API uses REST for every endpoint.'), T0);
+    await ingest(A, text('The Worker uses Redis.'), T0 + DAY);
+    await ingest(A, text('The API moved to gRPC last week.'), T0 + 10 * DAY);
+
+    expect(await search([A], 'API uses')).toContain('API uses gRPC');
+    expect(await search([A], 'API uses')).not.toContain('API uses REST');
+    const then = await search([A], 'API uses', { asOf: T0 + 5 * DAY });
+    expect(then).toContain('API uses REST');
+    expect(then).not.toContain('API uses gRPC');
+
+    const [rest] = await backend.searchFacts([A], { query: 'REST', limit: 1, currentOnly: false, reranker: 'rrf' });
+    expect(rest).toMatchObject({ invalidAt: T0 + 10 * DAY, source: 'API', target: 'REST' });
+    expect(rest!.expiredAt).toBeGreaterThan(0);
+    expect(await search([A], 'Redis')).toEqual(['Worker uses Redis']);
+  });
+
+  it('a commit yields its author, files and the errors it fixes', async () => {
+    const commit = { type: 'commit', hash: '4794b74c0ffee', subject: 'Fix TypeError in `parseConfig`', author: 'Ada', files: ['src/config.ts', 'README.md'] };
+    await ingest(A, { name: 'commit 4794b74', content: JSON.stringify(commit), source: 'json', sourceDescription: 'git' }, T0);
+    const found = await backend.searchFacts([A], { query: 'parseConfig TypeError', limit: 10, currentOnly: true, reranker: 'rrf' });
+    expect(found.map((f) => f.name).sort()).toEqual(['AUTHORED', 'FIXES', 'MODIFIES', 'MODIFIES']);
+    expect(found.find((f) => f.name === 'FIXES')).toMatchObject({ target: 'TypeError' });
+  });
+
+  it('groups are isolated; the same episode key is ingested once', async () => {
+    await ingest(A, text('The API uses REST.'), T0);
+    expect(await search([B], 'API REST')).toEqual([]);
+    expect(await search([A, B], 'API REST')).toHaveLength(1);
+    const first = await backend.addEpisode(A, { ...text('x'), dedupKey: 'commit:abc' });
+    const again = await backend.addEpisode(A, { ...text('x'), dedupKey: 'commit:abc' });
+    expect(again).toMatchObject({ duplicate: true, episode: { uuid: first.episode.uuid } });
+    await backend.idle();
+    expect((await backend.status([A])).episodes).toMatchObject({ processed: 2, queued: 0 });
+  });
+
+  it('graph walks find facts the query words do not match, nearest first', async () => {
+    await ingest(A, text('The Checkout service uses Stripe.'), T0);
+    await ingest(A, text('Stripe runs on Kubernetes.'), T0);
+    await ingest(A, text('The Search service uses Elastic.'), T0);
+    // "Checkout" matches one fact by BM25; the walk from Checkout reaches Stripe, then Kubernetes.
+    const found = await search([A], 'Checkout');
+    expect(found.slice(0, 2)).toEqual(['Checkout uses Stripe', 'Stripe runs on Kubernetes']);
+    expect(found).not.toContain('Search uses Elastic');
+  });
+
+  it('node_distance puts facts near the centre first; mmr spreads the results over subjects', async () => {
+    await ingest(A, text('The Billing service uses Postgres.'), T0);
+    await ingest(A, text('The Reports service uses Postgres.'), T0);
+    await ingest(A, text('Postgres runs on Debian.'), T0);
+    const near = await search([A], 'Postgres', { reranker: 'node_distance', centerNode: 'Reports' });
+    expect(near[0]).toBe('Reports uses Postgres');
+    expect((await search([A], 'Postgres', { reranker: 'node_distance', centerNode: 'Billing' }))[0]).toBe('Billing uses Postgres');
+    await expect(search([A], 'Postgres', { reranker: 'node_distance', centerNode: 'Nowhere' })).rejects.toThrow(/center_node.*context_search_nodes/);
+
+    const rrfOrder = await search([A], 'Billing Reports uses Postgres');
+    const mmrOrder = await search([A], 'Billing Reports uses Postgres', { reranker: 'mmr' });
+    expect(new Set(mmrOrder)).toEqual(new Set(rrfOrder)); // reordered, never filtered (rerankers.test.ts checks the order)
+  });
+
+  it('entities are merged by normalised and fuzzy names, files never by similarity', async () => {
+    await ingest(A, text('The Frontend uses Node.js.'), T0);
+    await ingest(A, text('The Backend uses NodeJS.'), T0);
+    await ingest(A, text('The Gateway uses `nodejs`.'), T0);
+    await ingest(A, text('The Docs site uses Elasticsearch and the Logs service uses ElasticSearch.'), T0);
+    const nodes = await backend.searchNodes([A], { query: 'node js nodejs', limit: 10 });
+    expect(nodes.map((n) => n.name)).toEqual(['Node.js']);
+    await ingest(A, text('Touched src/a-b.ts and src/a_b.ts today.'), T0);
+    const files = await backend.searchNodes([A], { query: 'src', limit: 10, labels: ['File'] });
+    expect(files.map((n) => n.name).sort()).toEqual(['src/a-b.ts', 'src/a_b.ts']);
+    expect((await backend.searchNodes([A], { query: 'Node', limit: 10, labels: ['File'] })).length).toBe(0);
+  });
+
+  it('deleting an episode removes what only it produced and gives back what it invalidated', async () => {
+    const rest = await ingest(A, text('The API uses REST. See `openapi.yaml`.'), T0);
+    const grpc = await ingest(A, text('The API moved to gRPC.'), T0 + DAY);
+    await ingest(A, text('The Worker uses gRPC.'), T0 + 2 * DAY);
+    expect(await search([A], 'API')).toEqual(['API uses gRPC', 'Worker uses gRPC']); // the second by a walk via gRPC
+
+    expect(await backend.deleteEpisode([B], grpc.uuid)).toBe(false); // not in that group
+    expect(await backend.deleteEpisode([A], grpc.uuid)).toEqual({ episodes: 1, facts: 1, entities: 0, restored: 1 });
+    expect(await search([A], 'API')).toEqual(['API uses REST']); // and gRPC is no longer reached from API
+    expect(await search([A], 'gRPC')).toEqual(['Worker uses gRPC']); // gRPC stays: another episode names it
+
+    const before = await backend.status([A]);
+    expect(await backend.deleteEpisode([A], rest.uuid)).toMatchObject({ facts: 1 });
+    const after = await backend.status([A]);
+    // API, REST and openapi.yaml were only in that episode.
+    expect(before.entities! - after.entities!).toBe(3);
+    expect((await backend.searchNodes([A], { query: 'openapi', limit: 5 })).length).toBe(0);
+  });
+
+  it('clearing a group deletes only that group', async () => {
+    await ingest(A, text('The API uses REST.'), T0);
+    await ingest(B, text('The API uses SOAP.'), T0);
+    expect(await backend.clearGroup(A)).toMatchObject({ episodes: 1, facts: 1, entities: 2 });
+    expect(await backend.status([A])).toMatchObject({ entities: 0, facts: 0, episodes: { processed: 0 } });
+    expect(await search([B], 'API')).toEqual(['API uses SOAP']);
+  });
+
+  it('curation packs facts, entities and episodes into the budget without duplicates', async () => {
+    for (let i = 0; i < 40; i++) await ingest(A, text(`The Service${i} module uses Library${i} for the payments flow.`, `payments note ${i}`), T0 + i * DAY);
+    await ingest(A, text('The Service3 module uses Library3 for the payments flow.', 'repeat'), T0 + 50 * DAY);
+    const big = await curate(backend, [A], 'payments flow Service3', 8000, 'frame test');
+    expect(big.text).toMatch(/^# What Optagon knows for this task \(frame test\)\n\n## Facts \(current\)\n- /);
+    expect(big.text).toContain('## Recent episodes');
+    expect(big.facts.filter((f) => f.fact === 'Service3 uses Library3')).toHaveLength(1);
+    expect(big.tokens).toBeLessThanOrEqual(8000);
+
+    const small = await curate(backend, [A], 'payments flow Service3', 200, 'frame test');
+    expect(small.tokens).toBeLessThanOrEqual(200);
+    expect(small.truncated).toBe(true);
+    expect(small.facts.length).toBeGreaterThan(0);
+    expect(small.episodes.length).toBeGreaterThan(0); // every section gets its share
+    expect(await curate(backend, [A], 'payments', 0, 'frame test')).toMatchObject({ text: '', tokens: 0 });
+  });
+});

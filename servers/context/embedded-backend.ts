@@ -1,0 +1,135 @@
+import type { ContextBackend, FactSearch, NewEpisode, NodeSearch } from './backend.js';
+import type { ContextStore } from './context-store.js';
+import type { Embedder } from './embedder.js';
+import { GraphReads } from './graph-reads.js';
+import type { Extraction } from './heuristic-extractor.js';
+import { IngestQueue } from './ingest-queue.js';
+import type { Entity, Episode, Fact } from './model.js';
+import { byDistance, mmr, rrf, wordOverlap } from './rerankers.js';
+import { cosine } from './vector-index.js';
+
+/** Makes entities and facts from an episode: the heuristic extractor, or one LLM call. */
+export type Extractor = (episode: Episode, reads: GraphReads) => Extraction | Promise<Extraction>;
+
+/** Seed entities a graph walk starts from. */
+const SEEDS = 5;
+
+/**
+ * The default backend: Optagon's own graph in SQLite. Ingest is a per-group queue (extract,
+ * resolve and write, then embed when an embedder is configured); search fuses BM25, cosine and
+ * BFS ranks with RRF, as Graphiti does, and can rerank by MMR or by distance from a node.
+ */
+export class EmbeddedBackend implements ContextBackend {
+  readonly kind = 'embedded' as const;
+  readonly reads: GraphReads;
+  private readonly queue: IngestQueue;
+
+  constructor(
+    readonly store: ContextStore,
+    private readonly extract: Extractor,
+    private readonly embedder?: Embedder,
+  ) {
+    this.reads = new GraphReads(store);
+    this.queue = new IngestQueue(store, (e) => this.process(e));
+  }
+
+  private async process(episode: Episode): Promise<void> {
+    const written = this.store.applyExtraction(episode, await this.extract(episode, this.reads));
+    if (!this.embedder) return;
+    const items = [...written.newFacts.map((f) => ['facts', f] as const), ...written.newEntities.map((e) => ['entities', e] as const)];
+    if (!items.length) return;
+    let vectors: Float32Array[];
+    try {
+      vectors = await this.embedder.embed(items.map(([, x]) => x.text));
+    } catch (err) {
+      throw new Error(`${(err as Error).message}; the episode's facts are stored and BM25 and graph search find them, similarity search does not`);
+    }
+    items.forEach(([table, x], i) => this.store.setEmbedding(table, x.uuid, vectors[i]!, this.embedder!.model));
+  }
+
+  async addEpisode(groupId: string, input: NewEpisode) {
+    const { episode, duplicate } = this.store.addEpisode(groupId, input);
+    return { episode, duplicate, processed: duplicate ? Promise.resolve(episode) : this.queue.enqueue(episode) };
+  }
+
+  async episodes(groupIds: string[], limit: number): Promise<Episode[]> {
+    return this.store.episodes(groupIds, limit);
+  }
+
+  /** The query's vector, when an embedder is configured and these groups hold vectors of its model. */
+  private async queryVector(table: 'facts' | 'entities', groupIds: string[], query: string): Promise<Float32Array | undefined> {
+    if (!this.embedder || !this.reads.vectors.has(table, groupIds, this.embedder.model)) return undefined;
+    return (await this.embedder.embed([query]))[0];
+  }
+
+  async searchFacts(groupIds: string[], s: FactSearch): Promise<Fact[]> {
+    const pool = Math.max(s.limit * 3, 30);
+    const lists = [this.reads.bm25Facts(groupIds, s.query, s, pool)];
+    const vector = await this.queryVector('facts', groupIds, s.query);
+    const model = this.embedder?.model ?? '';
+    if (vector) lists.push(this.reads.nearestFacts(groupIds, vector, model, s, pool));
+    const seeds = new Set(this.reads.bm25Entities(groupIds, s.query, SEEDS));
+    if (vector) for (const e of this.reads.nearestEntities(groupIds, vector, model, SEEDS)) seeds.add(e);
+    if (seeds.size) lists.push(this.reads.factsAround(this.reads.walk([...seeds], groupIds, s), groupIds, s, pool));
+
+    let ranked = rrf(lists).slice(0, pool);
+    if (s.reranker === 'rrf') return this.reads.facts(ranked.slice(0, s.limit).map((r) => r.id));
+    const facts = new Map(this.reads.facts(ranked.map((r) => r.id)).map((f) => [f.uuid, f]));
+    if (s.reranker === 'mmr') {
+      const vectors = this.reads.vectors.vectorsOf('facts', [...facts.keys()]);
+      ranked = mmr(ranked, (a, b) => {
+        const [va, vb] = [vectors.get(a), vectors.get(b)];
+        return va && vb ? cosine(va, vb) : wordOverlap(facts.get(a)!.fact, facts.get(b)!.fact);
+      });
+    } else {
+      const center = s.centerNode && this.store.entityByName(groupIds, s.centerNode);
+      if (!center) throw new Error(`node_distance needs center_node, the name or uuid of an entity in these groups (no '${s.centerNode ?? ''}'); context_search_nodes finds names`);
+      const dist = this.reads.walk([center.uuid], groupIds, s);
+      const far = Number.POSITIVE_INFINITY;
+      ranked = byDistance(ranked, (id) => {
+        const f = facts.get(id)!;
+        return Math.min(dist.get(f.sourceUuid) ?? far, dist.get(f.targetUuid) ?? far);
+      });
+    }
+    return ranked.slice(0, s.limit).flatMap((r) => facts.get(r.id) ?? []);
+  }
+
+  async searchNodes(groupIds: string[], s: NodeSearch): Promise<Entity[]> {
+    const pool = Math.max(s.limit * (s.labels?.length ? 10 : 3), 30);
+    const lists = [this.reads.bm25Entities(groupIds, s.query, pool)];
+    const vector = await this.queryVector('entities', groupIds, s.query);
+    if (vector) lists.push(this.reads.nearestEntities(groupIds, vector, this.embedder!.model, pool));
+    let found = this.reads.entities(rrf(lists).map((r) => r.id));
+    if (s.labels?.length) {
+      const wanted = new Set(s.labels.map((l) => l.toLowerCase()));
+      found = found.filter((e) => e.labels.some((l) => wanted.has(l.toLowerCase())));
+    }
+    return found.slice(0, s.limit);
+  }
+
+  async deleteEpisode(groupIds: string[], uuid: string) {
+    const episode = this.store.episode(uuid);
+    if (!episode || !groupIds.includes(episode.groupId)) return false as const;
+    return { episodes: 1, ...this.store.deleteEpisode(uuid)! };
+  }
+
+  async clearGroup(groupId: string) {
+    return this.store.clearGroup(groupId);
+  }
+
+  async status(groupIds: string[]) {
+    return this.store.status(groupIds);
+  }
+
+  recover(): number {
+    return this.queue.recover();
+  }
+
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  async close(): Promise<void> {
+    this.store.close();
+  }
+}

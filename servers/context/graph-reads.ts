@@ -1,0 +1,127 @@
+import type { ContextStore } from './context-store.js';
+import { marks } from './context-store.js';
+import { ftsQuery, type Entity, type Fact, type Validity } from './model.js';
+import { FACT_SELECT, toEntity, toFact, type EntityRow, type FactRow } from './rows.js';
+import { VectorIndex } from './vector-index.js';
+
+/** BFS never walks further than this many hops from its seeds. */
+export const MAX_DEPTH = 3;
+/** Entities one walk may reach: a hub (an author of 10k commits) must not make a query slow. */
+const WALK_LIMIT = 5000;
+
+/** The SQL condition (on alias f) for which facts a read sees, and its parameters. */
+function validity(v: Validity): { sql: string; params: number[] } {
+  if (v.asOf !== undefined) return { sql: '(f.valid_at IS NULL OR f.valid_at <= ?) AND (f.invalid_at IS NULL OR f.invalid_at > ?)', params: [v.asOf, v.asOf] };
+  return v.currentOnly ? { sql: 'f.invalid_at IS NULL', params: [] } : { sql: '1', params: [] };
+}
+
+/**
+ * The searches hybrid retrieval fuses, each returning uuids best first: BM25 over facts and
+ * entities (FTS5), cosine over stored vectors, and breadth-first walks along facts in SQL.
+ */
+export class GraphReads {
+  readonly vectors: VectorIndex;
+
+  constructor(private readonly store: ContextStore) {
+    this.vectors = new VectorIndex(store);
+  }
+
+  private get sql() {
+    return this.store.sql;
+  }
+
+  bm25Facts(groupIds: string[], query: string, v: Validity, limit: number): string[] {
+    const q = ftsQuery(query);
+    if (!q || !groupIds.length) return [];
+    const w = validity(v);
+    return this.sql(
+      `SELECT f.uuid FROM facts_fts m JOIN facts f ON f.rowid = m.rowid
+       WHERE facts_fts MATCH ? AND f.group_id IN (${marks(groupIds)}) AND ${w.sql} ORDER BY m.rank LIMIT ?`,
+    )
+      .pluck()
+      .all(q, ...groupIds, ...w.params, limit) as string[];
+  }
+
+  bm25Entities(groupIds: string[], query: string, limit: number): string[] {
+    const q = ftsQuery(query);
+    if (!q || !groupIds.length) return [];
+    return this.sql(
+      `SELECT e.uuid FROM entities_fts m JOIN entities e ON e.rowid = m.rowid
+       WHERE entities_fts MATCH ? AND e.group_id IN (${marks(groupIds)}) ORDER BY m.rank LIMIT ?`,
+    )
+      .pluck()
+      .all(q, ...groupIds, limit) as string[];
+  }
+
+  /** Facts by uuid, in the order given. */
+  facts(uuids: string[]): Fact[] {
+    if (!uuids.length) return [];
+    const rows = this.sql(`${FACT_SELECT} WHERE f.uuid IN (SELECT value FROM json_each(?))`).all(JSON.stringify(uuids)) as FactRow[];
+    const byId = new Map(rows.map((r) => [r.uuid, toFact(r)]));
+    return uuids.flatMap((u) => byId.get(u) ?? []);
+  }
+
+  /** Entities by uuid, in the order given. */
+  entities(uuids: string[]): Entity[] {
+    if (!uuids.length) return [];
+    const rows = this.sql('SELECT * FROM entities WHERE uuid IN (SELECT value FROM json_each(?))').all(JSON.stringify(uuids)) as EntityRow[];
+    const byId = new Map(rows.map((r) => [r.uuid, toEntity(r)]));
+    return uuids.flatMap((u) => byId.get(u) ?? []);
+  }
+
+  /**
+   * Breadth-first walk along facts (either direction) from the seeds, up to `depth` hops: each
+   * entity reached with its distance. SQLite's recursive CTE runs as a FIFO queue, so the row limit
+   * cuts the walk at its far edge.
+   */
+  walk(seeds: string[], groupIds: string[], v: Validity, depth = MAX_DEPTH): Map<string, number> {
+    if (!seeds.length) return new Map();
+    const w = validity(v);
+    const g = marks(groupIds);
+    const rows = this.sql(
+      `WITH RECURSIVE walk(entity, depth) AS (
+         SELECT value, 0 FROM json_each(?)
+         UNION
+         SELECT f.target_uuid, w.depth + 1 FROM walk w JOIN facts f ON f.source_uuid = w.entity
+           WHERE w.depth < ? AND f.group_id IN (${g}) AND ${w.sql}
+         UNION
+         SELECT f.source_uuid, w.depth + 1 FROM walk w JOIN facts f ON f.target_uuid = w.entity
+           WHERE w.depth < ? AND f.group_id IN (${g}) AND ${w.sql}
+         LIMIT ${WALK_LIMIT}
+       )
+       SELECT entity, min(depth) AS depth FROM walk GROUP BY entity`,
+    ).all(JSON.stringify(seeds), depth, ...groupIds, ...w.params, depth, ...groupIds, ...w.params) as Array<{ entity: string; depth: number }>;
+    return new Map(rows.map((r) => [r.entity, r.depth]));
+  }
+
+  /**
+   * Facts touching the entities of a walk, nearest first (by their nearer end), newest first among
+   * equals: within `depth` hops of a seed, a fact has an end at most `depth - 1` hops away.
+   */
+  factsAround(distances: Map<string, number>, groupIds: string[], v: Validity, limit: number, depth = MAX_DEPTH): string[] {
+    const near = Object.fromEntries([...distances].filter(([, d]) => d < depth));
+    if (!Object.keys(near).length) return [];
+    const w = validity(v);
+    const g = marks(groupIds);
+    return this.sql(
+      `SELECT uuid FROM (
+         SELECT f.uuid, d.value AS dist, f.valid_at FROM json_each(?) d JOIN facts f ON f.source_uuid = d.key WHERE f.group_id IN (${g}) AND ${w.sql}
+         UNION ALL
+         SELECT f.uuid, d.value AS dist, f.valid_at FROM json_each(?) d JOIN facts f ON f.target_uuid = d.key WHERE f.group_id IN (${g}) AND ${w.sql}
+       ) GROUP BY uuid ORDER BY min(dist), max(valid_at) DESC LIMIT ?`,
+    )
+      .pluck()
+      .all(JSON.stringify(near), ...groupIds, ...w.params, JSON.stringify(near), ...groupIds, ...w.params, limit) as string[];
+  }
+
+  /** Facts nearest the query vector (cosine), among those the validity lets through. */
+  nearestFacts(groupIds: string[], query: Float32Array, model: string, v: Validity, limit: number): string[] {
+    const seen = (validAt: number | null, invalidAt: number | null) =>
+      v.asOf !== undefined ? (validAt === null || validAt <= v.asOf) && (invalidAt === null || invalidAt > v.asOf) : !v.currentOnly || invalidAt === null;
+    return this.vectors.nearest('facts', groupIds, model, query, limit, seen);
+  }
+
+  nearestEntities(groupIds: string[], query: Float32Array, model: string, limit: number): string[] {
+    return this.vectors.nearest('entities', groupIds, model, query, limit, () => true);
+  }
+}
