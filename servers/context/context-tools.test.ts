@@ -56,7 +56,8 @@ describe('context tools (embedded backend)', () => {
   it('answers what is true now and what was true then', async () => {
     await ok('context_add_episode', { frame: 'alpha', name: 'design', content: 'The API uses REST.', valid_at: '2026-01-01T00:00:00Z', wait: true });
     await ok('context_add_episode', { frame: 'alpha', name: 'change', content: 'The API moved to gRPC.', valid_at: '2026-03-01T00:00:00Z', wait: true });
-    expect(await facts({ frame: 'alpha', query: 'API' })).toEqual(['API uses gRPC']);
+    expect((await facts({ frame: 'alpha', query: 'API' }))[0]).toBe('API uses gRPC');
+    expect(await facts({ frame: 'alpha', query: 'API' })).not.toContain('API uses REST');
     expect(await facts({ frame: 'alpha', query: 'API', as_of: '2026-02-01T00:00:00Z' })).toEqual(['API uses REST']);
     expect((await facts({ frame: 'alpha', query: 'API', current_only: false })).sort()).toEqual(['API uses REST', 'API uses gRPC']);
     expect(await facts({ frame: 'alpha', query: 'Stripe' })).toEqual(['Billing uses Stripe']);
@@ -84,5 +85,48 @@ describe('context tools (embedded backend)', () => {
     expect(await facts({ frame: 'alpha', query: 'Stripe' })).toEqual(['Billing uses Stripe']);
     const err = await call('context_search', { group_ids: ['frame_nothex'], query: 'x' });
     expect(err.isError).toBe(true);
+  });
+
+  it('searches entities, deletes an episode, clears a group only with confirm', async () => {
+    const { episode } = await ok<{ episode: { uuid: string } }>('context_add_episode', {
+      frame: 'beta',
+      name: 'cache',
+      content: 'The Cache layer uses Memcached. Touched src/cache/store.ts.',
+      wait: true,
+    });
+    const nodes = await ok<{ nodes: Array<{ name: string; labels: string[] }> }>('context_search_nodes', { frame: 'beta', query: 'cache store', labels: ['File'] });
+    expect(nodes.nodes[0]!.name).toBe('src/cache/store.ts'); // beta sees other frames' files too (cross-frame is on)
+    expect(nodes.nodes.every((n) => n.labels.includes('File'))).toBe(true);
+
+    const wrong = await call('context_delete_episode', { frame: 'alpha', uuid: episode.uuid });
+    expect(wrong.isError).toBe(true);
+    expect(JSON.stringify(wrong.content)).toMatch(/no episode .* in group frame_[0-9a-f]{12}; context_get_episodes lists them/);
+    expect(await ok('context_delete_episode', { frame: 'beta', uuid: episode.uuid })).toMatchObject({ episodes: 1, facts: 1, entities: 3 });
+    expect((await ok<{ nodes: unknown[] }>('context_search_nodes', { frame: 'beta', query: 'Memcached' })).nodes).toEqual([]);
+
+    const unconfirmed = await call('context_clear_group', { frame: 'alpha' });
+    expect(unconfirmed.isError).toBe(true);
+    expect(JSON.stringify(unconfirmed.content)).toMatch(/confirm: true/);
+    expect((await ok<{ currentFacts: number }>('context_status', { frame: 'alpha' })).currentFacts).toBeGreaterThan(0);
+  });
+
+  it("curates within the frame config's budget, and refuses cross-frame unless the config allows it", async () => {
+    const curated = await ok<{ text: string; tokens: number; budgetTokens: number; facts: Array<{ fact: string }> }>('context_curate', { frame: 'alpha', task: 'change the API transport' });
+    expect(curated.budgetTokens).toBe(8000);
+    expect(curated.text).toContain('- API uses gRPC (since 2026-03-01)');
+    expect(curated.text).not.toContain('API uses REST');
+    await ok('frame_config_set', { frame: 'alpha', values: { context: { context_budget_tokens: 40 } } });
+    const small = await ok<{ tokens: number; budgetTokens: number }>('context_curate', { frame: 'alpha', task: 'change the API transport' });
+    expect(small.budgetTokens).toBe(40);
+    expect(small.tokens).toBeLessThanOrEqual(40);
+
+    const refused = await call('context_curate', { frame: 'alpha', task: 'billing', cross_frame: true });
+    expect(refused.isError).toBe(true);
+    expect(JSON.stringify(refused.content)).toMatch(/does not allow cross-frame search; set it with frame_config_set/);
+  });
+
+  it('clears a group', async () => {
+    expect(await ok('context_clear_group', { frame: 'alpha', confirm: true })).toMatchObject({ episodes: 4 });
+    expect(await ok('context_status', { frame: 'alpha' })).toMatchObject({ facts: 0, entities: 0, backend: 'embedded' });
   });
 });

@@ -29,24 +29,29 @@ const SHARES = { facts: 0.6, entities: 0.2, episodes: 0.2 };
 
 /**
  * The knowledge an agent should start a task with: the current facts most relevant to the task,
- * the entities it names, and the latest episodes, without duplicates, packed into a token budget
+ * the entities it names, and the latest episodes (not those superseded), without duplicates, packed into a token budget
  * as one text block (what goes into the agent's first message) and its parts.
  */
 export async function curate(backend: ContextBackend, groupIds: string[], task: string, budgetTokens: number, title: string): Promise<Curated> {
-  const [facts, entities, episodes] = await Promise.all([
-    backend.searchFacts(groupIds, { query: task, limit: 60, currentOnly: true, reranker: 'mmr' }),
+  const [allFacts, entities, episodes] = await Promise.all([
+    // Stale facts too: they tell which episodes are superseded.
+    backend.searchFacts(groupIds, { query: task, limit: 80, currentOnly: false, reranker: 'mmr' }),
     backend.searchNodes(groupIds, { query: task, limit: 30 }),
     backend.episodes(groupIds, 15),
   ]);
+  // An episode whose facts here have all stopped being true would tell the agent something stale.
+  const current = allFacts.filter((f) => f.invalidAt === null && f.expiredAt === null);
+  const backing = new Set(current.flatMap((f) => f.episodes));
+  const superseded = new Set(allFacts.filter((f) => f.invalidAt !== null).flatMap((f) => f.episodes).filter((e) => !backing.has(e)));
   const seenFacts = new Set<string>();
-  const uniqueFacts = facts.filter((f) => {
+  const uniqueFacts = current.filter((f) => {
     const key = f.fact.toLowerCase().replace(/\s+/g, ' ');
     return !seenFacts.has(key) && (seenFacts.add(key), true);
   });
   // An entity with nothing to say beyond its name is already in the facts that name it.
   const named = new Set(uniqueFacts.flatMap((f) => [f.source.toLowerCase(), f.target.toLowerCase()]));
   const usefulEntities = entities.filter((e) => e.summary || !named.has(e.name.toLowerCase()));
-  const recent = episodes.filter((e) => e.status === 'processed');
+  const recent = episodes.filter((e) => e.status === 'processed' && !superseded.has(e.uuid));
 
   const header = `# What Optagon knows for this task (${title})`;
   const sections = [

@@ -22,7 +22,7 @@ const NPM_PACKAGE = /\b(?:npm (?:i|install|add)|yarn add|pnpm add)\s+((?:@[\w.-]
  * that replaces what the subject used before. The subject is a capitalised name or a backticked one
  * ("the Billing service" is Billing).
  */
-const USES = /\b(?:[Tt]he\s+)?([A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)?|`[^`\n]+`)(?:\s+(?:service|module|app|server|client|library|package|frontend|backend|database|worker))?\s+(?:now\s+)?(uses|moved to|switched to|migrated to|runs on)\s+(`[^`\n]+`|[A-Za-z][\w+#-]*(?:\.[\w+#-]+)*)/g; // dots inside (Node.js), not a full stop after
+const USES = /\b(?:[Tt]he\s+)?([A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)?|`[^`\n]+`)(?:\s+(?:service|module|app|server|client|library|package|frontend|backend|database|worker|layer|component|job|site|cli|api))?\s+(?:now\s+)?(uses|moved to|switched to|migrated to|runs on)\s+(`[^`\n]+`|[A-Za-z][\w+#-]*(?:\.[\w+#-]+)*)/g; // dots inside (Node.js), not a full stop after
 
 const unquote = (s: string) => s.replace(/^`|`$/g, '');
 const looksLikeFile = (s: string) => new RegExp(FILE_PATH.source).test(s); // a fresh copy: the /g one keeps state
