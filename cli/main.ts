@@ -4,6 +4,7 @@ import module from 'node:module';
 (module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
 import { Command } from 'commander';
 import { registerAgentCommands } from './agent-commands.js';
+import { registerContextCommands } from './context-commands.js';
 import { registerFrameCommands } from './frame-commands.js';
 import { setOutput } from './run.js';
 import { registerDaemonCommands } from './daemon-commands.js';
@@ -19,6 +20,7 @@ const program = new Command('optagon')
 
 registerFrameCommands(program);
 registerAgentCommands(program);
+registerContextCommands(program);
 registerSystemCommands(program);
 registerDaemonCommands(program);
 

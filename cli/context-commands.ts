@@ -1,0 +1,180 @@
+import type { Command } from 'commander';
+import { count } from './options.js';
+import { bold, dim, printJson, red, table } from './render.js';
+import { run } from './run.js';
+
+interface Fact {
+  fact: string;
+  name: string;
+  validAt: string | null;
+  invalidAt: string | null;
+}
+
+interface Episode {
+  uuid: string;
+  name: string;
+  validAt: string;
+  status: string;
+  error: string | null;
+}
+
+const day = (iso: string | null) => (iso ? iso.slice(0, 10) : '?');
+
+/** A fact with when it held: "since …", or "… to …" once it stopped. */
+const factLine = (f: Fact) => `${f.invalidAt ? dim(f.fact) : f.fact}  ${dim(f.invalidAt ? `(${day(f.validAt)} to ${day(f.invalidAt)})` : `(since ${day(f.validAt)})`)}`;
+
+const episodeState = (e: Episode) => (e.status === 'failed' ? red(`failed: ${e.error ?? ''}`) : e.status);
+
+export function registerContextCommands(program: Command): void {
+  const context = program.command('context').description("a frame's knowledge graph: what happened in it, searchable by agents and by you");
+
+  context
+    .command('add <frame> <text...>')
+    .description('remember a note (waits until it is processed)')
+    .option('-n, --name <name>', 'a title for it', 'note')
+    .option('--at <time>', 'when it happened (ISO 8601; default now)')
+    .option('--json-source', 'the text is JSON, e.g. {"type":"decision","title":...}')
+    .action((frame: string, text: string[], opts: { name: string; at?: string; jsonSource?: boolean }) =>
+      run(async (tools, out) => {
+        const r = await tools.call<{ episode: Episode; duplicate: boolean }>('context_add_episode', {
+          frame,
+          name: opts.name,
+          content: text.join(' '),
+          source: opts.jsonSource ? 'json' : 'text',
+          ...(opts.at ? { valid_at: new Date(opts.at).toISOString() } : {}),
+          wait: true, // without a daemon the process would exit before the queue ran
+        });
+        if (out.json) return printJson(r);
+        console.log(`${bold(r.episode.name)} ${episodeState(r.episode)} ${dim(r.episode.uuid)}`);
+        if (r.episode.status === 'failed') process.exitCode = 1;
+      }),
+    );
+
+  context
+    .command('ingest-git <frame>')
+    .description("remember the workspace's commits (each once)")
+    .option('--since <when>', 'only commits after this (a date, or "2 weeks ago")')
+    .option('--max <n>', 'at most this many commits', count)
+    .action((frame: string, opts: { since?: string; max?: number }) =>
+      run(async (tools, out) => {
+        const r = await tools.call<{ commits: number; added: number; skipped: number; failed: number }>(
+          'context_ingest_git',
+          { frame, ...(opts.since ? { since: opts.since } : {}), ...(opts.max ? { max: opts.max } : {}) },
+          (m) => {
+            if (!out.json) process.stderr.write(dim(`${m}\n`));
+          },
+        );
+        if (out.json) return printJson(r);
+        console.log(`${r.commits} commits: ${r.added} added, ${r.skipped} already known${r.failed ? red(`, ${r.failed} failed (optagon context episodes ${frame})`) : ''}`);
+      }),
+    );
+
+  context
+    .command('search <frame> <query...>')
+    .description('facts that match, current ones only unless --all or --as-of')
+    .option('-l, --limit <n>', 'how many', count, 10)
+    .option('-a, --all', 'include facts that stopped being true')
+    .option('--as-of <time>', 'what was true at that time (ISO 8601)')
+    .option('--mmr', 'spread the results over different subjects')
+    .option('--near <entity>', 'facts nearest this entity first')
+    .action((frame: string, query: string[], opts: { limit: number; all?: boolean; asOf?: string; mmr?: boolean; near?: string }) =>
+      run(async (tools, out) => {
+        const r = await tools.call<{ facts: Fact[] }>('context_search', {
+          frame,
+          query: query.join(' '),
+          limit: opts.limit,
+          current_only: !opts.all,
+          ...(opts.asOf ? { as_of: new Date(opts.asOf).toISOString() } : {}),
+          ...(opts.near ? { reranker: 'node_distance', center_node: opts.near } : opts.mmr ? { reranker: 'mmr' } : {}),
+        });
+        if (out.json) return printJson(r);
+        if (!r.facts.length) return console.log(`nothing known about that in ${frame}; add some: optagon context ingest-git ${frame}`);
+        for (const f of r.facts) console.log(factLine(f));
+      }),
+    );
+
+  context
+    .command('nodes <frame> <query...>')
+    .description('entities (files, components, packages, people, ...) that match')
+    .option('-l, --limit <n>', 'how many', count, 10)
+    .option('--label <label...>', 'only these kinds, e.g. File Person')
+    .action((frame: string, query: string[], opts: { limit: number; label?: string[] }) =>
+      run(async (tools, out) => {
+        const r = await tools.call<{ nodes: Array<{ name: string; labels: string[]; summary: string }> }>('context_search_nodes', {
+          frame,
+          query: query.join(' '),
+          limit: opts.limit,
+          ...(opts.label ? { labels: opts.label } : {}),
+        });
+        if (out.json) return printJson(r);
+        console.log(table(['NAME', 'LABELS', 'SUMMARY'], r.nodes.map((n) => [n.name, n.labels.join(','), n.summary])));
+      }),
+    );
+
+  context
+    .command('episodes <frame>')
+    .description('what was remembered, newest first, and how processing went')
+    .option('-l, --limit <n>', 'how many', count, 20)
+    .action((frame: string, opts: { limit: number }) =>
+      run(async (tools, out) => {
+        const r = await tools.call<{ episodes: Episode[] }>('context_get_episodes', { frame, limit: opts.limit });
+        if (out.json) return printJson(r);
+        console.log(table(['WHEN', 'NAME', 'STATE', 'UUID'], r.episodes.map((e) => [day(e.validAt), e.name.slice(0, 60), episodeState(e), e.uuid])));
+      }),
+    );
+
+  context
+    .command('status <frame>')
+    .description('queue and graph size')
+    .action((frame: string) =>
+      run(async (tools, out) => {
+        const r = await tools.call<{ backend: string; episodes: { queued: number; processing: number; processed: number; failed: number }; entities?: number; facts?: number; currentFacts?: number; message?: string }>('context_status', { frame });
+        if (out.json) return printJson(r);
+        const e = r.episodes;
+        console.log(`${bold(r.backend)} backend${r.message ? dim(` (${r.message})`) : ''}`);
+        console.log(`episodes: ${e.processed} processed, ${e.queued + e.processing} waiting${e.failed ? red(`, ${e.failed} failed`) : ''}`);
+        if (r.facts !== undefined) console.log(`facts: ${r.currentFacts} current of ${r.facts}; entities: ${r.entities}`);
+      }),
+    );
+
+  context
+    .command('curate <frame> <task...>')
+    .description('the context block an agent gets for this task')
+    .option('-b, --budget <tokens>', 'token budget (default: the frame config, else 8000)', count)
+    .action((frame: string, task: string[], opts: { budget?: number }) =>
+      run(async (tools, out) => {
+        const r = await tools.call<{ text: string; tokens: number; budgetTokens: number; truncated: boolean }>('context_curate', {
+          frame,
+          task: task.join(' '),
+          ...(opts.budget ? { budget_tokens: opts.budget } : {}),
+        });
+        if (out.json) return printJson(r);
+        process.stdout.write(r.text || `nothing known for that task in ${frame}\n`);
+        process.stderr.write(dim(`~${r.tokens} of ${r.budgetTokens} tokens${r.truncated ? ', some left out' : ''}\n`));
+      }),
+    );
+
+  context
+    .command('forget <frame> <episode>')
+    .description('delete an episode and what only it produced (uuid from `context episodes`)')
+    .action((frame: string, uuid: string) =>
+      run(async (tools, out) => {
+        const r = await tools.call<Record<string, number | string>>('context_delete_episode', { frame, uuid });
+        if (out.json) return printJson(r);
+        console.log(`deleted: ${Object.entries(r).filter(([k]) => k !== 'groupId').map(([k, v]) => `${v} ${k}`).join(', ')}`);
+      }),
+    );
+
+  context
+    .command('clear <frame>')
+    .description("delete the frame's whole knowledge graph (not its workspace)")
+    .option('-y, --yes', 'yes, delete it')
+    .action((frame: string, opts: { yes?: boolean }) =>
+      run(async (tools, out) => {
+        if (!opts.yes) throw new Error(`this deletes everything ${frame}'s knowledge graph holds; run again with --yes`);
+        const r = await tools.call<Record<string, number | string>>('context_clear_group', { frame, confirm: true });
+        if (out.json) return printJson(r);
+        console.log(`cleared ${r.groupId}: ${Object.entries(r).filter(([k]) => k !== 'groupId').map(([k, v]) => `${v} ${k}`).join(', ')}`);
+      }),
+    );
+}
