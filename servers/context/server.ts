@@ -7,7 +7,9 @@ export const contextModule: McpModule<{ context: ContextService }, ContextServic
   name: 'context',
   title: 'Optagon context',
   instructions:
-    "Each frame keeps a temporal knowledge graph of what happened in it: context_add_episode to remember, context_search for facts (current, or as of a time), context_status to see the queue.",
+    "Each frame keeps a temporal knowledge graph of what happened in it. Before a task, context_curate gives what an agent should know; " +
+    'context_search finds facts (current by default, or as of a time), context_search_nodes entities; context_add_episode remembers ' +
+    '(sessions, decisions, errors), context_ingest_git the commits; context_status shows the queue.',
   services: (all) => all.context,
   tools: contextTools,
 };
