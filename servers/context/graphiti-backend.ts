@@ -19,6 +19,12 @@ type Operation = keyof typeof TOOL_NAMES;
 /** How long `wait` (and git ingestion) waits for Graphiti to show a queued episode. */
 const PROCESS_TIMEOUT_MS = 120_000;
 const POLL_MS = 500;
+/** Graphiti's get_episodes limits before it sorts (by uuid), so reads ask for everything and sort here. */
+const ALL = 100_000;
+/** Graphiti stamps created_at when it processes; an episode older than its add (less clock slack) is not it. */
+const CLOCK_SLACK_MS = 60_000;
+/** Dedup keys travel in source_description, which every Graphiti version stores and returns. */
+const DEDUP_MARK = / \[dedup:([^\]]+)\]$/;
 
 interface GraphitiFact {
   uuid: string;
@@ -84,19 +90,42 @@ const toEntity = (n: GraphitiNode): Entity => ({
   createdAt: ms(n.created_at) ?? 0,
 });
 
-const toEpisode = (e: GraphitiEpisode): Episode => ({
-  uuid: e.uuid,
-  groupId: e.group_id ?? '',
-  name: e.name,
-  content: e.content,
-  source: e.source === 'json' || e.source === 'message' ? e.source : 'text',
-  sourceDescription: e.source_description ?? '',
-  validAt: ms(e.valid_at) ?? ms(e.created_at) ?? 0,
-  createdAt: ms(e.created_at) ?? 0,
-  // Graphiti shows an episode only once it has processed it.
-  status: 'processed',
-  error: null,
-});
+/** An episode as Graphiti returned it, with our dedup key and whether Graphiti knew its time. */
+interface Stored {
+  episode: Episode;
+  dedupKey?: string | undefined;
+  dated: boolean;
+}
+
+function toStored(e: GraphitiEpisode, group: string): Stored {
+  const description = e.source_description ?? '';
+  const key = DEDUP_MARK.exec(description)?.[1];
+  return {
+    episode: {
+      uuid: e.uuid,
+      groupId: e.group_id ?? group,
+      name: e.name,
+      content: e.content,
+      source: e.source === 'json' || e.source === 'message' ? e.source : 'text',
+      sourceDescription: description.replace(DEDUP_MARK, ''),
+      // Servers since 1.0 leave valid_at out of get_episodes.
+      validAt: ms(e.valid_at) ?? ms(e.created_at) ?? 0,
+      createdAt: ms(e.created_at) ?? 0,
+      // Graphiti shows an episode only once it has processed it.
+      status: 'processed',
+      error: null,
+    },
+    dedupKey: key,
+    dated: Boolean(e.valid_at),
+  };
+}
+
+interface Watcher {
+  episode: Episode;
+  since: number;
+  deadline: number;
+  resolve(e: Episode): void;
+}
 
 /** Graphiti's fact filter, applied here: its search returns invalidated facts too. */
 const seen = (f: Fact, s: FactSearch) =>
@@ -112,11 +141,15 @@ const seen = (f: Fact, s: FactSearch) =>
  */
 export class GraphitiBackend implements ContextBackend {
   readonly kind = 'graphiti' as const;
-  private connection?: Promise<{ client: Client; tools: Map<Operation, string> }>;
+  private connection?: Promise<{ client: Client; tools: Map<Operation, { name: string; params: Set<string> }> }>;
   /** Episodes added here and not yet seen in Graphiti. */
   private readonly pending = new Map<string, Episode>();
-  /** Episode names known per group, for dedup keys (Graphiti has none; names carry them). */
-  private readonly names = new Map<string, Set<string>>();
+  /** Per group: dedup key → episode, read from Graphiti once, then kept up to date here. */
+  private readonly keys = new Map<string, Promise<Map<string, Episode>>>();
+  /** Per group: adds waiting for Graphiti to show them, served by one poller. */
+  private readonly watchers = new Map<string, Watcher[]>();
+  /** Graphiti uuids already matched to an add, so a repeated name and content is matched once. */
+  private readonly claimed = new Set<string>();
 
   constructor(private readonly config: { url: string; token_env?: string | undefined }) {}
 
@@ -134,11 +167,11 @@ export class GraphitiBackend implements ContextBackend {
       } catch (err) {
         throw new Error(`cannot reach the Graphiti MCP server at ${this.config.url} (${(err as Error).message}); start it, or fix context.graphiti.url in config.yaml`);
       }
-      const offered = new Set((await client.listTools()).tools.map((t) => t.name));
-      const tools = new Map<Operation, string>();
+      const offered = new Map((await client.listTools()).tools.map((t) => [t.name, new Set(Object.keys(t.inputSchema.properties ?? {}))]));
+      const tools = new Map<Operation, { name: string; params: Set<string> }>();
       for (const [op, names] of Object.entries(TOOL_NAMES) as Array<[Operation, readonly string[]]>) {
         const name = names.find((n) => offered.has(n));
-        if (name) tools.set(op, name);
+        if (name) tools.set(op, { name, params: offered.get(name)! });
       }
       return { client, tools };
     })();
@@ -147,11 +180,12 @@ export class GraphitiBackend implements ContextBackend {
   }
 
   /** Calls the tool for `op`; Graphiti reports errors as `{error}` values, which become thrown errors here. */
-  private async call(op: Operation, args: (tool: string) => Record<string, unknown>): Promise<unknown> {
+  private async call(op: Operation, args: (tool: string, params: Set<string>) => Record<string, unknown>): Promise<unknown> {
     const { client, tools } = await this.connect();
-    const tool = tools.get(op);
-    if (!tool) throw new Error(`the Graphiti server at ${this.config.url} has no ${TOOL_NAMES[op].join(' or ')} tool; upgrade Graphiti's MCP server`);
-    const result = (await client.callTool({ name: tool, arguments: args(tool) })) as { isError?: boolean; content?: Array<{ type: string; text?: string }> };
+    const found = tools.get(op);
+    if (!found) throw new Error(`the Graphiti server at ${this.config.url} has no ${TOOL_NAMES[op].join(' or ')} tool; upgrade Graphiti's MCP server`);
+    const tool = found.name;
+    const result = (await client.callTool({ name: tool, arguments: args(tool, found.params) })) as { isError?: boolean; content?: Array<{ type: string; text?: string }> };
     const texts = (result.content ?? []).filter((c) => c.type === 'text').map((c) => c.text ?? '');
     const values = texts.map((t) => {
       try {
@@ -168,44 +202,63 @@ export class GraphitiBackend implements ContextBackend {
   }
 
   /**
-   * Episodes of the groups, one call per group: servers before late 2025 take a single `group_id`
-   * and `last_n`, newer ones `group_ids` and `max_episodes` (each ignores the other's arguments).
+   * Every episode of the groups, one call per group: servers before late 2025 take a single
+   * `group_id` and `last_n`, newer ones `group_ids` and `max_episodes` (each ignores the other's).
    */
-  private async groupEpisodes(groupIds: string[], limit: number): Promise<Episode[]> {
+  private async stored(groupIds: string[]): Promise<Stored[]> {
     const lists = await Promise.all(
       groupIds.map(async (group) => {
-        const value = await this.call('episodes', () => ({ group_ids: [group], max_episodes: limit, group_id: group, last_n: limit }));
-        const list = Array.isArray(value) ? value : ((value as { episodes?: GraphitiEpisode[] }).episodes ?? []);
-        return (list as GraphitiEpisode[]).map((e) => ({ ...toEpisode(e), groupId: e.group_id ?? group }));
+        const value = await this.call('episodes', () => ({ group_ids: [group], max_episodes: ALL, group_id: group, last_n: ALL }));
+        // Older servers send a list as one text item per element, so a list of one arrives as the element.
+        const list = Array.isArray(value) ? value : value && typeof value === 'object' && 'uuid' in value ? [value] : ((value as { episodes?: GraphitiEpisode[] } | null)?.episodes ?? []);
+        return (list as GraphitiEpisode[]).map((e) => toStored(e, group));
       }),
     );
     return lists.flat();
   }
 
-  async addEpisode(groupId: string, input: NewEpisode) {
-    if (input.dedupKey) {
-      let names = this.names.get(groupId);
-      if (!names) {
-        names = new Set((await this.groupEpisodes([groupId], 100_000)).map((e) => e.name));
-        this.names.set(groupId, names);
-      }
-      if (names.has(input.name)) {
-        const episode: Episode = { ...this.draft(groupId, input), status: 'processed' };
-        return { episode, duplicate: true, processed: Promise.resolve(episode) };
-      }
-      names.add(input.name);
+  /** The group's dedup keys, loaded once (the promise is cached, so concurrent first calls share it). */
+  private groupKeys(groupId: string): Promise<Map<string, Episode>> {
+    let keys = this.keys.get(groupId);
+    if (!keys) {
+      keys = this.stored([groupId]).then((all) => new Map(all.flatMap((s) => (s.dedupKey ? [[s.dedupKey, s.episode] as const] : []))));
+      keys.catch(() => this.keys.delete(groupId));
+      this.keys.set(groupId, keys);
     }
+    return keys;
+  }
+
+  async addEpisode(groupId: string, input: NewEpisode) {
+    const key = input.dedupKey;
+    const keys = key ? await this.groupKeys(groupId) : undefined;
+    const known = key && keys!.get(key);
+    if (known) return { episode: known, duplicate: true, processed: Promise.resolve(known) };
     const episode = this.draft(groupId, input);
-    await this.call('add', (tool) => ({
-      name: input.name,
-      episode_body: input.content,
-      group_id: groupId,
-      source: input.source,
-      source_description: input.sourceDescription,
-      ...(tool === 'add_memory' ? { uuid: episode.uuid, reference_time: new Date(episode.validAt).toISOString() } : {}),
-    }));
+    if (key) keys!.set(key, episode); // held while the add is under way, so a second add of the key is a duplicate
+    try {
+      await this.call('add', (tool) => ({
+        name: input.name,
+        episode_body: input.content,
+        group_id: groupId,
+        source: input.source,
+        source_description: `${input.sourceDescription}${key ? ` [dedup:${key}]` : ''}`,
+        // No uuid: Graphiti reads one as an existing episode to process again.
+        ...(tool === 'add_memory' ? { reference_time: new Date(episode.validAt).toISOString() } : {}),
+      }));
+    } catch (err) {
+      if (key) keys!.delete(key);
+      throw err;
+    }
     this.pending.set(episode.uuid, episode);
-    return { episode, duplicate: false, processed: this.watch(episode) };
+    const processed = this.watch(episode).then((done) => {
+      this.pending.delete(episode.uuid);
+      if (key) {
+        if (done.status === 'failed') keys!.delete(key);
+        else keys!.set(key, done);
+      }
+      return done;
+    });
+    return { episode, duplicate: false, processed };
   }
 
   private draft(groupId: string, input: NewEpisode): Episode {
@@ -213,26 +266,48 @@ export class GraphitiBackend implements ContextBackend {
     return { uuid: randomUUID(), groupId, name: input.name, content: input.content, source: input.source, sourceDescription: input.sourceDescription, validAt: input.validAt ?? now, createdAt: now, status: 'queued', error: null };
   }
 
-  /** Waits for Graphiti to show the episode (by uuid, else by name); never rejects. */
-  private async watch(episode: Episode): Promise<Episode> {
-    const deadline = Date.now() + PROCESS_TIMEOUT_MS;
-    try {
-      while (Date.now() < deadline) {
-        const found = (await this.groupEpisodes([episode.groupId], 50)).find((e) => e.uuid === episode.uuid || e.name === episode.name);
-        if (found) return { ...episode, ...found, groupId: episode.groupId };
-        await new Promise((r) => setTimeout(r, POLL_MS));
+  /** Resolves (never rejects) once Graphiti shows the episode, or with failed after the timeout. */
+  private watch(episode: Episode): Promise<Episode> {
+    return new Promise((resolve) => {
+      const list = this.watchers.get(episode.groupId) ?? [];
+      list.push({ episode, since: episode.createdAt - CLOCK_SLACK_MS, deadline: Date.now() + PROCESS_TIMEOUT_MS, resolve });
+      this.watchers.set(episode.groupId, list);
+      if (list.length === 1) void this.poll(episode.groupId);
+    });
+  }
+
+  /**
+   * One poller per group while adds wait: Graphiti chooses its own uuids, so an add is matched by
+   * name and content among episodes processed since it was made, each Graphiti episode once.
+   */
+  private async poll(groupId: string): Promise<void> {
+    const list = this.watchers.get(groupId)!;
+    while (list.length) {
+      await new Promise((r) => setTimeout(r, POLL_MS));
+      let stored: Stored[];
+      try {
+        stored = await this.stored([groupId]);
+      } catch (err) {
+        for (const w of list.splice(0)) w.resolve({ ...w.episode, status: 'failed', error: (err as Error).message });
+        break;
       }
-      return { ...episode, status: 'failed', error: `Graphiti did not show the episode within ${PROCESS_TIMEOUT_MS / 1000} s; its queue reports no reason (see the Graphiti server's log)` };
-    } catch (err) {
-      return { ...episode, status: 'failed', error: (err as Error).message };
-    } finally {
-      this.pending.delete(episode.uuid);
+      for (const w of [...list]) {
+        const found = stored.find((s) => !this.claimed.has(s.episode.uuid) && s.episode.name === w.episode.name && s.episode.content === w.episode.content && s.episode.createdAt >= w.since);
+        if (found) {
+          this.claimed.add(found.episode.uuid);
+          w.resolve({ ...w.episode, uuid: found.episode.uuid, createdAt: found.episode.createdAt, validAt: found.dated ? found.episode.validAt : w.episode.validAt, status: 'processed' });
+        } else if (Date.now() > w.deadline) {
+          w.resolve({ ...w.episode, status: 'failed', error: `Graphiti did not show the episode within ${PROCESS_TIMEOUT_MS / 1000} s; its queue reports no reason (see the Graphiti server's log)` });
+        } else continue;
+        list.splice(list.indexOf(w), 1);
+      }
     }
+    this.watchers.delete(groupId);
   }
 
   async episodes(groupIds: string[], limit: number): Promise<Episode[]> {
-    const stored = await this.groupEpisodes(groupIds, limit);
-    const queued = [...this.pending.values()].filter((e) => groupIds.includes(e.groupId) && !stored.some((s) => s.uuid === e.uuid));
+    const stored = (await this.stored(groupIds)).map((s) => s.episode);
+    const queued = [...this.pending.values()].filter((e) => groupIds.includes(e.groupId));
     return [...queued, ...stored].sort((a, b) => b.validAt - a.validAt || b.createdAt - a.createdAt).slice(0, limit);
   }
 
@@ -262,37 +337,59 @@ export class GraphitiBackend implements ContextBackend {
   }
 
   async searchNodes(groupIds: string[], s: NodeSearch): Promise<Entity[]> {
-    const value = (await this.call('nodes', (tool) => ({
+    const nodesTool = (await this.connect()).tools.get('nodes');
+    if (s.labels && s.labels.length > 1 && nodesTool && !nodesTool.params.has('entity_types')) {
+      throw new Error(`the Graphiti server at ${this.config.url} filters nodes by one label only; pass one label, or upgrade its MCP server`);
+    }
+    const value = (await this.call('nodes', (_tool, params) => ({
       query: s.query,
       group_ids: groupIds,
       max_nodes: s.limit,
-      ...(s.labels?.length ? (tool === 'search_nodes' ? { entity_types: s.labels } : { entity: s.labels[0] }) : {}),
+      // Servers before 1.0 filter by one label, `entity`.
+      ...(s.labels?.length ? (params.has('entity_types') ? { entity_types: s.labels } : { entity: s.labels[0] }) : {}),
     }))) as { nodes?: GraphitiNode[] };
     return (value.nodes ?? []).map(toEntity).slice(0, s.limit);
   }
 
   async deleteEpisode(groupIds: string[], uuid: string): Promise<Removed | false> {
     // Graphiti deletes by uuid alone: check the episode is in these groups first.
-    const mine = (await this.groupEpisodes(groupIds, 100_000)).find((e) => e.uuid === uuid);
+    const mine = (await this.stored(groupIds)).find((s) => s.episode.uuid === uuid);
     if (!mine) return false;
     await this.call('deleteEpisode', () => ({ uuid }));
-    this.names.get(mine.groupId)?.delete(mine.name);
+    if (mine.dedupKey) (await this.keys.get(mine.episode.groupId))?.delete(mine.dedupKey);
     return { episodes: 1 };
   }
 
   async clearGroup(groupId: string): Promise<Removed> {
-    const count = (await this.groupEpisodes([groupId], 100_000)).length;
+    const { tools } = await this.connect();
+    if (tools.get('clear') && !tools.get('clear')!.params.has('group_ids')) {
+      throw new Error(`the Graphiti server at ${this.config.url} can only clear every group at once (its clear_graph takes no group_ids); upgrade its MCP server to 1.0 or later to clear one frame's group`);
+    }
+    const count = (await this.stored([groupId])).length;
     await this.call('clear', () => ({ group_ids: [groupId] }));
-    this.names.delete(groupId);
+    this.keys.delete(groupId);
     return { episodes: count };
   }
 
   async status(groupIds: string[]) {
-    const health = (await this.call('status', () => ({}))) as { status?: string; message?: string };
+    const health = await this.health();
     if (health.status && health.status !== 'ok') throw new Error(`Graphiti: ${health.message ?? health.status}`);
-    const stored = await this.groupEpisodes(groupIds, 100_000);
+    const stored = await this.stored(groupIds);
     const queued = [...this.pending.values()].filter((e) => groupIds.includes(e.groupId)).length;
     return { episodes: { queued, processing: 0, processed: stored.length, failed: 0 }, ...(health.message ? { message: health.message } : {}) };
+  }
+
+  /** get_status, or on servers before 1.0 the resource http://graphiti/status. */
+  private async health(): Promise<{ status?: string; message?: string }> {
+    const { client, tools } = await this.connect();
+    if (tools.has('status')) return (await this.call('status', () => ({}))) as { status?: string; message?: string };
+    try {
+      const { contents } = await client.readResource({ uri: 'http://graphiti/status' });
+      const text = contents[0] && 'text' in contents[0] ? String(contents[0].text) : '{}';
+      return JSON.parse(text) as { status?: string; message?: string };
+    } catch (err) {
+      throw new Error(`the Graphiti server at ${this.config.url} has neither a get_status tool nor the status resource (${(err as Error).message}); upgrade Graphiti's MCP server`);
+    }
   }
 
   recover(): number {
@@ -300,7 +397,7 @@ export class GraphitiBackend implements ContextBackend {
   }
 
   async idle(): Promise<void> {
-    while (this.pending.size) await new Promise((r) => setTimeout(r, POLL_MS));
+    while (this.watchers.size) await new Promise((r) => setTimeout(r, POLL_MS));
   }
 
   async close(): Promise<void> {
