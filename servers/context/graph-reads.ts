@@ -6,8 +6,11 @@ import { VectorIndex } from './vector-index.js';
 
 /** BFS never walks further than this many hops from its seeds. */
 export const MAX_DEPTH = 3;
-/** Entities one walk may reach: a hub (an author of 10k commits) must not make a query slow. */
-const WALK_LIMIT = 5000;
+/**
+ * Entities one walk may reach. The walk is breadth-first, so these are the nearest; search wants a
+ * few dozen facts from it, and a hub (an author of 10k commits) must not make a query slow.
+ */
+const WALK_LIMIT = 200;
 
 /** The SQL condition (on alias f) for which facts a read sees, and its parameters. */
 function validity(v: Validity): { sql: string; params: number[] } {
@@ -72,7 +75,8 @@ export class GraphReads {
   /**
    * Breadth-first walk along facts (either direction) from the seeds, up to `depth` hops: each
    * entity reached with its distance. SQLite's recursive CTE runs as a FIFO queue, so the row limit
-   * cuts the walk at its far edge.
+   * cuts the walk at its far edge. CROSS JOIN keeps the walk driving (SQLite would otherwise scan
+   * a group's facts for each step).
    */
   walk(seeds: string[], groupIds: string[], v: Validity, depth = MAX_DEPTH): Map<string, number> {
     if (!seeds.length) return new Map();
@@ -82,10 +86,10 @@ export class GraphReads {
       `WITH RECURSIVE walk(entity, depth) AS (
          SELECT value, 0 FROM json_each(?)
          UNION
-         SELECT f.target_uuid, w.depth + 1 FROM walk w JOIN facts f ON f.source_uuid = w.entity
+         SELECT f.target_uuid, w.depth + 1 FROM walk w CROSS JOIN facts f ON f.source_uuid = w.entity
            WHERE w.depth < ? AND f.group_id IN (${g}) AND ${w.sql}
          UNION
-         SELECT f.source_uuid, w.depth + 1 FROM walk w JOIN facts f ON f.target_uuid = w.entity
+         SELECT f.source_uuid, w.depth + 1 FROM walk w CROSS JOIN facts f ON f.target_uuid = w.entity
            WHERE w.depth < ? AND f.group_id IN (${g}) AND ${w.sql}
          LIMIT ${WALK_LIMIT}
        )
@@ -105,9 +109,9 @@ export class GraphReads {
     const g = marks(groupIds);
     return this.sql(
       `SELECT uuid FROM (
-         SELECT f.uuid, d.value AS dist, f.valid_at FROM json_each(?) d JOIN facts f ON f.source_uuid = d.key WHERE f.group_id IN (${g}) AND ${w.sql}
+         SELECT f.uuid, d.value AS dist, f.valid_at FROM json_each(?) d CROSS JOIN facts f ON f.source_uuid = d.key WHERE f.group_id IN (${g}) AND ${w.sql}
          UNION ALL
-         SELECT f.uuid, d.value AS dist, f.valid_at FROM json_each(?) d JOIN facts f ON f.target_uuid = d.key WHERE f.group_id IN (${g}) AND ${w.sql}
+         SELECT f.uuid, d.value AS dist, f.valid_at FROM json_each(?) d CROSS JOIN facts f ON f.target_uuid = d.key WHERE f.group_id IN (${g}) AND ${w.sql}
        ) GROUP BY uuid ORDER BY min(dist), max(valid_at) DESC LIMIT ?`,
     )
       .pluck()

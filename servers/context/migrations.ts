@@ -88,4 +88,11 @@ export const contextMigrations: readonly string[] = [
   ALTER TABLE entities ADD COLUMN fuzzy_key TEXT;
   CREATE INDEX entities_fuzzy ON entities(group_id, fuzzy_key);
   `,
+  // Facts looked up by their ends alone (entity uuids are unique across groups): a write matches
+  // both ends and the relation (an author with thousands of commits made each new AUTHORED fact
+  // scan all the others), and graph walks step from an entity in either direction.
+  `
+  CREATE INDEX facts_ends ON facts(source_uuid, target_uuid, name);
+  CREATE INDEX facts_by_target ON facts(target_uuid);
+  `,
 ];
