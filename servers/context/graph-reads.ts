@@ -1,6 +1,6 @@
 import type { ContextStore } from './context-store.js';
 import { marks } from './context-store.js';
-import { ftsQuery, type Entity, type Fact, type Validity } from './model.js';
+import { anyOf, queryWords, type Entity, type Fact, type Validity } from './model.js';
 import { FACT_SELECT, toEntity, toFact, type EntityRow, type FactRow } from './rows.js';
 import { VectorIndex } from './vector-index.js';
 
@@ -11,6 +11,10 @@ export const MAX_DEPTH = 3;
  * few dozen facts from it, and a hub (an author of 10k commits) must not make a query slow.
  */
 const WALK_LIMIT = 200;
+
+/** A term in more rows than this (and in this share of them) ranks little and costs most. */
+const COMMON_ROWS = 1000;
+const COMMON_SHARE = 0.05;
 
 /** The SQL condition (on alias f) for which facts a read sees, and its parameters. */
 function validity(v: Validity): { sql: string; params: number[] } {
@@ -33,27 +37,47 @@ export class GraphReads {
     return this.store.sql;
   }
 
+  /**
+   * How to match free text in a table's FTS index. BM25 scores every row holding a query term, so a
+   * term nearly every row has (a commit's "fix", a relation's "modifies") costs the most and ranks
+   * the least: it is left out when rarer terms remain. When all terms are that common, rows are
+   * taken newest first instead of ranked.
+   */
+  private match(table: 'facts' | 'entities', text: string): { query: string; order: 'rank' | 'recent' } | undefined {
+    const words = queryWords(text);
+    if (!words.length) return undefined;
+    const rows = (this.sql(`SELECT coalesce(max(rowid), 0) FROM ${table}`).pluck().get() as number) || 1;
+    const common = Math.max(COMMON_ROWS, rows * COMMON_SHARE);
+    const df = words.map((w) => [w, (this.sql(`SELECT doc FROM ${table}_vocab WHERE term = ?`).pluck().get(w) as number | undefined) ?? 0] as const);
+    const present = df.filter(([, n]) => n > 0);
+    if (!present.length) return undefined;
+    const rare = present.filter(([, n]) => n <= common);
+    if (rare.length) return { query: anyOf(rare.map(([w]) => w)), order: 'rank' };
+    const rarest = present.reduce((a, b) => (b[1] < a[1] ? b : a));
+    return { query: anyOf([rarest[0]]), order: 'recent' };
+  }
+
   bm25Facts(groupIds: string[], query: string, v: Validity, limit: number): string[] {
-    const q = ftsQuery(query);
-    if (!q || !groupIds.length) return [];
+    const m = this.match('facts', query);
+    if (!m || !groupIds.length) return [];
     const w = validity(v);
     return this.sql(
       `SELECT f.uuid FROM facts_fts m JOIN facts f ON f.rowid = m.rowid
-       WHERE facts_fts MATCH ? AND f.group_id IN (${marks(groupIds)}) AND ${w.sql} ORDER BY m.rank LIMIT ?`,
+       WHERE facts_fts MATCH ? AND f.group_id IN (${marks(groupIds)}) AND ${w.sql} ORDER BY ${m.order === 'rank' ? 'm.rank' : 'm.rowid DESC'} LIMIT ?`,
     )
       .pluck()
-      .all(q, ...groupIds, ...w.params, limit) as string[];
+      .all(m.query, ...groupIds, ...w.params, limit) as string[];
   }
 
   bm25Entities(groupIds: string[], query: string, limit: number): string[] {
-    const q = ftsQuery(query);
-    if (!q || !groupIds.length) return [];
+    const m = this.match('entities', query);
+    if (!m || !groupIds.length) return [];
     return this.sql(
       `SELECT e.uuid FROM entities_fts m JOIN entities e ON e.rowid = m.rowid
-       WHERE entities_fts MATCH ? AND e.group_id IN (${marks(groupIds)}) ORDER BY m.rank LIMIT ?`,
+       WHERE entities_fts MATCH ? AND e.group_id IN (${marks(groupIds)}) ORDER BY ${m.order === 'rank' ? 'm.rank' : 'm.rowid DESC'} LIMIT ?`,
     )
       .pluck()
-      .all(q, ...groupIds, limit) as string[];
+      .all(m.query, ...groupIds, limit) as string[];
   }
 
   /** Facts by uuid, in the order given. */

@@ -95,4 +95,9 @@ export const contextMigrations: readonly string[] = [
   CREATE INDEX facts_ends ON facts(source_uuid, target_uuid, name);
   CREATE INDEX facts_by_target ON facts(target_uuid);
   `,
+  // How many rows hold each term, so search can leave out terms nearly every row has.
+  `
+  CREATE VIRTUAL TABLE facts_vocab USING fts5vocab(facts_fts, row);
+  CREATE VIRTUAL TABLE entities_vocab USING fts5vocab(entities_fts, row);
+  `,
 ];

@@ -85,8 +85,17 @@ const STOP_WORDS = new Set(
   'a an and are as at be but by can do does for from had has have how i if in into is it its of on or so than that the their then there these this to was we were what when where which who why will with you'.split(' '),
 );
 
-/** FTS5 query from free text: each significant word as a quoted term, any of them (BM25 ranks the best). */
-export function ftsQuery(text: string): string | undefined {
+/** The significant words of free text, lower-cased and each once. */
+export function queryWords(text: string): string[] {
   const words = text.match(/[\p{L}\p{N}_]+/gu)?.filter((w) => w.length > 1 && !STOP_WORDS.has(w.toLowerCase())) ?? [];
-  return words.length ? [...new Set(words.map((w) => w.toLowerCase()))].map((w) => `"${w}"`).join(' OR ') : undefined;
+  return [...new Set(words.map((w) => w.toLowerCase()))];
+}
+
+/** FTS5 query matching any of the words (BM25 ranks the best), each quoted. */
+export const anyOf = (words: string[]) => words.map((w) => `"${w.replace(/"/g, '""')}"`).join(' OR ');
+
+/** FTS5 query from free text: any of its significant words. */
+export function ftsQuery(text: string): string | undefined {
+  const words = queryWords(text);
+  return words.length ? anyOf(words) : undefined;
 }
