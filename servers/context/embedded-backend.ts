@@ -70,7 +70,7 @@ export class EmbeddedBackend implements ContextBackend {
     if (vector) lists.push(this.reads.nearestFacts(groupIds, vector, model, s, pool));
     const seeds = new Set(this.reads.bm25Entities(groupIds, s.query, SEEDS));
     if (vector) for (const e of this.reads.nearestEntities(groupIds, vector, model, SEEDS)) seeds.add(e);
-    if (seeds.size) lists.push(this.reads.factsAround(this.reads.walk([...seeds], groupIds, s), groupIds, s, pool));
+    if (seeds.size) lists.push(this.reads.nearFacts([...seeds], groupIds, s, pool));
 
     let ranked = rrf(lists).slice(0, pool);
     if (s.reranker === 'rrf') return this.reads.facts(ranked.slice(0, s.limit).map((r) => r.id));

@@ -142,6 +142,47 @@ export class GraphReads {
       .all(JSON.stringify(near), ...groupIds, ...w.params, JSON.stringify(near), ...groupIds, ...w.params, limit) as string[];
   }
 
+  /**
+   * BFS's ranked list: the `limit` facts nearest the seeds, hop by hop (at most MAX_DEPTH), each
+   * entity's newest first. Every step is one indexed query per entity and direction with a LIMIT,
+   * so a hub's thousands of facts are never all read; the walk stops as soon as the list is full.
+   */
+  nearFacts(seeds: string[], groupIds: string[], v: Validity, limit: number): string[] {
+    const w = validity(v);
+    const g = marks(groupIds);
+    const step = (end: 'source' | 'target') =>
+      this.sql(
+        `SELECT f.uuid, f.source_uuid, f.target_uuid FROM facts f WHERE f.${end}_uuid = ? AND f.group_id IN (${g}) AND ${w.sql}
+         ORDER BY f.valid_at DESC LIMIT ?`,
+      );
+    const found: string[] = [];
+    const seen = new Set<string>();
+    const visited = new Set(seeds);
+    let frontier = seeds;
+    for (let depth = 0; depth < MAX_DEPTH && frontier.length && found.length < limit; depth++) {
+      const next: string[] = [];
+      for (const entity of frontier) {
+        for (const end of ['source', 'target'] as const) {
+          const rows = step(end).all(entity, ...groupIds, ...w.params, limit) as Array<{ uuid: string; source_uuid: string; target_uuid: string }>;
+          for (const r of rows) {
+            if (!seen.has(r.uuid)) {
+              seen.add(r.uuid);
+              found.push(r.uuid);
+            }
+            const other = end === 'source' ? r.target_uuid : r.source_uuid;
+            if (!visited.has(other) && visited.size < WALK_LIMIT) {
+              visited.add(other);
+              next.push(other);
+            }
+          }
+        }
+        if (found.length >= limit) break;
+      }
+      frontier = next;
+    }
+    return found.slice(0, limit);
+  }
+
   /** Facts nearest the query vector (cosine), among those the validity lets through. */
   nearestFacts(groupIds: string[], query: Float32Array, model: string, v: Validity, limit: number): string[] {
     const seen = (validAt: number | null, invalidAt: number | null) =>

@@ -100,4 +100,10 @@ export const contextMigrations: readonly string[] = [
   CREATE VIRTUAL TABLE facts_vocab USING fts5vocab(facts_fts, row);
   CREATE VIRTUAL TABLE entities_vocab USING fts5vocab(entities_fts, row);
   `,
+  // A walk takes each entity's newest facts first, straight from these (a hub has thousands).
+  `
+  DROP INDEX IF EXISTS facts_by_target;
+  CREATE INDEX facts_from ON facts(source_uuid, valid_at);
+  CREATE INDEX facts_to ON facts(target_uuid, valid_at);
+  `,
 ];
