@@ -8,8 +8,8 @@ import { toEntity, toEpisode, type EntityRow, type EpisodeRow } from './rows.js'
 
 /** Labels whose names are identities: never merged by similarity. */
 const EXACT_LABELS = new Set(['File', 'Commit']);
-/** Trigram Jaccard at or above which two names of one group are the same entity. */
-const FUZZY_THRESHOLD = 0.8;
+/** Trigram Jaccard at or above which two names of one group are the same entity (Graphiti uses 0.9 too). */
+const FUZZY_THRESHOLD = 0.9;
 
 /** What a write made that may want an embedding. */
 export interface Written {
