@@ -1,8 +1,9 @@
-import { createServer } from 'node:net';
+import { createServer } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FactSearch, NewEpisode } from '../servers/context/backend.js';
 import { GraphitiBackend } from '../servers/context/graphiti-backend.js';
 import type { Episode } from '../servers/context/model.js';
+import { listenOutsideFramePorts } from './support/listen.js';
 import { startMockGraphiti, type MockGraphiti, type MockGraphitiOptions } from './support/mock-graphiti.js';
 
 // GraphitiBackend against a local imitation of Graphiti's MCP server, over real Streamable HTTP.
@@ -57,8 +58,7 @@ const toolCalls = (mock: MockGraphiti, tool: string) => mock.calls.filter((c) =>
 /** A port nothing listens on: bound, then released. */
 async function closedPort(): Promise<number> {
   const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const { port } = server.address() as { port: number };
+  const port = await listenOutsideFramePorts(server, '127.0.0.1');
   await new Promise<void>((r) => server.close(() => r()));
   return port;
 }

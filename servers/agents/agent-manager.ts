@@ -52,7 +52,16 @@ type Progress = (message: string) => Promise<void> | void;
  * the frame's host-mounted /run/optagon/agents) and from its screen, merged in agent-state.ts.
  * The list of agents is kept per frame in session.json, so agents outlive the daemon.
  */
+/**
+ * How long after a message an idle read from the screen alone is doubted: a CLI under load can show
+ * its idle prompt for a moment after taking the message in, before it draws that it is busy.
+ */
+const SCREEN_DOUBT_AFTER_SEND_MS = 8000;
+
 export class AgentManager {
+  /** When each agent (frame id/name) was last sent a message by this process. */
+  private readonly sentAt = new Map<string, number>();
+
   constructor(
     private readonly deps: { frames: FrameManager; store: StateStore; tmux: FrameTmux; home: OptagonHome; env?: NodeJS.ProcessEnv },
   ) {}
@@ -141,7 +150,16 @@ export class AgentManager {
     const located = await this.locate(ref);
     const started = Date.now();
     const first = await this.statusOf(located);
-    const done = (s: AgentStatus) => (until === 'idle' ? s.state !== 'working' && s.state !== 'starting' : s.state !== first.state);
+    const sent = this.sentAt.get(`${located.frame.id}/${located.record.name}`) ?? 0;
+    let sawWork = false;
+    const done = (s: AgentStatus) => {
+      if (until === 'any_change') return s.state !== first.state;
+      if (s.state === 'working' || s.state === 'starting') {
+        sawWork = true;
+        return false;
+      }
+      return s.state !== 'idle' || s.source === 'hook' || sawWork || Date.now() - sent >= SCREEN_DOUBT_AFTER_SEND_MS;
+    };
     let s = first;
     while (!done(s)) {
       if (Date.now() - started >= timeoutMs || signal?.aborted) return { ...s, reached: false, waitedMs: Date.now() - started };
@@ -344,6 +362,7 @@ export class AgentManager {
    */
   private async typeMessage(located: Located, message: string): Promise<void> {
     const sentAt = Date.now();
+    this.sentAt.set(`${located.frame.id}/${located.record.name}`, sentAt);
     await this.deps.tmux.sendText(located.frame.id, located.record.windowId, message, true);
     const takenIn = async () => {
       const s = await this.statusOf(located);

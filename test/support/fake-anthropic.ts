@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { listenOutsideFramePorts } from './listen.js';
 
 /** The parts of a Messages API request the scripts look at. */
 export interface MessagesRequest {
@@ -81,11 +82,7 @@ export class FakeAnthropic {
         else res.end();
       });
     });
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(0, host, () => resolve());
-    });
-    this.port = (this.server.address() as { port: number }).port;
+    this.port = await listenOutsideFramePorts(this.server, host);
     return this;
   }
 

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { listenOutsideFramePorts } from './listen.js';
 
 /** The parts of a chat completion request the scripts look at. */
 export interface ChatRequest {
@@ -53,11 +54,7 @@ export class FakeOpenAI {
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((err: Error) => this.error(res, 500, err.message));
     });
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(0, '127.0.0.1', () => resolve());
-    });
-    this.port = (this.server.address() as { port: number }).port;
+    this.port = await listenOutsideFramePorts(this.server, '127.0.0.1');
     return this;
   }
 

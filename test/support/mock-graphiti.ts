@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { z } from 'zod';
+import { listenOutsideFramePorts } from './listen.js';
 
 /**
  * A stand-in for getzep/graphiti's MCP server (mcp_server/src/graphiti_mcp_server.py), served over
@@ -338,11 +338,7 @@ export async function startMockGraphiti(opts: MockGraphitiOptions): Promise<Mock
       if (!res.headersSent) fail(res, 500, err.message);
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
-    http.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = http.address() as AddressInfo;
+  const port = await listenOutsideFramePorts(http, '127.0.0.1');
 
   const settled = async () => {
     // A queue can grow while we wait for it: wait until a pass finds nothing new.
