@@ -368,7 +368,8 @@ export class AgentManager {
       const s = await this.statusOf(located);
       return s.state !== 'idle' || (s.since !== null && s.since >= sentAt);
     };
-    for (let attempt = 0; attempt < 3; attempt++) {
+    // Up to 12 s: under load OpenCode's first run can take that long to accept input.
+    for (let attempt = 0; attempt < 8; attempt++) {
       for (const until = Date.now() + 1500; Date.now() < until; await sleep(100)) if (await takenIn()) return;
       await this.deps.tmux.sendKeys(located.frame.id, located.record.windowId, ['Enter']);
     }
