@@ -2,12 +2,22 @@ import { execa } from 'execa';
 import { createServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
 
-/** A set of samples (wall times in milliseconds, or rates), summarised the way the report prints them. */
+/** A set of samples (wall times in milliseconds, rates, or 0/1 outcomes), summarised the way the report prints them. */
 export interface Stats {
   median: number;
   min: number;
   max: number;
   n: number;
+  /** 95th percentile (nearest rank): what a latency goal is usually set on. */
+  p95: number;
+  /** The mean: for 0/1 outcomes (a question answered or not), the share that were 1. */
+  mean: number;
+}
+
+/** The `p`-th percentile (0..100) of sorted samples, by nearest rank: always one of the samples. */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (!sorted.length) throw new Error('no samples were taken');
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
 export function stats(samples: number[]): Stats {
@@ -15,7 +25,8 @@ export function stats(samples: number[]): Stats {
   const sorted = [...samples].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   const median = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-  return { median, min: sorted[0]!, max: sorted[sorted.length - 1]!, n: sorted.length };
+  const mean = sorted.reduce((s, v) => s + v, 0) / sorted.length;
+  return { median, min: sorted[0]!, max: sorted[sorted.length - 1]!, n: sorted.length, p95: percentile(sorted, 95), mean };
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

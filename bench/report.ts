@@ -9,33 +9,55 @@ export interface Figure {
   /**
    * 'time' (the default): wall times in ms, lower is better, and `goal` is the most ours/peer may be.
    * 'rate': calls per second, higher is better, and `goal` is the least ours/peer may be.
+   * 'share': 0/1 outcomes (a question answered or not), higher is better; their mean is printed as
+   * a percentage and compared, and `goal` is the least ours/peer may be.
    */
-  kind?: 'time' | 'rate';
+  kind?: 'time' | 'rate' | 'share';
+  /** Which statistic of a time is printed first, compared and held to the goals: the median (default) or the 95th percentile. */
+  statistic?: 'median' | 'p95';
   /** Show the ratio as overhead in percent (start times) rather than as a multiple (list). */
   asOverhead?: boolean;
   /** The bound on ours/peer set by the issue's goal (see `kind`); unset when no goal applies. */
   goal?: number;
-  /** A goal on our own median time in ms, whatever the peer's (latencies). */
+  /** A goal on our own time in ms (its `statistic`), whatever the peer's (latencies). */
   absoluteGoalMs?: number;
+  /** A goal on our own median rate, per second, whatever the peer's (throughputs). */
+  absoluteGoalRate?: number;
 }
 
-const ms = (v: number) => `${Math.round(v)} ms`;
-// A time's best sample is its least, a rate's its greatest.
-const cell = (s: Stats, kind: Figure['kind']) =>
-  kind === 'rate' ? `${Math.round(s.median)}/s (max ${Math.round(s.max)}, n=${s.n})` : `${ms(s.median)} (min ${Math.round(s.min)}, n=${s.n})`;
+/** Milliseconds, with decimals only where they say something (sub-10 ms latencies). */
+const ms = (v: number) => `${v >= 10 ? Math.round(v) : v >= 1 ? v.toFixed(1) : v.toFixed(2)} ms`;
+
+/** The statistic a figure is judged by. */
+function value(s: Stats, f: Figure): number {
+  if (f.kind === 'share') return s.mean;
+  return f.kind !== 'rate' && f.statistic === 'p95' ? s.p95 : s.median;
+}
+
+// A time's best sample is its least, a rate's its greatest; a p95 is shown with its median.
+function cell(s: Stats, f: Figure): string {
+  if (f.kind === 'rate') return `${Math.round(s.median)}/s (max ${Math.round(s.max)}, n=${s.n})`;
+  if (f.kind === 'share') return `${(s.mean * 100).toFixed(1)}% (n=${s.n})`;
+  if (f.statistic === 'p95') return `p95 ${ms(s.p95)} (p50 ${ms(s.median)}, n=${s.n})`;
+  return `${ms(s.median)} (min ${ms(s.min).replace(' ms', '')}, n=${s.n})`;
+}
 const pct = (ratio: number) => `${ratio >= 1 ? '+' : ''}${Math.round((ratio - 1) * 100)}%`;
 
 function ratioText(f: Figure): string {
-  const r = f.ours.median / f.peer.median;
-  if (f.kind === 'rate') return `${r.toFixed(2)}×`;
+  const peer = value(f.peer, f);
+  if (peer === 0) return '-';
+  const r = value(f.ours, f) / peer;
+  if (f.kind === 'rate' || f.kind === 'share') return `${r.toFixed(2)}×`;
   return f.asOverhead ? `${r.toFixed(2)}× (${pct(r)})` : `${r.toFixed(1)}×`;
 }
 
 function goalText(f: Figure): string {
-  if (f.absoluteGoalMs !== undefined) return `≤ ${f.absoluteGoalMs} ms (${f.ours.median <= f.absoluteGoalMs ? 'met' : 'missed'})`;
+  const ours = value(f.ours, f);
+  if (f.absoluteGoalMs !== undefined) return `${f.statistic === 'p95' ? 'p95 ' : ''}≤ ${f.absoluteGoalMs} ms (${ours <= f.absoluteGoalMs ? 'met' : 'missed'})`;
+  if (f.absoluteGoalRate !== undefined) return `≥ ${f.absoluteGoalRate}/s (${ours >= f.absoluteGoalRate ? 'met' : 'missed'})`;
   if (f.goal === undefined) return '-';
-  const r = f.ours.median / f.peer.median;
-  if (f.kind === 'rate') return `≥ ${f.goal}× (${r >= f.goal ? 'met' : 'missed'})`;
+  const r = ours / value(f.peer, f);
+  if (f.kind === 'rate' || f.kind === 'share') return `≥ ${f.goal}× (${r >= f.goal ? 'met' : 'missed'})`;
   const met = r <= f.goal ? 'met' : 'missed';
   return `${f.asOverhead ? `≤ ${pct(f.goal)}` : `≤ ${f.goal}×`} (${met})`;
 }
@@ -43,8 +65,8 @@ function goalText(f: Figure): string {
 /** Prints the figures as a table with columns sized to their contents. */
 export function printFigures(figures: Figure[]): void {
   const rows = [
-    ['figure (median)', 'optagon', 'peer', '', 'ratio', 'goal'],
-    ...figures.map((f) => [f.name, cell(f.ours, f.kind), cell(f.peer, f.kind), f.peerName, ratioText(f), goalText(f)]),
+    ['figure (median unless named)', 'optagon', 'peer', '', 'ratio', 'goal'],
+    ...figures.map((f) => [f.name, cell(f.ours, f), cell(f.peer, f), f.peerName, ratioText(f), goalText(f)]),
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());

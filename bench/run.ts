@@ -1,7 +1,9 @@
+import Database from 'better-sqlite3';
 import { cpus, release } from 'node:os';
 import { ContainerRuntime } from '../servers/frames/container-runtime.js';
 import { BenchHome } from './bench-home.js';
 import { benchAgentLatency } from './agent-latency.js';
+import { benchContext } from './context.js';
 import { benchFrameList } from './frame-list.js';
 import { benchFrameStart } from './frame-start.js';
 import { benchMcpRate } from './mcp-rate.js';
@@ -11,46 +13,70 @@ import { printEnvironment, printFigures, type Figure } from './report.js';
 const FRAMES = 5;
 const RUNNING = 3; // started by the start benchmark, so `frame list` sees running and stopped frames
 
-async function environment(home: BenchHome): Promise<Array<[string, string]>> {
+/** The groups of benchmarks `npm run bench -- <group>...` may name; none named runs all. */
+const GROUPS = ['frames', 'context'] as const;
+type Group = (typeof GROUPS)[number];
+
+function chosenGroups(args: string[]): Set<Group> {
+  const unknown = args.filter((a) => !(GROUPS as readonly string[]).includes(a));
+  if (unknown.length) throw new Error(`unknown benchmark group ${unknown.join(', ')}; the groups are ${GROUPS.join(', ')}`);
+  return new Set((args.length ? args : GROUPS) as Group[]);
+}
+
+async function environment(home: BenchHome | undefined): Promise<Array<[string, string]>> {
+  const sqlite = new Database(':memory:');
+  const sqliteVersion = sqlite.prepare('SELECT sqlite_version()').pluck().get() as string;
+  sqlite.close();
+  const base: Array<[string, string]> = [
+    ['node', process.version],
+    ['kernel', `${release()} (${cpus().length} CPUs)`],
+    ['sqlite', sqliteVersion],
+  ];
+  if (!home) return base;
   const podman = home.config.podman.binary;
   const version = async (file: string, args: string[]) => (await run(file, args).catch(() => 'not found')).split('\n')[0]!.trim();
   // Node's own start-up is a floor under every CLI figure; print it so the ratios can be read.
   const nodeStart: number[] = [];
   for (let i = 0; i < 5; i++) nodeStart.push(await timeCommand(process.execPath, ['-e', '0']));
   return [
-    ['node', process.version],
+    ...base,
     ['podman', await version(podman, ['--version'])],
     ['tmux', await version('tmux', ['-V'])],
-    ['kernel', `${release()} (${cpus().length} CPUs)`],
     ['podman flags', new ContainerRuntime(home.config.podman).runtimeFlags().join(' ')],
     ['image', home.config.frames.image],
     ['node -e 0', `${Math.round(stats(nodeStart).median)} ms (median of 5)`],
   ];
 }
 
+/** Frames, the daemon's MCP rate and agents: these need podman and a bench home. */
+async function benchFrames(home: BenchHome): Promise<Figure[]> {
+  const frames = await home.createFrames(FRAMES);
+  const start = await benchFrameStart(home, frames.slice(0, RUNNING));
+  const agents = await benchAgentLatency(home, frames[1]!);
+  // From here the daemon runs in the bench home: the CLI goes through it unless told --embedded.
+  await home.startDaemon();
+  try {
+    const list = await benchFrameList(home);
+    const mcp = await benchMcpRate(home);
+    return [...list, ...start, ...mcp, ...agents];
+  } finally {
+    await home.stopDaemon();
+  }
+}
+
 async function main(): Promise<void> {
+  const groups = chosenGroups(process.argv.slice(2));
   console.log('optagon benchmarks: our figure next to its peer, measured in this run\n');
-  const home = await BenchHome.create();
+  const home = groups.has('frames') ? await BenchHome.create() : undefined;
   try {
     printEnvironment(await environment(home));
     console.log('');
-    const frames = await home.createFrames(FRAMES);
-    const start = await benchFrameStart(home, frames.slice(0, RUNNING));
-    const agents = await benchAgentLatency(home, frames[1]!);
-    // From here the daemon runs in the bench home: the CLI goes through it unless told --embedded.
-    await home.startDaemon();
-    let list: Figure[];
-    let mcp: Figure[];
-    try {
-      list = await benchFrameList(home);
-      mcp = await benchMcpRate(home);
-    } finally {
-      await home.stopDaemon();
-    }
-    const figures: Figure[] = [...list, ...start, ...mcp, ...agents];
+    const figures: Figure[] = [];
+    if (home) figures.push(...(await benchFrames(home)));
+    if (groups.has('context')) figures.push(...(await benchContext()));
     printFigures(figures);
   } finally {
-    await home.dispose();
+    await home?.dispose();
   }
 }
 

@@ -39,6 +39,9 @@ export class ContextStore {
 
   constructor(file: string) {
     this.db = openDatabase(file, contextMigrations);
+    // Ingestion commits per episode; a checkpoint every 1,000 WAL pages (SQLite's default) made
+    // checkpoint I/O most of its cost. 10,000 pages is a WAL of up to 40 MB.
+    this.db.pragma('wal_autocheckpoint = 10000');
     this.sql = statementCache(this.db);
     const unkeyed = this.sql('SELECT uuid, name FROM entities WHERE fuzzy_key IS NULL').all() as Array<{ uuid: string; name: string }>;
     for (const e of unkeyed) this.sql('UPDATE entities SET fuzzy_key = ? WHERE uuid = ?').run(fuzzyKey(e.name), e.uuid);
