@@ -23,6 +23,13 @@ const day = (iso: string | null) => (iso ? iso.slice(0, 10) : '?');
 /** A fact with when it held: "since …", or "… to …" once it stopped. */
 const factLine = (f: Fact) => `${f.invalidAt ? dim(f.fact) : f.fact}  ${dim(f.invalidAt ? `(${day(f.validAt)} to ${day(f.invalidAt)})` : `(since ${day(f.validAt)})`)}`;
 
+/** "1 episodes, 2 facts": what a deletion removed (the group id aside). */
+const removed = (r: Record<string, number | string>) =>
+  Object.entries(r)
+    .filter(([k]) => k !== 'groupId')
+    .map(([k, v]) => `${v} ${k}`)
+    .join(', ');
+
 const episodeState = (e: Episode) => (e.status === 'failed' ? red(`failed: ${e.error ?? ''}`) : e.status);
 
 export function registerContextCommands(program: Command): void {
@@ -161,7 +168,7 @@ export function registerContextCommands(program: Command): void {
       run(async (tools, out) => {
         const r = await tools.call<Record<string, number | string>>('context_delete_episode', { frame, uuid });
         if (out.json) return printJson(r);
-        console.log(`deleted: ${Object.entries(r).filter(([k]) => k !== 'groupId').map(([k, v]) => `${v} ${k}`).join(', ')}`);
+        console.log(`deleted: ${removed(r)}`);
       }),
     );
 
@@ -174,7 +181,7 @@ export function registerContextCommands(program: Command): void {
         if (!opts.yes) throw new Error(`this deletes everything ${frame}'s knowledge graph holds; run again with --yes`);
         const r = await tools.call<Record<string, number | string>>('context_clear_group', { frame, confirm: true });
         if (out.json) return printJson(r);
-        console.log(`cleared ${r.groupId}: ${Object.entries(r).filter(([k]) => k !== 'groupId').map(([k, v]) => `${v} ${k}`).join(', ')}`);
+        console.log(`cleared ${r.groupId}: ${removed(r)}`);
       }),
     );
 }

@@ -123,26 +123,6 @@ export class GraphReads {
   }
 
   /**
-   * Facts touching the entities of a walk, nearest first (by their nearer end), newest first among
-   * equals: within `depth` hops of a seed, a fact has an end at most `depth - 1` hops away.
-   */
-  factsAround(distances: Map<string, number>, groupIds: string[], v: Validity, limit: number, depth = MAX_DEPTH): string[] {
-    const near = Object.fromEntries([...distances].filter(([, d]) => d < depth));
-    if (!Object.keys(near).length) return [];
-    const w = validity(v);
-    const g = marks(groupIds);
-    return this.sql(
-      `SELECT uuid FROM (
-         SELECT f.uuid, d.value AS dist, f.valid_at FROM json_each(?) d CROSS JOIN facts f ON f.source_uuid = d.key WHERE f.group_id IN (${g}) AND ${w.sql}
-         UNION ALL
-         SELECT f.uuid, d.value AS dist, f.valid_at FROM json_each(?) d CROSS JOIN facts f ON f.target_uuid = d.key WHERE f.group_id IN (${g}) AND ${w.sql}
-       ) GROUP BY uuid ORDER BY min(dist), max(valid_at) DESC LIMIT ?`,
-    )
-      .pluck()
-      .all(JSON.stringify(near), ...groupIds, ...w.params, JSON.stringify(near), ...groupIds, ...w.params, limit) as string[];
-  }
-
-  /**
    * BFS's ranked list: the `limit` facts nearest the seeds, hop by hop (at most MAX_DEPTH), each
    * entity's newest first. Every step is one indexed query per entity and direction with a LIMIT,
    * so a hub's thousands of facts are never all read; the walk stops as soon as the list is full.

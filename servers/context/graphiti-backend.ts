@@ -142,8 +142,6 @@ const seen = (f: Fact, s: FactSearch) =>
 export class GraphitiBackend implements ContextBackend {
   readonly kind = 'graphiti' as const;
   private connection?: Promise<{ client: Client; tools: Map<Operation, { name: string; params: Set<string> }> }>;
-  /** Episodes added here and not yet seen in Graphiti. */
-  private readonly pending = new Map<string, Episode>();
   /** Per group: dedup key → episode, read from Graphiti once, then kept up to date here. */
   private readonly keys = new Map<string, Promise<Map<string, Episode>>>();
   /** Per group: adds waiting for Graphiti to show them, served by one poller. */
@@ -249,9 +247,7 @@ export class GraphitiBackend implements ContextBackend {
       if (key) keys!.delete(key);
       throw err;
     }
-    this.pending.set(episode.uuid, episode);
     const processed = this.watch(episode).then((done) => {
-      this.pending.delete(episode.uuid);
       if (key) {
         if (done.status === 'failed') keys!.delete(key);
         else keys!.set(key, done);
@@ -259,6 +255,11 @@ export class GraphitiBackend implements ContextBackend {
       return done;
     });
     return { episode, duplicate: false, processed };
+  }
+
+  /** Episodes added here that Graphiti does not show yet. */
+  private waiting(groupIds: string[]): Episode[] {
+    return groupIds.flatMap((g) => (this.watchers.get(g) ?? []).map((w) => w.episode));
   }
 
   private draft(groupId: string, input: NewEpisode): Episode {
@@ -307,8 +308,7 @@ export class GraphitiBackend implements ContextBackend {
 
   async episodes(groupIds: string[], limit: number): Promise<Episode[]> {
     const stored = (await this.stored(groupIds)).map((s) => s.episode);
-    const queued = [...this.pending.values()].filter((e) => groupIds.includes(e.groupId));
-    return [...queued, ...stored].sort((a, b) => b.validAt - a.validAt || b.createdAt - a.createdAt).slice(0, limit);
+    return [...this.waiting(groupIds), ...stored].sort((a, b) => b.validAt - a.validAt || b.createdAt - a.createdAt).slice(0, limit);
   }
 
   private async nodeUuid(groupIds: string[], name: string): Promise<string> {
@@ -375,7 +375,7 @@ export class GraphitiBackend implements ContextBackend {
     const health = await this.health();
     if (health.status && health.status !== 'ok') throw new Error(`Graphiti: ${health.message ?? health.status}`);
     const stored = await this.stored(groupIds);
-    const queued = [...this.pending.values()].filter((e) => groupIds.includes(e.groupId)).length;
+    const queued = this.waiting(groupIds).length;
     return { episodes: { queued, processing: 0, processed: stored.length, failed: 0 }, ...(health.message ? { message: health.message } : {}) };
   }
 

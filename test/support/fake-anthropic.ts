@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { listenOutsideFramePorts } from './listen.js';
+import { closeServer, listenOutsideFramePorts, readJson } from './listen.js';
 
 /** The parts of a Messages API request the scripts look at. */
 export interface MessagesRequest {
@@ -91,23 +91,20 @@ export class FakeAnthropic {
     return `http://host.containers.internal:${this.port}`;
   }
 
-  async close(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  close(): Promise<void> {
+    return closeServer(this.server);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : {};
+    const body = await readJson(req);
     if (req.method === 'POST' && path === '/v1/messages/count_tokens') {
       return this.json(res, { input_tokens: 1000 });
     }
     if (req.method !== 'POST' || path !== '/v1/messages') {
       return this.error(res, 404, 'not_found_error', `the fake serves POST /v1/messages, not ${req.method} ${path}`);
     }
-    const request = body as MessagesRequest;
+    const request = body as unknown as MessagesRequest;
     this.requests.push(request);
     const rule = this.rules.find((r) => r.when(request));
     const reply: Reply = rule ? (typeof rule.reply === 'function' ? rule.reply(request) : rule.reply) : { text: 'OK.' };

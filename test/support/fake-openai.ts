@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { listenOutsideFramePorts } from './listen.js';
+import { closeServer, listenOutsideFramePorts, readJson } from './listen.js';
 
 /** The parts of a chat completion request the scripts look at. */
 export interface ChatRequest {
@@ -62,16 +62,13 @@ export class FakeOpenAI {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  async close(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  close(): Promise<void> {
+    return closeServer(this.server);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const body = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>) : {};
+    const body = await readJson(req);
     if (req.method === 'POST' && (path === '/v1/embeddings' || path === '/api/embed')) {
       const input = typeof body.input === 'string' ? [body.input] : (body.input as string[]);
       this.embeddingInputs.push(input);

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 
 /** Frames publish host ports from this range (the default config, and the test homes' ranges). */
 const FRAME_PORTS = { start: 33000, end: 34000 };
@@ -21,4 +21,17 @@ export async function listenOutsideFramePorts(server: Server, host: string): Pro
     if (port < FRAME_PORTS.start || port > FRAME_PORTS.end || attempt >= 50) return port;
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
+}
+
+/** Closes a test server, dropping kept-alive connections so it does not wait for them. */
+export async function closeServer(server: Server | undefined): Promise<void> {
+  server?.closeAllConnections();
+  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+}
+
+/** A request's JSON body ({} when empty). */
+export async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return chunks.length ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>) : {};
 }
