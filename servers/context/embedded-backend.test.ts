@@ -3,7 +3,8 @@ import type { FactSearch } from './backend.js';
 import { ContextStore } from './context-store.js';
 import { curate } from './curate.js';
 import { EmbeddedBackend } from './embedded-backend.js';
-import { extractHeuristic, type EpisodeInput } from './heuristic-extractor.js';
+import { extractHeuristic, type EpisodeInput, type Extraction } from './heuristic-extractor.js';
+import type { Episode } from './model.js';
 
 const A = 'frame_aaaaaaaaaaaa';
 const B = 'frame_bbbbbbbbbbbb';
@@ -140,5 +141,28 @@ describe('embedded context backend', () => {
     expect(small.facts.length).toBeGreaterThan(0);
     expect(small.episodes.length).toBeGreaterThan(0); // every section gets its share
     expect(await curate(backend, [A], 'payments', 0, 'frame test')).toMatchObject({ text: '', tokens: 0 });
+  });
+
+  it('a burst is written in batches: a failing write is rolled back alone, an awaited extraction keeps its place', async () => {
+    const order: string[] = [];
+    const extract = (e: Episode): Extraction | Promise<Extraction> => {
+      order.push(e.name);
+      // A fact without a sentence breaks the write after its entities went in: the savepoint must take them back.
+      if (e.name === 'broken') return { entities: [{ name: 'Orphan', labels: [] }], facts: [{ source: 'Orphan', target: 'Nowhere', name: 'USES', fact: null as unknown as string }] };
+      if (e.name === 'slow') return new Promise((resolve) => setTimeout(() => resolve(extractHeuristic(e)), 20));
+      return extractHeuristic(e);
+    };
+    backend = new EmbeddedBackend(new ContextStore(':memory:'), extract);
+    const names = ['a', 'broken', 'b', 'slow', 'c', ...Array.from({ length: 150 }, (_, i) => `n${i}`)];
+    const added = await Promise.all(names.map((name, i) => backend.addEpisode(A, { ...text(`The Api${i} service uses Db${i}.`, name), validAt: T0 + i })));
+    const outcomes = await Promise.all(added.map((a) => a.processed));
+    expect([...new Set(order)]).toEqual(names);
+    // It broke a batch, whose episodes up to it were extracted again and written one by one.
+    expect(order.slice(0, 5)).toEqual(['a', 'broken', 'a', 'broken', 'b']);
+    expect(outcomes.map((o) => o.status)).toEqual(names.map((n) => (n === 'broken' ? 'failed' : 'processed')));
+    expect(outcomes[1]!.error).toMatch(/NOT NULL/);
+    expect(await backend.searchNodes([A], { query: 'Orphan', limit: 5 })).toEqual([]);
+    expect(await search([A], 'Api3')).toEqual(['Api3 uses Db3']); // the awaited one
+    expect(await backend.status([A])).toMatchObject({ facts: names.length - 1, episodes: { processed: names.length - 1, failed: 1, queued: 0, processing: 0 } });
   });
 });

@@ -1,5 +1,5 @@
 import type { ContextBackend, FactSearch, NewEpisode, NodeSearch } from './backend.js';
-import type { ContextStore } from './context-store.js';
+import type { ContextStore, Written } from './context-store.js';
 import type { Embedder } from './embedder.js';
 import { GraphReads } from './graph-reads.js';
 import type { Extraction } from './heuristic-extractor.js';
@@ -30,21 +30,24 @@ export class EmbeddedBackend implements ContextBackend {
     private readonly embedder?: Embedder,
   ) {
     this.reads = new GraphReads(store);
-    this.queue = new IngestQueue(store, (e) => this.process(e));
+    this.queue = new IngestQueue(store, {
+      extract: (episode) => this.extract(episode, this.reads),
+      write: (episode, extraction) => store.applyExtraction(episode, extraction),
+      after: embedder && ((_, written) => this.embed(embedder, written)),
+    });
   }
 
-  private async process(episode: Episode): Promise<void> {
-    const written = this.store.applyExtraction(episode, await this.extract(episode, this.reads));
-    if (!this.embedder) return;
+  /** Vectors for what a write made new. */
+  private async embed(embedder: Embedder, written: Written): Promise<void> {
     const items = [...written.newFacts.map((f) => ['facts', f] as const), ...written.newEntities.map((e) => ['entities', e] as const)];
     if (!items.length) return;
     let vectors: Float32Array[];
     try {
-      vectors = await this.embedder.embed(items.map(([, x]) => x.text));
+      vectors = await embedder.embed(items.map(([, x]) => x.text));
     } catch (err) {
       throw new Error(`${(err as Error).message}; the episode's facts are stored and BM25 and graph search find them, similarity search does not`);
     }
-    items.forEach(([table, x], i) => this.store.setEmbedding(table, x.uuid, vectors[i]!, this.embedder!.model));
+    items.forEach(([table, x], i) => this.store.setEmbedding(table, x.uuid, vectors[i]!, embedder.model));
   }
 
   async addEpisode(groupId: string, input: NewEpisode) {
