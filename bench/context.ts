@@ -45,7 +45,7 @@ const k = (n: number) => `${(n / 1000).toFixed(n < 10_000 ? 1 : 0)}k`;
 /**
  * The peer: the same episodes in a plain table with FTS5 over name and content, each inserted in
  * its own transaction, in a WAL file opened as ours is (servers/shared/sqlite.ts); search is
- * BM25 over it with the same FTS query ours builds from the text.
+ * BM25 over it, with our tokenizer (Porter stemming) and the FTS query ours builds from the text.
  */
 class PlainFts {
   private readonly db: Database.Database;
@@ -56,7 +56,7 @@ class PlainFts {
   constructor(file: string) {
     this.db = openDatabase(file, [
       `CREATE TABLE episodes (uuid TEXT PRIMARY KEY, group_id TEXT NOT NULL, name TEXT NOT NULL, content TEXT NOT NULL, source TEXT NOT NULL, valid_at INTEGER NOT NULL);
-       CREATE VIRTUAL TABLE episodes_fts USING fts5(text, tokenize = 'unicode61 remove_diacritics 2');`,
+       CREATE VIRTUAL TABLE episodes_fts USING fts5(text, tokenize = 'porter unicode61 remove_diacritics 2');`,
     ]);
     this.insertRow = this.db.prepare('INSERT INTO episodes (uuid, group_id, name, content, source, valid_at) VALUES (?, ?, ?, ?, ?, ?)');
     this.insertText = this.db.prepare('INSERT INTO episodes_fts (rowid, text) VALUES (?, ?)');

@@ -1,3 +1,7 @@
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FactSearch } from './backend.js';
 import { ContextStore } from './context-store.js';
@@ -164,5 +168,29 @@ describe('embedded context backend', () => {
     expect(await backend.searchNodes([A], { query: 'Orphan', limit: 5 })).toEqual([]);
     expect(await search([A], 'Api3')).toEqual(['Api3 uses Db3']); // the awaited one
     expect(await backend.status([A])).toMatchObject({ facts: names.length - 1, episodes: { processed: names.length - 1, failed: 1, queued: 0, processing: 0 } });
+  });
+
+  it('a database from before stemming is re-indexed on open: "use" finds "uses"', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'optagon-context-'));
+    const file = join(dir, 'context.db');
+    try {
+      backend = new EmbeddedBackend(new ContextStore(file), (e) => extractHeuristic(e));
+      await ingest(A, text('The API uses REST.'), T0);
+      await backend.close();
+      // Schema 6 as it was: FTS without the porter step.
+      const old = new Database(file);
+      old.exec(`DROP TABLE facts_vocab; DROP TABLE facts_fts;
+        CREATE VIRTUAL TABLE facts_fts USING fts5(text, tokenize = 'unicode61 remove_diacritics 2');
+        INSERT INTO facts_fts (rowid, text) SELECT rowid, fact FROM facts;
+        CREATE VIRTUAL TABLE facts_vocab USING fts5vocab(facts_fts, row);
+        PRAGMA user_version = 6;`);
+      old.close();
+      backend = new EmbeddedBackend(new ContextStore(file), (e) => extractHeuristic(e));
+      expect(await search([A], 'use')).toEqual(['API uses REST']);
+    } finally {
+      await backend.close();
+      backend = new EmbeddedBackend(new ContextStore(':memory:'), (e) => extractHeuristic(e)); // for afterEach
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

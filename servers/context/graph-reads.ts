@@ -1,6 +1,6 @@
 import type { ContextStore } from './context-store.js';
 import { marks } from './context-store.js';
-import { anyOf, queryWords, type Entity, type Fact, type Validity } from './model.js';
+import { anyOf, queryTerms, tokens, type Entity, type Fact, type Validity } from './model.js';
 import { FACT_SELECT, toEntity, toFact, type EntityRow, type FactRow } from './rows.js';
 import { VectorIndex } from './vector-index.js';
 
@@ -16,10 +16,34 @@ const WALK_LIMIT = 200;
 const COMMON_ROWS = 1000;
 const COMMON_SHARE = 0.05;
 
-/** The SQL condition (on alias f) for which facts a read sees, and its parameters. */
-function validity(v: Validity): { sql: string; params: number[] } {
-  if (v.asOf !== undefined) return { sql: '(f.valid_at IS NULL OR f.valid_at <= ?) AND (f.invalid_at IS NULL OR f.invalid_at > ?)', params: [v.asOf, v.asOf] };
-  return v.currentOnly ? { sql: 'f.invalid_at IS NULL', params: [] } : { sql: '1', params: [] };
+/** BM25 candidates reranked by query coverage (see GraphReads.bm25). */
+const RERANK_POOL = 100;
+
+/** BM25's usual parameters: term-frequency saturation and length normalisation. */
+const K1 = 1.2;
+const B = 0.75;
+
+/** Okapi BM25 of one candidate's tokens against the weighted query terms. */
+function bm25Score(words: string[], weights: Map<string, number>, avgLength: number): number {
+  const tf = new Map<string, number>();
+  for (const w of words) if (weights.has(w)) tf.set(w, (tf.get(w) ?? 0) + 1);
+  const norm = K1 * (1 - B + (B * words.length) / (avgLength || 1));
+  let score = 0;
+  for (const [w, n] of tf) score += weights.get(w)! * ((n * (K1 + 1)) / (n + norm));
+  return score;
+}
+
+/** How a query matches a table: the FTS5 query, its order, and each present term's weight. */
+interface Match {
+  query: string;
+  order: 'rank' | 'recent';
+  weights: Map<string, number>;
+}
+
+/** The SQL condition (on the facts table's alias) for which facts a read sees, and its parameters. */
+function validity(v: Validity, f = 'f'): { sql: string; params: number[] } {
+  if (v.asOf !== undefined) return { sql: `(${f}.valid_at IS NULL OR ${f}.valid_at <= ?) AND (${f}.invalid_at IS NULL OR ${f}.invalid_at > ?)`, params: [v.asOf, v.asOf] };
+  return v.currentOnly ? { sql: `${f}.invalid_at IS NULL`, params: [] } : { sql: '1', params: [] };
 }
 
 /**
@@ -40,44 +64,56 @@ export class GraphReads {
   /**
    * How to match free text in a table's FTS index. BM25 scores every row holding a query term, so a
    * term nearly every row has (a commit's "fix", a relation's "modifies") costs the most and ranks
-   * the least: it is left out when rarer terms remain. When all terms are that common, rows are
-   * taken newest first instead of ranked.
+   * the least: it is left out of the match when rarer terms remain. When all terms are that
+   * common, rows are taken newest first instead of ranked. Every term present keeps its weight
+   * (inverse document frequency) for the rerank.
    */
-  private match(table: 'facts' | 'entities', text: string): { query: string; order: 'rank' | 'recent' } | undefined {
-    const words = queryWords(text);
-    if (!words.length) return undefined;
+  private match(table: 'facts' | 'entities', text: string): Match | undefined {
+    const terms = queryTerms(text);
+    if (!terms.length) return undefined;
     const rows = (this.sql(`SELECT coalesce(max(rowid), 0) FROM ${table}`).pluck().get() as number) || 1;
     const common = Math.max(COMMON_ROWS, rows * COMMON_SHARE);
-    const df = words.map((w) => [w, (this.sql(`SELECT doc FROM ${table}_vocab WHERE term = ?`).pluck().get(w) as number | undefined) ?? 0] as const);
-    const present = df.filter(([, n]) => n > 0);
+    const vocab = this.sql(`SELECT doc FROM ${table}_vocab WHERE term = ?`).pluck();
+    const present = terms.map((t) => ({ ...t, df: (vocab.get(t.term) as number | undefined) ?? 0 })).filter((t) => t.df > 0);
     if (!present.length) return undefined;
-    const rare = present.filter(([, n]) => n <= common);
-    if (rare.length) return { query: anyOf(rare.map(([w]) => w)), order: 'rank' };
-    const rarest = present.reduce((a, b) => (b[1] < a[1] ? b : a));
-    return { query: anyOf([rarest[0]]), order: 'recent' };
+    const weights = new Map(present.map((t) => [t.term, Math.log(1 + (rows - t.df + 0.5) / (t.df + 0.5))]));
+    const rare = present.filter((t) => t.df <= common);
+    if (rare.length) return { query: anyOf(rare.map((t) => t.word)), order: 'rank', weights };
+    const rarest = present.reduce((a, b) => (b.df < a.df ? b : a));
+    return { query: anyOf([rarest.word]), order: 'recent', weights };
+  }
+
+  /**
+   * BM25 over a table's FTS index with the rarer terms, then the best RERANK_POOL candidates
+   * scored again by BM25 with every term of the query, FTS order breaking ties. Without the common
+   * terms, "Remove dead code from src/a.ts" would rank every fact about src/a.ts alike; with them,
+   * the commit that says all of it comes first.
+   */
+  private bm25(table: 'facts' | 'entities', m: Match, where: string, params: unknown[], limit: number): string[] {
+    const rows = this.sql(
+      `SELECT x.uuid, m.text FROM ${table}_fts m JOIN ${table} x ON x.rowid = m.rowid
+       WHERE ${table}_fts MATCH ? AND ${where} ORDER BY ${m.order === 'rank' ? 'm.rank' : 'm.rowid DESC'} LIMIT ?`,
+    ).all(m.query, ...params, Math.max(limit, RERANK_POOL)) as Array<{ uuid: string; text: string }>;
+    const words = rows.map((r) => tokens(r.text));
+    const avgLength = words.reduce((n, w) => n + w.length, 0) / (words.length || 1);
+    return rows
+      .map((r, rank) => ({ uuid: r.uuid, rank, score: bm25Score(words[rank]!, m.weights, avgLength) }))
+      .sort((a, b) => b.score - a.score || a.rank - b.rank)
+      .slice(0, limit)
+      .map((r) => r.uuid);
   }
 
   bm25Facts(groupIds: string[], query: string, v: Validity, limit: number): string[] {
     const m = this.match('facts', query);
     if (!m || !groupIds.length) return [];
-    const w = validity(v);
-    return this.sql(
-      `SELECT f.uuid FROM facts_fts m JOIN facts f ON f.rowid = m.rowid
-       WHERE facts_fts MATCH ? AND f.group_id IN (${marks(groupIds)}) AND ${w.sql} ORDER BY ${m.order === 'rank' ? 'm.rank' : 'm.rowid DESC'} LIMIT ?`,
-    )
-      .pluck()
-      .all(m.query, ...groupIds, ...w.params, limit) as string[];
+    const w = validity(v, 'x');
+    return this.bm25('facts', m, `x.group_id IN (${marks(groupIds)}) AND ${w.sql}`, [...groupIds, ...w.params], limit);
   }
 
   bm25Entities(groupIds: string[], query: string, limit: number): string[] {
     const m = this.match('entities', query);
     if (!m || !groupIds.length) return [];
-    return this.sql(
-      `SELECT e.uuid FROM entities_fts m JOIN entities e ON e.rowid = m.rowid
-       WHERE entities_fts MATCH ? AND e.group_id IN (${marks(groupIds)}) ORDER BY ${m.order === 'rank' ? 'm.rank' : 'm.rowid DESC'} LIMIT ?`,
-    )
-      .pluck()
-      .all(m.query, ...groupIds, limit) as string[];
+    return this.bm25('entities', m, `x.group_id IN (${marks(groupIds)})`, groupIds, limit);
   }
 
   /** Facts by uuid, in the order given. */

@@ -108,7 +108,10 @@ function fromDecision(d: DecisionJson, c: Collector): void {
   const title = c.entity(d.title, label, d.decision ?? d.status);
   if (d.about) {
     const about = c.entity(d.about, 'Component');
-    c.fact(title, about, d.type === 'decision' ? 'DECIDED_ABOUT' : 'CONCERNS', `${label.toLowerCase()} "${title}" ${d.type === 'decision' ? 'decided about' : 'concerns'} ${about}${d.decision ? `: ${d.decision}` : ''}`);
+    // The decision's text stays in the title's summary, not in this sentence: what it states
+    // ("X moved to Y") gets facts of its own below, which a later change invalidates, while this
+    // fact stays current.
+    c.fact(title, about, d.type === 'decision' ? 'DECIDED_ABOUT' : 'CONCERNS', `${label.toLowerCase()} "${title}" ${d.type === 'decision' ? 'decided about' : 'concerns'} ${about}`);
   }
   fromText(`${d.title}\n${d.decision ?? ''}`, c);
 }

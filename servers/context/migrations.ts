@@ -113,4 +113,20 @@ export const contextMigrations: readonly string[] = [
   DROP INDEX facts_target;
   CREATE INDEX facts_group ON facts(group_id, invalid_at);
   `,
+  // Porter stemming, so "use" finds "uses" and "fixed" finds "fixes" (model.ts stems query terms the same way).
+  `
+  DROP TABLE facts_vocab;
+  DROP TABLE entities_vocab;
+  DROP TABLE facts_fts;
+  DROP TABLE entities_fts;
+  DROP TABLE episodes_fts;
+  CREATE VIRTUAL TABLE facts_fts USING fts5(text, tokenize = 'porter unicode61 remove_diacritics 2');
+  CREATE VIRTUAL TABLE entities_fts USING fts5(text, tokenize = 'porter unicode61 remove_diacritics 2');
+  CREATE VIRTUAL TABLE episodes_fts USING fts5(text, tokenize = 'porter unicode61 remove_diacritics 2');
+  INSERT INTO facts_fts (rowid, text) SELECT rowid, fact || char(10) || replace(name, '_', ' ') FROM facts;
+  INSERT INTO entities_fts (rowid, text) SELECT rowid, name || char(10) || summary FROM entities;
+  INSERT INTO episodes_fts (rowid, text) SELECT rowid, name || char(10) || content FROM episodes;
+  CREATE VIRTUAL TABLE facts_vocab USING fts5vocab(facts_fts, row);
+  CREATE VIRTUAL TABLE entities_vocab USING fts5vocab(entities_fts, row);
+  `,
 ];

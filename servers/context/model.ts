@@ -1,3 +1,4 @@
+import { stemmer } from 'stemmer';
 import type { EpisodeInput } from './heuristic-extractor.js';
 
 /**
@@ -85,17 +86,67 @@ const STOP_WORDS = new Set(
   'a an and are as at be but by can do does for from had has have how i if in into is it its of on or so than that the their then there these this to was we were what when where which who why will with you'.split(' '),
 );
 
-/** The significant words of free text, lower-cased and each once. */
-export function queryWords(text: string): string[] {
-  const words = text.match(/[\p{L}\p{N}_]+/gu)?.filter((w) => w.length > 1 && !STOP_WORDS.has(w.toLowerCase())) ?? [];
-  return [...new Set(words.map((w) => w.toLowerCase()))];
+/** A significant word of a query, and the term the FTS index holds for it (its stem). */
+export interface QueryTerm {
+  word: string;
+  term: string;
 }
+
+/**
+ * The significant words of free text, one per index term. Stop words and single letters go;
+ * single digits stay ("8.11.3"). FTS5 stems a MATCH query itself, so matching takes `word`
+ * (stemming is not idempotent); `term` is for the index's vocabulary and for tokens().
+ */
+export function queryTerms(text: string): QueryTerm[] {
+  const significant = words(text).filter((w) => (w.length > 1 || /\d/.test(w)) && !STOP_WORDS.has(w));
+  const byTerm = new Map<string, QueryTerm>();
+  for (const word of significant.flatMap((w) => [w, ...(RELATION_WORDS[w] ?? [])])) {
+    const term = stem(word);
+    if (!byTerm.has(term)) byTerm.set(term, { word, term });
+  }
+  return [...byTerm.values()];
+}
+
+/**
+ * How people ask about the relations facts carry, and the word each relation's facts use: "who
+ * wrote X" should meet "authored", "which files did X touch" "modifies". Stemming joins the
+ * inflections ("fixed" and "fixes"); these are the other words for the same relation.
+ */
+const RELATION_WORDS: Record<string, string[]> = Object.fromEntries(
+  Object.entries({
+    authored: 'wrote written writer committed committer',
+    modifies: 'touch touched touches changed changes edit edited edits',
+    uses: 'depends dependency',
+  }).flatMap(([relation, asked]) => asked.split(' ').map((w) => [w, [relation]])),
+);
+
+/** Every token of a text as FTS5's `porter unicode61 remove_diacritics 2` tokenizer indexes it. */
+export const tokens = (text: string): string[] => words(text).map(stem);
+
+/** unicode61 with remove_diacritics: split at anything not a letter or digit (`_` too), lower-cased, accents gone. */
+const words = (text: string): string[] => text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+
+/**
+ * FTS5's porter step, so query terms meet the index ("use" finds "uses"). SQLite stems UTF-8
+ * bytes, leaving tokens under 3 or over 64 bytes alone, and takes every byte that is not an ASCII
+ * vowel for a consonant; the stemmer package (the same Porter algorithm) sees the same letters
+ * when each non-ASCII byte is handed over as a private-use character, which it leaves unchanged.
+ * A comparison over 16,000 words found the two differing on one ("seyyed").
+ */
+function stem(word: string): string {
+  if (/^[a-z0-9]*$/.test(word)) return word.length < 3 || word.length > 64 ? word : stemmer(word);
+  const bytes = Buffer.from(word, 'utf8');
+  if (bytes.length < 3 || bytes.length > 64) return word;
+  const stemmed = stemmer(String.fromCharCode(...Array.from(bytes, (b) => (b < 0x80 ? b : PRIVATE_USE + b))));
+  return Buffer.from(Array.from(stemmed, (c) => c.charCodeAt(0)).map((x) => (x >= PRIVATE_USE ? x - PRIVATE_USE : x))).toString('utf8');
+}
+const PRIVATE_USE = 0xe000;
 
 /** FTS5 query matching any of the words (BM25 ranks the best), each quoted. */
 export const anyOf = (words: string[]) => words.map((w) => `"${w.replace(/"/g, '""')}"`).join(' OR ');
 
-/** FTS5 query from free text: any of its significant words. */
+/** FTS5 query from free text: any of its significant words (for an index with the same tokenizer). */
 export function ftsQuery(text: string): string | undefined {
-  const words = queryWords(text);
-  return words.length ? anyOf(words) : undefined;
+  const terms = queryTerms(text);
+  return terms.length ? anyOf(terms.map((t) => t.word)) : undefined;
 }
