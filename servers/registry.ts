@@ -28,7 +28,7 @@ export function createServices(home = new OptagonHome()): OptagonServices {
   const frames = createFramesServices(home);
   const tmux = new FrameTmux(frames.frames);
   const agents = new AgentManager({ frames: frames.frames, store: frames.store, tmux, home });
-  const context = new ContextService(createContextBackend(home, frames.config.context), frames.frames, frames.store);
+  const context = new ContextService(createContextBackend(home, frames.config), frames.frames, frames.store);
   return {
     home,
     frames,

@@ -1,5 +1,5 @@
+import { createProvider } from '../../host/llm/create-provider.js';
 import type { GlobalConfig } from '../shared/global-config.js';
-import { jsonCompletion } from '../shared/json-completion.js';
 import type { OptagonHome } from '../shared/optagon-home.js';
 import type { ContextBackend } from './backend.js';
 import { ContextStore } from './context-store.js';
@@ -13,14 +13,14 @@ import { extractWithLlm } from './llm-extractor.js';
 const KNOWN_ENTITIES = 20;
 
 /** The backend config.yaml's `context` section asks for. */
-export function createContextBackend(home: OptagonHome, config: GlobalConfig['context']): ContextBackend {
+export function createContextBackend(home: OptagonHome, { context: config, llm }: Pick<GlobalConfig, 'context' | 'llm'>): ContextBackend {
   if (config.provider === 'graphiti') return new GraphitiBackend(config.graphiti!);
   let extract: Extractor = (episode) => extractHeuristic(episode);
   if (config.extraction === 'llm') {
-    const complete = jsonCompletion(config.llm!, 'context.llm');
+    const provider = createProvider(config.llm!, llm, 'context.llm');
     extract = (episode, reads) => {
       const known = reads.entities(reads.bm25Entities([episode.groupId], `${episode.name} ${episode.content.slice(0, 4000)}`, KNOWN_ENTITIES));
-      return extractWithLlm(complete, episode, known.map((e) => e.name));
+      return extractWithLlm(provider, episode, known.map((e) => e.name));
     };
   }
   return new EmbeddedBackend(new ContextStore(home.contextDatabase), extract, config.embeddings && createEmbedder(config.embeddings));

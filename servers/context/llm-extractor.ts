@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { JsonCompletion } from '../shared/json-completion.js';
+import { askJson } from '../../host/llm/ask-json.js';
+import type { LLMProvider } from '../../host/llm/provider.js';
 import type { EpisodeInput, Extraction } from './heuristic-extractor.js';
 
 const extractionSchema = z.object({
@@ -32,35 +33,17 @@ Use the names of known entities when the episode means them.`;
  * The llm extraction path: one combined call per episode for entities and facts (Graphiti makes a
  * call per fact), checked with zod, with one retry that tells the model what was wrong.
  */
-export async function extractWithLlm(complete: JsonCompletion, episode: EpisodeInput, knownEntities: string[]): Promise<Extraction> {
+export async function extractWithLlm(provider: LLMProvider, episode: EpisodeInput, knownEntities: string[]): Promise<Extraction> {
   const user = [
     `Episode "${episode.name}" (${episode.source}${episode.sourceDescription ? `, ${episode.sourceDescription}` : ''}):`,
     episode.content,
     knownEntities.length ? `\nKnown entities: ${knownEntities.join('; ')}` : '',
   ].join('\n');
-  let problem = '';
-  for (let attempt = 0; attempt < 2; attempt++) {
-    const text = await complete(SYSTEM, attempt ? `${user}\n\nYour previous answer was rejected: ${problem}. Answer with the JSON object only.` : user);
-    problem = checkReply(text);
-    if (!problem) return toExtraction(extractionSchema.parse(JSON.parse(jsonPart(text))));
-  }
-  throw new Error(`the extraction model gave no valid JSON twice; last problem: ${problem}`);
-}
-
-/** The JSON object in a reply, without a Markdown fence some models add. */
-const jsonPart = (text: string) => text.trim().replace(/^```(?:json)?\s*|\s*```$/g, '');
-
-function checkReply(text: string): string {
-  let value: unknown;
   try {
-    value = JSON.parse(jsonPart(text));
+    return toExtraction(await askJson(provider, [{ role: 'system', content: SYSTEM }, { role: 'user', content: user }], extractionSchema, { temperature: 0 }));
   } catch (err) {
-    return `not JSON (${(err as Error).message})`;
+    throw new Error(`extraction failed: ${(err as Error).message} (context.llm in config.yaml)`);
   }
-  const parsed = extractionSchema.safeParse(value);
-  if (parsed.success) return '';
-  const issue = parsed.error.issues[0]!;
-  return `${issue.path.join('.') || 'the object'}: ${issue.message}`;
 }
 
 function toExtraction(value: z.output<typeof extractionSchema>): Extraction {

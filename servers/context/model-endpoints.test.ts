@@ -22,7 +22,7 @@ describe('context with a model endpoint (llm extraction, embeddings)', () => {
   let root: string;
   let backend: ContextBackend | undefined;
   const open = (context: Record<string, unknown>) => {
-    backend = createContextBackend(new OptagonHome(mkdtempSync(join(root, 'home-'))), globalConfigSchema.parse({ context }).context);
+    backend = createContextBackend(new OptagonHome(mkdtempSync(join(root, 'home-'))), globalConfigSchema.parse({ context }));
     return backend;
   };
   const add = async (b: ContextBackend, content: string, validAt?: number) => (await (await b.addEpisode(G, { ...note(content), ...(validAt ? { validAt } : {}) })).processed);
@@ -93,7 +93,11 @@ describe('context with a model endpoint (llm extraction, embeddings)', () => {
     const b = open({ ...llm, llm: { ...llm.llm, base_url: `${fake.url}/v1` } });
     replies = ['Sure! Here it is: {', extraction([{ source: 'Worker', target: 'Redis', name: 'USES', fact: 'Worker uses Redis' }])];
     expect((await add(b, 'The worker uses Redis.')).status).toBe('processed');
-    expect(fake.chats[1]!.messages[1]!.content).toMatch(/previous answer was rejected: not JSON/);
+    // The retry carries the rejected answer and what was wrong with it.
+    expect(fake.chats[1]!.messages.slice(2)).toMatchObject([
+      { role: 'assistant', content: 'Sure! Here it is: {' },
+      { role: 'user', content: expect.stringMatching(/answer was rejected: not JSON/) },
+    ]);
 
     replies.push('[]', extraction([{ source: 'a', target: 'b', name: 'uses', fact: 'a uses b' }]));
     const failed = await add(b, 'Something else.');
@@ -106,7 +110,7 @@ describe('context with a model endpoint (llm extraction, embeddings)', () => {
     const saved = process.env.OPENAI_API_KEY;
     delete process.env.OPENAI_API_KEY;
     try {
-      expect(() => open(llm)).toThrow(/context\.llm: no API key for openai; set OPENAI_API_KEY .* context\.llm\.api_key_env/);
+      expect(() => open(llm)).toThrow(/context\.llm: no API key for openai; set OPENAI_API_KEY in the daemon's environment, or llm\.openai\.api_key in config\.yaml/);
     } finally {
       if (saved !== undefined) process.env.OPENAI_API_KEY = saved;
     }

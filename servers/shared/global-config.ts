@@ -36,6 +36,30 @@ export const embeddingEndpoint = modelEndpoint(['openai', 'ollama'] as const).ex
 export type LlmEndpoint = z.output<typeof llmEndpoint>;
 export type EmbeddingEndpoint = z.output<typeof embeddingEndpoint>;
 
+/** Where a provider's API is and how to authenticate, for every endpoint of it that does not say. */
+const providerSettings = z
+  .object({
+    /** The API's base URL (vLLM: required; Ollama: default http://127.0.0.1:11434). */
+    base_url: z.url().optional(),
+    /** Environment variable that holds the key. Default OPENAI_API_KEY / ANTHROPIC_API_KEY. */
+    api_key_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
+    /** The key itself, for those who keep it here rather than in the environment (which wins); then keep config.yaml private. */
+    api_key: z.string().min(1).optional(),
+  })
+  .prefault({});
+
+const llm = z
+  .object({
+    anthropic: providerSettings,
+    openai: providerSettings,
+    ollama: providerSettings,
+    vllm: providerSettings,
+    /** Tries after a 429 or 5xx answer, with exponential backoff. Default 3. */
+    retries: z.number().int().min(0).max(10).default(3),
+  })
+  .prefault({});
+export type LlmSettings = z.output<typeof llm>;
+
 const context = z
   .object({
     /** embedded: Optagon's own graph in data/context.db. graphiti: a Graphiti MCP server at graphiti.url. */
@@ -116,6 +140,8 @@ export const globalConfigSchema = z.object({
     })
     .prefault({}),
   context: context.prefault({}),
+  /** The model APIs the manager agent (and llm extraction) call. */
+  llm,
 });
 
 export type GlobalConfig = z.output<typeof globalConfigSchema>;

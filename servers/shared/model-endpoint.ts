@@ -1,20 +1,30 @@
-import type { EmbeddingEndpoint, LlmEndpoint } from './global-config.js';
+import type { EmbeddingEndpoint, LlmEndpoint, LlmSettings } from './global-config.js';
 
 const DEFAULT_KEY_ENV: Record<string, string | undefined> = { openai: 'OPENAI_API_KEY', anthropic: 'ANTHROPIC_API_KEY', vllm: 'OPENAI_API_KEY' };
 
 /**
- * The API key for an endpoint, from the environment variable config names (or the provider's
- * usual one). A local OpenAI-compatible server (vLLM, a base_url) may need none; the public APIs
- * do, and a missing one is an error naming the setting to fix.
+ * The API key for an endpoint: the environment variable the endpoint or config.yaml's
+ * `llm.<provider>` names (else the provider's usual one), then `llm.<provider>.api_key`. A local
+ * OpenAI-compatible server (vLLM, a base_url) may need none; the public APIs do, and a missing one
+ * is an error naming where to put it.
  */
-export function apiKeyFor(endpoint: LlmEndpoint | EmbeddingEndpoint, setting: string): string | undefined {
+export function apiKeyFor(endpoint: LlmEndpoint | EmbeddingEndpoint, setting: string, settings?: LlmSettings): string | undefined {
   if (endpoint.provider === 'ollama') return undefined;
-  const name = endpoint.api_key_env ?? DEFAULT_KEY_ENV[endpoint.provider]!;
-  const key = process.env[name];
+  const configured = settings?.[endpoint.provider];
+  const name = endpoint.api_key_env ?? configured?.api_key_env ?? DEFAULT_KEY_ENV[endpoint.provider]!;
+  const key = process.env[name] ?? configured?.api_key;
   if (key) return key;
-  if (endpoint.base_url || endpoint.provider === 'vllm') return 'none';
-  throw new Error(`${setting}: no API key for ${endpoint.provider}; set ${name} in the daemon's environment, or name another variable with ${setting}.api_key_env`);
+  if (baseUrlFor(endpoint, settings) || endpoint.provider === 'vllm') return 'none';
+  throw new Error(
+    `${setting}: no API key for ${endpoint.provider}; set ${name} in the daemon's environment, or llm.${endpoint.provider}.api_key in config.yaml`,
+  );
 }
 
+/** The endpoint's base URL, else its provider's from config.yaml; undefined means the SDK's default. */
+export const baseUrlFor = (endpoint: LlmEndpoint | EmbeddingEndpoint, settings?: LlmSettings) => endpoint.base_url ?? settings?.[endpoint.provider]?.base_url;
+
 /** An endpoint's host, for error messages about an unreachable API. */
-export const endpointName = (e: LlmEndpoint | EmbeddingEndpoint) => `${e.provider} ${e.model}${e.base_url ? ` at ${e.base_url}` : ''}`;
+export const endpointName = (e: LlmEndpoint | EmbeddingEndpoint, settings?: LlmSettings) => {
+  const url = baseUrlFor(e, settings);
+  return `${e.provider} ${e.model}${url ? ` at ${url}` : ''}`;
+};
