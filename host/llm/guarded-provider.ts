@@ -63,7 +63,7 @@ export class GuardedProvider implements LLMProvider {
 
   private explain(err: unknown): Error {
     const { endpoint, setting } = this.guard;
-    const message = (err as Error)?.message ?? String(err);
+    const message = apiMessage(err);
     const status = statusOf(err);
     if ((err as Error)?.name === 'AbortError') return err as Error;
     if (status === 401 || status === 403) return new Error(`${endpoint} refused the API key (${status}: ${message}); check the key for ${setting}`);
@@ -73,4 +73,16 @@ export class GuardedProvider implements LLMProvider {
     const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
     return new Error(`cannot reach ${endpoint}: ${cause?.code ?? cause?.message ?? message}; is it running? Check ${setting} and its base_url in config.yaml`);
   }
+}
+
+/**
+ * The API's own words for a failure: Anthropic's SDK keeps the body ({error: {message}}), OpenAI's
+ * its error object ({message}), Ollama's the text; each SDK's message would repeat status and JSON.
+ */
+function apiMessage(err: unknown): string {
+  const body = (err as { error?: unknown })?.error;
+  if (typeof body === 'string') return body;
+  const b = body as { message?: unknown; error?: { message?: unknown } } | undefined;
+  const message = b?.error?.message ?? b?.message;
+  return typeof message === 'string' ? message : ((err as Error)?.message ?? String(err));
 }

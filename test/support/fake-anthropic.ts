@@ -17,6 +17,8 @@ export interface Reply {
   toolUse?: { name: string; input: Record<string, unknown> };
   /** Milliseconds to wait between streamed chunks, so a test can see the agent working. */
   chunkDelayMs?: number;
+  /** Answer with this HTTP error instead (429, 500, 401, ...); retryAfterSeconds sets Retry-After. */
+  error?: { status: number; message: string; retryAfterSeconds?: number };
 }
 
 export interface Rule {
@@ -108,6 +110,10 @@ export class FakeAnthropic {
     this.requests.push(request);
     const rule = this.rules.find((r) => r.when(request));
     const reply: Reply = rule ? (typeof rule.reply === 'function' ? rule.reply(request) : rule.reply) : { text: 'OK.' };
+    if (reply.error) {
+      const type = reply.error.status === 429 ? 'rate_limit_error' : reply.error.status === 401 ? 'authentication_error' : 'api_error';
+      return this.error(res, reply.error.status, type, reply.error.message, reply.error.retryAfterSeconds);
+    }
     if (request.stream) await this.stream(res, request, reply);
     else this.json(res, this.message(request, reply));
   }
@@ -164,7 +170,8 @@ export class FakeAnthropic {
     res.writeHead(200, { 'content-type': 'application/json', 'request-id': `req_${randomUUID()}` }).end(JSON.stringify(body));
   }
 
-  private error(res: ServerResponse, status: number, type: string, message: string): void {
-    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ type: 'error', error: { type, message } }));
+  private error(res: ServerResponse, status: number, type: string, message: string, retryAfterSeconds?: number): void {
+    const headers = { 'content-type': 'application/json', ...(retryAfterSeconds !== undefined ? { 'retry-after': String(retryAfterSeconds) } : {}) };
+    res.writeHead(status, headers).end(JSON.stringify({ type: 'error', error: { type, message } }));
   }
 }
