@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { stringify } from 'yaml';
 import { z } from 'zod';
+import { conditionProblem } from '../../host/manager/task-router.js';
 
 /**
  * A frame's configuration, as in the spec's frame config. Stored as JSON in frame_configs and
@@ -23,11 +24,29 @@ export const frameConfigSchema = z
             auto_spawn_agents: z.boolean().default(true),
             max_concurrent_agents: z.number().int().min(1).max(32).default(3),
             quality_gate_enabled: z.boolean().default(true),
+            /** Correction rounds the quality gate may ask for per subtask. */
+            max_review_rounds: z.number().int().min(0).max(10).default(2),
+            /** Minutes an agent may work on one turn before it is stopped as stuck. */
+            agent_timeout_minutes: z.number().min(0.1).max(24 * 60).default(20),
+            /** How the manager answers an agent's permission prompt (a command to run): allow, or deny. */
+            permissions: z.enum(['allow', 'deny']).default('allow'),
           })
           .partial()
           .optional(),
         routing: z
-          .array(z.object({ condition: z.string().min(1), provider: z.string().min(1).optional(), model: z.string().min(1).optional() }))
+          .array(
+            z.object({
+              condition: z
+                .string()
+                .min(1)
+                .superRefine((condition, ctx) => {
+                  const problem = conditionProblem(condition);
+                  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+                }),
+              provider: z.enum(['anthropic', 'openai', 'ollama', 'vllm']).optional(),
+              model: z.string().min(1).optional(),
+            }),
+          )
           .optional(),
       })
       .partial()

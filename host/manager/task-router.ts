@@ -1,0 +1,93 @@
+import { Environment } from '@marcbachmann/cel-js';
+import type { ProviderName } from '../llm/provider.js';
+
+/** What a task is, as the classification step sees it; routing conditions read these. */
+export const TASK_TYPES = ['feature', 'bugfix', 'refactor', 'test', 'docs', 'summarize', 'question', 'other'] as const;
+export type TaskType = (typeof TASK_TYPES)[number];
+
+/** The manager's model calls that are routed: planning the subtasks, and reviewing each result. */
+export type Step = 'plan' | 'review';
+
+/** The variable `task` of a routing condition. */
+export interface TaskFacts {
+  type: TaskType;
+  /** 0 (trivial) to 1 (hard). */
+  complexity: number;
+  text: string;
+  step: Step;
+}
+
+export interface RoutingRule {
+  condition: string;
+  provider?: ProviderName;
+  model?: string;
+}
+
+/** The model a step goes to, and the setting that chose it (for error messages). */
+export interface Route {
+  provider: ProviderName;
+  model: string;
+  setting: string;
+}
+
+/** Models used when a rule or the manager names a provider but no model. vLLM serves what it was started with. */
+export const DEFAULT_MODELS: Record<ProviderName, string | undefined> = {
+  anthropic: 'claude-sonnet-4-5',
+  openai: 'gpt-4.1-mini',
+  ollama: 'llama3.1',
+  vllm: undefined,
+};
+
+/**
+ * Routing conditions are CEL (Common Expression Language: made for safe policy expressions, no
+ * side effects, no access beyond the variables given), typed against `task`, so a misspelt field
+ * or a comparison of a string with a number is caught when the config is loaded, not when a task
+ * runs. "default" is always true.
+ */
+const cel = new Environment()
+  .registerType('Task', { fields: { type: 'string', complexity: 'double', text: 'string', step: 'string' } })
+  .registerVariable('task', 'Task');
+
+/** What is wrong with a condition, or '' when it is a valid boolean expression over `task`. */
+export function conditionProblem(condition: string): string {
+  if (condition.trim() === 'default') return '';
+  const checked = cel.check(condition);
+  if (!checked.valid) {
+    const first = (checked.error?.message ?? 'invalid').split('\n')[0];
+    return `not a valid condition: ${first} (conditions are CEL over task.type, task.complexity, task.text and task.step, e.g. "task.type == 'summarize'" or "task.complexity > 0.7")`;
+  }
+  if (checked.type !== 'bool') return `the condition gives a ${checked.type}, not true or false`;
+  return '';
+}
+
+/**
+ * Picks the model for a step of a task: the first rule whose condition holds, else the manager's
+ * own provider and model. A rule without a provider means the manager's; without a model, that
+ * provider's default.
+ */
+export class TaskRouter {
+  constructor(
+    private readonly rules: RoutingRule[],
+    private readonly manager: { provider: ProviderName; model?: string },
+    private readonly where: string,
+  ) {}
+
+  route(task: TaskFacts): Route {
+    for (const [i, rule] of this.rules.entries()) {
+      const holds = rule.condition.trim() === 'default' || cel.evaluate(rule.condition, { task }) === true;
+      if (holds) return this.endpoint(rule.provider ?? this.manager.provider, rule.model, `${this.where} manager.routing[${i}]`);
+    }
+    return this.base();
+  }
+
+  /** The manager's own model (classification uses it). */
+  base(): Route {
+    return this.endpoint(this.manager.provider, this.manager.model, `${this.where} manager`);
+  }
+
+  private endpoint(provider: ProviderName, model: string | undefined, setting: string): Route {
+    const chosen = model ?? DEFAULT_MODELS[provider];
+    if (!chosen) throw new Error(`${setting}: name the model for ${provider} (there is no default)`);
+    return { provider, model: chosen, setting };
+  }
+}
