@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { z } from 'zod';
 import type { eventOutput, frameOutput } from '../servers/frames/schemas.js';
+import { registerFrameConfigCommands } from './frame-config-commands.js';
 import { count } from './options.js';
 import { run, type Output } from './run.js';
 import { ago, bold, bytes, cyan, dim, printJson, status, table } from './render.js';
@@ -192,26 +193,5 @@ export function registerFrameCommands(program: Command): void {
       }),
     );
 
-  const config = frame.command('config').description("read or change a frame's configuration");
-  config
-    .command('get <frame>')
-    .action((ref: string) =>
-      run(async (tools) => {
-        printJson((await tools.call<{ config: unknown }>('frame_config_get', { frame: ref })).config);
-      }),
-    );
-  config
-    .command('set <frame> <json>')
-    .description('deep-merge a JSON object into the config, e.g. \'{"manager":{"model":"claude-sonnet-4-5"}}\'')
-    .action((ref: string, json: string) =>
-      run(async (tools) => {
-        let values: unknown;
-        try {
-          values = JSON.parse(json);
-        } catch (err) {
-          throw new Error(`the settings are not valid JSON (${(err as Error).message}); quote them, e.g. '{"description":"api"}'`);
-        }
-        printJson((await tools.call<{ config: unknown }>('frame_config_set', { frame: ref, values })).config);
-      }),
-    );
+  registerFrameConfigCommands(frame);
 }

@@ -13,6 +13,6 @@ await build({
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  external: ['@modelcontextprotocol/*', '../servers/registry.js', '../servers/shared/global-config.js', '../host/daemon/daemon.js'],
+  external: ['@modelcontextprotocol/*', '../servers/registry.js', '../servers/shared/global-config.js', '../host/daemon/daemon.js', '../servers/frames/frame-config-yaml.js'],
   logLevel: 'warning',
 });

@@ -144,6 +144,30 @@ describe('optagon CLI', () => {
     expect(r.stdout).toMatch(/^tmux -S \/tmp\/optagon\/frames\/.+\/tmux\.sock attach -t main$/);
   });
 
+  it('shows a frame config as YAML; --edit applies it, and a bad routing condition is shown with its line and not saved', async () => {
+    expect((await cli('frame', 'config', 'site')).stdout).toBe(`name: site\nworkspace: ${home.workspace('site')}`);
+    // An "editor" that appends a manager section, as a person would type it.
+    const editor = join(home.root, 'editor.sh');
+    const edit = (manager: string) => {
+      writeFileSync(editor, `#!/bin/sh\ncat >> "$1" <<'EOF'\n${manager}EOF\n`, { mode: 0o755 });
+      return execa('node', [join(process.cwd(), 'dist/cli/optagon.cjs'), 'frame', 'config', 'site', '--edit'], {
+        env: { OPTAGON_HOME: home.root, NO_COLOR: '1', EDITOR: editor },
+        reject: false,
+        stdin: 'ignore',
+      });
+    };
+    const bad = await edit('manager:\n  routing:\n    - condition: "task.complexity >"\n      provider: ollama\n');
+    expect(bad.exitCode).toBe(1);
+    expect(bad.stderr).toMatch(/site\.yaml:6: manager\.routing\[0\]\.condition: not a valid condition: Unexpected token/);
+    expect(bad.stderr).toMatch(/not saved; fix .*site\.yaml and apply it with: optagon frame config site --file /);
+    expect((await cli('frame', 'config', 'site')).stdout).not.toContain('manager');
+
+    const good = await edit(`manager:\n  routing:\n    - condition: "task.type == 'docs'"\n      provider: ollama\n      model: mistral\n`);
+    expect(good.exitCode).toBe(0);
+    const saved = JSON.parse((await cli('--json', 'frame', 'config', 'site')).stdout);
+    expect(saved.manager.routing).toEqual([{ condition: "task.type == 'docs'", provider: 'ollama', model: 'mistral' }]);
+  });
+
   it('reports a bad config.yaml with the file and the field', async () => {
     writeFileSync(join(home.root, 'config.yaml'), 'frames:\n  port_range: { start: 34000, end: 33000 }\n');
     const r = await cli('frame', 'list');

@@ -90,14 +90,15 @@ export function mergeConfig(base: Record<string, unknown>, patch: Record<string,
   return out;
 }
 
-/** Applies a patch and validates the result; errors name the setting and the rule. */
-export function applyConfigPatch(current: FrameConfig, patch: Record<string, unknown>): FrameConfig {
+/** Applies a patch (or, with `replace`, makes it the whole config) and validates the result; errors name the setting and the rule. */
+export function applyConfigPatch(current: FrameConfig, patch: Record<string, unknown>, replace = false): FrameConfig {
   for (const key of fixedKeys) {
     if (key in patch && patch[key] !== current[key]) {
       throw new Error(`'${key}' is fixed when a frame is created; create a new frame to change it`);
     }
   }
-  const parsed = frameConfigSchema.safeParse(mergeConfig(current, patch));
+  const base = replace ? { name: current.name, workspace: current.workspace } : current;
+  const parsed = frameConfigSchema.safeParse(mergeConfig(base, patch));
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new Error(`invalid frame config at '${issue.path.join('.') || '(root)'}': ${issue.message}`);

@@ -298,9 +298,9 @@ export class FrameManager {
     return { frame, config: frameConfigSchema.parse(stored) };
   }
 
-  setConfig(ref: string, patch: Record<string, unknown>): { frame: FrameRecord; config: FrameConfig } {
+  setConfig(ref: string, patch: Record<string, unknown>, replace = false): { frame: FrameRecord; config: FrameConfig } {
     const { frame, config } = this.getConfig(ref);
-    const next = applyConfigPatch(config, patch);
+    const next = applyConfigPatch(config, patch, replace);
     this.store.immediate(() => {
       this.store.setConfig(frame.id, next);
       if (next.description !== config.description) this.store.updateFrame(frame.id, { description: next.description ?? null });

@@ -201,12 +201,16 @@ export const frameTools: AnyTool<S>[] = [
     title: 'Change frame configuration',
     description:
       'Deep-merges `values` into the frame configuration and validates the result; null removes a key. name and workspace are fixed. ' +
-      'Example: {"manager": {"behavior": {"max_concurrent_agents": 2}}}.',
-    input: { frame: frameRef, values: z.record(z.string(), z.unknown()).describe('Settings to change') },
+      'Example: {"manager": {"behavior": {"max_concurrent_agents": 2}}}. With replace, `values` becomes the whole configuration.',
+    input: {
+      frame: frameRef,
+      values: z.record(z.string(), z.unknown()).describe('Settings to change'),
+      replace: z.boolean().default(false).describe('Make `values` the whole configuration instead of merging it in'),
+    },
     output: { frame: frameBriefOutput, config: z.record(z.string(), z.unknown()) },
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     async handle(s, args) {
-      const r = s.frames.setConfig(args.frame, args.values);
+      const r = s.frames.setConfig(args.frame, args.values, args.replace);
       return { frame: frameBrief(r.frame), config: r.config };
     },
   }),
