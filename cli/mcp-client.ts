@@ -1,12 +1,6 @@
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { callTool, type ToolCaller } from '../servers/shared/tool-caller.js';
 
-/** An expected tool failure (`isError`): the CLI prints its message, not a stack trace. */
-export class ToolError extends Error {}
-
-export interface ToolCaller {
-  call<T = Record<string, unknown>>(name: string, args?: Record<string, unknown>, onProgress?: (message: string, progress: number, total?: number) => void): Promise<T>;
-  close(): Promise<void>;
-}
+export { callTool, ToolError, type ToolCaller } from '../servers/shared/tool-caller.js';
 
 /**
  * Runs the MCP servers inside this process over the SDK's in-memory transport and connects a real
@@ -32,33 +26,7 @@ export async function connectEmbedded(): Promise<ToolCaller> {
       closed = true;
       await client.close();
       await server.close();
-      services.close();
+      await services.close();
     },
   };
-}
-
-/** One tool call on a connected client; `isError` becomes a ToolError with the tool's message. */
-export async function callTool<T>(
-  client: Client,
-  name: string,
-  args: Record<string, unknown>,
-  onProgress?: (message: string, progress: number, total?: number) => void,
-): Promise<T> {
-  const result = await client.callTool(
-    { name, arguments: args },
-    undefined,
-    onProgress
-      ? {
-          onprogress: (p) => onProgress(p.message ?? '', p.progress, p.total),
-          // Image builds take minutes; each progress message proves the call is alive.
-          timeout: 15 * 60_000,
-          resetTimeoutOnProgress: true,
-        }
-      : { timeout: 10 * 60_000 },
-  );
-  if (result.isError) {
-    const text = (result.content as Array<{ type: string; text?: string }>).map((c) => c.text ?? '').join('\n');
-    throw new ToolError(text.replace(/^MCP error -?\d+: /, ''));
-  }
-  return result.structuredContent as T;
 }

@@ -5,6 +5,10 @@ import { ContextService } from './context/context-service.js';
 import { createContextBackend } from './context/create-backend.js';
 import { contextModule } from './context/server.js';
 import { framesModule } from './frames/server.js';
+import { managerModule } from './manager/server.js';
+import { TaskService } from './manager/task-service.js';
+import { TaskStore } from './manager/task-store.js';
+import { connectInProcess } from '../host/manager/optagon-client.js';
 import { createFramesServices, type FramesServices } from './frames/services.js';
 import { registerTools, type AnyTool } from './shared/define-tool.js';
 import type { McpModule } from './shared/mcp-module.js';
@@ -21,7 +25,8 @@ export interface OptagonServices {
   tmux: FrameTmux;
   agents: AgentManager;
   context: ContextService;
-  close(): void;
+  manager: TaskService;
+  close(): Promise<void>;
 }
 
 export function createServices(home = new OptagonHome()): OptagonServices {
@@ -29,21 +34,30 @@ export function createServices(home = new OptagonHome()): OptagonServices {
   const tmux = new FrameTmux(frames.frames);
   const agents = new AgentManager({ frames: frames.frames, store: frames.store, tmux, home });
   const context = new ContextService(createContextBackend(home, frames.config), frames.frames, frames.store);
-  return {
+  const services: OptagonServices = {
     home,
     frames,
     tmux,
     agents,
     context,
-    close: () => {
+    // The manager is an MCP host: each task gets its own client of these same servers.
+    manager: new TaskService({
+      frames: frames.frames,
+      store: new TaskStore(frames.store.db),
+      llm: () => frames.config.llm,
+      connect: () => connectInProcess(createMcpServer(services)),
+    }),
+    async close() {
+      await services.manager.close();
       frames.close();
-      void context.backend.close();
+      await context.backend.close();
     },
   };
+  return services;
 }
 
 /** Every capability; later servers (tmux, context, browser, ...) register here the same way. */
-export const modules: ReadonlyArray<McpModule<OptagonServices, any>> = [framesModule, tmuxModule, agentsModule, contextModule];
+export const modules: ReadonlyArray<McpModule<OptagonServices, any>> = [framesModule, tmuxModule, agentsModule, contextModule, managerModule];
 
 export function moduleNames(): string[] {
   return modules.map((m) => m.name);

@@ -38,7 +38,8 @@ export async function runDaemon(opts: { home?: OptagonHome; host?: string; port?
   const { frames } = services.frames;
   const recovered = await frames.recover();
   const requeued = services.context.backend.recover(); // episodes a crash left unprocessed
-  log.info({ recovered, requeued }, 'frames recovered and reconciled with podman; context episodes queued again');
+  const interrupted = services.manager.recover(); // tasks the previous daemon died with
+  log.info({ recovered, requeued, interrupted }, 'frames recovered and reconciled with podman; context episodes queued again');
 
   // One podman ps per burst of events, not per event (a stop makes several).
   let pending: NodeJS.Timeout | undefined;
@@ -90,7 +91,7 @@ export async function runDaemon(opts: { home?: OptagonHome; host?: string; port?
     );
   }).catch((err: Error) => {
     events.stop();
-    services.close();
+    void services.close();
     throw err;
   });
   const actualPort = (server.address() as { port: number }).port;
@@ -107,7 +108,7 @@ export async function runDaemon(opts: { home?: OptagonHome; host?: string; port?
       events.stop();
       await sessions.closeAll();
       removeRunFile(home);
-      services.close();
+      await services.close(); // running tasks are cancelled: their agents stop
       log.info('stopped');
       await new Promise<void>((r) => log.flush(() => r()));
     })());

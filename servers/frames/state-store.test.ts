@@ -43,12 +43,12 @@ describe('migrations', () => {
     expect(store.db.pragma('user_version', { simple: true })).toBe(migrations.length);
   });
 
-  it('create all six tables of the spec', () => {
+  it('create the six tables of the spec, and the manager agent tasks', () => {
     const tables = store.db
       .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
       .pluck()
       .all();
-    expect(tables).toEqual(['access_tokens', 'frame_configs', 'frame_events', 'frames', 'sessions', 'system_config']);
+    expect(tables).toEqual(['access_tokens', 'frame_configs', 'frame_events', 'frames', 'sessions', 'system_config', 'tasks']);
   });
 
   it('turn on WAL and foreign keys', () => {

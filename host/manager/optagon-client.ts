@@ -1,0 +1,34 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { callTool, type ToolCaller } from '../../servers/shared/tool-caller.js';
+import type { ToolSpec } from '../llm/provider.js';
+
+/** The manager's MCP client of Optagon's servers: tool calls, and tool descriptions to hand an LLM. */
+export interface OptagonClient extends ToolCaller {
+  specs(names: readonly string[]): Promise<ToolSpec[]>;
+}
+
+/**
+ * Connects a real MCP client to a fresh server over the SDK's in-memory transport: the manager is
+ * an MCP host like any other, without a socket between it and the daemon it lives in.
+ */
+export async function connectInProcess(server: McpServer): Promise<OptagonClient> {
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  await server.connect(serverSide);
+  const client = new Client({ name: 'optagon-manager', version: '0.1.0' });
+  await client.connect(clientSide);
+  return {
+    call: (name, args, onProgress) => callTool(client, name, args ?? {}, onProgress),
+    async specs(names) {
+      const { tools } = await client.listTools();
+      return tools
+        .filter((t) => names.includes(t.name))
+        .map((t) => ({ name: t.name, description: t.description ?? t.title ?? t.name, inputSchema: t.inputSchema as Record<string, unknown> }));
+    },
+    async close() {
+      await client.close();
+      await server.close();
+    },
+  };
+}

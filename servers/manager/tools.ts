@@ -1,0 +1,103 @@
+import { z } from 'zod';
+import { frameRef } from '../frames/schemas.js';
+import { toolsFor, type AnyTool } from '../shared/define-tool.js';
+import type { TaskService } from './task-service.js';
+import type { TaskRecord } from './task-store.js';
+
+type S = TaskService;
+const defineTool = toolsFor<S>();
+
+const taskRef = z
+  .string()
+  .regex(/^[0-9a-f]{4,12}$/, 'a task id is hex, as task_list shows (a unique prefix of 4 or more will do)')
+  .describe('Task id (or a unique prefix of it)');
+
+const subtaskOutput = z.object({
+  title: z.string(),
+  files: z.array(z.string()),
+  agent: z.string(),
+  status: z.enum(['accepted', 'rejected', 'done', 'failed', 'timed_out', 'cancelled', 'waiting']),
+  corrections: z.array(z.string()),
+  reason: z.string().optional(),
+});
+
+const taskOutput = z.object({
+  id: z.string(),
+  frameId: z.string(),
+  text: z.string(),
+  status: z.enum(['running', 'done', 'failed', 'cancelled', 'planned']),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+  events: z.array(z.object({ at: z.number(), message: z.string() })).describe('Progress, oldest first'),
+  result: z
+    .object({
+      status: z.string().optional(),
+      type: z.string().optional(),
+      complexity: z.number().optional(),
+      subtasks: z.array(subtaskOutput).optional(),
+      episode: z.string().optional(),
+      error: z.string().optional(),
+    })
+    .nullable(),
+});
+
+const out = (t: TaskRecord) => ({ ...t, result: t.result as z.infer<typeof taskOutput>['result'] });
+const readOnly = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
+
+export const managerTools: AnyTool<S>[] = [
+  defineTool({
+    name: 'task_assign',
+    title: 'Give the manager a task',
+    description:
+      'The manager agent plans the task into subtasks, runs each in a Claude Code agent in the frame (at most manager.behavior.max_concurrent_agents, ' +
+      'subtasks touching the same paths one after another), reviews each result and sends corrections (the quality gate), and remembers the task ' +
+      "in the frame's context. Returns the task id at once; with wait, stays until the task ends, with progress notifications as it goes.",
+    input: {
+      frame: frameRef,
+      task: z.string().min(1, 'the task is empty').max(20_000),
+      wait: z.boolean().default(false).describe('Return when the task ends (progress notifications meanwhile), not at once'),
+    },
+    output: { task: taskOutput },
+    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+    async handle(s, args, ctx) {
+      let step = 0;
+      const { task, done } = s.assign(args.frame, args.task, args.wait ? (m) => void ctx.progress(m, ++step) : undefined);
+      if (!args.wait) return { task: out(task) };
+      ctx.signal.addEventListener('abort', () => void s.cancel(task.id).catch(() => undefined), { once: true });
+      return { task: out(await done) };
+    },
+  }),
+  defineTool({
+    name: 'task_status',
+    title: "A task's progress",
+    description: 'The task with its progress so far and, once it ended, its result: each subtask, its agent, corrections and outcome.',
+    input: { task: taskRef },
+    output: { task: taskOutput },
+    annotations: readOnly,
+    async handle(s, args) {
+      return { task: out(s.get(args.task)) };
+    },
+  }),
+  defineTool({
+    name: 'task_list',
+    title: 'List tasks',
+    description: "The manager's tasks, newest first: of one frame, or of all.",
+    input: { frame: frameRef.optional(), limit: z.number().int().min(1).max(500).default(20) },
+    output: { tasks: z.array(taskOutput) },
+    annotations: readOnly,
+    async handle(s, args) {
+      return { tasks: s.list(args.frame, args.limit).map(out) };
+    },
+  }),
+  defineTool({
+    name: 'task_cancel',
+    title: 'Cancel a task',
+    description: 'Stops a running task: its agents are stopped (their transcripts stay) and it ends as cancelled.',
+    input: { task: taskRef },
+    output: { task: taskOutput },
+    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+    async handle(s, args) {
+      return { task: out(await s.cancel(args.task)) };
+    },
+  }),
+];
