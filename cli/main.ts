@@ -5,6 +5,7 @@ import module from 'node:module';
 import { Command } from 'commander';
 import { registerAgentCommands } from './agent-commands.js';
 import { registerContextCommands } from './context-commands.js';
+import { registerTaskCommands } from './task-commands.js';
 import { registerFrameCommands } from './frame-commands.js';
 import { setOutput } from './run.js';
 import { registerDaemonCommands } from './daemon-commands.js';
@@ -21,6 +22,7 @@ const program = new Command('optagon')
 registerFrameCommands(program);
 registerAgentCommands(program);
 registerContextCommands(program);
+registerTaskCommands(program);
 registerSystemCommands(program);
 registerDaemonCommands(program);
 

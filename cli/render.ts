@@ -22,6 +22,15 @@ const statusPaint: Record<string, (t: string) => string> = {
   waiting_for_permission: yellow,
   idle: green,
   exited: dim,
+  // tasks and subtasks
+  done: green,
+  accepted: green,
+  planned: blue,
+  failed: red,
+  rejected: red,
+  timed_out: red,
+  cancelled: dim,
+  waiting: dim,
 };
 
 export function status(s: string): string {

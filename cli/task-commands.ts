@@ -1,0 +1,98 @@
+import type { Command } from 'commander';
+import { count } from './options.js';
+import { ago, bold, dim, printJson, status, table } from './render.js';
+import { run } from './run.js';
+
+interface Subtask {
+  title: string;
+  agent: string;
+  status: string;
+  corrections: string[];
+  reason?: string;
+}
+
+interface Task {
+  id: string;
+  frameId: string;
+  text: string;
+  status: string;
+  createdAt: number;
+  updatedAt: number;
+  events: Array<{ at: number; message: string }>;
+  result: { type?: string; complexity?: number; subtasks?: Subtask[]; episode?: string; error?: string } | null;
+}
+
+function report(t: Task): string {
+  const lines = [`${bold(t.id)} ${status(t.status)} ${t.text.length > 80 ? `${t.text.slice(0, 77)}…` : t.text}`];
+  const r = t.result;
+  if (r?.type) lines.push(dim(`  ${r.type}, complexity ${r.complexity?.toFixed(2)}`));
+  for (const s of r?.subtasks ?? []) {
+    const fixes = s.corrections.length ? dim(` after ${s.corrections.length} correction${s.corrections.length === 1 ? '' : 's'}`) : '';
+    lines.push(`  ${s.agent} ${status(s.status)}${fixes} ${s.title}${s.reason ? dim(` — ${s.reason}`) : ''}`);
+  }
+  if (r?.error) lines.push(`  error: ${r.error}`);
+  if (r?.episode) lines.push(dim(`  remembered as episode ${r.episode}`));
+  return lines.join('\n');
+}
+
+/** `optagon task`: the manager agent's tasks. `run` stays and shows progress as it comes. */
+export function registerTaskCommands(program: Command): void {
+  const task = program.command('task').description('give the manager agent a task: it plans, runs Claude Code agents, reviews and remembers');
+
+  task
+    .command('run <task>')
+    .description('run a task in a frame and show its progress live (Ctrl-C cancels it)')
+    .requiredOption('-f, --frame <frame>', 'the frame (running) whose agents do the work')
+    .action((text: string, opts: { frame: string }) =>
+      run(async (tools, out) => {
+        const { task: t } = await tools.call<{ task: Task }>('task_assign', { frame: opts.frame, task: text, wait: true }, (message) => {
+          if (!out.json) process.stderr.write(`${dim(new Date().toLocaleTimeString())} ${message}\n`);
+        });
+        if (out.json) return printJson({ task: t });
+        console.log(report(t));
+        if (t.status !== 'done' && t.status !== 'planned') process.exitCode = 1;
+      }),
+    );
+
+  task
+    .command('list')
+    .description('tasks, newest first')
+    .option('-f, --frame <frame>', 'only this frame')
+    .option('-n, --limit <n>', 'how many', count, 20)
+    .action((opts: { frame?: string; limit: number }) =>
+      run(async (tools, out) => {
+        const { tasks } = await tools.call<{ tasks: Task[] }>('task_list', { ...(opts.frame ? { frame: opts.frame } : {}), limit: opts.limit });
+        if (out.json) return printJson({ tasks });
+        if (!tasks.length) return console.log(dim('no tasks yet; optagon task run "<task>" --frame <frame>'));
+        console.log(
+          table(
+            ['ID', 'STATUS', 'SUBTASKS', 'STARTED', 'TASK'],
+            tasks.map((t) => [t.id, status(t.status), String(t.result?.subtasks?.length ?? '-'), ago(new Date(t.createdAt).toISOString()), t.text.slice(0, 60)]),
+          ),
+        );
+      }),
+    );
+
+  task
+    .command('status <id>')
+    .description("a task's progress and result")
+    .action((id: string) =>
+      run(async (tools, out) => {
+        const { task: t } = await tools.call<{ task: Task }>('task_status', { task: id });
+        if (out.json) return printJson({ task: t });
+        console.log(report(t));
+        for (const e of t.events.slice(-15)) console.log(`  ${dim(new Date(e.at).toLocaleTimeString())} ${e.message}`);
+      }),
+    );
+
+  task
+    .command('cancel <id>')
+    .description('stop a running task and its agents')
+    .action((id: string) =>
+      run(async (tools, out) => {
+        const { task: t } = await tools.call<{ task: Task }>('task_cancel', { task: id });
+        if (out.json) return printJson({ task: t });
+        console.log(report(t));
+      }),
+    );
+}
