@@ -26,11 +26,12 @@ export interface TestHome {
   cleanup(): Promise<void>;
 }
 
-export async function createTestHome(portStart: number, portCount = 20): Promise<TestHome> {
+/** `config` is more of config.yaml (top-level sections other than frames). */
+export async function createTestHome(portStart: number, portCount = 20, config = ''): Promise<TestHome> {
   const root = mkdtempSync(join(tmpdir(), 'optagon-test-'));
   writeFileSync(
     join(root, 'config.yaml'),
-    `frames:\n  port_range: { start: ${portStart}, end: ${portStart + portCount - 1} }\n  stop_timeout_seconds: 2\n`,
+    `frames:\n  port_range: { start: ${portStart}, end: ${portStart + portCount - 1} }\n  stop_timeout_seconds: 2\n${config}`,
   );
   const all = createServices(new OptagonHome(root));
   const services = all.frames;

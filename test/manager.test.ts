@@ -1,0 +1,124 @@
+import { execa } from 'execa';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeAnthropic, lastToolResults, lastUserText, type MessagesRequest } from './support/fake-anthropic.js';
+import { createTestHome, type TestHome } from './support/test-home.js';
+
+/** The system prompt's text, however the client sent it (a string, or Claude Code's blocks). */
+const system = (r: MessagesRequest) => (typeof r.system === 'string' ? r.system : JSON.stringify(r.system ?? ''));
+const isManager = (r: MessagesRequest, role: string) => system(r).includes(role);
+const allText = (r: MessagesRequest) => JSON.stringify(r.messages);
+/** A turn of a Claude Code agent (not the manager) whose newest prompt holds `text`. */
+const agentPrompted = (r: MessagesRequest, text: string) => !system(r).includes('manager') && lastUserText(r).includes(text);
+
+const PLAN = {
+  subtasks: [
+    { title: 'Write alpha.txt', prompt: 'Please create alpha.txt holding the word alpha.', files: ['alpha.txt'] },
+    { title: 'Write beta.txt', prompt: 'Please create beta.txt holding the word beta.', files: ['beta.txt'] },
+  ],
+};
+const CORRECTION = 'Rewrite beta.txt so it holds the word beta in lower case.';
+
+/**
+ * One fake model API for both sides: the manager (our providers, on the host) and the Claude Code
+ * agents (the real `claude` binary, in the frame). Rules tell them apart by their system prompts.
+ */
+const fake = new FakeAnthropic([
+  { name: 'classify', when: (r) => isManager(r, 'You classify a software task'), reply: { text: '{"type": "feature", "complexity": 0.4}' } },
+  { name: 'plan', when: (r) => isManager(r, 'You are the manager of coding agents'), reply: { text: JSON.stringify(PLAN) } },
+  {
+    name: 'review',
+    when: (r) => isManager(r, 'You review the work of a coding agent'),
+    reply: (r) => {
+      const text = allText(r);
+      if (text.includes('Subtask \\"Write alpha.txt\\"')) return { text: '{"accept": true, "reason": "alpha.txt holds alpha"}' };
+      // Beta: look at the agent's reply through a tool first, then judge the diff.
+      if (!lastToolResults(r).length && !text.includes('tool_result')) return { toolUse: { name: 'agent_read', input: { agent: text.match(/agent (t[0-9a-f]{6}-2)/)![1] } } };
+      // The changes show beta.txt (new, so its content) as it is now: JSON-escaped in the request.
+      if (text.includes('new file beta.txt:\\nbeta')) return { text: '{"accept": true, "reason": "beta.txt now holds beta"}' };
+      return { text: JSON.stringify({ accept: false, reason: 'beta.txt holds BETA in capitals', correction: CORRECTION }) };
+    },
+  },
+  { name: 'agent writes alpha', when: (r) => agentPrompted(r, 'Please create alpha.txt'), reply: { toolUse: { name: 'Write', input: { file_path: '/workspace/alpha.txt', content: 'alpha\n' } } } },
+  { name: 'agent writes BETA', when: (r) => agentPrompted(r, 'Please create beta.txt'), reply: { toolUse: { name: 'Write', input: { file_path: '/workspace/beta.txt', content: 'BETA\n' } } } },
+  {
+    // A command, so the frame's permission policy is asked (manager.behavior.permissions: allow).
+    name: 'agent fixes beta',
+    when: (r) => agentPrompted(r, CORRECTION),
+    reply: { toolUse: { name: 'Bash', input: { command: `python3 -c "open('/workspace/beta.txt', 'w').write('beta\\\\n')"`, description: 'Rewrite beta.txt' } } },
+  },
+  { name: 'agent done', when: (r) => !system(r).includes('manager') && lastToolResults(r).length > 0, reply: { text: 'Done.' } },
+]);
+
+describe('manager agent: plan, two Claude Code agents, the quality gate, and memory', () => {
+  let home: TestHome;
+  let ws: string;
+  beforeAll(async () => {
+    await fake.start();
+    home = await createTestHome(33320, 20, `llm:\n  anthropic: { base_url: "http://127.0.0.1:${fake.port}", api_key: sk-ant-manager-test }\n`);
+    ws = home.workspace('mgr', { 'README.md': '# demo\n' });
+    const git = (...args: string[]) => execa('git', ['-C', ws, '-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args]);
+    await git('init', '-q');
+    await git('add', '.');
+    await git('commit', '-qm', 'start');
+    await home.ok('frame_create', { name: 'mgr', workspace: ws });
+    await home.ok('frame_config_set', {
+      frame: 'mgr',
+      values: {
+        agents: { env: { ANTHROPIC_BASE_URL: fake.containerUrl, ANTHROPIC_API_KEY: 'sk-ant-test-0123456789abcdefghijklmn' } },
+        manager: { provider: 'anthropic', model: 'claude-manager', routing: [{ condition: "task.step == 'review'", model: 'claude-reviewer' }] },
+      },
+    });
+    await home.ok('frame_start', { frame: 'mgr' });
+  }, 180_000);
+  afterAll(async () => {
+    await home?.cleanup();
+    await fake.close();
+  });
+
+  it('plans two subtasks; both agents write their file; the gate accepts one and corrects the other; the task is remembered', async () => {
+    const progress: string[] = [];
+    const r = await home.client.callTool({ name: 'task_assign', arguments: { frame: 'mgr', task: 'Create alpha.txt and beta.txt', wait: true } }, undefined, {
+      timeout: 600_000,
+      onprogress: (p) => progress.push(p.message ?? ''),
+    });
+    expect(r.isError, JSON.stringify(r.content)).toBeFalsy();
+    const { task } = r.structuredContent as { task: { id: string; status: string; result: { subtasks: Array<{ title: string; status: string; corrections: string[] }>; episode?: string } } };
+    expect(task.status, `${JSON.stringify(task.result)}\n${progress.join('\n')}`).toBe('done');
+    expect(task.result.subtasks).toMatchObject([
+      { title: 'Write alpha.txt', status: 'accepted', corrections: [] },
+      { title: 'Write beta.txt', status: 'accepted', corrections: [CORRECTION] },
+    ]);
+    expect(readFileSync(join(ws, 'alpha.txt'), 'utf8')).toBe('alpha\n');
+    expect(readFileSync(join(ws, 'beta.txt'), 'utf8')).toBe('beta\n');
+
+    // Live progress, and the permission prompt answered by the frame's policy.
+    expect(progress).toEqual(expect.arrayContaining([expect.stringMatching(/^planned 2 subtasks/), expect.stringMatching(/asks for permission; allowed/)]));
+    expect(progress.at(-1)).toBe('task done');
+
+    // Routing: the plan went to the manager's model, reviews to the rule's; the reviewer called a tool.
+    const manager = fake.requests.filter((q) => system(q).includes('manager') || system(q).includes('You classify'));
+    expect(manager.filter((q) => isManager(q, 'You are the manager')).map((q) => q.model)).toEqual(['claude-manager']);
+    const reviews = manager.filter((q) => isManager(q, 'You review'));
+    expect(new Set(reviews.map((q) => q.model))).toEqual(new Set(['claude-reviewer']));
+    expect(reviews.some((q) => lastToolResults(q).some((t) => JSON.stringify(t.content).includes('Done.')))).toBe(true); // agent_read's answer
+
+    // Remembered: an episode about the task is in the frame's context.
+    const { episodes } = await home.ok<{ episodes: Array<{ uuid: string; name: string; content: string }> }>('context_get_episodes', { frame: 'mgr' });
+    const episode = episodes.find((e) => e.uuid === task.result.episode);
+    expect(episode?.name).toBe('task: Create alpha.txt and beta.txt');
+    expect(episode?.content).toContain('Write beta.txt (beta.txt): accepted after 1 correction(s)');
+
+    const listed = await home.ok<{ tasks: Array<{ id: string; status: string }> }>('task_list', { frame: 'mgr' });
+    expect(listed.tasks[0]).toMatchObject({ id: task.id, status: 'done' });
+  }, 600_000);
+
+  it('bad input is a clear error', async () => {
+    await home.ok('frame_create', { name: 'idle-frame', workspace: home.workspace('idle') });
+    expect(await home.fails('task_assign', { frame: 'idle-frame', task: 'x' })).toMatch(/frame 'idle-frame' is created; the manager's agents need it running: optagon frame start idle-frame/);
+    expect(await home.fails('task_status', { task: 'zz' })).toMatch(/a task id is hex/);
+    expect(await home.fails('task_status', { task: 'abcdef' })).toMatch(/no task 'abcdef'/);
+    expect(await home.fails('task_assign', { frame: 'mgr', task: '' })).toMatch(/the task is empty/);
+  });
+});
