@@ -3,7 +3,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeAnthropic, lastToolResults, lastUserText, type MessagesRequest } from './support/fake-anthropic.js';
-import { createTestHome, type TestHome } from './support/test-home.js';
+import { createTestHome, waitFor, type TestHome } from './support/test-home.js';
+
+interface Task {
+  id: string;
+  status: string;
+  events: Array<{ message: string }>;
+  result: { subtasks: Array<{ title: string; status: string; corrections: string[]; reason?: string }>; episode?: string } | null;
+}
 
 /** The system prompt's text, however the client sent it (a string, or Claude Code's blocks). */
 const system = (r: MessagesRequest) => (typeof r.system === 'string' ? r.system : JSON.stringify(r.system ?? ''));
@@ -18,6 +25,7 @@ const PLAN = {
     { title: 'Write beta.txt', prompt: 'Please create beta.txt holding the word beta.', files: ['beta.txt'] },
   ],
 };
+const STORY_PLAN = { subtasks: [{ title: 'Tell a story', prompt: 'Please tell a very long story.', files: [] }] };
 const CORRECTION = 'Rewrite beta.txt so it holds the word beta in lower case.';
 
 /**
@@ -26,7 +34,11 @@ const CORRECTION = 'Rewrite beta.txt so it holds the word beta in lower case.';
  */
 const fake = new FakeAnthropic([
   { name: 'classify', when: (r) => isManager(r, 'You classify a software task'), reply: { text: '{"type": "feature", "complexity": 0.4}' } },
-  { name: 'plan', when: (r) => isManager(r, 'You are the manager of coding agents'), reply: { text: JSON.stringify(PLAN) } },
+  {
+    name: 'plan',
+    when: (r) => isManager(r, 'You are the manager of coding agents'),
+    reply: (r) => ({ text: JSON.stringify(lastUserText(r).includes('story') ? STORY_PLAN : PLAN) }),
+  },
   {
     name: 'review',
     when: (r) => isManager(r, 'You review the work of a coding agent'),
@@ -40,6 +52,8 @@ const fake = new FakeAnthropic([
       return { text: JSON.stringify({ accept: false, reason: 'beta.txt holds BETA in capitals', correction: CORRECTION }) };
     },
   },
+  // First among the agents' rules: the curated context of a later task quotes earlier prompts.
+  { name: 'agent never done', when: (r) => agentPrompted(r, 'Please tell a very long story'), reply: { text: 'Once upon a time '.repeat(300), chunkDelayMs: 500 } },
   { name: 'agent writes alpha', when: (r) => agentPrompted(r, 'Please create alpha.txt'), reply: { toolUse: { name: 'Write', input: { file_path: '/workspace/alpha.txt', content: 'alpha\n' } } } },
   { name: 'agent writes BETA', when: (r) => agentPrompted(r, 'Please create beta.txt'), reply: { toolUse: { name: 'Write', input: { file_path: '/workspace/beta.txt', content: 'BETA\n' } } } },
   {
@@ -113,6 +127,23 @@ describe('manager agent: plan, two Claude Code agents, the quality gate, and mem
     const listed = await home.ok<{ tasks: Array<{ id: string; status: string }> }>('task_list', { frame: 'mgr' });
     expect(listed.tasks[0]).toMatchObject({ id: task.id, status: 'done' });
   }, 600_000);
+
+  it('a stuck agent is stopped after agent_timeout_minutes; a running task can be cancelled', async () => {
+    await home.ok('frame_config_set', { frame: 'mgr', values: { manager: { behavior: { agent_timeout_minutes: 0.1 } } } });
+    const timedOut = await home.ok<{ task: Task }>('task_assign', { frame: 'mgr', task: 'Tell a story', wait: true });
+    expect(timedOut.task.status).toBe('failed');
+    expect(timedOut.task.result!.subtasks[0]).toMatchObject({ status: 'timed_out', reason: expect.stringMatching(/no answer within 0\.1 minutes/) });
+
+    await home.ok('frame_config_set', { frame: 'mgr', values: { manager: { behavior: { agent_timeout_minutes: 20 } } } });
+    const { task } = await home.ok<{ task: Task }>('task_assign', { frame: 'mgr', task: 'Tell another story' });
+    expect(task.status).toBe('running');
+    await waitFor('the agent at work', async () => (await home.ok<{ task: Task }>('task_status', { task: task.id })).task.events.some((e) => /starting "Tell a story"/.test(e.message)), 60_000);
+    const cancelled = await home.ok<{ task: Task }>('task_cancel', { task: task.id.slice(0, 6) });
+    expect(cancelled.task).toMatchObject({ status: 'cancelled', result: { subtasks: [{ status: 'cancelled' }] } });
+    const { agents } = await home.ok<{ agents: Array<{ name: string; state: string }> }>('agent_list', { frame: 'mgr' });
+    expect(agents.filter((a) => a.state !== 'exited')).toEqual([]); // every agent of every task stopped
+    expect(await home.fails('task_cancel', { task: task.id })).toMatch(/already ended \(cancelled\)/);
+  }, 300_000);
 
   it('bad input is a clear error', async () => {
     await home.ok('frame_create', { name: 'idle-frame', workspace: home.workspace('idle') });

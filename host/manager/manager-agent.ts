@@ -108,7 +108,8 @@ export class ManagerAgent {
   }
 
   private provider(route: Route): LLMProvider {
-    return createProvider(route, this.s.llm, route.setting, this.s.progress);
+    const temperature = this.s.frame.config.manager?.temperature;
+    return createProvider({ ...route, ...(temperature !== undefined ? { temperature } : {}) }, this.s.llm, route.setting, this.s.progress);
   }
 
   private async context(task: string): Promise<string> {
