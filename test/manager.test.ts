@@ -126,6 +126,13 @@ describe('manager agent: plan, two Claude Code agents, the quality gate, and mem
 
     const listed = await home.ok<{ tasks: Array<{ id: string; status: string }> }>('task_list', { frame: 'mgr' });
     expect(listed.tasks[0]).toMatchObject({ id: task.id, status: 'done' });
+
+    // The CLI, another process, reads the same tasks.
+    const cli = (...args: string[]) => execa('node', [join(process.cwd(), 'dist/cli/optagon.cjs'), ...args], { env: { OPTAGON_HOME: home.root, NO_COLOR: '1' }, reject: false });
+    expect((await cli('task', 'list', '--frame', 'mgr')).stdout).toMatch(new RegExp(`^ID\\s+STATUS\\s+SUBTASKS\\s+STARTED\\s+TASK\\n${task.id}\\s+done\\s+2\\s+`));
+    const shown = (await cli('task', 'status', task.id.slice(0, 5))).stdout;
+    expect(shown).toMatch(/-2 accepted after 1 correction Write beta\.txt/);
+    expect(shown).toContain('task done');
   }, 600_000);
 
   it('a stuck agent is stopped after agent_timeout_minutes; a running task can be cancelled', async () => {
@@ -151,5 +158,8 @@ describe('manager agent: plan, two Claude Code agents, the quality gate, and mem
     expect(await home.fails('task_status', { task: 'zz' })).toMatch(/a task id is hex/);
     expect(await home.fails('task_status', { task: 'abcdef' })).toMatch(/no task 'abcdef'/);
     expect(await home.fails('task_assign', { frame: 'mgr', task: '' })).toMatch(/the task is empty/);
+    const r = await execa('node', [join(process.cwd(), 'dist/cli/optagon.cjs'), 'task', 'run', 'x', '--frame', 'idle-frame'], { env: { OPTAGON_HOME: home.root }, reject: false });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/^error: frame 'idle-frame' is created; the manager's agents need it running/);
   });
 });
