@@ -150,6 +150,16 @@ describe('manager agent: plan, two Claude Code agents, the quality gate, and mem
     const { agents } = await home.ok<{ agents: Array<{ name: string; state: string }> }>('agent_list', { frame: 'mgr' });
     expect(agents.filter((a) => a.state !== 'exited')).toEqual([]); // every agent of every task stopped
     expect(await home.fails('task_cancel', { task: task.id })).toMatch(/already ended \(cancelled\)/);
+
+    // The CLI runs a task itself (no daemon here) and shows its progress as it comes.
+    await home.ok('frame_config_set', { frame: 'mgr', values: { manager: { behavior: { agent_timeout_minutes: 0.1 } } } });
+    const r = await execa('node', [join(process.cwd(), 'dist/cli/optagon.cjs'), 'task', 'run', 'Tell a third story', '--frame', 'mgr'], {
+      env: { OPTAGON_HOME: home.root, NO_COLOR: '1' },
+      reject: false,
+    });
+    expect(r.exitCode).toBe(1); // not done
+    expect(r.stderr).toMatch(/\d+:\d+:\d+.* planned 1 subtask: Tell a story\n.*-1: starting "Tell a story"/);
+    expect(r.stdout).toMatch(/^[0-9a-f]{12} failed Tell a third story\n.*\n  t[0-9a-f]{6}-1 timed_out Tell a story — no answer within 0\.1 minutes/);
   }, 300_000);
 
   it('bad input is a clear error', async () => {
