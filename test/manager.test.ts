@@ -25,6 +25,13 @@ const PLAN = {
     { title: 'Write beta.txt', prompt: 'Please create beta.txt holding the word beta.', files: ['beta.txt'] },
   ],
 };
+/** Two subtasks naming the same directory: the second must wait for the first. */
+const SHARED_PLAN = {
+  subtasks: [
+    { title: 'Shared one', prompt: 'Please create docs/one.md saying one.', files: ['docs/'] },
+    { title: 'Shared two', prompt: 'Please create docs/two.md saying two.', files: ['docs/two.md'] },
+  ],
+};
 const STORY_PLAN = { subtasks: [{ title: 'Tell a story', prompt: 'Please tell a very long story.', files: [] }] };
 const CORRECTION = 'Rewrite beta.txt so it holds the word beta in lower case.';
 
@@ -37,14 +44,14 @@ const fake = new FakeAnthropic([
   {
     name: 'plan',
     when: (r) => isManager(r, 'You are the manager of coding agents'),
-    reply: (r) => ({ text: JSON.stringify(lastUserText(r).includes('story') ? STORY_PLAN : PLAN) }),
+    reply: (r) => ({ text: JSON.stringify(lastUserText(r).includes('story') ? STORY_PLAN : lastUserText(r).includes('docs') ? SHARED_PLAN : PLAN) }),
   },
   {
     name: 'review',
     when: (r) => isManager(r, 'You review the work of a coding agent'),
     reply: (r) => {
       const text = allText(r);
-      if (text.includes('Subtask \\"Write alpha.txt\\"')) return { text: '{"accept": true, "reason": "alpha.txt holds alpha"}' };
+      if (text.includes('Subtask \\"Write alpha.txt\\"') || text.includes('Subtask \\"Shared')) return { text: '{"accept": true, "reason": "it does what was asked"}' };
       // Beta: look at the agent's reply through a tool first, then judge the diff.
       if (!lastToolResults(r).length && !text.includes('tool_result')) return { toolUse: { name: 'agent_read', input: { agent: text.match(/agent (t[0-9a-f]{6}-2)/)![1] } } };
       // The changes show beta.txt (new, so its content) as it is now: JSON-escaped in the request.
@@ -54,6 +61,8 @@ const fake = new FakeAnthropic([
   },
   // First among the agents' rules: the curated context of a later task quotes earlier prompts.
   { name: 'agent never done', when: (r) => agentPrompted(r, 'Please tell a very long story'), reply: { text: 'Once upon a time '.repeat(300), chunkDelayMs: 500 } },
+  { name: 'agent writes one', when: (r) => agentPrompted(r, 'Please create docs/one.md'), reply: { toolUse: { name: 'Write', input: { file_path: '/workspace/docs/one.md', content: 'one\n' } }, chunkDelayMs: 100 } },
+  { name: 'agent writes two', when: (r) => agentPrompted(r, 'Please create docs/two.md'), reply: { toolUse: { name: 'Write', input: { file_path: '/workspace/docs/two.md', content: 'two\n' } } } },
   { name: 'agent writes alpha', when: (r) => agentPrompted(r, 'Please create alpha.txt'), reply: { toolUse: { name: 'Write', input: { file_path: '/workspace/alpha.txt', content: 'alpha\n' } } } },
   { name: 'agent writes BETA', when: (r) => agentPrompted(r, 'Please create beta.txt'), reply: { toolUse: { name: 'Write', input: { file_path: '/workspace/beta.txt', content: 'BETA\n' } } } },
   {
@@ -134,6 +143,16 @@ describe('manager agent: plan, two Claude Code agents, the quality gate, and mem
     expect(shown).toMatch(/-2 accepted after 1 correction Write beta\.txt/);
     expect(shown).toContain('task done');
   }, 600_000);
+
+  it('subtasks touching the same paths run one after the other', async () => {
+    const { task } = await home.ok<{ task: Task }>('task_assign', { frame: 'mgr', task: 'Write the docs pages', wait: true });
+    expect(task.status).toBe('done');
+    const events = task.events.map((e) => e.message);
+    const at = (re: RegExp) => events.findIndex((m) => re.test(m));
+    expect(at(/-1: accepted/)).toBeGreaterThan(-1);
+    expect(at(/-2: starting "Shared two"/)).toBeGreaterThan(at(/-1: accepted/)); // docs/two.md lies inside docs/
+    expect(readFileSync(join(ws, 'docs/two.md'), 'utf8')).toBe('two\n');
+  }, 300_000);
 
   it('a stuck agent is stopped after agent_timeout_minutes; a running task can be cancelled', async () => {
     await home.ok('frame_config_set', { frame: 'mgr', values: { manager: { behavior: { agent_timeout_minutes: 0.1 } } } });
