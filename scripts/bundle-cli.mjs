@@ -16,3 +16,18 @@ await build({
   external: ['@modelcontextprotocol/*', '../servers/registry.js', '../servers/shared/global-config.js', '../host/daemon/daemon.js', '../servers/frames/frame-config-yaml.js'],
   logLevel: 'warning',
 });
+
+// The browser MCP server alone, for Claude Code inside frames (servers/agents/claude-config.ts copies
+// it into each frame's run directory): the MCP SDK and zod bundled in, playwright-core from the
+// image. An ES module for its top-level await; `require` is provided for the CommonJS parts bundled in.
+await build({
+  entryPoints: ['dist/servers/browser/stdio.js'],
+  outfile: 'dist/frame/browser-server.mjs',
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node18',
+  external: ['playwright-core'],
+  banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+  logLevel: 'warning',
+});

@@ -4,6 +4,8 @@ import { agentsModule } from './agents/server.js';
 import { ContextService } from './context/context-service.js';
 import { createContextBackend } from './context/create-backend.js';
 import { contextModule } from './context/server.js';
+import { BrowserSession } from './browser/browser-session.js';
+import { browserModule } from './browser/server.js';
 import { framesModule } from './frames/server.js';
 import { managerModule } from './manager/server.js';
 import { TaskService } from './manager/task-service.js';
@@ -26,6 +28,7 @@ export interface OptagonServices {
   agents: AgentManager;
   context: ContextService;
   manager: TaskService;
+  browser: BrowserSession;
   close(): Promise<void>;
 }
 
@@ -47,8 +50,11 @@ export function createServices(home = new OptagonHome()): OptagonServices {
       llm: () => frames.config.llm,
       connect: () => connectInProcess(createMcpServer(services)),
     }),
+    // Started on first use: a daemon that never browses runs no Chromium.
+    browser: new BrowserSession({ executablePath: frames.config.browser.executable_path, timeoutMs: frames.config.browser.timeout_ms }),
     async close() {
       await services.manager.close();
+      await services.browser.close();
       frames.close();
       await context.backend.close();
     },
@@ -57,7 +63,7 @@ export function createServices(home = new OptagonHome()): OptagonServices {
 }
 
 /** Every capability; later servers (tmux, context, browser, ...) register here the same way. */
-export const modules: ReadonlyArray<McpModule<OptagonServices, any>> = [framesModule, tmuxModule, agentsModule, contextModule, managerModule];
+export const modules: ReadonlyArray<McpModule<OptagonServices, any>> = [framesModule, tmuxModule, agentsModule, contextModule, managerModule, browserModule];
 
 export function moduleNames(): string[] {
   return modules.map((m) => m.name);

@@ -40,8 +40,11 @@ export function restMirror(services: OptagonServices): Hono<{ Variables: BodyVar
       return c.json({ error: `invalid arguments for ${name}: ${issue.path.join('.') || '(body)'}: ${issue.message}` }, 400);
     }
     try {
-      const result = await found.tool.handle(found.deps, args.data, { signal: c.req.raw.signal, progress: async () => {} });
-      return c.json(result);
+      const images: Array<{ mimeType: string; data: string }> = [];
+      const ctx = { signal: c.req.raw.signal, progress: async () => {}, image: (data: Buffer, mimeType: string) => void images.push({ mimeType, data: data.toString('base64') }) };
+      const result = await found.tool.handle(found.deps, args.data, ctx);
+      // JSON has no other place for an image (a screenshot): base64 beside the result.
+      return c.json(images.length ? { ...result, images } : result);
     } catch (err) {
       // A tool's own failure (unknown frame, frame not running, ...): the client's request cannot be done as asked.
       return c.json({ error: (err as Error).message }, 422);

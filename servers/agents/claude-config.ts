@@ -1,5 +1,6 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { packageRoot } from '../shared/package-root.js';
 import { claudeKind } from './kinds/claude.js';
 
 /** Where the agents' Claude Code keeps its config inside a frame: the host-mounted /run/optagon. */
@@ -57,6 +58,8 @@ export function prepareClaudeConfig(hostDir: string, opts: { apiKey?: string }):
   }
   writeJson(stateFile, {
     ...state,
+    // User scope, so every agent of the frame has it, and the user's repo is not touched.
+    mcpServers: { ...(state.mcpServers as Record<string, unknown> | undefined), ...inFrameServers(hostDir) },
     hasCompletedOnboarding: true,
     lastOnboardingVersion: state.lastOnboardingVersion ?? claudeKind.verifiedWith,
     customApiKeyResponses: keys,
@@ -74,4 +77,23 @@ export function prepareClaudeConfig(hostDir: string, opts: { apiKey?: string }):
   }
   // The project's own .mcp.json servers are used without asking: the frame is the project's sandbox.
   writeJson(settingsFile, { ...settings, enableAllProjectMcpServers: true, hooks });
+}
+
+/** Where the in-frame browser server lands: the frame's run directory (mounted at /run/optagon). */
+const BROWSER_SERVER_IN_FRAME = '/run/optagon/browser-server.mjs';
+/** The image installs playwright-core globally (npm -g); ES modules do not search NODE_PATH, so it is named. */
+const PLAYWRIGHT_IN_FRAME = '/usr/local/lib/node_modules/playwright-core/index.mjs';
+
+/**
+ * Optagon's MCP servers for agents inside the frame: the browser server (servers/browser/stdio.ts,
+ * bundled by `npm run build`), copied fresh into the frame's run directory each time, so a frame
+ * made before an upgrade gets the new one without a new image or container.
+ */
+function inFrameServers(hostDir: string): Record<string, unknown> {
+  const bundle = join(packageRoot(), 'dist', 'frame', 'browser-server.mjs');
+  if (!existsSync(bundle)) return {}; // a source checkout not built yet: agents go without it
+  copyFileSync(bundle, join(dirname(hostDir), 'browser-server.mjs'));
+  return {
+    'optagon-browser': { type: 'stdio', command: 'node', args: [BROWSER_SERVER_IN_FRAME], env: { OPTAGON_PLAYWRIGHT: PLAYWRIGHT_IN_FRAME } },
+  };
 }

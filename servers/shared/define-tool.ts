@@ -8,6 +8,8 @@ export interface ToolContext {
   /** Sends an MCP progress notification when the caller asked for progress; a no-op otherwise. */
   progress(message: string, progress?: number, total?: number): Promise<void>;
   signal: AbortSignal;
+  /** Adds an image to the answer's content (after its JSON), e.g. a screenshot; base64 is not repeated in the JSON. */
+  image(data: Buffer, mimeType: string): void;
 }
 
 /**
@@ -55,8 +57,10 @@ export function registerTools<D>(server: McpServer, deps: D, tools: readonly Any
       },
       async (args: unknown, extra: RequestHandlerExtra<ServerRequest, ServerNotification>) => {
         const token = extra._meta?.progressToken;
+        const images: Array<{ type: 'image'; data: string; mimeType: string }> = [];
         const ctx: ToolContext = {
           signal: extra.signal,
+          image: (data, mimeType) => void images.push({ type: 'image', data: data.toString('base64'), mimeType }),
           async progress(message, progress, total) {
             if (token === undefined) return;
             await extra.sendNotification({
@@ -66,7 +70,7 @@ export function registerTools<D>(server: McpServer, deps: D, tools: readonly Any
           },
         };
         const result = (await tool.handle(deps, args as never, ctx)) as Record<string, unknown>;
-        return { content: [{ type: 'text' as const, text: JSON.stringify(result) }], structuredContent: result };
+        return { content: [{ type: 'text' as const, text: JSON.stringify(result) }, ...images], structuredContent: result };
       },
     );
   }

@@ -142,6 +142,14 @@ export const globalConfigSchema = z.object({
   context: context.prefault({}),
   /** The model APIs the manager agent (and llm extraction) call. */
   llm,
+  browser: z
+    .object({
+      /** The Chromium the browser server drives (Debian's package). */
+      executable_path: z.string().startsWith('/').default('/usr/bin/chromium'),
+      /** How long click, type and element screenshots wait for their selector, in ms. Default 5000. */
+      timeout_ms: z.number().int().min(100).max(120_000).default(5000),
+    })
+    .prefault({}),
 });
 
 export type GlobalConfig = z.output<typeof globalConfigSchema>;
