@@ -11,8 +11,9 @@ export interface Figure {
    * 'rate': calls per second, higher is better, and `goal` is the least ours/peer may be.
    * 'share': 0/1 outcomes (a question answered or not), higher is better; their mean is printed as
    * a percentage and compared, and `goal` is the least ours/peer may be.
+   * 'tokens': a size in (estimated) tokens, lower is better.
    */
-  kind?: 'time' | 'rate' | 'share';
+  kind?: 'time' | 'rate' | 'share' | 'tokens';
   /** Which statistic of a time is printed first, compared and held to the goals: the median (default) or the 95th percentile. */
   statistic?: 'median' | 'p95';
   /** Show the ratio as overhead in percent (start times) rather than as a multiple (list). */
@@ -38,6 +39,7 @@ function value(s: Stats, f: Figure): number {
 function cell(s: Stats, f: Figure): string {
   if (f.kind === 'rate') return `${Math.round(s.median)}/s (max ${Math.round(s.max)}, n=${s.n})`;
   if (f.kind === 'share') return `${(s.mean * 100).toFixed(1)}% (n=${s.n})`;
+  if (f.kind === 'tokens') return `${Math.round(s.median)} tokens (n=${s.n})`;
   if (f.statistic === 'p95') return `p95 ${ms(s.p95)} (p50 ${ms(s.median)}, n=${s.n})`;
   return `${ms(s.median)} (min ${ms(s.min).replace(' ms', '')}, n=${s.n})`;
 }

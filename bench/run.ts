@@ -3,6 +3,7 @@ import { cpus, release } from 'node:os';
 import { ContainerRuntime } from '../servers/frames/container-runtime.js';
 import { BenchHome } from './bench-home.js';
 import { benchAgentLatency } from './agent-latency.js';
+import { benchBrowser } from './browser.js';
 import { benchContext } from './context.js';
 import { benchFrameList } from './frame-list.js';
 import { benchFrameStart } from './frame-start.js';
@@ -14,7 +15,7 @@ const FRAMES = 5;
 const RUNNING = 3; // started by the start benchmark, so `frame list` sees running and stopped frames
 
 /** The groups of benchmarks `npm run bench -- <group>...` may name; none named runs all. */
-const GROUPS = ['frames', 'context'] as const;
+const GROUPS = ['frames', 'context', 'browser'] as const;
 type Group = (typeof GROUPS)[number];
 
 function chosenGroups(args: string[]): Set<Group> {
@@ -74,6 +75,7 @@ async function main(): Promise<void> {
     const figures: Figure[] = [];
     if (home) figures.push(...(await benchFrames(home)));
     if (groups.has('context')) figures.push(...(await benchContext()));
+    if (groups.has('browser')) figures.push(...(await benchBrowser()));
     printFigures(figures);
   } finally {
     await home?.dispose();

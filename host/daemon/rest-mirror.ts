@@ -41,7 +41,7 @@ export function restMirror(services: OptagonServices): Hono<{ Variables: BodyVar
     }
     try {
       const images: Array<{ mimeType: string; data: string }> = [];
-      const ctx = { signal: c.req.raw.signal, progress: async () => {}, image: (data: Buffer, mimeType: string) => void images.push({ mimeType, data: data.toString('base64') }) };
+      const ctx = { signal: c.req.raw.signal, progress: async () => {}, text: () => {}, image: (data: Buffer, mimeType: string) => void images.push({ mimeType, data: data.toString('base64') }) };
       const result = await found.tool.handle(found.deps, args.data, ctx);
       // JSON has no other place for an image (a screenshot): base64 beside the result.
       return c.json(images.length ? { ...result, images } : result);

@@ -92,8 +92,10 @@ export const browserTools: AnyTool<S>[] = [
     input: {},
     output: { url: z.string(), title: z.string(), tree: z.string() },
     annotations: looks,
-    async handle(b) {
-      return b.snapshot();
+    async handle(b, _args, ctx) {
+      const s = await b.snapshot();
+      ctx.text(`${s.title} — ${s.url}\n${s.tree}`);
+      return s;
     },
   }),
   defineTool({

@@ -10,6 +10,11 @@ export interface ToolContext {
   signal: AbortSignal;
   /** Adds an image to the answer's content (after its JSON), e.g. a screenshot; base64 is not repeated in the JSON. */
   image(data: Buffer, mimeType: string): void;
+  /**
+   * Gives the answer's text content in a form a model reads more cheaply than the JSON (which stays
+   * in structuredContent): an accessibility tree as plain lines rather than one escaped string.
+   */
+  text(text: string): void;
 }
 
 /**
@@ -58,9 +63,11 @@ export function registerTools<D>(server: McpServer, deps: D, tools: readonly Any
       async (args: unknown, extra: RequestHandlerExtra<ServerRequest, ServerNotification>) => {
         const token = extra._meta?.progressToken;
         const images: Array<{ type: 'image'; data: string; mimeType: string }> = [];
+        let text: string | undefined;
         const ctx: ToolContext = {
           signal: extra.signal,
           image: (data, mimeType) => void images.push({ type: 'image', data: data.toString('base64'), mimeType }),
+          text: (t) => void (text = t),
           async progress(message, progress, total) {
             if (token === undefined) return;
             await extra.sendNotification({
@@ -70,7 +77,7 @@ export function registerTools<D>(server: McpServer, deps: D, tools: readonly Any
           },
         };
         const result = (await tool.handle(deps, args as never, ctx)) as Record<string, unknown>;
-        return { content: [{ type: 'text' as const, text: JSON.stringify(result) }, ...images], structuredContent: result };
+        return { content: [{ type: 'text' as const, text: text ?? JSON.stringify(result) }, ...images], structuredContent: result };
       },
     );
   }
