@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, CDPSession, Page } from 'playwright-core';
 
 /** Chromium's own traffic kept off a network these machines cannot reach (updates, sync, metrics, safe browsing). */
 const QUIET_FLAGS = [
@@ -20,6 +20,10 @@ export const MAX_SIDE = 2000;
 const MAX_PIXELS = 2_000_000;
 const CONSOLE_KEPT = 200;
 const VIEWPORT = { width: 1280, height: 800 };
+
+/** Below 1 when an area is over the limits: the factor that brings it within them. */
+const scaleFor = (a: { width: number; height: number }) => Math.min(1, MAX_SIDE / a.width, MAX_SIDE / a.height, Math.sqrt(MAX_PIXELS / (a.width * a.height)));
+const fits = (a: { width: number; height: number }) => scaleFor(a) === 1;
 
 export interface BrowserOptions {
   executablePath: string;
@@ -50,6 +54,7 @@ export class BrowserSession {
   private browser?: Promise<Browser>;
   private page?: Page;
   private readonly messages: ConsoleMessage[] = [];
+  private session?: { page: Page; cdp: Promise<CDPSession> };
 
   constructor(private readonly options: BrowserOptions) {}
 
@@ -117,18 +122,24 @@ export class BrowserSession {
       const size = await page.evaluate(() => ({ width: document.documentElement.scrollWidth, height: document.documentElement.scrollHeight }));
       clip = { x: 0, y: 0, ...size };
     } else {
-      const at = await page.evaluate(() => ({ x: window.scrollX, y: window.scrollY }));
-      clip = { ...at, ...(page.viewportSize() ?? VIEWPORT) };
+      const viewport = page.viewportSize() ?? VIEWPORT;
+      if (fits(viewport)) {
+        // The common case, with nothing to clip or scale: the viewport as it is.
+        const r = await (await this.cdp(page)).send('Page.captureScreenshot', { format: 'png' });
+        return { png: Buffer.from(r.data, 'base64'), ...viewport, scale: 1 };
+      }
+      clip = { ...(await page.evaluate(() => ({ x: window.scrollX, y: window.scrollY }))), ...viewport };
     }
-    const scale = Math.min(1, MAX_SIDE / clip.width, MAX_SIDE / clip.height, Math.sqrt(MAX_PIXELS / (clip.width * clip.height)));
+    const scale = scaleFor(clip);
     // CDP scales while it captures, so no image library is needed and no full-size image is made.
-    const cdp = await page.context().newCDPSession(page);
-    try {
-      const r = await cdp.send('Page.captureScreenshot', { format: 'png', captureBeyondViewport: true, clip: { ...clip, scale } });
-      return { png: Buffer.from(r.data, 'base64'), width: Math.round(clip.width * scale), height: Math.round(clip.height * scale), scale };
-    } finally {
-      await cdp.detach();
-    }
+    const r = await (await this.cdp(page)).send('Page.captureScreenshot', { format: 'png', captureBeyondViewport: true, clip: { ...clip, scale } });
+    return { png: Buffer.from(r.data, 'base64'), width: Math.round(clip.width * scale), height: Math.round(clip.height * scale), scale };
+  }
+
+  /** One DevTools session per page, opened on the first screenshot. */
+  private cdp(page: Page): Promise<CDPSession> {
+    if (this.session?.page !== page) this.session = { page, cdp: page.context().newCDPSession(page) };
+    return this.session.cdp;
   }
 
   async click(selector: string): Promise<void> {
@@ -181,6 +192,7 @@ export class BrowserSession {
     const browser = this.browser;
     this.browser = undefined;
     this.page = undefined;
+    this.session = undefined;
     if (browser) await (await browser.catch(() => undefined))?.close();
   }
 
