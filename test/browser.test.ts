@@ -120,6 +120,9 @@ describe('browser server: a frame', () => {
     prepareClaudeConfig(join(socketDir, 'claude'), {});
     const listed = JSON.parse(readFileSync(join(socketDir, 'claude', '.claude.json'), 'utf8')).mcpServers['optagon-browser'];
     expect(listed).toMatchObject({ command: 'node', args: ['/run/optagon/browser-server.mjs'] });
+    // Claude Code in the frame, with the agents' config, starts it and finds it healthy.
+    const mcp = await execa('podman', ['exec', '-e', 'CLAUDE_CONFIG_DIR=/run/optagon/claude', '-w', '/workspace', container, 'claude', 'mcp', 'list'], { reject: false });
+    expect(mcp.stdout).toMatch(/optagon-browser: node \/run\/optagon\/browser-server\.mjs - ✔ Connected/);
 
     const client = new Client({ name: 'test', version: '0' });
     await client.connect(new StdioClientTransport({ command: 'podman', args: ['exec', '-i', '-e', `OPTAGON_PLAYWRIGHT=${listed.env.OPTAGON_PLAYWRIGHT}`, container, ...[listed.command, ...listed.args]] }));
