@@ -7,6 +7,8 @@ import { contextModule } from './context/server.js';
 import { BrowserSession } from './browser/browser-session.js';
 import { browserModule } from './browser/server.js';
 import { framesModule } from './frames/server.js';
+import { GuakeRemote } from './guake/guake-remote.js';
+import { guakeModule } from './guake/server.js';
 import { managerModule } from './manager/server.js';
 import { TaskService } from './manager/task-service.js';
 import { TaskStore } from './manager/task-store.js';
@@ -29,6 +31,7 @@ export interface OptagonServices {
   context: ContextService;
   manager: TaskService;
   browser: BrowserSession;
+  guake: GuakeRemote;
   close(): Promise<void>;
 }
 
@@ -52,6 +55,7 @@ export function createServices(home = new OptagonHome()): OptagonServices {
     }),
     // Started on first use: a daemon that never browses runs no Chromium.
     browser: new BrowserSession({ executablePath: frames.config.browser.executable_path, timeoutMs: frames.config.browser.timeout_ms }),
+    guake: new GuakeRemote(frames.frames),
     async close() {
       await services.manager.close();
       await services.browser.close();
@@ -63,7 +67,7 @@ export function createServices(home = new OptagonHome()): OptagonServices {
 }
 
 /** Every capability; later servers (tmux, context, browser, ...) register here the same way. */
-export const modules: ReadonlyArray<McpModule<OptagonServices, any>> = [framesModule, tmuxModule, agentsModule, contextModule, managerModule, browserModule];
+export const modules: ReadonlyArray<McpModule<OptagonServices, any>> = [framesModule, tmuxModule, agentsModule, contextModule, managerModule, browserModule, guakeModule];
 
 export function moduleNames(): string[] {
   return modules.map((m) => m.name);

@@ -489,7 +489,7 @@ describe('MCP sessions', () => {
   it('answers 404 for an unknown server', async () => {
     const res = await send('/mcp/nope', { headers: MCP_HEADERS, body: initialize() });
     expect(res.status).toBe(404);
-    expect((await res.json()).error).toBe("no MCP server 'nope'; the servers are: frames, tmux, agents, context, manager, browser");
+    expect((await res.json()).error).toBe("no MCP server 'nope'; the servers are: frames, tmux, agents, context, manager, browser, guake");
     expect(sessions.size).toBe(0);
   });
 

@@ -261,6 +261,11 @@ export class FrameManager {
     return { id: frame.id, name: frame.name, hostPort: frame.hostPort, workspacePath: frame.workspacePath };
   }
 
+  /** Records something that happened to a frame outside its lifecycle (an agent asking for the user). */
+  recordEvent(ref: string, type: string, details: Record<string, unknown>): FrameEvent {
+    return this.store.addEvent(this.resolve(ref).id, type, details);
+  }
+
   async attach(ref: string): Promise<AttachInfo & { frame: FrameDetails }> {
     const frame = (await this.reconcile([this.resolve(ref)]))[0]!;
     const socket = frame.tmuxSocket ?? join(this.socketDir(frame.id), 'tmux.sock');
