@@ -1,4 +1,6 @@
 import { requestJson, type JsonResponse } from './http-json.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { watchResource } from '../servers/shared/tool-caller.js';
 import { callTool, ToolError, type ToolCaller } from './mcp-client.js';
 
 /**
@@ -8,7 +10,13 @@ import { callTool, ToolError, type ToolCaller } from './mcp-client.js';
  */
 export function connectDaemon(baseUrl: string, token: string): ToolCaller {
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  // Subscriptions need a session that stays open; made on the first watch, closed with the caller.
+  let session: Promise<Client> | undefined;
   return {
+    async watch(uri, onUpdated) {
+      session ??= openSession(baseUrl, headers);
+      await watchResource(await session, uri, onUpdated);
+    },
     async call(name, args = {}, onProgress) {
       if (onProgress) return callOverMcp(baseUrl, headers, name, args, onProgress);
       let res: JsonResponse;
@@ -20,7 +28,9 @@ export function connectDaemon(baseUrl: string, token: string): ToolCaller {
       if (res.status !== 200) throw new ToolError(String(res.body.error ?? `HTTP ${res.status}`));
       return res.body as never;
     },
-    async close() {},
+    async close() {
+      if (session) await (await session).close();
+    },
   };
 }
 
@@ -31,15 +41,21 @@ async function callOverMcp(
   args: Record<string, unknown>,
   onProgress: (message: string, progress: number, total?: number) => void,
 ): Promise<never> {
+  const client = await openSession(baseUrl, headers);
+  try {
+    return await callTool<never>(client, name, args, onProgress);
+  } finally {
+    await client.close();
+  }
+}
+
+/** An MCP session with the daemon over Streamable HTTP; the SDK is loaded only now. */
+async function openSession(baseUrl: string, headers: Record<string, string>): Promise<Client> {
   const [{ Client }, { StreamableHTTPClientTransport }] = await Promise.all([
     import('@modelcontextprotocol/sdk/client/index.js'),
     import('@modelcontextprotocol/sdk/client/streamableHttp.js'),
   ]);
   const client = new Client({ name: 'optagon-cli', version: '0.1.0' });
   await client.connect(new StreamableHTTPClientTransport(new URL(`${baseUrl}/mcp`), { requestInit: { headers } }));
-  try {
-    return await callTool<never>(client, name, args, onProgress);
-  } finally {
-    await client.close();
-  }
+  return client;
 }

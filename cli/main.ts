@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import { registerAgentCommands } from './agent-commands.js';
 import { registerContextCommands } from './context-commands.js';
 import { registerTaskCommands } from './task-commands.js';
+import { registerDashboardCommands } from './dashboard-commands.js';
 import { registerFrameCommands } from './frame-commands.js';
 import { setOutput } from './run.js';
 import { registerDaemonCommands } from './daemon-commands.js';
@@ -23,6 +24,7 @@ registerFrameCommands(program);
 registerAgentCommands(program);
 registerContextCommands(program);
 registerTaskCommands(program);
+registerDashboardCommands(program);
 registerSystemCommands(program);
 registerDaemonCommands(program);
 

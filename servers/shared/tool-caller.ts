@@ -5,7 +5,24 @@ export class ToolError extends Error {}
 
 export interface ToolCaller {
   call<T = Record<string, unknown>>(name: string, args?: Record<string, unknown>, onProgress?: (message: string, progress: number, total?: number) => void): Promise<T>;
+  /** Subscribes to an MCP resource: `onUpdated` runs on each of its notifications/resources/updated. */
+  watch?(uri: string, onUpdated: () => void): Promise<void>;
   close(): Promise<void>;
+}
+
+const watchers = new WeakMap<Client, Map<string, () => void>>();
+
+/** One notification handler per client, dispatching by resource URI; then the subscription itself. */
+export async function watchResource(client: Client, uri: string, onUpdated: () => void): Promise<void> {
+  let byUri = watchers.get(client);
+  if (!byUri) {
+    const { ResourceUpdatedNotificationSchema } = await import('@modelcontextprotocol/sdk/types.js');
+    const map = new Map<string, () => void>();
+    client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => map.get(n.params.uri)?.());
+    watchers.set(client, (byUri = map));
+  }
+  byUri.set(uri, onUpdated);
+  await client.subscribeResource({ uri });
 }
 
 /** One tool call on a connected client; `isError` becomes a ToolError with the tool's message. */

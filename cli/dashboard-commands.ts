@@ -1,0 +1,64 @@
+import { spawnSync } from 'node:child_process';
+import type { Command } from 'commander';
+import type { ToolCaller } from './mcp-client.js';
+import { dim } from './render.js';
+import { run } from './run.js';
+
+interface Frame {
+  id: string;
+  name: string;
+  status: string;
+  hostPort: number | null;
+  lastActiveAt: string | null;
+}
+
+/** Ink and React load only for these commands (an ES module of their own, apart from the CLI bundle). */
+const ui = () => import('./dashboard/ui.js');
+
+/** Attaches this terminal to the frame's tmux session until the user detaches. */
+async function attachHere(tools: ToolCaller, frame: string): Promise<void> {
+  const { tmux } = await tools.call<{ tmux: string[] }>('frame_attach', { frame });
+  // TMUX unset: run from inside another tmux (a pane of the user's own), tmux refuses to nest otherwise.
+  const r = spawnSync(tmux[0]!, tmux.slice(1), { stdio: 'inherit', env: { ...process.env, TMUX: '' } });
+  if (r.status !== 0) process.stderr.write(`could not attach to ${frame} (is it running? optagon frame start ${frame})\n`);
+}
+
+const needsTerminal = (what: string) => {
+  if (!process.stdin.isTTY || !process.stdout.isTTY) throw new Error(`${what} needs a terminal; for scripts use optagon frame list --json`);
+};
+
+export function registerDashboardCommands(program: Command): void {
+  program
+    .command('dashboard')
+    .description('every frame, live: status, port, activity, CPU and memory; start, stop, attach, open in Guake, logs (? for keys)')
+    .action(() =>
+      run(async (tools) => {
+        needsTerminal('the dashboard');
+        await (await ui()).runDashboard(tools, (frame) => attachHere(tools, frame));
+      }),
+    );
+
+  program
+    .command('pick')
+    .description('fuzzy-pick a frame: it opens in Guake, or attaches here when Guake is not there (bind it to a key: see the README)')
+    .action(() =>
+      run(async (tools) => {
+        needsTerminal('the picker');
+        const { frames } = await tools.call<{ frames: Frame[] }>('frame_list');
+        if (!frames.length) throw new Error('no frames yet: optagon frame create <name> -w <dir>');
+        const chosen = await (await ui()).pickFrame(frames);
+        if (!chosen) return;
+        if (chosen.status !== 'running') {
+          process.stderr.write(dim(`starting ${chosen.name}…\n`));
+          await tools.call('frame_start', { frame: chosen.name });
+        }
+        try {
+          await tools.call('guake_open_frame', { frame: chosen.name });
+        } catch (err) {
+          // No Guake on this desktop (or no desktop): the terminal the picker ran in attaches instead.
+          if (!/Guake is not running|no D-Bus session bus/.test((err as Error).message)) throw err;
+          await attachHere(tools, chosen.name);
+        }
+      }),
+    );
+}

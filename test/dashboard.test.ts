@@ -1,0 +1,77 @@
+import { execa } from 'execa';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestHome, hostTmux, waitFor, type TestHome } from './support/test-home.js';
+
+/**
+ * The dashboard and the picker as a person sees them: the real CLI in a real 80×24 tmux pane on a
+ * private tmux server, driven with send-keys and read with capture-pane.
+ */
+describe('terminal UIs in a tmux pane', () => {
+  let home: TestHome;
+  let socket: string;
+  const screen = async () => (await hostTmux(socket, 'capture-pane', '-p', '-t', 'ui')).split('\n');
+  const keys = (...k: string[]) => hostTmux(socket, 'send-keys', '-t', 'ui', ...k);
+  const runInPane = async (args: string) => {
+    await execa('tmux', ['-S', socket, 'kill-session', '-t', 'ui'], { reject: false });
+    await hostTmux(
+      socket,
+      'new-session', '-d', '-s', 'ui', '-x', '80', '-y', '24',
+      // No session bus: the picker finds no Guake and attaches in place. The pane stays after the command.
+      `env -u DBUS_SESSION_BUS_ADDRESS OPTAGON_HOME=${home.root} node ${join(process.cwd(), 'dist/cli/optagon.cjs')} ${args}; sleep 600`,
+    );
+  };
+
+  beforeAll(async () => {
+    home = await createTestHome(33360, 5);
+    socket = join(home.root, 'ui.sock');
+    await home.ok('frame_create', { name: 'web', workspace: home.workspace('web') });
+    await home.ok('frame_create', { name: 'api-server', workspace: home.workspace('api') });
+    await home.ok('frame_start', { frame: 'web' });
+  }, 180_000);
+  afterAll(async () => {
+    await execa('tmux', ['-S', socket, 'kill-server'], { reject: false });
+    await home?.cleanup();
+  });
+
+  it('the dashboard lists the frames; x stops the selected one and its status changes on screen', async () => {
+    await runInPane('dashboard');
+    const row = (name: string) => async () => (await screen()).find((l) => l.includes(` ${name} `));
+    const web = await waitFor('the dashboard', row('web'), 20_000);
+    expect((await screen())[0]).toMatch(/^\s+NAME\s+STATUS\s+PORT\s+ACTIVE\s+CPU\s+MEM$/);
+    expect(web).toMatch(/^  web\s+running\s+3336\d/);
+    expect((await screen())[1]).toMatch(/^> api-server\s+created/); // sorted by name; the first is selected
+    expect(await row('api-server')()).toMatch(/api-server\s+created/);
+    expect((await screen()).every((l) => l.length <= 80)).toBe(true);
+
+    await keys('j');
+    await waitFor('web selected', async () => /^> web/.test((await row('web')()) ?? ''));
+    await keys('x');
+    await waitFor('web stopped on screen', async () => /^> web\s+stopped/.test((await row('web')()) ?? ''), 30_000);
+    expect((await home.ok<{ frame: { status: string } }>('frame_get', { frame: 'web' })).frame.status).toBe('stopped');
+
+    await keys('?');
+    await waitFor('the help', async () => (await screen()).some((l) => l.includes('optagon dashboard — keys')));
+    await keys('?');
+    await keys('/');
+    await keys('a', 'p', 'i');
+    await waitFor('the filter', async () => (await screen()).some((l) => l.includes('filter: api')));
+    expect((await screen()).some((l) => l.includes(' web '))).toBe(false);
+    await keys('Enter');
+    await keys('q');
+    // Quit: the pane's command moves on to the sleep after it.
+    await waitFor('the dashboard to quit', async () => (await hostTmux(socket, 'display', '-p', '-t', 'ui', '#{pane_current_command}')).trim() === 'sleep', 10_000);
+  }, 120_000);
+
+  it('the picker finds a frame by a fuzzy query and, with no Guake, attaches in place', async () => {
+    const frameSocket = (await home.ok<{ socket: string }>('frame_attach', { frame: 'api-server' })).socket;
+    await runInPane('pick');
+    await waitFor('the picker', async () => (await screen()).some((l) => l.startsWith('frame ›')), 20_000);
+    await keys('a', 'p', 's', 'r', 'v'); // a loose spelling of api-server
+    await waitFor('api-server first', async () => (await screen())[1]?.startsWith('> api-server'));
+    await keys('Enter');
+    // It was not running: the picker starts it, then this terminal attaches to its tmux session.
+    await waitFor('a client on api-server', async () => (await hostTmux(frameSocket, 'list-clients').catch(() => '')).trim().length > 0, 90_000);
+    expect((await home.ok<{ frame: { status: string } }>('frame_get', { frame: 'api-server' })).frame.status).toBe('running');
+  }, 150_000);
+});
