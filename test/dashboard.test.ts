@@ -1,5 +1,7 @@
 import { execa } from 'execa';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CLI, DaemonHome, DaemonProcess } from './support/daemon-process.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestHome, hostTmux, waitFor, type TestHome } from './support/test-home.js';
 
@@ -74,4 +76,29 @@ describe('terminal UIs in a tmux pane', () => {
     await waitFor('a client on api-server', async () => (await hostTmux(frameSocket, 'list-clients').catch(() => '')).trim().length > 0, 90_000);
     expect((await home.ok<{ frame: { status: string } }>('frame_get', { frame: 'api-server' })).frame.status).toBe('running');
   }, 150_000);
+});
+
+/** With the daemon up, the dashboard is told of changes (frames://list notifications), never polling. */
+describe('dashboard through the daemon', () => {
+  let home: DaemonHome;
+  let daemon: DaemonProcess;
+  const socket = join(tmpdir(), `optagon-dash-${process.pid}.sock`);
+  beforeAll(async () => {
+    home = new DaemonHome(33420);
+    daemon = await DaemonProcess.start(home);
+    expect((await home.cli('frame', 'create', 'live', '--workspace', home.workspace('live'))).exitCode).toBe(0);
+  }, 60_000);
+  afterAll(async () => {
+    await execa('tmux', ['-S', socket, 'kill-server'], { reject: false });
+    await daemon?.stop();
+    await home?.cleanup();
+  });
+
+  it('a frame started elsewhere shows as running on screen', async () => {
+    await hostTmux(socket, 'new-session', '-d', '-s', 'ui', '-x', '80', '-y', '24', `OPTAGON_HOME=${home.root} node ${CLI} dashboard; sleep 600`);
+    const row = async () => (await hostTmux(socket, 'capture-pane', '-p', '-t', 'ui')).split('\n').find((l) => l.includes(' live '));
+    await waitFor('the dashboard', async () => /live\s+created/.test((await row()) ?? ''), 20_000);
+    expect((await home.cli('frame', 'start', 'live')).exitCode).toBe(0); // another process, through the daemon
+    await waitFor('live running on screen', async () => /live\s+running/.test((await row()) ?? ''), 10_000);
+  }, 90_000);
 });
