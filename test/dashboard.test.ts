@@ -52,6 +52,22 @@ describe('terminal UIs in a tmux pane', () => {
     await waitFor('web stopped on screen', async () => /^> web\s+stopped/.test((await row('web')()) ?? ''), 30_000);
     expect((await home.ok<{ frame: { status: string } }>('frame_get', { frame: 'web' })).frame.status).toBe('stopped');
 
+    // Attach: the dashboard steps aside for tmux, and comes back when the client detaches.
+    await home.ok('frame_start', { frame: 'web' });
+    await waitFor('web running on screen', async () => /^> web\s+running/.test((await row('web')()) ?? ''), 30_000);
+    const webSocket = (await home.ok<{ socket: string }>('frame_attach', { frame: 'web' })).socket;
+    await keys('a');
+    await waitFor('a client on web', async () => (await hostTmux(webSocket, 'list-clients').catch(() => '')).trim().length > 0, 20_000);
+    await hostTmux(webSocket, 'detach-client', '-a');
+    await hostTmux(webSocket, 'detach-client');
+    await waitFor('the dashboard back', row('web'), 20_000);
+
+    // The log tail of the selected frame, and back.
+    await keys('l');
+    await waitFor('the log view', async () => (await screen())[0]?.startsWith('log of web'));
+    await keys('l');
+    await waitFor('the list again', row('api-server'));
+
     await keys('?');
     await waitFor('the help', async () => (await screen()).some((l) => l.includes('optagon dashboard — keys')));
     await keys('?');
