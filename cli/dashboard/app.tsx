@@ -26,9 +26,11 @@ type Mode = 'list' | 'filter' | 'help' | 'logs';
 interface Props {
   tools: ToolCaller;
   onAttach(frame: string): void;
+  /** The frame to select at first: the one attached to, when the dashboard comes back. */
+  initial?: string;
 }
 
-function Dashboard({ tools, onAttach }: Props) {
+function Dashboard({ tools, onAttach, initial }: Props) {
   const { exit } = useApp();
   const { stdout } = useStdout();
   const [frames, setFrames] = useState<FrameRow[]>([]);
@@ -77,6 +79,13 @@ function Dashboard({ tools, onAttach }: Props) {
   }, [tools, running]);
 
   const shown = useMemo(() => frames.filter((f) => matches(f.name, filter)), [frames, filter]);
+  const placed = useRef(false);
+  useEffect(() => {
+    if (placed.current || !frames.length) return;
+    placed.current = true;
+    const at = shown.findIndex((f) => f.name === initial);
+    if (at >= 0) setCursor(at);
+  }, [frames, shown, initial]);
   const current = shown[Math.min(cursor, shown.length - 1)];
 
   useEffect(() => {
@@ -188,19 +197,25 @@ function Dashboard({ tools, onAttach }: Props) {
  * detach), then the dashboard comes back where it was.
  */
 export async function runDashboard(tools: ToolCaller, attach: (frame: string) => Promise<void>): Promise<void> {
+  let last: string | undefined;
   for (;;) {
     let chosen: string | undefined;
+    // Back from tmux: start from a clean screen, not under what the detach left.
+    if (last) process.stdout.write('\x1b[2J\x1b[H');
     const app = render(
       <Dashboard
         tools={tools}
+        initial={last}
         onAttach={(frame) => {
           chosen = frame;
           app.unmount();
         }}
       />,
+      // With Ink's console patch, the instance after an attach did not draw while stderr was the terminal.
+      { patchConsole: false },
     );
     await app.waitUntilExit();
     if (!chosen) return;
-    await attach(chosen);
+    await attach((last = chosen));
   }
 }
