@@ -86,11 +86,13 @@ describe('terminal UIs in a tmux pane', () => {
     const frameSocket = (await home.ok<{ socket: string }>('frame_attach', { frame: 'api-server' })).socket;
     await runInPane('pick');
     await waitFor('the picker', async () => (await screen()).some((l) => l.startsWith('frame ›')), 20_000);
-    await keys('a', 'p', 's', 'r', 'v'); // a loose spelling of api-server
+    for (const k of 'apsrv') await keys(k); // a loose spelling of api-server
     await waitFor('api-server first', async () => (await screen())[1]?.startsWith('> api-server'));
     await keys('Enter');
     // It was not running: the picker starts it, then this terminal attaches to its tmux session.
-    await waitFor('a client on api-server', async () => (await hostTmux(frameSocket, 'list-clients').catch(() => '')).trim().length > 0, 90_000);
+    await waitFor('a client on api-server', async () => (await hostTmux(frameSocket, 'list-clients').catch(() => '')).trim().length > 0, 90_000).catch(async (err: Error) => {
+      throw new Error(`${err.message}; the pane shows:\n${(await screen()).join('\n')}`);
+    });
     expect((await home.ok<{ frame: { status: string } }>('frame_get', { frame: 'api-server' })).frame.status).toBe('running');
   }, 150_000);
 });
