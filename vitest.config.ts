@@ -8,7 +8,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['servers/**/*.test.ts', 'cli/**/*.test.ts', 'host/**/*.test.ts'],
+          include: ['servers/**/*.test.ts', 'cli/**/*.test.ts', 'host/**/*.test.ts', 'web/**/*.test.ts'],
           testTimeout: 20_000,
         },
       },
