@@ -7,6 +7,7 @@ import { registerAgentCommands } from './agent-commands.js';
 import { registerContextCommands } from './context-commands.js';
 import { registerTaskCommands } from './task-commands.js';
 import { registerDashboardCommands } from './dashboard-commands.js';
+import { registerAuthCommands } from './auth-commands.js';
 import { registerFrameCommands } from './frame-commands.js';
 import { setOutput } from './run.js';
 import { registerDaemonCommands } from './daemon-commands.js';
@@ -25,6 +26,7 @@ registerAgentCommands(program);
 registerContextCommands(program);
 registerTaskCommands(program);
 registerDashboardCommands(program);
+registerAuthCommands(program);
 registerSystemCommands(program);
 registerDaemonCommands(program);
 
