@@ -1,9 +1,11 @@
 import { Hono } from 'hono';
+import type { Principal } from '../../web/auth/permissions.js';
 import type { ServerResponse } from 'node:http';
 import { moduleNames, SERVER_VERSION, type OptagonServices } from '../../servers/registry.js';
 import { McpSessions } from './mcp-sessions.js';
 import { bufferBody, type BodyVariables } from './request-body.js';
-import { requestGuard } from './request-guard.js';
+import { requestGuard, type GuardVariables } from './request-guard.js';
+import { authRoutes } from './auth-routes.js';
 import { restMirror } from './rest-mirror.js';
 
 export interface DaemonAppOptions {
@@ -17,16 +19,19 @@ export interface DaemonAppOptions {
   bodyLimitBytes?: number;
 }
 
+const MCP_SCOPED = 'this session may not use every tool on every frame, so MCP is closed to it; call tools one by one at POST /api/tools/<name>';
+const fullAccess = (p: Principal) => p.permissions.length === 3 && !p.frames;
+
 /**
  * The daemon's HTTP surface: `/health` (no token), `/mcp` (all servers), `/mcp/<server>`, and the
  * REST mirror under `/api`. Usable in-process with `app.request(...)`, which tests do.
  */
-export function createDaemonApp(opts: DaemonAppOptions): { app: Hono<{ Variables: BodyVariables }>; sessions: McpSessions; inFlight: () => number } {
+export function createDaemonApp(opts: DaemonAppOptions): { app: Hono<{ Variables: BodyVariables & GuardVariables }>; sessions: McpSessions; inFlight: () => number } {
   const maxSize = opts.bodyLimitBytes ?? 1024 * 1024;
   const sessions = new McpSessions(opts.services, maxSize);
   const started = Date.now();
   let inFlight = 0;
-  const app = new Hono<{ Variables: BodyVariables }>();
+  const app = new Hono<{ Variables: BodyVariables & GuardVariables }>();
 
   app.use(
     '*',
@@ -34,7 +39,8 @@ export function createDaemonApp(opts: DaemonAppOptions): { app: Hono<{ Variables
       token: opts.token,
       allowedHosts: opts.allowedHosts ?? [],
       allowedOrigins: opts.allowedOrigins ?? [],
-      publicPaths: ['/health'],
+      publicPaths: ['/health', '/api/auth/login'],
+      sessions: (jwt) => opts.services.auth.check(jwt),
     }),
   );
   // Counted so SIGTERM can let calls finish. A call ends when its response does: an MCP POST
@@ -56,12 +62,17 @@ export function createDaemonApp(opts: DaemonAppOptions): { app: Hono<{ Variables
   app.get('/api/status', (c) =>
     c.json({ version: SERVER_VERSION, pid: process.pid, uptimeMs: Date.now() - started, sessions: sessions.size, servers: moduleNames() }),
   );
+  // MCP serves every tool of a server to the session: for now only to a principal that may use them
+  // all (the daemon token, a password login); a scoped device token uses the REST API, checked per call.
+  app.use('/mcp/*', async (c, next) => (fullAccess(c.var.principal) ? next() : c.json({ error: MCP_SCOPED }, 403)));
+  app.use('/mcp', async (c, next) => (fullAccess(c.var.principal) ? next() : c.json({ error: MCP_SCOPED }, 403)));
   app.all('/mcp', (c) => sessions.handle(c.req.raw, 'all', c.var.body));
   app.all('/mcp/:server', async (c) => {
     const name = c.req.param('server');
     if (!moduleNames().includes(name)) return c.json({ error: `no MCP server '${name}'; the servers are: ${moduleNames().join(', ')}` }, 404);
     return sessions.handle(c.req.raw, name, c.var.body);
   });
+  app.route('/api/auth', authRoutes(opts.services.auth));
   app.route('/api', restMirror(opts.services));
   app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}; see /mcp and GET /api/tools` }, 404));
   app.onError((err, c) => c.json({ error: `internal error: ${err.message}` }, 500));

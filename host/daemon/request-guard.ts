@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
+import type { Principal } from '../../web/auth/permissions.js';
 import { tokenChecker } from './token.js';
 
 export interface GuardOptions {
@@ -9,7 +10,13 @@ export interface GuardOptions {
   allowedOrigins: string[];
   /** Paths reachable without the token. */
   publicPaths: string[];
+  /** Checks a session JWT (remote access); without it only the daemon token is accepted. */
+  sessions?: (jwt: string) => Promise<Principal>;
 }
+
+export type GuardVariables = { principal: Principal };
+
+const LOCAL: Principal = { subject: 'local', permissions: ['read', 'write', 'manage'] };
 
 const LOOPBACK = ['localhost', '127.0.0.1', '[::1]', '::1'];
 
@@ -23,7 +30,7 @@ function hostName(host: string): string {
  * resolves to 127.0.0.1 still sends `Host: evil.example` and its own `Origin`, so both are checked
  * before anything else; then the token. Failures are plain JSON with the reason.
  */
-export function requestGuard(opts: GuardOptions): MiddlewareHandler {
+export function requestGuard(opts: GuardOptions): MiddlewareHandler<{ Variables: GuardVariables }> {
   const hosts = new Set([...LOOPBACK, ...opts.allowedHosts].map((h) => h.toLowerCase()));
   const tokenOk = tokenChecker(opts.token);
   return async (c, next) => {
@@ -46,9 +53,21 @@ export function requestGuard(opts: GuardOptions): MiddlewareHandler {
     if (opts.publicPaths.includes(c.req.path)) return next();
     const auth = c.req.header('authorization') ?? '';
     const m = /^Bearer\s+(\S+)$/i.exec(auth);
-    if (!m || !tokenOk(m[1]!)) {
+    const refuse = (error: string) => {
       c.header('WWW-Authenticate', 'Bearer realm="optagon"');
-      return c.json({ error: 'missing or wrong bearer token; send Authorization: Bearer <the token in $OPTAGON_HOME/daemon.token>' }, 401);
+      return c.json({ error }, 401);
+    };
+    if (!m) return refuse('missing bearer token; send Authorization: Bearer <the token in $OPTAGON_HOME/daemon.token, or a session from POST /api/auth/login>');
+    // The daemon's own token: this machine's user, with every permission.
+    if (tokenOk(m[1]!)) {
+      c.set('principal', LOCAL);
+      return next();
+    }
+    if (!opts.sessions || m[1]!.split('.').length !== 3) return refuse('wrong bearer token; use the token in $OPTAGON_HOME/daemon.token, or log in: POST /api/auth/login');
+    try {
+      c.set('principal', await opts.sessions(m[1]!));
+    } catch (err) {
+      return refuse((err as Error).message);
     }
     return next();
   };

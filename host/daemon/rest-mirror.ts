@@ -2,14 +2,17 @@ import { Hono } from 'hono';
 import type { BodyVariables } from './request-body.js';
 import { z } from 'zod';
 import { allTools, findTool, type OptagonServices } from '../../servers/registry.js';
+import { allows } from '../../web/auth/permissions.js';
+import { permissionFor } from '../../web/auth/tool-permission.js';
+import type { GuardVariables } from './request-guard.js';
 
 /**
  * The REST mirror: the same tool registry as MCP, for curl and for clients that want one request
  * per call. `GET /api/tools` lists tools with JSON schemas; `POST /api/tools/<name>` runs one and
  * answers its structuredContent. No tool is written twice.
  */
-export function restMirror(services: OptagonServices): Hono<{ Variables: BodyVariables }> {
-  const api = new Hono<{ Variables: BodyVariables }>();
+export function restMirror(services: OptagonServices): Hono<{ Variables: BodyVariables & GuardVariables }> {
+  const api = new Hono<{ Variables: BodyVariables & GuardVariables }>();
   const listing = allTools().map((t) => ({
     name: t.name,
     title: t.title,
@@ -20,6 +23,15 @@ export function restMirror(services: OptagonServices): Hono<{ Variables: BodyVar
   }));
 
   api.get('/tools', (c) => c.json({ tools: listing }));
+
+  // Frame scopes name frames; a call may name one by id: both are accepted for a scoped frame.
+  const frameName = (ref: string) => {
+    try {
+      return services.frames.frames.resolve(ref).name;
+    } catch {
+      return ref;
+    }
+  };
 
   api.post('/tools/:name', async (c) => {
     const name = c.req.param('name');
@@ -38,6 +50,12 @@ export function restMirror(services: OptagonServices): Hono<{ Variables: BodyVar
     if (!args.success) {
       const issue = args.error.issues[0]!;
       return c.json({ error: `invalid arguments for ${name}: ${issue.path.join('.') || '(body)'}: ${issue.message}` }, 400);
+    }
+    const needed = permissionFor(found.tool);
+    const frame = (args.data as { frame?: unknown }).frame;
+    const principal = c.var.principal;
+    if (!allows(principal, needed, typeof frame === 'string' ? frameName(frame) : undefined) || (principal.frames && typeof frame !== 'string' && needed !== 'read')) {
+      return c.json({ error: `this session may not ${needed}${typeof frame === 'string' ? ` frame '${frame}'` : ''} (${name} needs ${needed}; it has ${principal.permissions.join(', ')}${principal.frames ? ` on ${principal.frames.join(', ')}` : ''})` }, 403);
     }
     try {
       const images: Array<{ mimeType: string; data: string }> = [];

@@ -1,0 +1,104 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SignJWT } from 'jose';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createServices, type OptagonServices } from '../../servers/registry.js';
+import { OptagonHome } from '../../servers/shared/optagon-home.js';
+import { createDaemonApp } from './app.js';
+
+const HOST = '127.0.0.1:8443';
+const TOKEN = randomBytes(32).toString('base64url');
+const PASSWORD = 'correct horse battery staple';
+
+/** Remote access through the daemon's HTTP surface, in-process (app.request), with real auth state. */
+describe('remote access: login, sessions and permissions', () => {
+  let root: string;
+  let services: OptagonServices;
+  let app: ReturnType<typeof createDaemonApp>['app'];
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'optagon-remote-'));
+    services = createServices(new OptagonHome(root));
+    ({ app } = createDaemonApp({ services, token: TOKEN }));
+    for (const name of ['web', 'api']) {
+      mkdirSync(join(root, name));
+      services.frames.frames.create({ name, workspace: join(root, name) });
+    }
+  });
+  afterEach(async () => {
+    await services.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  const request = (path: string, body?: unknown, bearer?: string, method = 'POST') =>
+    Promise.resolve(
+      app.request(`http://${HOST}${path}`, {
+        method,
+        headers: { host: HOST, 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      }),
+    );
+  const login = async (body: unknown) => {
+    const r = await request('/api/auth/login', body);
+    return { status: r.status, body: (await r.json()) as { jwt?: string; error?: string; permissions?: string[] }, retryAfter: r.headers.get('retry-after') };
+  };
+
+  it('the password gives a session with every permission; wrong ones and no password are refused', async () => {
+    expect((await login({ password: PASSWORD })).status).toBe(401); // none set yet
+    await services.auth.passwords.set(PASSWORD);
+    expect(await login({ password: 'not the password' })).toMatchObject({ status: 401, body: { error: 'wrong credentials' } });
+    expect((await login({ nonsense: 1 })).status).toBe(400);
+    const ok = await login({ password: PASSWORD });
+    expect(ok).toMatchObject({ status: 200, body: { permissions: ['read', 'write', 'manage'] } });
+    const jwt = ok.body.jwt!;
+    expect((await request('/api/tools/frame_list', {}, jwt)).status).toBe(200);
+    expect((await request('/api/status', undefined, jwt, 'GET')).status).toBe(200);
+    const refreshed = await request('/api/auth/refresh', {}, jwt);
+    expect(refreshed.status).toBe(200);
+    // A changed password ends the session at once.
+    await services.auth.passwords.set(`${PASSWORD}!`);
+    const after = await request('/api/tools/frame_list', {}, jwt);
+    expect(after.status).toBe(401);
+    expect(((await after.json()) as { error: string }).error).toBe('the password changed; log in again');
+  });
+
+  it('a read token scoped to one frame reads that frame only, writes nothing, and has no MCP', async () => {
+    const { token } = services.auth.tokens.create({ name: 'phone', permissions: ['read'], frames: ['web'] });
+    const session = await login({ token });
+    expect(session.body).toMatchObject({ permissions: ['read'] });
+    const jwt = session.body.jwt!;
+    expect((await request('/api/tools/frame_get', { frame: 'web' }, jwt)).status).toBe(200);
+    const other = await request('/api/tools/frame_get', { frame: 'api' }, jwt);
+    expect(other.status).toBe(403);
+    expect(((await other.json()) as { error: string }).error).toMatch(/may not read frame 'api'/);
+    const write = await request('/api/tools/frame_stop', { frame: 'web' }, jwt);
+    expect(write.status).toBe(403);
+    expect(((await write.json()) as { error: string }).error).toMatch(/may not write frame 'web' \(frame_stop needs write; it has read on web\)/);
+    expect((await request('/api/tools/frame_create', { name: 'x', workspace: root }, jwt)).status).toBe(403);
+    expect((await request('/mcp', {}, jwt)).status).toBe(403);
+    // Revoked: refused at once.
+    services.auth.tokens.revoke('phone');
+    expect((await request('/api/tools/frame_get', { frame: 'web' }, jwt)).status).toBe(401);
+  });
+
+  it('expired, forged or wrong bearers are refused with what to do', async () => {
+    const key = Buffer.from(readFileSync(join(root, 'jwt.key'), 'utf8'), 'base64');
+    const expired = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('password').setIssuer('optagon').setExpirationTime(Math.floor(Date.now() / 1000) - 5).sign(key);
+    const r = await request('/api/tools/frame_list', {}, expired);
+    expect(r.status).toBe(401);
+    expect(((await r.json()) as { error: string }).error).toBe('the session expired; log in again');
+    expect((await request('/api/tools/frame_list', {}, 'a.b.c')).status).toBe(401);
+    expect((await request('/api/tools/frame_list', {}, 'wrong')).status).toBe(401);
+    expect((await request('/api/tools/frame_list', {})).status).toBe(401);
+    expect((await request('/api/tools/frame_list', {}, TOKEN)).status).toBe(200); // the daemon's own token
+  });
+
+  it('failed logins are rate-limited, with Retry-After', async () => {
+    await services.auth.passwords.set(PASSWORD);
+    for (let i = 0; i < 5; i++) expect((await login({ password: 'guess guess guess' })).status).toBe(401);
+    const limited = await login({ password: PASSWORD });
+    expect(limited.status).toBe(429);
+    expect(Number(limited.retryAfter)).toBeGreaterThan(0);
+  });
+});
