@@ -134,7 +134,7 @@ describe.each(targets)('security of $label', (t) => {
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toBe('Bearer realm="optagon"');
     const body = await res.json();
-    expect(body.error).toMatch(/send Authorization: Bearer <the token in \$OPTAGON_HOME\/daemon\.token>/);
+    expect(body.error).toMatch(/send Authorization: Bearer <the token in \$OPTAGON_HOME\/daemon\.token, or a session from POST \/api\/auth\/login>/);
   });
 
   it('answers 401 for a wrong token of the same length', async () => {
@@ -494,7 +494,7 @@ describe('MCP sessions', () => {
   });
 
   it('refuses an SDK client with a wrong token', async () => {
-    await expect(connectClient('/mcp', 'x'.repeat(43))).rejects.toThrow(/missing or wrong bearer token/);
+    await expect(connectClient('/mcp', 'x'.repeat(43))).rejects.toThrow(/wrong bearer token; use the token in \$OPTAGON_HOME\/daemon\.token, or log in/);
     expect(sessions.size).toBe(0);
   });
 });
