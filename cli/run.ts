@@ -23,6 +23,11 @@ export function getOutput(): Output {
 export async function connect(embedded: boolean): Promise<ToolCaller> {
   const home = new OptagonHome();
   const daemon = embedded ? undefined : findDaemon(home);
+  if (daemon?.tls) {
+    throw new Error(
+      `the daemon serves TLS (on ${daemon.host}) and this CLI speaks to it only in plain HTTP on loopback so far: add --embedded, or serve on 127.0.0.1 without daemon.tls`,
+    );
+  }
   return daemon ? connectDaemon(daemonUrl(daemon), readToken(home.tokenFile)) : connectEmbedded();
 }
 

@@ -17,6 +17,8 @@ export interface DaemonAppOptions {
   allowedOrigins?: string[];
   /** Largest request body in bytes. Default 1 MiB. */
   bodyLimitBytes?: number;
+  /** Served over TLS: same-origin means https, and responses carry HSTS. */
+  secure?: boolean;
 }
 
 const MCP_SCOPED = 'this session may not use every tool on every frame, so MCP is closed to it; call tools one by one at POST /api/tools/<name>';
@@ -40,9 +42,16 @@ export function createDaemonApp(opts: DaemonAppOptions): { app: Hono<{ Variables
       allowedHosts: opts.allowedHosts ?? [],
       allowedOrigins: opts.allowedOrigins ?? [],
       publicPaths: ['/health', '/api/auth/login'],
+      secure: opts.secure ?? false,
       sessions: (jwt) => opts.services.auth.check(jwt),
     }),
   );
+  if (opts.secure) {
+    app.use('*', async (c, next) => {
+      await next();
+      c.header('Strict-Transport-Security', 'max-age=31536000');
+    });
+  }
   // Counted so SIGTERM can let calls finish. A call ends when its response does: an MCP POST
   // answers with an event stream at once and the tool's result comes later. GETs are excluded: an
   // MCP GET is a stream that lasts as long as the session. Under @hono/node-server the count

@@ -1,4 +1,6 @@
 import { serve, type ServerType } from '@hono/node-server';
+import { createServer as createHttpsServer } from 'node:https';
+import { daemonCertificate } from '../../web/tls/certificate.js';
 import { createServices, SERVER_VERSION, type OptagonServices } from '../../servers/registry.js';
 import { ContainerEvents } from '../../servers/frames/container-events.js';
 import { OptagonHome } from '../../servers/shared/optagon-home.js';
@@ -28,10 +30,12 @@ export async function runDaemon(opts: { home?: OptagonHome; host?: string; port?
   const { config } = services.frames;
   const host = opts.host ?? config.daemon.host;
   const port = opts.port ?? config.daemon.port;
-  if (!LOOPBACK.has(host)) {
-    services.close();
-    throw new Error(`the daemon serves only loopback for now (asked for ${host}); remote access needs TLS, which comes later. Use 127.0.0.1`);
-  }
+  // Beyond loopback, TLS always: credentials and terminals must never cross a network in clear.
+  const tls = !LOOPBACK.has(host) || config.daemon.tls.enabled;
+  const certificate = tls ? await daemonCertificate(home.tlsDir, host, config.daemon.tls).catch(async (err: Error) => {
+    await services.close();
+    throw new Error(`no TLS certificate for ${host}: ${err.message}`);
+  }) : undefined;
   const log = createDaemonLogger(home);
   const token = ensureToken(home.tokenFile);
 
@@ -76,10 +80,14 @@ export async function runDaemon(opts: { home?: OptagonHome; host?: string; port?
     allowedHosts: config.daemon.allowed_hosts,
     allowedOrigins: config.daemon.allowed_origins,
     bodyLimitBytes: config.daemon.body_limit_bytes,
+    secure: tls,
   });
 
   const server = await new Promise<ServerType>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, hostname: host, port }, () => resolve(s));
+    const s = serve(
+      { fetch: app.fetch, hostname: host, port, ...(certificate ? { createServer: createHttpsServer, serverOptions: { key: certificate.key, cert: certificate.cert } } : {}) },
+      () => resolve(s),
+    );
     s.once('error', (err: NodeJS.ErrnoException) =>
       reject(
         new Error(
@@ -95,8 +103,8 @@ export async function runDaemon(opts: { home?: OptagonHome; host?: string; port?
     throw err;
   });
   const actualPort = (server.address() as { port: number }).port;
-  writeRunFile(home, { pid: process.pid, host, port: actualPort, startedAt: new Date().toISOString(), version: SERVER_VERSION });
-  log.info({ host, port: actualPort }, 'daemon listening');
+  writeRunFile(home, { pid: process.pid, host, port: actualPort, startedAt: new Date().toISOString(), version: SERVER_VERSION, ...(tls ? { tls } : {}) });
+  log.info({ host, port: actualPort, tls: certificate?.source ?? false }, 'daemon listening');
 
   let closing: Promise<void> | undefined;
   const shutdown = (reason: string) =>

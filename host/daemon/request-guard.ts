@@ -10,6 +10,8 @@ export interface GuardOptions {
   allowedOrigins: string[];
   /** Paths reachable without the token. */
   publicPaths: string[];
+  /** Served over TLS: the daemon's own origin is https. */
+  secure?: boolean;
   /** Checks a session JWT (remote access); without it only the daemon token is accepted. */
   sessions?: (jwt: string) => Promise<Principal>;
 }
@@ -43,7 +45,7 @@ export function requestGuard(opts: GuardOptions): MiddlewareHandler<{ Variables:
       let ok = opts.allowedOrigins.includes(origin);
       if (!ok) {
         try {
-          ok = new URL(origin).origin === `http://${host}`; // same origin as the daemon itself (scheme included)
+          ok = new URL(origin).origin === `${opts.secure ? 'https' : 'http'}://${host}`; // same origin as the daemon itself (scheme included)
         } catch {
           // not a URL ('null' from a sandboxed page, garbage): allowed only when listed
         }

@@ -8,6 +8,8 @@ export interface DaemonInfo {
   port: number;
   startedAt: string;
   version: string;
+  /** Served over TLS (a bind address beyond loopback, or daemon.tls.enabled). */
+  tls?: boolean;
 }
 
 export function writeRunFile(home: OptagonHome, info: DaemonInfo): void {

@@ -122,6 +122,15 @@ export const globalConfigSchema = z.object({
       allowed_origins: z.array(z.string().min(1)).default([]),
       /** Largest request body accepted, in bytes. Default 1 MiB. */
       body_limit_bytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+      tls: z
+        .object({
+          /** TLS on loopback too (beyond loopback it is always on). Default false. */
+          enabled: z.boolean().default(false),
+          /** A certificate and key (PEM) to use instead of the self-signed one made under $OPTAGON_HOME/tls/. */
+          cert_path: z.string().startsWith('/').optional(),
+          key_path: z.string().startsWith('/').optional(),
+        })
+        .prefault({}),
     })
     .prefault({}),
   image: z

@@ -51,6 +51,10 @@ export class OptagonHome {
   get tokenFile(): string {
     return join(this.root, 'daemon.token');
   }
+  /** The daemon's self-signed TLS certificate and key, when it makes one. */
+  get tlsDir(): string {
+    return join(this.root, 'tls');
+  }
   /** The key that signs remote-access sessions (JWT, HS256); made on first use, 0600. */
   get jwtKeyFile(): string {
     return join(this.root, 'jwt.key');
