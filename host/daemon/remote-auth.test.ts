@@ -76,6 +76,12 @@ describe('remote access: login, sessions and permissions', () => {
     expect(write.status).toBe(403);
     expect(((await write.json()) as { error: string }).error).toMatch(/may not write frame 'web' \(frame_stop needs write; it has read on web\)/);
     expect((await request('/api/tools/frame_create', { name: 'x', workspace: root }, jwt)).status).toBe(403);
+    // Lists show only its frames; tools that name no frame are closed to it.
+    const listed = (await (await request('/api/tools/frame_list', {}, jwt)).json()) as { frames: Array<{ name: string }> };
+    expect(listed.frames.map((f) => f.name)).toEqual(['web']);
+    const unscoped = await request('/api/tools/context_status', { group_ids: ['shared_global'] }, jwt);
+    expect(unscoped.status).toBe(403);
+    expect(((await unscoped.json()) as { error: string }).error).toMatch(/limited to web: name one of them with "frame"/);
     expect((await request('/mcp', {}, jwt)).status).toBe(403);
     // Revoked: refused at once.
     services.auth.tokens.revoke('phone');

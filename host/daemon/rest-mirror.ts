@@ -6,6 +6,13 @@ import { allows } from '../../web/auth/permissions.js';
 import { permissionFor } from '../../web/auth/tool-permission.js';
 import type { GuardVariables } from './request-guard.js';
 
+type Rows = Record<string, unknown>;
+/** List tools a frame-scoped session may call, and how their answer is cut down to its frames. */
+const SCOPED_LISTS: Record<string, (result: Rows, frames: string[]) => Rows> = {
+  frame_list: (r, frames) => ({ ...r, frames: (r.frames as Rows[]).filter((f) => frames.includes(String(f.name))) }),
+  agent_list: (r, frames) => ({ ...r, agents: (r.agents as Rows[]).filter((a) => frames.includes(String(a.frame))) }),
+};
+
 /**
  * The REST mirror: the same tool registry as MCP, for curl and for clients that want one request
  * per call. `GET /api/tools` lists tools with JSON schemas; `POST /api/tools/<name>` runs one and
@@ -54,13 +61,19 @@ export function restMirror(services: OptagonServices): Hono<{ Variables: BodyVar
     const needed = permissionFor(found.tool);
     const frame = (args.data as { frame?: unknown }).frame;
     const principal = c.var.principal;
-    if (!allows(principal, needed, typeof frame === 'string' ? frameName(frame) : undefined) || (principal.frames && typeof frame !== 'string' && needed !== 'read')) {
+    if (!allows(principal, needed, typeof frame === 'string' ? frameName(frame) : undefined)) {
       return c.json({ error: `this session may not ${needed}${typeof frame === 'string' ? ` frame '${frame}'` : ''} (${name} needs ${needed}; it has ${principal.permissions.join(', ')}${principal.frames ? ` on ${principal.frames.join(', ')}` : ''})` }, 403);
+    }
+    // A session limited to some frames calls tools that name one of them, or the lists filtered below.
+    const scope = principal.frames;
+    if (scope && typeof frame !== 'string' && !SCOPED_LISTS[name]) {
+      return c.json({ error: `this session is limited to ${scope.join(', ')}: name one of them with "frame" (${name} does not)` }, 403);
     }
     try {
       const images: Array<{ mimeType: string; data: string }> = [];
       const ctx = { signal: c.req.raw.signal, progress: async () => {}, text: () => {}, image: (data: Buffer, mimeType: string) => void images.push({ mimeType, data: data.toString('base64') }) };
-      const result = await found.tool.handle(found.deps, args.data, ctx);
+      let result = (await found.tool.handle(found.deps, args.data, ctx)) as Record<string, unknown>;
+      if (scope && SCOPED_LISTS[name]) result = SCOPED_LISTS[name](result, scope);
       // JSON has no other place for an image (a screenshot): base64 beside the result.
       return c.json(images.length ? { ...result, images } : result);
     } catch (err) {
