@@ -1,16 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import type { Command } from 'commander';
+import type { FrameRow } from './dashboard/frame-rows.js';
 import type { ToolCaller } from './mcp-client.js';
 import { dim } from './render.js';
 import { run } from './run.js';
-
-interface Frame {
-  id: string;
-  name: string;
-  status: string;
-  hostPort: number | null;
-  lastActiveAt: string | null;
-}
 
 /** Ink and React load only for these commands (an ES module of their own, apart from the CLI bundle). */
 const ui = () => import('./dashboard/ui.js');
@@ -44,7 +37,7 @@ export function registerDashboardCommands(program: Command): void {
     .action(() =>
       run(async (tools) => {
         needsTerminal('the picker');
-        const { frames } = await tools.call<{ frames: Frame[] }>('frame_list');
+        const { frames } = await tools.call<{ frames: FrameRow[] }>('frame_list');
         if (!frames.length) throw new Error('no frames yet: optagon frame create <name> -w <dir>');
         const chosen = await (await ui()).pickFrame(frames);
         if (!chosen) return;

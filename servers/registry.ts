@@ -19,7 +19,6 @@ import type { McpModule } from './shared/mcp-module.js';
 import { OptagonHome } from './shared/optagon-home.js';
 import { FrameTmux } from './tmux/frame-tmux.js';
 import { tmuxModule } from './tmux/server.js';
-import { AuthService } from '../web/auth/auth-service.js';
 
 export const SERVER_VERSION = '0.1.0';
 
@@ -33,8 +32,6 @@ export interface OptagonServices {
   manager: TaskService;
   browser: BrowserSession;
   guake: GuakeRemote;
-  /** Remote access: the password, TOTP, device tokens and session JWTs. */
-  auth: AuthService;
   close(): Promise<void>;
 }
 
@@ -59,7 +56,6 @@ export function createServices(home = new OptagonHome()): OptagonServices {
     // Started on first use: a daemon that never browses runs no Chromium.
     browser: new BrowserSession({ executablePath: frames.config.browser.executable_path, timeoutMs: frames.config.browser.timeout_ms }),
     guake: new GuakeRemote(frames.frames),
-    auth: new AuthService(frames.store, home.jwtKeyFile),
     async close() {
       await services.manager.close();
       await services.browser.close();

@@ -1,7 +1,8 @@
 import { Box, render, Text, useApp, useInput, useStdout } from 'ink';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { ToolCaller } from '../../servers/shared/tool-caller.js';
-import { matches, megabytes, since, type FrameRow, type FrameStats } from './frame-rows.js';
+import { age } from '../render.js';
+import { matches, megabytes, type FrameRow, type FrameStats } from './frame-rows.js';
 
 /** CPU and memory come from podman stats, which has no events: asked this often for running frames. */
 const STATS_EVERY_MS = 5000;
@@ -177,7 +178,7 @@ function Dashboard({ tools, onAttach, initial }: Props) {
           <Text key={f.id} inverse={selected} wrap="truncate">
             {selected ? '> ' : '  '}
             {f.name.slice(0, 20).padEnd(20)} <Text color={COLOURS[f.status] ?? 'white'}>{f.status.padEnd(9)}</Text> {String(f.hostPort ?? '-').padEnd(6)}{' '}
-            {since(f.lastActiveAt).padEnd(7)} {(s && f.status === 'running' && Number.isFinite(s.cpuPercent) ? `${s.cpuPercent.toFixed(1)}%` : '-').padStart(6)}{' '}
+            {age(f.lastActiveAt).padEnd(7)} {(s && f.status === 'running' && Number.isFinite(s.cpuPercent) ? `${s.cpuPercent.toFixed(1)}%` : '-').padStart(6)}{' '}
             {(s && f.status === 'running' && Number.isFinite(s.memUsageBytes) ? megabytes(s.memUsageBytes) : '-').padStart(7)}
           </Text>
         );

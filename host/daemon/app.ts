@@ -1,4 +1,5 @@
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
+import { AuthService } from '../../web/auth/auth-service.js';
 import type { Principal } from '../../web/auth/permissions.js';
 import type { ServerResponse } from 'node:http';
 import { moduleNames, SERVER_VERSION, type OptagonServices } from '../../servers/registry.js';
@@ -28,7 +29,14 @@ const fullAccess = (p: Principal) => p.permissions.length === 3 && !p.frames;
  * The daemon's HTTP surface: `/health` (no token), `/mcp` (all servers), `/mcp/<server>`, and the
  * REST mirror under `/api`. Usable in-process with `app.request(...)`, which tests do.
  */
-export function createDaemonApp(opts: DaemonAppOptions): { app: Hono<{ Variables: BodyVariables & GuardVariables }>; sessions: McpSessions; inFlight: () => number } {
+export function createDaemonApp(opts: DaemonAppOptions): {
+  app: Hono<{ Variables: BodyVariables & GuardVariables }>;
+  sessions: McpSessions;
+  auth: AuthService;
+  inFlight: () => number;
+} {
+  // Remote access is the daemon's alone: the CLI's in-process servers never load it.
+  const auth = new AuthService(opts.services.frames.store, opts.services.home.jwtKeyFile);
   const maxSize = opts.bodyLimitBytes ?? 1024 * 1024;
   const sessions = new McpSessions(opts.services, maxSize);
   const started = Date.now();
@@ -43,7 +51,7 @@ export function createDaemonApp(opts: DaemonAppOptions): { app: Hono<{ Variables
       allowedOrigins: opts.allowedOrigins ?? [],
       publicPaths: ['/health', '/api/auth/login'],
       secure: opts.secure ?? false,
-      sessions: (jwt) => opts.services.auth.check(jwt),
+      sessions: (jwt) => auth.check(jwt),
     }),
   );
   if (opts.secure) {
@@ -73,17 +81,18 @@ export function createDaemonApp(opts: DaemonAppOptions): { app: Hono<{ Variables
   );
   // MCP serves every tool of a server to the session: for now only to a principal that may use them
   // all (the daemon token, a password login); a scoped device token uses the REST API, checked per call.
-  app.use('/mcp/*', async (c, next) => (fullAccess(c.var.principal) ? next() : c.json({ error: MCP_SCOPED }, 403)));
-  app.use('/mcp', async (c, next) => (fullAccess(c.var.principal) ? next() : c.json({ error: MCP_SCOPED }, 403)));
+  const mcpAccess: MiddlewareHandler<{ Variables: GuardVariables }> = async (c, next) => (fullAccess(c.var.principal) ? next() : c.json({ error: MCP_SCOPED }, 403));
+  app.use('/mcp', mcpAccess);
+  app.use('/mcp/*', mcpAccess);
   app.all('/mcp', (c) => sessions.handle(c.req.raw, 'all', c.var.body));
   app.all('/mcp/:server', async (c) => {
     const name = c.req.param('server');
     if (!moduleNames().includes(name)) return c.json({ error: `no MCP server '${name}'; the servers are: ${moduleNames().join(', ')}` }, 404);
     return sessions.handle(c.req.raw, name, c.var.body);
   });
-  app.route('/api/auth', authRoutes(opts.services.auth));
+  app.route('/api/auth', authRoutes(auth));
   app.route('/api', restMirror(opts.services));
   app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}; see /mcp and GET /api/tools` }, 404));
   app.onError((err, c) => c.json({ error: `internal error: ${err.message}` }, 500));
-  return { app, sessions, inFlight: () => inFlight };
+  return { app, sessions, auth, inFlight: () => inFlight };
 }

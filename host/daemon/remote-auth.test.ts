@@ -17,10 +17,11 @@ describe('remote access: login, sessions and permissions', () => {
   let root: string;
   let services: OptagonServices;
   let app: ReturnType<typeof createDaemonApp>['app'];
+  let auth: ReturnType<typeof createDaemonApp>['auth'];
   beforeEach(() => {
     root = mkdtempSync(join(tmpdir(), 'optagon-remote-'));
     services = createServices(new OptagonHome(root));
-    ({ app } = createDaemonApp({ services, token: TOKEN }));
+    ({ app, auth } = createDaemonApp({ services, token: TOKEN }));
     for (const name of ['web', 'api']) {
       mkdirSync(join(root, name));
       services.frames.frames.create({ name, workspace: join(root, name) });
@@ -46,7 +47,7 @@ describe('remote access: login, sessions and permissions', () => {
 
   it('the password gives a session with every permission; wrong ones and no password are refused', async () => {
     expect((await login({ password: PASSWORD })).status).toBe(401); // none set yet
-    await services.auth.passwords.set(PASSWORD);
+    await auth.passwords.set(PASSWORD);
     expect(await login({ password: 'not the password' })).toMatchObject({ status: 401, body: { error: 'wrong credentials' } });
     expect((await login({ nonsense: 1 })).status).toBe(400);
     const ok = await login({ password: PASSWORD });
@@ -57,14 +58,14 @@ describe('remote access: login, sessions and permissions', () => {
     const refreshed = await request('/api/auth/refresh', {}, jwt);
     expect(refreshed.status).toBe(200);
     // A changed password ends the session at once.
-    await services.auth.passwords.set(`${PASSWORD}!`);
+    await auth.passwords.set(`${PASSWORD}!`);
     const after = await request('/api/tools/frame_list', {}, jwt);
     expect(after.status).toBe(401);
     expect(((await after.json()) as { error: string }).error).toBe('the password changed; log in again');
   });
 
   it('a read token scoped to one frame reads that frame only, writes nothing, and has no MCP', async () => {
-    const { token } = services.auth.tokens.create({ name: 'phone', permissions: ['read'], frames: ['web'] });
+    const { token } = auth.tokens.create({ name: 'phone', permissions: ['read'], frames: ['web'] });
     const session = await login({ token });
     expect(session.body).toMatchObject({ permissions: ['read'] });
     const jwt = session.body.jwt!;
@@ -84,7 +85,7 @@ describe('remote access: login, sessions and permissions', () => {
     expect(((await unscoped.json()) as { error: string }).error).toMatch(/limited to web: name one of them with "frame"/);
     expect((await request('/mcp', {}, jwt)).status).toBe(403);
     // Revoked: refused at once.
-    services.auth.tokens.revoke('phone');
+    auth.tokens.revoke('phone');
     expect((await request('/api/tools/frame_get', { frame: 'web' }, jwt)).status).toBe(401);
   });
 
@@ -101,7 +102,7 @@ describe('remote access: login, sessions and permissions', () => {
   });
 
   it('failed logins are rate-limited, with Retry-After', async () => {
-    await services.auth.passwords.set(PASSWORD);
+    await auth.passwords.set(PASSWORD);
     for (let i = 0; i < 5; i++) expect((await login({ password: 'guess guess guess' })).status).toBe(401);
     const limited = await login({ password: PASSWORD });
     expect(limited.status).toBe(429);

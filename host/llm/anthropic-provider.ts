@@ -1,4 +1,4 @@
-import Anthropic from '@anthropic-ai/sdk';
+import type Anthropic from '@anthropic-ai/sdk';
 import type { ChatOptions, ChatResult, LLMProvider, Message } from './provider.js';
 import { estimateTokens, systemText } from './provider.js';
 
@@ -11,7 +11,8 @@ const DEFAULT_MAX_TOKENS = 4096;
  */
 export class AnthropicProvider implements LLMProvider {
   readonly name = 'anthropic' as const;
-  private readonly client: Anthropic;
+  /** The SDK loads with the first provider made, not with every process that could make one. */
+  private readonly client: Promise<Anthropic>;
 
   constructor(
     readonly model: string,
@@ -19,14 +20,14 @@ export class AnthropicProvider implements LLMProvider {
   ) {
     this.temperature = options.temperature;
     // Retries are ours (retry.ts), the same for every provider.
-    this.client = new Anthropic({ apiKey: options.apiKey, maxRetries: 0, ...(options.baseURL ? { baseURL: options.baseURL } : {}) });
+    this.client = import('@anthropic-ai/sdk').then(({ default: Sdk }) => new Sdk({ apiKey: options.apiKey, maxRetries: 0, ...(options.baseURL ? { baseURL: options.baseURL } : {}) }));
   }
 
   private readonly temperature?: number;
   estimateTokens = estimateTokens;
 
   async chat(messages: Message[], options: ChatOptions = {}): Promise<ChatResult> {
-    const r = await this.client.messages.create(this.request(messages, options), { signal: options.signal });
+    const r = await (await this.client).messages.create(this.request(messages, options), { signal: options.signal });
     return {
       text: r.content.flatMap((b) => (b.type === 'text' ? [b.text] : [])).join(''),
       toolCalls: r.content.flatMap((b) => (b.type === 'tool_use' ? [{ id: b.id, name: b.name, input: (b.input ?? {}) as Record<string, unknown> }] : [])),
@@ -36,7 +37,7 @@ export class AnthropicProvider implements LLMProvider {
   }
 
   async *stream(messages: Message[], options: ChatOptions = {}): AsyncIterable<string> {
-    const events = await this.client.messages.create({ ...this.request(messages, options), stream: true }, { signal: options.signal });
+    const events = await (await this.client).messages.create({ ...this.request(messages, options), stream: true }, { signal: options.signal });
     for await (const e of events) if (e.type === 'content_block_delta' && e.delta.type === 'text_delta') yield e.delta.text;
   }
 

@@ -1,5 +1,6 @@
 import type { ChatOptions, ChatResult, LLMProvider, Message } from './provider.js';
-import { retryable, statusOf, withRetry, type RetryPolicy } from './retry.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { retryable, retryWait, statusOf, withRetry, type RetryPolicy } from './retry.js';
 
 /** What a guarded provider says in its errors: the endpoint, and the setting that chose it. */
 export interface Guard {
@@ -51,9 +52,9 @@ export class GuardedProvider implements LLMProvider {
         return;
       } catch (err) {
         if (started || attempt > this.guard.policy.retries || !retryable(statusOf(err))) throw this.explain(err);
-        const wait = Math.min(this.guard.policy.maxMs, this.guard.policy.baseMs * 2 ** (attempt - 1));
+        const wait = retryWait(err, this.guard.policy, attempt);
         this.heard(statusOf(err)!, wait, attempt);
-        await new Promise((resolve) => setTimeout(resolve, wait));
+        await sleep(wait, undefined, { signal: options?.signal });
       }
     }
   }

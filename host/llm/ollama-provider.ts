@@ -1,25 +1,26 @@
-import { Ollama, type Message as OllamaMessage, type Tool } from 'ollama';
+import type { Message as OllamaMessage, Ollama, Tool } from 'ollama';
 import type { ChatOptions, ChatResult, LLMProvider, Message } from './provider.js';
 import { estimateTokens } from './provider.js';
 
 /** A local model through the ollama SDK. Ollama's tool calls carry no id; ours are made up per answer. */
 export class OllamaProvider implements LLMProvider {
   readonly name = 'ollama' as const;
-  private readonly client: Ollama;
+  /** The SDK loads with the first provider made, not with every process that could make one. */
+  private readonly client: Promise<Ollama>;
 
   constructor(
     readonly model: string,
     options: { baseURL?: string; temperature?: number },
   ) {
     this.temperature = options.temperature;
-    this.client = new Ollama({ host: options.baseURL ?? 'http://127.0.0.1:11434' });
+    this.client = import('ollama').then(({ Ollama: Sdk }) => new Sdk({ host: options.baseURL ?? 'http://127.0.0.1:11434' }));
   }
 
   private readonly temperature?: number;
   estimateTokens = estimateTokens;
 
   async chat(messages: Message[], options: ChatOptions = {}): Promise<ChatResult> {
-    const r = await this.client.chat({ ...this.request(messages, options), stream: false });
+    const r = await (await this.client).chat({ ...this.request(messages, options), stream: false });
     const toolCalls = (r.message.tool_calls ?? []).map((c, i) => ({ id: `call_${i}`, name: c.function.name, input: c.function.arguments ?? {} }));
     return {
       text: r.message.content ?? '',
@@ -30,7 +31,7 @@ export class OllamaProvider implements LLMProvider {
   }
 
   async *stream(messages: Message[], options: ChatOptions = {}): AsyncIterable<string> {
-    const parts = await this.client.chat({ ...this.request(messages, options), stream: true });
+    const parts = await (await this.client).chat({ ...this.request(messages, options), stream: true });
     for await (const p of parts) if (p.message.content) yield p.message.content;
   }
 

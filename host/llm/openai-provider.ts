@@ -1,4 +1,4 @@
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import type { ChatOptions, ChatResult, LLMProvider, Message, ToolCall } from './provider.js';
 import { estimateTokens } from './provider.js';
 
@@ -8,7 +8,8 @@ import { estimateTokens } from './provider.js';
  * `{ invalid_json }`, so the tool call fails validation and the model hears why.
  */
 export class OpenAIProvider implements LLMProvider {
-  private readonly client: OpenAI;
+  /** The SDK loads with the first provider made, not with every process that could make one. */
+  private readonly client: Promise<OpenAI>;
 
   constructor(
     readonly name: 'openai' | 'vllm',
@@ -16,14 +17,14 @@ export class OpenAIProvider implements LLMProvider {
     options: { apiKey: string; baseURL?: string; temperature?: number },
   ) {
     this.temperature = options.temperature;
-    this.client = new OpenAI({ apiKey: options.apiKey, maxRetries: 0, ...(options.baseURL ? { baseURL: options.baseURL } : {}) });
+    this.client = import('openai').then(({ default: Sdk }) => new Sdk({ apiKey: options.apiKey, maxRetries: 0, ...(options.baseURL ? { baseURL: options.baseURL } : {}) }));
   }
 
   private readonly temperature?: number;
   estimateTokens = estimateTokens;
 
   async chat(messages: Message[], options: ChatOptions = {}): Promise<ChatResult> {
-    const r = await this.client.chat.completions.create(this.request(messages, options), { signal: options.signal });
+    const r = await (await this.client).chat.completions.create(this.request(messages, options), { signal: options.signal });
     const choice = r.choices[0];
     const toolCalls: ToolCall[] = (choice?.message.tool_calls ?? []).flatMap((c) =>
       c.type === 'function' ? [{ id: c.id, name: c.function.name, input: parseArguments(c.function.arguments) }] : [],
@@ -37,7 +38,7 @@ export class OpenAIProvider implements LLMProvider {
   }
 
   async *stream(messages: Message[], options: ChatOptions = {}): AsyncIterable<string> {
-    const chunks = await this.client.chat.completions.create({ ...this.request(messages, options), stream: true }, { signal: options.signal });
+    const chunks = await (await this.client).chat.completions.create({ ...this.request(messages, options), stream: true }, { signal: options.signal });
     for await (const c of chunks) {
       const text = c.choices[0]?.delta.content;
       if (text) yield text;

@@ -33,6 +33,12 @@ function retryAfterMs(err: unknown): number | undefined {
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
+/** How long to wait before try `attempt + 1`: the server's Retry-After, else exponential backoff with jitter; never over maxMs. */
+export function retryWait(err: unknown, policy: RetryPolicy, attempt: number): number {
+  const backoff = policy.baseMs * 2 ** (attempt - 1) * (0.75 + Math.random() / 2);
+  return Math.min(policy.maxMs, retryAfterMs(err) ?? backoff);
+}
+
 /**
  * Runs `call`, trying again on 429 and 5xx with exponential backoff (or the server's Retry-After),
  * at most `policy.retries` more times. `onRetry` hears each wait, for progress.
@@ -49,8 +55,7 @@ export async function withRetry<T>(
     } catch (err) {
       const status = statusOf(err);
       if (attempt > policy.retries || !retryable(status) || signal?.aborted) throw err;
-      const backoff = policy.baseMs * 2 ** (attempt - 1) * (0.75 + Math.random() / 2);
-      const wait = Math.min(policy.maxMs, retryAfterMs(err) ?? backoff);
+      const wait = retryWait(err, policy, attempt);
       onRetry?.(status!, wait, attempt);
       await sleep(wait, undefined, { signal });
     }

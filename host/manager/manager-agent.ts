@@ -65,7 +65,8 @@ function behavior(config: FrameConfig) {
 export class ManagerAgent {
   private readonly router: TaskRouter;
   private readonly rules: ReturnType<typeof behavior>;
-  private facts!: TaskFacts;
+  /** What routing conditions see of the task; each routed call adds its step. */
+  private facts!: Omit<TaskFacts, 'step'>;
 
   constructor(private readonly s: ManagerSetup) {
     const m = s.frame.config.manager ?? {};
@@ -77,7 +78,7 @@ export class ManagerAgent {
     const { progress } = this.s;
     const classified = await classify(this.provider(this.router.base()), task);
     if (classified.note) progress(classified.note);
-    this.facts = { type: classified.type, complexity: classified.complexity, text: task, step: 'plan' };
+    this.facts = { type: classified.type, complexity: classified.complexity, text: task };
     progress(`task is ${classified.type}, complexity ${classified.complexity.toFixed(2)}`);
     const result: TaskResult = { status: 'done', type: classified.type, complexity: classified.complexity, subtasks: [] };
     try {
@@ -103,8 +104,7 @@ export class ManagerAgent {
   }
 
   private route(step: Step): Route {
-    this.facts.step = step;
-    return this.router.route(this.facts);
+    return this.router.route({ ...this.facts, step });
   }
 
   private provider(route: Route): LLMProvider {

@@ -13,10 +13,10 @@ export interface OptagonClient extends ToolCaller {
  * Connects a real MCP client to a fresh server over the SDK's in-memory transport: the manager is
  * an MCP host like any other, without a socket between it and the daemon it lives in.
  */
-export async function connectInProcess(server: McpServer): Promise<OptagonClient> {
+export async function connectInProcess(server: McpServer, name = 'optagon-manager'): Promise<OptagonClient> {
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   await server.connect(serverSide);
-  const client = new Client({ name: 'optagon-manager', version: '0.1.0' });
+  const client = new Client({ name, version: '0.1.0' });
   await client.connect(clientSide);
   return {
     call: (name, args, onProgress) => callTool(client, name, args ?? {}, onProgress),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { frameRef } from '../frames/schemas.js';
-import { toolsFor, type AnyTool } from '../shared/define-tool.js';
+import { READ_ONLY, toolsFor, type AnyTool } from '../shared/define-tool.js';
 import type { AgentManager } from './agent-manager.js';
 import { agentStates } from './kinds/agent-kind.js';
 import { agentKindName, agentName, agentRef, statusOutput, toStatusOutput } from './schemas.js';
@@ -8,7 +8,6 @@ import { agentKindName, agentName, agentRef, statusOutput, toStatusOutput } from
 type S = AgentManager;
 const defineTool = toolsFor<S>();
 
-const readOnly = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
 const acts = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false } as const;
 const message = z.string().min(1, 'the message is empty').max(100_000);
 const statusResult = { agent: statusOutput };
@@ -49,7 +48,7 @@ export const agentTools: AnyTool<S>[] = [
     description: "starting | working | waiting_for_permission | idle | exited, from the agent's hooks first and its screen second, with its last screen lines.",
     input: { agent: agentRef },
     output: statusResult,
-    annotations: readOnly,
+    annotations: READ_ONLY,
     async handle(a, args) {
       return { agent: toStatusOutput(await a.status(args.agent)) };
     },
@@ -66,7 +65,7 @@ export const agentTools: AnyTool<S>[] = [
       timeout_ms: z.number().int().min(100).max(3_600_000).default(300_000),
     },
     output: { agent: statusOutput, reached: z.boolean(), waitedMs: z.number() },
-    annotations: readOnly,
+    annotations: READ_ONLY,
     async handle(a, args, ctx) {
       const { reached, waitedMs, ...status } = await a.wait(args.agent, args.until, args.timeout_ms, ctx.signal);
       return { agent: toStatusOutput(status), reached, waitedMs };
@@ -78,7 +77,7 @@ export const agentTools: AnyTool<S>[] = [
     description: "The text of the agent's latest reply (from its transcript), not the whole screen; the screen when nothing better is there.",
     input: { agent: agentRef },
     output: { agent: z.string(), state: z.enum(agentStates), text: z.string(), source: z.enum(['transcript', 'hook', 'screen']) },
-    annotations: readOnly,
+    annotations: READ_ONLY,
     async handle(a, args) {
       return a.read(args.agent);
     },
@@ -111,7 +110,7 @@ export const agentTools: AnyTool<S>[] = [
     description: "The agents of one frame, or of every frame, with their state now (from each frame's session.json, so they survive daemon restarts).",
     input: { frame: frameRef.optional() },
     output: { agents: z.array(statusOutput) },
-    annotations: readOnly,
+    annotations: READ_ONLY,
     async handle(a, args) {
       return { agents: (await a.list(args.frame)).map(toStatusOutput) };
     },

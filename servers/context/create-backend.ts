@@ -23,5 +23,5 @@ export function createContextBackend(home: OptagonHome, { context: config, llm }
       return extractWithLlm(provider, episode, known.map((e) => e.name));
     };
   }
-  return new EmbeddedBackend(new ContextStore(home.contextDatabase), extract, config.embeddings && createEmbedder(config.embeddings));
+  return new EmbeddedBackend(new ContextStore(home.contextDatabase), extract, config.embeddings && createEmbedder(config.embeddings, llm));
 }

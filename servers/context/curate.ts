@@ -1,3 +1,4 @@
+import { estimateTokens } from '../../host/llm/provider.js';
 import type { ContextBackend } from './backend.js';
 import type { Entity, Episode, Fact } from './model.js';
 
@@ -10,9 +11,6 @@ export interface Curated {
   entities: Entity[];
   episodes: Episode[];
 }
-
-/** Tokens of a text, estimated at four characters a token (close for English and code, and free). */
-export const estimateTokens = (text: string) => Math.ceil(text.length / 4);
 
 const day = (ms: number | null) => (ms === null ? '' : new Date(ms).toISOString().slice(0, 10));
 const oneLine = (s: string, max: number) => {

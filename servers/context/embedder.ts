@@ -1,7 +1,5 @@
-import { Ollama } from 'ollama';
-import OpenAI from 'openai';
-import type { EmbeddingEndpoint } from '../shared/global-config.js';
-import { apiKeyFor, endpointName } from '../shared/model-endpoint.js';
+import type { EmbeddingEndpoint, LlmSettings } from '../shared/global-config.js';
+import { apiKeyFor, baseUrlFor, endpointName } from '../shared/model-endpoint.js';
 
 /** Turns texts into vectors; `model` is stored with each vector so a changed model never mixes. */
 export interface Embedder {
@@ -12,10 +10,13 @@ export interface Embedder {
 /** Texts per request: both APIs take batches, and one episode rarely yields more. */
 const BATCH = 128;
 
-/** An embedder for config's `context.embeddings`, on the provider's official SDK. */
-export function createEmbedder(endpoint: EmbeddingEndpoint): Embedder {
+/**
+ * An embedder for config's `context.embeddings`, on the provider's official SDK; where the API is
+ * and its key come from the endpoint, else from `llm.<provider>` as for the chat providers.
+ */
+export function createEmbedder(endpoint: EmbeddingEndpoint, settings?: LlmSettings): Embedder {
   const model = `${endpoint.provider}:${endpoint.model}${endpoint.dimensions ? `@${endpoint.dimensions}` : ''}`;
-  const call = endpointCall(endpoint);
+  const call = endpointCall(endpoint, settings);
   return {
     model,
     async embed(texts) {
@@ -26,9 +27,9 @@ export function createEmbedder(endpoint: EmbeddingEndpoint): Embedder {
         try {
           vectors = await call(batch);
         } catch (err) {
-          throw new Error(`embedding with ${endpointName(endpoint)} failed: ${(err as Error).message} (check context.embeddings in config.yaml)`);
+          throw new Error(`embedding with ${endpointName(endpoint, settings)} failed: ${(err as Error).message} (check context.embeddings in config.yaml)`);
         }
-        if (vectors.length !== batch.length) throw new Error(`embedding with ${endpointName(endpoint)} returned ${vectors.length} vectors for ${batch.length} texts`);
+        if (vectors.length !== batch.length) throw new Error(`embedding with ${endpointName(endpoint, settings)} returned ${vectors.length} vectors for ${batch.length} texts`);
         out.push(...vectors.map((v) => Float32Array.from(v)));
       }
       return out;
@@ -36,14 +37,17 @@ export function createEmbedder(endpoint: EmbeddingEndpoint): Embedder {
   };
 }
 
-function endpointCall(endpoint: EmbeddingEndpoint): (texts: string[]) => Promise<number[][]> {
+/** The SDK loads on the first call: a daemon without embeddings configured never loads it. */
+function endpointCall(endpoint: EmbeddingEndpoint, settings?: LlmSettings): (texts: string[]) => Promise<number[][]> {
+  const baseURL = baseUrlFor(endpoint, settings);
   if (endpoint.provider === 'ollama') {
-    const client = new Ollama({ host: endpoint.base_url ?? 'http://127.0.0.1:11434' });
-    return async (input) => (await client.embed({ model: endpoint.model, input })).embeddings;
+    const client = import('ollama').then(({ Ollama }) => new Ollama({ host: baseURL ?? 'http://127.0.0.1:11434' }));
+    return async (input) => (await (await client).embed({ model: endpoint.model, input })).embeddings;
   }
-  const client = new OpenAI({ apiKey: apiKeyFor(endpoint, 'context.embeddings'), maxRetries: 2, ...(endpoint.base_url ? { baseURL: endpoint.base_url } : {}) });
+  const apiKey = apiKeyFor(endpoint, 'context.embeddings', settings);
+  const client = import('openai').then(({ default: OpenAI }) => new OpenAI({ apiKey, maxRetries: 2, ...(baseURL ? { baseURL } : {}) }));
   return async (input) => {
-    const r = await client.embeddings.create({ model: endpoint.model, input, encoding_format: 'float', ...(endpoint.dimensions ? { dimensions: endpoint.dimensions } : {}) });
+    const r = await (await client).embeddings.create({ model: endpoint.model, input, encoding_format: 'float', ...(endpoint.dimensions ? { dimensions: endpoint.dimensions } : {}) });
     return [...r.data].sort((a, b) => a.index - b.index).map((d) => d.embedding);
   };
 }

@@ -1,13 +1,12 @@
 import { z } from 'zod';
 import { frameRef } from '../frames/schemas.js';
-import { toolsFor, type AnyTool } from '../shared/define-tool.js';
+import { READ_ONLY, toolsFor, type AnyTool } from '../shared/define-tool.js';
 import type { ContextService, GroupScope } from './context-service.js';
 import type { Entity, Episode, Fact } from './model.js';
 
 type S = ContextService;
 const defineTool = toolsFor<S>();
 
-const readOnly = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
 const groupId = z.string().regex(/^(frame_[0-9a-f]{12}|shared_global)$/, 'a group id is frame_<12 hex> (frame_get shows it) or shared_global');
 const scope = {
   frame: frameRef.optional().describe("The frame whose knowledge this is (its group, plus shared_global when reading)"),
@@ -161,7 +160,7 @@ export const contextTools: AnyTool<S>[] = [
       center_node: z.string().min(1).max(200).optional().describe('Entity name or uuid, for reranker node_distance'),
     },
     output: { groupIds: z.array(z.string()), facts: z.array(factOutput) },
-    annotations: readOnly,
+    annotations: READ_ONLY,
     async handle(c, a) {
       const r = await c.search(toScope(a), {
         query: a.query,
@@ -185,7 +184,7 @@ export const contextTools: AnyTool<S>[] = [
       labels: z.array(z.string().min(1).max(50)).max(10).optional().describe('Only entities with one of these labels, e.g. ["File"]'),
     },
     output: { groupIds: z.array(z.string()), nodes: z.array(entityOutput) },
-    annotations: readOnly,
+    annotations: READ_ONLY,
     async handle(c, a) {
       const r = await c.searchNodes(toScope(a), { query: a.query, limit: a.limit, ...(a.labels ? { labels: a.labels } : {}) });
       return { groupIds: r.groupIds, nodes: r.nodes.map(toEntity) };
@@ -214,7 +213,7 @@ export const contextTools: AnyTool<S>[] = [
       entities: z.array(entityOutput),
       episodes: z.array(episodeOutput),
     },
-    annotations: readOnly,
+    annotations: READ_ONLY,
     async handle(c, a) {
       const r = await c.curate(a.frame, a.task, {
         ...(a.budget_tokens !== undefined ? { budgetTokens: a.budget_tokens } : {}),
@@ -229,7 +228,7 @@ export const contextTools: AnyTool<S>[] = [
     description: 'The episodes of a frame (or groups), newest first, with how their processing went.',
     input: { ...scope, limit: z.number().int().min(1).max(500).default(20) },
     output: { episodes: z.array(episodeOutput) },
-    annotations: readOnly,
+    annotations: READ_ONLY,
     async handle(c, a) {
       return { episodes: (await c.episodes(toScope(a), a.limit)).map(toEpisode) };
     },
@@ -275,7 +274,7 @@ export const contextTools: AnyTool<S>[] = [
       currentFacts: z.number().optional(),
       message: z.string().optional(),
     },
-    annotations: readOnly,
+    annotations: READ_ONLY,
     async handle(c, a) {
       return c.status(toScope(a));
     },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { toolsFor, type AnyTool } from '../shared/define-tool.js';
+import { READ_ONLY, toolsFor, type AnyTool } from '../shared/define-tool.js';
 import { eventOutput, frameBriefOutput, frameName, frameOutput, frameRef, shellJoin, toEventOutput, toFrameOutput, frameBrief } from './schemas.js';
 import type { FrameDetails } from './frame-manager.js';
 import type { FramesServices } from './services.js';
@@ -8,7 +8,6 @@ import { frameStatuses } from './state-store.js';
 type S = FramesServices;
 const defineTool = toolsFor<S>();
 
-const readOnly = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
 const lifecycle = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false } as const;
 
 const frameResult = { frame: frameOutput };
@@ -88,7 +87,7 @@ export const frameTools: AnyTool<S>[] = [
     description: 'All frames with status (checked against Podman, never stale), port, workspace and last activity.',
     input: { status: z.enum(frameStatuses).optional().describe('Only frames with this status') },
     output: { frames: z.array(frameOutput) },
-    annotations: readOnly,
+    annotations: READ_ONLY,
     async handle(s, args) {
       const frames = await s.frames.list();
       return { frames: frames.filter((f) => !args.status || f.status === args.status).map(toFrameOutput) };
@@ -100,7 +99,7 @@ export const frameTools: AnyTool<S>[] = [
     description: "One frame's details with its configuration and most recent events.",
     input: { frame: frameRef, events: z.number().int().min(0).max(500).default(10).describe('How many recent events to include') },
     output: { frame: frameOutput, config: z.record(z.string(), z.unknown()), events: z.array(eventOutput) },
-    annotations: readOnly,
+    annotations: READ_ONLY,
     async handle(s, args) {
       const frame = await s.frames.get(args.frame);
       return {
@@ -124,7 +123,7 @@ export const frameTools: AnyTool<S>[] = [
       podmanExec: z.array(z.string()).describe('argv attaching through podman exec'),
       podmanCommand: z.string(),
     },
-    annotations: readOnly,
+    annotations: READ_ONLY,
     async handle(s, args) {
       const a = await s.frames.attach(args.frame);
       return {
@@ -143,7 +142,7 @@ export const frameTools: AnyTool<S>[] = [
     description: "The last lines of the frame container's log (entrypoint output; also kept in $OPTAGON_HOME/logs/frames/<id>.log).",
     input: { frame: frameRef, tail: z.number().int().min(1).max(10000).default(100).describe('How many lines') },
     output: { frame: frameBriefOutput, lines: z.array(z.string()) },
-    annotations: readOnly,
+    annotations: READ_ONLY,
     async handle(s, args) {
       const r = await s.frames.logs(args.frame, args.tail);
       return { frame: frameBrief(r.frame), lines: r.lines };
@@ -162,7 +161,7 @@ export const frameTools: AnyTool<S>[] = [
       memPercent: z.number(),
       pids: z.number(),
     },
-    annotations: { ...readOnly, idempotentHint: false },
+    annotations: { ...READ_ONLY, idempotentHint: false },
     async handle(s, args) {
       const { frame, ...stats } = await s.frames.stats(args.frame);
       return { frame: frameBrief(frame), ...stats };
@@ -178,7 +177,7 @@ export const frameTools: AnyTool<S>[] = [
       after: z.number().int().min(0).default(0).describe('Only events with a larger id (for following)'),
     },
     output: { frame: frameBriefOutput, events: z.array(eventOutput) },
-    annotations: readOnly,
+    annotations: READ_ONLY,
     async handle(s, args) {
       const r = s.frames.events(args.frame, args.limit, args.after);
       return { frame: frameBrief(r.frame), events: r.events.map(toEventOutput) };
@@ -190,7 +189,7 @@ export const frameTools: AnyTool<S>[] = [
     description: "The frame's configuration (manager, context and other sections), as stored and mirrored to frames/<id>/config.yaml.",
     input: { frame: frameRef },
     output: { frame: frameBriefOutput, config: z.record(z.string(), z.unknown()) },
-    annotations: readOnly,
+    annotations: READ_ONLY,
     async handle(s, args) {
       const r = s.frames.getConfig(args.frame);
       return { frame: frameBrief(r.frame), config: r.config };
@@ -240,7 +239,7 @@ export const frameTools: AnyTool<S>[] = [
       upToDate: z.boolean(),
       base: z.string().nullable(),
     },
-    annotations: readOnly,
+    annotations: READ_ONLY,
     async handle(s) {
       return s.images.status();
     },

@@ -1,7 +1,7 @@
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import dbus from 'dbus-next';
+import type dbus from 'dbus-next';
 import type { FrameManager } from '../frames/frame-manager.js';
 
 const GUAKE = { name: 'org.guake3.RemoteControl', path: '/org/guake3/RemoteControl' };
@@ -135,7 +135,9 @@ export class GuakeRemote {
         'no D-Bus session bus: DBUS_SESSION_BUS_ADDRESS is unset and there is no ' + userBus + '; run Optagon (the daemon) inside your desktop session',
       );
     }
-    const bus = dbus.sessionBus(address ? {} : { busAddress: `unix:path=${userBus}` });
+    // Loaded on the first Guake call: most processes that hold the registry never reach a desktop.
+    const { default: dbusNext } = await import('dbus-next');
+    const bus = dbusNext.sessionBus(address ? {} : { busAddress: `unix:path=${userBus}` });
     try {
       return await use(bus);
     } finally {

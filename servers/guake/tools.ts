@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { frameRef } from '../frames/schemas.js';
-import { toolsFor, type AnyTool } from '../shared/define-tool.js';
+import { READ_ONLY, toolsFor, type AnyTool } from '../shared/define-tool.js';
 import type { GuakeRemote } from './guake-remote.js';
 
 type S = GuakeRemote;
@@ -41,7 +41,7 @@ export const guakeTools: AnyTool<S>[] = [
     description: "Guake's tabs by index and name, and which is selected.",
     input: {},
     output: { tabs: z.array(tab), selected: z.number() },
-    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    annotations: READ_ONLY,
     async handle(g) {
       return g.listTabs();
     },

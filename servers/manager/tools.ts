@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { frameRef } from '../frames/schemas.js';
-import { toolsFor, type AnyTool } from '../shared/define-tool.js';
+import { READ_ONLY, toolsFor, type AnyTool } from '../shared/define-tool.js';
 import type { TaskService } from './task-service.js';
 import type { TaskRecord } from './task-store.js';
 
@@ -42,7 +42,6 @@ const taskOutput = z.object({
 });
 
 const out = (t: TaskRecord) => ({ ...t, result: t.result as z.infer<typeof taskOutput>['result'] });
-const readOnly = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
 
 export const managerTools: AnyTool<S>[] = [
   defineTool({
@@ -73,7 +72,7 @@ export const managerTools: AnyTool<S>[] = [
     description: 'The task with its progress so far and, once it ended, its result: each subtask, its agent, corrections and outcome.',
     input: { task: taskRef },
     output: { task: taskOutput },
-    annotations: readOnly,
+    annotations: READ_ONLY,
     async handle(s, args) {
       return { task: out(s.get(args.task)) };
     },
@@ -84,7 +83,7 @@ export const managerTools: AnyTool<S>[] = [
     description: "The manager's tasks, newest first: of one frame, or of all.",
     input: { frame: frameRef.optional(), limit: z.number().int().min(1).max(500).default(20) },
     output: { tasks: z.array(taskOutput) },
-    annotations: readOnly,
+    annotations: READ_ONLY,
     async handle(s, args) {
       return { tasks: s.list(args.frame, args.limit).map(out) };
     },

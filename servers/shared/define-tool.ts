@@ -32,6 +32,9 @@ export interface ToolDefinition<D, I extends z.ZodRawShape, O extends z.ZodRawSh
   handle(deps: D, args: z.output<z.ZodObject<I>>, ctx: ToolContext): Promise<z.input<z.ZodObject<O>>>;
 }
 
+/** The annotations of a tool that only reads Optagon's own state (most list and get tools). */
+export const READ_ONLY = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
+
 // Erased form so tools with different schemas share one array.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyTool<D> = ToolDefinition<D, any, any>;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { frameRef } from '../frames/schemas.js';
-import { toolsFor, type AnyTool } from '../shared/define-tool.js';
+import { READ_ONLY, toolsFor, type AnyTool } from '../shared/define-tool.js';
 import type { FrameTmux } from './frame-tmux.js';
 import { namedKey } from './keys.js';
 import { regexText, toWindowOutput, windowName, windowOutput, windowRef } from './schemas.js';
@@ -8,7 +8,6 @@ import { regexText, toWindowOutput, windowName, windowOutput, windowRef } from '
 type S = FrameTmux;
 const defineTool = toolsFor<S>();
 
-const readOnly = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
 const acts = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false } as const;
 
 const frameWindow = { frame: frameRef, window: windowRef };
@@ -22,7 +21,7 @@ export const tmuxTools: AnyTool<S>[] = [
     description: "The windows of the frame's tmux session `main`: index, name, what runs there, whether it has exited.",
     input: { frame: frameRef },
     output: { frame: z.string(), windows: z.array(windowOutput) },
-    annotations: readOnly,
+    annotations: READ_ONLY,
     async handle(t, args) {
       const { frame, windows } = await t.listWindows(args.frame);
       return { frame: frame.name, windows: windows.map(toWindowOutput) };
@@ -88,7 +87,7 @@ export const tmuxTools: AnyTool<S>[] = [
     description: "The last `lines` lines of the window (screen and scrollback) as text, wrapped lines joined; `ansi: true` keeps colours as escape codes.",
     input: { ...frameWindow, lines: lines.default(50), ansi: z.boolean().default(false) },
     output: { frame: z.string(), window: windowOutput, text: z.string(), lines: z.number() },
-    annotations: readOnly,
+    annotations: READ_ONLY,
     async handle(t, args) {
       const c = await t.capture(args.frame, args.window, { lines: args.lines, ansi: args.ansi });
       return { frame: c.frame.name, window: toWindowOutput(c.window), text: c.text, lines: c.lines };
@@ -115,7 +114,7 @@ export const tmuxTools: AnyTool<S>[] = [
       elapsedMs: z.number(),
       text: z.string(),
     },
-    annotations: readOnly,
+    annotations: READ_ONLY,
     async handle(t, args, ctx) {
       if (!args.pattern && args.quiet_ms === undefined) throw new Error('give a pattern to wait for, quiet_ms, or both');
       const r = await t.waitFor(args.frame, args.window, {
