@@ -5,8 +5,22 @@ import type { ToolCaller } from './mcp-client.js';
 import { dim } from './render.js';
 import { run } from './run.js';
 
-/** Ink and React load only for these commands (an ES module of their own, apart from the CLI bundle). */
-const ui = () => import('./dashboard/ui.js');
+/**
+ * Ink and React load only for these commands (an ES module of their own, apart from the CLI bundle).
+ * Ink reads CI and CONTINUOUS_INTEGRATION once, as it loads, and when either is set it draws only the
+ * last frame at exit: a dashboard opened in a terminal of a CI machine (or a shell that exports CI)
+ * would stay blank. These commands run only on a terminal, so the variables are hidden while Ink loads.
+ */
+async function ui(): Promise<typeof import('./dashboard/ui.js')> {
+  const saved = { CI: process.env.CI, CONTINUOUS_INTEGRATION: process.env.CONTINUOUS_INTEGRATION };
+  delete process.env.CI;
+  delete process.env.CONTINUOUS_INTEGRATION;
+  try {
+    return await import('./dashboard/ui.js');
+  } finally {
+    for (const [k, v] of Object.entries(saved)) if (v !== undefined) process.env[k] = v;
+  }
+}
 
 /** Attaches this terminal to the frame's tmux session until the user detaches. */
 async function attachHere(tools: ToolCaller, frame: string): Promise<void> {

@@ -5,6 +5,14 @@ import { CLI, DaemonHome, DaemonProcess } from './support/daemon-process.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestHome, hostTmux, waitFor, type TestHome } from './support/test-home.js';
 
+/** A wait on a UI that, when it times out, says what the pane showed instead. */
+async function showingPane<T>(socket: string, wait: Promise<T>): Promise<T> {
+  return wait.catch(async (err: Error) => {
+    const pane = await hostTmux(socket, 'capture-pane', '-p', '-t', 'ui').catch((e: Error) => `(no pane: ${e.message})`);
+    throw new Error(`${err.message}; the pane shows:\n${pane}`);
+  });
+}
+
 /**
  * The dashboard and the picker as a person sees them: the real CLI in a real 80×24 tmux pane on a
  * private tmux server, driven with send-keys and read with capture-pane.
@@ -19,8 +27,9 @@ describe('terminal UIs in a tmux pane', () => {
     await hostTmux(
       socket,
       'new-session', '-d', '-s', 'ui', '-x', '80', '-y', '24',
-      // No session bus: the picker finds no Guake and attaches in place. The pane stays after the command.
-      `env -u DBUS_SESSION_BUS_ADDRESS OPTAGON_HOME=${home.root} node ${join(process.cwd(), 'dist/cli/optagon.cjs')} ${args}; sleep 600`,
+      // No session bus: the picker finds no Guake and attaches in place. CI=true as CI machines set it
+      // (Ink would then draw only at exit): the UIs must draw live all the same. The pane stays after the command.
+      `env -u DBUS_SESSION_BUS_ADDRESS CI=true OPTAGON_HOME=${home.root} node ${join(process.cwd(), 'dist/cli/optagon.cjs')} ${args}; sleep 600`,
     );
   };
 
@@ -39,7 +48,7 @@ describe('terminal UIs in a tmux pane', () => {
   it('the dashboard lists the frames; x stops the selected one and its status changes on screen', async () => {
     await runInPane('dashboard');
     const row = (name: string) => async () => (await screen()).find((l) => l.includes(` ${name} `));
-    const web = await waitFor('the dashboard', row('web'), 20_000);
+    const web = await showingPane(socket, waitFor('the dashboard', row('web'), 20_000));
     expect((await screen())[0]).toMatch(/^\s+NAME\s+STATUS\s+PORT\s+ACTIVE\s+CPU\s+MEM$/);
     expect(web).toMatch(/^  web\s+running\s+3336\d/);
     expect((await screen())[1]).toMatch(/^> api-server\s+created/); // sorted by name; the first is selected
@@ -85,14 +94,12 @@ describe('terminal UIs in a tmux pane', () => {
   it('the picker finds a frame by a fuzzy query and, with no Guake, attaches in place', async () => {
     const frameSocket = (await home.ok<{ socket: string }>('frame_attach', { frame: 'api-server' })).socket;
     await runInPane('pick');
-    await waitFor('the picker', async () => (await screen()).some((l) => l.startsWith('frame ›')), 20_000);
+    await showingPane(socket, waitFor('the picker', async () => (await screen()).some((l) => l.startsWith('frame ›')), 20_000));
     for (const k of 'apsrv') await keys(k); // a loose spelling of api-server
     await waitFor('api-server first', async () => (await screen())[1]?.startsWith('> api-server'));
     await keys('Enter');
     // It was not running: the picker starts it, then this terminal attaches to its tmux session.
-    await waitFor('a client on api-server', async () => (await hostTmux(frameSocket, 'list-clients').catch(() => '')).trim().length > 0, 90_000).catch(async (err: Error) => {
-      throw new Error(`${err.message}; the pane shows:\n${(await screen()).join('\n')}`);
-    });
+    await showingPane(socket, waitFor('a client on api-server', async () => (await hostTmux(frameSocket, 'list-clients').catch(() => '')).trim().length > 0, 90_000));
     expect((await home.ok<{ frame: { status: string } }>('frame_get', { frame: 'api-server' })).frame.status).toBe('running');
   }, 150_000);
 });
@@ -114,9 +121,9 @@ describe('dashboard through the daemon', () => {
   });
 
   it('a frame started elsewhere shows as running on screen', async () => {
-    await hostTmux(socket, 'new-session', '-d', '-s', 'ui', '-x', '80', '-y', '24', `OPTAGON_HOME=${home.root} node ${CLI} dashboard; sleep 600`);
+    await hostTmux(socket, 'new-session', '-d', '-s', 'ui', '-x', '80', '-y', '24', `CI=true OPTAGON_HOME=${home.root} node ${CLI} dashboard; sleep 600`);
     const row = async () => (await hostTmux(socket, 'capture-pane', '-p', '-t', 'ui')).split('\n').find((l) => l.includes(' live '));
-    await waitFor('the dashboard', async () => /live\s+created/.test((await row()) ?? ''), 20_000);
+    await showingPane(socket, waitFor('the dashboard', async () => /live\s+created/.test((await row()) ?? ''), 20_000));
     expect((await home.cli('frame', 'start', 'live')).exitCode).toBe(0); // another process, through the daemon
     await waitFor('live running on screen', async () => /live\s+running/.test((await row()) ?? ''), 10_000);
   }, 90_000);
