@@ -5,7 +5,9 @@ import type { ServerResponse } from 'node:http';
 import { moduleNames, SERVER_VERSION, type OptagonServices } from '../../servers/registry.js';
 import { McpSessions } from './mcp-sessions.js';
 import { bufferBody, type BodyVariables } from './request-body.js';
-import { requestGuard, type GuardVariables } from './request-guard.js';
+import { credentialCheck, requestGuard, type GuardVariables } from './request-guard.js';
+import { TerminalGateway, type GatewaySettings } from '../../web/gateway/terminal-gateway.js';
+import { allows } from '../../web/auth/permissions.js';
 import { authRoutes } from './auth-routes.js';
 import { restMirror } from './rest-mirror.js';
 
@@ -20,6 +22,8 @@ export interface DaemonAppOptions {
   bodyLimitBytes?: number;
   /** Served over TLS: same-origin means https, and responses carry HSTS. */
   secure?: boolean;
+  /** Terminal gateway limits (defaults in web/gateway/terminal-gateway.ts). */
+  gateway?: Partial<GatewaySettings>;
 }
 
 const MCP_SCOPED = 'this session may not use every tool on every frame, so MCP is closed to it; call tools one by one at POST /api/tools/<name>';
@@ -33,6 +37,8 @@ export function createDaemonApp(opts: DaemonAppOptions): {
   app: Hono<{ Variables: BodyVariables & GuardVariables }>;
   sessions: McpSessions;
   auth: AuthService;
+  /** The `/ws` terminal gateway; the HTTP server hands it its upgrades. */
+  gateway: TerminalGateway;
   inFlight: () => number;
 } {
   // Remote access is the daemon's alone: the CLI's in-process servers never load it.
@@ -43,17 +49,10 @@ export function createDaemonApp(opts: DaemonAppOptions): {
   let inFlight = 0;
   const app = new Hono<{ Variables: BodyVariables & GuardVariables }>();
 
-  app.use(
-    '*',
-    requestGuard({
-      token: opts.token,
-      allowedHosts: opts.allowedHosts ?? [],
-      allowedOrigins: opts.allowedOrigins ?? [],
-      publicPaths: ['/health', '/api/auth/login'],
-      secure: opts.secure ?? false,
-      sessions: (jwt) => auth.check(jwt),
-    }),
-  );
+  const policy = { allowedHosts: opts.allowedHosts ?? [], allowedOrigins: opts.allowedOrigins ?? [], secure: opts.secure ?? false };
+  const credentials = { token: opts.token, sessions: (jwt: string) => auth.check(jwt) };
+  const gateway = new TerminalGateway({ frames: opts.services.frames, authenticate: credentialCheck(credentials), policy, ...(opts.gateway ? { settings: opts.gateway } : {}) });
+  app.use('*', requestGuard({ ...policy, ...credentials, publicPaths: ['/health', '/api/auth/login'] }));
   if (opts.secure) {
     app.use('*', async (c, next) => {
       await next();
@@ -77,7 +76,7 @@ export function createDaemonApp(opts: DaemonAppOptions): {
 
   app.get('/health', (c) => c.json({ ok: true, version: SERVER_VERSION, pid: process.pid, uptimeMs: Date.now() - started }));
   app.get('/api/status', (c) =>
-    c.json({ version: SERVER_VERSION, pid: process.pid, uptimeMs: Date.now() - started, sessions: sessions.size, servers: moduleNames() }),
+    c.json({ version: SERVER_VERSION, pid: process.pid, uptimeMs: Date.now() - started, sessions: sessions.size, terminals: gateway.size, servers: moduleNames() }),
   );
   // MCP serves every tool of a server to the session: for now only to a principal that may use them
   // all (the daemon token, a password login); a scoped device token uses the REST API, checked per call.
@@ -90,9 +89,13 @@ export function createDaemonApp(opts: DaemonAppOptions): {
     if (!moduleNames().includes(name)) return c.json({ error: `no MCP server '${name}'; the servers are: ${moduleNames().join(', ')}` }, 404);
     return sessions.handle(c.req.raw, name, c.var.body);
   });
+  app.get('/ws', (c) => c.json({ error: '/ws is the terminal WebSocket: connect with a WebSocket client and send {"type":"auth","token":"..."} first' }, 426));
+  app.get('/api/sessions', (c) =>
+    allows(c.var.principal, 'manage') ? c.json({ sessions: gateway.rows.list() }) : c.json({ error: 'listing terminal sessions needs the manage permission' }, 403),
+  );
   app.route('/api/auth', authRoutes(auth));
   app.route('/api', restMirror(opts.services));
   app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}; see /mcp and GET /api/tools` }, 404));
   app.onError((err, c) => c.json({ error: `internal error: ${err.message}` }, 500));
-  return { app, sessions, auth, inFlight: () => inFlight };
+  return { app, sessions, auth, gateway, inFlight: () => inFlight };
 }

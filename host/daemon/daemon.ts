@@ -74,7 +74,7 @@ export async function runDaemon(opts: { home?: OptagonHome; host?: string; port?
   events.start();
   frames.changes.on('change', (c) => log.info(c, 'frame changed'));
 
-  const { app, sessions, inFlight } = createDaemonApp({
+  const { app, sessions, gateway, inFlight } = createDaemonApp({
     services,
     token,
     allowedHosts: config.daemon.allowed_hosts,
@@ -102,6 +102,7 @@ export async function runDaemon(opts: { home?: OptagonHome; host?: string; port?
     void services.close();
     throw err;
   });
+  server.on('upgrade', gateway.handleUpgrade);
   const actualPort = (server.address() as { port: number }).port;
   writeRunFile(home, { pid: process.pid, host, port: actualPort, startedAt: new Date().toISOString(), version: SERVER_VERSION, ...(tls ? { tls } : {}) });
   log.info({ host, port: actualPort, tls: certificate?.source ?? false }, 'daemon listening');
@@ -114,6 +115,7 @@ export async function runDaemon(opts: { home?: OptagonHome; host?: string; port?
       const deadline = Date.now() + DRAIN_MS;
       while (inFlight() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       events.stop();
+      gateway.close(); // terminals detach; their tmux sessions go on
       await sessions.closeAll();
       removeRunFile(home);
       await services.close(); // running tasks are cancelled: their agents stop

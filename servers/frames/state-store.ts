@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { EventEmitter } from 'node:events';
 import { openDatabase, statementCache } from '../shared/sqlite.js';
 import { migrations } from './migrations.js';
 
@@ -78,6 +79,8 @@ function toRecord(row: FrameRow): FrameRecord {
 /** SQLite state: frames, their configs and events, and the rest of the spec's schema. */
 export class StateStore {
   readonly db: Database.Database;
+  /** Emits 'event' with each frame event this process records (the terminal gateway pushes them to its clients). */
+  readonly events = new EventEmitter<{ event: [FrameEvent] }>();
 
   /** A prepared statement, compiled once per connection. */
   private readonly sql: (text: string) => Database.Statement;
@@ -85,6 +88,7 @@ export class StateStore {
   constructor(file: string) {
     this.db = openDatabase(file, migrations);
     this.sql = statementCache(this.db);
+    this.events.setMaxListeners(0); // one per attached terminal
   }
 
   /** Runs `fn` holding the write lock from the start, so read-then-write cannot race another process. */
@@ -157,7 +161,9 @@ export class StateStore {
     const createdAt = Date.now();
     const info = this.sql('INSERT INTO frame_events (frame_id, event_type, details_json, created_at) VALUES (?, ?, ?, ?)')
       .run(frameId, type, details ? JSON.stringify(details) : null, createdAt);
-    return { id: Number(info.lastInsertRowid), frameId, type, details: details ?? null, createdAt };
+    const event = { id: Number(info.lastInsertRowid), frameId, type, details: details ?? null, createdAt };
+    this.events.emit('event', event);
+    return event;
   }
 
   /**

@@ -1,0 +1,154 @@
+import { execa } from 'execa';
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HeadlessTerminal } from '../web/gateway/headless-client.js';
+import { DaemonHome, DaemonProcess } from './support/daemon-process.js';
+import { hostTmux, waitFor } from './support/test-home.js';
+
+/** VmRSS of a process, in MiB. */
+const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+
+/**
+ * The terminal gateway against a real daemon, a real frame and its real tmux: what a web terminal
+ * on a phone would do, through `ws` as the browser's WebSocket would.
+ */
+describe('terminal gateway (/ws)', () => {
+  let home: DaemonHome;
+  let daemon: DaemonProcess;
+  let socket: string;
+  const open: HeadlessTerminal[] = [];
+  const wsUrl = () => daemon.url.replace(/^http/, 'ws') + '/ws';
+
+  /** A client authenticated with the daemon token and attached to the frame `web`. */
+  async function attached(opts: { auth?: Record<string, unknown>; attach?: Record<string, unknown> } = {}): Promise<HeadlessTerminal> {
+    const t = await HeadlessTerminal.open(wsUrl());
+    open.push(t);
+    t.send({ type: 'auth', token: daemon.token, ...opts.auth });
+    await t.next('authenticated');
+    t.send({ type: 'attach', frameId: 'web', ...opts.attach });
+    await t.next('attached');
+    return t;
+  }
+  const clients = async () => (await hostTmux(socket, 'list-clients', '-F', '#{client_width}x#{client_height} #{client_readonly}').catch(() => '')).split('\n').filter(Boolean);
+
+  beforeAll(async () => {
+    home = new DaemonHome(33440);
+    daemon = await DaemonProcess.start(home);
+    expect((await home.cli('frame', 'create', 'web', '--workspace', home.workspace('web'))).exitCode).toBe(0);
+    await daemon.ok('frame_start', { frame: 'web' });
+    socket = (await daemon.ok('frame_attach', { frame: 'web' })).socket;
+  }, 120_000);
+  afterAll(async () => {
+    for (const t of open) t.close();
+    await daemon?.stop();
+    await home?.cleanup();
+  });
+
+  it('attaches to the frame\'s tmux: typed input runs, its output comes back', async () => {
+    const t = await attached();
+    const hello = t.messages.find((m) => m.type === 'attached');
+    expect(hello).toMatchObject({ type: 'attached', frame: 'web', windowId: expect.stringMatching(/^\d+$/), readOnly: false });
+    t.send({ type: 'input', data: 'echo hello-$((6*7))\r' });
+    await t.sees(/hello-42/); // only the shell's answer has 42: the typed line has $((6*7))
+    expect(await clients()).toHaveLength(1);
+    t.send({ type: 'detach' });
+    expect(await t.next('detached')).toMatchObject({ reason: 'detached by the client' });
+    await waitFor('the tmux client to go', async () => (await clients()).length === 0);
+  });
+
+  it('resize changes the tmux client\'s size, clamped to sane bounds', async () => {
+    const t = await attached({ attach: { cols: 90, rows: 30 } });
+    await waitFor('90x30', async () => (await clients()).includes('90x30 0'));
+    t.send({ type: 'resize', cols: 120, rows: 40 });
+    await waitFor('120x40', async () => (await clients()).includes('120x40 0'));
+    t.send({ type: 'resize', cols: 5000, rows: 2000 });
+    await waitFor('clamped to 1000x500', async () => (await clients()).includes('1000x500 0'));
+    t.send({ type: 'resize', cols: 80.5, rows: 24 });
+    expect(await t.next('error')).toMatchObject({ code: 'bad_message', message: expect.stringContaining('cols') });
+    t.close();
+    await waitFor('the tmux client to go', async () => (await clients()).length === 0);
+  });
+
+  it('a read-only attachment is read-only in tmux and its input is dropped', async () => {
+    const writer = await attached();
+    const viewer = await attached({ attach: { readOnly: true } });
+    expect(viewer.messages.find((m) => m.type === 'attached')).toMatchObject({ readOnly: true });
+    await waitFor('a read-only tmux client', async () => (await clients()).some((c) => c.endsWith(' 1')));
+    viewer.send({ type: 'input', data: 'echo viewer-$((2+3))\r' });
+    expect(await viewer.next('error')).toMatchObject({ code: 'read_only' });
+    viewer.send({ type: 'input', data: 'again\r' }); // said once, not per keystroke
+    writer.send({ type: 'input', data: 'echo writer-$((3+4))\r' });
+    await viewer.sees(/writer-7/); // the viewer watches what the writer does…
+    expect(viewer.output).not.toMatch(/viewer-5/); // …and nothing it typed ran
+    expect(await hostTmux(socket, 'capture-pane', '-p', '-t', 'main')).not.toMatch(/viewer-5|again/);
+    expect(viewer.messages.filter((m) => m.type === 'error')).toHaveLength(1);
+    writer.close();
+    viewer.close();
+  });
+
+  it('a reconnecting client gets the recent scrollback, then the live stream', async () => {
+    const first = await attached();
+    first.send({ type: 'input', data: 'clear; echo mark-$((2+2)); seq 1 200\r' });
+    await first.sees(/\b200\b/);
+    first.close();
+    // mark-4 scrolled off the 24-row screen: only the history sent on attach can show it.
+    const again = await attached();
+    await again.sees(/mark-4/);
+    again.send({ type: 'input', data: 'echo live-$((5+5))\r' });
+    await again.sees(/live-10/);
+    again.close();
+  });
+
+  it('pushes the frame\'s events, and says detached when the frame stops under it', async () => {
+    const t = await attached();
+    await daemon.ok('frame_stop', { frame: 'web' });
+    expect(await t.next('detached', 20_000)).toMatchObject({ frameId: expect.any(String) });
+    expect(await t.next('frame_event', 20_000)).toMatchObject({ event: { type: 'stopped', details: { from: 'running' } } });
+    t.send({ type: 'attach', frameId: 'web' });
+    expect(await t.next('error')).toMatchObject({ code: 'not_running', message: expect.stringContaining('optagon frame start web') });
+    // Still following the frame it was on: it hears the start, and may attach again.
+    await daemon.ok('frame_start', { frame: 'web' });
+    await t.until(() => t.messages.some((m) => m.type === 'frame_event' && m.event.type === 'started'), 'the started event', 20_000);
+    t.send({ type: 'attach', frameId: 'web' });
+    await t.next('attached');
+    t.close();
+  }, 60_000);
+
+  it('cat of 200 MB to a client that stops acknowledging: output pauses, memory stays bounded', async () => {
+    const t = await attached({ auth: { ack: true } });
+    t.send({ type: 'input', data: 'yes the-quick-brown-fox-jumps-over-the-lazy-dog | head -c 200000000 > /tmp/big; echo made-$((2*3))\r' });
+    await t.sees(/made-6/, 60_000);
+    t.send({ type: 'ack', bytes: t.outputBytes });
+    const before = rssMiB(daemon.proc.pid!);
+    let peak = before;
+    const sample = setInterval(() => (peak = Math.max(peak, rssMiB(daemon.proc.pid!))), 100);
+    t.send({ type: 'input', data: 'cat /tmp/big; echo done-$((8*8))\r' });
+    // No acks: the gateway stops reading this terminal once half a megabyte is unacknowledged.
+    await t.until(() => t.outputBytes > 256 * 1024, 'output to start flowing', 20_000);
+    // The program is not held back (tmux keeps drawing for itself): cat finishes meanwhile.
+    await waitFor('cat to finish', async () => /done-64/.test(await hostTmux(socket, 'capture-pane', '-p', '-t', 'main')), 60_000);
+    const paused = t.outputBytes;
+    expect(paused).toBeLessThan(1024 * 1024); // the high watermark (512 KiB) and one batch
+    expect(t.output).not.toMatch(/done-64/);
+    // Acknowledged, it flows again: tmux sends this client the screen as it is now.
+    t.autoAck = true;
+    t.send({ type: 'ack', bytes: t.outputBytes });
+    await t.sees(/done-64/, 20_000);
+    clearInterval(sample);
+    expect(peak - before).toBeLessThan(64);
+    t.close();
+  }, 120_000);
+
+  it('Ctrl-C stops an endless flood promptly while a client acknowledges', async () => {
+    const t = await attached({ auth: { ack: true } });
+    t.autoAck = true;
+    t.send({ type: 'input', data: 'yes endless-flood\r' });
+    await t.until(() => t.outputBytes > 2 * 1024 * 1024, 'the flood', 20_000);
+    const sent = performance.now();
+    t.send({ type: 'input', data: '\x03' });
+    t.send({ type: 'input', data: 'echo after-$((9*9))\r' });
+    await t.sees(/after-81/, 10_000);
+    expect(performance.now() - sent).toBeLessThan(5_000);
+    t.close();
+  }, 60_000);
+});

@@ -1,0 +1,76 @@
+import { homedir } from 'node:os';
+import { spawn, type IPty } from 'node-pty';
+import { OutputBatcher } from './output-batcher.js';
+
+export interface TerminalProxyOptions {
+  /** The frame's tmux socket on the host. */
+  socket: string;
+  /** tmux target: `main` or `main:<window>`. */
+  target: string;
+  /** Attach read-only and ignoring this client's size (a viewer never resizes the user's terminal). */
+  readOnly: boolean;
+  cols: number;
+  rows: number;
+  onOutput(chunk: Buffer): void;
+  onExit(reason: string): void;
+}
+
+/**
+ * One terminal attachment: `tmux attach` in a pseudo-terminal of its own (node-pty, raw bytes), so
+ * each viewer is a separate tmux client with its own size and its own pace. Pausing it stops reading
+ * the pty; tmux then holds back that client's redraws only, never the program or other viewers.
+ */
+export class TerminalProxy {
+  private readonly pty: IPty;
+  private readonly batcher: OutputBatcher;
+  private closed = false;
+  paused = false;
+
+  constructor(opts: TerminalProxyOptions) {
+    const args = ['-S', opts.socket, 'attach-session', '-t', opts.target, ...(opts.readOnly ? ['-f', 'read-only,ignore-size'] : [])];
+    const env: Record<string, string> = { TERM: 'xterm-256color', LANG: process.env.LANG || 'C.UTF-8', PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: homedir() };
+    this.pty = spawn('tmux', args, { name: 'xterm-256color', cols: opts.cols, rows: opts.rows, cwd: homedir(), env, encoding: null });
+    this.batcher = new OutputBatcher(opts.onOutput);
+    // With `encoding: null` node-pty hands over Buffers; its typings still say string.
+    this.pty.onData((chunk) => this.batcher.push(chunk as unknown as Buffer));
+    this.pty.onExit(({ exitCode, signal }) => {
+      this.batcher.flush();
+      this.batcher.dispose();
+      const wasClosed = this.closed;
+      this.closed = true;
+      if (!wasClosed) opts.onExit(exitCode === 0 ? 'the tmux client ended (detached, or the session closed)' : `tmux exited with ${signal ? `signal ${signal}` : `code ${exitCode}`}`);
+    });
+  }
+
+  write(data: string | Buffer): void {
+    if (!this.closed) this.pty.write(data);
+  }
+
+  resize(cols: number, rows: number): void {
+    if (!this.closed) this.pty.resize(cols, rows);
+  }
+
+  pause(): void {
+    if (this.closed || this.paused) return;
+    this.paused = true;
+    this.pty.pause();
+  }
+
+  resume(): void {
+    if (this.closed || !this.paused) return;
+    this.paused = false;
+    this.pty.resume();
+  }
+
+  /** Ends this tmux client (the session and its programs go on). */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.batcher.dispose();
+    try {
+      this.pty.kill('SIGHUP');
+    } catch {
+      // already gone
+    }
+  }
+}
