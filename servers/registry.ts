@@ -15,6 +15,7 @@ import { TaskStore } from './manager/task-store.js';
 import { connectInProcess } from '../host/manager/optagon-client.js';
 import { createFramesServices, type FramesServices } from './frames/services.js';
 import { registerTools, type AnyTool } from './shared/define-tool.js';
+import type { ToolAccess } from '../web/auth/tool-access.js';
 import type { McpModule } from './shared/mcp-module.js';
 import { OptagonHome } from './shared/optagon-home.js';
 import { FrameTmux } from './tmux/frame-tmux.js';
@@ -82,9 +83,9 @@ function pick(only?: string): ReadonlyArray<McpModule<OptagonServices, any>> {
 
 /**
  * A fresh McpServer over the shared services, one per MCP session as in the SDK's examples:
- * all modules together, or only the one named.
+ * all modules together, or only the one named; with `access`, limited to what a remote session may do.
  */
-export function createMcpServer(services: OptagonServices, only?: string): McpServer {
+export function createMcpServer(services: OptagonServices, only?: string, access?: ToolAccess): McpServer {
   const chosen = pick(only);
   const single = only && only !== 'all' ? chosen[0] : undefined;
   const server = new McpServer(
@@ -96,8 +97,9 @@ export function createMcpServer(services: OptagonServices, only?: string): McpSe
   );
   for (const m of chosen) {
     const s = m.services(services);
-    registerTools(server, s, m.tools);
-    m.install?.(server, s);
+    registerTools(server, s, m.tools, access);
+    // Resources show every frame: not to a session limited to some.
+    if (!access || access.everyFrame) m.install?.(server, s);
   }
   return server;
 }

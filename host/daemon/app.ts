@@ -1,6 +1,5 @@
-import { Hono, type MiddlewareHandler } from 'hono';
+import { Hono } from 'hono';
 import { AuthService } from '../../web/auth/auth-service.js';
-import type { Principal } from '../../web/auth/permissions.js';
 import type { ServerResponse } from 'node:http';
 import { moduleNames, SERVER_VERSION, type OptagonServices } from '../../servers/registry.js';
 import { McpSessions } from './mcp-sessions.js';
@@ -25,9 +24,6 @@ export interface DaemonAppOptions {
   /** Terminal gateway limits (defaults in web/gateway/terminal-gateway.ts). */
   gateway?: Partial<GatewaySettings>;
 }
-
-const MCP_SCOPED = 'this session may not use every tool on every frame, so MCP is closed to it; call tools one by one at POST /api/tools/<name>';
-const fullAccess = (p: Principal) => p.permissions.length === 3 && !p.frames;
 
 /**
  * The daemon's HTTP surface: `/health` (no token), `/mcp` (all servers), `/mcp/<server>`, and the
@@ -78,16 +74,11 @@ export function createDaemonApp(opts: DaemonAppOptions): {
   app.get('/api/status', (c) =>
     c.json({ version: SERVER_VERSION, pid: process.pid, uptimeMs: Date.now() - started, sessions: sessions.size, terminals: gateway.size, servers: moduleNames() }),
   );
-  // MCP serves every tool of a server to the session: for now only to a principal that may use them
-  // all (the daemon token, a password login); a scoped device token uses the REST API, checked per call.
-  const mcpAccess: MiddlewareHandler<{ Variables: GuardVariables }> = async (c, next) => (fullAccess(c.var.principal) ? next() : c.json({ error: MCP_SCOPED }, 403));
-  app.use('/mcp', mcpAccess);
-  app.use('/mcp/*', mcpAccess);
-  app.all('/mcp', (c) => sessions.handle(c.req.raw, 'all', c.var.body));
+  app.all('/mcp', (c) => sessions.handle(c.req.raw, 'all', c.var.body, c.var.principal));
   app.all('/mcp/:server', async (c) => {
     const name = c.req.param('server');
     if (!moduleNames().includes(name)) return c.json({ error: `no MCP server '${name}'; the servers are: ${moduleNames().join(', ')}` }, 404);
-    return sessions.handle(c.req.raw, name, c.var.body);
+    return sessions.handle(c.req.raw, name, c.var.body, c.var.principal);
   });
   app.get('/ws', (c) => c.json({ error: '/ws is the terminal WebSocket: connect with a WebSocket client and send {"type":"auth","token":"..."} first' }, 426));
   app.get('/api/sessions', (c) =>

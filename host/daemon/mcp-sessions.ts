@@ -2,11 +2,15 @@ import { randomUUID } from 'node:crypto';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { createMcpServer, type OptagonServices } from '../../servers/registry.js';
+import type { Principal } from '../../web/auth/permissions.js';
+import { toolAccess } from '../../web/auth/tool-access.js';
 
 interface Session {
   transport: WebStandardStreamableHTTPServerTransport;
   server: McpServer;
   scope: string;
+  /** Who opened it: only they may use it. */
+  subject: string;
   lastSeen: number;
 }
 
@@ -36,7 +40,7 @@ export class McpSessions {
   }
 
   /** `body` is the request's body text, already read (and size-checked) by the app. */
-  async handle(req: Request, scope: string, body: string): Promise<Response> {
+  async handle(req: Request, scope: string, body: string, principal: Principal): Promise<Response> {
     let parsedBody: unknown;
     if (req.method === 'POST') {
       try {
@@ -53,17 +57,20 @@ export class McpSessions {
       const session = this.sessions.get(id);
       if (!session) return jsonRpcError(404, 'unknown or expired MCP session; start a new one with initialize');
       if (session.scope !== scope) return jsonRpcError(400, `session ${id} belongs to /mcp${session.scope === 'all' ? '' : '/' + session.scope}`);
+      if (session.subject !== principal.subject) return jsonRpcError(403, `session ${id} belongs to another identity; start your own with initialize`);
       session.lastSeen = Date.now();
       return session.transport.handleRequest(req, { parsedBody });
     }
     if (req.method !== 'POST') return jsonRpcError(400, 'no MCP session: send initialize in a POST first');
 
-    const server = createMcpServer(this.services, scope);
+    // The daemon's own user calls everything; a remote session is checked per call as on the REST mirror.
+    const full = principal.subject === 'local';
+    const server = createMcpServer(this.services, scope, full ? undefined : toolAccess(principal, this.services.frames.frames));
     const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       maxRequestBodySize: this.maxBodyBytes,
       onsessioninitialized: (sid) => {
-        this.sessions.set(sid, { transport, server, scope, lastSeen: Date.now() });
+        this.sessions.set(sid, { transport, server, scope, subject: principal.subject, lastSeen: Date.now() });
       },
       onsessionclosed: (sid) => void this.close(sid),
     });

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { SignJWT } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createServices, type OptagonServices } from '../../servers/registry.js';
@@ -40,6 +42,16 @@ describe('remote access: login, sessions and permissions', () => {
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       }),
     );
+  /** An MCP client over the in-process app, as a remote session. */
+  const mcpClient = async (jwt: string) => {
+    const client = new Client({ name: 'remote-test', version: '1' });
+    const transport = new StreamableHTTPClientTransport(new URL(`http://${HOST}/mcp`), {
+      requestInit: { headers: { host: HOST, authorization: `Bearer ${jwt}` } },
+      fetch: (url, init) => Promise.resolve(app.request(String(url), init)),
+    });
+    await client.connect(transport);
+    return client;
+  };
   const login = async (body: unknown) => {
     const r = await request('/api/auth/login', body);
     return { status: r.status, body: (await r.json()) as { jwt?: string; error?: string; permissions?: string[] }, retryAfter: r.headers.get('retry-after') };
@@ -64,7 +76,7 @@ describe('remote access: login, sessions and permissions', () => {
     expect(((await after.json()) as { error: string }).error).toBe('the password changed; log in again');
   });
 
-  it('a read token scoped to one frame reads that frame only, writes nothing, and has no MCP', async () => {
+  it('a read token scoped to one frame reads that frame only and writes nothing, on REST and MCP alike', async () => {
     const { token } = auth.tokens.create({ name: 'phone', permissions: ['read'], frames: ['web'] });
     const session = await login({ token });
     expect(session.body).toMatchObject({ permissions: ['read'] });
@@ -83,7 +95,27 @@ describe('remote access: login, sessions and permissions', () => {
     const unscoped = await request('/api/tools/context_status', { group_ids: ['shared_global'] }, jwt);
     expect(unscoped.status).toBe(403);
     expect(((await unscoped.json()) as { error: string }).error).toMatch(/limited to web: name one of them with "frame"/);
-    expect((await request('/mcp', {}, jwt)).status).toBe(403);
+    // MCP: the same rule per call; the frame resources (which list every frame) are not served.
+    const client = await mcpClient(jwt);
+    const call = (name: string, args: Record<string, unknown>) => client.callTool({ name, arguments: args }) as Promise<{ isError?: boolean; content: Array<{ text: string }>; structuredContent?: { frames?: Array<{ name: string }> } }>;
+    expect((await call('frame_get', { frame: 'web' })).isError).toBeFalsy();
+    const stop = await call('frame_stop', { frame: 'web' });
+    expect(stop.isError).toBe(true);
+    expect(stop.content[0]!.text).toMatch(/may not write frame 'web'/);
+    expect((await call('frame_get', { frame: 'api' })).content[0]!.text).toMatch(/may not read frame 'api'/);
+    expect((await call('frame_list', {})).structuredContent!.frames!.map((f) => f.name)).toEqual(['web']);
+    expect((await client.listResources()).resources).toEqual([]);
+    await expect(client.readResource({ uri: 'frames://list' })).rejects.toThrow(/not found/i);
+    // A session belongs to who opened it: the daemon's own token cannot ride on it.
+    const sessionId = (client.transport as StreamableHTTPClientTransport).sessionId!;
+    const hijack = await app.request(`http://${HOST}/mcp`, {
+      method: 'POST',
+      headers: { host: HOST, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': sessionId, authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/list' }),
+    });
+    expect(hijack.status).toBe(403);
+    expect(await hijack.text()).toMatch(/belongs to another identity/);
+    await client.close();
     // Revoked: refused at once.
     auth.tokens.revoke('phone');
     expect((await request('/api/tools/frame_get', { frame: 'web' }, jwt)).status).toBe(401);

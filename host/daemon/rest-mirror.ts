@@ -2,16 +2,8 @@ import { Hono } from 'hono';
 import type { BodyVariables } from './request-body.js';
 import { z } from 'zod';
 import { allTools, findTool, type OptagonServices } from '../../servers/registry.js';
-import { allows } from '../../web/auth/permissions.js';
-import { permissionFor } from '../../web/auth/tool-permission.js';
+import { toolAccess } from '../../web/auth/tool-access.js';
 import type { GuardVariables } from './request-guard.js';
-
-type Rows = Record<string, unknown>;
-/** List tools a frame-scoped session may call, and how their answer is cut down to its frames. */
-const SCOPED_LISTS: Record<string, (result: Rows, frames: string[]) => Rows> = {
-  frame_list: (r, frames) => ({ ...r, frames: (r.frames as Rows[]).filter((f) => frames.includes(String(f.name))) }),
-  agent_list: (r, frames) => ({ ...r, agents: (r.agents as Rows[]).filter((a) => frames.includes(String(a.frame))) }),
-};
 
 /**
  * The REST mirror: the same tool registry as MCP, for curl and for clients that want one request
@@ -31,15 +23,6 @@ export function restMirror(services: OptagonServices): Hono<{ Variables: BodyVar
 
   api.get('/tools', (c) => c.json({ tools: listing }));
 
-  // Frame scopes name frames; a call may name one by id: both are accepted for a scoped frame.
-  const frameName = (ref: string) => {
-    try {
-      return services.frames.frames.resolve(ref).name;
-    } catch {
-      return ref;
-    }
-  };
-
   api.post('/tools/:name', async (c) => {
     const name = c.req.param('name');
     const found = findTool(services, name);
@@ -58,22 +41,13 @@ export function restMirror(services: OptagonServices): Hono<{ Variables: BodyVar
       const issue = args.error.issues[0]!;
       return c.json({ error: `invalid arguments for ${name}: ${issue.path.join('.') || '(body)'}: ${issue.message}` }, 400);
     }
-    const needed = permissionFor(found.tool);
-    const frame = (args.data as { frame?: unknown }).frame;
-    const principal = c.var.principal;
-    if (!allows(principal, needed, typeof frame === 'string' ? frameName(frame) : undefined)) {
-      return c.json({ error: `this session may not ${needed}${typeof frame === 'string' ? ` frame '${frame}'` : ''} (${name} needs ${needed}; it has ${principal.permissions.join(', ')}${principal.frames ? ` on ${principal.frames.join(', ')}` : ''})` }, 403);
-    }
-    // A session limited to some frames calls tools that name one of them, or the lists filtered below.
-    const scope = principal.frames;
-    if (scope && typeof frame !== 'string' && !SCOPED_LISTS[name]) {
-      return c.json({ error: `this session is limited to ${scope.join(', ')}: name one of them with "frame" (${name} does not)` }, 403);
-    }
+    const access = toolAccess(c.var.principal, services.frames.frames);
+    const refused = access.refuse(found.tool, args.data as Record<string, unknown>);
+    if (refused) return c.json({ error: refused }, 403);
     try {
       const images: Array<{ mimeType: string; data: string }> = [];
       const ctx = { signal: c.req.raw.signal, progress: async () => {}, text: () => {}, image: (data: Buffer, mimeType: string) => void images.push({ mimeType, data: data.toString('base64') }) };
-      let result = (await found.tool.handle(found.deps, args.data, ctx)) as Record<string, unknown>;
-      if (scope && SCOPED_LISTS[name]) result = SCOPED_LISTS[name](result, scope);
+      const result = access.shape(name, (await found.tool.handle(found.deps, args.data, ctx)) as Record<string, unknown>);
       // JSON has no other place for an image (a screenshot): base64 beside the result.
       return c.json(images.length ? { ...result, images } : result);
     } catch (err) {

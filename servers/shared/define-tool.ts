@@ -2,6 +2,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { ServerNotification, ServerRequest, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
+import type { ToolAccess } from '../../web/auth/tool-access.js';
 
 /** What a tool handler gets besides its arguments: progress reporting and cancellation. */
 export interface ToolContext {
@@ -52,7 +53,7 @@ export function toolsFor<D>() {
  * so hosts that only read text see everything. A thrown Error becomes an `isError` result whose
  * text is the error's message (the SDK does that); messages say what to do next.
  */
-export function registerTools<D>(server: McpServer, deps: D, tools: readonly AnyTool<D>[]): void {
+export function registerTools<D>(server: McpServer, deps: D, tools: readonly AnyTool<D>[], access?: ToolAccess): void {
   for (const tool of tools) {
     server.registerTool(
       tool.name,
@@ -79,7 +80,11 @@ export function registerTools<D>(server: McpServer, deps: D, tools: readonly Any
             });
           },
         };
-        const result = (await tool.handle(deps, args as never, ctx)) as Record<string, unknown>;
+        // A remote session's permissions: a refusal is the call's error, a scoped list is cut down.
+        const refused = access?.refuse(tool as AnyTool<unknown>, args as Record<string, unknown>);
+        if (refused) throw new Error(refused);
+        const raw = (await tool.handle(deps, args as never, ctx)) as Record<string, unknown>;
+        const result = access ? access.shape(tool.name, raw) : raw;
         return { content: [{ type: 'text' as const, text: text ?? JSON.stringify(result) }, ...images], structuredContent: result };
       },
     );
