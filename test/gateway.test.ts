@@ -1,5 +1,6 @@
 import { execa } from 'execa';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HeadlessTerminal } from '../web/gateway/headless-client.js';
 import { DaemonHome, DaemonProcess } from './support/daemon-process.js';
@@ -88,8 +89,8 @@ describe('terminal gateway (/ws)', () => {
 
   it('a reconnecting client gets the recent scrollback, then the live stream', async () => {
     const first = await attached();
-    first.send({ type: 'input', data: 'clear; echo mark-$((2+2)); seq 1 200\r' });
-    await first.sees(/\b200\b/);
+    first.send({ type: 'input', data: 'clear; echo mark-$((2+2)); seq 1 200; echo end-$((3+3))\r' });
+    await first.sees(/end-6/);
     first.close();
     // mark-4 scrolled off the 24-row screen: only the history sent on attach can show it.
     const again = await attached();
@@ -150,5 +151,129 @@ describe('terminal gateway (/ws)', () => {
     await t.sees(/after-81/, 10_000);
     expect(performance.now() - sent).toBeLessThan(5_000);
     t.close();
+  }, 60_000);
+});
+
+/** A small seeded generator, so a failing fuzz run can be replayed. */
+function prng(seed: number) {
+  return () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+}
+
+/** 10,000 messages that are each wrong in some way; none is a valid message by chance. */
+function fuzzMessages(count: number, seed = 42): Array<string | Buffer> {
+  const rnd = prng(seed);
+  const pick = <T>(xs: T[]) => xs[Math.floor(rnd() * xs.length)]!;
+  const junk = (n: number) => Array.from({ length: n }, () => String.fromCharCode(Math.floor(rnd() * 0xd7ff))).join('');
+  const makers: Array<() => string | Buffer> = [
+    () => junk(1 + Math.floor(rnd() * 200)), // not JSON
+    () => '{"type":"input","data":"x"'.slice(0, Math.floor(rnd() * 25)), // truncated
+    () => JSON.stringify(pick([42, null, true, 'auth', [1, 2], [{ type: 'input' }]])), // JSON, not an object
+    () => JSON.stringify({ type: junk(1 + Math.floor(rnd() * 10)) }), // unknown type
+    () => JSON.stringify({ data: 'ls\r' }), // no type
+    () => JSON.stringify({ type: 'input', data: pick([1, null, {}, ['a'], true]) }),
+    () => JSON.stringify({ type: 'resize', cols: pick(['80', -1, 0, 1.5, null, 1e9]), rows: 24 }),
+    () => JSON.stringify({ type: 'attach' }), // no frameId
+    () => JSON.stringify({ type: 'attach', frameId: 'web', windowId: pick(['a b', '$(reboot)', ';kill-server', 'x'.repeat(100)]) }),
+    () => JSON.stringify({ type: 'ack', bytes: pick([-1, 'many', 1.5, null]) }),
+    () => JSON.stringify({ type: 'detach', extra: 1 }), // unknown field
+    () => JSON.stringify({ type: 'auth', token: pick(['', 'x'.repeat(5000), 42, 'not-a-token', 'a.b.c']) }),
+    () => JSON.stringify({ type: 'input', data: 'y'.repeat(64 * 1024 + 1 + Math.floor(rnd() * 800_000)) }), // over the input limit
+    () => Buffer.from(Array.from({ length: 1 + Math.floor(rnd() * 4096) }, () => Math.floor(rnd() * 256))), // binary garbage
+  ];
+  // The big ones are rarer (about 1 in 200) to keep the run short; every other kind is common.
+  return Array.from({ length: count }, () => {
+    const i = Math.floor(rnd() * makers.length);
+    return makers[i === 12 && rnd() > 0.07 ? 0 : i]!();
+  });
+}
+
+describe('terminal gateway under fuzzed messages, and its limits', () => {
+  let home: DaemonHome;
+  let daemon: DaemonProcess;
+  const wsUrl = () => daemon.url.replace(/^http/, 'ws') + '/ws';
+  const connect = async () => {
+    const t = await HeadlessTerminal.open(wsUrl());
+    t.send({ type: 'auth', token: daemon.token });
+    await t.next('authenticated');
+    t.send({ type: 'attach', frameId: 'fuzz' });
+    await t.next('attached');
+    return t;
+  };
+
+  beforeAll(async () => {
+    home = new DaemonHome(33480);
+    appendFileSync(join(home.root, 'config.yaml'), 'daemon:\n  gateway:\n    connections_per_token: 3\n    idle_timeout_seconds: 10\n');
+    daemon = await DaemonProcess.start(home);
+    expect((await home.cli('frame', 'create', 'fuzz', '--workspace', home.workspace('fuzz'))).exitCode).toBe(0);
+    await daemon.ok('frame_start', { frame: 'fuzz' });
+  }, 120_000);
+  afterAll(async () => {
+    await daemon?.stop();
+    await home?.cleanup();
+  });
+
+  it('10,000 bad messages: an error reply each, no crash, and the other session and this one still work', async () => {
+    const bystander = await connect();
+    const fuzzed = await connect();
+    const messages = fuzzMessages(10_000);
+    for (const m of messages) fuzzed.send(m);
+    const errors = () => fuzzed.messages.filter((m) => m.type === 'error');
+    await fuzzed.until(() => errors().length >= 10_000, '10,000 error replies', 120_000);
+    expect(errors()).toHaveLength(10_000);
+    const codes = new Set(errors().map((e) => (e as { code: string }).code));
+    expect([...codes].sort()).toEqual(['auth_failed', 'bad_message', 'too_large']);
+    expect(fuzzed.closed).toBeUndefined();
+    // Nothing leaked into the terminal, and both sessions still type and see.
+    fuzzed.send({ type: 'input', data: 'echo fuzzed-$((20+1))\r' });
+    await fuzzed.sees(/fuzzed-21/);
+    bystander.send({ type: 'input', data: 'echo bystander-$((20+2))\r' });
+    await bystander.sees(/bystander-22/);
+    expect(daemon.proc.exitCode).toBeNull();
+    // Over the WebSocket message limit (1 MiB): that connection is closed (1009), the other goes on.
+    fuzzed.send(JSON.stringify({ type: 'input', data: 'z'.repeat(2 * 1024 * 1024) }));
+    await fuzzed.until(() => fuzzed.closed, 'the oversized message to close its connection');
+    expect(fuzzed.closed!.code).toBe(1009);
+    bystander.send({ type: 'input', data: 'echo still-$((20+3))\r' });
+    await bystander.sees(/still-23/);
+    bystander.close();
+  }, 180_000);
+
+  it('binary frames when asked: output comes as bytes, bytes are taken as input', async () => {
+    const t = await HeadlessTerminal.open(wsUrl());
+    const binaryFrames: Buffer[] = [];
+    t.ws.on('message', (data, isBinary) => isBinary && binaryFrames.push(data as Buffer));
+    t.send({ type: 'auth', token: daemon.token, binary: true });
+    expect(await t.next('authenticated')).toMatchObject({ binary: true });
+    t.send({ type: 'attach', frameId: 'fuzz' });
+    await t.next('attached');
+    t.send(Buffer.from('echo bin-$((30+3))\r'));
+    await t.sees(/bin-33/);
+    expect(binaryFrames.length).toBeGreaterThan(0);
+    expect(t.messages.some((m) => (m.type as string) === 'output')).toBe(false);
+    t.close();
+  });
+
+  it('limits: connections per identity, and idle connections are closed', async () => {
+    const held = [await connect(), await connect(), await connect()];
+    const fourth = await HeadlessTerminal.open(wsUrl());
+    fourth.send({ type: 'auth', token: daemon.token });
+    await fourth.until(() => fourth.closed, 'the fourth connection to be refused');
+    expect(fourth.closed!.code).toBe(4029);
+    expect(fourth.messages[0]).toMatchObject({ type: 'error', code: 'too_many_connections' });
+    held[0]!.close();
+    await held[0]!.until(() => held[0]!.closed, 'the close');
+    await waitFor('a slot to free', async () => {
+      const again = await HeadlessTerminal.open(wsUrl());
+      again.send({ type: 'auth', token: daemon.token });
+      const ok = await again.next('authenticated', 2_000).then(() => true, () => false);
+      held.push(again);
+      return ok;
+    });
+    // Nothing from a client for idle_timeout_seconds (10 here): closed with a reason.
+    const idle = held[1]!;
+    await idle.until(() => idle.closed, 'the idle close', 20_000);
+    expect(idle.closed!.code).toBe(4008);
+    expect(idle.messages.at(-1)).toMatchObject({ type: 'error', code: 'idle_timeout' });
+    for (const t of held) t.close();
   }, 60_000);
 });

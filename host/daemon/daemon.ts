@@ -81,6 +81,12 @@ export async function runDaemon(opts: { home?: OptagonHome; host?: string; port?
     allowedOrigins: config.daemon.allowed_origins,
     bodyLimitBytes: config.daemon.body_limit_bytes,
     secure: tls,
+    gateway: {
+      connectionsPerToken: config.daemon.gateway.connections_per_token,
+      idleTimeoutMs: config.daemon.gateway.idle_timeout_seconds * 1000,
+      maxMessageBytes: config.daemon.gateway.max_message_bytes,
+      scrollbackLines: config.daemon.gateway.scrollback_lines,
+    },
   });
 
   const server = await new Promise<ServerType>((resolve, reject) => {

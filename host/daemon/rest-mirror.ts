@@ -36,14 +36,15 @@ export function restMirror(services: OptagonServices): Hono<{ Variables: BodyVar
         return c.json({ error: `the body is not valid JSON (${(err as Error).message}); send a JSON object of the tool's arguments` }, 400);
       }
     }
+    // Permission first, on the frame the body names: a refused call learns nothing about its arguments.
+    const access = toolAccess(c.var.principal, services.frames.frames);
+    const refused = access.refuse(found.tool, typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {});
+    if (refused) return c.json({ error: refused }, 403);
     const args = z.object(found.tool.input).safeParse(body);
     if (!args.success) {
       const issue = args.error.issues[0]!;
       return c.json({ error: `invalid arguments for ${name}: ${issue.path.join('.') || '(body)'}: ${issue.message}` }, 400);
     }
-    const access = toolAccess(c.var.principal, services.frames.frames);
-    const refused = access.refuse(found.tool, args.data as Record<string, unknown>);
-    if (refused) return c.json({ error: refused }, 403);
     try {
       const images: Array<{ mimeType: string; data: string }> = [];
       const ctx = { signal: c.req.raw.signal, progress: async () => {}, text: () => {}, image: (data: Buffer, mimeType: string) => void images.push({ mimeType, data: data.toString('base64') }) };

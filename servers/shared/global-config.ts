@@ -131,6 +131,19 @@ export const globalConfigSchema = z.object({
           key_path: z.string().startsWith('/').optional(),
         })
         .prefault({}),
+      /** The terminal WebSocket (/ws). */
+      gateway: z
+        .object({
+          /** Open terminal connections per identity (a token, the password, the local user). Default 16. */
+          connections_per_token: z.number().int().min(1).max(1000).default(16),
+          /** A connection with nothing from its client for this long is closed. Default 1800 (30 min). */
+          idle_timeout_seconds: z.number().int().min(5).max(7 * 24 * 3600).default(1800),
+          /** Largest WebSocket message in bytes; a bigger one closes its connection. Default 1 MiB. */
+          max_message_bytes: z.number().int().min(64 * 1024 + 1024).max(64 * 1024 * 1024).default(1024 * 1024),
+          /** Lines of history sent before the live screen on attach. Default 1000. */
+          scrollback_lines: z.number().int().min(0).max(100_000).default(1000),
+        })
+        .prefault({}),
     })
     .prefault({}),
   image: z
