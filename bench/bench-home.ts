@@ -108,13 +108,15 @@ export class BenchHome {
   }
 
   async createFrames(count: number): Promise<string[]> {
+    const made: string[] = [];
     for (let i = 0; i < count; i++) {
-      const name = `bench-${i}`;
+      const name = `bench-${this.frames.length}`;
       const out = await this.cli(['--json', 'frame', 'create', name, '-w', this.workspace(name)]);
       const { frame } = JSON.parse(out) as { frame: CreatedFrame };
       this.frames.push({ name: frame.name, containerName: frame.containerName });
+      made.push(frame.name);
     }
-    return this.frames.map((f) => f.name);
+    return made;
   }
 
   /**

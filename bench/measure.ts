@@ -10,6 +10,8 @@ export interface Stats {
   n: number;
   /** 95th percentile (nearest rank): what a latency goal is usually set on. */
   p95: number;
+  /** 99th percentile (nearest rank): the tail of a latency. */
+  p99: number;
   /** The mean: for 0/1 outcomes (a question answered or not), the share that were 1. */
   mean: number;
 }
@@ -26,7 +28,7 @@ export function stats(samples: number[]): Stats {
   const mid = Math.floor(sorted.length / 2);
   const median = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
   const mean = sorted.reduce((s, v) => s + v, 0) / sorted.length;
-  return { median, min: sorted[0]!, max: sorted[sorted.length - 1]!, n: sorted.length, p95: percentile(sorted, 95), mean };
+  return { median, min: sorted[0]!, max: sorted[sorted.length - 1]!, n: sorted.length, p95: percentile(sorted, 95), p99: percentile(sorted, 99), mean };
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

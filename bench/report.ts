@@ -14,8 +14,8 @@ export interface Figure {
    * 'tokens': a size in (estimated) tokens, lower is better.
    */
   kind?: 'time' | 'rate' | 'share' | 'tokens';
-  /** Which statistic of a time is printed first, compared and held to the goals: the median (default) or the 95th percentile. */
-  statistic?: 'median' | 'p95';
+  /** Which statistic of a time is printed first, compared and held to the goals: the median (default), or the 95th or 99th percentile. */
+  statistic?: 'median' | 'p95' | 'p99';
   /** Show the ratio as overhead in percent (start times) rather than as a multiple (list). */
   asOverhead?: boolean;
   /** The bound on ours/peer set by the issue's goal (see `kind`); unset when no goal applies. */
@@ -32,7 +32,8 @@ const ms = (v: number) => `${v >= 10 ? Math.round(v) : v >= 1 ? v.toFixed(1) : v
 /** The statistic a figure is judged by. */
 function value(s: Stats, f: Figure): number {
   if (f.kind === 'share') return s.mean;
-  return f.kind !== 'rate' && f.statistic === 'p95' ? s.p95 : s.median;
+  if (f.kind === 'rate' || !f.statistic || f.statistic === 'median') return s.median;
+  return s[f.statistic];
 }
 
 // A time's best sample is its least, a rate's its greatest; a p95 is shown with its median.
@@ -40,7 +41,7 @@ function cell(s: Stats, f: Figure): string {
   if (f.kind === 'rate') return `${Math.round(s.median)}/s (max ${Math.round(s.max)}, n=${s.n})`;
   if (f.kind === 'share') return `${(s.mean * 100).toFixed(1)}% (n=${s.n})`;
   if (f.kind === 'tokens') return `${Math.round(s.median)} tokens (n=${s.n})`;
-  if (f.statistic === 'p95') return `p95 ${ms(s.p95)} (p50 ${ms(s.median)}, n=${s.n})`;
+  if (f.statistic === 'p95' || f.statistic === 'p99') return `${f.statistic} ${ms(s[f.statistic])} (p50 ${ms(s.median)}, n=${s.n})`;
   return `${ms(s.median)} (min ${ms(s.min).replace(' ms', '')}, n=${s.n})`;
 }
 const pct = (ratio: number) => `${ratio >= 1 ? '+' : ''}${Math.round((ratio - 1) * 100)}%`;
@@ -55,7 +56,7 @@ function ratioText(f: Figure): string {
 
 function goalText(f: Figure): string {
   const ours = value(f.ours, f);
-  if (f.absoluteGoalMs !== undefined) return `${f.statistic === 'p95' ? 'p95 ' : ''}≤ ${f.absoluteGoalMs} ms (${ours <= f.absoluteGoalMs ? 'met' : 'missed'})`;
+  if (f.absoluteGoalMs !== undefined) return `${f.statistic && f.statistic !== 'median' ? `${f.statistic} ` : ''}≤ ${f.absoluteGoalMs} ms (${ours <= f.absoluteGoalMs ? 'met' : 'missed'})`;
   if (f.absoluteGoalRate !== undefined) return `≥ ${f.absoluteGoalRate}/s (${ours >= f.absoluteGoalRate ? 'met' : 'missed'})`;
   if (f.goal === undefined) return '-';
   const r = ours / value(f.peer, f);

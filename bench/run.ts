@@ -8,6 +8,7 @@ import { benchContext } from './context.js';
 import { benchFrameList } from './frame-list.js';
 import { benchFrameStart } from './frame-start.js';
 import { benchMcpRate } from './mcp-rate.js';
+import { benchTerminal } from './terminal.js';
 import { run, stats, timeCommand } from './measure.js';
 import { printEnvironment, printFigures, type Figure } from './report.js';
 
@@ -15,7 +16,7 @@ const FRAMES = 5;
 const RUNNING = 3; // started by the start benchmark, so `frame list` sees running and stopped frames
 
 /** The groups of benchmarks `npm run bench -- <group>...` may name; none named runs all. */
-const GROUPS = ['frames', 'context', 'browser'] as const;
+const GROUPS = ['frames', 'context', 'browser', 'terminal'] as const;
 type Group = (typeof GROUPS)[number];
 
 function chosenGroups(args: string[]): Set<Group> {
@@ -65,17 +66,29 @@ async function benchFrames(home: BenchHome): Promise<Figure[]> {
   }
 }
 
+/** The terminal gateway against wetty, on a frame of its own, through the daemon. */
+async function benchTerminalGroup(home: BenchHome): Promise<Figure[]> {
+  const [frame] = await home.createFrames(1);
+  await home.startDaemon();
+  try {
+    return await benchTerminal(home, frame!);
+  } finally {
+    await home.stopDaemon();
+  }
+}
+
 async function main(): Promise<void> {
   const groups = chosenGroups(process.argv.slice(2));
   console.log('optagon benchmarks: our figure next to its peer, measured in this run\n');
-  const home = groups.has('frames') ? await BenchHome.create() : undefined;
+  const home = groups.has('frames') || groups.has('terminal') ? await BenchHome.create() : undefined;
   try {
     printEnvironment(await environment(home));
     console.log('');
     const figures: Figure[] = [];
-    if (home) figures.push(...(await benchFrames(home)));
+    if (home && groups.has('frames')) figures.push(...(await benchFrames(home)));
     if (groups.has('context')) figures.push(...(await benchContext()));
     if (groups.has('browser')) figures.push(...(await benchBrowser()));
+    if (home && groups.has('terminal')) figures.push(...(await benchTerminalGroup(home)));
     printFigures(figures);
   } finally {
     await home?.dispose();

@@ -3,7 +3,8 @@ import { existsSync, mkdirSync, openSync, readFileSync, statSync, watchFile } fr
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { OptagonHome } from '../servers/shared/optagon-home.js';
-import { daemonUrl, findDaemon, type DaemonInfo } from '../host/daemon/run-file.js';
+import { daemonUrl, findDaemon, servesTls, type DaemonInfo } from '../host/daemon/run-file.js';
+import { daemonTls } from './pinned-tls.js';
 import { readToken } from '../host/daemon/token.js';
 import { requestJson } from './http-json.js';
 import { count, port } from './options.js';
@@ -23,7 +24,7 @@ async function waitUntil(check: () => boolean | Promise<boolean>, ms: number): P
 
 async function healthy(info: DaemonInfo): Promise<boolean> {
   try {
-    return (await requestJson(`${daemonUrl(info)}/health`, { timeoutMs: 2000 })).status === 200;
+    return (await requestJson(`${daemonUrl(info)}/health`, { timeoutMs: 2000, tls: daemonTls(info) })).status === 200;
   } catch {
     return false;
   }
@@ -103,7 +104,7 @@ export function registerDaemonCommands(program: Command): void {
         process.exitCode = 1;
         return;
       }
-      const res = await requestJson(`${daemonUrl(info)}/api/status`, { token: readToken(home.tokenFile), timeoutMs: 5000 }).catch(() => undefined);
+      const res = await requestJson(`${daemonUrl(info)}/api/status`, { token: readToken(home.tokenFile), timeoutMs: 5000, tls: daemonTls(info) }).catch(() => undefined);
       const status = res?.status === 200 ? (res.body as { uptimeMs: number; sessions: number; servers: string[] }) : undefined;
       if (getOutput().json) return printJson({ running: true, url: daemonUrl(info), ...info, ...(status ?? { answering: false }) });
       if (!status) return fail(`the daemon (pid ${info.pid}) runs but does not answer at ${daemonUrl(info)}; see optagon daemon logs`);
@@ -159,7 +160,8 @@ function report(info: DaemonInfo, what: string): void {
 export async function printMcpConfig(): Promise<void> {
   const home = new OptagonHome();
   const { loadGlobalConfig } = await import('../servers/shared/global-config.js'); // zod and yaml: only when needed
-  const info = findDaemon(home) ?? loadGlobalConfig(home.configFile).daemon;
+  const config = findDaemon(home) ? undefined : loadGlobalConfig(home.configFile).daemon;
+  const info = findDaemon(home) ?? { host: config!.host, port: config!.port, tls: servesTls(config!.host, config!.tls.enabled) };
   const url = `${daemonUrl(info)}/mcp`;
   const tokenNote = existsSync(home.tokenFile) ? '' : ' (created when the daemon first starts: optagon daemon start)';
   const claude = `claude mcp add --transport http optagon ${url} --header "Authorization: Bearer $(cat ${home.tokenFile})"`;

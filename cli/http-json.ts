@@ -1,4 +1,6 @@
 import { request } from 'node:http';
+import { request as tlsRequest } from 'node:https';
+import { explainTlsError, type PinnedTls } from './pinned-tls.js';
 
 export interface JsonResponse {
   status: number;
@@ -9,12 +11,13 @@ export interface JsonResponse {
  * One JSON request over node:http. Not `fetch`: on Node 20 the first fetch loads undici, ~100 ms,
  * three times a `podman ps`, and quick commands like `frame list` pay for all of their start-up.
  */
-export function requestJson(url: string, opts: { method?: string; token?: string; body?: unknown; timeoutMs?: number } = {}): Promise<JsonResponse> {
+export function requestJson(url: string, opts: { method?: string; token?: string; body?: unknown; timeoutMs?: number; tls?: PinnedTls } = {}): Promise<JsonResponse> {
   return new Promise((resolve, reject) => {
     const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
-    const req = request(
+    const req = (opts.tls ? tlsRequest : request)(
       url,
       {
+        ...opts.tls?.options,
         method: opts.method ?? (payload ? 'POST' : 'GET'),
         headers: {
           ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
@@ -39,7 +42,7 @@ export function requestJson(url: string, opts: { method?: string; token?: string
       },
     );
     req.on('timeout', () => req.destroy(new Error('timed out')));
-    req.on('error', reject);
+    req.on('error', (err) => reject(explainTlsError(err, opts.tls, new URL(url).origin) ?? err));
     req.end(payload);
   });
 }

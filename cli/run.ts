@@ -2,6 +2,7 @@ import { OptagonHome } from '../servers/shared/optagon-home.js';
 import { daemonUrl, findDaemon } from '../host/daemon/run-file.js';
 import { readToken } from '../host/daemon/token.js';
 import { connectDaemon } from './http-client.js';
+import { daemonTls } from './pinned-tls.js';
 import { connectEmbedded, ToolError, type ToolCaller } from './mcp-client.js';
 import { red } from './render.js';
 
@@ -23,12 +24,9 @@ export function getOutput(): Output {
 export async function connect(embedded: boolean): Promise<ToolCaller> {
   const home = new OptagonHome();
   const daemon = embedded ? undefined : findDaemon(home);
-  if (daemon?.tls) {
-    throw new Error(
-      `the daemon serves TLS (on ${daemon.host}) and this CLI speaks to it only in plain HTTP on loopback so far: add --embedded, or serve on 127.0.0.1 without daemon.tls`,
-    );
-  }
-  return daemon ? connectDaemon(daemonUrl(daemon), readToken(home.tokenFile)) : connectEmbedded();
+  if (!daemon) return connectEmbedded();
+  // Over TLS the certificate the daemon serves is pinned, read from the file it names.
+  return connectDaemon(daemonUrl(daemon), readToken(home.tokenFile), daemonTls(daemon));
 }
 
 /**

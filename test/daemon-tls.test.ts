@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { request as plainRequest } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -51,11 +51,40 @@ describe('daemon over TLS', () => {
     expect((await httpsGet(port, '/api/status', { authorization: `Bearer ${token}` })).status).toBe(200);
   });
 
-  it('the local CLI says it cannot reach a TLS daemon yet, and what to do', async () => {
+  it('the local CLI goes through it over https, pinning the certificate the daemon names in its run file', async () => {
     const { execa } = await import('execa');
-    const r = await execa('node', [CLI, 'frame', 'list'], { env: { ...process.env, OPTAGON_HOME: home }, reject: false });
-    expect(r.exitCode).toBe(1);
-    expect(r.stderr).toMatch(/the daemon serves TLS \(on 0\.0\.0\.0\).*add --embedded/);
+    const env = { ...process.env, OPTAGON_HOME: home, NO_COLOR: '1' };
+    const runFile = JSON.parse(readFileSync(join(home, 'run', 'daemon.json'), 'utf8')) as { tls: boolean; certFile: string };
+    expect(runFile).toMatchObject({ tls: true, certFile: join(home, 'tls', 'cert.pem') });
+    const list = await execa('node', [CLI, '--json', 'frame', 'list'], { env, reject: false });
+    expect(list.stderr).toBe('');
+    expect(JSON.parse(list.stdout)).toMatchObject({ frames: [] });
+    const status = await execa('node', [CLI, 'daemon', 'status'], { env, reject: false });
+    expect(status.stdout).toMatch(/running at https:\/\/127\.0\.0\.1:\d+/);
+    // A call that reports progress goes over MCP (the SDK's transport, through the pinned fetch).
+    const build = await execa('node', [CLI, '--json', 'image', 'build'], { env, reject: false });
+    expect(build.exitCode, build.stderr).toBe(0);
+    expect(JSON.parse(build.stdout)).toMatchObject({ skipped: true });
+  });
+
+  it('a certificate other than the pinned one is refused with a clear error', async () => {
+    const { execa } = await import('execa');
+    const other = mkdtempSync(join(tmpdir(), 'optagon-tls-other-'));
+    try {
+      // Another certificate file named in the run file: the daemon's real one no longer matches.
+      const runFile = JSON.parse(readFileSync(join(home, 'run', 'daemon.json'), 'utf8')) as Record<string, unknown>;
+      const { generate } = (await import('selfsigned')).default;
+      const pems = await generate([{ name: 'commonName', value: 'impostor' }], { keySize: 2048, algorithm: 'sha256' });
+      writeFileSync(join(other, 'cert.pem'), pems.cert);
+      mkdirSync(join(other, 'run'));
+      writeFileSync(join(other, 'run', 'daemon.json'), JSON.stringify({ ...runFile, certFile: join(other, 'cert.pem') }));
+      writeFileSync(join(other, 'daemon.token'), readFileSync(join(home, 'daemon.token')));
+      const r = await execa('node', [CLI, 'frame', 'list'], { env: { ...process.env, OPTAGON_HOME: other }, reject: false });
+      expect(r.exitCode).toBe(1);
+      expect(r.stderr).toMatch(/presented a certificate other than .*cert\.pem/);
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
   });
 
   it('refuses plain http on that port', async () => {

@@ -6,10 +6,9 @@ import { ContainerEvents } from '../../servers/frames/container-events.js';
 import { OptagonHome } from '../../servers/shared/optagon-home.js';
 import { createDaemonApp } from './app.js';
 import { createDaemonLogger } from './logger.js';
-import { removeRunFile, writeRunFile } from './run-file.js';
+import { removeRunFile, servesTls, writeRunFile } from './run-file.js';
 import { ensureToken } from './token.js';
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 const DRAIN_MS = 10_000;
 
 export interface RunningDaemon {
@@ -30,8 +29,7 @@ export async function runDaemon(opts: { home?: OptagonHome; host?: string; port?
   const { config } = services.frames;
   const host = opts.host ?? config.daemon.host;
   const port = opts.port ?? config.daemon.port;
-  // Beyond loopback, TLS always: credentials and terminals must never cross a network in clear.
-  const tls = !LOOPBACK.has(host) || config.daemon.tls.enabled;
+  const tls = servesTls(host, config.daemon.tls.enabled);
   const certificate = tls ? await daemonCertificate(home.tlsDir, host, config.daemon.tls).catch(async (err: Error) => {
     await services.close();
     throw new Error(`no TLS certificate for ${host}: ${err.message}`);
@@ -110,7 +108,7 @@ export async function runDaemon(opts: { home?: OptagonHome; host?: string; port?
   });
   server.on('upgrade', gateway.handleUpgrade);
   const actualPort = (server.address() as { port: number }).port;
-  writeRunFile(home, { pid: process.pid, host, port: actualPort, startedAt: new Date().toISOString(), version: SERVER_VERSION, ...(tls ? { tls } : {}) });
+  writeRunFile(home, { pid: process.pid, host, port: actualPort, startedAt: new Date().toISOString(), version: SERVER_VERSION, ...(certificate ? { tls: true, certFile: certificate.file } : {}) });
   log.info({ host, port: actualPort, tls: certificate?.source ?? false }, 'daemon listening');
 
   let closing: Promise<void> | undefined;

@@ -10,6 +10,8 @@ export interface DaemonInfo {
   version: string;
   /** Served over TLS (a bind address beyond loopback, or daemon.tls.enabled). */
   tls?: boolean;
+  /** The PEM file of the certificate it serves, which local clients pin. */
+  certFile?: string;
 }
 
 export function writeRunFile(home: OptagonHome, info: DaemonInfo): void {
@@ -47,7 +49,14 @@ export function findDaemon(home: OptagonHome): DaemonInfo | undefined {
   return info && alive(info.pid) ? info : undefined;
 }
 
-export function daemonUrl(info: Pick<DaemonInfo, 'host' | 'port'>): string {
-  const host = info.host === '0.0.0.0' ? '127.0.0.1' : info.host.includes(':') ? `[${info.host}]` : info.host;
-  return `http://${host}:${info.port}`;
+export function daemonUrl(info: Pick<DaemonInfo, 'host' | 'port' | 'tls'>): string {
+  const host = info.host === '0.0.0.0' ? '127.0.0.1' : info.host === '::' ? '[::1]' : info.host.includes(':') ? `[${info.host}]` : info.host;
+  return `${info.tls ? 'https' : 'http'}://${host}:${info.port}`;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+
+/** Beyond loopback the daemon serves TLS always: credentials and terminals never cross a network in clear. */
+export function servesTls(host: string, tlsEnabled: boolean): boolean {
+  return !LOOPBACK.has(host) || tlsEnabled;
 }

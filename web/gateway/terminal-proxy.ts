@@ -43,7 +43,9 @@ export class TerminalProxy {
   }
 
   write(data: string | Buffer): void {
-    if (!this.closed) this.pty.write(data);
+    if (this.closed) return;
+    this.batcher.urgent(); // its echo should not wait for a batch
+    this.pty.write(data);
   }
 
   resize(cols: number, rows: number): void {

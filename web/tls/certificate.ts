@@ -9,6 +9,8 @@ export interface Certificate {
   cert: string;
   /** Where it came from: the config's files, or one made here. */
   source: 'config' | 'self-signed';
+  /** The certificate's PEM file, which local clients pin. */
+  file: string;
 }
 
 /**
@@ -20,7 +22,7 @@ export interface Certificate {
 export async function daemonCertificate(tlsDir: string, bindHost: string, paths: { cert_path?: string; key_path?: string }): Promise<Certificate> {
   if (paths.cert_path || paths.key_path) {
     if (!paths.cert_path || !paths.key_path) throw new Error('daemon.tls needs both cert_path and key_path (or neither, for a self-signed certificate)');
-    return { cert: readFileSync(paths.cert_path, 'utf8'), key: readFileSync(paths.key_path, 'utf8'), source: 'config' };
+    return { cert: readFileSync(paths.cert_path, 'utf8'), key: readFileSync(paths.key_path, 'utf8'), source: 'config', file: paths.cert_path };
   }
   const certFile = join(tlsDir, 'cert.pem');
   const keyFile = join(tlsDir, 'key.pem');
@@ -36,5 +38,5 @@ export async function daemonCertificate(tlsDir: string, bindHost: string, paths:
     writeFileSync(keyFile, pems.private, { mode: 0o600 });
     writeFileSync(certFile, pems.cert);
   }
-  return { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8'), source: 'self-signed' };
+  return { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8'), source: 'self-signed', file: certFile };
 }

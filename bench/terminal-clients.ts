@@ -1,0 +1,88 @@
+import { spawn as spawnProcess, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { spawn as spawnPty } from 'node-pty';
+import { io } from 'socket.io-client';
+import WebSocket from 'ws';
+import { freePort, sleep } from './measure.js';
+
+/**
+ * A terminal on the same tmux session, reached three ways: Optagon's gateway, wetty, and a bare
+ * `tmux attach` in a local pty (no network at all: the limit). Each acknowledges output as soon as
+ * it arrives, as a client that renders instantly would; each feeds `onOutput` as bytes arrive.
+ */
+export interface TermClient {
+  readonly name: string;
+  send(data: string): void;
+  onOutput?: (text: string) => void;
+  close(): Promise<void>;
+}
+
+/** Optagon's /ws, with the options our web client uses for speed: binary frames and acks. A bare `ws` client, as lean as wetty's. */
+export async function optagonClient(daemon: { url: string; token: string }, frame: string): Promise<TermClient> {
+  const ws = new WebSocket(daemon.url.replace(/^http/, 'ws') + '/ws', { perMessageDeflate: false });
+  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+  const client: TermClient = {
+    name: 'optagon',
+    send: (data) => ws.send(Buffer.from(data)),
+    close: async () => ws.close(),
+  };
+  const attached = new Promise<void>((resolve, reject) => {
+    ws.on('message', (data: Buffer, isBinary) => {
+      if (isBinary) {
+        ws.send(`{"type":"ack","bytes":${data.length}}`);
+        return client.onOutput?.(data.toString('latin1'));
+      }
+      const msg = JSON.parse(data.toString()) as { type: string; message?: string };
+      if (msg.type === 'authenticated') ws.send(JSON.stringify({ type: 'attach', frameId: frame, cols: 80, rows: 24 }));
+      if (msg.type === 'attached') resolve();
+      if (msg.type === 'error') reject(new Error(`optagon: ${msg.message}`));
+    });
+  });
+  ws.send(JSON.stringify({ type: 'auth', token: daemon.token, binary: true, ack: true }));
+  await attached;
+  return client;
+}
+
+/** wetty (npm) serving the same `tmux attach`, driven the way its browser client drives it (socket.io, commits). */
+export async function wettyClient(socket: string): Promise<TermClient> {
+  const port = await freePort();
+  const main = fileURLToPath(new URL('../../node_modules/wetty/build/main.js', import.meta.url)); // from dist/bench
+  // wetty runs a local command only as root; otherwise it would ssh to localhost.
+  const proc: ChildProcess = spawnProcess(process.execPath, [main, '--host', '127.0.0.1', '--port', String(port), '--base', '/wetty/', '--command', `tmux -S ${socket} attach -t main`], { stdio: 'ignore' });
+  for (let i = 0; !(await fetch(`http://127.0.0.1:${port}/wetty/`).then((r) => r.ok, () => false)); i++) {
+    if (i > 100) throw new Error('wetty did not answer within 10 s');
+    await sleep(100);
+  }
+  const sock = io(`http://127.0.0.1:${port}`, { path: '/wetty/socket.io', transports: ['websocket'], reconnection: false });
+  // wetty spawns the command as the socket connects and says `login` when it has.
+  await new Promise<void>((resolve, reject) => {
+    sock.once('login', () => resolve());
+    sock.once('connect_error', reject);
+  });
+  const client: TermClient = {
+    name: 'wetty',
+    send: (data) => void sock.emit('input', data),
+    close: async () => {
+      sock.close();
+      proc.kill();
+    },
+  };
+  sock.on('data', (text: string) => {
+    sock.emit('commit', text.length);
+    client.onOutput?.(text);
+  });
+  sock.emit('resize', { cols: 80, rows: 24 });
+  return client;
+}
+
+/** `tmux attach` in a pty of this process: what any client would pay at least. */
+export async function directClient(socket: string): Promise<TermClient> {
+  const pty = spawnPty('tmux', ['-S', socket, 'attach', '-t', 'main'], { name: 'xterm-256color', cols: 80, rows: 24, env: { ...(process.env as Record<string, string>), TMUX: '' }, encoding: null });
+  const client: TermClient = {
+    name: 'tmux attach',
+    send: (data) => pty.write(data),
+    close: async () => pty.kill(),
+  };
+  pty.onData((chunk) => client.onOutput?.((chunk as unknown as Buffer).toString('latin1')));
+  return client;
+}

@@ -1,0 +1,128 @@
+import { execa } from 'execa';
+import type { BenchHome } from './bench-home.js';
+import { sleep, stats } from './measure.js';
+import type { Figure } from './report.js';
+import { directClient, optagonClient, wettyClient, type TermClient } from './terminal-clients.js';
+
+const BIG_BYTES = 200_000_000;
+const THROUGHPUT_RUNS = 3;
+const KEYSTROKES = 150;
+const LETTERS = 'abcdefgijknopsuvwxyz';
+
+/** Terminal text without its escape sequences, so a letter found is a letter drawn. */
+const visible = (s: string) => s.replace(/\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)|\x1b[()][0-9A-Za-z]|\x1b[=>78MDEc]/g, '');
+
+/** Resolves once `client` has drawn something that `test` accepts (fed as output arrives). */
+function awaitOutput(client: TermClient, test: (all: string) => boolean, timeoutMs: number, what: string): Promise<void> {
+  let seen = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      client.onOutput = undefined;
+      reject(new Error(`${client.name}: no ${what} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    client.onOutput = (text) => {
+      seen = (seen + text).slice(-4096);
+      if (!test(seen)) return;
+      clearTimeout(timer);
+      client.onOutput = undefined;
+      resolve();
+    };
+  });
+}
+
+let marker = 10;
+/** Runs a command at the prompt and waits for its end marker (a product only the shell's answer holds). */
+async function runCommand(client: TermClient, command: string, timeoutMs = 120_000): Promise<number> {
+  const n = ++marker;
+  const done = awaitOutput(client, (s) => visible(s).includes(`end-${n * n}`), timeoutMs, `end of ${command}`);
+  const start = performance.now();
+  client.send(`${command}; echo end-$((${n}*${n}))\r`);
+  await done;
+  return performance.now() - start;
+}
+
+/** One keystroke's round trip: sent, then its letter drawn. Backspace afterwards keeps the line empty. */
+async function keystrokes(client: TermClient, count: number): Promise<number[]> {
+  const samples: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const letter = LETTERS[i % LETTERS.length]!;
+    const drawn = awaitOutput(client, (s) => visible(s).includes(letter), 5_000, `echo of '${letter}'`);
+    const start = performance.now();
+    client.send(letter);
+    await drawn;
+    samples.push(performance.now() - start);
+    client.send('\x7f');
+    await sleep(15);
+  }
+  return samples;
+}
+
+/**
+ * The terminal gateway against wetty (npm) on the same tmux session of a real frame, and a direct
+ * `tmux attach` in a local pty as the limit: throughput of `cat` of 200 MB to a client that
+ * acknowledges, and keystroke echo latency, idle and while another pane floods the screen.
+ * Clients take turns (one attached at a time) so each gets the same tmux and machine.
+ */
+export async function benchTerminal(home: BenchHome, frame: string): Promise<Figure[]> {
+  const daemon = home.daemon();
+  const headers = { authorization: `Bearer ${daemon.token}`, 'content-type': 'application/json' };
+  const call = async (tool: string, args: object) => (await (await fetch(`${daemon.url}/api/tools/${tool}`, { method: 'POST', headers, body: JSON.stringify(args) })).json()) as Record<string, any>;
+  await call('frame_start', { frame });
+  const { socket } = (await call('frame_attach', { frame })) as { socket: string };
+  const container = home.frames.find((f) => f.name === frame)!.containerName;
+  process.stderr.write(`terminal: writing ${BIG_BYTES / 1e6} MB into ${frame}…\n`);
+  await execa(home.config.podman.binary, ['exec', container, 'sh', '-c', `yes the-quick-brown-fox-jumps-over-the-lazy-dog | head -c ${BIG_BYTES} > /tmp/big`]);
+  const makers: Array<() => Promise<TermClient>> = [() => optagonClient(daemon, frame), () => wettyClient(socket), () => directClient(socket)];
+  const throughput = new Map<string, number[]>();
+  const idle = new Map<string, number[]>();
+  const busy = new Map<string, number[]>();
+  const add = (m: Map<string, number[]>, name: string, v: number[]) => m.set(name, [...(m.get(name) ?? []), ...v]);
+
+  for (let run = 0; run < THROUGHPUT_RUNS; run++) {
+    for (const make of makers) {
+      const client = await make();
+      await runCommand(client, 'clear');
+      const ms = await runCommand(client, 'cat /tmp/big');
+      add(throughput, client.name, [BIG_BYTES / 1e6 / (ms / 1000)]);
+      process.stderr.write(`terminal: cat 200 MB via ${client.name}: ${Math.round(ms)} ms\n`);
+      await client.close();
+      await sleep(300);
+    }
+  }
+  for (const make of makers) {
+    const client = await make();
+    await runCommand(client, 'clear');
+    add(idle, client.name, await keystrokes(client, KEYSTROKES));
+    await client.close();
+    await sleep(300);
+  }
+  // A second pane floods (digits only, so a typed letter is still told apart) while the first takes keys.
+  await execa('tmux', ['-S', socket, 'split-window', '-d', '-t', 'main', 'while :; do seq 1 2000; done']);
+  try {
+    for (const make of makers) {
+      const client = await make();
+      await sleep(300);
+      add(busy, client.name, await keystrokes(client, KEYSTROKES));
+      await client.close();
+      await sleep(300);
+    }
+  } finally {
+    await execa('tmux', ['-S', socket, 'kill-pane', '-a', '-t', 'main:0.0'], { reject: false });
+  }
+
+  const figure = (name: string, m: Map<string, number[]>, peer: string, extra: Partial<Figure>): Figure => ({
+    name,
+    ours: stats(m.get('optagon')!),
+    peer: stats(m.get(peer)!),
+    peerName: peer,
+    ...extra,
+  });
+  return [
+    figure('terminal: cat 200 MB, MB/s (binary, acked)', throughput, 'wetty', { kind: 'rate', goal: 2 }),
+    figure('terminal: cat 200 MB, MB/s — the limit', throughput, 'tmux attach', { kind: 'rate' }),
+    figure('terminal: keystroke echo, idle', idle, 'wetty', { statistic: 'p99', goal: 0.5 }),
+    figure('terminal: keystroke echo, idle — the limit', idle, 'tmux attach', { statistic: 'p99' }),
+    figure('terminal: keystroke echo, another pane flooding', busy, 'wetty', { statistic: 'p99', goal: 0.5 }),
+    figure('terminal: keystroke echo, flooding — the limit', busy, 'tmux attach', { statistic: 'p99' }),
+  ];
+}
