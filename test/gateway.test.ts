@@ -47,14 +47,20 @@ describe('terminal gateway (/ws)', () => {
 
   it('attaches to the frame\'s tmux: typed input runs, its output comes back', async () => {
     const t = await attached();
-    const hello = t.messages.find((m) => m.type === 'attached');
+    const hello = t.messages.find((m) => m.type === 'attached') as { frameId: string } | undefined;
     expect(hello).toMatchObject({ type: 'attached', frame: 'web', windowId: expect.stringMatching(/^\d+$/), readOnly: false });
     t.send({ type: 'input', data: 'echo hello-$((6*7))\r' });
     await t.sees(/hello-42/); // only the shell's answer has 42: the typed line has $((6*7))
     expect(await clients()).toHaveLength(1);
+    // The connection is a row in `sessions` while it is open.
+    const sessions = async () => ((await (await fetch(`${daemon.url}/api/sessions`, { headers: { authorization: `Bearer ${daemon.token}` } })).json()) as { sessions: Array<Record<string, unknown>> }).sessions;
+    expect(await sessions()).toEqual([expect.objectContaining({ subject: 'local', frameId: hello!.frameId, client: expect.objectContaining({ ip: '127.0.0.1' }), connectedAt: expect.any(Number) })]);
     t.send({ type: 'detach' });
     expect(await t.next('detached')).toMatchObject({ reason: 'detached by the client' });
     await waitFor('the tmux client to go', async () => (await clients()).length === 0);
+    expect(await sessions()).toEqual([expect.objectContaining({ frameId: null })]);
+    t.close();
+    await waitFor('its session row to go', async () => (await sessions()).length === 0);
   });
 
   it('resize changes the tmux client\'s size, clamped to sane bounds', async () => {

@@ -94,10 +94,6 @@ export class GatewayConnection {
     ws.on('error', () => this.dispose());
   }
 
-  get subject(): string | undefined {
-    return this.principal?.subject;
-  }
-
   /** Ends the connection from the server's side (shutdown). */
   close(code: number, reason: string): void {
     this.ws.close(code, reason);
@@ -108,9 +104,9 @@ export class GatewayConnection {
     if (this.closed) return;
     this.resetIdle();
     if (this.principal) this.deps.rows.touch(this.id);
-    const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+    const bytes = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
     if (isBinary) {
-      if (!this.principal) return this.fail('auth_required', 'the first message must be {"type":"auth","token":"..."}', CLOSE.authFailed);
+      if (!this.principal) return this.authFirst();
       if (!this.binary) return this.error('bad_message', 'binary frames are taken as input only after auth with "binary": true; send {"type":"input","data":"..."}');
       if (bytes.length > this.deps.limits.maxInputBytes) return this.error('too_large', `input over ${this.deps.limits.maxInputBytes} bytes in one message; send it in parts`);
       return this.input(bytes);
@@ -119,15 +115,16 @@ export class GatewayConnection {
     try {
       raw = JSON.parse(bytes.toString('utf8'));
     } catch {
-      return this.error('bad_message', 'not JSON; a message is a JSON object such as {"type":"input","data":"ls\\r"}');
+      const message = 'not JSON; a message is a JSON object such as {"type":"input","data":"ls\\r"}';
+      return this.principal ? this.error('bad_message', message) : this.authFirst(message);
     }
     const parsed = clientMessage.safeParse(raw);
     if (!parsed.success) {
       const { code, message } = describe(parsed.error, raw);
-      return this.principal ? this.error(code, message) : this.fail('auth_required', `the first message must be {"type":"auth","token":"..."} (${message})`, CLOSE.authFailed);
+      return this.principal ? this.error(code, message) : this.authFirst(message);
     }
     const msg = parsed.data;
-    if (!this.principal && msg.type !== 'auth') return this.fail('auth_required', 'the first message must be {"type":"auth","token":"..."}', CLOSE.authFailed);
+    if (!this.principal && msg.type !== 'auth') return this.authFirst();
     switch (msg.type) {
       case 'auth':
         return this.auth(msg);
@@ -151,6 +148,11 @@ export class GatewayConnection {
         return this.pace();
       }
     }
+  }
+
+  /** Anything before a valid auth ends the connection. */
+  private authFirst(detail?: string): void {
+    this.fail('auth_required', `the first message must be {"type":"auth","token":"..."}${detail ? ` (${detail})` : ''}`, CLOSE.authFailed);
   }
 
   private async auth(msg: Extract<ClientMessage, { type: 'auth' }>): Promise<void> {
