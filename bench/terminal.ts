@@ -6,7 +6,9 @@ import { directClient, optagonClient, wettyClient, type TermClient } from './ter
 
 const BIG_BYTES = 200_000_000;
 const THROUGHPUT_RUNS = 3;
-const KEYSTROKES = 150;
+/** Keystrokes per client and condition, taken in rounds that rotate the clients, so drift in the machine's load hits all alike. */
+const KEYSTROKES = 300;
+const ROUNDS = 6;
 const LETTERS = 'abcdefgijknopsuvwxyz';
 
 /** Terminal text without its escape sequences, so a letter found is a letter drawn. */
@@ -89,23 +91,22 @@ export async function benchTerminal(home: BenchHome, frame: string): Promise<Fig
       await sleep(300);
     }
   }
-  for (const make of makers) {
-    const client = await make();
-    await runCommand(client, 'clear');
-    add(idle, client.name, await keystrokes(client, KEYSTROKES));
-    await client.close();
-    await sleep(300);
-  }
+  const typeRounds = async (into: Map<string, number[]>) => {
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const make of makers) {
+        const client = await make();
+        await sleep(300); // the attach's first screen drawn
+        add(into, client.name, await keystrokes(client, KEYSTROKES / ROUNDS));
+        await client.close();
+        await sleep(200);
+      }
+    }
+  };
+  await typeRounds(idle);
   // A second pane floods (digits only, so a typed letter is still told apart) while the first takes keys.
   await execa('tmux', ['-S', socket, 'split-window', '-d', '-t', 'main', 'while :; do seq 1 2000; done']);
   try {
-    for (const make of makers) {
-      const client = await make();
-      await sleep(300);
-      add(busy, client.name, await keystrokes(client, KEYSTROKES));
-      await client.close();
-      await sleep(300);
-    }
+    await typeRounds(busy);
   } finally {
     await execa('tmux', ['-S', socket, 'kill-pane', '-a', '-t', 'main:0.0'], { reject: false });
   }

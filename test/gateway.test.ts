@@ -130,12 +130,12 @@ describe('terminal gateway (/ws)', () => {
     let peak = before;
     const sample = setInterval(() => (peak = Math.max(peak, rssMiB(daemon.proc.pid!))), 100);
     t.send({ type: 'input', data: 'cat /tmp/big; echo done-$((8*8))\r' });
-    // No acks: the gateway stops reading this terminal once half a megabyte is unacknowledged.
-    await t.until(() => t.outputBytes > 256 * 1024, 'output to start flowing', 20_000);
+    // No acks: the gateway stops reading this terminal once 128 KiB are unacknowledged.
+    await t.until(() => t.outputBytes > 64 * 1024, 'output to start flowing', 20_000);
     // The program is not held back (tmux keeps drawing for itself): cat finishes meanwhile.
     await waitFor('cat to finish', async () => /done-64/.test(await hostTmux(socket, 'capture-pane', '-p', '-t', 'main')), 60_000);
     const paused = t.outputBytes;
-    expect(paused).toBeLessThan(1024 * 1024); // the high watermark (512 KiB) and one batch
+    expect(paused).toBeLessThan(256 * 1024); // the high watermark (128 KiB) and one batch (64 KiB at most)
     expect(t.output).not.toMatch(/done-64/);
     // Acknowledged, it flows again: tmux sends this client the screen as it is now.
     t.autoAck = true;
