@@ -8,6 +8,7 @@ import { credentialCheck, requestGuard, type GuardVariables } from './request-gu
 import { TerminalGateway, type GatewaySettings } from '../../web/gateway/terminal-gateway.js';
 import { allows } from '../../web/auth/permissions.js';
 import { authRoutes } from './auth-routes.js';
+import { isWebAppPath, serveWebApp } from './web-app.js';
 import { restMirror } from './rest-mirror.js';
 
 export interface DaemonAppOptions {
@@ -48,7 +49,8 @@ export function createDaemonApp(opts: DaemonAppOptions): {
   const policy = { allowedHosts: opts.allowedHosts ?? [], allowedOrigins: opts.allowedOrigins ?? [], secure: opts.secure ?? false };
   const credentials = { token: opts.token, sessions: (jwt: string) => auth.check(jwt) };
   const gateway = new TerminalGateway({ frames: opts.services.frames, authenticate: credentialCheck(credentials), policy, ...(opts.gateway ? { settings: opts.gateway } : {}) });
-  app.use('*', requestGuard({ ...policy, ...credentials, publicPaths: ['/health', '/api/auth/login'] }));
+  const publicPaths = new Set(['/health', '/api/auth/login']);
+  app.use('*', requestGuard({ ...policy, ...credentials, isPublic: (path, method) => publicPaths.has(path) || (method === 'GET' && isWebAppPath(path)) }));
   if (opts.secure) {
     app.use('*', async (c, next) => {
       await next();
@@ -70,6 +72,10 @@ export function createDaemonApp(opts: DaemonAppOptions): {
   });
   app.use('*', bufferBody(maxSize, (c) => c.json({ error: `request body over ${maxSize} bytes` }, 413)));
 
+  // The web dashboard (web/app), public: the page logs in itself.
+  app.get('/', (c) => serveWebApp(c));
+  app.get('/index.html', (c) => serveWebApp(c));
+  app.get('/assets/*', (c) => serveWebApp(c));
   app.get('/health', (c) => c.json({ ok: true, version: SERVER_VERSION, pid: process.pid, uptimeMs: Date.now() - started }));
   app.get('/api/status', (c) =>
     c.json({ version: SERVER_VERSION, pid: process.pid, uptimeMs: Date.now() - started, sessions: sessions.size, terminals: gateway.size, servers: moduleNames() }),

@@ -10,7 +10,7 @@ export interface GuardOptions {
   /** Origin header values accepted when an Origin is present. Default: none besides the daemon's own. */
   allowedOrigins: string[];
   /** Paths reachable without the token. */
-  publicPaths: string[];
+  isPublic(path: string, method: string): boolean;
   /** Served over TLS: the daemon's own origin is https. */
   secure?: boolean;
   /** Checks a session JWT (remote access); without it only the daemon token is accepted. */
@@ -45,7 +45,7 @@ export function requestGuard(opts: GuardOptions): MiddlewareHandler<{ Variables:
   return async (c, next) => {
     const refused = hostOrigin(c.req.header('host'), c.req.header('origin'));
     if (refused) return c.json({ error: refused }, 403);
-    if (opts.publicPaths.includes(c.req.path)) return next();
+    if (opts.isPublic(c.req.path, c.req.method)) return next();
     const m = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '');
     const refuse = (error: string) => {
       c.header('WWW-Authenticate', 'Bearer realm="optagon"');
