@@ -12,8 +12,9 @@ export interface Figure {
    * 'share': 0/1 outcomes (a question answered or not), higher is better; their mean is printed as
    * a percentage and compared, and `goal` is the least ours/peer may be.
    * 'tokens': a size in (estimated) tokens, lower is better.
+   * 'bytes': a size in bytes, lower is better (printed in KiB).
    */
-  kind?: 'time' | 'rate' | 'share' | 'tokens';
+  kind?: 'time' | 'rate' | 'share' | 'tokens' | 'bytes';
   /** Which statistic of a time is printed first, compared and held to the goals: the median (default), or the 95th or 99th percentile. */
   statistic?: 'median' | 'p95' | 'p99';
   /** Show the ratio as overhead in percent (start times) rather than as a multiple (list). */
@@ -41,6 +42,7 @@ function cell(s: Stats, f: Figure): string {
   if (f.kind === 'rate') return `${Math.round(s.median)}/s (max ${Math.round(s.max)}, n=${s.n})`;
   if (f.kind === 'share') return `${(s.mean * 100).toFixed(1)}% (n=${s.n})`;
   if (f.kind === 'tokens') return `${Math.round(s.median)} tokens (n=${s.n})`;
+  if (f.kind === 'bytes') return `${(s.median / 1024).toFixed(0)} KiB`;
   if (f.statistic === 'p95' || f.statistic === 'p99') return `${f.statistic} ${ms(s[f.statistic])} (p50 ${ms(s.median)}, n=${s.n})`;
   return `${ms(s.median)} (min ${ms(s.min).replace(' ms', '')}, n=${s.n})`;
 }

@@ -8,7 +8,8 @@ import { benchContext } from './context.js';
 import { benchFrameList } from './frame-list.js';
 import { benchFrameStart } from './frame-start.js';
 import { benchMcpRate } from './mcp-rate.js';
-import { benchTerminal } from './terminal.js';
+import { benchTerminal, frameSocket } from './terminal.js';
+import { benchWebApp } from './web-app.js';
 import { run, stats, timeCommand } from './measure.js';
 import { printEnvironment, printFigures, type Figure } from './report.js';
 
@@ -66,12 +67,13 @@ async function benchFrames(home: BenchHome): Promise<Figure[]> {
   }
 }
 
-/** The terminal gateway against wetty, on a frame of its own, through the daemon. */
+/** The terminal gateway and the web dashboard against wetty, on a frame of its own, through the daemon. */
 async function benchTerminalGroup(home: BenchHome): Promise<Figure[]> {
   const [frame] = await home.createFrames(1);
   await home.startDaemon();
   try {
-    return await benchTerminal(home, frame!);
+    const figures = await benchTerminal(home, frame!);
+    return [...figures, ...(await benchWebApp(home, frame!, await frameSocket(home, frame!)))];
   } finally {
     await home.stopDaemon();
   }

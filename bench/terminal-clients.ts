@@ -43,16 +43,27 @@ export async function optagonClient(daemon: { url: string; token: string }, fram
   return client;
 }
 
-/** wetty (npm) serving the same `tmux attach`, driven the way its browser client drives it (socket.io, commits). */
-export async function wettyClient(socket: string): Promise<TermClient> {
+/** wetty (npm) serving `tmux attach` of the socket on a free port; resolves once its page answers. */
+export async function startWetty(socket: string): Promise<{ url: string; stop(): void }> {
   const port = await freePort();
   const main = fileURLToPath(new URL('../../node_modules/wetty/build/main.js', import.meta.url)); // from dist/bench
   // wetty runs a local command only as root; otherwise it would ssh to localhost.
   const proc: ChildProcess = spawnProcess(process.execPath, [main, '--host', '127.0.0.1', '--port', String(port), '--base', '/wetty/', '--command', `tmux -S ${socket} attach -t main`], { stdio: 'ignore' });
-  for (let i = 0; !(await fetch(`http://127.0.0.1:${port}/wetty/`).then((r) => r.ok, () => false)); i++) {
-    if (i > 100) throw new Error('wetty did not answer within 10 s');
+  const url = `http://127.0.0.1:${port}/wetty/`;
+  for (let i = 0; !(await fetch(url).then((r) => r.ok, () => false)); i++) {
+    if (i > 100) {
+      proc.kill();
+      throw new Error('wetty did not answer within 10 s');
+    }
     await sleep(100);
   }
+  return { url, stop: () => proc.kill() };
+}
+
+/** wetty's page driven the way it drives wetty: socket.io, input and resize events, commits of rendered output. */
+export async function wettyClient(socket: string): Promise<TermClient> {
+  const wetty = await startWetty(socket);
+  const port = new URL(wetty.url).port;
   const sock = io(`http://127.0.0.1:${port}`, { path: '/wetty/socket.io', transports: ['websocket'], reconnection: false });
   // wetty spawns the command as the socket connects and says `login` when it has.
   await new Promise<void>((resolve, reject) => {
@@ -64,7 +75,7 @@ export async function wettyClient(socket: string): Promise<TermClient> {
     send: (data) => void sock.emit('input', data),
     close: async () => {
       sock.close();
-      proc.kill();
+      wetty.stop();
     },
   };
   sock.on('data', (text: string) => {

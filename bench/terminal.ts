@@ -59,6 +59,18 @@ async function keystrokes(client: TermClient, count: number): Promise<number[]> 
   return samples;
 }
 
+/** Starts the frame unless it runs (through the daemon) and answers its tmux socket on the host. */
+export async function frameSocket(home: BenchHome, frame: string): Promise<string> {
+  const daemon = home.daemon();
+  const call = async (tool: string) => {
+    const res = await fetch(`${daemon.url}/api/tools/${tool}`, { method: 'POST', headers: { authorization: `Bearer ${daemon.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ frame }) });
+    if (!res.ok) throw new Error(`${tool}: ${await res.text()}`);
+    return (await res.json()) as { socket?: string; frame?: { status: string } };
+  };
+  if ((await call('frame_get')).frame?.status !== 'running') await call('frame_start');
+  return (await call('frame_attach')).socket!;
+}
+
 /**
  * The terminal gateway against wetty (npm) on the same tmux session of a real frame, and a direct
  * `tmux attach` in a local pty as the limit: throughput of `cat` of 200 MB to a client that
@@ -67,10 +79,7 @@ async function keystrokes(client: TermClient, count: number): Promise<number[]> 
  */
 export async function benchTerminal(home: BenchHome, frame: string): Promise<Figure[]> {
   const daemon = home.daemon();
-  const headers = { authorization: `Bearer ${daemon.token}`, 'content-type': 'application/json' };
-  const call = async (tool: string, args: object) => (await (await fetch(`${daemon.url}/api/tools/${tool}`, { method: 'POST', headers, body: JSON.stringify(args) })).json()) as Record<string, any>;
-  await call('frame_start', { frame });
-  const { socket } = (await call('frame_attach', { frame })) as { socket: string };
+  const socket = await frameSocket(home, frame);
   const container = home.frames.find((f) => f.name === frame)!.containerName;
   process.stderr.write(`terminal: writing ${BIG_BYTES / 1e6} MB into ${frame}…\n`);
   await execa(home.config.podman.binary, ['exec', container, 'sh', '-c', `yes the-quick-brown-fox-jumps-over-the-lazy-dog | head -c ${BIG_BYTES} > /tmp/big`]);

@@ -113,6 +113,11 @@ describe('security matrix (real daemon)', () => {
 
   it('no credential: every route 401, /ws closes on a first message that is not auth, or after 5 s of nothing', async () => {
     for (const r of await everyRoute({})) expect(r, r.route).toMatchObject({ status: 401, body: expect.stringContaining('missing bearer token') });
+    // The web page alone is public (it holds no data and logs in itself), behind a strict CSP.
+    const page = await raw('GET', '/');
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('<div id="root">');
+    expect((await raw('POST', '/', {}, '{}')).status).toBe(401);
     expect(await wsAuth(undefined, { type: 'attach', frameId: 'web' })).toMatchObject({ error: { code: 'auth_required' }, closed: { code: 4001 } });
     const silent = await HeadlessTerminal.open(wsUrl());
     const started = Date.now();
@@ -208,6 +213,7 @@ describe('security matrix (real daemon)', () => {
   it('a bad Origin or a bad Host is refused on every route, /mcp and the /ws upgrade, before any credential counts', async () => {
     for (const headers of [{ origin: 'http://evil.example' }, { host: 'evil.example' }, { host: `evil.example:${port}` }, { origin: 'null' }] as Array<Record<string, string>>) {
       for (const r of await everyRoute({ ...headers, ...bearer(daemon.token) })) expect(r, `${r.route} ${JSON.stringify(headers)}`).toMatchObject({ status: 403, body: expect.stringMatching(/(Origin|Host) '.*' is not allowed/) });
+      expect(await raw('GET', '/', headers)).toMatchObject({ status: 403 });
       const upgrade = await HeadlessTerminal.open(wsUrl(), { headers }).then(() => undefined, (e: { status?: number; body?: string }) => e);
       expect(upgrade).toMatchObject({ status: 403, body: expect.stringMatching(/is not allowed/) });
     }

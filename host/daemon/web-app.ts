@@ -1,10 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { extname, join, normalize } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Context } from 'hono';
+import { packageRoot } from '../../servers/shared/package-root.js';
 
-/** The built web dashboard (vite build of web/app, in dist/web/app beside dist/host/daemon). */
-export const WEB_APP_DIR = fileURLToPath(new URL('../../web/app/', import.meta.url));
+/** The built web dashboard (vite build of web/app), the same from dist/ and from source under the test runner. */
+const webAppDir = () => join(packageRoot(), 'dist', 'web', 'app') + '/';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -25,7 +25,7 @@ export const isWebAppPath = (path: string) => path === '/' || path === '/index.h
 // The page talks only to its own origin; xterm.js writes <style> rules, hence 'unsafe-inline' for styles.
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
-export function serveWebApp(c: Context, dir = WEB_APP_DIR): Response {
+export function serveWebApp(c: Context, dir = webAppDir()): Response {
   const path = c.req.path === '/' ? '/index.html' : c.req.path;
   const file = normalize(join(dir, path));
   if (!file.startsWith(dir) || !existsSync(file)) {
