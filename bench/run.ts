@@ -17,7 +17,7 @@ const FRAMES = 5;
 const RUNNING = 3; // started by the start benchmark, so `frame list` sees running and stopped frames
 
 /** The groups of benchmarks `npm run bench -- <group>...` may name; none named runs all. */
-const GROUPS = ['frames', 'context', 'browser', 'terminal'] as const;
+const GROUPS = ['frames', 'context', 'browser', 'terminal', 'web'] as const;
 type Group = (typeof GROUPS)[number];
 
 function chosenGroups(args: string[]): Set<Group> {
@@ -67,13 +67,14 @@ async function benchFrames(home: BenchHome): Promise<Figure[]> {
   }
 }
 
-/** The terminal gateway and the web dashboard against wetty, on a frame of its own, through the daemon. */
-async function benchTerminalGroup(home: BenchHome): Promise<Figure[]> {
+/** The terminal gateway and the web dashboard against wetty, on a frame of their own, through the daemon. */
+async function benchTerminalGroups(home: BenchHome, groups: Set<Group>): Promise<Figure[]> {
   const [frame] = await home.createFrames(1);
   await home.startDaemon();
   try {
-    const figures = await benchTerminal(home, frame!);
-    return [...figures, ...(await benchWebApp(home, frame!, await frameSocket(home, frame!)))];
+    const figures = groups.has('terminal') ? await benchTerminal(home, frame!) : [];
+    if (groups.has('web')) figures.push(...(await benchWebApp(home, frame!, await frameSocket(home, frame!))));
+    return figures;
   } finally {
     await home.stopDaemon();
   }
@@ -82,7 +83,7 @@ async function benchTerminalGroup(home: BenchHome): Promise<Figure[]> {
 async function main(): Promise<void> {
   const groups = chosenGroups(process.argv.slice(2));
   console.log('optagon benchmarks: our figure next to its peer, measured in this run\n');
-  const home = groups.has('frames') || groups.has('terminal') ? await BenchHome.create() : undefined;
+  const home = groups.has('frames') || groups.has('terminal') || groups.has('web') ? await BenchHome.create() : undefined;
   try {
     printEnvironment(await environment(home));
     console.log('');
@@ -90,7 +91,7 @@ async function main(): Promise<void> {
     if (home && groups.has('frames')) figures.push(...(await benchFrames(home)));
     if (groups.has('context')) figures.push(...(await benchContext()));
     if (groups.has('browser')) figures.push(...(await benchBrowser()));
-    if (home && groups.has('terminal')) figures.push(...(await benchTerminalGroup(home)));
+    if (home && (groups.has('terminal') || groups.has('web'))) figures.push(...(await benchTerminalGroups(home, groups)));
     printFigures(figures);
   } finally {
     await home?.dispose();

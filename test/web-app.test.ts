@@ -80,6 +80,11 @@ describe('web dashboard (real Chromium, real daemon)', () => {
     await row.getByRole('button', { name: 'Details' }).click();
     await expect.poll(() => page.locator('.windows li').count(), { timeout: 10_000 }).toBeGreaterThan(0);
     await page.screenshot({ path: join(SHOTS, 'details-desktop.png') });
+    // The frame's log, live, with a search that narrows it.
+    await row.getByRole('button', { name: 'Logs' }).click();
+    await expect.poll(() => page.locator('.logs-bar').textContent(), { timeout: 10_000 }).toMatch(/[1-9]\d* lines/);
+    await page.getByLabel('search the log').fill('no line holds this');
+    await expect.poll(() => page.locator('.logs-bar').textContent()).toMatch(/0 of [1-9]\d* lines/);
     await row.getByRole('button', { name: 'Stop' }).click();
     await expect.poll(() => row.getByTestId('status').textContent(), { timeout: 30_000 }).toBe('stopped');
     await page.screenshot({ path: join(SHOTS, 'frames-desktop.png') });

@@ -267,7 +267,9 @@ export class FrameManager {
   }
 
   async attach(ref: string): Promise<AttachInfo & { frame: FrameDetails }> {
-    const frame = (await this.reconcile([this.resolve(ref)]))[0]!;
+    // While podman events are followed the record is current (as for get): no podman call, which
+    // is most of the time a web terminal takes to open.
+    const frame = this.followingEvents ? this.resolve(ref) : (await this.reconcile([this.resolve(ref)]))[0]!;
     const socket = frame.tmuxSocket ?? join(this.socketDir(frame.id), 'tmux.sock');
     return {
       frame: this.details(frame),

@@ -1,5 +1,4 @@
 import { FitAddon } from '@xterm/addon-fit';
-import { WebglAddon } from '@xterm/addon-webgl';
 import { Terminal } from '@xterm/xterm';
 import '@xterm/xterm/css/xterm.css';
 import { useEffect, useRef, useState } from 'react';
@@ -22,7 +21,7 @@ function screenText(term: Terminal): string {
 }
 
 /**
- * One terminal tab: xterm.js (WebGL renderer, the DOM one when WebGL is lost or missing), fitted to
+ * One terminal tab: xterm.js (the WebGL renderer once idle, the DOM one before and when WebGL is lost), fitted to
  * its box, over the daemon's terminal WebSocket; a key bar for touch screens. Ctrl+Shift+C/V copy
  * and paste (Ctrl+C stays the terminal's).
  */
@@ -39,19 +38,36 @@ export function TerminalPane(props: { id: string; target: TerminalTarget; jwt: (
     const fit = new FitAddon();
     term.loadAddon(fit);
     term.open(box.current!);
-    try {
-      const webgl = new WebglAddon();
-      webgl.onContextLoss(() => webgl.dispose()); // back to the DOM renderer
-      term.loadAddon(webgl);
-    } catch {
-      // no WebGL here: the DOM renderer draws
-    }
+    // The DOM renderer draws the first screen; WebGL (faster for floods, ~100 ms to start) takes over
+    // once that screen is up and the browser idle, loaded as a chunk of its own. On context loss,
+    // back to the DOM.
+    let disposed = false;
+    let webglAsked = false;
+    const loadWebgl = () => {
+      if (webglAsked) return;
+      webglAsked = true;
+      const idle = window.requestIdleCallback ?? ((f: () => void) => setTimeout(f, 200));
+      idle(() => void import('@xterm/addon-webgl').then(({ WebglAddon }) => {
+        if (disposed) return;
+        try {
+          const webgl = new WebglAddon();
+          webgl.onContextLoss(() => webgl.dispose());
+          term.loadAddon(webgl);
+        } catch {
+          // no WebGL here: the DOM renderer goes on
+        }
+      }));
+    };
     termRef.current = term;
     const s = new TerminalSocket({
       target: props.target,
       jwt: props.jwt,
       size: () => ({ cols: term.cols, rows: term.rows }),
-      write: (data, rendered) => term.write(data, rendered),
+      write: (data, rendered) =>
+        term.write(data, () => {
+          rendered();
+          loadWebgl();
+        }),
       reset: () => term.reset(),
       onState: setState,
       onSessionEnded: props.onSessionEnded,
@@ -82,6 +98,7 @@ export function TerminalPane(props: { id: string; target: TerminalTarget; jwt: (
     window.optagonScreens ??= new Map();
     window.optagonScreens.set(props.id, () => screenText(term));
     return () => {
+      disposed = true;
       observer.disconnect();
       s.close();
       term.dispose();
