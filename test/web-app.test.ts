@@ -54,6 +54,12 @@ describe('web dashboard (real Chromium, real daemon)', () => {
 
   it('log in → create and start a frame → its terminal echoes → stop it, and the status changes on the page', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    // Terminal sockets pass through a route that can cut them, as a flaky network would.
+    const sockets: Array<{ close(o: { code: number; reason: string }): Promise<void> }> = [];
+    await page.routeWebSocket(/\/ws$/, (ws) => {
+      ws.connectToServer();
+      sockets.push(ws);
+    });
     await logIn(page, 'not the password at all');
     await expect.poll(() => page.getByRole('alert').textContent()).toContain('wrong credentials');
     await page.screenshot({ path: join(SHOTS, 'login-desktop.png') });
@@ -70,6 +76,14 @@ describe('web dashboard (real Chromium, real daemon)', () => {
     await typeInTerminal(page, 'echo hello-$((6*7))');
     await expect.poll(() => screen(page), { timeout: 10_000 }).toContain('hello-42');
     await page.screenshot({ path: join(SHOTS, 'terminal-desktop.png') });
+    // The connection drops: the page reconnects by itself and the screen comes back.
+    await sockets.at(-1)!.close({ code: 4000, reason: 'network gone' });
+    await expect.poll(() => page.locator('.terminal-status').first().textContent(), { timeout: 5_000 }).toMatch(/reconnecting|connecting/);
+    await expect.poll(() => sockets.length, { timeout: 10_000 }).toBe(2);
+    await expect.poll(() => page.locator('.terminal-status').first().textContent(), { timeout: 10_000 }).toBe('');
+    expect(await screen(page)).toContain('hello-42');
+    await typeInTerminal(page, 'echo again-$((6*8))');
+    await expect.poll(() => screen(page), { timeout: 10_000 }).toContain('again-48');
     // Stopped elsewhere (another client): the page hears it through frames://list, no reload.
     await daemon.ok('frame_stop', { frame: 'web' });
     await expect.poll(() => row.getByTestId('status').textContent(), { timeout: 20_000 }).toBe('stopped');
@@ -80,6 +94,10 @@ describe('web dashboard (real Chromium, real daemon)', () => {
     await row.getByRole('button', { name: 'Details' }).click();
     await expect.poll(() => page.locator('.windows li').count(), { timeout: 10_000 }).toBeGreaterThan(0);
     await page.screenshot({ path: join(SHOTS, 'details-desktop.png') });
+    // A window from the picker opens as a terminal tab of its own, attached to that window.
+    await page.locator('.windows li button').first().click();
+    await expect.poll(() => page.locator('.tab-bar [role=tab]').count()).toBe(3); // web, web details, web:zsh
+    await expect.poll(() => page.locator('.terminal-pane[style*="flex"] .terminal-status').textContent(), { timeout: 10_000 }).toBe('');
     // The frame's log, live, with a search that narrows it.
     await row.getByRole('button', { name: 'Logs' }).click();
     await expect.poll(() => page.locator('.logs-bar').textContent(), { timeout: 10_000 }).toMatch(/[1-9]\d* lines/);
