@@ -65,7 +65,8 @@ export function FrameDetails(props: { frame: Frame; history: Stats[]; optagon: O
         </figure>
         <figure>
           <figcaption>memory {last ? megabytes(last.memUsageBytes) : '—'}</figcaption>
-          <Sparkline values={props.history.map((s) => s.memUsageBytes)} max={Math.max(1, ...props.history.map((s) => s.memLimitBytes || s.memUsageBytes))} label="memory over time" />
+          {/* Scaled to the highest seen (the limit is the host's memory: a small frame would be a flat line). */}
+          <Sparkline values={props.history.map((s) => s.memUsageBytes)} max={Math.max(1, ...props.history.map((s) => s.memUsageBytes)) * 1.25} label="memory over time" />
         </figure>
       </div>
       {!running && <p className="muted">start the frame to see its windows and agents</p>}
