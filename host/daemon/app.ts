@@ -27,8 +27,9 @@ export interface DaemonAppOptions {
 }
 
 /**
- * The daemon's HTTP surface: `/health` (no token), `/mcp` (all servers), `/mcp/<server>`, and the
- * REST mirror under `/api`. Usable in-process with `app.request(...)`, which tests do.
+ * The daemon's HTTP surface: `/health` and the web page at `/` (no token), `/mcp` (all servers),
+ * `/mcp/<server>`, the REST mirror and auth under `/api`; the terminal gateway (`/ws`) takes the
+ * server's upgrades. Usable in-process with `app.request(...)`, which tests do.
  */
 export function createDaemonApp(opts: DaemonAppOptions): {
   app: Hono<{ Variables: BodyVariables & GuardVariables }>;
