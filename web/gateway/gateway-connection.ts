@@ -33,7 +33,7 @@ export interface ConnectionDeps {
   store: StateStore;
   rows: SessionRows;
   limits: GatewayLimits;
-  /** Takes a connection slot of the subject; false when it has none left (the message says why). */
+  /** Takes a connection slot of the subject; when it has none left, the reason (and no slot). */
   claim(subject: string): string | undefined;
   release(subject: string): void;
 }
@@ -53,13 +53,13 @@ interface Attachment {
 const TYPES = clientMessage.options.map((o) => o.shape.type.value);
 
 /** What was wrong with a message, in one line a person can act on. */
-function describe(error: z.ZodError, raw: unknown): { code: ErrorCode; message: string } {
+function describe(error: z.ZodError, raw: unknown): string {
   const type = (raw as { type?: unknown } | null)?.type;
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { code: 'bad_message', message: `a message is a JSON object with a "type" (${TYPES.join(', ')})` };
-  if (typeof type !== 'string' || !TYPES.includes(type as ClientMessage['type'])) return { code: 'bad_message', message: `unknown message type ${JSON.stringify(type)}; the types are ${TYPES.join(', ')}` };
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return `a message is a JSON object with a "type" (${TYPES.join(', ')})`;
+  if (typeof type !== 'string' || !TYPES.includes(type as ClientMessage['type'])) return `unknown message type ${JSON.stringify(type)}; the types are ${TYPES.join(', ')}`;
   const issue = error.issues[0]!;
   const where = issue.path.length ? issue.path.join('.') : type;
-  return { code: issue.code === 'too_big' && issue.path[0] === 'data' ? 'too_large' : 'bad_message', message: `${type}: ${where}: ${issue.message}` };
+  return `${type}: ${where}: ${issue.message}`;
 }
 
 /**
@@ -108,7 +108,6 @@ export class GatewayConnection {
     if (isBinary) {
       if (!this.principal) return this.authFirst();
       if (!this.binary) return this.error('bad_message', 'binary frames are taken as input only after auth with "binary": true; send {"type":"input","data":"..."}');
-      if (bytes.length > this.deps.limits.maxInputBytes) return this.error('too_large', `input over ${this.deps.limits.maxInputBytes} bytes in one message; send it in parts`);
       return this.input(bytes);
     }
     let raw: unknown;
@@ -120,8 +119,8 @@ export class GatewayConnection {
     }
     const parsed = clientMessage.safeParse(raw);
     if (!parsed.success) {
-      const { code, message } = describe(parsed.error, raw);
-      return this.principal ? this.error(code, message) : this.authFirst(message);
+      const message = describe(parsed.error, raw);
+      return this.principal ? this.error('bad_message', message) : this.authFirst(message);
     }
     const msg = parsed.data;
     if (!this.principal && msg.type !== 'auth') return this.authFirst();
@@ -131,7 +130,6 @@ export class GatewayConnection {
       case 'attach':
         return this.attach(msg);
       case 'input':
-        if (Buffer.byteLength(msg.data) > this.deps.limits.maxInputBytes) return this.error('too_large', `input over ${this.deps.limits.maxInputBytes} bytes in one message; send it in parts`);
         return this.input(msg.data);
       case 'resize': {
         if (!this.attachment) return this.error('not_attached', 'attach first: {"type":"attach","frameId":"<frame>"}');
@@ -240,6 +238,8 @@ export class GatewayConnection {
   }
 
   private input(data: string | Buffer): void {
+    const max = this.deps.limits.maxInputBytes;
+    if ((typeof data === 'string' ? Buffer.byteLength(data) : data.length) > max) return this.error('too_large', `input over ${max} bytes in one message; send it in parts`);
     const a = this.attachment;
     if (!a) return this.error('not_attached', 'attach first: {"type":"attach","frameId":"<frame>"}');
     if (a.readOnly) {

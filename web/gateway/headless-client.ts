@@ -4,8 +4,6 @@ import type { ServerMessage } from './protocol.js';
 export interface HeadlessOptions {
   /** Extra upgrade headers (Origin, Host). */
   headers?: Record<string, string>;
-  /** Trust this certificate (PEM) for wss:// to a self-signed daemon. */
-  ca?: string;
 }
 
 /**
@@ -41,7 +39,7 @@ export class HeadlessTerminal {
   }
 
   static open(url: string, opts: HeadlessOptions = {}): Promise<HeadlessTerminal> {
-    const ws = new WebSocket(url, { headers: opts.headers, ...(opts.ca ? { ca: opts.ca } : {}), perMessageDeflate: false });
+    const ws = new WebSocket(url, { headers: opts.headers, perMessageDeflate: false });
     return new Promise((resolve, reject) => {
       ws.once('open', () => resolve(new HeadlessTerminal(ws)));
       ws.once('unexpected-response', (_req, res) => {

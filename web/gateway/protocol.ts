@@ -31,7 +31,8 @@ export const clientMessage = z.discriminatedUnion('type', [
     /** The terminal's size, so the first screen is drawn at it. */
     ...{ cols: size.cols.optional(), rows: size.rows.optional() },
   }).strict(),
-  z.object({ type: z.literal('input'), data: z.string().max(64 * 1024) }).strict(),
+  // Its size is the gateway's limit (maxInputBytes), the same for JSON and binary input.
+  z.object({ type: z.literal('input'), data: z.string() }).strict(),
   z.object({ type: z.literal('resize'), ...size }).strict(),
   z.object({ type: z.literal('detach') }).strict(),
   z.object({ type: z.literal('ack'), bytes: z.number().int().min(0).max(2 ** 40) }).strict(),

@@ -1,3 +1,7 @@
+// The CLI's dashboard says sizes and ages the same way; its helpers import nothing, so they bundle here.
+export { megabytes } from '../../../cli/dashboard/frame-rows';
+export { ago } from '../../../cli/time-ago';
+
 /** A frame as frame_list answers it (the fields the page uses). */
 export interface Frame {
   id: string;
@@ -13,17 +17,6 @@ export interface Stats {
   cpuPercent: number;
   memUsageBytes: number;
   memLimitBytes: number;
-}
-
-export const megabytes = (bytes: number) => (bytes >= 1e9 ? `${(bytes / 1e9).toFixed(1)} GB` : `${Math.round(bytes / 1e6)} MB`);
-
-export function ago(iso: string | null): string {
-  if (!iso) return '—';
-  const s = Math.max(0, (Date.now() - Date.parse(iso)) / 1000);
-  if (s < 60) return `${Math.round(s)}s ago`;
-  if (s < 3600) return `${Math.round(s / 60)}m ago`;
-  if (s < 86400) return `${Math.round(s / 3600)}h ago`;
-  return `${Math.round(s / 86400)}d ago`;
 }
 
 /** The app on the frame's port 3000, as this browser reaches it: the daemon's host name, the frame's port. */
