@@ -24,9 +24,9 @@ async function ui(): Promise<typeof import('./dashboard/ui.js')> {
 
 /** Attaches this terminal to the frame's tmux session until the user detaches. */
 async function attachHere(tools: ToolCaller, frame: string): Promise<void> {
-  const { tmux } = await tools.call<{ tmux: string[] }>('frame_attach', { frame });
-  // TMUX unset: run from inside another tmux (a pane of the user's own), tmux refuses to nest otherwise.
-  const r = spawnSync(tmux[0]!, tmux.slice(1), { stdio: 'inherit', env: { ...process.env, TMUX: '' } });
+  const { command } = await tools.call<{ command: string[] }>('frame_attach', { frame });
+  // tmux runs in the frame (podman exec), so a tmux of the user's own around this terminal does not stop it nesting.
+  const r = spawnSync(command[0]!, command.slice(1), { stdio: 'inherit' });
   if (r.status !== 0) process.stderr.write(`could not attach to ${frame} (is it running? optagon frame start ${frame})\n`);
 }
 

@@ -119,21 +119,21 @@ export function registerFrameCommands(program: Command): void {
     .option('-p, --print', 'print the attach commands instead of attaching')
     .action((ref: string, opts: { print?: boolean }) =>
       run(async (tools, out) => {
-        const a = await tools.call<{ frame: { name: string; status: string }; tmux: string[]; tmuxCommand: string; podmanCommand: string }>(
+        const a = await tools.call<{ frame: { name: string; status: string }; command: string[]; commandLine: string; socket: string }>(
           'frame_attach',
           { frame: ref },
         );
         if (out.json) return printJson(a);
         if (opts.print || !process.stdout.isTTY || !process.stdin.isTTY) {
-          console.log(a.tmuxCommand);
-          if (opts.print) console.log(dim(`# or, through podman: ${a.podmanCommand}`));
+          console.log(a.commandLine);
+          if (opts.print) console.log(dim(`# the host socket is ${a.socket}: do not attach to it from the host (a tmux server controls its clients)`));
           return;
         }
         if (a.frame.status !== 'running') {
           throw new Error(`frame '${a.frame.name}' is ${a.frame.status}; start it first: optagon frame start ${a.frame.name}`);
         }
         await tools.close();
-        const r = spawnSync(a.tmux[0]!, a.tmux.slice(1), { stdio: 'inherit' });
+        const r = spawnSync(a.command[0]!, a.command.slice(1), { stdio: 'inherit' });
         process.exitCode = r.status ?? 1;
       }),
     );

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, DaemonHome, DaemonProcess } from './support/daemon-process.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestHome, hostTmux, waitFor, type TestHome } from './support/test-home.js';
+import { createTestHome, frameTerminals, frameTmux, hostTmux, waitFor, type TestHome } from './support/test-home.js';
 
 /** A wait on a UI that, when it times out, says what the pane showed instead. */
 async function showingPane<T>(socket: string, wait: Promise<T>): Promise<T> {
@@ -64,11 +64,10 @@ describe('terminal UIs in a tmux pane', () => {
     // Attach: the dashboard steps aside for tmux, and comes back when the client detaches.
     await home.ok('frame_start', { frame: 'web' });
     await waitFor('web running on screen', async () => /^> web\s+running/.test((await row('web')()) ?? ''), 30_000);
-    const webSocket = (await home.ok<{ socket: string }>('frame_attach', { frame: 'web' })).socket;
+    const webContainer = (await home.ok<{ frame: { containerName: string } }>('frame_get', { frame: 'web' })).frame.containerName;
     await keys('a');
-    await waitFor('a client on web', async () => (await hostTmux(webSocket, 'list-clients').catch(() => '')).trim().length > 0, 20_000);
-    await hostTmux(webSocket, 'detach-client', '-a');
-    await hostTmux(webSocket, 'detach-client');
+    const [tty] = await waitFor('a client on web', async () => (await frameTerminals(webContainer)).length > 0 && frameTerminals(webContainer), 20_000);
+    await frameTmux(webContainer, 'detach-client', '-t', tty!);
     await waitFor('the dashboard back', row('web'), 20_000);
 
     // The log tail of the selected frame (still web), and back. The screen tmux restores on detach
@@ -92,14 +91,14 @@ describe('terminal UIs in a tmux pane', () => {
   }, 120_000);
 
   it('the picker finds a frame by a fuzzy query and, with no Guake, attaches in place', async () => {
-    const frameSocket = (await home.ok<{ socket: string }>('frame_attach', { frame: 'api-server' })).socket;
+    const api = (await home.ok<{ frame: { containerName: string } }>('frame_get', { frame: 'api-server' })).frame.containerName;
     await runInPane('pick');
     await showingPane(socket, waitFor('the picker', async () => (await screen()).some((l) => l.startsWith('frame ›')), 20_000));
     for (const k of 'apsrv') await keys(k); // a loose spelling of api-server
     await waitFor('api-server first', async () => (await screen())[1]?.startsWith('> api-server'));
     await keys('Enter');
     // It was not running: the picker starts it, then this terminal attaches to its tmux session.
-    await showingPane(socket, waitFor('a client on api-server', async () => (await hostTmux(frameSocket, 'list-clients').catch(() => '')).trim().length > 0, 90_000));
+    await showingPane(socket, waitFor('a client on api-server', async () => (await frameTerminals(api)).length > 0, 90_000));
     expect((await home.ok<{ frame: { status: string } }>('frame_get', { frame: 'api-server' })).frame.status).toBe('running');
   }, 150_000);
 });

@@ -1,7 +1,7 @@
 import { execa } from 'execa';
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestHome, hostTmux, waitFor, type TestHome } from './support/test-home.js';
+import { createTestHome, frameTmux, waitFor, type TestHome } from './support/test-home.js';
 
 interface Frame {
   id: string;
@@ -34,24 +34,24 @@ describe('frame lifecycle (real podman)', () => {
     expect(readFileSync(`${home.root}/frames/${frame.id}/config.yaml`, 'utf8')).toContain(`workspace: ${ws}`);
   });
 
-  it('starts, and its tmux session answers on the host socket in /workspace', async () => {
+  it('starts, and its tmux session answers in /workspace; the socket shows on the host', async () => {
     ({ frame } = await home.ok<{ frame: Frame }>('frame_start', { frame: 'app' }));
     expect(frame.status).toBe('running');
     expect(frame.tmuxSocket).toBe(`/tmp/optagon/frames/${frame.id}/tmux.sock`);
     expect(existsSync(frame.tmuxSocket)).toBe(true);
-    expect(await hostTmux(frame.tmuxSocket, 'display-message', '-p', '-t', 'main', '#{pane_current_path}')).toBe('/workspace');
+    expect(await frameTmux(frame.containerName, 'display-message', '-p', '-t', 'main', '#{pane_current_path}')).toBe('/workspace');
 
-    await hostTmux(frame.tmuxSocket, 'send-keys', '-t', 'main', '-l', 'cat readme.txt; echo "sum=$((40+2))"');
-    await hostTmux(frame.tmuxSocket, 'send-keys', '-t', 'main', 'Enter');
+    await frameTmux(frame.containerName, 'send-keys', '-t', 'main', '-l', 'cat readme.txt; echo "sum=$((40+2))"');
+    await frameTmux(frame.containerName, 'send-keys', '-t', 'main', 'Enter');
     const pane = await waitFor('command output in the pane', async () => {
-      const text = await hostTmux(frame.tmuxSocket, 'capture-pane', '-p', '-t', 'main');
+      const text = await frameTmux(frame.containerName, 'capture-pane', '-p', '-t', 'main');
       return text.includes('sum=42') && text;
     });
     expect(pane).toContain('hello from the workspace');
   });
 
   it('publishes container port 3000 on the host port', async () => {
-    await hostTmux(frame.tmuxSocket, 'new-window', '-d', '-t', 'main', '-n', 'web', '-c', '/workspace', 'python3 -m http.server 3000 --bind 0.0.0.0');
+    await frameTmux(frame.containerName, 'new-window', '-d', '-t', 'main', '-n', 'web', '-c', '/workspace', 'python3 -m http.server 3000 --bind 0.0.0.0');
     const body = await waitFor('the dev server on the host port', async () => {
       const res = await fetch(`http://127.0.0.1:${frame.hostPort}/readme.txt`);
       return res.ok && (await res.text());
@@ -73,12 +73,12 @@ describe('frame lifecycle (real podman)', () => {
     const containerId = frame.containerId;
     const ps = await execa('podman', ['ps', '-a', '--filter', `id=${containerId}`, '--format', '{{.State}}']);
     expect(ps.stdout.trim()).toMatch(/exited|stopped/i);
-    await expect(hostTmux(frame.tmuxSocket, 'has-session', '-t', 'main')).rejects.toThrow();
+    await expect(frameTmux(frame.containerName, 'has-session', '-t', 'main')).rejects.toThrow();
 
     ({ frame } = await home.ok<{ frame: Frame }>('frame_start', { frame: 'app' }));
     expect(frame.status).toBe('running');
     expect(frame.containerId).toBe(containerId); // same container, not a new one
-    expect(await hostTmux(frame.tmuxSocket, 'list-sessions', '-F', '#{session_name}')).toBe('main');
+    expect(await frameTmux(frame.containerName, 'list-sessions', '-F', '#{session_name}')).toBe('main');
   });
 
   it('records every transition as an event', async () => {

@@ -98,11 +98,12 @@ describe('frames MCP tools', () => {
     expect(got.config).toEqual(r.config);
   });
 
-  it('gives attach commands for the host socket and podman exec', async () => {
-    const a = await home.ok<{ tmux: string[]; podmanExec: string[]; tmuxCommand: string }>('frame_attach', { frame: 'proj' });
-    expect(a.tmux).toEqual(['tmux', '-S', expect.stringMatching(/^\/tmp\/optagon\/frames\/[0-9a-f-]{36}\/tmux\.sock$/), 'attach', '-t', 'main']);
-    expect(a.podmanExec.slice(0, 3)).toEqual(['podman', 'exec', '-it']);
-    expect(a.tmuxCommand).toBe(a.tmux.join(' '));
+  it('gives an attach command that runs tmux inside the container, and names the host socket', async () => {
+    const a = await home.ok<{ command: string[]; commandLine: string; socket: string; frame: { name: string } }>('frame_attach', { frame: 'proj' });
+    const container = home.services.frames.containerName(home.services.frames.resolve('proj'));
+    expect(a.command).toEqual(['podman', 'exec', '-it', '--detach-keys', '', container, 'tmux', '-u', '-S', '/run/optagon/tmux.sock', 'attach-session', '-t', 'main']);
+    expect(a.commandLine).toBe(`podman exec -it --detach-keys '' ${container} tmux -u -S /run/optagon/tmux.sock attach-session -t main`);
+    expect(a.socket).toMatch(/^\/tmp\/optagon\/frames\/[0-9a-f-]{36}\/tmux\.sock$/);
   });
 });
 
@@ -141,7 +142,7 @@ describe('optagon CLI', () => {
 
   it('prints the attach command when not on a terminal', async () => {
     const r = await cli('frame', 'attach', 'site');
-    expect(r.stdout).toMatch(/^tmux -S \/tmp\/optagon\/frames\/.+\/tmux\.sock attach -t main$/);
+    expect(r.stdout).toMatch(/^podman exec -it --detach-keys '' optagon-site-[0-9a-f]{12} tmux -u -S \/run\/optagon\/tmux\.sock attach-session -t main$/);
   });
 
   it('shows a frame config as YAML; --edit applies it, and a bad routing condition is shown with its line and not saved', async () => {

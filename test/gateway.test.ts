@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HeadlessTerminal } from '../web/gateway/headless-client.js';
 import { DaemonHome, DaemonProcess } from './support/daemon-process.js';
-import { hostTmux, waitFor } from './support/test-home.js';
+import { frameTerminals, frameTmux, waitFor } from './support/test-home.js';
 
 /** VmRSS of a process, in MiB. */
 const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
@@ -16,7 +16,7 @@ const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc
 describe('terminal gateway (/ws)', () => {
   let home: DaemonHome;
   let daemon: DaemonProcess;
-  let socket: string;
+  let container: string;
   const open: HeadlessTerminal[] = [];
   const wsUrl = () => daemon.url.replace(/^http/, 'ws') + '/ws';
 
@@ -30,14 +30,14 @@ describe('terminal gateway (/ws)', () => {
     await t.next('attached');
     return t;
   }
-  const clients = async () => (await hostTmux(socket, 'list-clients', '-F', '#{client_width}x#{client_height} #{client_readonly}').catch(() => '')).split('\n').filter(Boolean);
+  const clients = () => frameTerminals(container, '#{client_width}x#{client_height} #{client_readonly}');
 
   beforeAll(async () => {
     home = new DaemonHome(33440);
     daemon = await DaemonProcess.start(home);
     expect((await home.cli('frame', 'create', 'web', '--workspace', home.workspace('web'))).exitCode).toBe(0);
     await daemon.ok('frame_start', { frame: 'web' });
-    socket = (await daemon.ok('frame_attach', { frame: 'web' })).socket;
+    container = (await daemon.ok('frame_get', { frame: 'web' })).frame.containerName;
   }, 120_000);
   afterAll(async () => {
     for (const t of open) t.close();
@@ -87,7 +87,7 @@ describe('terminal gateway (/ws)', () => {
     writer.send({ type: 'input', data: 'echo writer-$((3+4))\r' });
     await viewer.sees(/writer-7/); // the viewer watches what the writer does…
     expect(viewer.output).not.toMatch(/viewer-5/); // …and nothing it typed ran
-    expect(await hostTmux(socket, 'capture-pane', '-p', '-t', 'main')).not.toMatch(/viewer-5|again/);
+    expect(await frameTmux(container, 'capture-pane', '-p', '-t', 'main')).not.toMatch(/viewer-5|again/);
     expect(viewer.messages.filter((m) => m.type === 'error')).toHaveLength(1);
     writer.close();
     viewer.close();
@@ -133,7 +133,7 @@ describe('terminal gateway (/ws)', () => {
     // No acks: the gateway stops reading this terminal once 128 KiB are unacknowledged.
     await t.until(() => t.outputBytes > 64 * 1024, 'output to start flowing', 20_000);
     // The program is not held back (tmux keeps drawing for itself): cat finishes meanwhile.
-    await waitFor('cat to finish', async () => /done-64/.test(await hostTmux(socket, 'capture-pane', '-p', '-t', 'main')), 60_000);
+    await waitFor('cat to finish', async () => /done-64/.test(await frameTmux(container, 'capture-pane', '-p', '-t', 'main')), 60_000);
     const paused = t.outputBytes;
     expect(paused).toBeLessThan(256 * 1024); // the high watermark (128 KiB) and one batch (64 KiB at most)
     expect(t.output).not.toMatch(/done-64/);

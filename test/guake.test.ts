@@ -2,7 +2,7 @@ import { execa } from 'execa';
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestDesktop } from './support/desktop.js';
-import { createTestHome, hostTmux, waitFor, type TestHome } from './support/test-home.js';
+import { createTestHome, frameTerminals, waitFor, type TestHome } from './support/test-home.js';
 
 interface Tab {
   index: number;
@@ -13,14 +13,14 @@ interface Tab {
 describe('guake: a tab per frame', () => {
   let desktop: TestDesktop;
   let home: TestHome;
-  let socket: string;
+  let container: string;
   beforeAll(async () => {
     desktop = await new TestDesktop().start({ guake: true, notifications: true });
     process.env.DBUS_SESSION_BUS_ADDRESS = desktop.bus; // this process is the server Guake is reached from
     home = await createTestHome(33350, 5);
     await home.ok('frame_create', { name: 'tabbed', workspace: home.workspace('tabbed') });
     await home.ok('frame_start', { frame: 'tabbed' });
-    socket = (await home.ok<{ socket: string }>('frame_attach', { frame: 'tabbed' })).socket;
+    container = (await home.ok<{ frame: { containerName: string } }>('frame_get', { frame: 'tabbed' })).frame.containerName;
   }, 180_000);
   afterAll(async () => {
     await home?.cleanup();
@@ -34,7 +34,7 @@ describe('guake: a tab per frame', () => {
     expect(first.tabs).toHaveLength(before.length + 1);
     expect(first.tabs.filter((t) => t.name === 'tabbed')).toEqual([first.tab]);
     // The tab's shell runs the attach command: the frame's tmux server gets a client.
-    await waitFor('a tmux client', async () => (await hostTmux(socket, 'list-clients')).trim().length > 0, 20_000);
+    await waitFor('a tmux client', async () => (await frameTerminals(container)).length > 0, 20_000);
 
     await home.ok('guake_list_tabs'); // (select another tab first, so selecting is seen)
     await desktop.send('org.guake3.RemoteControl', '/org/guake3/RemoteControl', 'org.guake3.RemoteControl.select_tab', 'int32:0');

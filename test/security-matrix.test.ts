@@ -10,7 +10,7 @@ import { OptagonHome } from '../servers/shared/optagon-home.js';
 import { AuthService } from '../web/auth/auth-service.js';
 import { HeadlessTerminal } from '../web/gateway/headless-client.js';
 import { DaemonHome, DaemonProcess } from './support/daemon-process.js';
-import { hostTmux, waitFor } from './support/test-home.js';
+import { frameTerminals, frameTmux, waitFor } from './support/test-home.js';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -29,7 +29,7 @@ describe('security matrix (real daemon)', () => {
   let store: StateStore;
   let auth: AuthService;
   let port: number;
-  let webSocket: string;
+  let webContainer: string;
   let totpSecret: string;
   const jwts: Record<string, string> = {};
   let routes: Array<{ method: string; path: string }>;
@@ -51,7 +51,7 @@ describe('security matrix (real daemon)', () => {
   const bearer = (jwt: string) => ({ authorization: `Bearer ${jwt}` });
   const login = (body: unknown) => raw('POST', '/api/auth/login', {}, JSON.stringify(body));
   const wsUrl = () => `ws://127.0.0.1:${port}/ws`;
-  const tmuxClients = async () => (await hostTmux(webSocket, 'list-clients').catch(() => '')).trim();
+  const tmuxClients = async () => (await frameTerminals(webContainer)).join('\n');
 
   /** Each route once, with a body a tool would take for frame `web`. */
   const everyRoute = (headers: Record<string, string | undefined>) =>
@@ -63,7 +63,7 @@ describe('security matrix (real daemon)', () => {
     port = Number(new URL(daemon.url).port);
     for (const name of ['web', 'api']) expect((await home.cli('frame', 'create', name, '--workspace', home.workspace(name))).exitCode).toBe(0);
     await daemon.ok('frame_start', { frame: 'web' });
-    webSocket = (await daemon.ok('frame_attach', { frame: 'web' })).socket;
+    webContainer = (await daemon.ok('frame_get', { frame: 'web' })).frame.containerName;
     // The same state the daemon reads, as `optagon auth` and `optagon token` would write it.
     const paths = new OptagonHome(home.root);
     store = new StateStore(paths.database);
@@ -159,7 +159,7 @@ describe('security matrix (real daemon)', () => {
     await t.next('authenticated');
     t.send({ type: 'attach', frameId: 'web' });
     await t.next('attached');
-    expect(await tmuxClients()).not.toBe('');
+    await waitFor('its tmux client in the frame', async () => (await tmuxClients()) !== '');
     auth.tokens.revoke('late-revoke');
     await t.until(() => t.closed, 'the connection to close', 10_000);
     expect(t.closed!.code).toBe(4001);
@@ -191,9 +191,11 @@ describe('security matrix (real daemon)', () => {
     t.send({ type: 'input', data: 'echo typed-by-reader-$((1+1))\r' });
     expect(await t.next('error')).toMatchObject({ code: 'read_only', message: expect.stringContaining('no write permission') });
     await new Promise((r) => setTimeout(r, 500));
-    expect(await hostTmux(webSocket, 'capture-pane', '-p', '-t', 'main')).not.toContain('typed-by-reader');
-    expect(await hostTmux(webSocket, 'list-clients', '-F', '#{client_readonly}')).toBe('1');
+    expect(await frameTmux(webContainer, 'capture-pane', '-p', '-t', 'main')).not.toContain('typed-by-reader');
+    await waitFor('its tmux client in the frame', async () => (await tmuxClients()) !== '');
+    expect(await frameTerminals(webContainer, '#{client_readonly}')).toEqual(['1']);
     t.close();
+    await waitFor('its tmux client to go', async () => (await tmuxClients()) === '');
     expect((await daemon.ok('frame_get', { frame: 'web' })).frame.status).toBe('running');
   }, 60_000);
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { FrameManager } from '../frames/frame-manager.js';
 import type { FrameRecord, StateStore } from '../frames/state-store.js';
 import type { OptagonHome } from '../shared/optagon-home.js';
-import { FrameNotRunningError, type FrameTmux, type WindowInfo } from '../tmux/frame-tmux.js';
+import { FrameNotRunningError, type FrameTmux, type Reached, type WindowInfo } from '../tmux/frame-tmux.js';
 import { mergeState, readHookState, screenState, writeHookState, type HookState } from './agent-state.js';
 import { CLAUDE_CONFIG_DIR_IN_FRAME, prepareClaudeConfig } from './claude-config.js';
 import type { AgentKind, AgentState } from './kinds/agent-kind.js';
@@ -81,7 +81,7 @@ export class AgentManager {
   /** Opens a window running the agent, answers its startup dialogs, waits for its prompt, then gives it the task. */
   async spawn(input: SpawnInput, progress: Progress = () => {}): Promise<AgentStatus> {
     const kind = agentKinds[input.kind];
-    const { frame } = await this.deps.tmux.socket(input.frame);
+    const { frame } = await this.deps.tmux.reach(input.frame);
     const agents = this.session(frame).read();
     const live = agents.filter((a) => !a.stoppedAt);
     const name = input.name ?? nextName(input.kind, agents);
@@ -297,16 +297,16 @@ export class AgentManager {
 
   /** The agent's window and its screen now; undefined when the frame is down or the window gone. */
   private async screen(located: Located): Promise<{ window: WindowInfo; text: string } | undefined> {
-    let at: { frame: FrameRecord; socket: string };
+    let at: Reached;
     try {
-      at = await this.deps.tmux.socket(located.frame.id);
+      at = await this.deps.tmux.reach(located.frame.id);
     } catch (err) {
       if (err instanceof FrameNotRunningError) return undefined;
       throw err;
     }
-    const window = (await this.deps.tmux.windowsAt(at.frame, at.socket)).find((w) => w.id === located.record.windowId);
+    const window = (await this.deps.tmux.windowsAt(at)).find((w) => w.id === located.record.windowId);
     if (!window || window.dead) return undefined;
-    const { text } = await this.deps.tmux.captureAt(at.frame, at.socket, window.id, { lines: SCREEN_LINES, ansi: false });
+    const { text } = await this.deps.tmux.captureAt(at, window.id, { lines: SCREEN_LINES, ansi: false });
     return { window, text };
   }
 

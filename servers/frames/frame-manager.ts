@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { mkdirSync, rmSync } from 'node:fs';
+import { lstatSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GlobalConfig } from '../shared/global-config.js';
 import type { OptagonHome } from '../shared/optagon-home.js';
@@ -9,7 +9,8 @@ import { applyConfigPatch, frameConfigSchema, writeConfigMirror, type FrameConfi
 import { PortAllocator } from './port-allocator.js';
 import type { RuntimeSettingsResolver } from './runtime-settings.js';
 import type { FrameEvent, FrameRecord, FrameStatus, StateStore } from './state-store.js';
-import { tmuxHasSession } from './tmux-probe.js';
+import { endClientScript, FRAME_SESSION, FrameChannels, SOCKET_IN_FRAME, tmuxInFrame } from './frame-channels.js';
+import type { TmuxControl } from './tmux-control.js';
 import { isUp, observedStatus } from './observed-status.js';
 import { checkWorkspace } from './workspace.js';
 
@@ -17,7 +18,6 @@ export const FRAME_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 export const FRAME_NAME_RULE = 'a frame name is 1-63 characters of a-z, 0-9 and "-", starting with a letter or digit';
 /** Graphiti group ids must match ^[a-zA-Z0-9_-]+$; this is the group for knowledge shared by all frames. */
 export const SHARED_GROUP_ID = 'shared_global';
-const CONTAINER_SESSION_SOCKET = '/run/optagon/tmux.sock';
 
 export interface FrameDetails extends FrameRecord {
   containerName: string;
@@ -31,9 +31,10 @@ export interface FrameChange {
 }
 
 export interface AttachInfo {
+  /** The tmux socket on the host: a client there obeys the frame's server, so Optagon never uses it. */
   socket: string;
-  tmux: string[];
-  podmanExec: string[];
+  /** argv that attaches a terminal: tmux runs inside the container. */
+  command: string[];
 }
 
 export interface ManagerDeps {
@@ -57,9 +58,12 @@ export class FrameManager {
 
   /** Short stable id of this Optagon home, put on every container as a label. */
   readonly homeId: string;
+  /** The control channel into each running frame's tmux server. */
+  private readonly channels: FrameChannels;
 
   constructor(private readonly deps: ManagerDeps) {
     this.ports = new PortAllocator(deps.store, deps.config.frames.port_range);
+    this.channels = new FrameChannels(() => deps.config.podman.binary);
     this.homeId = createHash('sha256').update(deps.home.root).digest('hex').slice(0, 12);
   }
 
@@ -123,6 +127,33 @@ export class FrameManager {
     writeConfigMirror(this.deps.home.frameConfigFile(id), config);
     this.changed('created', frame);
     return this.details(frame);
+  }
+
+  /**
+   * The control channel into a frame's tmux server (it runs `tmux -C` inside the container). The
+   * caller knows the frame runs; a channel that cannot open says why in tmux's or podman's words.
+   */
+  tmux(frame: FrameRecord): Promise<TmuxControl> {
+    return this.channels.get(frame.id, this.containerName(frame));
+  }
+
+  /**
+   * argv running one tmux command inside the frame (for what needs its own process, e.g. a terminal).
+   * `client` marks the process so endClient can hang it up.
+   */
+  tmuxCommand(frame: Pick<FrameRecord, 'id' | 'name'>, args: readonly string[], opts: { tty?: boolean; client?: string } = {}): string[] {
+    return tmuxInFrame(this.deps.config.podman.binary, this.containerName(frame), args, opts);
+  }
+
+  /** Hangs up the terminal client started with `client` (its podman exec on the host is gone or going). */
+  async endClient(frame: FrameRecord, client: string): Promise<void> {
+    const channel = await this.tmux(frame);
+    await channel.run(['run-shell', '-b', endClientScript(client)]);
+  }
+
+  /** Ends this process's channels (the frames and their tmux servers go on). */
+  close(): void {
+    this.channels.closeAll();
   }
 
   /** Finds a frame by name or id; the error says how to list frames. */
@@ -241,6 +272,7 @@ export class FrameManager {
     if (!['running', 'paused', 'starting'].includes(frame.status) || !frame.containerId) {
       throw new Error(`frame '${frame.name}' is not running (status ${frame.status}); nothing to stop`);
     }
+    this.channels.close(frame.id);
     await this.runtime.stop(frame.containerId, this.deps.config.frames.stop_timeout_seconds);
     frame = this.transition(frame, 'stopped', { lastActiveAt: Date.now() });
     return this.details(frame);
@@ -251,6 +283,7 @@ export class FrameManager {
     if (!force && (frame.status === 'running' || frame.status === 'starting' || frame.status === 'paused')) {
       throw new Error(`frame '${frame.name}' is ${frame.status}; stop it first, or destroy with force (--force) to stop it now`);
     }
+    this.channels.close(frame.id);
     await this.runtime.remove(frame.containerId ?? this.containerName(frame));
     // Only ever our own directories, named by the frame id; never the workspace.
     rmSync(this.socketDir(frame.id), { recursive: true, force: true });
@@ -270,12 +303,10 @@ export class FrameManager {
     // While podman events are followed the record is current (as for get): no podman call, which
     // is most of the time a web terminal takes to open.
     const frame = this.followingEvents ? this.resolve(ref) : (await this.reconcile([this.resolve(ref)]))[0]!;
-    const socket = frame.tmuxSocket ?? join(this.socketDir(frame.id), 'tmux.sock');
     return {
       frame: this.details(frame),
-      socket,
-      tmux: ['tmux', '-S', socket, 'attach', '-t', 'main'],
-      podmanExec: [this.deps.config.podman.binary, 'exec', '-it', this.containerName(frame), 'tmux', '-S', CONTAINER_SESSION_SOCKET, 'attach', '-t', 'main'],
+      socket: join(this.socketDir(frame.id), 'tmux.sock'),
+      command: this.tmuxCommand(frame, ['attach-session', '-t', FRAME_SESSION], { tty: true }),
     };
   }
 
@@ -403,12 +434,25 @@ export class FrameManager {
     });
   }
 
+  /**
+   * Ready means the control channel opens: tmux answers inside the container. Until its socket
+   * shows on the host (an lstat, which follows nothing), no `podman exec` is spent on trying.
+   */
   private async waitForTmux(frame: FrameRecord): Promise<void> {
     const socket = join(this.socketDir(frame.id), 'tmux.sock');
     const deadline = Date.now() + this.deps.config.frames.start_timeout_seconds * 1000;
+    this.channels.close(frame.id); // one left from before a restart would be dead
     let checks = 0;
+    let lastError = '';
     while (Date.now() < deadline) {
-      if (await tmuxHasSession(socket)) return;
+      if (lstatSync(socket, { throwIfNoEntry: false })?.isSocket()) {
+        try {
+          await this.tmux(frame);
+          return;
+        } catch (err) {
+          lastError = (err as Error).message;
+        }
+      }
       // Every so often make sure the container is still up, so a crash fails fast with its log.
       if (++checks % 20 === 0 && frame.containerId) {
         const state = (await this.runtime.list()).find((c) => c.frameId === frame.id);
@@ -418,7 +462,7 @@ export class FrameManager {
     }
     const log = frame.containerId ? await this.runtime.logs(frame.containerId, 20).catch(() => '') : '';
     throw new Error(
-      `frame '${frame.name}' started but its tmux session did not appear on ${socket}` +
+      `frame '${frame.name}' started but its tmux session did not appear at ${SOCKET_IN_FRAME}${lastError ? ` (${lastError})` : ''}` +
         (log ? `; container log:\n${log}` : '') +
         '\nCheck the image with `optagon doctor`, or rebuild it with `optagon image build --force`.',
     );

@@ -33,6 +33,9 @@ export function createFramesServices(home = new OptagonHome()): FramesServices {
     frames,
     images,
     doctor: () => runDoctor({ config, configFile: home.configFile, store, runtime, settings, images }),
-    close: () => store.close(),
+    close: () => {
+      frames.close();
+      store.close();
+    },
   };
 }

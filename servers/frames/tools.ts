@@ -113,27 +113,19 @@ export const frameTools: AnyTool<S>[] = [
     name: 'frame_attach',
     title: 'How to attach to a frame',
     description:
-      "The commands that attach a terminal to the frame's tmux session `main`: through the host socket (tmux -S) or through podman exec.",
+      "The command that attaches a terminal to the frame's tmux session `main`: tmux runs inside the container (podman exec), " +
+      "because a tmux client obeys its server and this server belongs to the frame. The host socket is named for who knows what that means.",
     input: { frame: frameRef },
     output: {
       frame: frameBriefOutput,
-      socket: z.string(),
-      tmux: z.array(z.string()).describe('argv attaching through the host socket'),
-      tmuxCommand: z.string(),
-      podmanExec: z.array(z.string()).describe('argv attaching through podman exec'),
-      podmanCommand: z.string(),
+      command: z.array(z.string()).describe('argv that attaches: podman exec -it <container> tmux attach'),
+      commandLine: z.string(),
+      socket: z.string().describe('the tmux socket on the host; a host tmux client on it runs what the frame tells it to'),
     },
     annotations: READ_ONLY,
     async handle(s, args) {
       const a = await s.frames.attach(args.frame);
-      return {
-        frame: frameBrief(a.frame),
-        socket: a.socket,
-        tmux: a.tmux,
-        tmuxCommand: shellJoin(a.tmux),
-        podmanExec: a.podmanExec,
-        podmanCommand: shellJoin(a.podmanExec),
-      };
+      return { frame: frameBrief(a.frame), command: a.command, commandLine: shellJoin(a.command), socket: a.socket };
     },
   }),
   defineTool({

@@ -1,8 +1,8 @@
-import { execa } from 'execa';
 import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type dbus from 'dbus-next';
 import type { FrameManager } from '../frames/frame-manager.js';
+import type { FrameRecord } from '../frames/state-store.js';
 
 const GUAKE = { name: 'org.guake3.RemoteControl', path: '/org/guake3/RemoteControl' };
 const NOTIFICATIONS = { name: 'org.freedesktop.Notifications', path: '/org/freedesktop/Notifications' };
@@ -14,10 +14,14 @@ const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 const ATTACH_WAIT_MS = 4000;
 const ATTACH_TRIES = 3;
 
-/** Clients attached to a tmux server (0 when it does not answer). */
-async function clients(socket: string): Promise<number> {
-  const r = await execa('tmux', ['-S', socket, 'list-clients', '-F', '#{client_tty}'], { reject: false });
-  return r.exitCode === 0 ? r.stdout.split('\n').filter(Boolean).length : 0;
+/** Terminals attached to a frame's tmux (control channels such as Optagon's own not counted; 0 when it does not answer). */
+async function clients(frames: FrameManager, frame: FrameRecord): Promise<number> {
+  try {
+    const out = await (await frames.tmux(frame)).run(['list-clients', '-F', '#{client_control_mode}']);
+    return out.split('\n').filter((l) => l.trim() === '0').length;
+  } catch {
+    return 0;
+  }
 }
 
 export interface Tab {
@@ -49,7 +53,7 @@ export class GuakeRemote {
       if (found) {
         await guake.select_tab!(found.index);
       } else {
-        await this.addAttachedTab(guake, frame.name, `cd ${quote(frame.workspacePath)} && exec ${attach.tmux.map(quote).join(' ')}`, attach.socket);
+        await this.addAttachedTab(guake, attach.frame, `cd ${quote(frame.workspacePath)} && exec ${attach.command.map(quote).join(' ')}`);
         found = { index: Number(await guake.get_selected_tab!()), name: frame.name };
         action = 'added';
       }
@@ -84,14 +88,15 @@ export class GuakeRemote {
    * has not started yet can lose the typing. So the tmux server is watched for the new client, and
    * a tab that did not attach is closed and opened again.
    */
-  private async addAttachedTab(guake: Iface, name: string, command: string, socket: string): Promise<void> {
-    const before = await clients(socket);
+  private async addAttachedTab(guake: Iface, frame: FrameRecord, command: string): Promise<void> {
+    const name = frame.name;
+    const before = await clients(this.frames, frame);
     for (let attempt = 1; ; attempt++) {
       await guake.execute_command!(command);
       // Renamed as the user would: a name set so is kept when tmux sets the terminal title.
       await guake.rename_current_tab!(name);
       for (const end = Date.now() + ATTACH_WAIT_MS; Date.now() < end; await sleep(100)) {
-        if ((await clients(socket)) > before) return;
+        if ((await clients(this.frames, frame)) > before) return;
       }
       if (attempt === ATTACH_TRIES) {
         throw new Error(`Guake opened a tab for ${name}, but it did not attach to the frame's tmux within ${(ATTACH_TRIES * ATTACH_WAIT_MS) / 1000} s; try again, or attach by hand: optagon frame attach ${name}`);

@@ -78,9 +78,23 @@ export async function createTestHome(portStart: number, portCount = 20, config =
   };
 }
 
-/** Runs tmux on the host against a frame's socket. */
+/** Runs tmux on the host against a tmux server of the test's own (never a frame's: see frameTmux). */
 export async function hostTmux(socket: string, ...args: string[]): Promise<string> {
   return (await execa('tmux', ['-S', socket, ...args])).stdout;
+}
+
+/**
+ * Runs tmux inside a frame's container, as Optagon itself does: a host tmux client on the frame's
+ * socket would obey whatever the frame's server tells it.
+ */
+export async function frameTmux(container: string, ...args: string[]): Promise<string> {
+  return (await execa('podman', ['exec', container, 'tmux', '-S', '/run/optagon/tmux.sock', ...args])).stdout;
+}
+
+/** The terminals attached to a frame's tmux (its control channels, Optagon's own, left out), one line each in `format`. */
+export async function frameTerminals(container: string, format = '#{client_tty}'): Promise<string[]> {
+  const out = await frameTmux(container, 'list-clients', '-F', `#{client_control_mode} ${format}`).catch(() => '');
+  return out.split('\n').filter((l) => l.startsWith('0 ')).map((l) => l.slice(2));
 }
 
 /** Polls until `check` returns a value, or fails with the last seen state. */

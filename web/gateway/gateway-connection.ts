@@ -206,7 +206,7 @@ export class GatewayConnection {
     }
     if (!allows(p, 'read', frame.name)) return this.error('forbidden', `this session may not see frame '${msg.frameId}' (it has ${p.permissions.join(', ')}${p.frames ? ` on ${p.frames.join(', ')}` : ''})`);
     const readOnly = msg.readOnly === true || !allows(p, 'write', frame.name);
-    const found = await tmuxTarget(this.deps.frames, frame.id, msg.windowId, this.deps.limits.scrollbackLines);
+    const found = await tmuxTarget(this.deps.frames, frame.id, msg.windowId, this.deps.limits.scrollbackLines, { readOnly });
     if ('code' in found) return this.error(found.code, found.message);
     if (this.closed) return;
     const { cols, rows } = clampSize(msg.cols ?? 80, msg.rows ?? 24);
@@ -220,9 +220,8 @@ export class GatewayConnection {
       acked: 0,
       toldReadOnly: false,
       proxy: new TerminalProxy({
-        socket: found.socket,
-        target: found.target,
-        readOnly,
+        command: found.command,
+        hangUp: found.hangUp,
         cols,
         rows,
         onOutput: (chunk) => this.output(chunk),

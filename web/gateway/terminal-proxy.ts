@@ -3,12 +3,10 @@ import { spawn, type IPty } from 'node-pty';
 import { OutputBatcher } from './output-batcher.js';
 
 export interface TerminalProxyOptions {
-  /** The frame's tmux socket on the host. */
-  socket: string;
-  /** tmux target: `main` or `main:<window>`. */
-  target: string;
-  /** Attach read-only and ignoring this client's size (a viewer never resizes the user's terminal). */
-  readOnly: boolean;
+  /** argv of the tmux client, run inside the frame (`podman exec -it <ctr> tmux attach …`, see tmuxTarget). */
+  command: string[];
+  /** Ends the tmux client in the frame when this side closes first (see tmuxTarget). */
+  hangUp(): Promise<void>;
   cols: number;
   rows: number;
   onOutput(chunk: Buffer): void;
@@ -16,20 +14,25 @@ export interface TerminalProxyOptions {
 }
 
 /**
- * One terminal attachment: `tmux attach` in a pseudo-terminal of its own (node-pty, raw bytes), so
- * each viewer is a separate tmux client with its own size and its own pace. Pausing it stops reading
+ * One terminal attachment: `tmux attach` inside the frame, in a pseudo-terminal of its own (node-pty,
+ * raw bytes), so each viewer is a separate tmux client with its own size and its own pace; whatever
+ * the frame's tmux server makes that client do happens in the frame. Pausing it stops reading
  * the pty; tmux then holds back that client's redraws only, never the program or other viewers.
  */
 export class TerminalProxy {
   private readonly pty: IPty;
+  private readonly hangUp: () => Promise<void>;
   private readonly batcher: OutputBatcher;
   private closed = false;
   paused = false;
 
   constructor(opts: TerminalProxyOptions) {
-    const args = ['-S', opts.socket, 'attach-session', '-t', opts.target, ...(opts.readOnly ? ['-f', 'read-only,ignore-size'] : [])];
+    const [cmd, ...args] = opts.command;
+    this.hangUp = opts.hangUp;
     const env: Record<string, string> = { TERM: 'xterm-256color', LANG: process.env.LANG || 'C.UTF-8', PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: homedir() };
-    this.pty = spawn('tmux', args, { name: 'xterm-256color', cols: opts.cols, rows: opts.rows, cwd: homedir(), env, encoding: null });
+    // podman's own environment needs: a rootless podman finds its runtime dir and config through these.
+    for (const k of ['XDG_RUNTIME_DIR', 'XDG_CONFIG_HOME', 'XDG_DATA_HOME', 'CONTAINERS_CONF', 'CONTAINERS_STORAGE_CONF']) if (process.env[k]) env[k] = process.env[k]!;
+    this.pty = spawn(cmd!, args, { name: 'xterm-256color', cols: opts.cols, rows: opts.rows, cwd: homedir(), env, encoding: null });
     this.batcher = new OutputBatcher(opts.onOutput);
     // With `encoding: null` node-pty hands over Buffers; its typings still say string.
     this.pty.onData((chunk) => this.batcher.push(chunk as unknown as Buffer));
@@ -74,5 +77,7 @@ export class TerminalProxy {
     } catch {
       // already gone
     }
+    // The podman client goes with the pty; the tmux client it started in the frame has to be told.
+    this.hangUp().catch(() => undefined);
   }
 }

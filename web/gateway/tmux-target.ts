@@ -1,38 +1,59 @@
-import { execa } from 'execa';
+import { randomUUID } from 'node:crypto';
 import type { FrameManager } from '../../servers/frames/frame-manager.js';
+import { TmuxError } from '../../servers/frames/tmux-control.js';
 import type { ErrorCode } from './protocol.js';
 
 export interface TmuxTarget {
-  socket: string;
-  /** `main` or `main:<window>`, as tmux attach takes it. */
-  target: string;
+  /** argv of the terminal's tmux client: it runs inside the container (podman exec -it … tmux attach). */
+  command: string[];
+  /** Ends that client in the frame (killing podman exec on the host does not). */
+  hangUp(): Promise<void>;
   /** The window's index, as the client is told it. */
   windowId: string;
   /** The pane's recent history and current screen, lines ended with CR LF. */
   scrollback: string;
 }
 
-const tmux = (socket: string, ...args: string[]) => execa('tmux', ['-S', socket, ...args], { reject: false, timeout: 5_000 });
-
 /**
  * Finds what an attach asks for before anything is spawned: the frame running, its tmux server
- * answering, the window there. Then reads the pane's screen and last `lines` of history.
+ * answering on the frame's control channel, the window there. Then reads the pane's screen and
+ * last `lines` of history.
  */
-export async function tmuxTarget(frames: FrameManager, frameId: string, windowId: string | undefined, lines: number): Promise<TmuxTarget | { code: ErrorCode; message: string }> {
+export async function tmuxTarget(
+  frames: FrameManager,
+  frameId: string,
+  windowId: string | undefined,
+  lines: number,
+  opts: { readOnly: boolean },
+): Promise<TmuxTarget | { code: ErrorCode; message: string }> {
   const info = await frames.attach(frameId);
   const name = info.frame.name;
   if (info.frame.status !== 'running') return { code: 'not_running', message: `frame '${name}' is ${info.frame.status}; start it first (optagon frame start ${name})` };
   const target = windowId === undefined ? 'main' : `main:${windowId}`;
-  const probe = await tmux(info.socket, 'display-message', '-p', '-t', target, '#{window_index}');
-  if (probe.exitCode !== 0) {
-    if (windowId !== undefined && /can't find window|window not found/i.test(probe.stderr)) {
-      const windows = await tmux(info.socket, 'list-windows', '-t', 'main', '-F', '#{window_index}:#{window_name}');
-      return { code: 'not_found', message: `frame '${name}' has no window '${windowId}'; its windows: ${windows.stdout.split('\n').join(', ') || 'none'}` };
-    }
-    return { code: 'not_running', message: `the tmux session of frame '${name}' does not answer (${probe.stderr.trim() || `exit ${probe.exitCode}`}); try optagon frame start ${name}` };
+  let channel;
+  try {
+    channel = await frames.tmux(info.frame);
+  } catch (err) {
+    return { code: 'not_running', message: `the tmux session of frame '${name}' does not answer (${(err as Error).message}); try optagon frame restart ${name}` };
   }
-  const history = lines > 0 ? await tmux(info.socket, 'capture-pane', '-p', '-e', '-t', target, '-S', String(-lines)) : undefined;
+  let index: string;
+  try {
+    index = (await channel.run(['display-message', '-p', '-t', target, '#{window_index}'])).trim();
+  } catch (err) {
+    if (windowId !== undefined && err instanceof TmuxError && /can't find window|window not found/i.test(err.message)) {
+      const windows = await channel.run(['list-windows', '-t', 'main', '-F', '#{window_index}:#{window_name}']).catch(() => '');
+      return { code: 'not_found', message: `frame '${name}' has no window '${windowId}'; its windows: ${windows.split('\n').join(', ') || 'none'}` };
+    }
+    return { code: 'not_running', message: `the tmux session of frame '${name}' does not answer (${(err as Error).message}); try optagon frame restart ${name}` };
+  }
+  const history = lines > 0 ? await channel.run(['capture-pane', '-p', '-e', '-t', target, '-S', String(-lines)]).catch(() => '') : '';
   // capture-pane pads the screen with empty lines below the cursor: those are dropped.
-  const text = history?.exitCode === 0 ? history.stdout.replace(/\n+$/, '') : '';
-  return { socket: info.socket, target, windowId: probe.stdout.trim(), scrollback: text ? text.split('\n').join('\r\n') + '\r\n' : '' };
+  const text = history.replace(/\n+$/, '');
+  const attach = ['attach-session', '-t', target, ...(opts.readOnly ? ['-f', 'read-only,ignore-size'] : [])];
+  const client = randomUUID();
+  return {
+    command: frames.tmuxCommand(info.frame, attach, { tty: true, client }),
+    hangUp: () => frames.endClient(info.frame, client),
+    windowId: index, scrollback: text ? text.split('\n').join('\r\n') + '\r\n' : '',
+  };
 }
