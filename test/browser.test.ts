@@ -2,9 +2,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { execa } from 'execa';
-import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeServer, listenOutsideFramePorts } from './support/listen.js';
@@ -114,11 +112,15 @@ describe('browser server: a frame', () => {
   }, 60_000);
 
   it('inside the frame, the in-frame server (what its agents are given) sees http://localhost:3000', async () => {
-    // Spawning an agent prepares its Claude config, which lists the server and copies it in.
-    const socketDir = home.services.frames.socketDir(home.services.frames.resolve('site').id);
-    const { prepareClaudeConfig } = await import('../servers/agents/claude-config.js');
-    prepareClaudeConfig(join(socketDir, 'claude'), {});
-    const listed = JSON.parse(readFileSync(join(socketDir, 'claude', '.claude.json'), 'utf8')).mcpServers['optagon-browser'];
+    // Spawning an agent writes its Claude config into the frame, which lists the server, and the server.
+    const frame = home.services.frames.resolve('site');
+    const { BROWSER_SERVER_IN_FRAME, browserServerBundle, claudeConfigFiles } = await import('../servers/agents/claude-config.js');
+    const config = claudeConfigFiles({}, { browserServer: true });
+    await home.services.frames.writeFiles(frame, [
+      { path: '/run/optagon/claude/.claude.json', content: config['.claude.json'] },
+      { path: BROWSER_SERVER_IN_FRAME, content: browserServerBundle()! },
+    ]);
+    const listed = JSON.parse(config['.claude.json']).mcpServers['optagon-browser'];
     expect(listed).toMatchObject({ command: 'node', args: ['/run/optagon/browser-server.mjs'] });
     // Claude Code in the frame, with the agents' config, starts it and finds it healthy.
     const mcp = await execa('podman', ['exec', '-e', 'CLAUDE_CONFIG_DIR=/run/optagon/claude', '-w', '/workspace', container, 'claude', 'mcp', 'list'], { reject: false });

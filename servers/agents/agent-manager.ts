@@ -1,11 +1,10 @@
-import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { FrameManager } from '../frames/frame-manager.js';
 import type { FrameRecord, StateStore } from '../frames/state-store.js';
 import type { OptagonHome } from '../shared/optagon-home.js';
+import { readBeneath, UnsafeFileError } from '../shared/read-beneath.js';
 import { FrameNotRunningError, type FrameTmux, type Reached, type WindowInfo } from '../tmux/frame-tmux.js';
-import { mergeState, readHookState, screenState, writeHookState, type HookState } from './agent-state.js';
-import { CLAUDE_CONFIG_DIR_IN_FRAME, prepareClaudeConfig } from './claude-config.js';
+import { mergeState, parseHookState, screenState, type HookState } from './agent-state.js';
+import { BROWSER_SERVER_IN_FRAME, browserServerBundle, CLAUDE_CONFIG_DIR_IN_FRAME, claudeConfigFiles } from './claude-config.js';
 import type { AgentKind, AgentState } from './kinds/agent-kind.js';
 import { agentKinds, type AgentKindName } from './kinds/index.js';
 import { SessionFile, type AgentRecord } from './session-file.js';
@@ -38,7 +37,10 @@ interface Located {
   kind: AgentKind;
 }
 
+const RUN_DIR_IN_FRAME = '/run/optagon/';
 const AGENT_DIR_IN_FRAME = '/run/optagon/agents';
+/** The most of a transcript read for the latest reply: its end is what holds it. */
+const TRANSCRIPT_TAIL_BYTES = 4 * 1024 * 1024;
 const READY_TIMEOUT_MS = 60_000;
 const SCREEN_LINES = 40;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -70,12 +72,22 @@ export class AgentManager {
     return new SessionFile(this.deps.home.frameSessionFile(frame.id));
   }
 
-  private agentDir(frame: FrameRecord): string {
-    return join(this.deps.frames.socketDir(frame.id), 'agents');
+  /**
+   * A file the frame wrote in its run directory (mounted at /run/optagon), read without following
+   * links (see readBeneath): a link planted there is treated as no file.
+   */
+  private runFile(frame: FrameRecord, inFrame: string, opts: { tailBytes?: number } = {}): string | undefined {
+    if (!inFrame.startsWith(RUN_DIR_IN_FRAME)) return undefined;
+    try {
+      return readBeneath(this.deps.frames.socketDir(frame.id), inFrame.slice(RUN_DIR_IN_FRAME.length), opts)?.toString('utf8');
+    } catch (err) {
+      if (err instanceof UnsafeFileError) return undefined;
+      throw err;
+    }
   }
 
-  private hookFile(frame: FrameRecord, name: string): string {
-    return join(this.agentDir(frame), `${name}.json`);
+  private hookState(frame: FrameRecord, name: string): HookState | undefined {
+    return parseHookState(this.runFile(frame, `${AGENT_DIR_IN_FRAME}/${name}.json`));
   }
 
   /** Opens a window running the agent, answers its startup dialogs, waits for its prompt, then gives it the task. */
@@ -92,15 +104,20 @@ export class AgentManager {
     const permissionMode = config.permission_mode ?? 'acceptEdits';
 
     // The environment goes through a file the window sources and removes: keys stay out of argv.
+    // Every file goes in by a write inside the frame: the host never writes where the frame can plant links.
     const env = this.environment(kind, name, config.env ?? {});
-    mkdirSync(this.agentDir(frame), { recursive: true, mode: 0o700 });
-    rmSync(this.hookFile(frame, name), { force: true });
+    const files: Array<{ path: string; content: string | null }> = [
+      { path: `${AGENT_DIR_IN_FRAME}/${name}.json`, content: null }, // the last agent of this name's state
+      { path: `${AGENT_DIR_IN_FRAME}/${name}.env`, content: Object.entries(env).map(([k, v]) => `export ${k}=${shellQuote(v)}\n`).join('') },
+    ];
     if (kind.kind === 'claude') {
-      prepareClaudeConfig(join(this.deps.frames.socketDir(frame.id), 'claude'), env.ANTHROPIC_API_KEY ? { apiKey: env.ANTHROPIC_API_KEY } : {});
+      const browser = browserServerBundle();
+      const current = { state: this.runFile(frame, `${CLAUDE_CONFIG_DIR_IN_FRAME}/.claude.json`), settings: this.runFile(frame, `${CLAUDE_CONFIG_DIR_IN_FRAME}/settings.json`) };
+      const config = claudeConfigFiles(current, { browserServer: browser !== undefined, ...(env.ANTHROPIC_API_KEY ? { apiKey: env.ANTHROPIC_API_KEY } : {}) });
+      for (const [file, content] of Object.entries(config)) files.push({ path: `${CLAUDE_CONFIG_DIR_IN_FRAME}/${file}`, content });
+      if (browser !== undefined) files.push({ path: BROWSER_SERVER_IN_FRAME, content: browser });
     }
-    const envFile = join(this.agentDir(frame), `${name}.env`);
-    writeFileSync(envFile, Object.entries(env).map(([k, v]) => `export ${k}=${shellQuote(v)}\n`).join(''), { mode: 0o600 });
-    chmodSync(envFile, 0o600); // `mode` applies only to a new file; one left by a crash keeps its own
+    await this.deps.frames.writeFiles(frame, files);
     const inFrame = shellQuote(`${AGENT_DIR_IN_FRAME}/${name}.env`);
     const command = `. ${inFrame} && rm -f ${inFrame} && exec ${[kind.program, ...kind.args({ permissionMode })].map(shellQuote).join(' ')}`;
 
@@ -173,14 +190,14 @@ export class AgentManager {
   async read(ref: string): Promise<{ agent: string; state: AgentState; text: string; source: 'transcript' | 'hook' | 'screen' }> {
     const located = await this.locate(ref);
     const status = await this.statusOf(located);
-    const hook = readHookState(this.hookFile(located.frame, located.record.name));
+    const hook = this.hookState(located.frame, located.record.name);
     // The Stop hook carries the turn's last message at once; the transcript is written a moment later.
     const last = hook?.event === 'Stop' ? hook.input?.last_assistant_message : undefined;
     if (typeof last === 'string' && last) return { agent: status.agent, state: status.state, text: last, source: 'hook' };
     const transcript = hook?.input?.transcript_path;
-    if (typeof transcript === 'string' && transcript.startsWith('/run/optagon/')) {
-      const hostPath = join(this.deps.frames.socketDir(located.frame.id), transcript.slice('/run/optagon/'.length));
-      const text = lastReplyFromTranscript(hostPath);
+    if (typeof transcript === 'string') {
+      const log = this.runFile(located.frame, transcript, { tailBytes: TRANSCRIPT_TAIL_BYTES });
+      const text = log === undefined ? undefined : lastReplyFromTranscript(log);
       if (text) return { agent: status.agent, state: status.state, text, source: 'transcript' };
     }
     return { agent: status.agent, state: status.state, text: status.lastLines, source: 'screen' };
@@ -214,8 +231,8 @@ export class AgentManager {
     }
     this.deps.store.addEvent(located.frame.id, 'agent_permission', { agent: located.record.name, decision });
     // No hook reports the answer (a denial ends the turn without a Stop): record what it led to.
-    const file = this.hookFile(located.frame, located.record.name);
-    writeHookState(file, { ...(readHookState(file) ?? { input: null }), state: decision === 'allow' ? 'working' : 'idle', event: `agent_approve:${decision}`, at: Date.now() });
+    const state: HookState = { ...(this.hookState(located.frame, located.record.name) ?? { input: null }), state: decision === 'allow' ? 'working' : 'idle', event: `agent_approve:${decision}`, at: Date.now() };
+    await this.deps.frames.writeFiles(located.frame, [{ path: `${AGENT_DIR_IN_FRAME}/${located.record.name}.json`, content: JSON.stringify(state) + '\n' }]);
     return this.statusOf(located);
   }
 
@@ -320,7 +337,7 @@ export class AgentManager {
 
   /** The hook state written for this agent (not for an earlier one of the same name). */
   private freshHook(frame: FrameRecord, record: AgentRecord): HookState | undefined {
-    const hook = readHookState(this.hookFile(frame, record.name));
+    const hook = this.hookState(frame, record.name);
     return hook && hook.at >= record.createdAt - 1000 ? hook : undefined;
   }
 

@@ -1,5 +1,4 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import type { AgentKind, AgentState } from './kinds/agent-kind.js';
+import { agentStates, type AgentKind, type AgentState } from './kinds/agent-kind.js';
 
 /** What the hook script last wrote for an agent (frame-image/agent-hook.sh). */
 export interface HookState {
@@ -9,20 +8,24 @@ export interface HookState {
   input: Record<string, unknown> | null;
 }
 
-export function readHookState(file: string): HookState | undefined {
-  if (!existsSync(file)) return undefined;
+/**
+ * A hook state as the frame wrote it (untrusted: any process in the frame can write that file), or
+ * undefined when it is not one. A torn read is rare (the hook replaces the file by rename); the
+ * screen answers meanwhile.
+ */
+export function parseHookState(text: string | undefined): HookState | undefined {
+  if (!text) return undefined;
+  let v: unknown;
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as HookState;
+    v = JSON.parse(text);
   } catch {
-    return undefined; // replaced by rename, so a torn read is rare; the screen answers meanwhile
+    return undefined;
   }
-}
-
-/** Records a state the host knows of (an answered dialog), the way the hook script does: atomically. */
-export function writeHookState(file: string, state: HookState): void {
-  const tmp = `${file}.host.tmp`;
-  writeFileSync(tmp, JSON.stringify(state) + '\n');
-  renameSync(tmp, file);
+  if (typeof v !== 'object' || v === null) return undefined;
+  const h = v as Record<string, unknown>;
+  if (!(agentStates as readonly unknown[]).includes(h.state) || typeof h.event !== 'string' || typeof h.at !== 'number' || !Number.isFinite(h.at)) return undefined;
+  const input = typeof h.input === 'object' && h.input !== null && !Array.isArray(h.input) ? (h.input as Record<string, unknown>) : null;
+  return { state: h.state as AgentState, event: h.event, at: h.at, input };
 }
 
 /** The state the screen shows, or undefined when it shows none of the known screens. */

@@ -1,39 +1,34 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { prepareClaudeConfig } from './claude-config.js';
+import { describe, expect, it } from 'vitest';
+import { claudeConfigFiles } from './claude-config.js';
 import { lastReplyFromTranscript } from './transcript.js';
-
-const dirs: string[] = [];
-const tmp = () => {
-  const d = mkdtempSync(join(tmpdir(), 'optagon-claude-'));
-  dirs.push(d);
-  return d;
-};
-afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
-const json = (file: string) => JSON.parse(readFileSync(file, 'utf8'));
 
 describe('Claude Code config for agents', () => {
   it('answers first-run questions ahead and adds the state hooks, keeping what was there', () => {
-    const dir = tmp();
-    writeFileSync(join(dir, '.claude.json'), JSON.stringify({ numStartups: 7, projects: { '/workspace': { allowedTools: ['Bash(ls)'] } } }));
-    writeFileSync(join(dir, 'settings.json'), JSON.stringify({ model: 'opus' }));
-    prepareClaudeConfig(dir, { apiKey: 'sk-ant-0123456789abcdefghijKLMNOPQRSTUV' });
-    const state = json(join(dir, '.claude.json'));
+    const key = { apiKey: 'sk-ant-0123456789abcdefghijKLMNOPQRSTUV', browserServer: true };
+    const first = claudeConfigFiles({ state: JSON.stringify({ numStartups: 7, projects: { '/workspace': { allowedTools: ['Bash(ls)'] } } }), settings: JSON.stringify({ model: 'opus' }) }, key);
+    const state = JSON.parse(first['.claude.json']);
     expect(state).toMatchObject({ numStartups: 7, hasCompletedOnboarding: true, customApiKeyResponses: { approved: ['abcdefghijKLMNOPQRSTUV'.slice(-20)] } });
     expect(state.projects['/workspace']).toMatchObject({ allowedTools: ['Bash(ls)'], hasTrustDialogAccepted: true });
-    const settings = json(join(dir, 'settings.json'));
+    expect(state.mcpServers['optagon-browser']).toMatchObject({ command: 'node', args: ['/run/optagon/browser-server.mjs'] });
+    const settings = JSON.parse(first['settings.json']);
     expect(settings.model).toBe('opus');
     expect(settings.hooks.Stop[0].hooks[0].command).toBe('optagon-agent-hook idle Stop');
     expect(settings.hooks.Notification.map((h: { matcher: string }) => h.matcher)).toEqual(['permission_prompt', 'idle_prompt']);
-    prepareClaudeConfig(dir, { apiKey: 'sk-ant-0123456789abcdefghijKLMNOPQRSTUV' }); // twice: no duplicates
-    expect(json(join(dir, '.claude.json')).customApiKeyResponses.approved).toHaveLength(1);
-    expect(json(join(dir, 'settings.json')).hooks.Stop).toHaveLength(1);
+    const again = claudeConfigFiles({ state: first['.claude.json'], settings: first['settings.json'] }, key); // twice: no duplicates
+    expect(JSON.parse(again['.claude.json']).customApiKeyResponses.approved).toHaveLength(1);
+    expect(JSON.parse(again['settings.json']).hooks.Stop).toHaveLength(1);
+  });
+
+  it('what the frame left there is untrusted: odd shapes are replaced, not trusted or crashed on', () => {
+    for (const state of ['null', '[1]', '"x"', '{"projects":"s","customApiKeyResponses":{"approved":[1,{"a":1},"ok"]},"mcpServers":[]}', '{"__proto__":{"polluted":1}}', 'not json']) {
+      const out = JSON.parse(claudeConfigFiles({ state, settings: state }, { apiKey: 'k'.repeat(30), browserServer: false })['.claude.json']);
+      expect(out.projects['/workspace'].hasTrustDialogAccepted, state).toBe(true);
+      expect(out.customApiKeyResponses.approved.every((k: unknown) => typeof k === 'string'), state).toBe(true);
+    }
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
   it("reads the latest reply from a transcript: the assistant's text after the last prompt", () => {
-    const file = join(tmp(), 't.jsonl');
     const lines = [
       { type: 'user', message: { role: 'user', content: 'first task' } },
       { type: 'assistant', message: { content: [{ type: 'text', text: 'old reply' }] } },
@@ -44,8 +39,8 @@ describe('Claude Code config for agents', () => {
       { type: 'user', isMeta: true, message: { content: [{ type: 'text', text: '<system-reminder>' }] } },
       { type: 'assistant', message: { content: [{ type: 'text', text: 'Done.' }] } },
     ];
-    writeFileSync(file, lines.map((l) => JSON.stringify(l)).join('\n') + '\n{"type": "assist');
-    expect(lastReplyFromTranscript(file)).toBe('On it.\n\nDone.');
-    expect(lastReplyFromTranscript(join(tmp(), 'missing.jsonl'))).toBeUndefined();
+    const text = lines.map((l) => JSON.stringify(l)).join('\n') + '\nnull\n{"message":null}\n{"type":"assistant","message":{"content":[null,{"type":"text","text":5}]}}\n{"type": "assist';
+    expect(lastReplyFromTranscript(text)).toBe('On it.\n\nDone.');
+    expect(lastReplyFromTranscript('')).toBeUndefined();
   });
 });

@@ -1,5 +1,5 @@
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { packageRoot } from '../shared/package-root.js';
 import { claudeKind } from './kinds/claude.js';
 
@@ -20,54 +20,59 @@ const HOOKS: Array<{ event: string; state: string; matcher?: string }> = [
   { event: 'SessionEnd', state: 'exited' },
 ];
 
-function readJson(file: string): Record<string, unknown> {
-  if (!existsSync(file)) return {};
+type Obj = Record<string, unknown>;
+const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The frame wrote this file (Claude Code keeps its state there): parsed as untrusted, shapes checked. */
+function parseObject(text: string | undefined): Obj {
+  if (!text) return {};
   try {
-    const v = JSON.parse(readFileSync(file, 'utf8'));
-    return typeof v === 'object' && v && !Array.isArray(v) ? v : {};
+    const v: unknown = JSON.parse(text);
+    return isObject(v) ? v : {};
   } catch {
     return {}; // a broken file is replaced rather than blocking every agent of the frame
   }
 }
 
-function writeJson(file: string, value: unknown): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n', { mode: 0o600 });
-  renameSync(tmp, file);
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+const json = (value: unknown) => JSON.stringify(value, null, 2) + '\n';
+
+/** The files of the agents' Claude Code config, by their name in CLAUDE_CONFIG_DIR_IN_FRAME. */
+export interface ClaudeConfigFiles {
+  '.claude.json': string;
+  'settings.json': string;
 }
 
 /**
- * Prepares the Claude Code config directory of a frame's agents, on the host side of the mount
- * (`hostDir` is seen in the frame as CLAUDE_CONFIG_DIR_IN_FRAME). Kept outside the user's repo and
- * home: the settings add Optagon's state hooks, and `.claude.json` answers the first-run
- * questions ahead (onboarding done, /workspace trusted, the environment's API key accepted), so
- * an agent reaches its prompt without a person. What is already there is kept and merged into.
- * Conversations land here too (projects/), where agent_read finds them.
+ * The Claude Code config of a frame's agents (seen in the frame as CLAUDE_CONFIG_DIR_IN_FRAME), made
+ * from what is there now (`current`, read from the frame: untrusted). Kept outside the user's repo and
+ * home: the settings add Optagon's state hooks, and `.claude.json` answers the first-run questions
+ * ahead (onboarding done, /workspace trusted, the environment's API key accepted), so an agent
+ * reaches its prompt without a person. What is already there is kept and merged into. The caller
+ * writes the result into the frame (never from the host into the frame's directory).
  */
-export function prepareClaudeConfig(hostDir: string, opts: { apiKey?: string }): void {
-  mkdirSync(hostDir, { recursive: true, mode: 0o700 });
-
-  const stateFile = join(hostDir, '.claude.json');
-  const state = readJson(stateFile);
-  const projects = (state.projects ?? {}) as Record<string, Record<string, unknown>>;
-  const keys = (state.customApiKeyResponses ?? { approved: [], rejected: [] }) as { approved: string[]; rejected: string[] };
+export function claudeConfigFiles(current: { state?: string; settings?: string }, opts: { apiKey?: string; browserServer: boolean }): ClaudeConfigFiles {
+  const state = parseObject(current.state);
+  const projects = isObject(state.projects) ? state.projects : {};
+  const workspace = isObject(projects['/workspace']) ? projects['/workspace'] : {};
+  const responses = isObject(state.customApiKeyResponses) ? state.customApiKeyResponses : {};
+  const keys = { approved: strings(responses.approved), rejected: strings(responses.rejected) };
   if (opts.apiKey) {
     const suffix = opts.apiKey.slice(-20); // Claude Code remembers accepted keys by their last 20 characters
-    keys.approved = [...new Set([...(keys.approved ?? []), suffix])];
-    keys.rejected = (keys.rejected ?? []).filter((k) => k !== suffix);
+    keys.approved = [...new Set([...keys.approved, suffix])];
+    keys.rejected = keys.rejected.filter((k) => k !== suffix);
   }
-  writeJson(stateFile, {
+  const stateOut = {
     ...state,
     // User scope, so every agent of the frame has it, and the user's repo is not touched.
-    mcpServers: { ...(state.mcpServers as Record<string, unknown> | undefined), ...inFrameServers(hostDir) },
+    mcpServers: { ...(isObject(state.mcpServers) ? state.mcpServers : {}), ...(opts.browserServer ? inFrameServers() : {}) },
     hasCompletedOnboarding: true,
     lastOnboardingVersion: state.lastOnboardingVersion ?? claudeKind.verifiedWith,
     customApiKeyResponses: keys,
-    projects: { ...projects, '/workspace': { ...projects['/workspace'], hasTrustDialogAccepted: true, hasCompletedProjectOnboarding: true } },
-  });
+    projects: { ...projects, '/workspace': { ...workspace, hasTrustDialogAccepted: true, hasCompletedProjectOnboarding: true } },
+  };
 
-  const settingsFile = join(hostDir, 'settings.json');
-  const settings = readJson(settingsFile);
+  const settings = parseObject(current.settings);
   const hooks: Record<string, unknown[]> = {};
   for (const h of HOOKS) {
     (hooks[h.event] ??= []).push({
@@ -76,23 +81,26 @@ export function prepareClaudeConfig(hostDir: string, opts: { apiKey?: string }):
     });
   }
   // The project's own .mcp.json servers are used without asking: the frame is the project's sandbox.
-  writeJson(settingsFile, { ...settings, enableAllProjectMcpServers: true, hooks });
+  return { '.claude.json': json(stateOut), 'settings.json': json({ ...settings, enableAllProjectMcpServers: true, hooks }) };
 }
 
 /** Where the in-frame browser server lands: the frame's run directory (mounted at /run/optagon). */
-const BROWSER_SERVER_IN_FRAME = '/run/optagon/browser-server.mjs';
+export const BROWSER_SERVER_IN_FRAME = '/run/optagon/browser-server.mjs';
 /** The image installs playwright-core globally (npm -g); ES modules do not search NODE_PATH, so it is named. */
 const PLAYWRIGHT_IN_FRAME = '/usr/local/lib/node_modules/playwright-core/index.mjs';
 
 /**
- * Optagon's MCP servers for agents inside the frame: the browser server (servers/browser/stdio.ts,
- * bundled by `npm run build`), copied fresh into the frame's run directory each time, so a frame
- * made before an upgrade gets the new one without a new image or container.
+ * The in-frame browser server (servers/browser/stdio.ts, bundled by `npm run build`), written fresh
+ * into the frame each time an agent starts, so a frame made before an upgrade gets the new one
+ * without a new image or container. Undefined in a source checkout not built yet: agents go without it.
  */
-function inFrameServers(hostDir: string): Record<string, unknown> {
+export function browserServerBundle(): string | undefined {
   const bundle = join(packageRoot(), 'dist', 'frame', 'browser-server.mjs');
-  if (!existsSync(bundle)) return {}; // a source checkout not built yet: agents go without it
-  copyFileSync(bundle, join(dirname(hostDir), 'browser-server.mjs'));
+  return existsSync(bundle) ? readFileSync(bundle, 'utf8') : undefined;
+}
+
+/** Optagon's MCP servers for agents inside the frame. No secret goes in their environment. */
+function inFrameServers(): Obj {
   return {
     'optagon-browser': { type: 'stdio', command: 'node', args: [BROWSER_SERVER_IN_FRAME], env: { OPTAGON_PLAYWRIGHT: PLAYWRIGHT_IN_FRAME } },
   };

@@ -1,5 +1,3 @@
-import { existsSync, readFileSync } from 'node:fs';
-
 interface Line {
   type?: string;
   isMeta?: boolean;
@@ -9,12 +7,12 @@ interface Line {
 /**
  * The agent's latest reply from a Claude Code transcript (JSONL, one event per line): the text of
  * the assistant messages after the last prompt a person (or agent_send) typed. Tool calls and tool
- * results in between are skipped: the reply is what the agent said, not the whole screen.
+ * results in between are skipped: the reply is what the agent said, not the whole screen. The text
+ * comes from the frame: lines that are not the expected shape are skipped.
  */
-export function lastReplyFromTranscript(file: string): string | undefined {
-  if (!existsSync(file)) return undefined;
+export function lastReplyFromTranscript(transcript: string): string | undefined {
   let texts: string[] = [];
-  for (const raw of readFileSync(file, 'utf8').split('\n')) {
+  for (const raw of transcript.split('\n')) {
     if (!raw.trim()) continue;
     let line: Line;
     try {
@@ -22,12 +20,13 @@ export function lastReplyFromTranscript(file: string): string | undefined {
     } catch {
       continue; // a line being written right now
     }
-    const content = line.message?.content;
+    if (typeof line !== 'object' || line === null) continue;
+    const content = typeof line.message === 'object' && line.message !== null ? line.message.content : undefined;
     if (line.type === 'user' && !line.isMeta) {
-      const isPrompt = typeof content === 'string' || (Array.isArray(content) && content.some((b) => b.type === 'text'));
+      const isPrompt = typeof content === 'string' || (Array.isArray(content) && content.some((b) => b?.type === 'text'));
       if (isPrompt) texts = [];
     } else if (line.type === 'assistant' && Array.isArray(content)) {
-      for (const b of content) if (b.type === 'text' && b.text) texts.push(b.text);
+      for (const b of content) if (b?.type === 'text' && typeof b.text === 'string' && b.text) texts.push(b.text);
     }
   }
   return texts.length ? texts.join('\n\n') : undefined;

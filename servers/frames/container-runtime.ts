@@ -148,6 +148,21 @@ export class ContainerRuntime {
     };
   }
 
+  /**
+   * Writes a file inside a running container, by a shell there: the path is resolved in the
+   * container's own view, so a symlink the frame planted leads only within the frame. Never write a
+   * frame-writable path from the host (it would follow the frame's links on the host).
+   */
+  async writeFile(container: string, path: string, content: string, mode = 0o600): Promise<void> {
+    const script = 'set -e; umask 077; mkdir -p -- "$(dirname -- "$1")"; t="$1.optagon-$$"; cat > "$t"; chmod "$2" "$t"; mv -f -- "$t" "$1"';
+    await this.podman(['exec', '-i', container, 'sh', '-c', script, 'sh', path, mode.toString(8)], { input: content, timeoutMs: 30_000 });
+  }
+
+  /** Removes a file inside a running container (see writeFile); a missing one is fine. */
+  async removeFile(container: string, path: string): Promise<void> {
+    await this.podman(['exec', container, 'rm', '-f', '--', path], { timeoutMs: 30_000 });
+  }
+
   async imageExists(image: string): Promise<boolean> {
     const r = await runCommand(this.settings.binary, ['image', 'exists', image]);
     if (r.code === 'ENOENT') throw podmanError(this.settings.binary, ['image'], r);

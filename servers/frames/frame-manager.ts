@@ -151,6 +151,16 @@ export class FrameManager {
     await channel.run(['run-shell', '-b', endClientScript(client)]);
   }
 
+  /**
+   * Writes (or, with `content: null`, removes) files inside a running frame, all at once. What
+   * Optagon hands a frame goes in this way, never by a host write into the frame-writable run
+   * directory, where the frame could have put a link to a host file.
+   */
+  async writeFiles(frame: FrameRecord, files: ReadonlyArray<{ path: string; content: string | null; mode?: number }>): Promise<void> {
+    const container = frame.containerId ?? this.containerName(frame);
+    await Promise.all(files.map((f) => (f.content === null ? this.runtime.removeFile(container, f.path) : this.runtime.writeFile(container, f.path, f.content, f.mode))));
+  }
+
   /** Ends this process's channels (the frames and their tmux servers go on). */
   close(): void {
     this.channels.closeAll();
