@@ -13,6 +13,7 @@ import { endClientScript, FRAME_SESSION, FrameChannels, SOCKET_IN_FRAME, tmuxInF
 import type { TmuxControl } from './tmux-control.js';
 import { isUp, observedStatus } from './observed-status.js';
 import { checkWorkspace } from './workspace.js';
+import { ensureSocketDir } from './socket-dir.js';
 
 export const FRAME_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 export const FRAME_NAME_RULE = 'a frame name is 1-63 characters of a-z, 0-9 and "-", starting with a letter or digit';
@@ -241,7 +242,7 @@ export class FrameManager {
     frame = this.transition(frame, 'starting');
     try {
       const socketDir = this.socketDir(frame.id);
-      mkdirSync(socketDir, { recursive: true, mode: 0o700 });
+      ensureSocketDir(this.deps.config.frames.socket_root, frame.id);
       rmSync(join(socketDir, 'tmux.sock'), { force: true });
       if (wasPaused) await this.runtime.podman(['unpause', frame.containerId!]);
       else {
