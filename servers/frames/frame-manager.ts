@@ -12,7 +12,7 @@ import type { FrameEvent, FrameRecord, FrameStatus, StateStore } from './state-s
 import { endClientScript, FRAME_SESSION, FrameChannels, SOCKET_IN_FRAME, tmuxInFrame } from './frame-channels.js';
 import type { TmuxControl } from './tmux-control.js';
 import { isUp, observedStatus } from './observed-status.js';
-import { checkWorkspace } from './workspace.js';
+import { checkFrameWorkspace, checkWorkspace } from './workspace.js';
 import { ensureSocketDir } from './socket-dir.js';
 
 export const FRAME_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -94,7 +94,7 @@ export class FrameManager {
 
   async create(input: { name: string; workspace: string; description?: string }): Promise<FrameDetails> {
     if (!FRAME_NAME.test(input.name)) throw new Error(`invalid frame name '${input.name}': ${FRAME_NAME_RULE}`);
-    const workspace = checkWorkspace(input.workspace);
+    const workspace = checkWorkspace(input.workspace, this.deps.config, this.deps.home);
     const now = Date.now();
     const id = randomUUID();
     const config = frameConfigSchema.parse({
@@ -230,7 +230,7 @@ export class FrameManager {
       throw new Error(`frame '${frame.name}' is already running; attach with \`optagon frame attach ${frame.name}\``);
     }
     if (frame.status === 'starting') throw new Error(`frame '${frame.name}' is already starting; wait for it or check \`optagon frame events ${frame.name}\``);
-    checkWorkspace(frame.workspacePath);
+    checkFrameWorkspace(frame, this.deps.config, this.deps.home);
     if (!frame.containerId) {
       const image = this.deps.config.frames.image;
       if (!(await this.runtime.imageExists(image))) {
