@@ -58,9 +58,9 @@ export function registerDaemonCommands(program: Command): void {
       const home = new OptagonHome();
       const running = findDaemon(home);
       if (running) return report(running, 'already running');
-      mkdirSync(home.daemonLogDir, { recursive: true });
+      mkdirSync(home.daemonLogDir, { recursive: true, mode: 0o700 });
       const errLog = join(home.daemonLogDir, 'stderr.log');
-      const out = openSync(errLog, 'a');
+      const out = openSync(errLog, 'a', 0o600);
       const main = process.argv[1]!; // this same CLI, bundled or not
       const child = spawn(process.execPath, [main, 'serve'], { detached: true, stdio: ['ignore', out, out], env: process.env });
       let exited: number | null = null;

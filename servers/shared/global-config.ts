@@ -204,6 +204,6 @@ export function updateGlobalConfig(file: string, values: Array<[path: string[], 
   const doc = parseDocument(existsSync(file) ? readFileSync(file, 'utf8') : '');
   if (doc.contents === null) doc.contents = doc.createNode({}) as never;
   for (const [path, value] of values) doc.setIn(path, value);
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, doc.toString());
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  writeFileSync(file, doc.toString(), { mode: 0o600 }); // it may hold API keys
 }
