@@ -164,6 +164,19 @@ describe('optagon CLI', () => {
     expect(json.frames[0]).toMatchObject({ name: 'site', status: 'created', hostPort: 33160 });
   });
 
+  it('prints no control character that a path or description carries (terminal escapes)', async () => {
+    const evil = '\x1b]0;owned\x07\x1b[2J\u009b31m';
+    expect((await cli('frame', 'create', 'esc', '--workspace', home.workspace('esc'), '--description', `desc${evil}`)).exitCode).toBe(0);
+    // A frame made before workspaces were checked could hold any path.
+    home.services.store.db.prepare('UPDATE frames SET workspace_path = ? WHERE name = ?').run(`/srv/x${evil}`, 'esc');
+    for (const args of [['frame', 'list'], ['frame', 'get', 'esc'], ['frame', 'destroy', 'esc']]) {
+      const r = await cli(...args);
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(r.stdout, args.join(' ')).toContain('/srv/x?]0;owned??[2J?31m');
+      expect(r.stdout + r.stderr).not.toMatch(/[\x07\x1b\u009b]/);
+    }
+  });
+
   it('exits non-zero with a one-line error on a tool error', async () => {
     const r = await cli('frame', 'stop', 'site');
     expect(r.exitCode).toBe(1);
