@@ -114,7 +114,11 @@ describe('resolveWorkspace: the attacks it stops', () => {
     }
     const link = join(base, 'src', 'plain');
     symlinkSync(join(base, 'src', 'a:b'), link);
-    expect(refused(link)).toMatch(/has ':', ',' or control characters in its real path/);
+    expect(refused(link)).toMatch(/leads to ".*a:b", with ':', ',' or control characters in its real path/);
+    const escLink = join(base, 'src', 'esc-link');
+    mkdirSync(join(base, 'src', 'x\x1b[2J'));
+    symlinkSync(join(base, 'src', 'x\x1b[2J'), escLink);
+    expect(refused(escLink)).not.toContain('\x1b');
   });
 
   it('control characters (terminal escapes) in the path', () => {

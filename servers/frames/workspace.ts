@@ -71,10 +71,10 @@ export function resolveWorkspace(path: string, rules: WorkspaceRules): string {
   }
   if (!statSync(real).isDirectory()) throw new Error(`workspace '${path}' is not a directory`);
   if (real === sep) throw new WorkspaceRefused('the workspace cannot be / ; pass a project directory');
-  const named = real === path ? `workspace '${path}'` : `workspace '${path}' (real path ${real})`;
   if (CONTROL.test(real) || VOLUME_SYNTAX.test(real)) {
-    throw new WorkspaceRefused(`${named} has ':', ',' or control characters in its real path, which podman's volume syntax cannot carry; rename the directory`);
+    throw new WorkspaceRefused(`workspace '${path}' leads to ${JSON.stringify(real)}, with ':', ',' or control characters in its real path, which podman's volume syntax cannot carry; rename the directory`);
   }
+  const named = real === path ? `workspace '${path}'` : `workspace '${path}' (real path ${real})`;
 
   // Inside the user's home the system list does not apply (root's home is /root), unless the home is / or a system directory itself.
   const userHome = realish(rules.userHome);
