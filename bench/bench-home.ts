@@ -26,16 +26,19 @@ export class BenchHome {
   private constructor(
     readonly root: string,
     readonly config: GlobalConfig,
+    /** Where workspaces are made: beside the home, since none may be inside it (frames.workspace_roots). */
+    readonly workspaces: string,
   ) {}
 
   static async create(): Promise<BenchHome> {
     const root = mkdtempSync(join(tmpdir(), 'optagon-bench-'));
+    const workspaces = mkdtempSync(join(tmpdir(), 'optagon-bench-ws-'));
     try {
       // Sockets live under the temp home so removing it removes them; the path stays well under
       // the 108-byte limit of a unix socket path.
       writeFileSync(
         join(root, 'config.yaml'),
-        `frames:\n  port_range: {start: 33900, end: 33999}\n  socket_root: ${join(root, 'sockets')}\n` +
+        `frames:\n  port_range: {start: 33900, end: 33999}\n  socket_root: ${join(root, 'sockets')}\n  workspace_roots: [${workspaces}]\n` +
           `daemon:\n  port: ${await freePort()}\n`,
       );
       // doctor probes podman's runtime and ulimits on this host and writes them into config.yaml.
@@ -45,9 +48,10 @@ export class BenchHome {
       if (!config.podman.runtime || !config.podman.ulimits) {
         throw new Error(`optagon doctor did not find working podman flags:\n${report}`);
       }
-      return new BenchHome(root, config);
+      return new BenchHome(root, config, workspaces);
     } catch (err) {
       rmSync(root, { recursive: true, force: true });
+      rmSync(workspaces, { recursive: true, force: true });
       throw err;
     }
   }
@@ -102,7 +106,7 @@ export class BenchHome {
 
   /** A fresh empty directory to mount as a workspace. */
   workspace(name: string): string {
-    const dir = join(this.root, 'workspaces', name);
+    const dir = join(this.workspaces, name);
     mkdirSync(dir, { recursive: true });
     return dir;
   }
@@ -131,5 +135,6 @@ export class BenchHome {
       await run(this.config.podman.binary, ['rm', '--force', '--ignore', f.containerName]).catch((e: Error) => console.error(`cleanup: ${e.message}`));
     }
     rmSync(this.root, { recursive: true, force: true });
+    rmSync(this.workspaces, { recursive: true, force: true });
   }
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { count } from './options.js';
-import { bold, dim, printJson, status, table } from './render.js';
+import { bold, dim, printJson, status, table, untrusted, untrustedText } from './render.js';
 import { run } from './run.js';
 
 interface Agent {
@@ -14,12 +14,13 @@ interface Agent {
 }
 
 function agentLine(a: Agent): string {
-  return `${bold(a.agent)} ${status(a.state)} ${dim(`(${a.kind}, from its ${a.source})`)}`;
+  return `${bold(untrusted(a.agent))} ${status(a.state)} ${dim(`(${untrusted(a.kind)}, from its ${untrusted(a.source)})`)}`;
 }
 
 /** The last few screen lines under an agent's state, where a person would look. */
 function withScreen(a: Agent, lines = 8): string {
-  const screen = a.lastLines.split('\n').slice(-lines).map((l) => `  ${dim('│')} ${l}`).join('\n');
+  // The screen is the frame's: nothing on it may reach this terminal as an escape sequence.
+  const screen = a.lastLines.split('\n').slice(-lines).map((l) => `  ${dim('│')} ${untrusted(l)}`).join('\n');
   return `${agentLine(a)}\n${screen}`;
 }
 
@@ -45,13 +46,13 @@ export function registerAgentCommands(program: Command): void {
       run(async (tools, out) => {
         const args = { frame, kind: opts.kind, ...(task.length ? { task: task.join(' ') } : {}), ...(opts.name ? { name: opts.name } : {}) };
         const { agent: a } = await tools.call<{ agent: Agent }>('agent_spawn', args, (m) => {
-          if (!out.json) process.stderr.write(dim(`${m}…\n`));
+          if (!out.json) process.stderr.write(dim(`${untrusted(m)}…\n`));
         });
         if (!opts.wait || !task.length) return out.json ? printJson({ agent: a }) : console.log(agentLine(a));
         const waited = await tools.call<{ agent: Agent }>('agent_wait', { agent: a.agent, until: 'idle', timeout_ms: 3_600_000 });
         const reply = await tools.call<{ text: string }>('agent_read', { agent: a.agent });
         if (out.json) return printJson({ agent: waited.agent, reply: reply.text });
-        console.log(`${agentLine(waited.agent)}\n\n${reply.text}`);
+        console.log(`${agentLine(waited.agent)}\n\n${untrustedText(reply.text)}`);
       }),
     );
 
@@ -64,7 +65,7 @@ export function registerAgentCommands(program: Command): void {
         const { agents } = await tools.call<{ agents: Agent[] }>('agent_list', frame ? { frame } : {});
         if (out.json) return printJson({ agents });
         if (!agents.length) return console.log(`no agents${frame ? ` in ${frame}` : ''}; start one: optagon agent spawn <frame> "<task>"`);
-        console.log(table(['AGENT', 'KIND', 'STATE', 'WINDOW', 'STARTED'], agents.map((a) => [a.agent, a.kind, status(a.state), a.window ?? '-', new Date(a.createdAt).toLocaleString()])));
+        console.log(table(['AGENT', 'KIND', 'STATE', 'WINDOW', 'STARTED'], agents.map((a) => [untrusted(a.agent), untrusted(a.kind), status(a.state), untrusted(a.window ?? '-'), new Date(a.createdAt).toLocaleString()])));
       }),
     );
 
@@ -103,7 +104,7 @@ export function registerAgentCommands(program: Command): void {
       run(async (tools, out) => {
         const r = await tools.call<{ text: string; state: string; source: string }>('agent_read', { agent: ref });
         if (out.json) return printJson(r);
-        console.log(r.text);
+        console.log(untrustedText(r.text));
       }),
     );
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { createInterface } from 'node:readline/promises';
 import { Writable } from 'node:stream';
-import { dim, printJson, table } from './render.js';
+import { dim, printJson, table, untrusted } from './render.js';
 import { fail, getOutput } from './run.js';
 
 /** The auth domain and its local state: loaded only for these commands. */
@@ -112,7 +112,7 @@ export function registerAuthCommands(program: Command): void {
         if (getOutput().json) return printJson({ tokens });
         if (!tokens.length) return console.log(dim('no tokens; optagon token create --name phone --perm read'));
         const when = (t: number | null) => (t ? new Date(t).toISOString().slice(0, 16).replace('T', ' ') : '-');
-        console.log(table(['NAME', 'ID', 'PERMISSIONS', 'FRAMES', 'LAST USED', 'EXPIRES'], tokens.map((t) => [t.name, t.id, t.permissions.join(','), t.frames?.join(',') ?? 'all', when(t.lastUsedAt), when(t.expiresAt)])));
+        console.log(table(['NAME', 'ID', 'PERMISSIONS', 'FRAMES', 'LAST USED', 'EXPIRES'], tokens.map((t) => [untrusted(t.name), untrusted(t.id), untrusted(t.permissions.join(',')), untrusted(t.frames?.join(',') ?? 'all'), when(t.lastUsedAt), when(t.expiresAt)])));
       }),
     );
   token

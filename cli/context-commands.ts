@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { count } from './options.js';
-import { bold, dim, printJson, red, table } from './render.js';
+import { bold, dim, printJson, red, table, untrusted, untrustedText } from './render.js';
 import { run } from './run.js';
 
 interface Fact {
@@ -21,16 +21,16 @@ interface Episode {
 const day = (iso: string | null) => (iso ? iso.slice(0, 10) : '?');
 
 /** A fact with when it held: "since …", or "… to …" once it stopped. */
-const factLine = (f: Fact) => `${f.invalidAt ? dim(f.fact) : f.fact}  ${dim(f.invalidAt ? `(${day(f.validAt)} to ${day(f.invalidAt)})` : `(since ${day(f.validAt)})`)}`;
+const factLine = (f: Fact) => `${f.invalidAt ? dim(untrusted(f.fact)) : untrusted(f.fact)}  ${dim(f.invalidAt ? `(${untrusted(day(f.validAt))} to ${untrusted(day(f.invalidAt))})` : `(since ${untrusted(day(f.validAt))})`)}`;
 
 /** "1 episodes, 2 facts": what a deletion removed (the group id aside). */
 const removed = (r: Record<string, number | string>) =>
   Object.entries(r)
     .filter(([k]) => k !== 'groupId')
-    .map(([k, v]) => `${v} ${k}`)
+    .map(([k, v]) => untrusted(`${v} ${k}`))
     .join(', ');
 
-const episodeState = (e: Episode) => (e.status === 'failed' ? red(`failed: ${e.error ?? ''}`) : e.status);
+const episodeState = (e: Episode) => (e.status === 'failed' ? red(`failed: ${untrusted(e.error ?? '')}`) : untrusted(e.status));
 
 export function registerContextCommands(program: Command): void {
   const context = program.command('context').description("a frame's knowledge graph: what happened in it, searchable by agents and by you");
@@ -52,7 +52,7 @@ export function registerContextCommands(program: Command): void {
           wait: true, // without a daemon the process would exit before the queue ran
         });
         if (out.json) return printJson(r);
-        console.log(`${bold(r.episode.name)} ${episodeState(r.episode)} ${dim(r.episode.uuid)}`);
+        console.log(`${bold(untrusted(r.episode.name))} ${episodeState(r.episode)} ${dim(untrusted(r.episode.uuid))}`);
         if (r.episode.status === 'failed') process.exitCode = 1;
       }),
     );
@@ -68,7 +68,7 @@ export function registerContextCommands(program: Command): void {
           'context_ingest_git',
           { frame, ...(opts.since ? { since: opts.since } : {}), ...(opts.max ? { max: opts.max } : {}) },
           (m) => {
-            if (!out.json) process.stderr.write(dim(`${m}\n`));
+            if (!out.json) process.stderr.write(dim(`${untrusted(m)}\n`));
           },
         );
         if (out.json) return printJson(r);
@@ -114,7 +114,7 @@ export function registerContextCommands(program: Command): void {
           ...(opts.label ? { labels: opts.label } : {}),
         });
         if (out.json) return printJson(r);
-        console.log(table(['NAME', 'LABELS', 'SUMMARY'], r.nodes.map((n) => [n.name, n.labels.join(','), n.summary])));
+        console.log(table(['NAME', 'LABELS', 'SUMMARY'], r.nodes.map((n) => [untrusted(n.name), untrusted(n.labels.join(',')), untrusted(n.summary)])));
       }),
     );
 
@@ -126,7 +126,7 @@ export function registerContextCommands(program: Command): void {
       run(async (tools, out) => {
         const r = await tools.call<{ episodes: Episode[] }>('context_get_episodes', { frame, limit: opts.limit });
         if (out.json) return printJson(r);
-        console.log(table(['WHEN', 'NAME', 'STATE', 'UUID'], r.episodes.map((e) => [day(e.validAt), e.name.slice(0, 60), episodeState(e), e.uuid])));
+        console.log(table(['WHEN', 'NAME', 'STATE', 'UUID'], r.episodes.map((e) => [untrusted(day(e.validAt)), untrusted(e.name.slice(0, 60)), episodeState(e), untrusted(e.uuid)])));
       }),
     );
 
@@ -138,7 +138,7 @@ export function registerContextCommands(program: Command): void {
         const r = await tools.call<{ backend: string; episodes: { queued: number; processing: number; processed: number; failed: number }; entities?: number; facts?: number; currentFacts?: number; message?: string }>('context_status', { frame });
         if (out.json) return printJson(r);
         const e = r.episodes;
-        console.log(`${bold(r.backend)} backend${r.message ? dim(` (${r.message})`) : ''}`);
+        console.log(`${bold(untrusted(r.backend))} backend${r.message ? dim(` (${untrusted(r.message)})`) : ''}`);
         console.log(`episodes: ${e.processed} processed, ${e.queued + e.processing} waiting${e.failed ? red(`, ${e.failed} failed`) : ''}`);
         if (r.facts !== undefined) console.log(`facts: ${r.currentFacts} current of ${r.facts}; entities: ${r.entities}`);
       }),
@@ -156,7 +156,7 @@ export function registerContextCommands(program: Command): void {
           ...(opts.budget ? { budget_tokens: opts.budget } : {}),
         });
         if (out.json) return printJson(r);
-        process.stdout.write(r.text || `nothing known for that task in ${frame}\n`);
+        process.stdout.write(untrustedText(r.text) || `nothing known for that task in ${frame}\n`);
         process.stderr.write(dim(`~${r.tokens} of ${r.budgetTokens} tokens${r.truncated ? ', some left out' : ''}\n`));
       }),
     );
@@ -181,7 +181,7 @@ export function registerContextCommands(program: Command): void {
         if (!opts.yes) throw new Error(`this deletes everything ${frame}'s knowledge graph holds; run again with --yes`);
         const r = await tools.call<Record<string, number | string>>('context_clear_group', { frame, confirm: true });
         if (out.json) return printJson(r);
-        console.log(`cleared ${r.groupId}: ${removed(r)}`);
+        console.log(`cleared ${untrusted(r.groupId)}: ${removed(r)}`);
       }),
     );
 }

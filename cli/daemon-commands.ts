@@ -8,7 +8,7 @@ import { daemonTls } from './pinned-tls.js';
 import { readToken } from '../host/daemon/token.js';
 import { requestJson } from './http-json.js';
 import { count, port } from './options.js';
-import { bold, dim, green, printJson, red, yellow } from './render.js';
+import { bold, dim, green, printJson, red, untrusted, yellow } from './render.js';
 import { fail, getOutput } from './run.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -58,9 +58,9 @@ export function registerDaemonCommands(program: Command): void {
       const home = new OptagonHome();
       const running = findDaemon(home);
       if (running) return report(running, 'already running');
-      mkdirSync(home.daemonLogDir, { recursive: true });
+      mkdirSync(home.daemonLogDir, { recursive: true, mode: 0o700 });
       const errLog = join(home.daemonLogDir, 'stderr.log');
-      const out = openSync(errLog, 'a');
+      const out = openSync(errLog, 'a', 0o600);
       const main = process.argv[1]!; // this same CLI, bundled or not
       const child = spawn(process.execPath, [main, 'serve'], { detached: true, stdio: ['ignore', out, out], env: process.env });
       let exited: number | null = null;
@@ -144,10 +144,10 @@ function formatLogLine(line: string): string {
   try {
     const { time, level, msg, pid: _pid, hostname: _h, ...rest } = JSON.parse(line) as Record<string, unknown>;
     const when = new Date(Number(time)).toLocaleTimeString();
-    const extra = Object.keys(rest).length ? dim(' ' + JSON.stringify(rest)) : '';
-    return `${dim(when)} ${(levels[Number(level)] ?? ((t: string) => t))(String(msg ?? ''))}${extra}`;
+    const extra = Object.keys(rest).length ? dim(' ' + untrusted(JSON.stringify(rest))) : '';
+    return `${dim(when)} ${(levels[Number(level)] ?? ((t: string) => t))(untrusted(msg ?? ''))}${extra}`;
   } catch {
-    return line;
+    return untrusted(line);
   }
 }
 

@@ -6,20 +6,20 @@ import type { eventOutput, frameOutput } from '../servers/frames/schemas.js';
 import { registerFrameConfigCommands } from './frame-config-commands.js';
 import { count } from './options.js';
 import { run, type Output } from './run.js';
-import { ago, bold, bytes, cyan, dim, printJson, status, table } from './render.js';
+import { ago, bold, bytes, cyan, dim, printJson, status, table, untrusted, untrustedText } from './render.js';
 
 type Frame = z.infer<typeof frameOutput>;
 type Event = z.infer<typeof eventOutput>;
 
 function frameLine(f: Frame): string {
   const where = f.url ? ` · ${cyan(f.url)}` : '';
-  return `${bold(f.name)} ${status(f.status)}${where}`;
+  return `${bold(untrusted(f.name))} ${status(f.status)}${where}`;
 }
 
 function eventsTable(events: Event[]): string {
   return table(
     ['WHEN', 'EVENT', 'DETAILS'],
-    events.map((e) => [new Date(e.at).toLocaleString(), e.type, e.details ? dim(JSON.stringify(e.details)) : '']),
+    events.map((e) => [new Date(e.at).toLocaleString(), untrusted(e.type), e.details ? dim(untrusted(JSON.stringify(e.details))) : '']),
   );
 }
 
@@ -42,7 +42,7 @@ export function registerFrameCommands(program: Command): void {
         }
         if (out.json) return printJson({ frame: f });
         console.log(`Created ${frameLine(f)}`);
-        console.log(`  workspace ${f.workspace} → /workspace, port ${f.hostPort} → 3000`);
+        console.log(`  workspace ${untrusted(f.workspace)} → /workspace, port ${f.hostPort} → 3000`);
         console.log(f.status === 'running' ? `  attach: optagon frame attach ${f.name}` : `  next: optagon frame start ${f.name}`);
       }),
     );
@@ -78,7 +78,7 @@ export function registerFrameCommands(program: Command): void {
         console.log(
           table(
             ['NAME', 'STATUS', 'PORT', 'WORKSPACE', 'ACTIVE'],
-            frames.map((f) => [f.name, status(f.status), String(f.hostPort ?? '-'), f.workspace, ago(f.lastActiveAt)]),
+            frames.map((f) => [untrusted(f.name), status(f.status), String(f.hostPort ?? '-'), untrusted(f.workspace), ago(f.lastActiveAt)]),
           ),
         );
       }),
@@ -100,6 +100,7 @@ export function registerFrameCommands(program: Command): void {
         console.log(frameLine(f));
         const rows: Array<[string, string | number | null]> = [
           ['id', f.id],
+          ...(f.description ? [['description', f.description] as [string, string]] : []),
           ['workspace', f.workspace],
           ['port', f.hostPort],
           ['container', `${f.containerName}${f.containerId ? ` (${f.containerId.slice(0, 12)})` : ''}`],
@@ -108,7 +109,7 @@ export function registerFrameCommands(program: Command): void {
           ['created', f.createdAt],
           ['last active', f.lastActiveAt],
         ];
-        for (const [k, v] of rows) console.log(`  ${dim(k.padEnd(12))} ${v ?? '-'}`);
+        for (const [k, v] of rows) console.log(`  ${dim(k.padEnd(12))} ${untrusted(v ?? '-')}`);
         if (r.events.length) console.log('\n' + eventsTable(r.events));
       }),
     );
@@ -125,8 +126,8 @@ export function registerFrameCommands(program: Command): void {
         );
         if (out.json) return printJson(a);
         if (opts.print || !process.stdout.isTTY || !process.stdin.isTTY) {
-          console.log(a.commandLine);
-          if (opts.print) console.log(dim(`# the host socket is ${a.socket}: do not attach to it from the host (a tmux server controls its clients)`));
+          console.log(untrusted(a.commandLine));
+          if (opts.print) console.log(dim(`# the host socket is ${untrusted(a.socket)}: do not attach to it from the host (a tmux server controls its clients)`));
           return;
         }
         if (a.frame.status !== 'running') {
@@ -150,7 +151,7 @@ export function registerFrameCommands(program: Command): void {
           force: Boolean(opts.force),
         });
         if (out.json) return printJson(r);
-        console.log(`Destroyed ${bold(r.destroyed.name)}; port ${r.destroyed.hostPort} is free; ${r.destroyed.workspace} is untouched`);
+        console.log(`Destroyed ${bold(untrusted(r.destroyed.name))}; port ${r.destroyed.hostPort} is free; ${untrusted(r.destroyed.workspace)} is untouched`);
       }),
     );
 
@@ -162,7 +163,7 @@ export function registerFrameCommands(program: Command): void {
       run(async (tools, out) => {
         const r = await tools.call<{ lines: string[] }>('frame_logs', { frame: ref, tail: opts.tail });
         if (out.json) return printJson(r);
-        if (r.lines.length) console.log(r.lines.join('\n'));
+        if (r.lines.length) console.log(untrustedText(r.lines.join('\n'))); // the frame's own output
         else console.error(dim('no log yet (the frame has not started)'));
       }),
     );

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
-import { printJson } from './render.js';
+import { printJson, untrustedText } from './render.js';
 import type { ToolCaller } from './mcp-client.js';
 import { run, type Output } from './run.js';
 
@@ -33,7 +33,7 @@ export function registerFrameConfigCommands(frame: Command): void {
         const current = await get(tools, ref);
         if (out.json) return printJson(current);
         const { stringify } = await import('yaml');
-        process.stdout.write(stringify(current));
+        process.stdout.write(untrustedText(stringify(current))); // YAML escapes C0 controls, not C1
       }),
     );
   config
@@ -84,7 +84,7 @@ async function edit(tools: ToolCaller, ref: string, out: Output): Promise<void> 
     try {
       return await apply(tools, ref, text, file, out);
     } catch (err) {
-      process.stderr.write(`${(err as Error).message}\n`);
+      process.stderr.write(`${untrustedText((err as Error).message)}\n`);
       if (!process.stdin.isTTY) throw new Error(`not saved; fix ${file} and apply it with: optagon frame config ${ref} --file ${file}`);
       const rl = createInterface({ input: process.stdin, output: process.stderr });
       const again = (await rl.question('Edit again? [Y/n] ')).trim().toLowerCase();

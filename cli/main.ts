@@ -3,6 +3,7 @@ import module from 'node:module';
 // Node >= 22.1 can cache compiled modules on disk; start-up is most of a quick command's time.
 (module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
 import { Command } from 'commander';
+import { restrictUmask } from '../servers/shared/private-files.js';
 import { registerAgentCommands } from './agent-commands.js';
 import { registerContextCommands } from './context-commands.js';
 import { registerTaskCommands } from './task-commands.js';
@@ -12,6 +13,9 @@ import { registerFrameCommands } from './frame-commands.js';
 import { setOutput } from './run.js';
 import { registerDaemonCommands } from './daemon-commands.js';
 import { registerSystemCommands } from './system-commands.js';
+
+// What Optagon writes (state, logs, keys, config) is the user's only; see README, Files and configuration.
+restrictUmask();
 
 const program = new Command('optagon')
   .description('Optagon: isolated Podman dev environments (frames) with tmux, driven through MCP tools')

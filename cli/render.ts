@@ -34,7 +34,28 @@ const statusPaint: Record<string, (t: string) => string> = {
 };
 
 export function status(s: string): string {
-  return (statusPaint[s] ?? ((t: string) => t))(s);
+  return (statusPaint[s] ?? ((t: string) => t))(untrusted(s));
+}
+
+// C0 controls, DEL and C1 controls (ESC and CSI start terminal escapes: titles, colours, cursor moves,
+// OSC 52 clipboard writes), and the bidirectional overrides that make text read other than it is.
+// eslint-disable-next-line no-control-regex
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+// eslint-disable-next-line no-control-regex
+const CONTROLS_BUT_LINES = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * A string from elsewhere (a path, a description, a window name, an event's details, a frame's output)
+ * made safe to print on one line: tabs and line breaks become spaces, every other control character `?`,
+ * as `ls` shows them. Apply it to everything the CLI prints that it did not write itself.
+ */
+export function untrusted(s: unknown): string {
+  return String(s ?? '').replace(/\r\n|[\t\n\r]/g, ' ').replace(CONTROLS, '?');
+}
+
+/** The same for text that is several lines by design (an agent's screen or reply, a log): keeps \n and \t. */
+export function untrustedText(s: unknown): string {
+  return String(s ?? '').replace(/\r\n/g, '\n').replace(CONTROLS_BUT_LINES, '?');
 }
 
 // Strip colour codes before measuring, so coloured cells line up.

@@ -4,7 +4,7 @@ import { readToken } from '../host/daemon/token.js';
 import { connectDaemon } from './http-client.js';
 import { daemonTls } from './pinned-tls.js';
 import { connectEmbedded, ToolError, type ToolCaller } from './mcp-client.js';
-import { red } from './render.js';
+import { red, untrustedText } from './render.js';
 
 export interface Output {
   json: boolean;
@@ -49,6 +49,6 @@ export async function run(body: (tools: ToolCaller, out: Output) => Promise<void
 /** Reports a failure the way every command does: one line (or `{"error"}` with --json), exit code 1. */
 export function fail(message: string): void {
   if (output.json) process.stdout.write(JSON.stringify({ error: message }) + '\n');
-  else process.stderr.write(`${red('error:')} ${message}\n`);
+  else process.stderr.write(`${red('error:')} ${untrustedText(message)}\n`); // messages quote paths, names, a frame's output
   process.exitCode = 1;
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { printMcpConfig } from './daemon-commands.js';
 import { fail, run } from './run.js';
-import { bold, dim, green, printJson, red, yellow } from './render.js';
+import { bold, dim, green, printJson, red, untrusted, yellow } from './render.js';
 
 export function registerSystemCommands(program: Command): void {
   const image = program.command('image').description('the frame image');
@@ -19,14 +19,14 @@ export function registerSystemCommands(program: Command): void {
             if (out.json) return;
             const secs = ((Date.now() - started) / 1000).toFixed(0).padStart(4);
             const step = total ? `[${Math.min(progress, total)}/${total}] ` : '';
-            process.stderr.write(`${dim(`${secs}s`)} ${step}${message}\n`);
+            process.stderr.write(`${dim(`${secs}s`)} ${step}${untrusted(message)}\n`);
           },
         );
         if (out.json) return printJson(r);
         console.log(
           r.skipped
-            ? `${bold(r.image)} is up to date (inputs ${r.hash}); use --force to rebuild`
-            : `Built ${bold(r.image)} from ${r.base} in ${(r.durationMs / 1000).toFixed(0)}s (inputs ${r.hash})`,
+            ? `${bold(untrusted(r.image))} is up to date (inputs ${untrusted(r.hash)}); use --force to rebuild`
+            : `Built ${bold(untrusted(r.image))} from ${untrusted(r.base)} in ${(r.durationMs / 1000).toFixed(0)}s (inputs ${r.hash})`,
         );
       }),
     );
@@ -37,7 +37,7 @@ export function registerSystemCommands(program: Command): void {
       run(async (tools, out) => {
         const r = await tools.call<{ image: string; exists: boolean; upToDate: boolean; hash: string | null }>('frame_image_status');
         if (out.json) return printJson(r);
-        console.log(`${bold(r.image)}: ${!r.exists ? red('not built') : r.upToDate ? green('up to date') : yellow('out of date')}${r.hash ? dim(` (${r.hash})`) : ''}`);
+        console.log(`${bold(untrusted(r.image))}: ${!r.exists ? red('not built') : r.upToDate ? green('up to date') : yellow('out of date')}${r.hash ? dim(` (${r.hash})`) : ''}`);
         if (!r.upToDate) console.log(`  run: optagon image build`);
       }),
     );
@@ -52,8 +52,8 @@ export function registerSystemCommands(program: Command): void {
         else {
           const mark: Record<string, string> = { ok: green('ok  '), warn: yellow('warn'), fail: red('FAIL') };
           for (const c of r.checks) {
-            console.log(`${mark[c.status]} ${bold(c.name.padEnd(12))} ${c.detail}`);
-            if (c.fix && c.status !== 'ok') console.log(`     ${' '.repeat(12)} fix: ${c.fix}`);
+            console.log(`${mark[c.status]} ${bold(untrusted(c.name).padEnd(12))} ${untrusted(c.detail)}`);
+            if (c.fix && c.status !== 'ok') console.log(`     ${' '.repeat(12)} fix: ${untrusted(c.fix)}`);
           }
         }
         if (!r.ok) process.exitCode = 1;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { count } from './options.js';
-import { ago, bold, dim, printJson, status, table } from './render.js';
+import { ago, bold, dim, printJson, status, table, untrusted } from './render.js';
 import { run } from './run.js';
 
 interface Subtask {
@@ -23,15 +23,15 @@ interface Task {
 }
 
 function report(t: Task): string {
-  const lines = [`${bold(t.id)} ${status(t.status)} ${t.text.length > 80 ? `${t.text.slice(0, 77)}…` : t.text}`];
+  const lines = [`${bold(untrusted(t.id))} ${status(t.status)} ${untrusted(t.text.length > 80 ? `${t.text.slice(0, 77)}…` : t.text)}`];
   const r = t.result;
-  if (r?.type) lines.push(dim(`  ${r.type}, complexity ${r.complexity?.toFixed(2)}`));
+  if (r?.type) lines.push(dim(`  ${untrusted(r.type)}, complexity ${r.complexity?.toFixed(2)}`));
   for (const s of r?.subtasks ?? []) {
     const fixes = s.corrections.length ? dim(` after ${s.corrections.length} correction${s.corrections.length === 1 ? '' : 's'}`) : '';
-    lines.push(`  ${s.agent} ${status(s.status)}${fixes} ${s.title}${s.reason ? dim(` — ${s.reason}`) : ''}`);
+    lines.push(`  ${untrusted(s.agent)} ${status(s.status)}${fixes} ${untrusted(s.title)}${s.reason ? dim(` — ${untrusted(s.reason)}`) : ''}`);
   }
-  if (r?.error) lines.push(`  error: ${r.error}`);
-  if (r?.episode) lines.push(dim(`  remembered as episode ${r.episode}`));
+  if (r?.error) lines.push(`  error: ${untrusted(r.error)}`);
+  if (r?.episode) lines.push(dim(`  remembered as episode ${untrusted(r.episode)}`));
   return lines.join('\n');
 }
 
@@ -46,7 +46,7 @@ export function registerTaskCommands(program: Command): void {
     .action((text: string, opts: { frame: string }) =>
       run(async (tools, out) => {
         const { task: t } = await tools.call<{ task: Task }>('task_assign', { frame: opts.frame, task: text, wait: true }, (message) => {
-          if (!out.json) process.stderr.write(`${dim(new Date().toLocaleTimeString())} ${message}\n`);
+          if (!out.json) process.stderr.write(`${dim(new Date().toLocaleTimeString())} ${untrusted(message)}\n`);
         });
         if (out.json) return printJson({ task: t });
         console.log(report(t));
@@ -67,7 +67,7 @@ export function registerTaskCommands(program: Command): void {
         console.log(
           table(
             ['ID', 'STATUS', 'SUBTASKS', 'STARTED', 'TASK'],
-            tasks.map((t) => [t.id, status(t.status), String(t.result?.subtasks?.length ?? '-'), ago(new Date(t.createdAt).toISOString()), t.text.slice(0, 60)]),
+            tasks.map((t) => [untrusted(t.id), status(t.status), String(t.result?.subtasks?.length ?? '-'), ago(new Date(t.createdAt).toISOString()), untrusted(t.text.slice(0, 60))]),
           ),
         );
       }),
@@ -81,7 +81,7 @@ export function registerTaskCommands(program: Command): void {
         const { task: t } = await tools.call<{ task: Task }>('task_status', { task: id });
         if (out.json) return printJson({ task: t });
         console.log(report(t));
-        for (const e of t.events.slice(-15)) console.log(`  ${dim(new Date(e.at).toLocaleTimeString())} ${e.message}`);
+        for (const e of t.events.slice(-15)) console.log(`  ${dim(new Date(e.at).toLocaleTimeString())} ${untrusted(e.message)}`);
       }),
     );
 

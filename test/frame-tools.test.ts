@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestHome, type TestHome } from './support/test-home.js';
@@ -63,6 +63,39 @@ describe('frames MCP tools', () => {
     const file = join(ws, 'keep.txt');
     expect(await home.fails('frame_create', { name: 'file', workspace: file })).toMatch(/not a directory/);
     expect(await home.fails('frame_create', { name: 'root', workspace: '/' })).toMatch(/cannot be \//);
+  });
+
+  it('refuses every workspace a frame must never get read-write, judged by its real path', async () => {
+    const link = join(home.workspaceRoot, 'innocent');
+    symlinkSync('/etc', link);
+    mkdirSync(join(home.workspaceRoot, 'a'));
+    const climb = `${home.workspaceRoot}/a/${'../'.repeat(home.workspaceRoot.split('/').length)}etc`;
+    const colon = home.workspace('x:y');
+    const cases: Array<[string, RegExp]> = [
+      ['/etc', /^workspace '\/etc' is inside the system directory \/etc/],
+      ['/proc', /system directory \/proc/],
+      ['/dev', /system directory \/dev/],
+      ['/root', /^workspace '\/root' (holds|is not under)/], // root's home: it holds podman's storage
+      ['/tmp', /^workspace '\/tmp' holds Optagon's home/],
+      [home.root, /is inside Optagon's home \(OPTAGON_HOME/],
+      [join(home.root, 'data'), /is inside Optagon's home/],
+      [link, /\(real path \/etc\) is inside the system directory \/etc/],
+      [climb, /\(real path \/etc\) is inside the system directory \/etc/],
+      [colon, /has ':' or ',' in its path/],
+      [join(home.root, '..'), /holds Optagon's home/],
+    ];
+    for (const [workspace, message] of cases) expect(await home.fails('frame_create', { name: 'bad', workspace }), workspace).toMatch(message);
+    expect(home.services.store.findFrame('bad')).toBeUndefined();
+  });
+
+  it('will not start a frame made before the rule, and says how to make it again', async () => {
+    await home.ok('frame_create', { name: 'legacy', workspace: home.workspace('legacy') });
+    home.services.store.db.prepare('UPDATE frames SET workspace_path = ? WHERE name = ?').run('/etc', 'legacy');
+    expect(await home.fails('frame_start', { frame: 'legacy' })).toMatch(
+      /^frame 'legacy' cannot start: workspace '\/etc' is inside the system directory \/etc.*; destroy it \(`optagon frame destroy legacy`; the workspace is kept\) and create it again/,
+    );
+    expect(home.services.store.findFrame('legacy')).toMatchObject({ status: 'created', containerId: null });
+    await home.ok('frame_destroy', { frame: 'legacy' });
   });
 
   it('names the unknown frame and how to list frames', async () => {
@@ -129,6 +162,19 @@ describe('optagon CLI', () => {
     expect(list.stdout).not.toContain('\x1b['); // NO_COLOR
     const json = JSON.parse((await cli('--json', 'frame', 'list')).stdout);
     expect(json.frames[0]).toMatchObject({ name: 'site', status: 'created', hostPort: 33160 });
+  });
+
+  it('prints no control character that a path or description carries (terminal escapes)', async () => {
+    const evil = '\x1b]0;owned\x07\x1b[2J\u009b31m';
+    expect((await cli('frame', 'create', 'esc', '--workspace', home.workspace('esc'), '--description', `desc${evil}`)).exitCode).toBe(0);
+    // A frame made before workspaces were checked could hold any path.
+    home.services.store.db.prepare('UPDATE frames SET workspace_path = ? WHERE name = ?').run(`/srv/x${evil}`, 'esc');
+    for (const args of [['frame', 'list'], ['frame', 'get', 'esc'], ['frame', 'destroy', 'esc']]) {
+      const r = await cli(...args);
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(r.stdout, args.join(' ')).toContain('/srv/x?]0;owned??[2J?31m');
+      expect(r.stdout + r.stderr).not.toMatch(/[\x07\x1b\u009b]/);
+    }
   });
 
   it('exits non-zero with a one-line error on a tool error', async () => {

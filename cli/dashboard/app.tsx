@@ -1,7 +1,7 @@
 import { Box, render, Text, useApp, useInput, useStdout } from 'ink';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { ToolCaller } from '../../servers/shared/tool-caller.js';
-import { age } from '../render.js';
+import { age, untrusted } from '../render.js';
 import { matches, megabytes, type FrameRow, type FrameStats } from './frame-rows.js';
 
 /** CPU and memory come from podman stats, which has no events: asked this often for running frames. */
@@ -158,7 +158,7 @@ function Dashboard({ tools, onAttach, initial }: Props) {
         <Text bold>log of {current.name} (l or Esc closes)</Text>
         {logs.slice(-(rows + 2)).map((line, i) => (
           <Text key={i} wrap="truncate">
-            {line}
+            {untrusted(line)}
           </Text>
         ))}
       </Box>
@@ -177,7 +177,7 @@ function Dashboard({ tools, onAttach, initial }: Props) {
         return (
           <Text key={f.id} inverse={selected} wrap="truncate">
             {selected ? '> ' : '  '}
-            {f.name.slice(0, 20).padEnd(20)} <Text color={COLOURS[f.status] ?? 'white'}>{f.status.padEnd(9)}</Text> {String(f.hostPort ?? '-').padEnd(6)}{' '}
+            {untrusted(f.name).slice(0, 20).padEnd(20)} <Text color={COLOURS[f.status] ?? 'white'}>{untrusted(f.status).padEnd(9)}</Text> {String(f.hostPort ?? '-').padEnd(6)}{' '}
             {age(f.lastActiveAt).padEnd(7)} {(s && f.status === 'running' && Number.isFinite(s.cpuPercent) ? `${s.cpuPercent.toFixed(1)}%` : '-').padStart(6)}{' '}
             {(s && f.status === 'running' && Number.isFinite(s.memUsageBytes) ? megabytes(s.memUsageBytes) : '-').padStart(7)}
           </Text>
@@ -188,7 +188,7 @@ function Dashboard({ tools, onAttach, initial }: Props) {
       <Text dimColor wrap="truncate">
         {mode === 'filter' ? `filter: ${filter}▏` : `${shown.length}/${frames.length} frames${filter ? ` matching "${filter}"` : ''} · s start x stop r restart a attach g guake l log / filter ? help q quit`}
       </Text>
-      <Text wrap="truncate">{note}</Text>
+      <Text wrap="truncate">{untrusted(note)}</Text>
     </Box>
   );
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -28,6 +28,7 @@ const clients: Client[] = [];
 beforeEach(() => {
   home = mkdtempSync(join(tmpdir(), 'optagon-home-'));
   workspace = mkdtempSync(join(tmpdir(), 'optagon-ws-'));
+  writeFileSync(join(home, 'config.yaml'), `frames:\n  workspace_roots: [${workspace}]\n`);
   services = createServices(new OptagonHome(home));
   ({ app, sessions } = createDaemonApp({
     services,

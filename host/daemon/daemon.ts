@@ -4,6 +4,7 @@ import { daemonCertificate } from '../../web/tls/certificate.js';
 import { createServices, SERVER_VERSION, type OptagonServices } from '../../servers/registry.js';
 import { ContainerEvents } from '../../servers/frames/container-events.js';
 import { OptagonHome } from '../../servers/shared/optagon-home.js';
+import { restrictUmask } from '../../servers/shared/private-files.js';
 import { createDaemonApp } from './app.js';
 import { createDaemonLogger } from './logger.js';
 import { removeRunFile, servesTls, writeRunFile } from './run-file.js';
@@ -24,6 +25,7 @@ export interface RunningDaemon {
  * and exits 0.
  */
 export async function runDaemon(opts: { home?: OptagonHome; host?: string; port?: number } = {}): Promise<RunningDaemon> {
+  restrictUmask(); // every file the daemon makes (logs, state, keys) is its user's only
   const home = opts.home ?? new OptagonHome();
   const services = createServices(home);
   const { config } = services.frames;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -17,21 +17,25 @@ const PASSWORD = 'correct horse battery staple';
 /** Remote access through the daemon's HTTP surface, in-process (app.request), with real auth state. */
 describe('remote access: login, sessions and permissions', () => {
   let root: string;
+  let workspaces: string;
   let services: OptagonServices;
   let app: ReturnType<typeof createDaemonApp>['app'];
   let auth: ReturnType<typeof createDaemonApp>['auth'];
   beforeEach(() => {
     root = mkdtempSync(join(tmpdir(), 'optagon-remote-'));
+    workspaces = mkdtempSync(join(tmpdir(), 'optagon-remote-ws-'));
+    writeFileSync(join(root, 'config.yaml'), `frames:\n  workspace_roots: [${workspaces}]\n`);
     services = createServices(new OptagonHome(root));
     ({ app, auth } = createDaemonApp({ services, token: TOKEN }));
     for (const name of ['web', 'api']) {
-      mkdirSync(join(root, name));
-      services.frames.frames.create({ name, workspace: join(root, name) });
+      mkdirSync(join(workspaces, name));
+      services.frames.frames.create({ name, workspace: join(workspaces, name) });
     }
   });
   afterEach(async () => {
     await services.close();
     rmSync(root, { recursive: true, force: true });
+    rmSync(workspaces, { recursive: true, force: true });
   });
 
   const request = (path: string, body?: unknown, bearer?: string, method = 'POST') =>

@@ -12,6 +12,7 @@ import { OptagonHome } from '../shared/optagon-home.js';
 /** The context tools over a real MCP client, on frames that are only registered (no container needed). */
 describe('context tools (embedded backend)', () => {
   let root: string;
+  let workspaces: string;
   let services: OptagonServices;
   let client: Client;
   const call = async (name: string, args: Record<string, unknown>) => (await client.callTool({ name, arguments: args })) as CallToolResult;
@@ -24,7 +25,9 @@ describe('context tools (embedded backend)', () => {
 
   beforeAll(async () => {
     root = mkdtempSync(join(tmpdir(), 'optagon-context-'));
-    writeFileSync(join(root, 'config.yaml'), 'frames:\n  port_range: { start: 33340, end: 33359 }\n');
+    workspaces = mkdtempSync(join(tmpdir(), 'optagon-context-ws-'));
+    // This repository is a workspace too (only read: git log).
+    writeFileSync(join(root, 'config.yaml'), `frames:\n  port_range: { start: 33340, end: 33359 }\n  workspace_roots: [${workspaces}, ${process.cwd()}]\n`);
     services = createServices(new OptagonHome(root));
     const server = createMcpServer(services);
     const [a, b] = InMemoryTransport.createLinkedPair();
@@ -32,14 +35,15 @@ describe('context tools (embedded backend)', () => {
     client = new Client({ name: 'context-test', version: '0' });
     await client.connect(b);
     for (const name of ['alpha', 'beta']) {
-      mkdirSync(join(root, name));
-      await ok('frame_create', { name, workspace: join(root, name) });
+      mkdirSync(join(workspaces, name));
+      await ok('frame_create', { name, workspace: join(workspaces, name) });
     }
   });
   afterAll(async () => {
     await client?.close();
     services?.close();
     rmSync(root, { recursive: true, force: true });
+    rmSync(workspaces, { recursive: true, force: true });
   });
 
   it('a failing episode is reported failed with its reason; the next one still processes', async () => {

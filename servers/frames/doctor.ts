@@ -1,5 +1,5 @@
 import { runCommand } from '../shared/run-command.js';
-import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import type { GlobalConfig } from '../shared/global-config.js';
 import type { ImageBuilder } from './image-builder.js';
 import { LOCAL_BASE } from './image-builder.js';
@@ -7,6 +7,7 @@ import { listeningPorts } from './port-allocator.js';
 import type { RuntimeSettingsResolver } from './runtime-settings.js';
 import type { StateStore } from './state-store.js';
 import type { ContainerRuntime } from './container-runtime.js';
+import { ensureSocketDir } from './socket-dir.js';
 
 export interface Check {
   name: string;
@@ -81,11 +82,15 @@ export async function runDoctor(deps: DoctorDeps): Promise<{ ok: boolean; checks
 
   const root = config.frames.socket_root;
   try {
-    mkdirSync(root, { recursive: true });
-    accessSync(root, constants.W_OK);
-    checks.push({ name: 'socket dir', status: 'ok', detail: `${root} is writable` });
+    ensureSocketDir(root);
+    checks.push({ name: 'socket dir', status: 'ok', detail: `${root} is yours, mode 0700, with no symlink or directory others can write on the way` });
   } catch (err) {
-    checks.push({ name: 'socket dir', status: 'fail', detail: `${root}: ${(err as Error).message}`, fix: `sudo mkdir -p ${root} && sudo chown $USER ${root}, or set frames.socket_root in config.yaml` });
+    checks.push({
+      name: 'socket dir',
+      status: 'fail',
+      detail: (err as Error).message,
+      fix: `set frames.socket_root in config.yaml to a directory of yours (e.g. under $XDG_RUNTIME_DIR), or remove what is in the way`,
+    });
   }
 
   const { start, end } = config.frames.port_range;

@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { stringify } from 'yaml';
 import { z } from 'zod';
+import { tighten } from '../shared/private-files.js';
 import { conditionProblem } from '../../host/manager/task-router.js';
 
 /**
@@ -107,6 +108,8 @@ export function applyConfigPatch(current: FrameConfig, patch: Record<string, unk
 }
 
 export function writeConfigMirror(file: string, config: FrameConfig): void {
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, `# Mirror of this frame's configuration; change it with \`optagon frame config set\`.\n${stringify(config)}`);
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  // It can hold agents.env values: the user's only, also when an older Optagon made it readable.
+  writeFileSync(file, `# Mirror of this frame's configuration; change it with \`optagon frame config set\`.\n${stringify(config)}`, { mode: 0o600 });
+  tighten(file);
 }

@@ -1,11 +1,10 @@
-import { existsSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OptagonHome } from '../shared/optagon-home.js';
 import { FRAME_NAME_RULE } from './frame-manager.js';
-import { checkWorkspace } from './workspace.js';
 import { createFramesServices, type FramesServices } from './services.js';
 
 // No containers here: create() only writes state, and these tests never start a frame.
@@ -16,6 +15,7 @@ let services: FramesServices;
 beforeEach(() => {
   home = mkdtempSync(join(tmpdir(), 'optagon-home-'));
   workspace = mkdtempSync(join(tmpdir(), 'optagon-ws-'));
+  writeFileSync(join(home, 'config.yaml'), `frames:\n  workspace_roots: [${workspace}]\n`);
   services = createFramesServices(new OptagonHome(home));
 });
 
@@ -27,38 +27,6 @@ afterEach(() => {
 
 const rows = (table: string) => services.store.db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
 const stateCounts = () => ({ frames: rows('frames'), configs: rows('frame_configs'), events: rows('frame_events') });
-
-describe('checkWorkspace', () => {
-  it('returns the real path of an existing directory', () => {
-    const link = join(home, 'link-to-ws');
-    symlinkSync(workspace, link);
-    expect(checkWorkspace(link)).toBe(realpathSync(workspace));
-  });
-
-  it('rejects a relative path, suggesting the absolute one', () => {
-    expect(() => checkWorkspace('projects/web')).toThrow(
-      `workspace 'projects/web' is not an absolute path; pass it in full, e.g. ${join(process.cwd(), 'projects/web')}`,
-    );
-  });
-
-  it('rejects a path that does not exist, saying to create it', () => {
-    const missing = join(workspace, 'nope');
-    expect(() => checkWorkspace(missing)).toThrow(`workspace '${missing}' does not exist; create it first (mkdir -p ${missing})`);
-  });
-
-  it('rejects a file', () => {
-    const file = join(workspace, 'README.md');
-    writeFileSync(file, 'hi');
-    expect(() => checkWorkspace(file)).toThrow(`workspace '${file}' is not a directory`);
-  });
-
-  it('rejects / , also when reached through a symlink', () => {
-    expect(() => checkWorkspace('/')).toThrow('the workspace cannot be / ; pass a project directory');
-    const link = join(home, 'root-link');
-    symlinkSync('/', link);
-    expect(() => checkWorkspace(link)).toThrow(/cannot be \//);
-  });
-});
 
 describe('FrameManager.create', () => {
   it('stores a created frame with a port, a config, an event and a config mirror', async () => {
@@ -128,7 +96,7 @@ describe('FrameManager.create', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     const port = (server.address() as AddressInfo).port;
     try {
-      writeFileSync(services.home.configFile, `frames:\n  port_range:\n    start: ${port}\n    end: ${port}\n`);
+      writeFileSync(services.home.configFile, `frames:\n  workspace_roots: [${workspace}]\n  port_range:\n    start: ${port}\n    end: ${port}\n`);
       services.close();
       services = createFramesServices(new OptagonHome(home));
       const before = stateCounts();

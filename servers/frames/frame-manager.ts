@@ -12,7 +12,8 @@ import type { FrameEvent, FrameRecord, FrameStatus, StateStore } from './state-s
 import { endClientScript, FRAME_SESSION, FrameChannels, SOCKET_IN_FRAME, tmuxInFrame } from './frame-channels.js';
 import type { TmuxControl } from './tmux-control.js';
 import { isUp, observedStatus } from './observed-status.js';
-import { checkWorkspace } from './workspace.js';
+import { checkFrameWorkspace, checkWorkspace } from './workspace.js';
+import { ensureSocketDir } from './socket-dir.js';
 
 export const FRAME_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 export const FRAME_NAME_RULE = 'a frame name is 1-63 characters of a-z, 0-9 and "-", starting with a letter or digit';
@@ -93,7 +94,7 @@ export class FrameManager {
 
   async create(input: { name: string; workspace: string; description?: string }): Promise<FrameDetails> {
     if (!FRAME_NAME.test(input.name)) throw new Error(`invalid frame name '${input.name}': ${FRAME_NAME_RULE}`);
-    const workspace = checkWorkspace(input.workspace);
+    const workspace = checkWorkspace(input.workspace, this.deps.config, this.deps.home);
     const now = Date.now();
     const id = randomUUID();
     const config = frameConfigSchema.parse({
@@ -239,7 +240,7 @@ export class FrameManager {
       throw new Error(`frame '${frame.name}' is already running; attach with \`optagon frame attach ${frame.name}\``);
     }
     if (frame.status === 'starting') throw new Error(`frame '${frame.name}' is already starting; wait for it or check \`optagon frame events ${frame.name}\``);
-    checkWorkspace(frame.workspacePath);
+    checkFrameWorkspace(frame, this.deps.config, this.deps.home);
     if (!frame.containerId) {
       const image = this.deps.config.frames.image;
       if (!(await this.runtime.imageExists(image))) {
@@ -251,7 +252,7 @@ export class FrameManager {
     frame = this.transition(frame, 'starting');
     try {
       const socketDir = this.socketDir(frame.id);
-      mkdirSync(socketDir, { recursive: true, mode: 0o700 });
+      ensureSocketDir(this.deps.config.frames.socket_root, frame.id);
       rmSync(join(socketDir, 'tmux.sock'), { force: true });
       if (wasPaused) await this.runtime.podman(['unpause', frame.containerId!]);
       else {

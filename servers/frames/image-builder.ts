@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { GlobalConfig } from '../shared/global-config.js';
 import { packageRoot } from '../shared/package-root.js';
+import { withUmask } from '../shared/private-files.js';
 import { runCommand } from '../shared/run-command.js';
 import { podmanError, type ContainerRuntime } from './container-runtime.js';
 import type { RuntimeSettingsResolver } from './runtime-settings.js';
@@ -139,10 +140,13 @@ export class ImageBuilder {
     const { execa } = await import('execa');
     const dir = mkdtempSync(join(tmpdir(), 'optagon-rootfs-'));
     try {
-      const child = execa('debootstrap', ['--variant=minbase', 'bookworm', dir, this.config.image.debian_mirror], {
-        all: true,
-        reject: false,
-      });
+      // The CLI's umask (077) would make the image's files unreadable to anyone but root.
+      const child = withUmask(0o022, () =>
+        execa('debootstrap', ['--variant=minbase', 'bookworm', dir, this.config.image.debian_mirror], {
+          all: true,
+          reject: false,
+        }),
+      );
       let n = 0;
       for await (const line of child.iterable({ from: 'all' })) {
         if (++n % 25 === 0 || /^I: (Retrieving Release|Base system installed)/.test(String(line))) await progress(`debootstrap: ${line}`);

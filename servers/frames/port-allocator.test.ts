@@ -126,6 +126,7 @@ describe('concurrent frame creation', () => {
   beforeEach(() => {
     home = mkdtempSync(join(tmpdir(), 'optagon-home-'));
     workspace = mkdtempSync(join(tmpdir(), 'optagon-ws-'));
+    writeFileSync(join(home, 'config.yaml'), `frames:\n  workspace_roots: [${workspace}]\n`);
   });
 
   afterEach(() => {

@@ -1,5 +1,6 @@
 import { loadGlobalConfig, type GlobalConfig } from '../shared/global-config.js';
 import { OptagonHome } from '../shared/optagon-home.js';
+import { ensurePrivateHome } from '../shared/private-files.js';
 import { ContainerRuntime } from './container-runtime.js';
 import { runDoctor } from './doctor.js';
 import { FrameManager } from './frame-manager.js';
@@ -19,6 +20,7 @@ export interface FramesServices {
 }
 
 export function createFramesServices(home = new OptagonHome()): FramesServices {
+  ensurePrivateHome(home);
   const config = loadGlobalConfig(home.configFile);
   const store = new StateStore(home.database);
   // config.podman is shared: when the resolver probes, the runtime sees the new flags at once.

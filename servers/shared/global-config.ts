@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { dirname } from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
@@ -88,7 +89,13 @@ export const globalConfigSchema = z.object({
       port_range: portRange.prefault({}),
       /** Host address the frame's port 3000 is published on. Default 127.0.0.1 (loopback only). */
       bind_address: z.string().min(1).default('127.0.0.1'),
-      /** Where each frame's tmux socket directory lives on the host. Default /tmp/optagon/frames. */
+      /**
+       * Directories a frame's workspace may be in (by real path). Default: the user's home directory.
+       * Never allowed whatever this says: /, system directories, OPTAGON_HOME and the socket root (and
+       * their parents), podman's storage.
+       */
+      workspace_roots: z.array(z.string().startsWith('/')).default(() => [homedir()]),
+      /** Where each frame's tmux socket directory lives on the host (yours, 0700). Default /tmp/optagon/frames. */
       socket_root: z.string().startsWith('/').default('/tmp/optagon/frames'),
       /** The image frames run. Default localhost/optagon-frame:latest, built by `optagon image build`. */
       image: z.string().min(1).default('localhost/optagon-frame:latest'),
@@ -197,6 +204,6 @@ export function updateGlobalConfig(file: string, values: Array<[path: string[], 
   const doc = parseDocument(existsSync(file) ? readFileSync(file, 'utf8') : '');
   if (doc.contents === null) doc.contents = doc.createNode({}) as never;
   for (const [path, value] of values) doc.setIn(path, value);
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, doc.toString());
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  writeFileSync(file, doc.toString(), { mode: 0o600 }); // it may hold API keys
 }

@@ -1,16 +1,22 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { tighten } from './private-files.js';
 
 /**
- * Opens (creating if need be) a SQLite database in WAL mode with foreign keys on, and brings its
+ * Opens (creating if need be, readable by its user only) a SQLite database in WAL mode with foreign keys on, and brings its
  * schema up to date with numbered `migrations` (PRAGMA user_version counts those that ran).
  * Several processes may open and write at once (concurrent CLI calls, the daemon): the busy
  * timeout is set first, the switch to WAL is retried, and migrations re-read the version under
  * the write lock.
  */
 export function openDatabase(file: string, migrations: readonly string[]): Database.Database {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  if (file !== ':memory:') {
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    // Private from the start: SQLite gives the -wal and -shm files the mode of the database file.
+    closeSync(openSync(file, 'a', 0o600));
+    for (const f of [file, `${file}-wal`, `${file}-shm`]) tighten(f);
+  }
   const db = new Database(file);
   // Set first: even switching a new file to WAL takes a lock.
   db.pragma('busy_timeout = 15000');

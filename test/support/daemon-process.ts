@@ -11,10 +11,15 @@ export const CLI = join(process.cwd(), 'dist/cli/optagon.cjs');
 /** An Optagon home for a daemon test: its own port range, and cleanup of every container it made. */
 export class DaemonHome {
   readonly root = mkdtempSync(join(tmpdir(), 'optagon-daemon-'));
+  /** The one allowed workspace root, beside the home (no workspace may be inside it). */
+  readonly workspaceRoot = mkdtempSync(join(tmpdir(), 'optagon-daemon-ws-'));
   readonly homeId = createHash('sha256').update(this.root).digest('hex').slice(0, 12);
 
   constructor(portStart: number) {
-    writeFileSync(join(this.root, 'config.yaml'), `frames:\n  port_range: { start: ${portStart}, end: ${portStart + 19} }\n  stop_timeout_seconds: 2\n`);
+    writeFileSync(
+      join(this.root, 'config.yaml'),
+      `frames:\n  port_range: { start: ${portStart}, end: ${portStart + 19} }\n  stop_timeout_seconds: 2\n  workspace_roots: [${this.workspaceRoot}]\n`,
+    );
   }
 
   get env(): Record<string, string> {
@@ -22,7 +27,7 @@ export class DaemonHome {
   }
 
   workspace(name: string): string {
-    const dir = join(this.root, 'ws', name);
+    const dir = join(this.workspaceRoot, name);
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'keep.txt'), 'keep');
     return dir;
@@ -45,6 +50,7 @@ export class DaemonHome {
   async cleanup(): Promise<void> {
     for (const c of await this.containers().catch(() => [])) await execa('podman', ['rm', '-f', c.id], { reject: false });
     rmSync(this.root, { recursive: true, force: true });
+    rmSync(this.workspaceRoot, { recursive: true, force: true });
   }
 }
 

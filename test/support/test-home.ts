@@ -22,16 +22,20 @@ export interface TestHome {
   ok<T = Record<string, unknown>>(name: string, args?: Record<string, unknown>): Promise<T>;
   /** Calls a tool that must fail and returns its error text. */
   fails(name: string, args?: Record<string, unknown>): Promise<string>;
+  /** A directory under the home's workspace root (beside the home: no workspace may be inside it). */
   workspace(name: string, files?: Record<string, string>): string;
+  /** The home's one allowed workspace root (frames.workspace_roots). */
+  workspaceRoot: string;
   cleanup(): Promise<void>;
 }
 
 /** `config` is more of config.yaml (top-level sections other than frames). */
 export async function createTestHome(portStart: number, portCount = 20, config = ''): Promise<TestHome> {
   const root = mkdtempSync(join(tmpdir(), 'optagon-test-'));
+  const workspaceRoot = mkdtempSync(join(tmpdir(), 'optagon-test-ws-'));
   writeFileSync(
     join(root, 'config.yaml'),
-    `frames:\n  port_range: { start: ${portStart}, end: ${portStart + portCount - 1} }\n  stop_timeout_seconds: 2\n${config}`,
+    `frames:\n  port_range: { start: ${portStart}, end: ${portStart + portCount - 1} }\n  stop_timeout_seconds: 2\n  workspace_roots: [${workspaceRoot}]\n${config}`,
   );
   const all = createServices(new OptagonHome(root));
   const services = all.frames;
@@ -45,6 +49,7 @@ export async function createTestHome(portStart: number, portCount = 20, config =
   const text = (r: CallToolResult) => r.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
   return {
     root,
+    workspaceRoot,
     services,
     client,
     call,
@@ -59,7 +64,7 @@ export async function createTestHome(portStart: number, portCount = 20, config =
       return text(r);
     },
     workspace(name, files = {}) {
-      const dir = join(root, 'workspaces', name);
+      const dir = join(workspaceRoot, name);
       mkdirSync(dir, { recursive: true });
       for (const [file, content] of Object.entries(files)) writeFileSync(join(dir, file), content);
       return dir;
@@ -74,6 +79,7 @@ export async function createTestHome(portStart: number, portCount = 20, config =
       await server.close();
       services.close();
       rmSync(root, { recursive: true, force: true });
+      rmSync(workspaceRoot, { recursive: true, force: true });
     },
   };
 }

@@ -36,7 +36,7 @@ export async function daemonCertificate(tlsDir: string, bindHost: string, paths:
     });
     mkdirSync(tlsDir, { recursive: true, mode: 0o700 });
     writeFileSync(keyFile, pems.private, { mode: 0o600 });
-    writeFileSync(certFile, pems.cert);
+    writeFileSync(certFile, pems.cert, { mode: 0o600 });
   }
   return { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8'), source: 'self-signed', file: certFile };
 }
