@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { daemonUrl, findDaemon } from '../host/daemon/run-file.js';
 import { readToken } from '../host/daemon/token.js';
+import { createFramesServices } from '../servers/frames/services.js';
 import { loadGlobalConfig, type GlobalConfig } from '../servers/shared/global-config.js';
 import { OptagonHome } from '../servers/shared/optagon-home.js';
 import { freePort, run, sleep, timeCommand } from './measure.js';
@@ -134,6 +135,9 @@ export class BenchHome {
       await this.cli(['frame', 'destroy', f.name, '--force']).catch((e: Error) => console.error(`cleanup: ${e.message}`));
       await run(this.config.podman.binary, ['rm', '--force', '--ignore', f.containerName]).catch((e: Error) => console.error(`cleanup: ${e.message}`));
     }
+    const services = createFramesServices(new OptagonHome(this.root));
+    await services.frames.releaseNetworks().catch((e: Error) => console.error(`cleanup: ${e.message}`));
+    services.close();
     rmSync(this.root, { recursive: true, force: true });
     rmSync(this.workspaces, { recursive: true, force: true });
   }

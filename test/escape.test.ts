@@ -1,11 +1,13 @@
 import { execa } from 'execa';
 import { randomUUID } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TerminalProxy } from '../web/gateway/terminal-proxy.js';
 import { tmuxTarget } from '../web/gateway/tmux-target.js';
 import { FakeAnthropic } from './support/fake-anthropic.js';
+import { closeServer, listenOutsideFramePorts } from './support/listen.js';
 import { createTestHome, frameTerminals, waitFor, type TestHome } from './support/test-home.js';
 
 /**
@@ -43,7 +45,9 @@ describe('escape: nothing in a frame reaches the host', () => {
   afterAll(async () => {
     await home?.cleanup();
     await fake.close();
+    await closeServer(hostService);
   });
+  let hostService: Server | undefined;
 
   it("a tmux hook that saves a buffer to a host path writes nothing on the host when Optagon lists windows", async () => {
     const planted = `/tmp/optagon-escape-${randomUUID()}`;
@@ -124,5 +128,35 @@ describe('escape: nothing in a frame reaches the host', () => {
     // A directory on the way swapped for a link to / is not walked through.
     expect((await inFrame('rm -rf /run/optagon/agents && ln -s / /run/optagon/agents && ls -ld /run/optagon/agents')).stdout).toMatch(/agents -> \//);
     expect(() => readBeneath(runDir, 'agents/etc/passwd')).toThrow(UnsafeFileError);
+  });
+
+  describe('the network', () => {
+    let otherIp: string;
+    let otherPort: number;
+    let servicePort: number;
+    const curl = async (url: string) => (await inFrame(`curl -s -m 5 -o /dev/null -w '%{http_code}' ${url} || true`)).stdout;
+    beforeAll(async () => {
+      // Another frame with a dev server, and a service of the host's listening on every address.
+      await home.ok('frame_create', { name: 'victim', workspace: home.workspace('victim', { 'index.html': 'victim' }) });
+      const victim = (await home.ok<{ frame: { containerName: string; hostPort: number } }>('frame_start', { frame: 'victim' })).frame;
+      otherPort = victim.hostPort;
+      await execa('podman', ['exec', '-d', victim.containerName, 'python3', '-m', 'http.server', '3000', '--bind', '0.0.0.0', '--directory', '/workspace']);
+      otherIp = (await execa('podman', ['exec', victim.containerName, 'hostname', '-I'])).stdout.trim().split(/\s+/)[0]!;
+      await waitFor("the victim's server", async () => (await execa('curl', ['-s', `http://127.0.0.1:${otherPort}/`], { reject: false })).stdout === 'victim', 30_000);
+      hostService = createServer((_req, res) => res.end('host-only'));
+      servicePort = await listenOutsideFramePorts(hostService, '0.0.0.0');
+    }, 180_000);
+
+    it("no frame reaches another frame's ports, by its address or through the host", async () => {
+      expect(otherIp).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+      expect(await curl(`http://${otherIp}:3000/`)).toBe('000');
+      expect(await curl(`http://host.containers.internal:${otherPort}/`)).toBe('000');
+    });
+
+    it('of the host, a frame reaches only the endpoints its configuration names; the internet stays reachable', async () => {
+      expect(await curl(`http://host.containers.internal:${servicePort}/`)).toBe('000');
+      expect(await curl(`${fake.containerUrl}/v1/models`)).not.toBe('000');
+      expect(await curl('http://deb.debian.org/debian/')).toBe('200');
+    });
   });
 });

@@ -22,6 +22,8 @@ export interface ContainerSpec {
   bindAddress: string;
   hostPort: number;
   logFile: string;
+  /** The frame's own network (see FrameIsolation); podman's default when unset. */
+  network?: string;
 }
 
 /** One container as `podman ps` sees it. */
@@ -83,6 +85,7 @@ export class ContainerRuntime {
       ...this.runtimeFlags(),
       '--volume', `${spec.workspace}:/workspace`,
       '--volume', `${spec.socketDir}:/run/optagon`,
+      ...(spec.network ? ['--network', spec.network] : []),
       '--publish', `${spec.bindAddress}:${spec.hostPort}:3000`,
       '--env', `OPTAGON_FRAME_ID=${spec.frameId}`,
       '--env', `OPTAGON_FRAME_NAME=${spec.frameName}`,
@@ -93,6 +96,13 @@ export class ContainerRuntime {
       spec.image,
     ]);
     return out.trim();
+  }
+
+  /** The networks a container is on. */
+  async networksOf(id: string): Promise<string[]> {
+    const out = await this.podman(['container', 'inspect', '--format', '{{json .NetworkSettings.Networks}}', id]);
+    const nets = JSON.parse(out || '{}') as Record<string, unknown> | null;
+    return Object.keys(nets ?? {});
   }
 
   async start(id: string): Promise<void> {

@@ -6,6 +6,7 @@ import type { GlobalConfig } from '../shared/global-config.js';
 import type { OptagonHome } from '../shared/optagon-home.js';
 import type { ContainerRuntime, ContainerState, ContainerStats } from './container-runtime.js';
 import { applyConfigPatch, frameConfigSchema, writeConfigMirror, type FrameConfig } from './frame-config.js';
+import { FrameIsolation } from './frame-isolation.js';
 import { PortAllocator } from './port-allocator.js';
 import type { RuntimeSettingsResolver } from './runtime-settings.js';
 import type { FrameEvent, FrameRecord, FrameStatus, StateStore } from './state-store.js';
@@ -61,11 +62,14 @@ export class FrameManager {
   readonly homeId: string;
   /** The control channel into each running frame's tmux server. */
   private readonly channels: FrameChannels;
+  /** Keeps frames off each other's ports and off the host's services. */
+  private readonly isolation: FrameIsolation;
 
   constructor(private readonly deps: ManagerDeps) {
     this.ports = new PortAllocator(deps.store, deps.config.frames.port_range);
-    this.channels = new FrameChannels(() => deps.config.podman.binary);
     this.homeId = createHash('sha256').update(deps.home.root).digest('hex').slice(0, 12);
+    this.channels = new FrameChannels(() => deps.config.podman.binary);
+    this.isolation = new FrameIsolation(deps.config, deps.runtime, this.homeId);
   }
 
   private get store() {
@@ -160,6 +164,11 @@ export class FrameManager {
   async writeFiles(frame: FrameRecord, files: ReadonlyArray<{ path: string; content: string | null; mode?: number }>): Promise<void> {
     const container = frame.containerId ?? this.containerName(frame);
     await Promise.all(files.map((f) => (f.content === null ? this.runtime.removeFile(container, f.path) : this.runtime.writeFile(container, f.path, f.content, f.mode))));
+  }
+
+  /** Removes the networks (and firewall rules) of every frame of this home: a test cleaning up after itself. */
+  releaseNetworks(): Promise<void> {
+    return this.isolation.releaseAll();
   }
 
   /** Ends this process's channels (the frames and their tmux servers go on). */
@@ -257,7 +266,9 @@ export class FrameManager {
       if (wasPaused) await this.runtime.podman(['unpause', frame.containerId!]);
       else {
         let containerId = frame.containerId;
+        const config = this.getConfig(frame.id).config;
         if (containerId) {
+          await this.isolation.apply(frame.id, config, containerId);
           await this.runtime.start(containerId).catch((err: Error) => {
             if (!/no such container/i.test(err.message)) throw err;
             containerId = null; // removed behind our back: make a new one
@@ -265,6 +276,7 @@ export class FrameManager {
         }
         if (!containerId) {
           containerId = await this.createContainer(frame);
+          await this.isolation.apply(frame.id, config, null);
           await this.runtime.start(containerId);
         }
         frame = this.store.updateFrame(frame.id, { containerId });
@@ -296,6 +308,7 @@ export class FrameManager {
     }
     this.channels.close(frame.id);
     await this.runtime.remove(frame.containerId ?? this.containerName(frame));
+    await this.isolation.release(frame.id);
     // Only ever our own directories, named by the frame id; never the workspace.
     rmSync(this.socketDir(frame.id), { recursive: true, force: true });
     rmSync(this.deps.home.frameDir(frame.id), { recursive: true, force: true });
@@ -356,6 +369,10 @@ export class FrameManager {
       this.store.addEvent(frame.id, 'config_changed', { keys: Object.keys(patch) });
     });
     writeConfigMirror(this.deps.home.frameConfigFile(frame.id), next);
+    // The endpoints its agents may reach on the host follow the config at once.
+    if (frame.status === 'running') {
+      this.isolation.apply(frame.id, next, null).catch((err: Error) => this.store.addEvent(frame.id, 'isolation_error', { message: err.message }));
+    }
     this.changed('updated', frame);
     return { frame: this.resolve(frame.id), config: next };
   }
@@ -431,6 +448,7 @@ export class FrameManager {
     const name = this.containerName(frame);
     await this.runtime.remove(name); // a leftover with our name (from a crash mid-create) would block create
     mkdirSync(this.deps.home.frameLogDir, { recursive: true });
+    const network = await this.isolation.networkFor(frame.id);
     return this.runtime.create({
       name,
       image: this.deps.config.frames.image,
@@ -442,6 +460,7 @@ export class FrameManager {
       bindAddress: this.deps.config.frames.bind_address,
       hostPort: frame.hostPort!,
       logFile: this.deps.home.frameLogFile(frame.id),
+      ...(network ? { network } : {}),
     });
   }
 

@@ -103,6 +103,26 @@ export const globalConfigSchema = z.object({
       stop_timeout_seconds: z.number().int().min(0).max(600).default(5),
       /** Seconds frame_start waits for the tmux session. Default 60. */
       start_timeout_seconds: z.number().int().min(1).max(3600).default(60),
+      network: z
+        .object({
+          /**
+           * Each frame on a network of its own, and (when Optagon runs as root) iptables rules so that no
+           * frame reaches another frame's ports or any service of the host but the ports allowed below.
+           * The internet stays reachable. Default true.
+           */
+          isolate: z.boolean().default(true),
+          /** The /16 the frames' networks are cut from, a /24 each. Default 10.213.0.0/16. */
+          pool: z
+            .string()
+            .regex(/^(\d{1,3})\.(\d{1,3})\.0\.0\/16$/, 'a /16 such as 10.213.0.0/16')
+            .default('10.213.0.0/16'),
+          /**
+           * Host TCP ports every frame may reach (e.g. 11434 for an Ollama on the host). A frame may also
+           * reach the host ports its agents' endpoints name (agents.env *_BASE_URL on host.containers.internal). Default none.
+           */
+          host_ports: z.array(z.number().int().min(1).max(65535)).default([]),
+        })
+        .prefault({}),
     })
     .prefault({}),
   podman: z

@@ -1,3 +1,5 @@
+import { createFramesServices } from '../../servers/frames/services.js';
+import { OptagonHome } from '../../servers/shared/optagon-home.js';
 import { execa } from 'execa';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -49,6 +51,10 @@ export class DaemonHome {
 
   async cleanup(): Promise<void> {
     for (const c of await this.containers().catch(() => [])) await execa('podman', ['rm', '-f', c.id], { reject: false });
+    // Their networks and firewall rules, as the daemon's frame_destroy would have removed them.
+    const services = createFramesServices(new OptagonHome(this.root));
+    await services.frames.releaseNetworks().catch((e: Error) => console.error(`cleanup: ${e.message}`));
+    services.close();
     rmSync(this.root, { recursive: true, force: true });
     rmSync(this.workspaceRoot, { recursive: true, force: true });
   }

@@ -75,6 +75,7 @@ export async function createTestHome(portStart: number, portCount = 20, config =
         await execa('podman', ['rm', '--force', '--ignore', services.frames.containerName(f)], { reject: false });
         rmSync(join(services.config.frames.socket_root, f.id), { recursive: true, force: true });
       }
+      await services.frames.releaseNetworks();
       await client.close();
       await server.close();
       services.close();

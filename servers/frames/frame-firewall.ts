@@ -1,0 +1,85 @@
+import { runCommand } from '../shared/run-command.js';
+
+const FORWARD_CHAIN = 'OPTAGON-FORWARD';
+const INPUT_CHAIN = 'OPTAGON-INPUT';
+
+/**
+ * The host's side of frame isolation (iptables, so only when Optagon runs as root; rootless frames
+ * sit behind slirp4netns instead). Every frame network is a /24 of `pool`:
+ *
+ * - FORWARD: a packet from one frame network to another is dropped, whether it went to the other
+ *   frame's address or to its published port (DNAT makes that the same packet).
+ * - INPUT: a packet from a frame to the host itself (its bridge address, any of its addresses) is
+ *   dropped unless it answers a connection the host made, is DNS, or goes to a port that frame may
+ *   reach (its chain `OPTAGON-<frame>`: the model endpoints its configuration names).
+ *
+ * Nothing else is touched: traffic to the internet goes on as podman set it up.
+ */
+export class FrameFirewall {
+  constructor(private readonly binary = 'iptables') {}
+
+  /** Lets the frame reach exactly these host TCP ports (and keeps the shared rules in place). */
+  async apply(pool: string, frameKey: string, subnet: string, ports: readonly number[]): Promise<void> {
+    await this.ensureShared(pool);
+    const chain = frameChain(frameKey);
+    await this.ipt(['-N', chain], { exists: true });
+    await this.ipt(['-F', chain]);
+    for (const port of [...new Set(ports)].sort((a, b) => a - b)) await this.ipt(['-A', chain, '-p', 'tcp', '--dport', String(port), '-j', 'ACCEPT']);
+    // A frame destroyed without us (a killed process) may have left a jump for this subnet to its chain.
+    for (const stale of await this.jumpsFor(subnet)) if (stale !== chain) await this.ipt(['-D', INPUT_CHAIN, '-s', subnet, '-j', stale]);
+    const jump = ['-s', subnet, '-j', chain];
+    if (!(await this.has(INPUT_CHAIN, jump))) await this.ipt(['-I', INPUT_CHAIN, '1', ...jump]);
+  }
+
+  /** Removes the frame's own rules (its network is going away). */
+  async remove(frameKey: string, subnet: string): Promise<void> {
+    const chain = frameChain(frameKey);
+    while (await this.has(INPUT_CHAIN, ['-s', subnet, '-j', chain])) await this.ipt(['-D', INPUT_CHAIN, '-s', subnet, '-j', chain]);
+    await this.ipt(['-F', chain], { missing: true });
+    await this.ipt(['-X', chain], { missing: true });
+  }
+
+  private async ensureShared(pool: string): Promise<void> {
+    if (await this.ipt(['-N', FORWARD_CHAIN], { exists: true })) await this.ipt(['-A', FORWARD_CHAIN, '-s', pool, '-d', pool, '-j', 'DROP']);
+    if (await this.ipt(['-N', INPUT_CHAIN], { exists: true })) {
+      await this.ipt(['-A', INPUT_CHAIN, '-m', 'conntrack', '--ctstate', 'ESTABLISHED,RELATED', '-j', 'ACCEPT']);
+      for (const proto of ['udp', 'tcp']) await this.ipt(['-A', INPUT_CHAIN, '-p', proto, '--dport', '53', '-j', 'ACCEPT']);
+      await this.ipt(['-A', INPUT_CHAIN, '-j', 'DROP']);
+    }
+    if (!(await this.has('FORWARD', ['-j', FORWARD_CHAIN]))) await this.ipt(['-I', 'FORWARD', '1', '-j', FORWARD_CHAIN]);
+    if (!(await this.has('INPUT', ['-s', pool, '-j', INPUT_CHAIN]))) await this.ipt(['-I', 'INPUT', '1', '-s', pool, '-j', INPUT_CHAIN]);
+  }
+
+  /** The chains OPTAGON-INPUT sends this subnet to. */
+  private async jumpsFor(subnet: string): Promise<string[]> {
+    const r = await runCommand(this.binary, ['-w', '-S', INPUT_CHAIN]);
+    const jumps: string[] = [];
+    for (const line of r.stdout.split('\n')) {
+      const m = /^-A OPTAGON-INPUT -s (\S+) -j (OPTAGON-[0-9a-f]{12})$/.exec(line.trim());
+      if (m && m[1] === subnet) jumps.push(m[2]!);
+    }
+    return jumps;
+  }
+
+  private async has(chain: string, rule: string[]): Promise<boolean> {
+    const r = await runCommand(this.binary, ['-w', '-C', chain, ...rule]);
+    if (r.code === 'ENOENT') throw missingIptables(this.binary);
+    return r.exitCode === 0;
+  }
+
+  /** Runs iptables; true when it did what was asked, false for "already exists"/"no such" when those are fine. */
+  private async ipt(args: string[], ok: { exists?: boolean; missing?: boolean } = {}): Promise<boolean> {
+    const r = await runCommand(this.binary, ['-w', ...args]);
+    if (r.code === 'ENOENT') throw missingIptables(this.binary);
+    if (r.exitCode === 0) return true;
+    if (ok.exists && /already exists/i.test(r.stderr)) return false;
+    if (ok.missing && /No chain|does not exist|not found/i.test(r.stderr)) return false;
+    throw new Error(`iptables ${args.join(' ')} failed: ${r.stderr.trim() || `exit ${r.exitCode}`}; frames are not started without their isolation (frames.network.isolate in config.yaml)`);
+  }
+}
+
+/** A chain name (at most 28 characters) for one frame. */
+const frameChain = (frameKey: string) => `OPTAGON-${frameKey}`;
+
+const missingIptables = (binary: string) =>
+  new Error(`${binary} is not installed; it keeps frames off each other and off the host's services: sudo apt-get install iptables (or set frames.network.isolate: false in config.yaml to run frames without it)`);

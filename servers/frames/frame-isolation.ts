@@ -1,0 +1,94 @@
+import type { GlobalConfig } from '../shared/global-config.js';
+import type { ContainerRuntime } from './container-runtime.js';
+import type { FrameConfig } from './frame-config.js';
+import { FrameFirewall } from './frame-firewall.js';
+import { FrameNetworks } from './frame-network.js';
+
+/** How a frame names the host from inside (podman writes it into the frame's /etc/hosts). */
+const HOST_NAMES = new Set(['host.containers.internal', 'host.docker.internal']);
+/** Environment keys that name an endpoint an agent in the frame talks to. */
+const ENDPOINT_KEY = /(_BASE_URL|_API_URL|_ENDPOINT|_HOST)$/;
+
+/**
+ * The host TCP ports a frame may reach: the configured ones, and the port of every endpoint its
+ * agents are pointed at on the host (a model server such as Ollama, a fake model API in the tests).
+ */
+export function hostPortsFor(config: GlobalConfig, frame: FrameConfig, env: NodeJS.ProcessEnv, gateway?: string): number[] {
+  const ports = new Set(config.frames.network.host_ports);
+  const entries = [...Object.entries(env), ...Object.entries(frame.agents?.env ?? {})];
+  for (const [key, value] of entries) {
+    if (!ENDPOINT_KEY.test(key) || !value) continue;
+    let url: URL;
+    try {
+      url = new URL(/^[a-z]+:\/\//i.test(value) ? value : `http://${value}`);
+    } catch {
+      continue;
+    }
+    if (!HOST_NAMES.has(url.hostname) && url.hostname !== gateway) continue;
+    ports.add(url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80);
+  }
+  return [...ports];
+}
+
+/**
+ * Keeps frames apart: a network per frame, and (as root) the firewall rules of FrameFirewall. A
+ * rootless podman runs each frame behind its own slirp4netns, which already keeps frames apart and
+ * off the host's loopback; there is no firewall of ours to add then.
+ */
+export class FrameIsolation {
+  private readonly networks: FrameNetworks;
+  private readonly firewall = new FrameFirewall();
+
+  constructor(
+    private readonly config: GlobalConfig,
+    private readonly runtime: ContainerRuntime,
+    homeId: string,
+    private readonly env: NodeJS.ProcessEnv = process.env,
+  ) {
+    this.networks = new FrameNetworks(runtime, () => config.frames.network.pool, homeId);
+  }
+
+  /** Whether frames get networks and rules of their own here. */
+  get active(): boolean {
+    return this.config.frames.network.isolate && process.getuid?.() === 0;
+  }
+
+  /** The network a new container of this frame joins (undefined: podman's default). */
+  async networkFor(frameId: string): Promise<string | undefined> {
+    return this.active ? (await this.networks.ensure(frameId)).name : undefined;
+  }
+
+  /**
+   * Before a start: the frame's network and rules are in place, and a container made before frames
+   * had networks of their own is moved onto its network.
+   */
+  async apply(frameId: string, frame: FrameConfig, containerId: string | null): Promise<void> {
+    if (!this.active) return;
+    const net = await this.networks.ensure(frameId);
+    await this.firewall.apply(this.config.frames.network.pool, key(frameId), net.subnet, hostPortsFor(this.config, frame, this.env, net.gateway));
+    if (!containerId) return;
+    const joined = await this.runtime.networksOf(containerId).catch((err: Error) => {
+      if (/no such container/i.test(err.message)) return [net.name]; // gone: the start makes a new one
+      throw err;
+    });
+    if (joined.includes(net.name)) return;
+    await this.runtime.podman(['network', 'connect', net.name, containerId]);
+    for (const other of joined) await this.runtime.podman(['network', 'disconnect', other, containerId]);
+  }
+
+  /** Every frame network (and its rules) this home made: for a test or tool cleaning up after itself. */
+  async releaseAll(): Promise<void> {
+    if (!this.active) return;
+    for (const frameId of await this.networks.framesOfHome()) await this.release(frameId);
+  }
+
+  /** After the frame's container is gone: its rules and network go too. */
+  async release(frameId: string): Promise<void> {
+    if (!this.active) return;
+    const net = await this.networks.find(frameId);
+    if (net) await this.firewall.remove(key(frameId), net.subnet);
+    await this.networks.remove(frameId);
+  }
+}
+
+const key = (frameId: string) => frameId.replace(/-/g, '').slice(0, 12);
