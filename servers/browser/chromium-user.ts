@@ -45,6 +45,18 @@ const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
  * pipes and signals reach it). Otherwise: Chromium itself.
  */
 export function chromiumLaunch(executablePath: string, runAs: string, uid = process.getuid?.() ?? -1): ChromiumLaunch {
+  let drop: { uid: number; gid: number; setpriv: string } | undefined;
+  if (uid === 0) {
+    const user = resolveUser(runAs);
+    if (user.uid === 0) throw new Error(`browser.run_as is '${runAs}', which is root; Chromium must not run as root: name an unprivileged user such as nobody`);
+    const setpriv = SETPRIV.find((p) => existsSync(p));
+    if (!setpriv) {
+      throw new Error(
+        'Chromium must not run as root, and setpriv (util-linux) is missing to start it as an unprivileged user: install util-linux, or run Optagon as a normal user',
+      );
+    }
+    drop = { ...user, setpriv };
+  }
   const userDataDir = mkdtempSync(join(tmpdir(), 'optagon-chromium-profile-'));
   const env: Record<string, string> = {
     PATH: '/usr/local/bin:/usr/bin:/bin',
@@ -53,24 +65,15 @@ export function chromiumLaunch(executablePath: string, runAs: string, uid = proc
     XDG_CACHE_HOME: join(userDataDir, '.cache'),
   };
   for (const k of KEPT_ENV) if (process.env[k]) env[k] = process.env[k]!;
-  if (uid !== 0) return { executablePath, userDataDir, env, uid, cleanup: () => rmSync(userDataDir, { recursive: true, force: true }) };
+  if (!drop) return { executablePath, userDataDir, env, uid, cleanup: () => rmSync(userDataDir, { recursive: true, force: true }) };
 
-  const user = resolveUser(runAs);
-  if (user.uid === 0) throw new Error(`browser.run_as is '${runAs}', which is root; Chromium must not run as root: name an unprivileged user such as nobody`);
-  const setpriv = SETPRIV.find((p) => existsSync(p));
-  if (!setpriv) {
-    rmSync(userDataDir, { recursive: true, force: true });
-    throw new Error(
-      'Chromium must not run as root, and setpriv (util-linux) is missing to start it as an unprivileged user: install util-linux, or run Optagon as a normal user',
-    );
-  }
-  chownSync(userDataDir, user.uid, user.gid);
+  chownSync(userDataDir, drop.uid, drop.gid);
   const wrapperDir = mkdtempSync(join(tmpdir(), 'optagon-chromium-'));
   const wrapper = join(wrapperDir, 'chromium');
   writeFileSync(
     wrapper,
     `#!/bin/sh\n# Chromium as ${runAs}, not root (written by Optagon for one launch).\n` +
-      `exec ${setpriv} --reuid=${user.uid} --regid=${user.gid} --clear-groups --inh-caps=-all -- ${quote(executablePath)} "$@"\n`,
+      `exec ${drop.setpriv} --reuid=${drop.uid} --regid=${drop.gid} --clear-groups --inh-caps=-all -- ${quote(executablePath)} "$@"\n`,
     { mode: 0o700 },
   );
   chmodSync(wrapper, 0o700);
@@ -78,7 +81,7 @@ export function chromiumLaunch(executablePath: string, runAs: string, uid = proc
     executablePath: wrapper,
     userDataDir,
     env,
-    uid: user.uid,
+    uid: drop.uid,
     cleanup() {
       rmSync(wrapperDir, { recursive: true, force: true });
       rmSync(userDataDir, { recursive: true, force: true });
