@@ -36,6 +36,26 @@ export function resolveUser(spec: string, passwd = () => readFileSync('/etc/pass
   throw new Error(`browser.run_as: there is no user '${spec}' in /etc/passwd; name an unprivileged user (default nobody) or a uid`);
 }
 
+/** Launches not cleaned up yet: removed at exit too, so a process that ends without close() leaves no profile behind. */
+const pending = new Set<() => void>();
+process.once('exit', () => {
+  for (const cleanup of pending) cleanup();
+});
+
+/** Runs `remove` once, at cleanup() or at exit, whichever comes first. */
+function once(remove: () => void): () => void {
+  const cleanup = () => {
+    if (!pending.delete(cleanup)) return;
+    try {
+      remove();
+    } catch {
+      // best effort: a temporary directory
+    }
+  };
+  pending.add(cleanup);
+  return cleanup;
+}
+
 /** The shell's single quotes around a value. */
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
@@ -65,7 +85,7 @@ export function chromiumLaunch(executablePath: string, runAs: string, uid = proc
     XDG_CACHE_HOME: join(userDataDir, '.cache'),
   };
   for (const k of KEPT_ENV) if (process.env[k]) env[k] = process.env[k]!;
-  if (!drop) return { executablePath, userDataDir, env, uid, cleanup: () => rmSync(userDataDir, { recursive: true, force: true }) };
+  if (!drop) return { executablePath, userDataDir, env, uid, cleanup: once(() => rmSync(userDataDir, { recursive: true, force: true })) };
 
   chownSync(userDataDir, drop.uid, drop.gid);
   const wrapperDir = mkdtempSync(join(tmpdir(), 'optagon-chromium-'));
@@ -82,9 +102,9 @@ export function chromiumLaunch(executablePath: string, runAs: string, uid = proc
     userDataDir,
     env,
     uid: drop.uid,
-    cleanup() {
+    cleanup: once(() => {
       rmSync(wrapperDir, { recursive: true, force: true });
       rmSync(userDataDir, { recursive: true, force: true });
-    },
+    }),
   };
 }
