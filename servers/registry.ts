@@ -4,6 +4,7 @@ import { agentsModule } from './agents/server.js';
 import { ContextService } from './context/context-service.js';
 import { createContextBackend } from './context/create-backend.js';
 import { contextModule } from './context/server.js';
+import { hostReach } from './browser/browser-reach.js';
 import { BrowserSession } from './browser/browser-session.js';
 import { browserModule } from './browser/server.js';
 import { framesModule } from './frames/server.js';
@@ -55,7 +56,17 @@ export function createServices(home = new OptagonHome()): OptagonServices {
       connect: () => connectInProcess(createMcpServer(services)),
     }),
     // Started on first use: a daemon that never browses runs no Chromium.
-    browser: new BrowserSession({ executablePath: frames.config.browser.executable_path, timeoutMs: frames.config.browser.timeout_ms }),
+    browser: new BrowserSession({
+      executablePath: frames.config.browser.executable_path,
+      timeoutMs: frames.config.browser.timeout_ms,
+      runAs: frames.config.browser.run_as,
+      // The host's browser opens the running frames' ports, and only the origins the config adds.
+      reach: hostReach({
+        framePorts: () => frames.store.listFrames().flatMap((f) => (f.status === 'running' && f.hostPort ? [f.hostPort] : [])),
+        bindAddress: frames.config.frames.bind_address,
+        allowedOrigins: frames.config.browser.allowed_origins,
+      }),
+    }),
     guake: new GuakeRemote(frames.frames),
     async close() {
       await services.manager.close();

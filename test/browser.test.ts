@@ -26,17 +26,34 @@ describe('browser server: real Chromium on the host', () => {
   let home: TestHome;
   let site: Server;
   let url: string;
+  let closed: number;
+  // Another service on the host's loopback (the daemon, say): not a frame, not allowed.
+  let other: Server;
+  let otherPort: number;
+  const otherHits: string[] = [];
   beforeAll(async () => {
     site = createServer((req, res) => {
       if (req.url === '/missing') return void res.writeHead(404).end('no');
+      if (req.url === '/to-other') return void res.writeHead(302, { location: `http://127.0.0.1:${otherPort}/by-redirect` }).end();
       res.writeHead(200, { 'content-type': 'text/html' }).end(PAGE);
     });
     url = `http://127.0.0.1:${await listenOutsideFramePorts(site, '127.0.0.1')}/`;
-    home = await createTestHome(33340, 5, 'browser: { timeout_ms: 1000 }\n');
+    const idle = createServer();
+    closed = await listenOutsideFramePorts(idle, '127.0.0.1');
+    await closeServer(idle); // a port nothing listens on
+    other = createServer((req, res) => {
+      otherHits.push(req.url!);
+      res.end('{"token":"x"}');
+    });
+    otherPort = await listenOutsideFramePorts(other, '127.0.0.1');
+    // The test site is no frame: the config lets the host's browser open it (and the closed port).
+    const origins = [url.slice(0, -1), `http://127.0.0.1:${closed}`];
+    home = await createTestHome(33340, 5, `browser: { timeout_ms: 1000, allowed_origins: ${JSON.stringify(origins)} }\n`);
   });
   afterAll(async () => {
     await home?.cleanup();
     await closeServer(site);
+    await closeServer(other);
   });
 
   it('navigates, types, clicks and reads the result back', async () => {
@@ -82,10 +99,15 @@ describe('browser server: real Chromium on the host', () => {
     expect(await home.fails('browser_navigate', { url: 'file:///etc/passwd' })).toMatch(/only http and https URLs/);
     expect(await home.fails('browser_evaluate', { expression: "(() => { throw new Error('boom') })()" })).toMatch(/the expression threw: .*boom/);
     expect(await home.fails('browser_navigate', { url: `${url}missing` })).toMatch(/answered 404 Not Found; the page is loaded anyway/);
-    const idle = createServer();
-    const closed = await listenOutsideFramePorts(idle, '127.0.0.1');
-    await closeServer(idle); // a port nothing listens on
     expect(await home.fails('browser_navigate', { url: `http://127.0.0.1:${closed}/` })).toMatch(/could not load .*ERR_CONNECTION_REFUSED.*is the dev server running on that port\?/);
+  });
+
+  it('another service on the host loopback is out of reach, directly or by a redirect', async () => {
+    expect(await home.fails('browser_navigate', { url: `http://127.0.0.1:${otherPort}/api/status` })).toMatch(
+      new RegExp(`^the host's browser does not open http://127\\.0\\.0\\.1:${otherPort}: it opens the running frames' ports \\(no frame runs now\\) and browser\\.allowed_origins`),
+    );
+    expect(await home.fails('browser_navigate', { url: `${url}to-other` })).toMatch(new RegExp(`it led to 127\\.0\\.0\\.1:${otherPort} \\(a redirect or a request of the page\\)`));
+    expect(otherHits).toEqual([]);
   });
 });
 
@@ -133,6 +155,9 @@ describe('browser server: a frame', () => {
       expect(nav.structuredContent, JSON.stringify(nav.content)).toMatchObject({ status: 200, title: 'Frame app' });
       const shot = (await client.callTool({ name: 'browser_screenshot', arguments: {} })) as CallToolResult;
       expect(pixel(png(shot), 600, 600)).toEqual([0, 153, 51]);
+      // The frame's root starts it, but Chromium runs as nobody there too.
+      const users = await execa('podman', ['exec', container, 'ps', '-C', 'chromium', '-o', 'user='], { reject: false });
+      expect(new Set(users.stdout.split('\n').map((u) => u.trim()).filter(Boolean))).toEqual(new Set(['nobody']));
     } finally {
       await client.close();
     }

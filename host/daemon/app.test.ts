@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createServices, findTool, type OptagonServices } from '../../servers/registry.js';
 import { OptagonHome } from '../../servers/shared/optagon-home.js';
+import { packageRoot } from '../../servers/shared/package-root.js';
 import { createDaemonApp } from './app.js';
 import type { McpSessions } from './mcp-sessions.js';
 
@@ -328,6 +329,21 @@ describe('the web page', () => {
     for (const path of ['/assets/../../../package.json', '/assets/%2e%2e/%2e%2e/%2e%2e/package.json', '/assets/nothing.js']) {
       const res = await send(path, { method: 'GET', headers: { authorization: undefined } });
       expect(res.status, path).not.toBe(200);
+    }
+  });
+
+  it('a directory under /assets/ is a 404, not a 500 that shows the server error', async () => {
+    // A directory made for the test, so one below /assets/ is tried as well as /assets/ itself.
+    const sub = mkdtempSync(join(packageRoot(), 'dist', 'web', 'app', 'assets', 'dir-'));
+    try {
+      for (const path of ['/assets/', '/assets/.', `/assets/${basename(sub)}`, `/assets/${basename(sub)}/`]) {
+        const res = await send(path, { method: 'GET', headers: { authorization: undefined } });
+        const body = await res.text();
+        expect(res.status, path).toBe(404);
+        expect(body, path).not.toMatch(/EISDIR|internal error/);
+      }
+    } finally {
+      rmSync(sub, { recursive: true, force: true });
     }
   });
 });

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { extname, join, normalize } from 'node:path';
 import type { Context } from 'hono';
 import { packageRoot } from '../../servers/shared/package-root.js';
@@ -28,7 +28,8 @@ const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inl
 export function serveWebApp(c: Context, dir = webAppDir()): Response {
   const path = c.req.path === '/' ? '/index.html' : c.req.path;
   const file = normalize(join(dir, path));
-  if (!file.startsWith(dir) || !existsSync(file)) {
+  // Only regular files: a directory (/assets/ itself, or one below it) is "no file", not a read error.
+  if (!file.startsWith(dir) || !statSync(file, { throwIfNoEntry: false })?.isFile()) {
     return c.json({ error: path === '/index.html' ? `the web dashboard is not built (${dir}); run npm run build` : `no file ${path}` }, 404);
   }
   c.header('Content-Type', TYPES[extname(file)] ?? 'application/octet-stream');

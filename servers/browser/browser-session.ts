@@ -1,5 +1,8 @@
 import { existsSync } from 'node:fs';
-import type { Browser, CDPSession, Page } from 'playwright-core';
+import type { BrowserContext, CDPSession, Page } from 'playwright-core';
+import { navigationRefusal, type BrowserReach } from './browser-reach.js';
+import { chromiumLaunch } from './chromium-user.js';
+import { SocksGuard } from './socks-guard.js';
 
 /** Chromium's own traffic kept off a network these machines cannot reach (updates, sync, metrics, safe browsing). */
 const QUIET_FLAGS = [
@@ -14,6 +17,10 @@ const QUIET_FLAGS = [
   '--safebrowsing-disable-auto-update',
   '--disable-features=Translate,OptimizationHints,MediaRouter,AutofillServerCommunication,CertificateTransparencyComponentUpdater',
 ];
+/** WebRTC may not send UDP around the proxy (the only traffic a SOCKS proxy would not see). */
+const GUARDED_FLAGS = ['--force-webrtc-ip-handling-policy=disable_non_proxied_udp'];
+/** What Chromium says when its sandbox cannot start here (no user namespaces, e.g. in a container). */
+const NO_SANDBOX = /No usable sandbox|sandbox.*(?:not|fail)|Failed to move to new namespace|setuid sandbox/i;
 
 /** Screenshots larger than this (either side, in pixels) are scaled down to it, as is one of more pixels than MAX_PIXELS. */
 export const MAX_SIDE = 2000;
@@ -29,6 +36,13 @@ export interface BrowserOptions {
   executablePath: string;
   /** How long a click, type or screenshot waits for its selector. */
   timeoutMs: number;
+  /**
+   * Where the browser may connect (the host's browser: frames' ports and browser.allowed_origins).
+   * Unset: anywhere, for the in-frame server, whose frame is the boundary.
+   */
+  reach?: BrowserReach;
+  /** The user Chromium runs as when this process is root (browser.run_as). Default nobody. */
+  runAs?: string;
 }
 
 export interface Shot {
@@ -51,10 +65,14 @@ export interface ConsoleMessage {
  * type, scroll), evaluate, and read the console.
  */
 export class BrowserSession {
-  private browser?: Promise<Browser>;
+  private context?: Promise<BrowserContext>;
   private page?: Page;
+  private guard?: SocksGuard;
+  private cleanup?: () => void;
   private readonly messages: ConsoleMessage[] = [];
   private session?: { page: Page; cdp: Promise<CDPSession> };
+  /** Whether Chromium runs with its own sandbox (known once it has started). */
+  sandboxed?: boolean;
 
   constructor(private readonly options: BrowserOptions) {}
 
@@ -66,26 +84,60 @@ export class BrowserSession {
         `Chromium is not installed at ${executablePath}: install it with \`apt-get install chromium\` (Debian/Ubuntu), or set browser.executable_path in config.yaml (OPTAGON_CHROMIUM for the in-frame server)`,
       );
     }
-    // In a frame, playwright-core is the image's global install, named by OPTAGON_PLAYWRIGHT (see claude-config.ts).
-    const playwright = process.env.OPTAGON_PLAYWRIGHT ?? 'playwright-core';
-    this.browser ??= (import(playwright) as Promise<typeof import('playwright-core')>).then(({ chromium }) =>
-      chromium.launch({
-        executablePath,
-        headless: true,
-        // Chromium refuses to run as root with its sandbox (containers, CI); the frame is the sandbox there.
-        args: [...QUIET_FLAGS, ...(process.getuid?.() === 0 ? ['--no-sandbox'] : [])],
-      }),
-    );
-    const browser = await this.browser.catch((err: Error) => {
-      this.browser = undefined;
+    this.context ??= this.launch().catch((err: Error) => {
+      this.context = undefined;
+      void this.release();
       throw new Error(`Chromium (${executablePath}) did not start: ${err.message.split('\n')[0]}`);
     });
-    const page = await browser.newPage({ viewport: VIEWPORT });
+    const context = await this.context;
+    const page = context.pages()[0] ?? (await context.newPage());
     page.setDefaultTimeout(this.options.timeoutMs);
     page.on('console', (m) => this.remember(m.type(), m.text()));
     page.on('pageerror', (e) => this.remember('pageerror', e.message));
     this.page = page;
     return page;
+  }
+
+  /**
+   * Chromium as an unprivileged user (see chromium-user.ts) with a plain environment, behind the
+   * reach guard when there is one, and with its own sandbox where this machine allows it.
+   */
+  private async launch(): Promise<BrowserContext> {
+    // In a frame, playwright-core is the image's global install, named by OPTAGON_PLAYWRIGHT (see claude-config.ts).
+    const playwright = process.env.OPTAGON_PLAYWRIGHT ?? 'playwright-core';
+    const { chromium } = (await import(playwright)) as typeof import('playwright-core');
+    const run = chromiumLaunch(this.options.executablePath, this.options.runAs ?? 'nobody');
+    this.cleanup = run.cleanup;
+    if (this.options.reach) this.guard = await SocksGuard.start(this.options.reach);
+    const start = (sandbox: boolean) =>
+      chromium.launchPersistentContext(run.userDataDir, {
+        executablePath: run.executablePath,
+        headless: true,
+        chromiumSandbox: sandbox,
+        env: run.env,
+        viewport: VIEWPORT,
+        args: [...QUIET_FLAGS, ...(this.guard ? GUARDED_FLAGS : [])],
+        ...(this.guard ? { proxy: { server: this.guard.url } } : {}),
+      });
+    try {
+      const context = await start(true);
+      this.sandboxed = true;
+      return context;
+    } catch (err) {
+      if (!NO_SANDBOX.test((err as Error).message)) throw err;
+      // No user namespaces here (a container, a locked-down kernel): the user Chromium runs as,
+      // and the frame or the guard, are then what contain it.
+      this.sandboxed = false;
+      return start(false);
+    }
+  }
+
+  private async release(): Promise<void> {
+    const guard = this.guard;
+    this.guard = undefined;
+    await guard?.close();
+    this.cleanup?.();
+    this.cleanup = undefined;
   }
 
   private remember(type: string, text: string): void {
@@ -94,14 +146,29 @@ export class BrowserSession {
   }
 
   async navigate(url: string): Promise<{ url: string; status: number | null; title: string }> {
+    const refusal = this.options.reach ? navigationRefusal(url, this.options.reach) : '';
+    if (refusal) throw new Error(refusal);
     const page = await this.open();
+    const started = Date.now();
     let response;
     try {
       response = await page.goto(url, { waitUntil: 'load' });
     } catch (err) {
       const reason = (err as Error).message.split('\n')[0]!.replace(/^page\.goto: /, '');
-      const hint = /ERR_CONNECTION_REFUSED/.test(reason) ? ': nothing listens there; is the dev server running on that port?' : '';
-      throw new Error(`could not load ${url}: ${reason}${hint}`);
+      // Chromium commits its error page after goto gives up; the next navigation must not race it.
+      await page.waitForURL((u) => u.protocol === 'chrome-error:', { timeout: 2000, waitUntil: 'commit' }).catch(() => {});
+      // Behind the guard Chromium only says ERR_SOCKS_CONNECTION_FAILED; the guard knows why.
+      const missed = this.guard?.refusedSince(started) ?? [];
+      const refused = missed.find((r) => r.why === 'not allowed');
+      if (refused) {
+        throw new Error(
+          `could not load ${url}: it led to ${refused.host}:${refused.port} (a redirect or a request of the page), where the host's browser does not connect; ` +
+            `it opens ${this.options.reach!.describe()}. To allow another origin, add it to browser.allowed_origins in config.yaml`,
+        );
+      }
+      const why = missed.at(0)?.why === 'connection refused' && /ERR_SOCKS_CONNECTION_FAILED/.test(reason) ? reason.replace('ERR_SOCKS_CONNECTION_FAILED', 'ERR_CONNECTION_REFUSED') : reason;
+      const hint = /ERR_CONNECTION_REFUSED/.test(why) ? ': nothing listens there; is the dev server running on that port?' : '';
+      throw new Error(`could not load ${url}: ${why}${hint}`);
     }
     const status = response?.status() ?? null;
     if (status !== null && status >= 400) {
@@ -189,11 +256,12 @@ export class BrowserSession {
   }
 
   async close(): Promise<void> {
-    const browser = this.browser;
-    this.browser = undefined;
+    const context = this.context;
+    this.context = undefined;
     this.page = undefined;
     this.session = undefined;
-    if (browser) await (await browser.catch(() => undefined))?.close();
+    if (context) await (await context.catch(() => undefined))?.close();
+    await this.release();
   }
 
   /** Runs `act` on the first element matching `selector`; a missing one is an error saying how long it was waited for. */

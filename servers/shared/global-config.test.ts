@@ -32,6 +32,14 @@ describe('loadGlobalConfig', () => {
     expect(config.podman.runtime).toBeUndefined();
   });
 
+  it("the host browser's reach and user: none beyond frames and nobody by default; an entry that is no origin is refused", () => {
+    expect(loadGlobalConfig(file).browser).toMatchObject({ allowed_origins: [], run_as: 'nobody' });
+    writeFileSync(file, 'browser:\n  allowed_origins: [http://127.0.0.1:5173, "*"]\n  run_as: "1000:1000"\n');
+    expect(loadGlobalConfig(file).browser).toMatchObject({ allowed_origins: ['http://127.0.0.1:5173', '*'], run_as: '1000:1000' });
+    writeFileSync(file, 'browser:\n  allowed_origins: [http://127.0.0.1:5173/admin]\n');
+    expect(() => loadGlobalConfig(file)).toThrow(/browser\.allowed_origins\.0: an origin like http:\/\/127\.0\.0\.1:5173/);
+  });
+
   it('fills defaults around the values a file sets', () => {
     writeFileSync(file, 'frames:\n  port_range:\n    start: 33500\n  image: localhost/mine:1\n');
     const config = loadGlobalConfig(file);

@@ -197,6 +197,20 @@ export const globalConfigSchema = z.object({
       executable_path: z.string().startsWith('/').default('/usr/bin/chromium'),
       /** How long click, type and element screenshots wait for their selector, in ms. Default 5000. */
       timeout_ms: z.number().int().min(100).max(120_000).default(5000),
+      /**
+       * Origins (scheme://host[:port]) the host's browser may load besides the running frames'
+       * ports, e.g. http://127.0.0.1:5173 or https://example.com; `*` for any. Default none: the
+       * daemon and other services on the host's loopback stay out of its reach.
+       */
+      allowed_origins: z
+        .array(
+          z.string().refine((o) => o === '*' || /^(https?|wss?):\/\/[^/?#@]+\/?$/.test(o), {
+            error: 'an origin like http://127.0.0.1:5173 or https://example.com (scheme, host and port only), or *',
+          }),
+        )
+        .default([]),
+      /** The unprivileged user Chromium runs as when Optagon runs as root (Chromium never runs as root). Default nobody. */
+      run_as: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$|^\d+(:\d+)?$/, 'a user name or uid[:gid]').default('nobody'),
     })
     .prefault({}),
 });

@@ -78,6 +78,7 @@ export async function createTestHome(portStart: number, portCount = 20, config =
       await services.frames.releaseNetworks();
       await client.close();
       await server.close();
+      await all.browser.close(); // Chromium and its profile, if a test browsed
       services.close();
       rmSync(root, { recursive: true, force: true });
       rmSync(workspaceRoot, { recursive: true, force: true });
