@@ -69,7 +69,7 @@ describe('context tools (embedded backend)', () => {
 
   it("ingests this repository's own history once, and a commit's subject words find it and its files", async () => {
     await ok('frame_create', { name: 'repo', workspace: process.cwd() }); // only read: git log
-    const log = (await execa('git', ['log', '-1', '--format=%H%n%s', '--name-only', 'HEAD'])).stdout.split('\n').filter(Boolean);
+    const log = (await execa('git', ['log', '-1', '--no-merges', '--format=%H%n%s', '--name-only', 'HEAD'])).stdout.split('\n').filter(Boolean);
     const [hash, subject, ...files] = log as [string, string, ...string[]];
     const first = await ok<{ commits: number; added: number; skipped: number; failed: number }>('context_ingest_git', { frame: 'repo' });
     expect(first.commits).toBeGreaterThan(0);
