@@ -130,6 +130,17 @@ describe('escape: nothing in a frame reaches the host', () => {
     expect(() => readBeneath(runDir, 'agents/etc/passwd')).toThrow(UnsafeFileError);
   });
 
+  it('the container runs with only the capabilities a dev shell needs, and nothing gains privileges', async () => {
+    const status = (await inFrame('cat /proc/self/status')).stdout;
+    const caps = BigInt(`0x${/^CapEff:\s*([0-9a-f]+)$/m.exec(status)![1]}`);
+    const has = (bit: number) => (caps >> BigInt(bit)) & 1n;
+    // CAP_CHOWN 0 and CAP_SETUID 7 stay (apt, chown); CAP_MKNOD 27, CAP_NET_RAW 13, CAP_SYS_CHROOT 18, CAP_SYS_ADMIN 21, CAP_SETFCAP 31 go.
+    expect([has(0), has(7)]).toEqual([1n, 1n]);
+    expect([has(27), has(13), has(18), has(21), has(31)]).toEqual([0n, 0n, 0n, 0n, 0n]);
+    expect(status).toMatch(/^NoNewPrivs:\s*1$/m);
+    await expect(inFrame('mknod /tmp/disk b 8 0')).rejects.toThrow();
+  });
+
   describe('the network', () => {
     let otherIp: string;
     let otherPort: number;

@@ -52,6 +52,14 @@ function parseSize(text: string): number {
   return Math.round(parseFloat(m[1]!) * (units[(m[2] || 'b').toLowerCase()] ?? 1));
 }
 
+/**
+ * What a frame's processes may not do, whatever runs there: only the capabilities a dev shell uses
+ * (files owned by others, apt dropping to its own user, servers on low ports, signals), no gaining
+ * privileges through setuid binaries, and no device beyond podman's defaults (none is added).
+ */
+export const FRAME_CAPABILITIES = ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'SETGID', 'SETUID', 'NET_BIND_SERVICE'];
+const HARDENING = ['--cap-drop', 'all', ...FRAME_CAPABILITIES.flatMap((c) => ['--cap-add', c]), '--security-opt', 'no-new-privileges'];
+
 /** Podman with argument arrays only: no shell ever sees a frame name or a path. */
 export class ContainerRuntime {
   constructor(private readonly settings: RuntimeSettings) {}
@@ -83,6 +91,7 @@ export class ContainerRuntime {
       '--label', `${HOME_LABEL}=${spec.homeId}`,
       '--hostname', spec.frameName,
       ...this.runtimeFlags(),
+      ...HARDENING,
       '--volume', `${spec.workspace}:/workspace`,
       '--volume', `${spec.socketDir}:/run/optagon`,
       ...(spec.network ? ['--network', spec.network] : []),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { FrameEvent } from '../../servers/frames/state-store.js';
+import { windowRef } from '../../servers/tmux/schemas.js';
 
 /**
  * The terminal WebSocket's protocol: the spec's messages (auth, attach, input, resize, detach →
@@ -8,8 +9,8 @@ import type { FrameEvent } from '../../servers/frames/state-store.js';
  * contract; a client that asks for `binary` may also send input and receive output as binary frames.
  */
 
-/** tmux window targets: an index, a name or an @id; never anything tmux would read as more. */
-const windowId = z.string().regex(/^[A-Za-z0-9_@.-]{1,64}$/, 'a window index, name or @id (letters, digits, _ @ . -)');
+/** tmux window targets: an index, a name or an @id; never anything tmux would read as more (servers/tmux/schemas). */
+const windowId = windowRef;
 const size = { cols: z.number().int().min(1).max(10_000), rows: z.number().int().min(1).max(10_000) };
 
 export const clientMessage = z.discriminatedUnion('type', [

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FrameManager } from '../../servers/frames/frame-manager.js';
 import { TmuxError } from '../../servers/frames/tmux-control.js';
+import { windowTarget } from '../../servers/tmux/schemas.js';
 import type { ErrorCode } from './protocol.js';
 
 export interface TmuxTarget {
@@ -29,7 +30,8 @@ export async function tmuxTarget(
   const info = await frames.attach(frameId);
   const name = info.frame.name;
   if (info.frame.status !== 'running') return { code: 'not_running', message: `frame '${name}' is ${info.frame.status}; start it first (optagon frame start ${name})` };
-  const target = windowId === undefined ? 'main' : `main:${windowId}`;
+  // An exact target: a name never matches as a prefix or pattern of another window's.
+  const target = windowId === undefined ? 'main' : windowTarget('main', windowId);
   let channel;
   try {
     channel = await frames.tmux(info.frame);
@@ -38,7 +40,8 @@ export async function tmuxTarget(
   }
   let index: string;
   try {
-    index = (await channel.run(['display-message', '-p', '-t', target, '#{window_index}'])).trim();
+    // list-panes, not display-message: that one falls back to the current window when the target is missing.
+    index = (await channel.run(['list-panes', '-t', target, '-F', '#{window_index}'])).split('\n')[0]!.trim();
   } catch (err) {
     if (windowId !== undefined && err instanceof TmuxError && /can't find window|window not found/i.test(err.message)) {
       const windows = await channel.run(['list-windows', '-t', 'main', '-F', '#{window_index}:#{window_name}']).catch(() => '');
