@@ -136,6 +136,7 @@ describe('remote access: login, sessions and permissions', () => {
     expect(await error('/api/tools/frame_create', { frame: 'api', name: 'evil', workspace: workspaces })).toMatchObject({ status: 403, error: expect.stringContaining('frame_create acts on no frame') });
     expect(await error('/api/tools/frame_create', { frame: 'api', name: 'Not A Name!' })).toMatchObject({ status: 403 });
     expect(await error('/api/tools/browser_navigate', { frame: 'api', url: 'file:///etc/passwd' })).toMatchObject({ status: 403, error: expect.stringContaining("drives the host's browser") });
+    expect(await error('/api/tools/agent_spawn', { frame: 'web', kind: 'no such kind' })).toMatchObject({ status: 403, error: expect.stringContaining("agent_spawn acts on frame 'web', which is not in it") });
     // Depends on the arguments: bad ones are a 400 (the schema's words only), good ones are judged.
     expect(await error('/api/tools/agent_status', { frame: 'api', agent: 'Web/../x' })).toMatchObject({ status: 400, error: expect.stringContaining('invalid arguments for agent_status: agent') });
     expect(await error('/api/tools/agent_status', { frame: 'api', agent: 'web/claude-1' })).toMatchObject({ status: 403, error: expect.stringContaining("acts on agent 'web/claude-1', which is not in it") });

@@ -37,12 +37,13 @@ export function restMirror(services: OptagonServices): Hono<{ Variables: BodyVar
       }
     }
     // Permissions on the arguments the tool really acts on, so after zod has parsed them (a key the
-    // tool does not take is gone, defaults are in). What can be refused whatever the arguments (the
-    // permission; for a frame-limited session, a tool that acts on no frame) is refused first, so it is
-    // a 403 even with bad arguments; otherwise bad arguments are a 400, which tells only what the
-    // schema says, never anything about a frame.
+    // tool does not take is gone, defaults are in). What is refused whatever the other arguments say
+    // is refused first, so it is a 403 even with bad arguments: the permission, a tool that acts on
+    // no frame for a frame-limited session, and a `frame` the tool takes outside the session's frames.
+    // Otherwise bad arguments are a 400, which tells only what the schema says, never anything about
+    // a frame; and the call as parsed is judged after.
     const access = toolAccess(c.var.principal, frameLookup(services.frames));
-    const early = access.refuseTool(found.tool);
+    const early = access.refuseUnparsed(found.tool, body);
     if (early) return c.json({ error: early }, 403);
     const args = z.object(found.tool.input).safeParse(body);
     if (!args.success) {

@@ -114,6 +114,14 @@ describe('scopes on the parsed arguments', () => {
     expect(toolAccess(everything, lookup).shape(tool('frame_list'), { frames: [{ name: 'web' }, { name: 'api' }] })).toEqual({ frames: [{ name: 'web' }, { name: 'api' }] });
   });
 
+  it("before parsing: a `frame` the tool takes, outside the session's frames, is refused whatever the rest; one the tool does not take counts for nothing", () => {
+    const access = toolAccess(webOnly, lookup);
+    expect(access.refuseUnparsed(tool('tmux_send_keys'), { frame: 'api', window: '!!', keys: 7 })).toMatch(/tmux_send_keys acts on frame 'api', which is not in it/);
+    expect(access.refuseUnparsed(tool('tmux_send_keys'), { frame: 'web', window: '!!' })).toBeUndefined(); // then a 400
+    expect(access.refuseUnparsed(tool('agent_stop'), { frame: 'api', agent: 'api/x' })).toBeUndefined(); // agent_stop takes no frame: judged after parsing
+    expect(access.refuseUnparsed(tool('frame_create'), { frame: 'web' })).toMatch(/acts on no frame/);
+  });
+
   it('the permission comes first, whatever the frame', () => {
     expect(refusal(webReader, 'frame_stop', { frame: 'web' })).toBe('this session may not write (frame_stop needs write; it has read on web)');
     expect(refusal(webReader, 'frame_create', { name: 'x', workspace: '/x' })).toMatch(/may not manage/);

@@ -1,5 +1,5 @@
 import type { FramesServices } from '../../servers/frames/services.js';
-import { actsOnRule, type ActsOn, type AnyTool, type FrameDirectory } from '../../servers/shared/define-tool.js';
+import { actsOnRule, onFrame, type ActsOn, type AnyTool, type FrameDirectory } from '../../servers/shared/define-tool.js';
 import type { Principal } from './permissions.js';
 import { permissionFor } from './tool-permission.js';
 
@@ -19,6 +19,12 @@ export interface ToolAccess {
    * parses the arguments, so such a refusal is a 403 even for bad arguments.
    */
   refuseTool(tool: AnyTool<unknown>): string | undefined;
+  /**
+   * refuseTool, and for a tool that takes `frame`, a `frame` in the unparsed body that the tool's own
+   * schema accepts and that is outside the session's frames: every tool taking `frame` acts on it,
+   * and zod keeps it as it is, so this refusal holds whatever the other arguments are.
+   */
+  refuseUnparsed(tool: AnyTool<unknown>, body: unknown): string | undefined;
   /** Why this call is refused, on its parsed arguments (refuseTool included), or undefined when it may go ahead. */
   refuse(tool: AnyTool<unknown>, args: Rows, deps: unknown): string | undefined;
   /** The answer as this principal may see it. */
@@ -92,6 +98,14 @@ export function toolAccess(principal: Principal, frames: FrameLookup): ToolAcces
   return {
     everyFrame: !scope,
     refuseTool,
+    refuseUnparsed(tool, body) {
+      const early = refuseTool(tool);
+      if (early || !scope) return early;
+      const schema = (tool.input as Record<string, { safeParse(v: unknown): { success: boolean; data?: unknown } } | undefined>).frame;
+      const parsed = schema && typeof body === 'object' && body !== null ? schema.safeParse((body as Rows).frame) : undefined;
+      if (!parsed?.success || typeof parsed.data !== 'string') return undefined;
+      return refuseActs(tool, onFrame(parsed.data));
+    },
     refuse(tool, args, deps) {
       const early = refuseTool(tool);
       if (early || !scope) return early;
