@@ -288,6 +288,12 @@ describe('security matrix (real daemon)', () => {
       expect((await daemon.ok('frame_list')).frames).toHaveLength(2);
     });
 
+    it("the terminal sessions of every frame are not listed to a frame-limited manager", async () => {
+      const r = await raw('GET', '/api/sessions', bearer(jwts.allApi!));
+      expect(r).toMatchObject({ status: 403, body: expect.stringContaining("limited to frame 'api'; the terminal sessions list every frame's") });
+      expect((await raw('GET', '/api/sessions', bearer(daemon.token))).status).toBe(200);
+    });
+
     it("another frame's agent: its screen is not read, it is not stopped or typed to, a bare name is not resolved to it", async () => {
       const status = await post(readApi, 'agent_status', { frame: 'api', agent: 'web/claude-1' });
       expect(status).toMatchObject({ status: 403, error: expect.stringContaining("agent_status acts on agent 'web/claude-1', which is not in it") });
