@@ -389,7 +389,7 @@ describe('security matrix (real daemon)', () => {
         expect((await daemon.ok('context_curate', { frame: 'api', task: 'launch codes' })).text).toContain(SECRET);
         for (const [tool, args] of [['context_curate', { task: 'launch codes' }], ['context_curate', { task: 'launch codes', cross_frame: true }], ['context_search', { query: 'launch codes' }], ['context_search_nodes', { query: 'launch codes' }]] as const) {
           const r = await post(readApi, tool, { frame: 'api', ...args });
-          expect(r, tool).toMatchObject({ status: 403, error: expect.stringContaining("frame 'api' has context.cross_frame_search on, so this reads every frame's knowledge") });
+          expect(r, tool).toMatchObject({ status: 403, error: expect.stringMatching(/limited to frame 'api'; (frame 'api' has context.cross_frame_search on, so this|cross_frame: true) reads every frame's knowledge/) });
           expect(r.body, tool).not.toContain(SECRET);
         }
         // Its own frame's knowledge it still reads.

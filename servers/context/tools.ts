@@ -90,11 +90,11 @@ const toScope = (a: { frame?: string | undefined; group_ids?: string[] | undefin
 /**
  * What a context call acts on, for permissions: the frame it names (whose group it reads or writes),
  * else the frames whose groups it names. shared_global is every frame's: only a session for every
- * frame names it directly (a frame's session reads it through its frame). `crossFrame`: the call
- * reads every frame's knowledge (a search of a frame whose config has context.cross_frame_search on).
+ * frame names it directly (a frame's session reads it through its frame). `crossFrame`: why the call
+ * reads every frame's knowledge, when it does.
  */
-function onGroups(a: { frame?: string | undefined; group_ids?: string[] | undefined }, frames: FrameDirectory, crossFrame = false): ActsOn {
-  if (a.frame) return onFrame(a.frame, crossFrame ? `frame '${a.frame}' has context.cross_frame_search on, so this reads every frame's knowledge (context_curate takes cross_frame: false)` : undefined);
+function onGroups(a: { frame?: string | undefined; group_ids?: string[] | undefined }, frames: FrameDirectory, crossFrame?: string): ActsOn {
+  if (a.frame) return onFrame(a.frame, crossFrame);
   const groups = a.group_ids ?? [];
   const what = `group${groups.length > 1 ? 's' : ''} ${groups.map((g) => `'${g}'`).join(', ')}`;
   if (groups.includes(SHARED_GROUP)) return { on: 'every', why: `names ${SHARED_GROUP}, which is every frame's group: a frame's session reads it through "frame"` };
@@ -104,9 +104,12 @@ function onGroups(a: { frame?: string | undefined; group_ids?: string[] | undefi
   return { on: 'frames', ids: ids as string[], what };
 }
 
-/** Whether a search of this frame reads every frame's knowledge: its config's cross_frame_search, unless the call says otherwise. */
-const crossFrameOf = (frames: FrameDirectory, frame: string | undefined, asked?: boolean) =>
-  asked ?? (frame !== undefined && frames.config(frame)?.context?.cross_frame_search === true);
+/** Why a search of this frame reads every frame's knowledge (the call asks, or the frame's config turns cross_frame_search on), or undefined. */
+function crossFrameOf(frames: FrameDirectory, frame: string | undefined, asked?: boolean): string | undefined {
+  if (asked === true) return "cross_frame: true reads every frame's knowledge";
+  if (asked === false || frame === undefined || frames.config(frame)?.context?.cross_frame_search !== true) return undefined;
+  return `frame '${frame}' has context.cross_frame_search on, so this reads every frame's knowledge (context_curate takes cross_frame: false)`;
+}
 
 export const contextTools: AnyTool<S>[] = [
   defineTool({

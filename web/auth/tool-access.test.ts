@@ -148,7 +148,7 @@ describe('knowledge of other frames', () => {
     }
     expect(refusal(apiReader, 'context_curate', { frame: 'api', task: 't', cross_frame: false })).toBeUndefined();
     expect(refusal(apiReader, 'context_get_episodes', { frame: 'api' })).toBeUndefined(); // never cross-frame
-    expect(refusal(webReader, 'context_curate', { frame: 'web', task: 't', cross_frame: true })).toMatch(/reads every frame's knowledge/);
+    expect(refusal(webReader, 'context_curate', { frame: 'web', task: 't', cross_frame: true })).toMatch(/limited to frame 'web'; cross_frame: true reads every frame's knowledge: only a session for every frame/);
     expect(refusal(everything, 'context_search', { frame: 'api', query: 'q' })).toBeUndefined();
   });
 });
