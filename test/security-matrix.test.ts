@@ -1,15 +1,19 @@
+import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { SignJWT } from 'jose';
 import { generate } from 'otplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StateStore } from '../servers/frames/state-store.js';
+import { TaskStore } from '../servers/manager/task-store.js';
 import { OptagonHome } from '../servers/shared/optagon-home.js';
 import { AuthService } from '../web/auth/auth-service.js';
 import { HeadlessTerminal } from '../web/gateway/headless-client.js';
 import { DaemonHome, DaemonProcess } from './support/daemon-process.js';
+import { FakeAnthropic } from './support/fake-anthropic.js';
 import { frameTerminals, frameTmux, waitFor } from './support/test-home.js';
 
 const PASSWORD = 'correct horse battery staple';
@@ -179,7 +183,7 @@ describe('security matrix (real daemon)', () => {
     const client = new Client({ name: 'reader', version: '1' });
     await client.connect(new StreamableHTTPClientTransport(new URL(`${daemon.url}/mcp`), { requestInit: { headers: bearer(jwts.readWeb!) } }));
     const stop = (await client.callTool({ name: 'frame_stop', arguments: { frame: 'web' } })) as { isError?: boolean; content: Array<{ text: string }> };
-    expect(stop).toMatchObject({ isError: true, content: [{ text: expect.stringContaining("may not write frame 'web'") }] });
+    expect(stop).toMatchObject({ isError: true, content: [{ text: expect.stringContaining('this session may not write (frame_stop needs write; it has read on web)') }] });
     expect((await client.callTool({ name: 'frame_get', arguments: { frame: 'web' } })).isError).toBeFalsy();
     await client.close();
     // /ws: it may watch web, read-only; what it types never reaches tmux.
@@ -201,7 +205,18 @@ describe('security matrix (real daemon)', () => {
 
   it('a token for another frame cannot touch this one, over REST, MCP or /ws', async () => {
     const answers = await everyRoute(bearer(jwts.allApi!));
-    for (const a of answers.filter((a) => a.route.startsWith('POST /api/tools/'))) expect(a, a.route).toMatchObject({ status: 403 });
+    // {"frame":"web"} to every tool: refused (403) where the tool takes frame or acts on no frame; a
+    // tool that takes no frame drops the key, and without its own arguments the call is a 400 (the
+    // schema's words); frame_list answers with api alone. Nothing names web.
+    const tools = (JSON.parse((await raw('GET', '/api/tools', bearer(daemon.token))).body) as { tools: Array<{ name: string; inputSchema: { properties?: Record<string, unknown> } }> }).tools;
+    const web = (await daemon.ok('frame_get', { frame: 'web' })).frame as { id: string; groupId: string };
+    for (const a of answers.filter((a) => a.route.startsWith('POST /api/tools/'))) {
+      const t = tools.find((t) => a.route === `POST /api/tools/${t.name}`)!;
+      if (t.name === 'frame_list') expect(JSON.parse(a.body)).toMatchObject({ frames: [{ name: 'api' }] });
+      else if (a.status === 400) expect(t.inputSchema.properties?.frame, a.route).toBeUndefined();
+      else expect(a, a.route).toMatchObject({ status: 403 });
+      for (const secret of ['"name":"web"', web.id, web.groupId]) expect(a.body, a.route).not.toContain(secret);
+    }
     const t = await HeadlessTerminal.open(wsUrl());
     t.send({ type: 'auth', token: jwts.allApi });
     await t.next('authenticated');
@@ -221,4 +236,194 @@ describe('security matrix (real daemon)', () => {
     }
     expect(await tmuxClients()).toBe('');
   }, 60_000);
+
+  /**
+   * Issue 16: scopes on what a call really acts on, secrets in config, cross-frame knowledge and the
+   * JWT lifetime. Frame 'api' is the attacker's (tokens scoped to it), 'web' the victim, with a real
+   * Claude Code agent (web/claude-1, against a fake model API), a task and knowledge of its own.
+   * Each case asserts the refusal and that nothing happened; each passed (the attack worked) on 66a306d.
+   */
+  describe('scopes on the arguments a tool acts on, and secrets', () => {
+    const KEY = 'sk-ant-matrix-0123456789abcdefghij';
+    const SECRET = 'vault-7731';
+    const fake = new FakeAnthropic([]);
+    let readApi: string;
+    let webId: string;
+    let webPort: number;
+    let taskId: string;
+    const post = async (jwt: string, tool: string, args: Record<string, unknown>) => {
+      const r = await raw('POST', `/api/tools/${tool}`, bearer(jwt), JSON.stringify(args));
+      return { status: r.status, body: r.body, error: r.status === 200 ? undefined : (JSON.parse(r.body) as { error: string }).error };
+    };
+    const mcp = async (jwt: string) => {
+      const client = new Client({ name: 'attacker', version: '1' });
+      await client.connect(new StreamableHTTPClientTransport(new URL(`${daemon.url}/mcp`), { requestInit: { headers: bearer(jwt) } }));
+      return client;
+    };
+    const agentState = async () => (await daemon.ok('agent_status', { agent: 'web/claude-1' })).agent.state as string;
+
+    beforeAll(async () => {
+      await fake.start();
+      readApi = (JSON.parse((await login({ token: auth.tokens.create({ name: 'read-api', permissions: ['read'], frames: ['api'] }).token })).body) as { jwt: string }).jwt;
+      await daemon.ok('frame_config_set', { frame: 'web', values: { agents: { env: { ANTHROPIC_BASE_URL: fake.containerUrl, ANTHROPIC_API_KEY: KEY } } } });
+      const web = (await daemon.ok('frame_get', { frame: 'web' })).frame;
+      webId = web.id;
+      webPort = web.hostPort;
+      await daemon.ok('agent_spawn', { frame: 'web', kind: 'claude', name: 'claude-1' });
+      await daemon.ok('context_add_episode', { frame: 'web', name: 'launch plan', content: `The web frame keeps its launch codes in ${SECRET}.`, wait: true });
+      taskId = randomBytes(6).toString('hex');
+      new TaskStore(store.db).insert(taskId, webId, 'Secret web task: move the launch codes');
+    }, 180_000);
+    afterAll(async () => {
+      await fake.close();
+    });
+
+    it('frame_create acts on no frame: a "frame" in the body, which zod drops, does not make it one', async () => {
+      const create = await post(jwts.allApi!, 'frame_create', { frame: 'api', name: 'evil', workspace: home.workspace('evil') });
+      expect(create).toMatchObject({ status: 403, error: "this session is limited to frame 'api'; frame_create acts on no frame (it creates a new frame): use a token without a frame scope (or the password)" });
+      expect((await daemon.ok('frame_list')).frames.map((f: { name: string }) => f.name).sort()).toEqual(['api', 'web']);
+      const client = await mcp(jwts.allApi!);
+      expect(await client.callTool({ name: 'frame_create', arguments: { name: 'evil', workspace: home.workspace('evil') } })).toMatchObject({ isError: true, content: [{ text: expect.stringContaining('frame_create acts on no frame') }] });
+      await client.close();
+      expect((await daemon.ok('frame_list')).frames).toHaveLength(2);
+    });
+
+    it("the terminal sessions of every frame are not listed to a frame-limited manager", async () => {
+      const r = await raw('GET', '/api/sessions', bearer(jwts.allApi!));
+      expect(r).toMatchObject({ status: 403, body: expect.stringContaining("limited to frame 'api'; the terminal sessions list every frame's") });
+      expect((await raw('GET', '/api/sessions', bearer(daemon.token))).status).toBe(200);
+    });
+
+    it("another frame's agent: its screen is not read, it is not stopped or typed to, a bare name is not resolved to it", async () => {
+      const status = await post(readApi, 'agent_status', { frame: 'api', agent: 'web/claude-1' });
+      expect(status).toMatchObject({ status: 403, error: expect.stringContaining("agent_status acts on agent 'web/claude-1', which is not in it") });
+      expect(status.body).not.toContain('lastLines');
+      const bare = await post(readApi, 'agent_read', { frame: 'api', agent: 'claude-1' });
+      expect(bare).toMatchObject({ status: 403, error: expect.stringContaining('name it as <frame>/claude-1') });
+      expect(bare.body).not.toContain('"text"');
+      const before = await agentState();
+      expect(before).not.toBe('exited');
+      const stop = await post(jwts.allApi!, 'agent_stop', { frame: 'api', agent: 'web/claude-1' });
+      expect(stop).toMatchObject({ status: 403, error: expect.stringContaining("agent_stop acts on agent 'web/claude-1', which is not in it (it needs write there)") });
+      expect(await post(jwts.allApi!, 'agent_send', { frame: 'api', agent: 'web/claude-1', message: 'rm -rf /workspace' })).toMatchObject({ status: 403 });
+      expect(await agentState()).not.toBe('exited');
+      expect((await daemon.ok('tmux_list_windows', { frame: 'web' })).windows.map((w: { name: string }) => w.name)).toContain('claude-1');
+      expect(fake.requests.some((r) => JSON.stringify(r).includes('rm -rf'))).toBe(false);
+      // The same rule over MCP (where the SDK dropped "frame" before the old check too).
+      const client = await mcp(readApi);
+      expect(await client.callTool({ name: 'agent_status', arguments: { agent: 'web/claude-1' } })).toMatchObject({ isError: true, content: [{ text: expect.stringContaining('which is not in it') }] });
+      await client.close();
+      expect((JSON.parse((await post(readApi, 'agent_list', {})).body) as { agents: unknown[] }).agents).toEqual([]);
+    }, 60_000);
+
+    it("another frame's task is not read or cancelled, and an unknown one is refused in the same words", async () => {
+      const task = await post(readApi, 'task_status', { frame: 'api', task: taskId });
+      expect(task).toMatchObject({ status: 403, error: `this session is limited to frame 'api'; task_status acts on task '${taskId}', which is not in it (it needs read there)` });
+      expect(task.body).not.toContain('Secret web task');
+      expect(await post(jwts.allApi!, 'task_cancel', { frame: 'api', task: taskId })).toMatchObject({ status: 403 });
+      expect((await daemon.ok('task_status', { task: taskId })).task.status).toBe('running');
+      // An unknown task is refused in the same words: a refusal tells nothing about other frames.
+      expect((await post(readApi, 'task_status', { frame: 'api', task: 'abcdef012345' })).error).toBe(task.error!.replace(taskId, 'abcdef012345'));
+      // Lists are cut to the session's frames.
+      expect((JSON.parse((await post(readApi, 'task_list', {})).body) as { tasks: unknown[] }).tasks).toEqual([]);
+      const client = await mcp(readApi);
+      expect(await client.callTool({ name: 'task_status', arguments: { task: taskId } })).toMatchObject({ isError: true });
+      await client.close();
+    });
+
+    it("the host's browser is closed to a frame-limited session: it does not go to web's app", async () => {
+      const url = `http://127.0.0.1:${webPort}/`;
+      const navigate = await post(jwts.allApi!, 'browser_navigate', { frame: 'api', url });
+      expect(navigate).toMatchObject({ status: 403, error: expect.stringContaining("browser_navigate acts on no frame (it drives the host's browser") });
+      for (const [tool, args] of [['browser_snapshot', {}], ['browser_evaluate', { expression: 'document.cookie' }], ['browser_click', { selector: 'a' }], ['browser_screenshot', {}]] as const) {
+        expect(await post(jwts.allApi!, tool, { frame: 'api', ...args }), tool).toMatchObject({ status: 403 });
+      }
+      // Nothing was opened: the daemon's page is still blank.
+      expect((await daemon.ok('browser_snapshot')).url).toBe('about:blank');
+    }, 60_000);
+
+    it('agents.env values are write-only: redacted for a reader (and everyone), and absent from the mirror, which is 0600', async () => {
+      for (const [tool, jwt] of [['frame_config_get', jwts.readWeb!], ['frame_get', jwts.readWeb!], ['frame_config_get', daemon.token]] as const) {
+        const r = await post(jwt, tool, { frame: 'web' });
+        expect(r.status, tool).toBe(200);
+        expect(r.body, tool).not.toContain(KEY);
+        expect((JSON.parse(r.body) as { config: { agents: { env: Record<string, string> } } }).config.agents.env, tool).toEqual({ ANTHROPIC_BASE_URL: '<redacted>', ANTHROPIC_API_KEY: '<redacted>' });
+      }
+      const mirror = join(home.root, 'frames', webId, 'config.yaml');
+      expect(statSync(mirror).mode & 0o777).toBe(0o600);
+      expect(readFileSync(mirror, 'utf8')).not.toContain(KEY);
+    });
+
+    it("a frame-limited manager cannot point its frame's agents (and the host's key) at another endpoint", async () => {
+      const apiConfig = async () => (await daemon.ok('frame_config_get', { frame: 'api' })).config;
+      const before = await apiConfig();
+      for (const values of [{ agents: { env: { ANTHROPIC_BASE_URL: 'http://evil.example' } } }, { agents: { env: { HTTPS_PROXY: 'http://evil.example:3128' } } }, { agents: { env: { NODE_OPTIONS: '--require /workspace/steal.js' } } }]) {
+        const r = await post(jwts.allApi!, 'frame_config_set', { frame: 'api', values });
+        expect(r, JSON.stringify(values)).toMatchObject({ status: 403, error: expect.stringMatching(/frame_config_set sets agents\.env\.\w+ \(it decides where the frame's agents send the model key they get from the host\): only a session for every frame may do that/) });
+      }
+      expect(await post(jwts.allApi!, 'frame_config_set', { frame: 'api', values: { ...before, agents: { env: { ANTHROPIC_BASE_URL: 'http://evil.example' } } }, replace: true })).toMatchObject({ status: 403 });
+      const client = await mcp(jwts.allApi!);
+      expect(await client.callTool({ name: 'frame_config_set', arguments: { frame: 'api', values: { agents: { env: { ANTHROPIC_BASE_URL: 'http://evil.example' } } } } })).toMatchObject({ isError: true });
+      await client.close();
+      expect(await apiConfig()).toEqual(before);
+      // What it may still set in its frame: a model, its own key.
+      expect((await post(jwts.allApi!, 'frame_config_set', { frame: 'api', values: { agents: { env: { ANTHROPIC_MODEL: 'claude-x' } } } })).status).toBe(200);
+      await daemon.ok('frame_config_set', { frame: 'api', values: before, replace: true });
+    }, 60_000);
+
+    it('a frame-limited manager cannot switch cross-frame knowledge on', async () => {
+      const apiConfig = async () => (await daemon.ok('frame_config_get', { frame: 'api' })).config;
+      const before = await apiConfig();
+      const on = await post(jwts.allApi!, 'frame_config_set', { frame: 'api', values: { context: { cross_frame_search: true } } });
+      expect(on).toMatchObject({ status: 403, error: expect.stringContaining("context.cross_frame_search (it lets frame 'api' read every frame's knowledge)") });
+      const client = await mcp(jwts.allApi!);
+      expect(await client.callTool({ name: 'frame_config_set', arguments: { frame: 'api', values: { context: { cross_frame_search: true } } } })).toMatchObject({ isError: true });
+      await client.close();
+      expect(await apiConfig()).toEqual(before);
+    });
+
+    it("with cross-frame knowledge switched on by the owner, that frame's reader still cannot read other frames through it", async () => {
+      // A session for every frame reads web's knowledge through api; api's reader does not.
+      await daemon.ok('frame_config_set', { frame: 'api', values: { context: { cross_frame_search: true } } });
+      try {
+        expect((await daemon.ok('context_curate', { frame: 'api', task: 'launch codes' })).text).toContain(SECRET);
+        for (const [tool, args] of [['context_curate', { task: 'launch codes' }], ['context_curate', { task: 'launch codes', cross_frame: true }], ['context_search', { query: 'launch codes' }], ['context_search_nodes', { query: 'launch codes' }]] as const) {
+          const r = await post(readApi, tool, { frame: 'api', ...args });
+          expect(r, tool).toMatchObject({ status: 403, error: expect.stringMatching(/limited to frame 'api'; (frame 'api' has context.cross_frame_search on, so this|cross_frame: true) reads every frame's knowledge/) });
+          expect(r.body, tool).not.toContain(SECRET);
+        }
+        // Its own frame's knowledge it still reads.
+        const own = await post(readApi, 'context_curate', { frame: 'api', task: 'launch codes', cross_frame: false });
+        expect(own.status).toBe(200);
+        expect(own.body).not.toContain(SECRET);
+        // Naming web's group directly is refused too.
+        const groupId = (await daemon.ok('frame_get', { frame: 'web' })).frame.groupId;
+        expect(await post(readApi, 'context_get_episodes', { group_ids: [groupId] })).toMatchObject({ status: 403 });
+      } finally {
+        await daemon.ok('frame_config_set', { frame: 'api', values: { context: { cross_frame_search: null } } });
+      }
+    }, 60_000);
+
+    /** A password session signed with the daemon's own key, as a stolen key or a bug in issuing would make one. */
+    const signed = (iat: number | undefined, exp: number) => {
+      const jwt = new SignJWT({ perms: ['read', 'write', 'manage'], pwv: auth.passwords.version() }).setProtectedHeader({ alg: 'HS256' }).setSubject('password').setIssuer('optagon').setExpirationTime(exp);
+      if (iat !== undefined) jwt.setIssuedAt(iat);
+      return jwt.sign(Buffer.from(readFileSync(new OptagonHome(home.root).jwtKeyFile, 'utf8'), 'base64'));
+    };
+    const now = () => Math.floor(Date.now() / 1000);
+
+    it('a JWT older than the session lifetime is refused everywhere, whatever its exp says', async () => {
+      const forever = await signed(now() - 3600, now() + 10 * 365 * 86_400);
+      for (const r of await everyRoute(bearer(forever))) expect(r, r.route).toMatchObject({ status: 401, body: expect.stringContaining('the session expired') });
+      expect(await wsAuth(forever)).toMatchObject({ error: { code: 'auth_failed' }, closed: { code: 4001 } });
+    }, 60_000);
+
+    it('a JWT without iat is refused everywhere', async () => {
+      const noIat = await signed(undefined, now() + 600);
+      for (const r of await everyRoute(bearer(noIat))) expect(r, r.route).toMatchObject({ status: 401, body: expect.stringContaining('not a valid session') });
+      expect(await wsAuth(noIat)).toMatchObject({ error: { code: 'auth_failed' }, closed: { code: 4001 } });
+      // The control: one issued now with the same key is a good session.
+      expect((await raw('GET', '/api/status', bearer(await signed(now(), now() + 600)))).status).toBe(200);
+    }, 60_000);
+  });
 });

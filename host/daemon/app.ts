@@ -88,9 +88,12 @@ export function createDaemonApp(opts: DaemonAppOptions): {
     return sessions.handle(c.req.raw, name, c.var.body, c.var.principal);
   });
   app.get('/ws', (c) => c.json({ error: '/ws is the terminal WebSocket: connect with a WebSocket client and send {"type":"auth","token":"..."} first' }, 426));
-  app.get('/api/sessions', (c) =>
-    allows(c.var.principal, 'manage') ? c.json({ sessions: gateway.rows.list() }) : c.json({ error: 'listing terminal sessions needs the manage permission' }, 403),
-  );
+  // Terminal sessions of every frame: manage, and not for a session limited to some frames.
+  app.get('/api/sessions', (c) => {
+    if (!allows(c.var.principal, 'manage')) return c.json({ error: 'listing terminal sessions needs the manage permission' }, 403);
+    if (c.var.principal.frames) return c.json({ error: `this session is limited to frame${c.var.principal.frames.length > 1 ? 's' : ''} ${c.var.principal.frames.map((f) => `'${f}'`).join(', ')}; the terminal sessions list every frame's: use a token without a frame scope (or the password)` }, 403);
+    return c.json({ sessions: gateway.rows.list() });
+  });
   app.route('/api/auth', authRoutes(auth));
   app.route('/api', restMirror(opts.services));
   app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}; see /mcp and GET /api/tools` }, 404));

@@ -3,7 +3,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { createMcpServer, type OptagonServices } from '../../servers/registry.js';
 import type { Principal } from '../../web/auth/permissions.js';
-import { toolAccess } from '../../web/auth/tool-access.js';
+import { frameLookup, toolAccess } from '../../web/auth/tool-access.js';
 
 interface Session {
   transport: WebStandardStreamableHTTPServerTransport;
@@ -63,9 +63,10 @@ export class McpSessions {
     }
     if (req.method !== 'POST') return jsonRpcError(400, 'no MCP session: send initialize in a POST first');
 
-    // The daemon's own user calls everything; a remote session is checked per call as on the REST mirror.
+    // The daemon's own user calls everything; a remote session is checked per call by the same rule as
+    // the REST mirror (web/auth/tool-access.ts), on the arguments the SDK parsed.
     const full = principal.subject === 'local';
-    const server = createMcpServer(this.services, scope, full ? undefined : toolAccess(principal, this.services.frames.frames));
+    const server = createMcpServer(this.services, scope, full ? undefined : toolAccess(principal, frameLookup(this.services.frames)));
     const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       maxRequestBodySize: this.maxBodyBytes,

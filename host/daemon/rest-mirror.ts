@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import type { BodyVariables } from './request-body.js';
 import { z } from 'zod';
 import { allTools, findTool, type OptagonServices } from '../../servers/registry.js';
-import { toolAccess } from '../../web/auth/tool-access.js';
+import { frameLookup, toolAccess } from '../../web/auth/tool-access.js';
 import type { GuardVariables } from './request-guard.js';
 
 /**
@@ -36,19 +36,26 @@ export function restMirror(services: OptagonServices): Hono<{ Variables: BodyVar
         return c.json({ error: `the body is not valid JSON (${(err as Error).message}); send a JSON object of the tool's arguments` }, 400);
       }
     }
-    // Permission first, on the frame the body names: a refused call learns nothing about its arguments.
-    const access = toolAccess(c.var.principal, services.frames.frames);
-    const refused = access.refuse(found.tool, typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {});
-    if (refused) return c.json({ error: refused }, 403);
+    // Permissions on the arguments the tool really acts on, so after zod has parsed them (a key the
+    // tool does not take is gone, defaults are in). What is refused whatever the other arguments say
+    // is refused first, so it is a 403 even with bad arguments: the permission, a tool that acts on
+    // no frame for a frame-limited session, and a `frame` the tool takes outside the session's frames.
+    // Otherwise bad arguments are a 400, which tells only what the schema says, never anything about
+    // a frame; and the call as parsed is judged after.
+    const access = toolAccess(c.var.principal, frameLookup(services.frames));
+    const early = access.refuseUnparsed(found.tool, body);
+    if (early) return c.json({ error: early }, 403);
     const args = z.object(found.tool.input).safeParse(body);
     if (!args.success) {
       const issue = args.error.issues[0]!;
       return c.json({ error: `invalid arguments for ${name}: ${issue.path.join('.') || '(body)'}: ${issue.message}` }, 400);
     }
+    const refused = access.refuse(found.tool, args.data as Record<string, unknown>, found.deps);
+    if (refused) return c.json({ error: refused }, 403);
     try {
       const images: Array<{ mimeType: string; data: string }> = [];
       const ctx = { signal: c.req.raw.signal, progress: async () => {}, text: () => {}, image: (data: Buffer, mimeType: string) => void images.push({ mimeType, data: data.toString('base64') }) };
-      const result = access.shape(name, (await found.tool.handle(found.deps, args.data, ctx)) as Record<string, unknown>);
+      const result = access.shape(found.tool, (await found.tool.handle(found.deps, args.data, ctx)) as Record<string, unknown>);
       // JSON has no other place for an image (a screenshot): base64 beside the result.
       return c.json(images.length ? { ...result, images } : result);
     } catch (err) {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { frameRef } from '../frames/schemas.js';
-import { READ_ONLY, toolsFor, type AnyTool } from '../shared/define-tool.js';
+import { everyFrame, onFrame, READ_ONLY, toolsFor, type ActsOn, type AnyTool } from '../shared/define-tool.js';
 import type { AgentManager } from './agent-manager.js';
 import { agentStates } from './kinds/agent-kind.js';
 import { agentKindName, agentName, agentRef, statusOutput, toStatusOutput } from './schemas.js';
@@ -11,6 +11,16 @@ const defineTool = toolsFor<S>();
 const acts = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false } as const;
 const message = z.string().min(1, 'the message is empty').max(100_000);
 const statusResult = { agent: statusOutput };
+
+/**
+ * The frame an agent reference acts on: its prefix. A name alone names the agent of that name in
+ * whichever frame has one, so it may act on any frame: a frame-limited session names the frame.
+ */
+const onAgent = (ref: string): ActsOn => {
+  const slash = ref.indexOf('/');
+  if (slash > 0) return { on: 'frames', refs: [ref.slice(0, slash)], what: `agent '${ref}'` };
+  return everyFrame(`acts on agent '${ref}' named without its frame, which may be in any frame: name it as <frame>/${ref}`);
+};
 
 export const agentTools: AnyTool<S>[] = [
   defineTool({
@@ -38,6 +48,7 @@ export const agentTools: AnyTool<S>[] = [
     input: { agent: agentRef, message },
     output: statusResult,
     annotations: acts,
+    actsOn: (args) => onAgent(args.agent),
     async handle(a, args) {
       return { agent: toStatusOutput(await a.send(args.agent, args.message)) };
     },
@@ -49,6 +60,7 @@ export const agentTools: AnyTool<S>[] = [
     input: { agent: agentRef },
     output: statusResult,
     annotations: READ_ONLY,
+    actsOn: (args) => onAgent(args.agent),
     async handle(a, args) {
       return { agent: toStatusOutput(await a.status(args.agent)) };
     },
@@ -66,6 +78,7 @@ export const agentTools: AnyTool<S>[] = [
     },
     output: { agent: statusOutput, reached: z.boolean(), waitedMs: z.number() },
     annotations: READ_ONLY,
+    actsOn: (args) => onAgent(args.agent),
     async handle(a, args, ctx) {
       const { reached, waitedMs, ...status } = await a.wait(args.agent, args.until, args.timeout_ms, ctx.signal);
       return { agent: toStatusOutput(status), reached, waitedMs };
@@ -78,6 +91,7 @@ export const agentTools: AnyTool<S>[] = [
     input: { agent: agentRef },
     output: { agent: z.string(), state: z.enum(agentStates), text: z.string(), source: z.enum(['transcript', 'hook', 'screen']) },
     annotations: READ_ONLY,
+    actsOn: (args) => onAgent(args.agent),
     async handle(a, args) {
       return a.read(args.agent);
     },
@@ -89,6 +103,7 @@ export const agentTools: AnyTool<S>[] = [
     input: { agent: agentRef, decision: z.enum(['allow', 'deny']) },
     output: statusResult,
     annotations: acts,
+    actsOn: (args) => onAgent(args.agent),
     async handle(a, args) {
       return { agent: toStatusOutput(await a.approve(args.agent, args.decision)) };
     },
@@ -100,6 +115,7 @@ export const agentTools: AnyTool<S>[] = [
     input: { agent: agentRef },
     output: statusResult,
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+    actsOn: (args) => onAgent(args.agent),
     async handle(a, args) {
       return { agent: toStatusOutput(await a.stop(args.agent)) };
     },
@@ -111,6 +127,8 @@ export const agentTools: AnyTool<S>[] = [
     input: { frame: frameRef.optional() },
     output: { agents: z.array(statusOutput) },
     annotations: READ_ONLY,
+    actsOn: (args) => (args.frame ? onFrame(args.frame) : everyFrame("lists every frame's agents")),
+    scopedAnswer: (r, sees) => ({ ...r, agents: r.agents.filter((a) => sees(a.frame)) }),
     async handle(a, args) {
       return { agents: (await a.list(args.frame)).map(toStatusOutput) };
     },

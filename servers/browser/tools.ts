@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { toolsFor, type AnyTool } from '../shared/define-tool.js';
+import { noFrame, toolsFor, type AnyTool } from '../shared/define-tool.js';
 import type { BrowserSession } from './browser-session.js';
 
 type S = BrowserSession;
@@ -11,6 +11,8 @@ const httpUrl = z
 const selector = z.string().min(1, 'the selector is empty').max(1000).describe("A CSS selector, or Playwright's text=… / role=…");
 const acts = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true } as const;
 const looks = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true } as const;
+/** One page in the host's Chromium, shared by every caller, that can open any address the host reaches: no frame's. */
+const hostBrowser = noFrame("drives the host's browser, one page shared by every caller that opens any address the host reaches");
 
 export const browserTools: AnyTool<S>[] = [
   defineTool({
@@ -20,6 +22,7 @@ export const browserTools: AnyTool<S>[] = [
     input: { url: httpUrl },
     output: { url: z.string(), status: z.number().nullable(), title: z.string() },
     annotations: acts,
+    actsOn: hostBrowser,
     async handle(b, args) {
       return b.navigate(args.url);
     },
@@ -33,6 +36,7 @@ export const browserTools: AnyTool<S>[] = [
     input: { full_page: z.boolean().default(false), selector: selector.optional() },
     output: { width: z.number(), height: z.number(), scale: z.number(), bytes: z.number() },
     annotations: looks,
+    actsOn: hostBrowser,
     async handle(b, args, ctx) {
       const shot = await b.screenshot({ fullPage: args.full_page, ...(args.selector ? { selector: args.selector } : {}) });
       ctx.image(shot.png, 'image/png');
@@ -46,6 +50,7 @@ export const browserTools: AnyTool<S>[] = [
     input: { selector },
     output: { clicked: z.string() },
     annotations: acts,
+    actsOn: hostBrowser,
     async handle(b, args) {
       await b.click(args.selector);
       return { clicked: args.selector };
@@ -58,6 +63,7 @@ export const browserTools: AnyTool<S>[] = [
     input: { selector, text: z.string().max(100_000), submit: z.boolean().default(false) },
     output: { typed: z.string() },
     annotations: acts,
+    actsOn: hostBrowser,
     async handle(b, args) {
       await b.type(args.selector, args.text, args.submit);
       return { typed: args.selector };
@@ -70,6 +76,7 @@ export const browserTools: AnyTool<S>[] = [
     input: { direction: z.enum(['up', 'down', 'left', 'right']), amount: z.number().int().min(1).max(100_000).default(600) },
     output: { x: z.number(), y: z.number() },
     annotations: acts,
+    actsOn: hostBrowser,
     async handle(b, args) {
       return b.scroll(args.direction, args.amount);
     },
@@ -81,6 +88,7 @@ export const browserTools: AnyTool<S>[] = [
     input: { expression: z.string().min(1, 'the expression is empty').max(100_000) },
     output: { value: z.unknown() },
     annotations: acts,
+    actsOn: hostBrowser,
     async handle(b, args) {
       return { value: (await b.evaluate(args.expression)) ?? null };
     },
@@ -92,6 +100,7 @@ export const browserTools: AnyTool<S>[] = [
     input: {},
     output: { url: z.string(), title: z.string(), tree: z.string() },
     annotations: looks,
+    actsOn: hostBrowser,
     async handle(b, _args, ctx) {
       const s = await b.snapshot();
       ctx.text(`${s.title} — ${s.url}\n${s.tree}`);
@@ -105,6 +114,7 @@ export const browserTools: AnyTool<S>[] = [
     input: { limit: z.number().int().min(1).max(200).default(50) },
     output: { messages: z.array(z.object({ at: z.number(), type: z.string(), text: z.string() })) },
     annotations: looks,
+    actsOn: hostBrowser,
     async handle(b, args) {
       return { messages: b.console(args.limit) };
     },

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { frameRef } from '../frames/schemas.js';
-import { READ_ONLY, toolsFor, type AnyTool } from '../shared/define-tool.js';
-import type { ContextService, GroupScope } from './context-service.js';
+import { onFrame, READ_ONLY, toolsFor, type ActsOn, type AnyTool, type FrameDirectory } from '../shared/define-tool.js';
+import { SHARED_GROUP, type ContextService, type GroupScope } from './context-service.js';
 import type { Entity, Episode, Fact } from './model.js';
 
 type S = ContextService;
@@ -87,6 +87,30 @@ const toScope = (a: { frame?: string | undefined; group_ids?: string[] | undefin
   ...(a.group_ids ? { groupIds: a.group_ids } : {}),
 });
 
+/**
+ * What a context call acts on, for permissions: the frame it names (whose group it reads or writes),
+ * else the frames whose groups it names. shared_global is every frame's: only a session for every
+ * frame names it directly (a frame's session reads it through its frame). `crossFrame`: why the call
+ * reads every frame's knowledge, when it does.
+ */
+function onGroups(a: { frame?: string | undefined; group_ids?: string[] | undefined }, frames: FrameDirectory, crossFrame?: string): ActsOn {
+  if (a.frame) return onFrame(a.frame, crossFrame);
+  const groups = a.group_ids ?? [];
+  const what = `group${groups.length > 1 ? 's' : ''} ${groups.map((g) => `'${g}'`).join(', ')}`;
+  if (groups.includes(SHARED_GROUP)) return { on: 'every', why: `names ${SHARED_GROUP}, which is every frame's group: a frame's session reads it through "frame"` };
+  const all = frames.list();
+  const ids = groups.map((g) => all.find((f) => f.groupId === g)?.id);
+  if (!groups.length || ids.some((id) => !id)) return { on: 'frames', what, unresolved: true };
+  return { on: 'frames', ids: ids as string[], what };
+}
+
+/** Why a search of this frame reads every frame's knowledge (the call asks, or the frame's config turns cross_frame_search on), or undefined. */
+function crossFrameOf(frames: FrameDirectory, frame: string | undefined, asked?: boolean): string | undefined {
+  if (asked === true) return "cross_frame: true reads every frame's knowledge";
+  if (asked === false || frame === undefined || frames.config(frame)?.context?.cross_frame_search !== true) return undefined;
+  return `frame '${frame}' has context.cross_frame_search on, so this reads every frame's knowledge (context_curate takes cross_frame: false)`;
+}
+
 export const contextTools: AnyTool<S>[] = [
   defineTool({
     name: 'context_add_episode',
@@ -107,6 +131,7 @@ export const contextTools: AnyTool<S>[] = [
     },
     output: { episode: episodeOutput, duplicate: z.boolean() },
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+    actsOn: (a, _c, frames) => onGroups(a, frames),
     async handle(c, a) {
       const { episode, duplicate } = await c.addEpisode(
         toScope(a),
@@ -161,6 +186,7 @@ export const contextTools: AnyTool<S>[] = [
     },
     output: { groupIds: z.array(z.string()), facts: z.array(factOutput) },
     annotations: READ_ONLY,
+    actsOn: (a, _c, frames) => onGroups(a, frames, crossFrameOf(frames, a.frame)),
     async handle(c, a) {
       const r = await c.search(toScope(a), {
         query: a.query,
@@ -185,6 +211,7 @@ export const contextTools: AnyTool<S>[] = [
     },
     output: { groupIds: z.array(z.string()), nodes: z.array(entityOutput) },
     annotations: READ_ONLY,
+    actsOn: (a, _c, frames) => onGroups(a, frames, crossFrameOf(frames, a.frame)),
     async handle(c, a) {
       const r = await c.searchNodes(toScope(a), { query: a.query, limit: a.limit, ...(a.labels ? { labels: a.labels } : {}) });
       return { groupIds: r.groupIds, nodes: r.nodes.map(toEntity) };
@@ -214,6 +241,7 @@ export const contextTools: AnyTool<S>[] = [
       episodes: z.array(episodeOutput),
     },
     annotations: READ_ONLY,
+    actsOn: (a, _c, frames) => onGroups(a, frames, crossFrameOf(frames, a.frame, a.cross_frame)),
     async handle(c, a) {
       const r = await c.curate(a.frame, a.task, {
         ...(a.budget_tokens !== undefined ? { budgetTokens: a.budget_tokens } : {}),
@@ -229,6 +257,7 @@ export const contextTools: AnyTool<S>[] = [
     input: { ...scope, limit: z.number().int().min(1).max(500).default(20) },
     output: { episodes: z.array(episodeOutput) },
     annotations: READ_ONLY,
+    actsOn: (a, _c, frames) => onGroups(a, frames),
     async handle(c, a) {
       return { episodes: (await c.episodes(toScope(a), a.limit)).map(toEpisode) };
     },
@@ -242,6 +271,7 @@ export const contextTools: AnyTool<S>[] = [
     input: { ...scope, uuid: z.string().min(1).max(100).describe('The episode uuid (context_get_episodes lists them)') },
     output: removedOutput,
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
+    actsOn: (a, _c, frames) => onGroups(a, frames),
     async handle(c, a) {
       return c.deleteEpisode(toScope(a), a.uuid);
     },
@@ -256,6 +286,7 @@ export const contextTools: AnyTool<S>[] = [
     },
     output: removedOutput,
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+    actsOn: (a, _c, frames) => onGroups(a, frames),
     async handle(c, a) {
       return c.clearGroup(toScope(a));
     },
@@ -275,6 +306,7 @@ export const contextTools: AnyTool<S>[] = [
       message: z.string().optional(),
     },
     annotations: READ_ONLY,
+    actsOn: (a, _c, frames) => onGroups(a, frames),
     async handle(c, a) {
       return c.status(toScope(a));
     },

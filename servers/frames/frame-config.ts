@@ -91,6 +91,34 @@ export function mergeConfig(base: Record<string, unknown>, patch: Record<string,
   return out;
 }
 
+/**
+ * What `agents.env` values look like in every answer and in the mirror: they are write-only, as they
+ * hold model keys. A patch that gives this for a key keeps the stored value (so a config read, edited
+ * and written back keeps its keys).
+ */
+export const REDACTED = '<redacted>';
+
+/** The configuration as it may be shown: `agents.env` values replaced by REDACTED, its keys kept. */
+export function redactConfig(config: FrameConfig): FrameConfig {
+  const env = config.agents?.env;
+  if (!env) return config;
+  return { ...config, agents: { ...config.agents, env: Object.fromEntries(Object.keys(env).map((k) => [k, REDACTED])) } };
+}
+
+/** Puts the stored value back for every `agents.env` key the merged config gives as REDACTED. */
+function keepRedacted(merged: Record<string, unknown>, current: FrameConfig): void {
+  const agents = merged.agents;
+  if (!isPlainObject(agents) || !isPlainObject(agents.env)) return;
+  const env = { ...agents.env };
+  for (const [key, value] of Object.entries(env)) {
+    if (value !== REDACTED) continue;
+    const stored = current.agents?.env?.[key];
+    if (stored === undefined) throw new Error(`agents.env.${key} is '${REDACTED}', which keeps a stored value, but it has none; give the value itself`);
+    env[key] = stored;
+  }
+  merged.agents = { ...agents, env };
+}
+
 /** Applies a patch (or, with `replace`, makes it the whole config) and validates the result; errors name the setting and the rule. */
 export function applyConfigPatch(current: FrameConfig, patch: Record<string, unknown>, replace = false): FrameConfig {
   for (const key of fixedKeys) {
@@ -99,7 +127,9 @@ export function applyConfigPatch(current: FrameConfig, patch: Record<string, unk
     }
   }
   const base = replace ? { name: current.name, workspace: current.workspace } : current;
-  const parsed = frameConfigSchema.safeParse(mergeConfig(base, patch));
+  const merged = mergeConfig(base, patch);
+  keepRedacted(merged, current);
+  const parsed = frameConfigSchema.safeParse(merged);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new Error(`invalid frame config at '${issue.path.join('.') || '(root)'}': ${issue.message}`);
@@ -107,9 +137,48 @@ export function applyConfigPatch(current: FrameConfig, patch: Record<string, unk
   return parsed.data;
 }
 
+/**
+ * agents.env variables that decide where an agent's requests go, whom it trusts on the way, or what
+ * code its process loads. The agent's environment is the host's model variables (the kind's passEnv:
+ * ANTHROPIC_API_KEY, AWS_*, ...) with agents.env on top (agent-manager.ts `environment()`), so whoever
+ * sets one of these can send the user's key to a server of their choosing: an endpoint (*_BASE_URL,
+ * *_API_URL, *_API_BASE, any *_URL, *ENDPOINT*, *_HOST such as OLLAMA_HOST), a proxy (*_PROXY in either
+ * case, NO_PROXY too: it decides which requests skip the user's proxy), the TLS trust (extra CA
+ * certificates, switching verification off), or code run inside the agent process or instead of it
+ * (NODE_OPTIONS --require, LD_PRELOAD, PATH finding another `claude`, BASH_ENV, ...). A frame-scoped
+ * principal may set any other variable (a model name, its own key).
+ */
+const ENDPOINT_PATTERNS = [/_URL$/i, /ENDPOINT/i, /_HOST$/i, /_API_BASE$/i, /_PROXY$/i];
+const ENDPOINT_NAMES = new Set([
+  'NODE_OPTIONS', 'NODE_PATH', 'NODE_EXTRA_CA_CERTS', 'NODE_TLS_REJECT_UNAUTHORIZED', 'SSL_CERT_FILE', 'SSL_CERT_DIR',
+  'REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE', 'LD_PRELOAD', 'LD_LIBRARY_PATH', 'LD_AUDIT', 'BASH_ENV', 'ENV', 'PATH',
+  'PYTHONPATH', 'PYTHONSTARTUP', 'PYTHONHOME', 'HOME', 'CLAUDE_CONFIG_DIR', 'XDG_CONFIG_HOME',
+]);
+
+/** Whether an agents.env variable can send the agent's requests (and the key in them) elsewhere. */
+export function isEndpointVariable(name: string): boolean {
+  return ENDPOINT_NAMES.has(name.toUpperCase()) || ENDPOINT_PATTERNS.some((p) => p.test(name));
+}
+
+/**
+ * The settings a change from `current` to `next` sets that only a principal with manage on every
+ * frame may set: an endpoint variable in agents.env set or changed (removing one is allowed: the
+ * agent then uses the host's), and context.cross_frame_search turned on (the frame then reads every
+ * frame's knowledge).
+ */
+export function everyFrameSettings(current: FrameConfig, next: FrameConfig): string[] {
+  const out: string[] = [];
+  const before = current.agents?.env ?? {};
+  for (const [key, value] of Object.entries(next.agents?.env ?? {})) {
+    if (isEndpointVariable(key) && before[key] !== value) out.push(`agents.env.${key}`);
+  }
+  if (next.context?.cross_frame_search === true && current.context?.cross_frame_search !== true) out.push('context.cross_frame_search');
+  return out;
+}
+
+/** The YAML mirror, for people who read files: owner-only, and without agents.env values (they are keys). */
 export function writeConfigMirror(file: string, config: FrameConfig): void {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  // It can hold agents.env values: the user's only, also when an older Optagon made it readable.
-  writeFileSync(file, `# Mirror of this frame's configuration; change it with \`optagon frame config set\`.\n${stringify(config)}`, { mode: 0o600 });
-  tighten(file);
+  writeFileSync(file, `# Mirror of this frame's configuration; change it with \`optagon frame config set\`. agents.env values are not shown.\n${stringify(redactConfig(config))}`, { mode: 0o600 });
+  tighten(file); // a mirror an older Optagon wrote 0644: mode only applies to a new file
 }

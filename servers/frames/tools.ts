@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { READ_ONLY, toolsFor, type AnyTool } from '../shared/define-tool.js';
+import { everyFrame, noFrame, onFrame, READ_ONLY, toolsFor, type AnyTool } from '../shared/define-tool.js';
+import { applyConfigPatch, everyFrameSettings, redactConfig } from './frame-config.js';
 import { eventOutput, frameBriefOutput, frameName, frameOutput, frameRef, shellJoin, toEventOutput, toFrameOutput, frameBrief } from './schemas.js';
 import type { FrameDetails } from './frame-manager.js';
 import type { FramesServices } from './services.js';
@@ -27,6 +28,27 @@ function lifecycleTool(name: string, title: string, description: string, act: (s
   });
 }
 
+/**
+ * What a config change reaches beyond its frame, for frame_config_set's scope: the settings only a
+ * principal with manage on every frame may make (frame-config.ts everyFrameSettings). A change that
+ * cannot be applied reaches nothing: the tool refuses it with the reason.
+ */
+function configReach(s: S, frame: string, values: Record<string, unknown>, replace: boolean): string | undefined {
+  let settings: string[];
+  try {
+    const { config } = s.frames.getConfig(frame);
+    settings = everyFrameSettings(config, applyConfigPatch(config, values, replace));
+  } catch {
+    return undefined;
+  }
+  if (!settings.length) return undefined;
+  const why = (key: string) =>
+    key === 'context.cross_frame_search'
+      ? `${key} (it lets frame '${frame}' read every frame's knowledge)`
+      : `${key} (it decides where the frame's agents send the model key they get from the host)`;
+  return `frame_config_set sets ${settings.map(why).join(' and ')}`;
+}
+
 export const frameTools: AnyTool<S>[] = [
   defineTool({
     name: 'frame_create',
@@ -41,6 +63,7 @@ export const frameTools: AnyTool<S>[] = [
     },
     output: frameResult,
     annotations: lifecycle,
+    actsOn: noFrame('creates a new frame'),
     async handle(s, args) {
       return { frame: toFrameOutput(await s.frames.create(args)) };
     },
@@ -88,6 +111,8 @@ export const frameTools: AnyTool<S>[] = [
     input: { status: z.enum(frameStatuses).optional().describe('Only frames with this status') },
     output: { frames: z.array(frameOutput) },
     annotations: READ_ONLY,
+    actsOn: everyFrame('lists every frame'),
+    scopedAnswer: (r, sees) => ({ ...r, frames: r.frames.filter((f) => sees(f.name)) }),
     async handle(s, args) {
       const frames = await s.frames.list();
       return { frames: frames.filter((f) => !args.status || f.status === args.status).map(toFrameOutput) };
@@ -104,7 +129,7 @@ export const frameTools: AnyTool<S>[] = [
       const frame = await s.frames.get(args.frame);
       return {
         frame: toFrameOutput(frame),
-        config: s.frames.getConfig(frame.id).config,
+        config: redactConfig(s.frames.getConfig(frame.id).config),
         events: s.frames.events(frame.id, args.events).events.map(toEventOutput),
       };
     },
@@ -184,7 +209,7 @@ export const frameTools: AnyTool<S>[] = [
     annotations: READ_ONLY,
     async handle(s, args) {
       const r = s.frames.getConfig(args.frame);
-      return { frame: frameBrief(r.frame), config: r.config };
+      return { frame: frameBrief(r.frame), config: redactConfig(r.config) };
     },
   }),
   defineTool({
@@ -200,9 +225,10 @@ export const frameTools: AnyTool<S>[] = [
     },
     output: { frame: frameBriefOutput, config: z.record(z.string(), z.unknown()) },
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    actsOn: (args, s) => onFrame(args.frame, configReach(s, args.frame, args.values, args.replace)),
     async handle(s, args) {
       const r = s.frames.setConfig(args.frame, args.values, args.replace);
-      return { frame: frameBrief(r.frame), config: r.config };
+      return { frame: frameBrief(r.frame), config: redactConfig(r.config) };
     },
   }),
   defineTool({
@@ -214,6 +240,7 @@ export const frameTools: AnyTool<S>[] = [
     input: { force: z.boolean().default(false).describe('Rebuild even when the inputs are unchanged') },
     output: { image: z.string(), hash: z.string(), base: z.string(), skipped: z.boolean(), durationMs: z.number() },
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+    actsOn: noFrame("builds the host's frame image, which every frame runs"),
     async handle(s, args, ctx) {
       return s.images.build({ force: args.force, progress: (message, step, total) => ctx.progress(message, step, total) });
     },
@@ -232,6 +259,7 @@ export const frameTools: AnyTool<S>[] = [
       base: z.string().nullable(),
     },
     annotations: READ_ONLY,
+    actsOn: noFrame("reads the host's frame image"),
     async handle(s) {
       return s.images.status();
     },
@@ -248,6 +276,7 @@ export const frameTools: AnyTool<S>[] = [
       checks: z.array(z.object({ name: z.string(), status: z.enum(['ok', 'warn', 'fail']), detail: z.string(), fix: z.string().optional() })),
     },
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    actsOn: noFrame('checks and configures the host'),
     async handle(s) {
       return s.doctor();
     },

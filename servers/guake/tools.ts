@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { frameRef } from '../frames/schemas.js';
-import { READ_ONLY, toolsFor, type AnyTool } from '../shared/define-tool.js';
+import { noFrame, READ_ONLY, toolsFor, type AnyTool } from '../shared/define-tool.js';
 import type { GuakeRemote } from './guake-remote.js';
 
 type S = GuakeRemote;
@@ -42,6 +42,7 @@ export const guakeTools: AnyTool<S>[] = [
     input: {},
     output: { tabs: z.array(tab), selected: z.number() },
     annotations: READ_ONLY,
+    actsOn: noFrame("reads the host desktop's Guake tabs, which name every frame opened there"),
     async handle(g) {
       return g.listTabs();
     },

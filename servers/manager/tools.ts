@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { frameRef } from '../frames/schemas.js';
-import { READ_ONLY, toolsFor, type AnyTool } from '../shared/define-tool.js';
+import { everyFrame, onFrame, READ_ONLY, toolsFor, type ActsOn, type AnyTool } from '../shared/define-tool.js';
 import type { TaskService } from './task-service.js';
 import type { TaskRecord } from './task-store.js';
 
@@ -41,6 +41,18 @@ const taskOutput = z.object({
     .nullable(),
 });
 
+/**
+ * The frame a task reference acts on: the task's. A reference that finds no task is `unresolved`,
+ * refused to a frame-limited session in the words used for another frame's task.
+ */
+const onTask = (ref: string, s: S): ActsOn => {
+  try {
+    return { on: 'frames', ids: [s.get(ref).frameId], what: `task '${ref}'` };
+  } catch {
+    return { on: 'frames', what: `task '${ref}'`, unresolved: true };
+  }
+};
+
 const out = (t: TaskRecord) => ({ ...t, result: t.result as z.infer<typeof taskOutput>['result'] });
 
 export const managerTools: AnyTool<S>[] = [
@@ -73,6 +85,7 @@ export const managerTools: AnyTool<S>[] = [
     input: { task: taskRef },
     output: { task: taskOutput },
     annotations: READ_ONLY,
+    actsOn: (args, s) => onTask(args.task, s),
     async handle(s, args) {
       return { task: out(s.get(args.task)) };
     },
@@ -84,6 +97,8 @@ export const managerTools: AnyTool<S>[] = [
     input: { frame: frameRef.optional(), limit: z.number().int().min(1).max(500).default(20) },
     output: { tasks: z.array(taskOutput) },
     annotations: READ_ONLY,
+    actsOn: (args) => (args.frame ? onFrame(args.frame) : everyFrame("lists every frame's tasks")),
+    scopedAnswer: (r, sees) => ({ ...r, tasks: r.tasks.filter((t) => sees(t.frameId)) }),
     async handle(s, args) {
       return { tasks: s.list(args.frame, args.limit).map(out) };
     },
@@ -95,6 +110,7 @@ export const managerTools: AnyTool<S>[] = [
     input: { task: taskRef },
     output: { task: taskOutput },
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+    actsOn: (args, s) => onTask(args.task, s),
     async handle(s, args) {
       return { task: out(await s.cancel(args.task)) };
     },

@@ -19,6 +19,39 @@ export interface ToolContext {
 }
 
 /**
+ * What a call acts on, for permissions (web/auth/tool-access.ts decides from it, for REST and MCP alike):
+ * - `frames`: these frames. `refs` are frame references as the caller wrote them (resolved as the tools
+ *   resolve them), `ids` frames a rule found itself (an agent's, a task's, a group's). `what` names the
+ *   target in the caller's own words ("agent 'web/claude-1'") for the refusal, which must never tell
+ *   anything the caller did not already know about other frames. `unresolved`: the rule could not find
+ *   what the call names; a session limited to some frames is refused in the same words as for a target
+ *   outside them, so a refusal does not tell whether it exists. `everyFrame`: besides these frames, the
+ *   call reaches every frame (a frame config change that lets a frame read every other frame's knowledge,
+ *   a search that does); checked after the frames, so it is only ever about frames the caller may see.
+ * - `none`: nothing frame-bound (the host, a frame that does not exist yet); `why` says what it does.
+ * - `every`: every frame, or any frame it might name; `why` says so and what to do instead.
+ */
+export type ActsOn =
+  | { on: 'frames'; refs?: string[]; ids?: string[]; what: string; unresolved?: true; everyFrame?: string }
+  | { on: 'none'; why: string }
+  | { on: 'every'; why: string };
+
+/** What a scope rule may look up besides its tool's own services (the daemon hands it over). */
+export interface FrameDirectory {
+  /** Every frame, with its knowledge-graph group. */
+  list(): Array<{ id: string; name: string; groupId: string }>;
+  /** A frame's stored configuration, or undefined when no frame has that name or id. */
+  config(ref: string): { context?: { cross_frame_search?: boolean | undefined } | undefined } | undefined;
+}
+
+/** The call acts on the frame its caller named. */
+export const onFrame = (ref: string, everyFrame?: string): ActsOn => ({ on: 'frames', refs: [ref], what: `frame '${ref}'`, ...(everyFrame ? { everyFrame } : {}) });
+/** The call acts on no frame; `why` says what it acts on instead. */
+export const noFrame = (why: string): ActsOn => ({ on: 'none', why });
+/** The call acts on every frame (or may, whatever frame it names). */
+export const everyFrame = (why: string): ActsOn => ({ on: 'every', why });
+
+/**
  * One MCP tool: schemas, annotations and a handler over the server's domain services `D`.
  * All four annotations are required because the SDK's defaults (destructive, open-world) are wrong
  * for most of our tools.
@@ -31,6 +64,27 @@ export interface ToolDefinition<D, I extends z.ZodRawShape, O extends z.ZodRawSh
   output: O;
   annotations: Required<Pick<ToolAnnotations, 'readOnlyHint' | 'destructiveHint' | 'idempotentHint' | 'openWorldHint'>>;
   handle(deps: D, args: z.output<z.ZodObject<I>>, ctx: ToolContext): Promise<z.input<z.ZodObject<O>>>;
+  /**
+   * What a call acts on (see ActsOn): a constant when it does not depend on the arguments (then a
+   * refusal comes before the arguments are even parsed), else a function of the parsed arguments.
+   * Default: the `frame` argument, for a tool whose `frame` is required; any other tool declares it
+   * (a test fails for one that does not, and the call is refused to frame-limited sessions).
+   */
+  actsOn?: ActsOn | ((args: z.output<z.ZodObject<I>>, deps: D, frames: FrameDirectory) => ActsOn);
+  /**
+   * For a tool that answers about every frame (a list): the answer as a session limited to some frames
+   * sees it, keeping what `sees` (a frame name or id) accepts. Without it, a call that acts on every
+   * frame is refused to such sessions.
+   */
+  scopedAnswer?(result: z.input<z.ZodObject<O>>, sees: (frame: string) => boolean): z.input<z.ZodObject<O>>;
+}
+
+/** A tool's rule for what a call acts on: its own, or the default from a required `frame` argument; undefined when it has none. */
+export function actsOnRule<D>(tool: AnyTool<D>): NonNullable<AnyTool<D>['actsOn']> | undefined {
+  if (tool.actsOn) return tool.actsOn;
+  const frame = (tool.input as z.ZodRawShape).frame as z.ZodType | undefined;
+  if (frame && !frame.safeParse(undefined).success) return (args: Record<string, unknown>) => onFrame(String(args.frame));
+  return undefined;
 }
 
 /** The annotations of a tool that only reads Optagon's own state (most list and get tools). */
@@ -80,11 +134,12 @@ export function registerTools<D>(server: McpServer, deps: D, tools: readonly Any
             });
           },
         };
-        // A remote session's permissions: a refusal is the call's error, a scoped list is cut down.
-        const refused = access?.refuse(tool as AnyTool<unknown>, args as Record<string, unknown>);
+        // A remote session's permissions, on the arguments as parsed (the SDK parsed them): a refusal
+        // is the call's error, a list of every frame is cut down to its frames.
+        const refused = access?.refuse(tool as AnyTool<unknown>, args as Record<string, unknown>, deps);
         if (refused) throw new Error(refused);
         const raw = (await tool.handle(deps, args as never, ctx)) as Record<string, unknown>;
-        const result = access ? access.shape(tool.name, raw) : raw;
+        const result = access ? access.shape(tool as AnyTool<unknown>, raw) : raw;
         return { content: [{ type: 'text' as const, text: text ?? JSON.stringify(result) }, ...images], structuredContent: result };
       },
     );

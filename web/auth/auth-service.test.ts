@@ -6,7 +6,7 @@ import { generate } from 'otplib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StateStore } from '../../servers/frames/state-store.js';
 import { parseDuration } from './access-tokens.js';
-import { AuthError, AuthService } from './auth-service.js';
+import { AuthError, AuthService, SESSION_SECONDS } from './auth-service.js';
 import { allows } from './permissions.js';
 
 const PASSWORD = 'correct horse battery staple';
@@ -88,11 +88,24 @@ describe('auth', () => {
     expect(() => parseDuration('soon')).toThrow(/not a duration/);
   });
 
-  it('an expired or forged session is refused', async () => {
+  it('an expired, too old, incomplete or forged session is refused', async () => {
     await auth.passwords.set(PASSWORD);
     const key = Buffer.from(readFileSync(join(dir, 'jwt.key'), 'utf8'), 'base64');
-    const old = await new SignJWT({ perms: ['read'], pwv: 1 }).setProtectedHeader({ alg: 'HS256' }).setSubject('password').setIssuer('optagon').setExpirationTime(Math.floor(Date.now() / 1000) - 60).sign(key);
-    await refused(auth.check(old), 401, /the session expired/);
+    const now = Math.floor(Date.now() / 1000);
+    const session = (claims: { iat?: number; exp?: number }) => {
+      const jwt = new SignJWT({ perms: ['read'], pwv: 1 }).setProtectedHeader({ alg: 'HS256' }).setSubject('password').setIssuer('optagon');
+      if (claims.iat !== undefined) jwt.setIssuedAt(claims.iat);
+      if (claims.exp !== undefined) jwt.setExpirationTime(claims.exp);
+      return jwt.sign(key);
+    };
+    await refused(auth.check(await session({ iat: now - 120, exp: now - 60 })), 401, /the session expired/);
+    // Signed with the right key and a far exp: its age, not its exp, decides (SESSION_SECONDS).
+    const fresh = await session({ iat: now - 10, exp: now + 60 });
+    expect(await auth.check(fresh)).toMatchObject({ subject: 'password' });
+    await refused(auth.check(await session({ iat: now - SESSION_SECONDS - 60, exp: now + 10 * 365 * 86_400 })), 401, /the session expired/);
+    await refused(auth.check(await session({ exp: now + 60 })), 401, /not a valid session/); // no iat
+    await refused(auth.check(await session({ iat: now })), 401, /not a valid session/); // no exp
+    await refused(auth.check(await session({ iat: now + 3600, exp: now + 7200 })), 401, /not a valid session/); // issued in the future
     const forged = await new SignJWT({ perms: ['manage'] }).setProtectedHeader({ alg: 'HS256' }).setSubject('password').setIssuer('optagon').setExpirationTime('1h').sign(new Uint8Array(32));
     await refused(auth.check(forged), 401, /not a valid session/);
   });

@@ -10,6 +10,8 @@ import { Totp } from './totp.js';
 
 /** Sessions are short: a stolen one is worth little, and refresh re-checks everything. */
 export const SESSION_SECONDS = 15 * 60;
+/** Clock skew allowed on a session's times (one machine signs and checks them: a few seconds). */
+const CLOCK_TOLERANCE_SECONDS = 5;
 
 export type LoginRequest = { password: string; totp?: string } | { token: string };
 
@@ -60,7 +62,15 @@ export class AuthService {
   async check(jwt: string): Promise<Principal> {
     let payload;
     try {
-      ({ payload } = await jwtVerify(jwt, this.key, { algorithms: ['HS256'], issuer: 'optagon' }));
+      // Whatever `exp` says, a session lives SESSION_SECONDS from when it was issued: one signed with
+      // a far `exp` (a key that leaked once, a bug) does not outlive the rule; no `iat`, no session.
+      ({ payload } = await jwtVerify(jwt, this.key, {
+        algorithms: ['HS256'],
+        issuer: 'optagon',
+        requiredClaims: ['iat', 'exp'],
+        maxTokenAge: SESSION_SECONDS,
+        clockTolerance: CLOCK_TOLERANCE_SECONDS,
+      }));
     } catch (err) {
       throw new AuthError(err instanceof errors.JWTExpired ? 'the session expired; log in again' : 'not a valid session', 401);
     }

@@ -1,51 +1,128 @@
-import type { FrameManager } from '../../servers/frames/frame-manager.js';
-import type { AnyTool } from '../../servers/shared/define-tool.js';
-import { allows, type Principal } from './permissions.js';
+import type { FramesServices } from '../../servers/frames/services.js';
+import { actsOnRule, onFrame, type ActsOn, type AnyTool, type FrameDirectory } from '../../servers/shared/define-tool.js';
+import type { Principal } from './permissions.js';
 import { permissionFor } from './tool-permission.js';
 
 type Rows = Record<string, unknown>;
 
-/** List tools a frame-scoped session may call, and how their answer is cut down to its frames. */
-const SCOPED_LISTS: Record<string, (result: Rows, frames: string[]) => Rows> = {
-  frame_list: (r, frames) => ({ ...r, frames: (r.frames as Rows[]).filter((f) => frames.includes(String(f.name))) }),
-  agent_list: (r, frames) => ({ ...r, agents: (r.agents as Rows[]).filter((a) => frames.includes(String(a.frame))) }),
-};
-
-/** What a principal may call, and what it may see of an answer: the same rule for the REST mirror and MCP. */
+/**
+ * What a principal may call, and what it may see of an answer: the one rule for the REST mirror and
+ * MCP. A call needs the tool's permission (tool-permission.ts); a session limited to some frames
+ * may, besides, only make calls that act on those frames, as the tool declares it (`actsOn` in
+ * define-tool.ts: the frame argument, an agent's or a task's frame, the frames whose knowledge it
+ * reads), never on the host or on a frame not yet made.
+ */
 export interface ToolAccess {
-  /** Why this call is refused, or undefined when it may go ahead. */
-  refuse(tool: AnyTool<unknown>, args: Record<string, unknown>): string | undefined;
+  /**
+   * Why this tool is refused whatever its arguments (the permission it needs; for a session limited to
+   * some frames, a tool that acts on no frame), or undefined. The REST mirror asks this before it
+   * parses the arguments, so such a refusal is a 403 even for bad arguments.
+   */
+  refuseTool(tool: AnyTool<unknown>): string | undefined;
+  /**
+   * refuseTool, and for a tool that takes `frame`, a `frame` in the unparsed body that the tool's own
+   * schema accepts and that is outside the session's frames: every tool taking `frame` acts on it,
+   * and zod keeps it as it is, so this refusal holds whatever the other arguments are.
+   */
+  refuseUnparsed(tool: AnyTool<unknown>, body: unknown): string | undefined;
+  /** Why this call is refused, on its parsed arguments (refuseTool included), or undefined when it may go ahead. */
+  refuse(tool: AnyTool<unknown>, args: Rows, deps: unknown): string | undefined;
   /** The answer as this principal may see it. */
-  shape(tool: string, result: Rows): Rows;
+  shape(tool: AnyTool<unknown>, result: Rows): Rows;
   /** Whether it may see every frame (MCP resources list them all). */
   readonly everyFrame: boolean;
 }
 
-/** A principal's access to tools; `frames` resolves the frame a call names. */
-export function toolAccess(principal: Principal, frames: Pick<FrameManager, 'resolve'>): ToolAccess {
+/** Frames as the access rule looks them up: as the tools resolve a reference, and the directory rules see. */
+export interface FrameLookup extends FrameDirectory {
+  /** The frame a reference names, as the tools resolve it (name, id or id prefix); throws when none. */
+  resolve(ref: string): { id: string; name: string };
+}
+
+/** The lookup over the frames services. */
+export function frameLookup(s: Pick<FramesServices, 'frames' | 'store'>): FrameLookup {
+  return {
+    resolve: (ref) => s.frames.resolve(ref),
+    list: () => s.store.listFrames().map((f) => ({ id: f.id, name: f.name, groupId: f.graphitiGroupId })),
+    config(ref) {
+      try {
+        return s.frames.getConfig(ref).config;
+      } catch {
+        return undefined;
+      }
+    },
+  };
+}
+
+const quoted = (names: string[]) => names.map((n) => `'${n}'`).join(', ');
+
+/** A principal's access to tools over the frames as `frames` finds them. */
+export function toolAccess(principal: Principal, frames: FrameLookup): ToolAccess {
   const scope = principal.frames;
-  // Scopes name frames; a call may name one by id: both are accepted for a scoped frame.
-  const frameName = (ref: string) => {
+  const limited = scope && `this session is limited to frame${scope.length > 1 ? 's' : ''} ${quoted(scope)}`;
+  const has = `it has ${principal.permissions.join(', ')}${scope ? ` on ${scope.join(', ')}` : ''}`;
+
+  /** The ids of the scope's frames now: by exact name (a scope names frames), never by id prefix. */
+  const scopeIds = () => new Set(frames.list().filter((f) => scope!.includes(f.name)).map((f) => f.id));
+  /** Whether a frame the caller named is in scope, resolved as the tool will resolve it. */
+  const refInScope = (ref: string, ids: Set<string>) => {
     try {
-      return frames.resolve(ref).name;
+      return ids.has(frames.resolve(ref).id);
     } catch {
-      return ref;
+      return scope!.includes(ref); // no such frame: the tool will say so, if it is one of the scope's names
     }
   };
+
+  const refuseTool = (tool: AnyTool<unknown>): string | undefined => {
+    const needed = permissionFor(tool);
+    if (!principal.permissions.includes(needed)) return `this session may not ${needed} (${tool.name} needs ${needed}; ${has})`;
+    if (!scope) return undefined;
+    const rule = actsOnRule(tool);
+    if (!rule) return `${limited}; ${tool.name} does not declare what it acts on, so only a session for every frame may call it`;
+    if (typeof rule !== 'function') return refuseActs(tool, rule);
+    return undefined;
+  };
+
+  /** Why a call acting on `acts` is refused to this frame-limited session. */
+  const refuseActs = (tool: AnyTool<unknown>, acts: ActsOn): string | undefined => {
+    const fix = 'use a token without a frame scope (or the password)';
+    if (acts.on === 'none') return `${limited}; ${tool.name} acts on no frame (it ${acts.why}): ${fix}`;
+    if (acts.on === 'every') return tool.scopedAnswer ? undefined : `${limited}; ${tool.name} ${acts.why}`;
+    const ids = scopeIds();
+    const inside = !acts.unresolved && (acts.refs ?? []).every((r) => refInScope(r, ids)) && (acts.ids ?? []).every((id) => ids.has(id));
+    if (!inside) return `${limited}; ${tool.name} acts on ${acts.what}, which is not in it (it needs ${permissionFor(tool)} there)`;
+    if (acts.everyFrame) return `${limited}; ${acts.everyFrame}: only a session for every frame may do that, so ${fix}`;
+    return undefined;
+  };
+
   return {
     everyFrame: !scope,
-    refuse(tool, args) {
-      const needed = permissionFor(tool);
-      const frame = args.frame;
-      if (!allows(principal, needed, typeof frame === 'string' ? frameName(frame) : undefined)) {
-        return `this session may not ${needed}${typeof frame === 'string' ? ` frame '${frame}'` : ''} (${tool.name} needs ${needed}; it has ${principal.permissions.join(', ')}${scope ? ` on ${scope.join(', ')}` : ''})`;
+    refuseTool,
+    refuseUnparsed(tool, body) {
+      const early = refuseTool(tool);
+      if (early || !scope) return early;
+      const schema = (tool.input as Record<string, { safeParse(v: unknown): { success: boolean; data?: unknown } } | undefined>).frame;
+      const parsed = schema && typeof body === 'object' && body !== null ? schema.safeParse((body as Rows).frame) : undefined;
+      if (!parsed?.success || typeof parsed.data !== 'string') return undefined;
+      return refuseActs(tool, onFrame(parsed.data));
+    },
+    refuse(tool, args, deps) {
+      const early = refuseTool(tool);
+      if (early || !scope) return early;
+      const rule = actsOnRule(tool)!;
+      let acts: ActsOn;
+      try {
+        acts = typeof rule === 'function' ? rule(args, deps, frames) : rule;
+      } catch {
+        // A rule that cannot tell what the call acts on: no frame-limited session may make it.
+        acts = { on: 'frames', what: 'what it names', unresolved: true };
       }
-      // A session limited to some frames calls tools that name one of them, or the lists cut down below.
-      if (scope && typeof frame !== 'string' && !SCOPED_LISTS[tool.name]) return `this session is limited to ${scope.join(', ')}: name one of them with "frame" (${tool.name} does not)`;
-      return undefined;
+      return refuseActs(tool, acts);
     },
     shape(tool, result) {
-      return scope && SCOPED_LISTS[tool] ? SCOPED_LISTS[tool](result, scope) : result;
+      if (!scope || !tool.scopedAnswer) return result;
+      const ids = scopeIds();
+      return tool.scopedAnswer(result, (frame) => scope.includes(frame) || ids.has(frame)) as Rows;
     },
   };
 }
