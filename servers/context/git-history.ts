@@ -13,15 +13,34 @@ const RECORD = '\x1e';
 const FIELD = '\x1f';
 
 /**
+ * git on the host, reading a repository the frame can write: its `.git/config` is the frame's to
+ * say. These settings override every one that could make `git log` run a program or reach out:
+ * signature checks (`gpg.program` via `log.showSignature`), a lazy fetch from a promisor remote
+ * (`remote.*.uploadpack`, any transport), external diff and textconv drivers, fsmonitor, the pager,
+ * hooks; and no system or global config is read.
+ */
+const HARDENED = [
+  '--no-pager',
+  '-c', 'log.showSignature=false',
+  '-c', 'protocol.allow=never',
+  '-c', 'core.fsmonitor=false',
+  '-c', 'core.hooksPath=/dev/null',
+  '-c', 'core.pager=cat',
+  '-c', 'diff.external=',
+  '-c', 'core.sshCommand=false',
+];
+const HARDENED_ENV = { GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', GIT_TERMINAL_PROMPT: '0', GIT_OPTIONAL_LOCKS: '0', GIT_NO_LAZY_FETCH: '1' };
+
+/**
  * The commits of a workspace, oldest first (so later facts invalidate earlier ones in order):
- * hash, author, author date, message and the files each changed. Read with git on the host; the
- * workspace is only read.
+ * hash, author, author date, message and the files each changed. Read with git on the host, hardened
+ * (HARDENED: the repository's own config cannot make it run anything); the workspace is only read.
  */
 export async function readCommits(workspace: string, opts: { since?: string; max?: number } = {}): Promise<Commit[]> {
-  const args = ['-C', workspace, 'log', '--reverse', '--no-color', `--format=${RECORD}%H${FIELD}%an${FIELD}%aI${FIELD}%s${FIELD}%b${FIELD}`, '--name-only'];
+  const args = [...HARDENED, '-C', workspace, 'log', '--no-show-signature', '--no-ext-diff', '--no-textconv', '--reverse', '--no-color', `--format=${RECORD}%H${FIELD}%an${FIELD}%aI${FIELD}%s${FIELD}%b${FIELD}`, '--name-only'];
   if (opts.since) args.push(`--since=${opts.since}`);
   if (opts.max) args.push(`--max-count=${opts.max}`);
-  const r = await runCommand('git', args, { timeoutMs: 120_000 });
+  const r = await runCommand('git', args, { timeoutMs: 120_000, env: { ...process.env, ...HARDENED_ENV } });
   if (r.code === 'ENOENT') throw new Error('git is not installed on this host: sudo apt-get install git');
   if (r.exitCode !== 0) {
     if (/not a git repository/i.test(r.stderr)) throw new Error(`${workspace} is not a git repository; there is no history to ingest`);
