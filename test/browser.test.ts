@@ -143,13 +143,14 @@ describe('browser server: a frame', () => {
       { path: BROWSER_SERVER_IN_FRAME, content: browserServerBundle()! },
     ]);
     const listed = JSON.parse(config['.claude.json']).mcpServers['optagon-browser'];
-    expect(listed).toMatchObject({ command: 'node', args: ['/run/optagon/browser-server.mjs'] });
+    expect(listed).toMatchObject({ command: 'env', args: expect.arrayContaining(['-i', 'node', '/run/optagon/browser-server.mjs']) });
     // Claude Code in the frame, with the agents' config, starts it and finds it healthy.
     const mcp = await execa('podman', ['exec', '-e', 'CLAUDE_CONFIG_DIR=/run/optagon/claude', '-w', '/workspace', container, 'claude', 'mcp', 'list'], { reject: false });
-    expect(mcp.stdout).toMatch(/optagon-browser: node \/run\/optagon\/browser-server\.mjs - ✔ Connected/);
+    expect(mcp.stdout).toMatch(/optagon-browser: env -i .* node \/run\/optagon\/browser-server\.mjs - ✔ Connected/);
 
     const client = new Client({ name: 'test', version: '0' });
-    await client.connect(new StdioClientTransport({ command: 'podman', args: ['exec', '-i', '-e', `OPTAGON_PLAYWRIGHT=${listed.env.OPTAGON_PLAYWRIGHT}`, container, ...[listed.command, ...listed.args]] }));
+    // As Claude Code starts it: with a model key in the environment, which the server must not get.
+    await client.connect(new StdioClientTransport({ command: 'podman', args: ['exec', '-i', '-e', 'ANTHROPIC_API_KEY=sk-ant-must-not-leak', container, ...[listed.command, ...listed.args]] }));
     try {
       const nav = (await client.callTool({ name: 'browser_navigate', arguments: { url: 'http://localhost:3000/' } })) as CallToolResult;
       expect(nav.structuredContent, JSON.stringify(nav.content)).toMatchObject({ status: 200, title: 'Frame app' });
@@ -158,6 +159,10 @@ describe('browser server: a frame', () => {
       // The frame's root starts it, but Chromium runs as nobody there too.
       const users = await execa('podman', ['exec', container, 'ps', '-C', 'chromium', '-o', 'user='], { reject: false });
       expect(new Set(users.stdout.split('\n').map((u) => u.trim()).filter(Boolean))).toEqual(new Set(['nobody']));
+      // Neither the server nor its Chromium got the key it was started with.
+      const environ = await execa('podman', ['exec', container, 'sh', '-c', "for p in $(pgrep -f browser-server.mjs) $(pgrep chromium); do tr '\\0' '\\n' < /proc/$p/environ; done"], { reject: false });
+      expect(environ.stdout).toContain('OPTAGON_PLAYWRIGHT=');
+      expect(environ.stdout).not.toContain('sk-ant-must-not-leak');
     } finally {
       await client.close();
     }

@@ -9,7 +9,8 @@ describe('Claude Code config for agents', () => {
     const state = JSON.parse(first['.claude.json']);
     expect(state).toMatchObject({ numStartups: 7, hasCompletedOnboarding: true, customApiKeyResponses: { approved: ['abcdefghijKLMNOPQRSTUV'.slice(-20)] } });
     expect(state.projects['/workspace']).toMatchObject({ allowedTools: ['Bash(ls)'], hasTrustDialogAccepted: true });
-    expect(state.mcpServers['optagon-browser']).toMatchObject({ command: 'node', args: ['/run/optagon/browser-server.mjs'] });
+    expect(state.mcpServers['optagon-browser']).toMatchObject({ command: 'env', args: expect.arrayContaining(['-i', 'node', '/run/optagon/browser-server.mjs']) });
+    expect(JSON.stringify(state.mcpServers['optagon-browser'])).not.toMatch(/API_KEY|sk-ant/);
     const settings = JSON.parse(first['settings.json']);
     expect(settings.model).toBe('opus');
     expect(settings.hooks.Stop[0].hooks[0].command).toBe('optagon-agent-hook idle Stop');

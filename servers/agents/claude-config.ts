@@ -99,9 +99,14 @@ export function browserServerBundle(): string | undefined {
   return existsSync(bundle) ? readFileSync(bundle, 'utf8') : undefined;
 }
 
-/** Optagon's MCP servers for agents inside the frame. No secret goes in their environment. */
+/**
+ * Optagon's MCP servers for agents inside the frame. Claude Code hands a stdio server its own whole
+ * environment (the model key with it), so the server starts under `env -i` with only what it needs:
+ * no secret in its environment, nor in the browser's it starts.
+ */
 function inFrameServers(): Obj {
+  const env = ['PATH=/usr/local/bin:/usr/bin:/bin', 'HOME=/tmp', 'LANG=C.UTF-8', 'PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH=/usr/bin/chromium', `OPTAGON_PLAYWRIGHT=${PLAYWRIGHT_IN_FRAME}`];
   return {
-    'optagon-browser': { type: 'stdio', command: 'node', args: [BROWSER_SERVER_IN_FRAME], env: { OPTAGON_PLAYWRIGHT: PLAYWRIGHT_IN_FRAME } },
+    'optagon-browser': { type: 'stdio', command: 'env', args: ['-i', ...env, 'node', BROWSER_SERVER_IN_FRAME] },
   };
 }

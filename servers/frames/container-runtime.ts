@@ -54,10 +54,11 @@ function parseSize(text: string): number {
 
 /**
  * What a frame's processes may not do, whatever runs there: only the capabilities a dev shell uses
- * (files owned by others, apt dropping to its own user, servers on low ports, signals), no gaining
- * privileges through setuid binaries, and no device beyond podman's defaults (none is added).
+ * (files owned by others, apt dropping to its own user, servers on low ports, signals, and the
+ * chroot that Chromium's own sandbox makes in its user namespace), no gaining privileges through
+ * setuid binaries, and no device beyond podman's defaults (none is added).
  */
-export const FRAME_CAPABILITIES = ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'SETGID', 'SETUID', 'NET_BIND_SERVICE'];
+export const FRAME_CAPABILITIES = ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'SETGID', 'SETUID', 'NET_BIND_SERVICE', 'SYS_CHROOT'];
 const HARDENING = ['--cap-drop', 'all', ...FRAME_CAPABILITIES.flatMap((c) => ['--cap-add', c]), '--security-opt', 'no-new-privileges'];
 
 /** Podman with argument arrays only: no shell ever sees a frame name or a path. */
