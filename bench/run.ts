@@ -9,6 +9,7 @@ import { benchFrameList } from './frame-list.js';
 import { benchFrameStart } from './frame-start.js';
 import { benchMcpRate } from './mcp-rate.js';
 import { benchTerminal, frameSocket } from './terminal.js';
+import { benchTmuxChannel } from './tmux-channel.js';
 import { benchWebApp } from './web-app.js';
 import { run, stats, timeCommand } from './measure.js';
 import { printEnvironment, printFigures, type Figure } from './report.js';
@@ -56,12 +57,13 @@ async function benchFrames(home: BenchHome): Promise<Figure[]> {
   const frames = await home.createFrames(FRAMES);
   const start = await benchFrameStart(home, frames.slice(0, RUNNING));
   const agents = await benchAgentLatency(home, frames[1]!);
+  const channel = await benchTmuxChannel(home, frames[0]!);
   // From here the daemon runs in the bench home: the CLI goes through it unless told --embedded.
   await home.startDaemon();
   try {
     const list = await benchFrameList(home);
     const mcp = await benchMcpRate(home);
-    return [...list, ...start, ...mcp, ...agents];
+    return [...list, ...start, ...mcp, ...agents, ...channel];
   } finally {
     await home.stopDaemon();
   }

@@ -73,7 +73,8 @@ export async function frameSocket(home: BenchHome, frame: string): Promise<strin
 
 /**
  * The terminal gateway against wetty (npm) on the same tmux session of a real frame, and a direct
- * `tmux attach` in a local pty as the limit: throughput of `cat` of 200 MB to a client that
+ * `tmux attach` on the host socket in a local pty (how the gateway attached before it went through
+ * podman exec; unsafe with a frame's server, fine with this bench's own frame): throughput of `cat` of 200 MB to a client that
  * acknowledges, and keystroke echo latency, idle and while another pane floods the screen.
  * Clients take turns (one attached at a time) so each gets the same tmux and machine.
  */
@@ -113,11 +114,12 @@ export async function benchTerminal(home: BenchHome, frame: string): Promise<Fig
   };
   await typeRounds(idle);
   // A second pane floods (digits only, so a typed letter is still told apart) while the first takes keys.
-  await execa('tmux', ['-S', socket, 'split-window', '-d', '-t', 'main', 'while :; do seq 1 2000; done']);
+  const inFrame = (...args: string[]) => execa(home.config.podman.binary, ['exec', container, 'tmux', '-S', '/run/optagon/tmux.sock', ...args], { reject: false });
+  await inFrame('split-window', '-d', '-t', 'main', 'while :; do seq 1 2000; done');
   try {
     await typeRounds(busy);
   } finally {
-    await execa('tmux', ['-S', socket, 'kill-pane', '-a', '-t', 'main:0.0'], { reject: false });
+    await inFrame('kill-pane', '-a', '-t', 'main:0.0');
   }
 
   const figure = (name: string, m: Map<string, number[]>, peer: string, extra: Partial<Figure>): Figure => ({
@@ -129,10 +131,11 @@ export async function benchTerminal(home: BenchHome, frame: string): Promise<Fig
   });
   return [
     figure('terminal: cat 200 MB, MB/s (binary, acked)', throughput, 'wetty', { kind: 'rate', goal: 2 }),
-    figure('terminal: cat 200 MB, MB/s — the limit', throughput, 'tmux attach', { kind: 'rate' }),
+    // The gateway attaches through podman exec now; `tmux attach` on the host socket is how it did before.
+    figure('terminal: cat 200 MB, MB/s vs the host socket (before)', throughput, 'tmux attach', { kind: 'rate', goal: 0.9 }),
     figure('terminal: keystroke echo, idle', idle, 'wetty', { statistic: 'p99', goal: 0.5 }),
-    figure('terminal: keystroke echo, idle — the limit', idle, 'tmux attach', { statistic: 'p99' }),
+    figure('terminal: keystroke echo, idle vs the host socket (before)', idle, 'tmux attach', { statistic: 'p99' }),
     figure('terminal: keystroke echo, another pane flooding', busy, 'wetty', { statistic: 'p99', goal: 0.5 }),
-    figure('terminal: keystroke echo, flooding — the limit', busy, 'tmux attach', { statistic: 'p99' }),
+    figure('terminal: keystroke echo, flooding vs the host socket (before)', busy, 'tmux attach', { statistic: 'p99' }),
   ];
 }

@@ -6,11 +6,11 @@ cd "$(dirname "$0")/.."
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-# podman + runc run the frames; tmux reaches them; git reads workspace history (context_ingest_git);
+# podman + runc run the frames; iptables keeps them off each other and off the host (as root); tmux is the host's own terminal multiplexer for the UI tests; git reads workspace history (context_ingest_git);
 # debootstrap makes the base image when no registry answers; uidmap/slirp4netns/fuse-overlayfs are
 # what podman needs to run rootless; chromium (with fonts) is the browser server's, on the host as in frames.
 # node-pty (the terminal gateway) has no Linux prebuilds: npm compiles it with node-gyp (make, g++, python3).
-packages=(podman runc tmux git debootstrap uidmap slirp4netns fuse-overlayfs ca-certificates chromium fonts-liberation make g++ python3)
+packages=(podman runc iptables tmux git debootstrap uidmap slirp4netns fuse-overlayfs ca-certificates chromium fonts-liberation make g++ python3)
 missing=()
 for p in "${packages[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -1,6 +1,6 @@
 import { execa } from 'execa';
 import { randomUUID } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -128,6 +128,18 @@ describe('escape: nothing in a frame reaches the host', () => {
     // A directory on the way swapped for a link to / is not walked through.
     expect((await inFrame('rm -rf /run/optagon/agents && ln -s / /run/optagon/agents && ls -ld /run/optagon/agents')).stdout).toMatch(/agents -> \//);
     expect(() => readBeneath(runDir, 'agents/etc/passwd')).toThrow(UnsafeFileError);
+  });
+
+  it('a workspace outside the allowed roots is refused at create: system paths, the Optagon home, links and .. leading out, : and ,', async () => {
+    const root = home.workspaceRoot;
+    symlinkSync('/etc', join(root, 'etc-link'));
+    mkdirSync(join(root, 'a'), { recursive: true });
+    for (const workspace of ['/etc', '/proc', '/dev', '/tmp', '/', home.root, join(root, 'etc-link'), `${root}/a/../../../etc`]) {
+      expect(await home.fails('frame_create', { name: 'bad', workspace }), workspace).toMatch(/workspace/i);
+    }
+    mkdirSync(join(root, 'x:y'));
+    expect(await home.fails('frame_create', { name: 'bad', workspace: join(root, 'x:y') })).toMatch(/:/);
+    expect(home.services.store.findFrame('bad')).toBeUndefined();
   });
 
   it('the container runs with only the capabilities a dev shell needs, and nothing gains privileges', async () => {

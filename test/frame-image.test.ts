@@ -23,7 +23,7 @@ describe('image, doctor and stdio (real podman)', () => {
 
   it('doctor passes here, writes the probed runtime flags to config.yaml, and every failure would carry a fix', async () => {
     const r = await home.ok<{ ok: boolean; checks: Array<{ name: string; status: string; detail: string; fix?: string }> }>('frame_doctor');
-    expect(r.checks.map((c) => c.name)).toEqual(['podman', 'tmux', 'image', 'runtime', 'socket dir', 'ports', 'debootstrap']);
+    expect(r.checks.map((c) => c.name)).toEqual(['podman', 'isolation', 'image', 'runtime', 'socket dir', 'ports', 'debootstrap']);
     expect(r.ok).toBe(true);
     expect(r.checks.find((c) => c.name === 'runtime')!.detail).toMatch(/--runtime \w+ --ulimit nofile=\d+ --ulimit nproc=\d+/);
     expect(home.services.config.podman.runtime).toBeTruthy();

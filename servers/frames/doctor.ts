@@ -44,12 +44,20 @@ export async function runDoctor(deps: DoctorDeps): Promise<{ ok: boolean; checks
       ? { name: 'podman', status: 'ok', detail: podman }
       : { name: 'podman', status: 'fail', detail: `'${config.podman.binary}' did not run`, fix: 'sudo apt-get install podman runc' },
   );
-  const tmux = await version('tmux', ['-V']);
-  checks.push(
-    tmux
-      ? { name: 'tmux', status: 'ok', detail: tmux }
-      : { name: 'tmux', status: 'fail', detail: 'tmux is not on PATH; the host needs it to reach frame sessions', fix: 'sudo apt-get install tmux' },
-  );
+  // tmux runs in the frames (their image has it); the host needs none. What the host needs is the
+  // firewall that keeps frames apart, when it is Optagon's to set (as root).
+  if (!config.frames.network.isolate) {
+    checks.push({ name: 'isolation', status: 'warn', detail: 'frames.network.isolate is off: frames reach each other\'s ports and the host\'s services', fix: 'set frames.network.isolate: true in config.yaml' });
+  } else if (process.getuid?.() !== 0) {
+    checks.push({ name: 'isolation', status: 'ok', detail: 'rootless: each frame behind its own slirp4netns (no host loopback); a network per frame needs root' });
+  } else {
+    const iptables = await version('iptables', ['--version']);
+    checks.push(
+      iptables
+        ? { name: 'isolation', status: 'ok', detail: `a network per frame from ${config.frames.network.pool}, ${iptables}` }
+        : { name: 'isolation', status: 'fail', detail: 'iptables is missing: frames cannot be kept off each other and off the host', fix: 'sudo apt-get install iptables' },
+    );
+  }
 
   if (podman) {
     const image = await deps.images.status().catch((err: Error) => err);

@@ -7,10 +7,10 @@ const INPUT_CHAIN = 'OPTAGON-INPUT';
  * The host's side of frame isolation (iptables, so only when Optagon runs as root; rootless frames
  * sit behind slirp4netns instead). Every frame network is a /24 of `pool`:
  *
- * - FORWARD: a packet from one frame network to another is dropped, whether it went to the other
+ * - FORWARD: a packet from one frame network to another is refused, whether it went to the other
  *   frame's address or to its published port (DNAT makes that the same packet).
  * - INPUT: a packet from a frame to the host itself (its bridge address, any of its addresses) is
- *   dropped unless it answers a connection the host made, is DNS, or goes to a port that frame may
+ *   refused unless it answers a connection the host made, is DNS, or goes to a port that frame may
  *   reach (its chain `OPTAGON-<frame>`: the model endpoints its configuration names).
  *
  * Nothing else is touched: traffic to the internet goes on as podman set it up.
@@ -40,11 +40,12 @@ export class FrameFirewall {
   }
 
   private async ensureShared(pool: string): Promise<void> {
-    if (await this.ipt(['-N', FORWARD_CHAIN], { exists: true })) await this.ipt(['-A', FORWARD_CHAIN, '-s', pool, '-d', pool, '-j', 'DROP']);
+    // REJECT rather than DROP: a refused connection fails at once instead of hanging a tool until its timeout.
+    if (await this.ipt(['-N', FORWARD_CHAIN], { exists: true })) await this.ipt(['-A', FORWARD_CHAIN, '-s', pool, '-d', pool, '-j', 'REJECT']);
     if (await this.ipt(['-N', INPUT_CHAIN], { exists: true })) {
       await this.ipt(['-A', INPUT_CHAIN, '-m', 'conntrack', '--ctstate', 'ESTABLISHED,RELATED', '-j', 'ACCEPT']);
       for (const proto of ['udp', 'tcp']) await this.ipt(['-A', INPUT_CHAIN, '-p', proto, '--dport', '53', '-j', 'ACCEPT']);
-      await this.ipt(['-A', INPUT_CHAIN, '-j', 'DROP']);
+      await this.ipt(['-A', INPUT_CHAIN, '-j', 'REJECT']);
     }
     if (!(await this.has('FORWARD', ['-j', FORWARD_CHAIN]))) await this.ipt(['-I', 'FORWARD', '1', '-j', FORWARD_CHAIN]);
     if (!(await this.has('INPUT', ['-s', pool, '-j', INPUT_CHAIN]))) await this.ipt(['-I', 'INPUT', '1', '-s', pool, '-j', INPUT_CHAIN]);
