@@ -16,12 +16,18 @@ const INPUT_CHAIN = 'OPTAGON-INPUT';
  * Nothing else is touched: traffic to the internet goes on as podman set it up.
  */
 export class FrameFirewall {
+  /** What this process last put in place, so a start does not pay a dozen iptables calls again. */
+  private readonly applied = new Map<string, string>();
+
   constructor(private readonly binary = 'iptables') {}
 
   /** Lets the frame reach exactly these host TCP ports (and keeps the shared rules in place). */
   async apply(pool: string, frameKey: string, subnet: string, ports: readonly number[]): Promise<void> {
-    await this.ensureShared(pool);
     const chain = frameChain(frameKey);
+    const wanted = JSON.stringify([pool, subnet, [...new Set(ports)].sort((a, b) => a - b)]);
+    // Rules are cheap to check but each check is a process: skip when ours are still in place.
+    if (this.applied.get(frameKey) === wanted && (await this.has(INPUT_CHAIN, ['-s', subnet, '-j', chain]))) return;
+    await this.ensureShared(pool);
     await this.ipt(['-N', chain], { exists: true });
     await this.ipt(['-F', chain]);
     for (const port of [...new Set(ports)].sort((a, b) => a - b)) await this.ipt(['-A', chain, '-p', 'tcp', '--dport', String(port), '-j', 'ACCEPT']);
@@ -29,26 +35,40 @@ export class FrameFirewall {
     for (const stale of await this.jumpsFor(subnet)) if (stale !== chain) await this.ipt(['-D', INPUT_CHAIN, '-s', subnet, '-j', stale]);
     const jump = ['-s', subnet, '-j', chain];
     if (!(await this.has(INPUT_CHAIN, jump))) await this.ipt(['-I', INPUT_CHAIN, '1', ...jump]);
+    this.applied.set(frameKey, wanted);
   }
 
   /** Removes the frame's own rules (its network is going away). */
   async remove(frameKey: string, subnet: string): Promise<void> {
+    this.applied.delete(frameKey);
     const chain = frameChain(frameKey);
     while (await this.has(INPUT_CHAIN, ['-s', subnet, '-j', chain])) await this.ipt(['-D', INPUT_CHAIN, '-s', subnet, '-j', chain]);
     await this.ipt(['-F', chain], { missing: true });
     await this.ipt(['-X', chain], { missing: true });
   }
 
+  /**
+   * The shared chains, checked rule by rule rather than trusted for having been made: a process
+   * killed between making a chain and filling it must not leave frames unguarded. Allowing rules go
+   * first, the refusal last. REJECT rather than DROP: a refused connection fails at once instead of
+   * hanging a tool until its timeout.
+   */
   private async ensureShared(pool: string): Promise<void> {
-    // REJECT rather than DROP: a refused connection fails at once instead of hanging a tool until its timeout.
-    if (await this.ipt(['-N', FORWARD_CHAIN], { exists: true })) await this.ipt(['-A', FORWARD_CHAIN, '-s', pool, '-d', pool, '-j', 'REJECT']);
-    if (await this.ipt(['-N', INPUT_CHAIN], { exists: true })) {
-      await this.ipt(['-A', INPUT_CHAIN, '-m', 'conntrack', '--ctstate', 'ESTABLISHED,RELATED', '-j', 'ACCEPT']);
-      for (const proto of ['udp', 'tcp']) await this.ipt(['-A', INPUT_CHAIN, '-p', proto, '--dport', '53', '-j', 'ACCEPT']);
-      await this.ipt(['-A', INPUT_CHAIN, '-j', 'REJECT']);
-    }
+    await this.ensureChain(FORWARD_CHAIN, [], ['-s', pool, '-d', pool, '-j', 'REJECT']);
+    const allow = [
+      ['-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j', 'ACCEPT'],
+      ['-p', 'udp', '-m', 'udp', '--dport', '53', '-j', 'ACCEPT'],
+      ['-p', 'tcp', '-m', 'tcp', '--dport', '53', '-j', 'ACCEPT'],
+    ];
+    await this.ensureChain(INPUT_CHAIN, allow, ['-j', 'REJECT']);
     if (!(await this.has('FORWARD', ['-j', FORWARD_CHAIN]))) await this.ipt(['-I', 'FORWARD', '1', '-j', FORWARD_CHAIN]);
     if (!(await this.has('INPUT', ['-s', pool, '-j', INPUT_CHAIN]))) await this.ipt(['-I', 'INPUT', '1', '-s', pool, '-j', INPUT_CHAIN]);
+  }
+
+  private async ensureChain(chain: string, allow: string[][], refuse: string[]): Promise<void> {
+    await this.ipt(['-N', chain], { exists: true });
+    for (const rule of allow) if (!(await this.has(chain, rule))) await this.ipt(['-I', chain, '1', ...rule]);
+    if (!(await this.has(chain, refuse))) await this.ipt(['-A', chain, ...refuse]);
   }
 
   /** The chains OPTAGON-INPUT sends this subnet to. */
