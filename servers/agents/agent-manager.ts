@@ -389,6 +389,8 @@ export class AgentManager {
     for (let attempt = 0; attempt < 8; attempt++) {
       for (const until = Date.now() + 1500; Date.now() < until; await sleep(100)) if (await takenIn()) return;
       await this.deps.tmux.sendKeys(located.frame.id, located.record.windowId, ['Enter']);
+      // The doubt window of wait() runs from the Enter that may have been the one taken.
+      this.sentAt.set(`${located.frame.id}/${located.record.name}`, Date.now());
     }
   }
 }

@@ -42,6 +42,8 @@ function parseWindow(line: string): WindowInfo {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The pause between text and the Enter after it (see sendText). */
+const ENTER_AFTER_TEXT_MS = 60;
 
 /** The frame exists but does not run, so it has no tmux server to reach. */
 export class FrameNotRunningError extends Error {}
@@ -128,7 +130,13 @@ export class FrameTmux {
     } else if (text) {
       await this.run(at, ['send-keys', '-t', target, '-l', '--', text]);
     }
-    if (enter) await this.run(at, ['send-keys', '-t', target, 'Enter']);
+    if (enter) {
+      // Over the control channel the text lands in well under a millisecond; a terminal program that
+      // tells a paste from typing by timing (OpenCode does) would take an Enter right behind it as part
+      // of the paste, a new line rather than a submit. A pause as short as a person's keeps it a key.
+      if (text) await sleep(ENTER_AFTER_TEXT_MS);
+      await this.run(at, ['send-keys', '-t', target, 'Enter']);
+    }
     return { frame: at.frame, window: at.window };
   }
 
