@@ -197,7 +197,7 @@ export class FrameTmux {
   }
 
   /** One command on the frame's channel, with its failures told in terms of the frame. */
-  async run(at: Reached, args: string[]): Promise<string> {
+  private async run(at: Reached, args: string[]): Promise<string> {
     try {
       return await at.channel.run(args);
     } catch (err) {

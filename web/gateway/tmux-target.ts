@@ -32,11 +32,12 @@ export async function tmuxTarget(
   if (info.frame.status !== 'running') return { code: 'not_running', message: `frame '${name}' is ${info.frame.status}; start it first (optagon frame start ${name})` };
   // An exact target: a name never matches as a prefix or pattern of another window's.
   const target = windowId === undefined ? 'main' : windowTarget('main', windowId);
+  const notAnswering = (err: unknown) => ({ code: 'not_running' as const, message: `the tmux session of frame '${name}' does not answer (${(err as Error).message}); try optagon frame restart ${name}` });
   let channel;
   try {
     channel = await frames.tmux(info.frame);
   } catch (err) {
-    return { code: 'not_running', message: `the tmux session of frame '${name}' does not answer (${(err as Error).message}); try optagon frame restart ${name}` };
+    return notAnswering(err);
   }
   let index: string;
   try {
@@ -47,7 +48,7 @@ export async function tmuxTarget(
       const windows = await channel.run(['list-windows', '-t', 'main', '-F', '#{window_index}:#{window_name}']).catch(() => '');
       return { code: 'not_found', message: `frame '${name}' has no window '${windowId}'; its windows: ${windows.split('\n').join(', ') || 'none'}` };
     }
-    return { code: 'not_running', message: `the tmux session of frame '${name}' does not answer (${(err as Error).message}); try optagon frame restart ${name}` };
+    return notAnswering(err);
   }
   const history = lines > 0 ? await channel.run(['capture-pane', '-p', '-e', '-t', target, '-S', String(-lines)]).catch(() => '') : '';
   // capture-pane pads the screen with empty lines below the cursor: those are dropped.
@@ -57,6 +58,7 @@ export async function tmuxTarget(
   return {
     command: frames.tmuxCommand(info.frame, attach, { tty: true, client }),
     hangUp: () => frames.endClient(info.frame, client),
-    windowId: index, scrollback: text ? text.split('\n').join('\r\n') + '\r\n' : '',
+    windowId: index,
+    scrollback: text ? text.split('\n').join('\r\n') + '\r\n' : '',
   };
 }
