@@ -25,6 +25,8 @@ export interface Figure {
   absoluteGoalMs?: number;
   /** A goal on our own median rate, per second, whatever the peer's (throughputs). */
   absoluteGoalRate?: number;
+  /** A goal on how much longer than the peer's our time may be, in ms (its `statistic`). */
+  withinMs?: number;
 }
 
 /** Milliseconds, with decimals only where they say something (sub-10 ms latencies). */
@@ -59,6 +61,10 @@ function ratioText(f: Figure): string {
 function goalText(f: Figure): string {
   const ours = value(f.ours, f);
   if (f.absoluteGoalMs !== undefined) return `${f.statistic && f.statistic !== 'median' ? `${f.statistic} ` : ''}≤ ${f.absoluteGoalMs} ms (${ours <= f.absoluteGoalMs ? 'met' : 'missed'})`;
+  if (f.withinMs !== undefined) {
+    const over = ours - value(f.peer, f);
+    return `≤ +${f.withinMs} ms (${over >= 0 ? '+' : ''}${over.toFixed(1)}, ${over <= f.withinMs ? 'met' : 'missed'})`;
+  }
   if (f.absoluteGoalRate !== undefined) return `≥ ${f.absoluteGoalRate}/s (${ours >= f.absoluteGoalRate ? 'met' : 'missed'})`;
   if (f.goal === undefined) return '-';
   const r = ours / value(f.peer, f);

@@ -1,13 +1,17 @@
 import { spawn as spawnProcess, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { spawn as spawnPty } from 'node-pty';
 import { io } from 'socket.io-client';
 import WebSocket from 'ws';
+import { terminalInFrame } from '../servers/frames/frame-channels.js';
+import { destroyPty } from '../web/gateway/terminal-proxy.js';
 import { freePort, sleep } from './measure.js';
 
 /**
- * A terminal on the same tmux session, reached three ways: Optagon's gateway, wetty, and a bare
- * `tmux attach` in a local pty (no network at all: the limit). Each acknowledges output as soon as
+ * A terminal on the same tmux session, reached four ways: Optagon's gateway, wetty, and a bare
+ * `tmux attach` in a local pty (no network at all), on the host socket (the limit) or inside the frame
+ * as the gateway runs it (the transport alone). Each acknowledges output as soon as
  * it arrives, as a client that renders instantly would; each feeds `onOutput` as bytes arrive.
  */
 export interface TermClient {
@@ -86,13 +90,22 @@ export async function wettyClient(socket: string): Promise<TermClient> {
   return client;
 }
 
-/** `tmux attach` in a pty of this process: what any client would pay at least. */
-export async function directClient(socket: string): Promise<TermClient> {
-  const pty = spawnPty('tmux', ['-S', socket, 'attach', '-t', 'main'], { name: 'xterm-256color', cols: 80, rows: 24, env: { ...(process.env as Record<string, string>), TMUX: '' }, encoding: null });
+/** `tmux attach` on the host socket in a pty of this process: what any client would pay at least. */
+export function directClient(socket: string): Promise<TermClient> {
+  return ptyClient('tmux attach', ['tmux', '-S', socket, 'attach', '-t', 'main']);
+}
+
+/** The tmux client the gateway spawns, inside the frame (terminalInFrame), in a pty of this process. */
+export function frameAttachClient(podman: string, container: string): Promise<TermClient> {
+  return ptyClient('attach in frame', terminalInFrame(podman, container, ['attach-session', '-t', 'main'], randomUUID()));
+}
+
+async function ptyClient(name: string, [cmd, ...args]: string[]): Promise<TermClient> {
+  const pty = spawnPty(cmd!, args, { name: 'xterm-256color', cols: 80, rows: 24, env: { ...(process.env as Record<string, string>), TMUX: '' }, encoding: null });
   const client: TermClient = {
-    name: 'tmux attach',
+    name,
     send: (data) => pty.write(data),
-    close: async () => pty.kill(),
+    close: async () => destroyPty(pty),
   };
   pty.onData((chunk) => client.onOutput?.((chunk as unknown as Buffer).toString('latin1')));
   return client;

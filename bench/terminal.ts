@@ -2,13 +2,14 @@ import { execa } from 'execa';
 import type { BenchHome } from './bench-home.js';
 import { sleep, stats } from './measure.js';
 import type { Figure } from './report.js';
-import { directClient, optagonClient, wettyClient, type TermClient } from './terminal-clients.js';
+import { directClient, frameAttachClient, optagonClient, wettyClient, type TermClient } from './terminal-clients.js';
 
 const BIG_BYTES = 200_000_000;
-const THROUGHPUT_RUNS = 3;
+/** One run per client, each run in another order, so no client always follows the same one. */
+const THROUGHPUT_RUNS = 4;
 /** Keystrokes per client and condition, taken in rounds that rotate the clients, so drift in the machine's load hits all alike. */
-const KEYSTROKES = 300;
-const ROUNDS = 6;
+const KEYSTROKES = 600;
+const ROUNDS = 8;
 const LETTERS = 'abcdefgijknopsuvwxyz';
 
 /** Terminal text without its escape sequences, so a letter found is a letter drawn. */
@@ -72,10 +73,11 @@ export async function frameSocket(home: BenchHome, frame: string): Promise<strin
 }
 
 /**
- * The terminal gateway against wetty (npm) on the same tmux session of a real frame, and a direct
- * `tmux attach` on the host socket in a local pty (how the gateway attached before it went through
- * podman exec; unsafe with a frame's server, fine with this bench's own frame): throughput of `cat` of 200 MB to a client that
- * acknowledges, and keystroke echo latency, idle and while another pane floods the screen.
+ * The terminal gateway against wetty (npm) on the same tmux session of a real frame, and bare
+ * `tmux attach` clients in a local pty: on the host socket (how the gateway attached before it ran its
+ * clients in the frame; unsafe with a frame's server, fine with this bench's own frame) and in the
+ * frame as the gateway runs them now. Throughput of `cat` of 200 MB to a client that acknowledges,
+ * and keystroke echo latency, idle and while another pane floods the screen.
  * Clients take turns (one attached at a time) so each gets the same tmux and machine.
  */
 export async function benchTerminal(home: BenchHome, frame: string): Promise<Figure[]> {
@@ -84,14 +86,21 @@ export async function benchTerminal(home: BenchHome, frame: string): Promise<Fig
   const container = home.frames.find((f) => f.name === frame)!.containerName;
   process.stderr.write(`terminal: writing ${BIG_BYTES / 1e6} MB into ${frame}…\n`);
   await execa(home.config.podman.binary, ['exec', container, 'sh', '-c', `yes the-quick-brown-fox-jumps-over-the-lazy-dog | head -c ${BIG_BYTES} > /tmp/big`]);
-  const makers: Array<() => Promise<TermClient>> = [() => optagonClient(daemon, frame), () => wettyClient(socket), () => directClient(socket)];
+  const makers: Array<() => Promise<TermClient>> = [
+    () => optagonClient(daemon, frame),
+    () => wettyClient(socket),
+    () => directClient(socket),
+    () => frameAttachClient(home.config.podman.binary, container),
+  ];
   const throughput = new Map<string, number[]>();
   const idle = new Map<string, number[]>();
   const busy = new Map<string, number[]>();
   const add = (m: Map<string, number[]>, name: string, v: number[]) => m.set(name, [...(m.get(name) ?? []), ...v]);
 
+  /** The clients, starting with a different one each round. */
+  const inTurn = (round: number) => makers.map((_, i) => makers[(i + round) % makers.length]!);
   for (let run = 0; run < THROUGHPUT_RUNS; run++) {
-    for (const make of makers) {
+    for (const make of inTurn(run)) {
       const client = await make();
       await runCommand(client, 'clear');
       const ms = await runCommand(client, 'cat /tmp/big');
@@ -103,7 +112,7 @@ export async function benchTerminal(home: BenchHome, frame: string): Promise<Fig
   }
   const typeRounds = async (into: Map<string, number[]>) => {
     for (let round = 0; round < ROUNDS; round++) {
-      for (const make of makers) {
+      for (const make of inTurn(round)) {
         const client = await make();
         await sleep(300); // the attach's first screen drawn
         add(into, client.name, await keystrokes(client, KEYSTROKES / ROUNDS));
@@ -122,20 +131,27 @@ export async function benchTerminal(home: BenchHome, frame: string): Promise<Fig
     await inFrame('kill-pane', '-a', '-t', 'main:0.0');
   }
 
-  const figure = (name: string, m: Map<string, number[]>, peer: string, extra: Partial<Figure>): Figure => ({
+  const figure = (name: string, m: Map<string, number[]>, peer: string, extra: Partial<Figure>, ours = 'optagon'): Figure => ({
     name,
-    ours: stats(m.get('optagon')!),
+    ours: stats(m.get(ours)!),
     peer: stats(m.get(peer)!),
     peerName: peer,
     ...extra,
   });
+  // The gateway used to spawn `tmux attach` on the host socket; now it spawns the client in the
+  // frame. Both bare, in a pty of this process, give what that move cost, the gateway's own
+  // WebSocket layer (the same before and after) left out; its figures against the host socket show
+  // that layer in.
+  const frameClient = 'attach in frame';
   return [
     figure('terminal: cat 200 MB, MB/s (binary, acked)', throughput, 'wetty', { kind: 'rate', goal: 2 }),
-    // The gateway attaches through podman exec now; `tmux attach` on the host socket is how it did before.
-    figure('terminal: cat 200 MB, MB/s vs the host socket (before)', throughput, 'tmux attach', { kind: 'rate', goal: 0.9 }),
+    figure('terminal: cat 200 MB, MB/s, attach in the frame vs on the host socket', throughput, 'tmux attach', { kind: 'rate', goal: 0.9 }, frameClient),
+    figure('terminal: cat 200 MB, MB/s, gateway vs the host socket', throughput, 'tmux attach', { kind: 'rate' }),
     figure('terminal: keystroke echo, idle', idle, 'wetty', { statistic: 'p99', goal: 0.5 }),
-    figure('terminal: keystroke echo, idle vs the host socket (before)', idle, 'tmux attach', { statistic: 'p99' }),
+    figure('terminal: keystroke echo, idle, attach in the frame vs on the host socket', idle, 'tmux attach', { statistic: 'p99', withinMs: 1 }, frameClient),
+    figure('terminal: keystroke echo, idle, gateway vs the host socket', idle, 'tmux attach', { statistic: 'p99' }),
     figure('terminal: keystroke echo, another pane flooding', busy, 'wetty', { statistic: 'p99', goal: 0.5 }),
-    figure('terminal: keystroke echo, flooding vs the host socket (before)', busy, 'tmux attach', { statistic: 'p99' }),
+    figure('terminal: keystroke echo, flooding, attach in the frame vs on the host socket', busy, 'tmux attach', { statistic: 'p99', withinMs: 1 }, frameClient),
+    figure('terminal: keystroke echo, flooding, gateway vs the host socket', busy, 'tmux attach', { statistic: 'p99' }),
   ];
 }

@@ -10,26 +10,41 @@ export const FRAME_SESSION = 'main';
  * against a frame's socket: a tmux server can make its clients write and read files and run
  * commands, and this server belongs to the frame.
  */
-export function tmuxInFrame(podman: string, container: string, tmuxArgs: readonly string[], opts: { tty?: boolean; client?: string } = {}): string[] {
+export function tmuxInFrame(podman: string, container: string, tmuxArgs: readonly string[], opts: { tty?: boolean } = {}): string[] {
   // --detach-keys '': podman would otherwise take Ctrl-P Ctrl-Q from the user's keystrokes.
-  const env = opts.client ? ['--env', `${CLIENT_ENV}=${opts.client}`] : [];
-  return [podman, 'exec', opts.tty ? '-it' : '-i', '--detach-keys', '', ...env, container, 'tmux', '-u', '-S', SOCKET_IN_FRAME, ...tmuxArgs];
+  return [podman, 'exec', opts.tty ? '-it' : '-i', '--detach-keys', '', container, 'tmux', '-u', '-S', SOCKET_IN_FRAME, ...tmuxArgs];
 }
 
-/** Marks a terminal's tmux client in the frame, so it can be ended from the host (see endClientScript). */
+/** Marks a terminal's tmux client in the frame, so the host can signal it (see resizedClientScript). */
 export const CLIENT_ENV = 'OPTAGON_CLIENT';
 
 /**
- * A process `podman exec` started lives on when the podman client on the host is killed: a closed
- * web terminal would leave its tmux client attached in the frame. This shell script, run in the frame
- * by its tmux server (in the background: `run-shell -b`), hangs up the client whose environment
- * carries the mark, looking for up to 10 s in case the host side closed before that client started.
- * `client` is ours (a uuid).
+ * The argv of a terminal whose pty the host holds (the gateway's): the tmux client runs inside the
+ * frame under `podman exec` like every other (the frame's namespaces, capabilities and seccomp), but
+ * its terminal is the host pty's slave, handed in as fd 3 (`--preserve-fds`), and tmux, which does a
+ * client's I/O on the fd the client gives it, writes to it directly. With `-it` every byte went
+ * through the podman client and conmon, which cost a few ms per keystroke and a tenth of the
+ * throughput. That pty is not the client's controlling terminal, so a resize reaches it as a signal
+ * (resizedClientScript); closing the pty hangs the client up. `client` marks the process.
  */
-export function endClientScript(client: string): string {
+export function terminalInFrame(podman: string, container: string, tmuxArgs: readonly string[], client: string): string[] {
+  // Host side: the pty (stdin) becomes fd 3 and podman reads no keystroke. Frame side: it becomes
+  // tmux's stdin, stdout and stderr. Neither script holds anything but fixed text ("$@" carries argv).
+  return [
+    '/bin/sh', '-c', 'exec "$@" 3<&0 </dev/null', 'sh',
+    podman, 'exec', '--preserve-fds', '1', '--env', `${CLIENT_ENV}=${client}`, '--env', 'TERM=xterm-256color', container,
+    '/bin/sh', '-c', 'exec "$@" <&3 >&3 2>&3 3>&-', 'sh', 'tmux', '-u', '-S', SOCKET_IN_FRAME, ...tmuxArgs,
+  ];
+}
+
+/**
+ * A shell script, run in the frame by its tmux server (in the background: `run-shell -b`), that tells
+ * the terminal client whose environment carries the mark `client` (ours, a uuid) its size changed:
+ * SIGWINCH, on which tmux reads the size from the pty.
+ */
+export function resizedClientScript(client: string): string {
   if (!/^[0-9a-f-]{8,64}$/.test(client)) throw new Error(`not a terminal client id: ${client}`);
-  const scan = `for p in /proc/[0-9]*; do tr '\\0' '\\n' < "$p/environ" 2>/dev/null | grep -qx '${CLIENT_ENV}=${client}' && kill -HUP "\${p#/proc/}" && found=1; done`;
-  return `found=; i=0; while [ -z "$found" ] && [ $i -lt 100 ]; do ${scan}; i=$((i+1)); [ -z "$found" ] && sleep 0.1; done; true`;
+  return `for p in /proc/[0-9]*; do tr '\\0' '\\n' < "$p/environ" 2>/dev/null | grep -qx '${CLIENT_ENV}=${client}' && kill -WINCH "\${p#/proc/}"; done; true`;
 }
 
 /**

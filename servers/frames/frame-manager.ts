@@ -10,7 +10,7 @@ import { FrameIsolation } from './frame-isolation.js';
 import { PortAllocator } from './port-allocator.js';
 import type { RuntimeSettingsResolver } from './runtime-settings.js';
 import type { FrameEvent, FrameRecord, FrameStatus, StateStore } from './state-store.js';
-import { endClientScript, FRAME_SESSION, FrameChannels, SOCKET_IN_FRAME, tmuxInFrame } from './frame-channels.js';
+import { FRAME_SESSION, FrameChannels, resizedClientScript, SOCKET_IN_FRAME, terminalInFrame, tmuxInFrame } from './frame-channels.js';
 import type { TmuxControl } from './tmux-control.js';
 import { isUp, observedStatus } from './observed-status.js';
 import { checkFrameWorkspace, checkWorkspace } from './workspace.js';
@@ -142,18 +142,23 @@ export class FrameManager {
     return this.channels.get(frame.id, this.containerName(frame));
   }
 
-  /**
-   * argv running one tmux command inside the frame (for what needs its own process, e.g. a terminal).
-   * `client` marks the process so endClient can hang it up.
-   */
-  tmuxCommand(frame: Pick<FrameRecord, 'id' | 'name'>, args: readonly string[], opts: { tty?: boolean; client?: string } = {}): string[] {
+  /** argv running one tmux command inside the frame (for what needs its own process and terminal). */
+  tmuxCommand(frame: Pick<FrameRecord, 'id' | 'name'>, args: readonly string[], opts: { tty?: boolean } = {}): string[] {
     return tmuxInFrame(this.deps.config.podman.binary, this.containerName(frame), args, opts);
   }
 
-  /** Hangs up the terminal client started with `client` (its podman exec on the host is gone or going). */
-  async endClient(frame: FrameRecord, client: string): Promise<void> {
+  /**
+   * argv of a terminal client in the frame for a pty the caller spawns and holds (see
+   * terminalInFrame); `client` marks it for clientResized.
+   */
+  terminalCommand(frame: Pick<FrameRecord, 'id' | 'name'>, args: readonly string[], client: string): string[] {
+    return terminalInFrame(this.deps.config.podman.binary, this.containerName(frame), args, client);
+  }
+
+  /** Tells the terminal client started with `client` that its pty was resized. */
+  async clientResized(frame: FrameRecord, client: string): Promise<void> {
     const channel = await this.tmux(frame);
-    await channel.run(['run-shell', '-b', endClientScript(client)]);
+    await channel.run(['run-shell', '-b', resizedClientScript(client)]);
   }
 
   /**

@@ -221,7 +221,7 @@ export class GatewayConnection {
       toldReadOnly: false,
       proxy: new TerminalProxy({
         command: found.command,
-        hangUp: found.hangUp,
+        resized: found.resized,
         cols,
         rows,
         onOutput: (chunk) => this.output(chunk),

@@ -3,10 +3,10 @@ import { spawn, type IPty } from 'node-pty';
 import { OutputBatcher } from './output-batcher.js';
 
 export interface TerminalProxyOptions {
-  /** argv of the tmux client, run inside the frame (`podman exec -it <ctr> tmux attach …`, see tmuxTarget). */
+  /** argv of the tmux client, run inside the frame on this pty (see tmuxTarget). */
   command: string[];
-  /** Ends the tmux client in the frame when this side closes first (see tmuxTarget). */
-  hangUp(): Promise<void>;
+  /** Tells the tmux client in the frame that the pty was resized (see tmuxTarget). */
+  resized(): Promise<void>;
   cols: number;
   rows: number;
   onOutput(chunk: Buffer): void;
@@ -21,14 +21,14 @@ export interface TerminalProxyOptions {
  */
 export class TerminalProxy {
   private readonly pty: IPty;
-  private readonly hangUp: () => Promise<void>;
+  private readonly resized: () => Promise<void>;
   private readonly batcher: OutputBatcher;
   private closed = false;
   paused = false;
 
   constructor(opts: TerminalProxyOptions) {
     const [cmd, ...args] = opts.command;
-    this.hangUp = opts.hangUp;
+    this.resized = opts.resized;
     const env: Record<string, string> = { TERM: 'xterm-256color', LANG: process.env.LANG || 'C.UTF-8', PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: homedir() };
     // podman's own environment needs: a rootless podman finds its runtime dir and config through these.
     for (const k of ['XDG_RUNTIME_DIR', 'XDG_CONFIG_HOME', 'XDG_DATA_HOME', 'CONTAINERS_CONF', 'CONTAINERS_STORAGE_CONF']) if (process.env[k]) env[k] = process.env[k]!;
@@ -52,7 +52,9 @@ export class TerminalProxy {
   }
 
   resize(cols: number, rows: number): void {
-    if (!this.closed) this.pty.resize(cols, rows);
+    if (this.closed) return;
+    this.pty.resize(cols, rows);
+    this.resized().catch(() => undefined);
   }
 
   pause(): void {
@@ -72,12 +74,18 @@ export class TerminalProxy {
     if (this.closed) return;
     this.closed = true;
     this.batcher.dispose();
-    try {
-      this.pty.kill('SIGHUP');
-    } catch {
-      // already gone
-    }
-    // The podman client goes with the pty; the tmux client it started in the frame has to be told.
-    this.hangUp().catch(() => undefined);
+    // Closing the pty hangs up the tmux client in the frame, which holds the pty's other end; a
+    // signal would reach only the podman client on this side. node-pty closes it in destroy(), which
+    // its typings leave out, then sends SIGHUP.
+    destroyPty(this.pty);
+  }
+}
+
+/** Closes a node-pty terminal (its master side) and hangs up what runs on it. */
+export function destroyPty(pty: IPty): void {
+  try {
+    (pty as IPty & { destroy(): void }).destroy();
+  } catch {
+    // already gone
   }
 }

@@ -5,10 +5,10 @@ import { windowTarget } from '../../servers/tmux/schemas.js';
 import type { ErrorCode } from './protocol.js';
 
 export interface TmuxTarget {
-  /** argv of the terminal's tmux client: it runs inside the container (podman exec -it … tmux attach). */
+  /** argv of the terminal's tmux client: it runs inside the container, on the pty it is spawned in (terminalInFrame). */
   command: string[];
-  /** Ends that client in the frame (killing podman exec on the host does not). */
-  hangUp(): Promise<void>;
+  /** Tells that client its pty was resized (it is not the client's controlling terminal). */
+  resized(): Promise<void>;
   /** The window's index, as the client is told it. */
   windowId: string;
   /** The pane's recent history and current screen, lines ended with CR LF. */
@@ -56,8 +56,8 @@ export async function tmuxTarget(
   const attach = ['attach-session', '-t', target, ...(opts.readOnly ? ['-f', 'read-only,ignore-size'] : [])];
   const client = randomUUID();
   return {
-    command: frames.tmuxCommand(info.frame, attach, { tty: true, client }),
-    hangUp: () => frames.endClient(info.frame, client),
+    command: frames.terminalCommand(info.frame, attach, client),
+    resized: () => frames.clientResized(info.frame, client),
     windowId: index,
     scrollback: text ? text.split('\n').join('\r\n') + '\r\n' : '',
   };
