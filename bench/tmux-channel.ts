@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { runCommand } from '../servers/shared/run-command.js';
 import { createServices } from '../servers/registry.js';
 import { OptagonHome } from '../servers/shared/optagon-home.js';
@@ -24,7 +25,7 @@ export async function benchTmuxChannel(home: BenchHome, frame: string): Promise<
   services.frames.frames.followingEvents = true;
   const { tmux } = services;
   try {
-    const socket = (await tmux.reach(frame)).frame.tmuxSocket!;
+    const socket = join(services.frames.frames.socketDir((await tmux.reach(frame)).frame.id), 'tmux.sock');
     const host = async (args: string[]) => {
       const r = await runCommand('tmux', ['-S', socket, ...args], { timeoutMs: 10_000 });
       if (r.exitCode !== 0) throw new Error(`tmux ${args[0]}: ${r.stderr}`);

@@ -37,7 +37,7 @@ describe('frame lifecycle (real podman)', () => {
   it('starts, and its tmux session answers in /workspace; the socket shows on the host', async () => {
     ({ frame } = await home.ok<{ frame: Frame }>('frame_start', { frame: 'app' }));
     expect(frame.status).toBe('running');
-    expect(frame.tmuxSocket).toBe(`/tmp/optagon/frames/${frame.id}/tmux.sock`);
+    expect(frame.tmuxSocket).toBe(`${home.services.config.frames.socket_root}/${frame.id}/tmux.sock`);
     expect(existsSync(frame.tmuxSocket)).toBe(true);
     expect(await frameTmux(frame.containerName, 'display-message', '-p', '-t', 'main', '#{pane_current_path}')).toBe('/workspace');
 

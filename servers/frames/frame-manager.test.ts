@@ -48,6 +48,15 @@ describe('FrameManager.create', () => {
     expect(existsSync(services.home.frameConfigFile(frame.id))).toBe(true);
   });
 
+  it("derives the socket path from the configured root and the frame's id, so a changed root moves it", async () => {
+    const frame = await services.frames.create({ name: 'web', workspace });
+    expect(frame.tmuxSocket).toBe(join(services.config.frames.socket_root, frame.id, 'tmux.sock'));
+    services.close();
+    writeFileSync(join(home, 'config.yaml'), `frames:\n  workspace_roots: [${workspace}]\n  socket_root: ${join(home, 'sockets')}\n`);
+    services = createFramesServices(new OptagonHome(home));
+    expect((await services.frames.get('web')).tmuxSocket).toBe(join(home, 'sockets', frame.id, 'tmux.sock'));
+  });
+
   it('gives each frame a Graphiti group id Graphiti accepts', async () => {
     const a = await services.frames.create({ name: 'a', workspace });
     const b = await services.frames.create({ name: 'b', workspace });

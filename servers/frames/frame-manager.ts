@@ -23,6 +23,8 @@ export const SHARED_GROUP_ID = 'shared_global';
 
 export interface FrameDetails extends FrameRecord {
   containerName: string;
+  /** Host path of the frame's tmux socket, under the socket root this configuration names. */
+  tmuxSocket: string;
   url: string | null;
 }
 
@@ -92,6 +94,7 @@ export class FrameManager {
     return {
       ...frame,
       containerName: this.containerName(frame),
+      tmuxSocket: join(this.socketDir(frame.id), 'tmux.sock'),
       url: frame.hostPort ? `http://${host.includes(':') ? `[${host}]` : host}:${frame.hostPort}` : null,
     };
   }
@@ -117,7 +120,6 @@ export class FrameManager {
         status: 'created',
         workspacePath: workspace,
         containerId: null,
-        tmuxSocket: join(this.socketDir(id), 'tmux.sock'),
         graphitiGroupId: `frame_${shortId(id)}`,
         hostPort: this.ports.pick(),
         createdAt: now,

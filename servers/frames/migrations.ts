@@ -77,4 +77,7 @@ export const migrations: readonly string[] = [
   );
   CREATE INDEX tasks_frame ON tasks(frame_id, created_at DESC);
   `,
+  // A frame's socket path follows from frames.socket_root and its id (FrameManager.socketDir): a
+  // stored copy went stale when the root changed.
+  `ALTER TABLE frames DROP COLUMN tmux_socket;`,
 ];

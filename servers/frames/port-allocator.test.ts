@@ -38,7 +38,6 @@ function addFrame(hostPort: number): FrameRecord {
     status: 'created',
     workspacePath: dir,
     containerId: null,
-    tmuxSocket: null,
     graphitiGroupId: `frame_${n}`,
     hostPort,
     createdAt: 0,

@@ -18,7 +18,7 @@ export const frameOutput = z.object({
   url: z.string().nullable().describe('Where the app on port 3000 answers from the host'),
   containerId: z.string().nullable(),
   containerName: z.string(),
-  tmuxSocket: z.string().nullable().describe('Host path of the frame tmux socket'),
+  tmuxSocket: z.string().describe("Host path of the frame's tmux socket (not for host tmux clients: the frame's server could make them run commands)"),
   groupId: z.string().describe('Knowledge-graph group id of this frame'),
   createdAt: isoTime,
   updatedAt: isoTime,

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { migrations } from './migrations.js';
 import { StateStore, type FrameRecord } from './state-store.js';
@@ -26,7 +27,6 @@ function frame(overrides: Partial<FrameRecord> & Pick<FrameRecord, 'id' | 'name'
     status: 'created',
     workspacePath: '/srv/project',
     containerId: null,
-    tmuxSocket: null,
     graphitiGroupId: `frame_${overrides.id.slice(0, 8)}`,
     hostPort: null,
     createdAt: 1_000,
@@ -62,6 +62,21 @@ describe('migrations', () => {
     store = new StateStore(file);
     expect(store.db.pragma('user_version', { simple: true })).toBe(migrations.length);
     expect(store.listFrames().map((f) => f.name)).toEqual(['web']);
+  });
+
+  it('drop the stored socket path of a database from before, keeping its frames', () => {
+    store.close();
+    const old = join(dir, 'old.db');
+    const db = new Database(old);
+    const before = migrations.indexOf('ALTER TABLE frames DROP COLUMN tmux_socket;');
+    for (const m of migrations.slice(0, before)) db.exec(m);
+    db.pragma(`user_version = ${before}`);
+    db.prepare(`INSERT INTO frames (id, name, status, workspace_path, tmux_socket, graphiti_group_id, created_at, updated_at)
+      VALUES ('aaaaaaaa-0000-0000-0000-000000000002', 'old', 'stopped', '/srv/p', '/tmp/elsewhere/tmux.sock', 'frame_aaaaaaaa', 1, 1)`).run();
+    db.close();
+    store = new StateStore(old);
+    expect(store.listFrames().map((f) => [f.name, 'tmuxSocket' in f])).toEqual([['old', false]]);
+    expect(store.db.prepare("SELECT count(*) FROM pragma_table_info('frames') WHERE name = 'tmux_socket'").pluck().get()).toBe(0);
   });
 
   it('refuse a database written by a newer schema, saying to upgrade', () => {

@@ -13,7 +13,6 @@ export interface FrameRecord {
   status: FrameStatus;
   workspacePath: string;
   containerId: string | null;
-  tmuxSocket: string | null;
   graphitiGroupId: string;
   hostPort: number | null;
   createdAt: number;
@@ -36,7 +35,6 @@ interface FrameRow {
   status: FrameStatus;
   workspace_path: string;
   container_id: string | null;
-  tmux_socket: string | null;
   graphiti_group_id: string;
   host_port: number | null;
   created_at: number;
@@ -51,7 +49,6 @@ const columns: Record<keyof FrameRecord, keyof FrameRow> = {
   status: 'status',
   workspacePath: 'workspace_path',
   containerId: 'container_id',
-  tmuxSocket: 'tmux_socket',
   graphitiGroupId: 'graphiti_group_id',
   hostPort: 'host_port',
   createdAt: 'created_at',
@@ -67,7 +64,6 @@ function toRecord(row: FrameRow): FrameRecord {
     status: row.status,
     workspacePath: row.workspace_path,
     containerId: row.container_id,
-    tmuxSocket: row.tmux_socket,
     graphitiGroupId: row.graphiti_group_id,
     hostPort: row.host_port,
     createdAt: row.created_at,
@@ -98,9 +94,9 @@ export class StateStore {
 
   insertFrame(frame: FrameRecord): void {
     this.sql(
-        `INSERT INTO frames (id, name, description, status, workspace_path, container_id, tmux_socket,
+        `INSERT INTO frames (id, name, description, status, workspace_path, container_id,
            graphiti_group_id, host_port, created_at, updated_at, last_active_at)
-         VALUES (@id, @name, @description, @status, @workspacePath, @containerId, @tmuxSocket,
+         VALUES (@id, @name, @description, @status, @workspacePath, @containerId,
            @graphitiGroupId, @hostPort, @createdAt, @updatedAt, @lastActiveAt)`,
       )
       .run(frame);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadGlobalConfig, updateGlobalConfig } from './global-config.js';
+import { defaultSocketRoot } from './user-runtime-dir.js';
 
 let dir: string;
 let file: string;
@@ -25,7 +26,7 @@ describe('loadGlobalConfig', () => {
     if (text !== null) writeFileSync(file, text);
     const config = loadGlobalConfig(file);
     expect(config.frames.port_range).toEqual({ start: 33000, end: 34000 });
-    expect(config.frames.socket_root).toBe('/tmp/optagon/frames');
+    expect(config.frames.socket_root).toBe(defaultSocketRoot());
     expect(config.frames.image).toBe('localhost/optagon-frame:latest');
     expect(config.frames.bind_address).toBe('127.0.0.1');
     expect(config.podman.binary).toBe('podman');
@@ -45,7 +46,7 @@ describe('loadGlobalConfig', () => {
     const config = loadGlobalConfig(file);
     expect(config.frames.port_range).toEqual({ start: 33500, end: 34000 });
     expect(config.frames.image).toBe('localhost/mine:1');
-    expect(config.frames.socket_root).toBe('/tmp/optagon/frames');
+    expect(config.frames.socket_root).toBe(defaultSocketRoot());
   });
 
   it('rejects invalid YAML with an error naming the file', () => {

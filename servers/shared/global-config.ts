@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { dirname } from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
+import { defaultSocketRoot } from './user-runtime-dir.js';
 
 const portRange = z
   .object({
@@ -95,8 +96,11 @@ export const globalConfigSchema = z.object({
        * their parents), podman's storage.
        */
       workspace_roots: z.array(z.string().startsWith('/')).default(() => [homedir()]),
-      /** Where each frame's tmux socket directory lives on the host (yours, 0700). Default /tmp/optagon/frames. */
-      socket_root: z.string().startsWith('/').default('/tmp/optagon/frames'),
+      /**
+       * Where each frame's socket directory lives on the host (yours, 0700). Default: /tmp/optagon/frames
+       * for root, else $XDG_RUNTIME_DIR/optagon/frames (when that is yours) or /tmp/optagon-<uid>/frames.
+       */
+      socket_root: z.string().startsWith('/').default(() => defaultSocketRoot()),
       /** The image frames run. Default localhost/optagon-frame:latest, built by `optagon image build`. */
       image: z.string().min(1).default('localhost/optagon-frame:latest'),
       /** Seconds `podman stop` waits before killing. Default 5. */
