@@ -8,13 +8,10 @@ import type { RuntimeSettingsResolver } from './runtime-settings.js';
 import type { StateStore } from './state-store.js';
 import type { ContainerRuntime } from './container-runtime.js';
 import { ensureSocketDir } from './socket-dir.js';
+import type { Check } from './check.js';
+import { parsePodmanInfo, podmanHostChecks } from './podman-host.js';
 
-export interface Check {
-  name: string;
-  status: 'ok' | 'warn' | 'fail';
-  detail: string;
-  fix?: string;
-}
+export type { Check };
 
 export interface DoctorDeps {
   config: GlobalConfig;
@@ -60,6 +57,10 @@ export async function runDoctor(deps: DoctorDeps): Promise<{ ok: boolean; checks
   }
 
   if (podman) {
+    const info = await runCommand(config.podman.binary, ['info', '--format', 'json'], { timeoutMs: 30_000 });
+    if (info.exitCode === 0) checks.push(...podmanHostChecks(parsePodmanInfo(info.stdout)));
+    else checks.push({ name: 'podman mode', status: 'fail', detail: `podman info failed: ${info.stderr.trim().split('\n').pop()}`, fix: 'run `podman info` and fix what it says' });
+
     const image = await deps.images.status().catch((err: Error) => err);
     if (image instanceof Error) {
       checks.push({ name: 'image', status: 'fail', detail: image.message, fix: 'optagon image build' });
