@@ -1,6 +1,7 @@
 import { execa } from 'execa';
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { procStats } from '../servers/frames/proc-stats.js';
 import { createTestHome, frameTmux, waitFor, type TestHome } from './support/test-home.js';
 
 interface Frame {
@@ -65,6 +66,24 @@ describe('frame lifecycle (real podman)', () => {
     expect(stats.pids).toBeGreaterThanOrEqual(3); // tini, tmux server, the shells
     const logs = await home.ok<{ lines: string[] }>('frame_logs', { frame: 'app' });
     expect(logs.lines.join('\n')).toContain('frame ready');
+  });
+
+  it("reads CPU and memory from /proc of the frame's processes too (podman's stand-in when rootless on cgroup v1)", async () => {
+    const inFrame = (...args: string[]) => execa(home.services.config.podman.binary, ['exec', frame.containerName, ...args], { reject: false });
+    // A busy process started by podman exec, as agents and terminals are: in the frame's pid namespace, not under its first process.
+    const busy = execa(home.services.config.podman.binary, ['exec', frame.containerName, 'sh', '-c', 'exec timeout 20 sh -c "while :; do :; done"'], { reject: false });
+    try {
+      const pid = Number((await execa(home.services.config.podman.binary, ['inspect', '--format', '{{.State.Pid}}', frame.containerName])).stdout);
+      await waitFor('the busy loop to run', async () => (await inFrame('pgrep', '-f', 'while :')).exitCode === 0, 10_000);
+      const stats = await procStats(pid, 1000);
+      expect(stats.cpuPercent).toBeGreaterThan(5);
+      expect(stats.pids).toBeGreaterThanOrEqual(4); // tini, tmux server, the shell, the loop
+      expect(stats.memUsageBytes).toBeGreaterThan(1024 * 1024);
+      expect(stats.memLimitBytes).toBeGreaterThan(stats.memUsageBytes);
+    } finally {
+      busy.kill();
+      await inFrame('pkill', '-f', 'while :');
+    }
   });
 
   it('stops and keeps container and state; a second start brings the session back', async () => {

@@ -1,3 +1,4 @@
+import { procStats } from './proc-stats.js';
 import { runCommand, type CommandResult } from '../shared/run-command.js';
 
 export const FRAME_LABEL = 'io.optagon.frame';
@@ -155,7 +156,15 @@ export class ContainerRuntime {
   }
 
   async stats(id: string): Promise<ContainerStats> {
-    const out = await this.podman(['stats', '--no-stream', '--format', 'json', id]);
+    const result = await runCommand(this.settings.binary, ['stats', '--no-stream', '--format', 'json', id]);
+    // Rootless on cgroup v1 podman has no figures: the kernel's for the container's processes stand in.
+    if (result.exitCode !== 0 && /not supported in rootless mode without cgroups v2/i.test(result.stderr)) {
+      const pid = Number((await this.podman(['container', 'inspect', '--format', '{{.State.Pid}}', id])).trim());
+      if (!(pid > 0)) throw new Error(`container ${id} is not running, so it has no statistics`);
+      return procStats(pid);
+    }
+    if (result.exitCode !== 0) throw podmanError(this.settings.binary, ['stats'], result);
+    const out = result.stdout;
     const row = (JSON.parse(out) as Array<Record<string, string>>)[0];
     if (!row) throw new Error(`podman returned no statistics for container ${id}; is it running?`);
     const [used = '0B', limit = '0B'] = (row.mem_usage ?? '').split('/');
