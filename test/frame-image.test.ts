@@ -25,7 +25,7 @@ describe('image, doctor and stdio (real podman)', () => {
     const r = await home.ok<{ ok: boolean; checks: Array<{ name: string; status: string; detail: string; fix?: string }> }>('frame_doctor');
     const rootless = process.getuid!() !== 0;
     const mode = ['podman mode', 'storage', 'cgroups', ...(rootless ? ['subuids', 'subgids', '/dev/net/tun', '/dev/fuse'] : [])];
-    expect(r.checks.map((c) => c.name)).toEqual(['podman', 'isolation', ...mode, 'image', 'runtime', 'socket dir', 'ports', 'debootstrap']);
+    expect(r.checks.map((c) => c.name)).toEqual(['podman', 'isolation', ...mode, 'image', 'runtime', 'socket dir', 'ports', rootless ? 'mmdebstrap' : 'debootstrap']);
     expect(r.checks.find((c) => c.name === 'podman mode')).toMatchObject({ status: rootless ? 'ok' : 'warn', detail: expect.stringMatching(rootless ? /^rootless/ : /^rootful/) });
     expect(r.ok).toBe(true);
     expect(r.checks.find((c) => c.name === 'runtime')!.detail).toMatch(/--runtime \w+ --ulimit nofile=\d+ --ulimit nproc=\d+/);

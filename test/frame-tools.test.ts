@@ -75,7 +75,7 @@ describe('frames MCP tools', () => {
       ['/etc', /^workspace '\/etc' is inside the system directory \/etc/],
       ['/proc', /system directory \/proc/],
       ['/dev', /system directory \/dev/],
-      ['/root', /^workspace '\/root' (holds|is not under)/], // root's home: it holds podman's storage
+      ['/root', /^workspace '\/root' (holds|is not under|is inside the system directory)/], // root's home (podman's storage), or another user's
       ['/tmp', /^workspace '\/tmp' holds Optagon's home/],
       [home.root, /is inside Optagon's home \(OPTAGON_HOME/],
       [join(home.root, 'data'), /is inside Optagon's home/],
@@ -136,7 +136,7 @@ describe('frames MCP tools', () => {
     const container = home.services.frames.containerName(home.services.frames.resolve('proj'));
     expect(a.command).toEqual(['podman', 'exec', '-it', '--detach-keys', '', container, 'tmux', '-u', '-S', '/run/optagon/tmux.sock', 'attach-session', '-t', 'main']);
     expect(a.commandLine).toBe(`podman exec -it --detach-keys '' ${container} tmux -u -S /run/optagon/tmux.sock attach-session -t main`);
-    expect(a.socket).toMatch(/^\/tmp\/optagon\/frames\/[0-9a-f-]{36}\/tmux\.sock$/);
+    expect(a.socket).toMatch(new RegExp(`^${home.services.config.frames.socket_root}/[0-9a-f-]{36}/tmux\\.sock$`));
   });
 });
 

@@ -113,11 +113,13 @@ export async function runDoctor(deps: DoctorDeps): Promise<{ ok: boolean; checks
       : { name: 'ports', status: 'fail', detail: `no free port in ${start}-${end}`, fix: 'destroy unused frames or widen frames.port_range in config.yaml' },
   );
 
-  const debootstrap = existsSync('/usr/sbin/debootstrap') || (await version('debootstrap', ['--version']));
+  // The offline base image: debootstrap as root, mmdebstrap in a user namespace for anyone else.
+  const tool = process.getuid?.() === 0 ? 'debootstrap' : 'mmdebstrap';
+  const bootstrap = existsSync(`/usr/${tool === 'debootstrap' ? 's' : ''}bin/${tool}`) || (await version(tool, ['--version']));
   checks.push(
-    debootstrap
-      ? { name: 'debootstrap', status: 'ok', detail: 'available to build the base image when no registry answers' }
-      : { name: 'debootstrap', status: 'warn', detail: 'missing; needed only when no container registry is reachable', fix: 'sudo apt-get install debootstrap' },
+    bootstrap
+      ? { name: tool, status: 'ok', detail: 'available to build the base image when no registry answers' }
+      : { name: tool, status: 'warn', detail: 'missing; needed only when no container registry is reachable', fix: `sudo apt-get install ${tool}` },
   );
 
   return { ok: checks.every((c) => c.status !== 'fail'), checks };

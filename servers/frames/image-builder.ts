@@ -124,43 +124,44 @@ export class ImageBuilder {
     if (this.config.image.base !== 'auto') {
       throw podmanError(this.config.podman.binary, ['pull', wanted], pull);
     }
-    await progress(`no registry answered (${String(pull.stderr).split('\n').pop()}); building ${LOCAL_BASE} with debootstrap`);
+    await progress(`no registry answered (${String(pull.stderr).split('\n').pop()}); building ${LOCAL_BASE} from Debian's package mirror`);
     await this.debootstrapBase(progress);
     return LOCAL_BASE;
   }
 
-  /** Debian bookworm from the package mirror, imported as an image: works with no registry at all. */
+  /**
+   * Debian bookworm from the package mirror, imported as an image: works with no registry at all.
+   * Root uses debootstrap; anyone else mmdebstrap in a user namespace of their own (--mode=unshare),
+   * so a rootless user builds into their own image store, never root's.
+   */
   private async debootstrapBase(progress: Progress): Promise<void> {
-    if (process.getuid?.() !== 0) {
-      throw new Error(
-        'building the base image with debootstrap needs root and no registry answered: run `sudo optagon image build` once, ' +
-          `or set image.base in config.yaml to a Debian bookworm image you have`,
-      );
-    }
+    const rootless = process.getuid?.() !== 0;
+    const tool = rootless ? 'mmdebstrap' : 'debootstrap';
     const { execa } = await import('execa');
     const dir = mkdtempSync(join(tmpdir(), 'optagon-rootfs-'));
+    const tarball = join(dir, 'rootfs.tar');
+    const args = rootless
+      ? ['--mode=unshare', '--variant=minbase', 'bookworm', tarball, this.config.image.debian_mirror]
+      : ['--variant=minbase', 'bookworm', join(dir, 'root'), this.config.image.debian_mirror];
     try {
       // The CLI's umask (077) would make the image's files unreadable to anyone but root.
-      const child = withUmask(0o022, () =>
-        execa('debootstrap', ['--variant=minbase', 'bookworm', dir, this.config.image.debian_mirror], {
-          all: true,
-          reject: false,
-        }),
-      );
+      const child = withUmask(0o022, () => execa(tool, args, { all: true, reject: false }));
       let n = 0;
       for await (const line of child.iterable({ from: 'all' })) {
-        if (++n % 25 === 0 || /^I: (Retrieving Release|Base system installed)/.test(String(line))) await progress(`debootstrap: ${line}`);
+        if (++n % 25 === 0 || /^I: (Retrieving Release|Base system installed|creating tarball)/.test(String(line))) await progress(`${tool}: ${line}`);
       }
       const result = await child;
       if (result.exitCode !== 0) {
         if ((result as { code?: string }).code === 'ENOENT' || /ENOENT/.test(String(result.message))) {
-          throw new Error('debootstrap is not installed; install it with: sudo apt-get install debootstrap');
+          throw new Error(`${tool} is not installed; install it with: sudo apt-get install ${tool}`);
         }
-        throw new Error(`debootstrap failed (exit ${result.exitCode}): ${String(result.all).split('\n').slice(-5).join(' | ')}`);
+        const hint = rootless && /unshare|newuidmap|subuid/i.test(String(result.all)) ? ' (it needs subordinate ids: see `optagon doctor`)' : '';
+        throw new Error(`${tool} failed (exit ${result.exitCode})${hint}: ${String(result.all).split('\n').slice(-5).join(' | ')}`);
       }
       await progress(`importing the root filesystem as ${LOCAL_BASE}`);
       // Streamed, not buffered: the root filesystem is ~200 MB, over execa's default maxBuffer.
-      await execa('tar', ['-C', dir, '-c', '.'], { buffer: false }).pipe(this.config.podman.binary, ['import', '-', LOCAL_BASE], { buffer: false });
+      if (rootless) await execa(this.config.podman.binary, ['import', tarball, LOCAL_BASE]);
+      else await execa('tar', ['-C', join(dir, 'root'), '-c', '.'], { buffer: false }).pipe(this.config.podman.binary, ['import', '-', LOCAL_BASE], { buffer: false });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

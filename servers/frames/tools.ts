@@ -236,7 +236,7 @@ export const frameTools: AnyTool<S>[] = [
     title: 'Build the frame image',
     description:
       'Builds the image frames run (Dockerfile.frame), with progress notifications. Skipped when the image was built from the same inputs, ' +
-      'unless force. Makes a Debian base with debootstrap when no registry answers. Takes minutes the first time.',
+      'unless force. Makes a Debian base from the Debian mirror when no registry answers (debootstrap as root, mmdebstrap rootless). Takes minutes the first time.',
     input: { force: z.boolean().default(false).describe('Rebuild even when the inputs are unchanged') },
     output: { image: z.string(), hash: z.string(), base: z.string(), skipped: z.boolean(), durationMs: z.number() },
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },

@@ -179,7 +179,7 @@ export const globalConfigSchema = z.object({
     .prefault({}),
   image: z
     .object({
-      /** Base image for Dockerfile.frame, or `auto`: pull Debian bookworm, else build it with debootstrap. */
+      /** Base image for Dockerfile.frame, or `auto`: pull Debian bookworm, else build it from Debian's mirror (debootstrap as root, mmdebstrap as anyone else). */
       base: z.string().min(1).default('auto'),
       /** Mount the host's CA bundle into the build so npm trusts a TLS-inspecting proxy. Default true. */
       trust_host_ca: z.boolean().default(true),
