@@ -66,7 +66,7 @@ describe('terminal UIs in a tmux pane', () => {
     await waitFor('web running on screen', async () => /^> web\s+running/.test((await row('web')()) ?? ''), 30_000);
     const webContainer = (await home.ok<{ frame: { containerName: string } }>('frame_get', { frame: 'web' })).frame.containerName;
     await keys('a');
-    const [tty] = await waitFor('a client on web', async () => (await frameTerminals(webContainer)).length > 0 && frameTerminals(webContainer), 20_000);
+    const [tty] = await waitFor('a client on web', async () => (await frameTerminals(webContainer)).length > 0 && frameTerminals(webContainer, '#{client_tty}'), 20_000);
     await frameTmux(webContainer, 'detach-client', '-t', tty!);
     await waitFor('the dashboard back', row('web'), 20_000);
 

@@ -282,9 +282,7 @@ export class FrameManager {
           });
         }
         if (!containerId) {
-          containerId = await this.createContainer(frame);
-          await this.isolation.apply(frame.id, config, null);
-          await this.runtime.start(containerId);
+          ({ frame, containerId } = await this.startNewContainer(frame, config));
         }
         frame = this.store.updateFrame(frame.id, { containerId });
       }
@@ -449,6 +447,28 @@ export class FrameManager {
         : `the container exited with code ${c.exitCode}${c.exitCode === 137 ? ' (killed)' : ''} outside Optagon; frame_start starts it again`;
       return this.transition(frame, observed, {}, { reason: 'reconciled', containerState: c.state, exitCode: c.exitCode, message });
     });
+  }
+
+  /**
+   * Creates the frame's container and starts it. A port another program took since the frame got it
+   * (another user's frame, started at the same moment from the same range) is given up for the next
+   * free one, in a new container: this one is fresh, so nothing in it is lost.
+   */
+  private async startNewContainer(frame: FrameRecord, config: FrameConfig): Promise<{ frame: FrameRecord; containerId: string }> {
+    for (let attempt = 1; ; attempt++) {
+      const containerId = await this.createContainer(frame);
+      await this.isolation.apply(frame.id, config, null);
+      try {
+        await this.runtime.start(containerId);
+        return { frame, containerId };
+      } catch (err) {
+        if (attempt >= 3 || !/address already in use/i.test((err as Error).message)) throw err;
+        await this.runtime.remove(containerId);
+        const from = frame.hostPort;
+        frame = this.store.immediate(() => this.store.updateFrame(frame.id, { hostPort: this.ports.pick() }));
+        this.store.addEvent(frame.id, 'port_changed', { from, to: frame.hostPort, why: 'another program took the port' });
+      }
+    }
   }
 
   private async createContainer(frame: FrameRecord): Promise<string> {

@@ -100,7 +100,7 @@ export async function frameTmux(container: string, ...args: string[]): Promise<s
 }
 
 /** The terminals attached to a frame's tmux (its control channels, Optagon's own, left out), one line each in `format`. */
-export async function frameTerminals(container: string, format = '#{client_tty}'): Promise<string[]> {
+export async function frameTerminals(container: string, format = '#{client_pid}'): Promise<string[]> {
   const out = await frameTmux(container, 'list-clients', '-F', `#{client_control_mode} ${format}`).catch(() => '');
   return out.split('\n').filter((l) => l.startsWith('0 ')).map((l) => l.slice(2));
 }
