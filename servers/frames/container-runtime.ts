@@ -156,12 +156,13 @@ export class ContainerRuntime {
   }
 
   async stats(id: string): Promise<ContainerStats> {
+    // Rootless on cgroup v1 podman has no figures: the kernel's for the container's processes stand
+    // in, and podman is not asked again (dashboards poll every few seconds).
+    if (this.podmanHasNoStats) return this.procStatsOf(id);
     const result = await runCommand(this.settings.binary, ['stats', '--no-stream', '--format', 'json', id]);
-    // Rootless on cgroup v1 podman has no figures: the kernel's for the container's processes stand in.
     if (result.exitCode !== 0 && /not supported in rootless mode without cgroups v2/i.test(result.stderr)) {
-      const pid = Number((await this.podman(['container', 'inspect', '--format', '{{.State.Pid}}', id])).trim());
-      if (!(pid > 0)) throw new Error(`container ${id} is not running, so it has no statistics`);
-      return procStats(pid);
+      this.podmanHasNoStats = true;
+      return this.procStatsOf(id);
     }
     if (result.exitCode !== 0) throw podmanError(this.settings.binary, ['stats'], result);
     const out = result.stdout;
@@ -175,6 +176,14 @@ export class ContainerRuntime {
       memPercent: parseFloat(row.mem_percent ?? '0') || 0,
       pids: parseInt(row.pids ?? '0', 10) || 0,
     };
+  }
+
+  private podmanHasNoStats = false;
+
+  private async procStatsOf(id: string): Promise<ContainerStats> {
+    const pid = Number((await this.podman(['container', 'inspect', '--format', '{{.State.Pid}}', id])).trim());
+    if (!(pid > 0)) throw new Error(`container ${id} is not running, so it has no statistics`);
+    return procStats(pid);
   }
 
   /**

@@ -9,7 +9,6 @@ interface Proc {
   pid: number;
   ppid: number;
   ticks: number;
-  rssBytes: number;
 }
 
 function readProc(pid: number): Proc | undefined {
@@ -17,10 +16,19 @@ function readProc(pid: number): Proc | undefined {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name is in parentheses and may hold spaces or ')': the fields start after the last ')'.
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const rss = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return { pid, ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]), rssBytes: rss ? Number(rss[1]) * 1024 : 0 };
+    return { pid, ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) };
   } catch {
     return undefined; // gone meanwhile
+  }
+}
+
+/** A process's resident set in bytes, 0 when it is gone. */
+function rssBytes(pid: number): number {
+  try {
+    const rss = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return rss ? Number(rss[1]) * 1024 : 0;
+  } catch {
+    return 0;
   }
 }
 
@@ -41,16 +49,18 @@ function containerProcs(rootPid: number): Proc[] {
   const ns = pidNamespace(rootPid);
   if (!ns) throw new Error(`the container's process ${rootPid} is gone; is the frame running?`);
   const all = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number).map(readProc).filter((p): p is Proc => !!p);
-  const members = new Set(all.filter((p) => p.pid === rootPid || pidNamespace(p.pid) === ns).map((p) => p.pid));
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const p of all) {
-      if (members.has(p.pid) || !members.has(p.ppid)) continue;
-      members.add(p.pid);
-      grew = true;
+  const children = new Map<number, Proc[]>();
+  for (const p of all) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p]);
+  const members = all.filter((p) => p.pid === rootPid || pidNamespace(p.pid) === ns);
+  const seen = new Set(members.map((p) => p.pid));
+  for (let i = 0; i < members.length; i++) {
+    for (const child of children.get(members[i]!.pid) ?? []) {
+      if (seen.has(child.pid)) continue;
+      seen.add(child.pid);
+      members.push(child);
     }
   }
-  return all.filter((p) => members.has(p.pid));
+  return members;
 }
 
 /**
@@ -66,7 +76,8 @@ export async function procStats(rootPid: number, sampleMs = 250): Promise<Contai
   const seconds = (performance.now() - started) / 1000;
   // A process that started meanwhile counts from zero; one that ended is left out.
   const ticks = now.reduce((n, p) => n + Math.max(0, p.ticks - (before.get(p.pid) ?? 0)), 0);
-  const memUsageBytes = now.reduce((n, p) => n + p.rssBytes, 0);
+  // Resident sets only of the container's processes, and only once: /proc holds the whole host's.
+  const memUsageBytes = now.reduce((n, p) => n + rssBytes(p.pid), 0);
   const memLimitBytes = totalmem();
   return {
     cpuPercent: Math.round((ticks / USER_HZ / seconds) * 1000) / 10,
