@@ -1,3 +1,4 @@
+import { IDMAPPED_LAYERS_FAILURE, preferCopiedLayers } from './idmapped-layers.js';
 import { procStats } from './proc-stats.js';
 import { runCommand, type CommandResult } from '../shared/run-command.js';
 
@@ -23,6 +24,8 @@ export interface ContainerSpec {
   bindAddress: string;
   hostPort: number;
   logFile: string;
+  /** --uidmap/--gidmap flags: who the frame's root is on the host (see user-namespace.ts). */
+  userns: string[];
   /** The frame's own network (see FrameIsolation); podman's default when unset. */
   network?: string;
 }
@@ -62,6 +65,9 @@ function parseSize(text: string): number {
 export const FRAME_CAPABILITIES = ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'SETGID', 'SETUID', 'NET_BIND_SERVICE', 'SYS_CHROOT'];
 const HARDENING = ['--cap-drop', 'all', ...FRAME_CAPABILITIES.flatMap((c) => ['--cap-add', c]), '--security-opt', 'no-new-privileges'];
 
+/** The first frame of a workspace owner may wait for podman's id-shifted copy of the image (user-namespace.ts). */
+const SHIFTED_COPY_MS = 600_000;
+
 /** Podman with argument arrays only: no shell ever sees a frame name or a path. */
 export class ContainerRuntime {
   constructor(private readonly settings: RuntimeSettings) {}
@@ -94,6 +100,7 @@ export class ContainerRuntime {
       '--hostname', spec.frameName,
       ...this.runtimeFlags(),
       ...HARDENING,
+      ...spec.userns,
       '--volume', `${spec.workspace}:/workspace`,
       '--volume', `${spec.socketDir}:/run/optagon`,
       ...(spec.network ? ['--network', spec.network] : []),
@@ -105,7 +112,7 @@ export class ContainerRuntime {
       '--log-opt', `path=${spec.logFile}`,
       '--log-opt', 'max-size=10mb', // podman rotates the frame log itself
       spec.image,
-    ]);
+    ], { timeoutMs: SHIFTED_COPY_MS });
     return out.trim();
   }
 
@@ -117,7 +124,15 @@ export class ContainerRuntime {
   }
 
   async start(id: string): Promise<void> {
-    await this.podman(['start', id]);
+    try {
+      await this.podman(['start', id], { timeoutMs: SHIFTED_COPY_MS });
+    } catch (err) {
+      if (!IDMAPPED_LAYERS_FAILURE.test((err as Error).message)) throw err;
+      const runRoot = (await this.podman(['info', '--format', '{{.Store.RunRoot}}'])).trim();
+      if (!preferCopiedLayers(runRoot)) throw err;
+      console.error(`optagon: podman's id-mapped image layers fail on this kernel; it copies the image with shifted ids instead (about 30 s, once per workspace owner)`);
+      await this.podman(['start', id], { timeoutMs: SHIFTED_COPY_MS });
+    }
   }
 
   async stop(id: string, timeoutSeconds: number): Promise<void> {
@@ -125,7 +140,14 @@ export class ContainerRuntime {
   }
 
   async remove(id: string): Promise<void> {
-    await this.podman(['rm', '--force', '--ignore', id]);
+    try {
+      await this.podman(['rm', '--force', '--ignore', id]);
+    } catch (err) {
+      // Podman 4.3 removes a container in a user namespace that still had an exec session (a control
+      // channel) but then fails to unmount its shm, and says so: asked again, it finds nothing left.
+      if (!/userdata\/shm: device or resource busy/.test((err as Error).message)) throw err;
+      await this.podman(['rm', '--force', '--ignore', id]);
+    }
   }
 
   /** Every Optagon container on the host, in one podman call (reconciliation reads this). */

@@ -10,6 +10,7 @@ import type { ContainerRuntime } from './container-runtime.js';
 import { ensureSocketDir } from './socket-dir.js';
 import type { Check } from './check.js';
 import { parsePodmanInfo, podmanHostChecks } from './podman-host.js';
+import { frameRootCheck } from './user-namespace.js';
 
 export type { Check };
 
@@ -59,6 +60,7 @@ export async function runDoctor(deps: DoctorDeps): Promise<{ ok: boolean; checks
   if (podman) {
     const info = await runCommand(config.podman.binary, ['info', '--format', 'json'], { timeoutMs: 30_000 });
     if (info.exitCode === 0) checks.push(...podmanHostChecks(parsePodmanInfo(info.stdout)));
+    if (process.getuid?.() === 0) checks.push(frameRootCheck(deps.store.listFrames()));
     else checks.push({ name: 'podman mode', status: 'fail', detail: `podman info failed: ${info.stderr.trim().split('\n').pop()}`, fix: 'run `podman info` and fix what it says' });
 
     const image = await deps.images.status().catch((err: Error) => err);

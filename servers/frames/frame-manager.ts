@@ -15,6 +15,7 @@ import type { TmuxControl } from './tmux-control.js';
 import { isUp, observedStatus } from './observed-status.js';
 import { checkFrameWorkspace, checkWorkspace } from './workspace.js';
 import { ensureSocketDir } from './socket-dir.js';
+import { frameUserNamespace, type FrameUserNamespace } from './user-namespace.js';
 
 export const FRAME_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 export const FRAME_NAME_RULE = 'a frame name is 1-63 characters of a-z, 0-9 and "-", starting with a letter or digit';
@@ -256,7 +257,7 @@ export class FrameManager {
       throw new Error(`frame '${frame.name}' is already running; attach with \`optagon frame attach ${frame.name}\``);
     }
     if (frame.status === 'starting') throw new Error(`frame '${frame.name}' is already starting; wait for it or check \`optagon frame events ${frame.name}\``);
-    checkFrameWorkspace(frame, this.deps.config, this.deps.home);
+    const userns = frameUserNamespace(checkFrameWorkspace(frame, this.deps.config, this.deps.home));
     if (!frame.containerId) {
       const image = this.deps.config.frames.image;
       if (!(await this.runtime.imageExists(image))) {
@@ -268,7 +269,7 @@ export class FrameManager {
     frame = this.transition(frame, 'starting');
     try {
       const socketDir = this.socketDir(frame.id);
-      ensureSocketDir(this.deps.config.frames.socket_root, frame.id);
+      ensureSocketDir(this.deps.config.frames.socket_root, frame.id, userns.root);
       rmSync(join(socketDir, 'tmux.sock'), { force: true });
       if (wasPaused) await this.runtime.podman(['unpause', frame.containerId!]);
       else {
@@ -282,7 +283,7 @@ export class FrameManager {
           });
         }
         if (!containerId) {
-          ({ frame, containerId } = await this.startNewContainer(frame, config));
+          ({ frame, containerId } = await this.startNewContainer(frame, config, userns));
         }
         frame = this.store.updateFrame(frame.id, { containerId });
       }
@@ -454,9 +455,9 @@ export class FrameManager {
    * (another user's frame, started at the same moment from the same range) is given up for the next
    * free one, in a new container: this one is fresh, so nothing in it is lost.
    */
-  private async startNewContainer(frame: FrameRecord, config: FrameConfig): Promise<{ frame: FrameRecord; containerId: string }> {
+  private async startNewContainer(frame: FrameRecord, config: FrameConfig, userns: FrameUserNamespace): Promise<{ frame: FrameRecord; containerId: string }> {
     for (let attempt = 1; ; attempt++) {
-      const containerId = await this.createContainer(frame);
+      const containerId = await this.createContainer(frame, userns);
       await this.isolation.apply(frame.id, config, null);
       try {
         await this.runtime.start(containerId);
@@ -471,7 +472,7 @@ export class FrameManager {
     }
   }
 
-  private async createContainer(frame: FrameRecord): Promise<string> {
+  private async createContainer(frame: FrameRecord, userns: FrameUserNamespace): Promise<string> {
     const name = this.containerName(frame);
     await this.runtime.remove(name); // a leftover with our name (from a crash mid-create) would block create
     mkdirSync(this.deps.home.frameLogDir, { recursive: true });
@@ -487,6 +488,7 @@ export class FrameManager {
       bindAddress: this.deps.config.frames.bind_address,
       hostPort: frame.hostPort!,
       logFile: this.deps.home.frameLogFile(frame.id),
+      userns: userns.flags,
       ...(network ? { network } : {}),
     });
   }

@@ -67,7 +67,7 @@ export function podmanHostChecks(host: PodmanHost, files: HostFiles = realHostFi
       : {
           name: 'podman mode',
           status: 'warn',
-          detail: "rootful (Optagon runs as root): a frame's root is host root on the files mounted into it (its workspace)",
+          detail: "rootful (Optagon runs as root): frames get a user namespace (see 'frame root'), but podman, the daemon and its browser run as root",
           fix: 'run Optagon as a normal user (rootless podman) unless you need root',
         },
   );

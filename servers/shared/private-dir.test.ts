@@ -71,6 +71,20 @@ describe('ensurePrivateDir', () => {
     expect(() => ensurePrivateDir(planted, { base: root })).toThrow(`${planted} is owned by uid ${OTHER}, not you`);
   });
 
+  it.skipIf(me !== 0)("gives a frame's directory to the user its root maps to, and refuses one a third user holds", () => {
+    const root = ensurePrivateDir(join(base, 'frames'));
+    const dir = join(root, 'frame-id');
+    const frameRoot = { uid: 4242, gid: 4343 };
+    ensurePrivateDir(dir, { base: root, owner: frameRoot });
+    expect({ uid: lstatSync(dir).uid, gid: lstatSync(dir).gid, mode: mode(dir) }).toEqual({ uid: 4242, gid: 4343, mode: 0o700 });
+    expect({ uid: lstatSync(root).uid, mode: mode(root) }).toEqual({ uid: 0, mode: 0o700 }); // the root above stays ours
+    chmodSync(dir, 0o777); // the frame's root may loosen it: tightened again on the next start
+    ensurePrivateDir(dir, { base: root, owner: frameRoot });
+    expect(mode(dir)).toBe(0o700);
+    chownSync(dir, OTHER, OTHER);
+    expect(() => ensurePrivateDir(dir, { base: root, owner: frameRoot })).toThrow(`${dir} is owned by uid ${OTHER}, neither you (uid 0) nor uid 4242`);
+  });
+
   it('refuses a group- or world-writable parent that is not sticky, but passes a sticky one like /tmp', () => {
     const shared = join(base, 'shared');
     mkdirSync(shared);

@@ -1,4 +1,4 @@
-import { chmodSync, lstatSync, mkdirSync, type Stats } from 'node:fs';
+import { chmodSync, lchownSync, lstatSync, mkdirSync, type Stats } from 'node:fs';
 import { isAbsolute, join, resolve, sep } from 'node:path';
 
 export interface PrivateDirOptions {
@@ -9,6 +9,11 @@ export interface PrivateDirOptions {
   base?: string;
   /** What to tell the user besides removing a bad directory. Default: "use a directory of yours". */
   fix?: string;
+  /**
+   * Who `path` itself is given to (a frame's root, mapped to another host user): it may be theirs or
+   * the user's, and is made theirs (lchown: nothing followed), still mode 0700.
+   */
+  owner?: { uid: number; gid: number };
 }
 
 const uid = () => process.getuid?.() ?? 0;
@@ -45,7 +50,8 @@ export function ensurePrivateDir(path: string, opts: PrivateDirOptions = {}): st
       }
       st = lstatSync(current);
     }
-    if (own) checkOwn(current, st, me, fix);
+    if (current === target && opts.owner) giveTo(current, st, me, opts.owner, fix);
+    else if (own) checkOwn(current, st, me, fix);
     else checkAncestor(current, st, me, fix);
   }
   return target;
@@ -71,6 +77,15 @@ function checkAncestor(path: string, st: Stats, me: number, fix: string): void {
   if (st.mode & 0o022 && !(st.mode & 0o1000)) {
     throw new Error(`${path} is writable by others (mode ${octal(st.mode)}, not sticky), who could replace what is under it; chmod go-w ${path}, or ${fix}`);
   }
+}
+
+function giveTo(path: string, st: Stats, me: number, owner: { uid: number; gid: number }, fix: string): void {
+  checkKind(path, st, fix);
+  if (st.uid !== me && st.uid !== owner.uid) {
+    throw new Error(`${path} is owned by uid ${st.uid}, neither you (uid ${me}) nor uid ${owner.uid} it is meant for: another user made it; ${fix}, or remove it`);
+  }
+  if (st.uid !== owner.uid || st.gid !== owner.gid) lchownSync(path, owner.uid, owner.gid);
+  if ((st.mode & 0o7777) !== 0o700) chmodSync(path, 0o700);
 }
 
 function checkOwn(path: string, st: Stats, me: number, fix: string): void {

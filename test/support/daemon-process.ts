@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { waitFor } from './test-home.js';
+import { giveToTestOwner, waitFor } from './test-home.js';
 
 export const CLI = join(process.cwd(), 'dist/cli/optagon.cjs');
 
@@ -32,6 +32,7 @@ export class DaemonHome {
     const dir = join(this.workspaceRoot, name);
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'keep.txt'), 'keep');
+    giveToTestOwner(dir);
     return dir;
   }
 

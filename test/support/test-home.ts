@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, lchownSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -67,6 +67,7 @@ export async function createTestHome(portStart: number, portCount = 20, config =
       const dir = join(workspaceRoot, name);
       mkdirSync(dir, { recursive: true });
       for (const [file, content] of Object.entries(files)) writeFileSync(join(dir, file), content);
+      giveToTestOwner(dir);
       return dir;
     },
     async cleanup() {
@@ -87,6 +88,17 @@ export async function createTestHome(portStart: number, portCount = 20, config =
 }
 
 /** Runs tmux on the host against a tmux server of the test's own (never a frame's: see frameTmux). */
+/**
+ * OPTAGON_TEST_WORKSPACE_OWNER=<uid> gives test workspaces (and what is in them) to that uid, so a
+ * run as root exercises frames whose root is mapped to a user (user-namespace.ts).
+ */
+export function giveToTestOwner(dir: string): void {
+  const owner = Number(process.env.OPTAGON_TEST_WORKSPACE_OWNER);
+  if (!owner || process.getuid?.() !== 0) return;
+  chownSync(dir, owner, owner);
+  for (const entry of readdirSync(dir, { recursive: true, encoding: 'utf8' })) lchownSync(join(dir, entry), owner, owner);
+}
+
 export async function hostTmux(socket: string, ...args: string[]): Promise<string> {
   return (await execa('tmux', ['-S', socket, ...args])).stdout;
 }
