@@ -31,7 +31,8 @@ export class BenchHome {
     readonly workspaces: string,
   ) {}
 
-  static async create(): Promise<BenchHome> {
+  /** `ports`: the frames' range; a second home in the same run (the rootless user's) takes another. */
+  static async create(ports = { start: 33900, end: 33999 }): Promise<BenchHome> {
     const root = mkdtempSync(join(tmpdir(), 'optagon-bench-'));
     const workspaces = mkdtempSync(join(tmpdir(), 'optagon-bench-ws-'));
     try {
@@ -39,7 +40,7 @@ export class BenchHome {
       // the 108-byte limit of a unix socket path.
       writeFileSync(
         join(root, 'config.yaml'),
-        `frames:\n  port_range: {start: 33900, end: 33999}\n  socket_root: ${join(root, 'sockets')}\n  workspace_roots: [${workspaces}]\n` +
+        `frames:\n  port_range: {start: ${ports.start}, end: ${ports.end}}\n  socket_root: ${join(root, 'sockets')}\n  workspace_roots: [${workspaces}]\n` +
           `daemon:\n  port: ${await freePort()}\n`,
       );
       // doctor probes podman's runtime and ulimits on this host and writes them into config.yaml.

@@ -8,14 +8,14 @@ import { benchContext } from './context.js';
 import { benchFrameList } from './frame-list.js';
 import { benchFrameStart } from './frame-start.js';
 import { benchMcpRate } from './mcp-rate.js';
+import { benchRootless, rootlessUser } from './rootless.js';
+import { FRAMES, RUNNING } from './start-figures.js';
 import { benchTerminal, frameSocket } from './terminal.js';
 import { benchTmuxChannel } from './tmux-channel.js';
 import { benchWebApp } from './web-app.js';
 import { run, stats, timeCommand } from './measure.js';
 import { printEnvironment, printFigures, type Figure } from './report.js';
 
-const FRAMES = 5;
-const RUNNING = 3; // started by the start benchmark, so `frame list` sees running and stopped frames
 
 /** The groups of benchmarks `npm run bench -- <group>...` may name; none named runs all. */
 const GROUPS = ['frames', 'context', 'browser', 'terminal', 'web'] as const;
@@ -60,13 +60,18 @@ async function benchFrames(home: BenchHome): Promise<Figure[]> {
   const channel = await benchTmuxChannel(home, frames[0]!);
   // From here the daemon runs in the bench home: the CLI goes through it unless told --embedded.
   await home.startDaemon();
+  let figures: Figure[];
   try {
     const list = await benchFrameList(home);
     const mcp = await benchMcpRate(home);
-    return [...list, ...start, ...mcp, ...agents, ...channel];
+    figures = [...list, ...start, ...mcp, ...agents, ...channel];
   } finally {
     await home.stopDaemon();
   }
+  const user = rootlessUser();
+  if (user) figures.push(...(await benchRootless(user, start)));
+  else console.error('(as root with OPTAGON_BENCH_ROOTLESS_USER=<user>, frame start and list are measured rootless too)');
+  return figures;
 }
 
 /** The terminal gateway and the web dashboard against wetty, on a frame of their own, through the daemon. */

@@ -24,7 +24,7 @@ describe('image, doctor and stdio (real podman)', () => {
   it('doctor passes here, writes the probed runtime flags to config.yaml, and every failure would carry a fix', async () => {
     const r = await home.ok<{ ok: boolean; checks: Array<{ name: string; status: string; detail: string; fix?: string }> }>('frame_doctor');
     const rootless = process.getuid!() !== 0;
-    const mode = ['podman mode', 'storage', 'cgroups', ...(rootless ? ['subuids', 'subgids', '/dev/net/tun', '/dev/fuse'] : [])];
+    const mode = ['podman mode', 'storage', 'cgroups', ...(rootless ? ['subuids', 'subgids', '/dev/net/tun', '/dev/fuse'] : ['frame root'])];
     expect(r.checks.map((c) => c.name)).toEqual(['podman', 'isolation', ...mode, 'image', 'runtime', 'socket dir', 'ports', rootless ? 'mmdebstrap' : 'debootstrap']);
     expect(r.checks.find((c) => c.name === 'podman mode')).toMatchObject({ status: rootless ? 'ok' : 'warn', detail: expect.stringMatching(rootless ? /^rootless/ : /^rootful/) });
     expect(r.ok).toBe(true);

@@ -60,8 +60,8 @@ export async function runDoctor(deps: DoctorDeps): Promise<{ ok: boolean; checks
   if (podman) {
     const info = await runCommand(config.podman.binary, ['info', '--format', 'json'], { timeoutMs: 30_000 });
     if (info.exitCode === 0) checks.push(...podmanHostChecks(parsePodmanInfo(info.stdout)));
-    if (process.getuid?.() === 0) checks.push(frameRootCheck(deps.store.listFrames()));
     else checks.push({ name: 'podman mode', status: 'fail', detail: `podman info failed: ${info.stderr.trim().split('\n').pop()}`, fix: 'run `podman info` and fix what it says' });
+    if (process.getuid?.() === 0) checks.push(frameRootCheck(deps.store.listFrames()));
 
     const image = await deps.images.status().catch((err: Error) => err);
     if (image instanceof Error) {
