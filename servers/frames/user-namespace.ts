@@ -10,8 +10,6 @@ export interface FrameUserNamespace {
    * somewhere other than the Optagon user: the frame's /run/optagon must then be theirs.
    */
   root: { uid: number; gid: number } | null;
-  /** One line for `frame get` and doctor: what the frame's root is on the host. */
-  summary: string;
 }
 
 /** Container ids 1..65535 (apt's _apt, nobody, a project's users) go to a range of their own. */
@@ -38,15 +36,9 @@ export function subordinateStart(ownerUid: number): number {
  * as before, host root on its workspace, and says so.
  */
 export function frameUserNamespace(workspace: string, rootless = (process.getuid?.() ?? 0) !== 0): FrameUserNamespace {
-  if (rootless) return { flags: [], root: null, summary: "rootless: the frame's root is you on the host" };
+  if (rootless) return { flags: [], root: null };
   const st = statSync(workspace);
-  if (st.uid === 0) {
-    return {
-      flags: [],
-      root: null,
-      summary: `the workspace is root's, so the frame's root is host root on it (give the workspace to a user, \`chown -R <user> ${workspace}\`, to map the frame's root to them)`,
-    };
-  }
+  if (st.uid === 0) return { flags: [], root: null }; // frameRootCheck tells doctor's reader
   const start = subordinateStart(st.uid);
   // A workspace whose group is root's must not make the frame's group host group 0.
   const gid = st.gid === 0 ? start : st.gid;
@@ -56,7 +48,6 @@ export function frameUserNamespace(workspace: string, rootless = (process.getuid
       '--gidmap', `0:${gid}:1`, '--gidmap', `1:${start + 1}:${RANGE - 1}`,
     ],
     root: { uid: st.uid, gid },
-    summary: `the frame's root is uid ${st.uid} (the workspace's owner) on the host, its other users ${start + 1}-${start + RANGE - 1}`,
   };
 }
 
