@@ -133,6 +133,8 @@ describe('agents: Claude Code in a frame', () => {
     expect(done.agent).toMatchObject({ state: 'idle', source: 'screen' });
     const read = await home.ok<{ text: string; source: string }>('agent_read', { agent: 'coder' });
     expect(read.source).toBe('screen');
+    // Which requests the fake saw tells a prompt OpenCode dropped from one it answered.
+    if (!read.text.includes('Hi from the fake model.')) console.error('requests the fake saw:', JSON.stringify(fake.requests.map((r) => lastUserText(r).slice(-40))));
     expect(read.text).toContain('Hi from the fake model.');
     await home.ok('agent_stop', { agent: 'coder' });
   }, 120_000);

@@ -59,6 +59,8 @@ type Progress = (message: string) => Promise<void> | void;
  * its idle prompt for a moment after taking the message in, before it draws that it is busy.
  */
 const SCREEN_DOUBT_AFTER_SEND_MS = 8000;
+/** How soon a screen-only agent that took a message in shows it works on it (see showsWork). */
+const WORK_SHOWS_MS = 10_000;
 
 export class AgentManager {
   /** When each agent (frame id/name) was last sent a message by this process. */
@@ -381,17 +383,44 @@ export class AgentManager {
     const sentAt = Date.now();
     this.sentAt.set(`${located.frame.id}/${located.record.name}`, sentAt);
     await this.deps.tmux.sendText(located.frame.id, located.record.windowId, message, true);
+    /** 'works' (busy or asking), 'changed' (its state moved since the message: a hook, or a screen), or no. */
     const takenIn = async () => {
       const s = await this.statusOf(located);
-      return s.state !== 'idle' || (s.since !== null && s.since >= sentAt);
+      if (s.state !== 'idle') return 'works';
+      return s.since !== null && s.since >= sentAt ? 'changed' : undefined;
     };
     // Up to 12 s: under load OpenCode's first run can take that long to accept input.
     for (let attempt = 0; attempt < 8; attempt++) {
-      for (const until = Date.now() + 1500; Date.now() < until; await sleep(100)) if (await takenIn()) return;
+      for (const until = Date.now() + 1500; Date.now() < until; await sleep(100)) {
+        const taken = await takenIn();
+        if (!taken) continue;
+        if (taken === 'works' || located.kind.hooks || (await this.showsWork(located))) return;
+        // OpenCode (1.18.33, under load) can draw the message as sent and never start on it: no
+        // request is ever made, and nothing on its screen moves again. It is given the message once more.
+        this.deps.store.addEvent(located.frame.id, 'agent_message_resent', { agent: located.record.name, why: 'the agent showed the message but did not start on it' });
+        this.sentAt.set(`${located.frame.id}/${located.record.name}`, Date.now());
+        await this.deps.tmux.sendText(located.frame.id, located.record.windowId, message, true);
+        return;
+      }
       await this.deps.tmux.sendKeys(located.frame.id, located.record.windowId, ['Enter']);
       // The doubt window of wait() runs from the Enter that may have been the one taken.
       this.sentAt.set(`${located.frame.id}/${located.record.name}`, Date.now());
     }
+  }
+
+  /**
+   * For an agent read from its screen alone, after it took a message in: whether it shows it works
+   * on it within WORK_SHOWS_MS, busy (or asking), or with anything on its screen moving at all (a
+   * reply that came and went between two looks). A screen that stays as it was has dropped it.
+   */
+  private async showsWork(located: Located): Promise<boolean> {
+    const before = (await this.screen(located))?.text;
+    for (const until = Date.now() + WORK_SHOWS_MS; Date.now() < until; await sleep(200)) {
+      const s = await this.statusOf(located);
+      if (s.state !== 'idle') return true;
+      if ((await this.screen(located))?.text !== before) return true;
+    }
+    return false;
   }
 }
 

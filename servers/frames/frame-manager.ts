@@ -52,6 +52,8 @@ export interface ManagerDeps {
 
 const shortId = (id: string) => id.replace(/-/g, '').slice(0, 12);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** How long a port the frame's own last run held may take to be free again (see startExisting). */
+const PORT_RELEASE_MS = 10_000;
 
 /** Frame lifecycle: the domain behind the frames MCP tools. Knows nothing about MCP. */
 export class FrameManager {
@@ -277,7 +279,7 @@ export class FrameManager {
         const config = this.getConfig(frame.id).config;
         if (containerId) {
           await this.isolation.apply(frame.id, config, containerId);
-          await this.runtime.start(containerId).catch((err: Error) => {
+          await this.startExisting(containerId).catch((err: Error) => {
             if (!/no such container/i.test(err.message)) throw err;
             containerId = null; // removed behind our back: make a new one
           });
@@ -448,6 +450,22 @@ export class FrameManager {
         : `the container exited with code ${c.exitCode}${c.exitCode === 137 ? ' (killed)' : ''} outside Optagon; frame_start starts it again`;
       return this.transition(frame, observed, {}, { reason: 'reconciled', containerState: c.state, exitCode: c.exitCode, message });
     });
+  }
+
+  /**
+   * Starts a container that exists. Right after it stopped, its published port can still be held a
+   * moment by the podman processes of the run that ended (seen: a stop reported by podman's events,
+   * then "address already in use" on the start that followed at once); such a start is tried again
+   * for a few seconds before the port counts as another program's.
+   */
+  private async startExisting(containerId: string): Promise<void> {
+    for (const until = Date.now() + PORT_RELEASE_MS; ; await sleep(250)) {
+      try {
+        return await this.runtime.start(containerId);
+      } catch (err) {
+        if (!/address already in use/i.test((err as Error).message) || Date.now() > until) throw err;
+      }
+    }
   }
 
   /**
