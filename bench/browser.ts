@@ -1,7 +1,9 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { estimateTokens } from '../host/llm/provider.js';
@@ -55,6 +57,8 @@ export async function benchBrowser(): Promise<Figure[]> {
   const site = createServer((_, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(dashboard()));
   const url = `http://127.0.0.1:${await listenOutsideFramePorts(site, '127.0.0.1')}/`;
   const root = packageRoot();
+  // @playwright/mcp writes what it captures into ./.playwright-mcp unless told elsewhere.
+  const peerOutput = mkdtempSync(join(tmpdir(), 'optagon-bench-playwright-mcp-'));
   const ours: Side = {
     client: await connect(process.execPath, [join(root, 'dist', 'frame', 'browser-server.mjs')]),
     screenshot: 'browser_screenshot',
@@ -69,6 +73,8 @@ export async function benchBrowser(): Promise<Figure[]> {
       CHROMIUM,
       '--viewport-size',
       '1280x800',
+      '--output-dir',
+      peerOutput,
       ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
     ]),
     screenshot: 'browser_take_screenshot',
@@ -101,5 +107,6 @@ export async function benchBrowser(): Promise<Figure[]> {
     await ours.client.close();
     await peer.client.close();
     await closeServer(site);
+    rmSync(peerOutput, { recursive: true, force: true });
   }
 }

@@ -1,6 +1,9 @@
 import { execa } from 'execa';
 import { createServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { sleep } from '../servers/shared/sleep.js';
+
+export { sleep };
 
 /** A set of samples (wall times in milliseconds, rates, or 0/1 outcomes), summarised the way the report prints them. */
 export interface Stats {
@@ -30,8 +33,6 @@ export function stats(samples: number[]): Stats {
   const mean = sorted.reduce((s, v) => s + v, 0) / sorted.length;
   return { median, min: sorted[0]!, max: sorted[sorted.length - 1]!, n: sorted.length, p95: percentile(sorted, 95), p99: percentile(sorted, 99), mean };
 }
-
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Wall time of `body`, in milliseconds. */
 export async function timed(body: () => Promise<unknown>): Promise<number> {

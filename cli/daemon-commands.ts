@@ -10,8 +10,8 @@ import { requestJson } from './http-json.js';
 import { count, port } from './options.js';
 import { bold, dim, green, printJson, red, untrusted, yellow } from './render.js';
 import { fail, getOutput } from './run.js';
+import { sleep } from '../servers/shared/sleep.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function waitUntil(check: () => boolean | Promise<boolean>, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;

@@ -9,6 +9,7 @@ import { createDaemonApp } from './app.js';
 import { createDaemonLogger } from './logger.js';
 import { removeRunFile, servesTls, writeRunFile } from './run-file.js';
 import { ensureToken } from './token.js';
+import { sleep } from '../../servers/shared/sleep.js';
 
 const DRAIN_MS = 10_000;
 
@@ -119,7 +120,7 @@ export async function runDaemon(opts: { home?: OptagonHome; host?: string; port?
       log.info({ reason, inFlight: inFlight() }, 'shutting down');
       server.close(); // stop accepting; open connections finish
       const deadline = Date.now() + DRAIN_MS;
-      while (inFlight() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      while (inFlight() > 0 && Date.now() < deadline) await sleep(50);
       events.stop();
       gateway.close(); // terminals detach; their tmux sessions go on
       await sessions.closeAll();

@@ -9,6 +9,7 @@ import type { AgentKind, AgentState } from './kinds/agent-kind.js';
 import { agentKinds, type AgentKindName } from './kinds/index.js';
 import { SessionFile, type AgentRecord } from './session-file.js';
 import { lastReplyFromTranscript } from './transcript.js';
+import { sleep } from '../shared/sleep.js';
 
 export interface AgentStatus {
   agent: string;
@@ -43,7 +44,6 @@ const AGENT_DIR_IN_FRAME = '/run/optagon/agents';
 const TRANSCRIPT_TAIL_BYTES = 4 * 1024 * 1024;
 const READY_TIMEOUT_MS = 60_000;
 const SCREEN_LINES = 40;
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 type Progress = (message: string) => Promise<void> | void;

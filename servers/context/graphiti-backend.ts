@@ -3,6 +3,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { ContextBackend, FactSearch, NewEpisode, NodeSearch, Removed } from './backend.js';
 import type { Entity, Episode, Fact } from './model.js';
 import { mmr, rrf, wordOverlap } from './rerankers.js';
+import { sleep } from '../shared/sleep.js';
 
 /** Our operations and the Graphiti MCP tool names that serve them, newest name first. */
 const TOOL_NAMES = {
@@ -284,7 +285,7 @@ export class GraphitiBackend implements ContextBackend {
   private async poll(groupId: string): Promise<void> {
     const list = this.watchers.get(groupId)!;
     while (list.length) {
-      await new Promise((r) => setTimeout(r, POLL_MS));
+      await sleep(POLL_MS);
       let stored: Stored[];
       try {
         stored = await this.stored([groupId]);
@@ -397,7 +398,7 @@ export class GraphitiBackend implements ContextBackend {
   }
 
   async idle(): Promise<void> {
-    while (this.watchers.size) await new Promise((r) => setTimeout(r, POLL_MS));
+    while (this.watchers.size) await sleep(POLL_MS);
   }
 
   async close(): Promise<void> {

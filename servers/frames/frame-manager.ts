@@ -16,6 +16,7 @@ import { isUp, observedStatus } from './observed-status.js';
 import { checkFrameWorkspace, checkWorkspace } from './workspace.js';
 import { ensureSocketDir } from './socket-dir.js';
 import { frameUserNamespace, type FrameUserNamespace } from './user-namespace.js';
+import { sleep } from '../shared/sleep.js';
 
 export const FRAME_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 export const FRAME_NAME_RULE = 'a frame name is 1-63 characters of a-z, 0-9 and "-", starting with a letter or digit';
@@ -51,7 +52,6 @@ export interface ManagerDeps {
 }
 
 const shortId = (id: string) => id.replace(/-/g, '').slice(0, 12);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** How long a port the frame's own last run held may take to be free again (see startExisting). */
 const PORT_RELEASE_MS = 10_000;
 

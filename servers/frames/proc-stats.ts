@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import type { ContainerStats } from './container-runtime.js';
+import { sleep } from '../shared/sleep.js';
 
 /** The kernel's clock ticks per second in /proc/<pid>/stat: USER_HZ, 100 on every Linux ABI Node runs on. */
 const USER_HZ = 100;
@@ -71,7 +72,7 @@ function containerProcs(rootPid: number): Proc[] {
 export async function procStats(rootPid: number, sampleMs = 250): Promise<ContainerStats> {
   const before = new Map(containerProcs(rootPid).map((p) => [p.pid, p.ticks]));
   const started = performance.now();
-  await new Promise((r) => setTimeout(r, sampleMs));
+  await sleep(sampleMs);
   const now = containerProcs(rootPid);
   const seconds = (performance.now() - started) / 1000;
   // A process that started meanwhile counts from zero; one that ended is left out.

@@ -3,6 +3,7 @@ import { FRAME_SESSION } from '../frames/frame-channels.js';
 import type { FrameManager } from '../frames/frame-manager.js';
 import type { FrameRecord } from '../frames/state-store.js';
 import { TmuxChannelClosed, TmuxError, type TmuxControl } from '../frames/tmux-control.js';
+import { sleep } from '../shared/sleep.js';
 
 /** The session every frame's tmux server runs (frame-image/entrypoint.sh). */
 export const SESSION = FRAME_SESSION;
@@ -41,7 +42,6 @@ function parseWindow(line: string): WindowInfo {
   return { index: Number(index), id: id!, name: name!, active: active === '1', command: command!, pid: Number(pid), dead: dead === '1', cwd: cwd!, width: Number(width), height: Number(height) };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** The pause between text and the Enter after it (see sendText). */
 const ENTER_AFTER_TEXT_MS = 60;
 

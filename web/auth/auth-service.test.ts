@@ -8,6 +8,7 @@ import { StateStore } from '../../servers/frames/state-store.js';
 import { parseDuration } from './access-tokens.js';
 import { AuthError, AuthService, SESSION_SECONDS } from './auth-service.js';
 import { allows } from './permissions.js';
+import { sleep } from '../../servers/shared/sleep.js';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -83,7 +84,7 @@ describe('auth', () => {
     await refused(auth.login({ token }, 'c3'), 401, /wrong credentials/);
 
     const short = auth.tokens.create({ name: 'brief', permissions: ['read'], expiresInMs: 1 });
-    await new Promise((r) => setTimeout(r, 5));
+    await sleep(5);
     await refused(auth.login({ token: short.token }, 'c3b'), 401, /wrong credentials/);
     expect(() => parseDuration('soon')).toThrow(/not a duration/);
   });
