@@ -134,7 +134,11 @@ describe('agents: Claude Code in a frame', () => {
     const read = await home.ok<{ text: string; source: string }>('agent_read', { agent: 'coder' });
     expect(read.source).toBe('screen');
     // Which requests the fake saw tells a prompt OpenCode dropped from one it answered.
-    if (!read.text.includes('Hi from the fake model.')) console.error('requests the fake saw:', JSON.stringify(fake.requests.map((r) => lastUserText(r).slice(-40))));
+    if (!read.text.includes('Hi from the fake model.')) {
+      console.error('requests the fake saw:', JSON.stringify(fake.requests.map((r) => lastUserText(r).slice(-40))));
+      const events = home.services.store.listEvents(home.services.frames.resolve('agents').id, 50).filter((e) => e.type.startsWith('agent_'));
+      console.error('agent events:', JSON.stringify(events));
+    }
     expect(read.text).toContain('Hi from the fake model.');
     await home.ok('agent_stop', { agent: 'coder' });
   }, 120_000);

@@ -59,6 +59,8 @@ type Progress = (message: string) => Promise<void> | void;
  * its idle prompt for a moment after taking the message in, before it draws that it is busy.
  */
 const SCREEN_DOUBT_AFTER_SEND_MS = 8000;
+/** Busy with a message, or asking about one: what an agent that took it in shows. */
+const works = (state: AgentState) => state === 'working' || state === 'waiting_for_permission';
 /** How soon a screen-only agent that took a message in shows it works on it (see showsWork). */
 const WORK_SHOWS_MS = 10_000;
 
@@ -386,8 +388,9 @@ export class AgentManager {
     /** 'works' (busy or asking), 'changed' (its state moved since the message: a hook, or a screen), or no. */
     const takenIn = async () => {
       const s = await this.statusOf(located);
-      if (s.state !== 'idle') return 'works';
-      return s.since !== null && s.since >= sentAt ? 'changed' : undefined;
+      if (works(s.state)) return 'works';
+      // A screen mid-redraw (neither busy nor ready) reads as starting: a change, not yet work.
+      return s.state !== 'idle' || (s.since !== null && s.since >= sentAt) ? 'changed' : undefined;
     };
     // Up to 12 s: under load OpenCode's first run can take that long to accept input.
     for (let attempt = 0; attempt < 8; attempt++) {
@@ -396,7 +399,7 @@ export class AgentManager {
         if (!taken) continue;
         if (taken === 'works' || located.kind.hooks || (await this.showsWork(located))) return;
         // OpenCode (1.18.33, under load) can draw the message as sent and never start on it: no
-        // request is ever made, and nothing on its screen moves again. It is given the message once more.
+        // request is ever made. It is given the message once more.
         this.deps.store.addEvent(located.frame.id, 'agent_message_resent', { agent: located.record.name, why: 'the agent showed the message but did not start on it' });
         this.sentAt.set(`${located.frame.id}/${located.record.name}`, Date.now());
         await this.deps.tmux.sendText(located.frame.id, located.record.windowId, message, true);
@@ -410,15 +413,14 @@ export class AgentManager {
 
   /**
    * For an agent read from its screen alone, after it took a message in: whether it shows it works
-   * on it within WORK_SHOWS_MS, busy (or asking), or with anything on its screen moving at all (a
-   * reply that came and went between two looks). A screen that stays as it was has dropped it.
+   * on it, busy (or asking), within WORK_SHOWS_MS. Its screen moving is no sign: OpenCode redraws
+   * for a moment after taking a message it then drops. A turn too short to be seen busy at all
+   * (under 100 ms, between two looks) would be sent twice; no model answers that fast.
    */
   private async showsWork(located: Located): Promise<boolean> {
-    const before = (await this.screen(located))?.text;
-    for (const until = Date.now() + WORK_SHOWS_MS; Date.now() < until; await sleep(200)) {
-      const s = await this.statusOf(located);
-      if (s.state !== 'idle') return true;
-      if ((await this.screen(located))?.text !== before) return true;
+    for (const until = Date.now() + WORK_SHOWS_MS; Date.now() < until; await sleep(100)) {
+      const { state } = await this.statusOf(located);
+      if (works(state) || state === 'exited') return true; // an exited agent's window is a shell: nothing goes there
     }
     return false;
   }
