@@ -59,6 +59,8 @@ type Progress = (message: string) => Promise<void> | void;
  * its idle prompt for a moment after taking the message in, before it draws that it is busy.
  */
 const SCREEN_DOUBT_AFTER_SEND_MS = 8000;
+/** The key of `AgentManager.sentAt`: an agent by frame id and name. */
+const sentKey = (located: { frame: { id: string }; record: { name: string } }) => `${located.frame.id}/${located.record.name}`;
 /** Busy with a message, or asking about one: what an agent that took it in shows. */
 const works = (state: AgentState) => state === 'working' || state === 'waiting_for_permission';
 /** How soon a screen-only agent that took a message in shows it works on it (see showsWork). */
@@ -171,7 +173,7 @@ export class AgentManager {
     const located = await this.locate(ref);
     const started = Date.now();
     const first = await this.statusOf(located);
-    const sent = this.sentAt.get(`${located.frame.id}/${located.record.name}`) ?? 0;
+    const sent = this.sentAt.get(sentKey(located)) ?? 0;
     let sawWork = false;
     const done = (s: AgentStatus) => {
       if (until === 'any_change') return s.state !== first.state;
@@ -383,7 +385,7 @@ export class AgentManager {
    */
   private async typeMessage(located: Located, message: string): Promise<void> {
     const sentAt = Date.now();
-    this.sentAt.set(`${located.frame.id}/${located.record.name}`, sentAt);
+    this.sentAt.set(sentKey(located), sentAt);
     await this.deps.tmux.sendText(located.frame.id, located.record.windowId, message, true);
     /** 'works' (busy or asking), 'changed' (its state moved since the message: a hook, or a screen), or no. */
     const takenIn = async () => {
@@ -401,13 +403,13 @@ export class AgentManager {
         // OpenCode (1.18.33, under load) can draw the message as sent and never start on it: no
         // request is ever made. It is given the message once more.
         this.deps.store.addEvent(located.frame.id, 'agent_message_resent', { agent: located.record.name, why: 'the agent showed the message but did not start on it' });
-        this.sentAt.set(`${located.frame.id}/${located.record.name}`, Date.now());
+        this.sentAt.set(sentKey(located), Date.now());
         await this.deps.tmux.sendText(located.frame.id, located.record.windowId, message, true);
         return;
       }
       await this.deps.tmux.sendKeys(located.frame.id, located.record.windowId, ['Enter']);
       // The doubt window of wait() runs from the Enter that may have been the one taken.
-      this.sentAt.set(`${located.frame.id}/${located.record.name}`, Date.now());
+      this.sentAt.set(sentKey(located), Date.now());
     }
   }
 

@@ -65,6 +65,9 @@ function parseSize(text: string): number {
 export const FRAME_CAPABILITIES = ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'SETGID', 'SETUID', 'NET_BIND_SERVICE', 'SYS_CHROOT'];
 const HARDENING = ['--cap-drop', 'all', ...FRAME_CAPABILITIES.flatMap((c) => ['--cap-add', c]), '--security-opt', 'no-new-privileges'];
 
+/** How podman says a container's published port is held by something else. */
+export const PORT_IN_USE = /address already in use/i;
+
 /** The first frame of a workspace owner may wait for podman's id-shifted copy of the image (user-namespace.ts). */
 const SHIFTED_COPY_MS = 600_000;
 
@@ -245,7 +248,7 @@ export function podmanError(binary: string, args: string[], r: Pick<CommandResul
   const stderr = String(r.stderr ?? '').trim();
   const detail = stderr.split('\n').filter(Boolean).slice(-3).join(' | ') || `exit code ${r.exitCode}`;
   let hint = '';
-  if (/address already in use/i.test(stderr)) hint = '; another program holds the frame\'s port: stop it, or destroy and recreate the frame to get a new port';
+  if (PORT_IN_USE.test(stderr)) hint = '; another program holds the frame\'s port: stop it, or destroy and recreate the frame to get a new port';
   else if (/rlimit|ulimit/i.test(stderr)) hint = '; the ulimits do not fit this host: run `optagon doctor` to probe working values';
   else if (/crun|runtime/i.test(stderr)) hint = '; the OCI runtime failed: run `optagon doctor` to probe a working one';
   return new Error(`podman ${args[0]} failed: ${detail}${hint}`);

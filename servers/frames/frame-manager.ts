@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { GlobalConfig } from '../shared/global-config.js';
 import type { OptagonHome } from '../shared/optagon-home.js';
 import type { ContainerRuntime, ContainerState, ContainerStats } from './container-runtime.js';
+import { PORT_IN_USE } from './container-runtime.js';
 import { applyConfigPatch, frameConfigSchema, writeConfigMirror, type FrameConfig } from './frame-config.js';
 import { FrameIsolation } from './frame-isolation.js';
 import { PortAllocator } from './port-allocator.js';
@@ -463,7 +464,7 @@ export class FrameManager {
       try {
         return await this.runtime.start(containerId);
       } catch (err) {
-        if (!/address already in use/i.test((err as Error).message) || Date.now() > until) throw err;
+        if (!PORT_IN_USE.test((err as Error).message) || Date.now() > until) throw err;
       }
     }
   }
@@ -481,7 +482,7 @@ export class FrameManager {
         await this.runtime.start(containerId);
         return { frame, containerId };
       } catch (err) {
-        if (attempt >= 3 || !/address already in use/i.test((err as Error).message)) throw err;
+        if (attempt >= 3 || !PORT_IN_USE.test((err as Error).message)) throw err;
         await this.runtime.remove(containerId);
         const from = frame.hostPort;
         frame = this.store.immediate(() => this.store.updateFrame(frame.id, { hostPort: this.ports.pick() }));

@@ -50,8 +50,7 @@ export function ensurePrivateDir(path: string, opts: PrivateDirOptions = {}): st
       }
       st = lstatSync(current);
     }
-    if (current === target && opts.owner) giveTo(current, st, me, opts.owner, fix);
-    else if (own) checkOwn(current, st, me, fix);
+    if (own) checkOwn(current, st, me, fix, current === target ? opts.owner : undefined);
     else checkAncestor(current, st, me, fix);
   }
   return target;
@@ -79,17 +78,13 @@ function checkAncestor(path: string, st: Stats, me: number, fix: string): void {
   }
 }
 
-function giveTo(path: string, st: Stats, me: number, owner: { uid: number; gid: number }, fix: string): void {
+/** Yours, mode 0700; or, with `owner`, yours or theirs and then made theirs. */
+function checkOwn(path: string, st: Stats, me: number, fix: string, owner?: { uid: number; gid: number }): void {
   checkKind(path, st, fix);
-  if (st.uid !== me && st.uid !== owner.uid) {
+  if (!owner && st.uid !== me) throw new Error(`${path} is owned by uid ${st.uid}, not you (uid ${me}): another user made it; ${fix}, or remove it`);
+  if (owner && st.uid !== me && st.uid !== owner.uid) {
     throw new Error(`${path} is owned by uid ${st.uid}, neither you (uid ${me}) nor uid ${owner.uid} it is meant for: another user made it; ${fix}, or remove it`);
   }
-  if (st.uid !== owner.uid || st.gid !== owner.gid) lchownSync(path, owner.uid, owner.gid);
-  if ((st.mode & 0o7777) !== 0o700) chmodSync(path, 0o700);
-}
-
-function checkOwn(path: string, st: Stats, me: number, fix: string): void {
-  checkKind(path, st, fix);
-  if (st.uid !== me) throw new Error(`${path} is owned by uid ${st.uid}, not you (uid ${me}): another user made it; ${fix}, or remove it`);
+  if (owner && (st.uid !== owner.uid || st.gid !== owner.gid)) lchownSync(path, owner.uid, owner.gid);
   if ((st.mode & 0o7777) !== 0o700) chmodSync(path, 0o700);
 }
