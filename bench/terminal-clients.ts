@@ -91,8 +91,8 @@ export async function wettyClient(socket: string): Promise<TermClient> {
 }
 
 /** `tmux attach` on the host socket in a pty of this process: what any client would pay at least. */
-export function directClient(socket: string): Promise<TermClient> {
-  return ptyClient('tmux attach', ['tmux', '-S', socket, 'attach', '-t', 'main']);
+export function directClient(socket: string, name = 'tmux attach'): Promise<TermClient> {
+  return ptyClient(name, ['tmux', '-S', socket, 'attach', '-t', 'main']);
 }
 
 /** The tmux client the gateway spawns, inside the frame (terminalInFrame), in a pty of this process. */

@@ -11,6 +11,8 @@ const THROUGHPUT_RUNS = 4;
 const KEYSTROKES = 600;
 const ROUNDS = 8;
 const LETTERS = 'abcdefgijknopsuvwxyz';
+/** The name of the second host-socket client, the control. */
+const CONTROL = 'tmux attach, again';
 
 /** Terminal text without its escape sequences, so a letter found is a letter drawn. */
 const visible = (s: string) => s.replace(/\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)|\x1b[()][0-9A-Za-z]|\x1b[=>78MDEc]/g, '');
@@ -92,13 +94,16 @@ export async function benchTerminal(home: BenchHome, frame: string): Promise<Fig
     () => directClient(socket),
     () => frameAttachClient(home.config.podman.binary, container),
   ];
+  // A second, identical host-socket client: the gap between two clients that cannot differ is how
+  // far a p99 moves on this machine by chance, the yardstick for the frame client's gap.
+  const withControl = [...makers, () => directClient(socket, CONTROL)];
   const throughput = new Map<string, number[]>();
   const idle = new Map<string, number[]>();
   const busy = new Map<string, number[]>();
   const add = (m: Map<string, number[]>, name: string, v: number[]) => m.set(name, [...(m.get(name) ?? []), ...v]);
 
   /** The clients, starting with a different one each round. */
-  const inTurn = (round: number) => makers.map((_, i) => makers[(i + round) % makers.length]!);
+  const inTurn = (round: number, clients = makers) => clients.map((_, i) => clients[(i + round) % clients.length]!);
   for (let run = 0; run < THROUGHPUT_RUNS; run++) {
     for (const make of inTurn(run)) {
       const client = await make();
@@ -112,7 +117,7 @@ export async function benchTerminal(home: BenchHome, frame: string): Promise<Fig
   }
   const typeRounds = async (into: Map<string, number[]>) => {
     for (let round = 0; round < ROUNDS; round++) {
-      for (const make of inTurn(round)) {
+      for (const make of inTurn(round, withControl)) {
         const client = await make();
         await sleep(300); // the attach's first screen drawn
         add(into, client.name, await keystrokes(client, KEYSTROKES / ROUNDS));
@@ -153,5 +158,7 @@ export async function benchTerminal(home: BenchHome, frame: string): Promise<Fig
     figure('terminal: keystroke echo, another pane flooding', busy, 'wetty', { statistic: 'p99', goal: 0.5 }),
     figure('terminal: keystroke echo, flooding, attach in the frame vs on the host socket', busy, 'tmux attach', { statistic: 'p99', withinMs: 1 }, frameClient),
     figure('terminal: keystroke echo, flooding, gateway vs the host socket', busy, 'tmux attach', { statistic: 'p99' }),
+    figure('terminal: keystroke echo, idle, the host socket vs itself (chance)', idle, 'tmux attach', { statistic: 'p99' }, CONTROL),
+    figure('terminal: keystroke echo, flooding, the host socket vs itself (chance)', busy, 'tmux attach', { statistic: 'p99' }, CONTROL),
   ];
 }
