@@ -8,7 +8,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['servers/**/*.test.ts', 'cli/**/*.test.ts', 'host/**/*.test.ts', 'web/**/*.test.ts'],
+          include: ['servers/**/*.test.ts', 'cli/**/*.test.ts', 'host/**/*.test.ts', 'web/**/*.test.ts', 'test/layers.test.ts'],
           testTimeout: 20_000,
         },
       },
@@ -16,6 +16,7 @@ export default defineConfig({
         test: {
           name: 'podman',
           include: ['test/**/*.test.ts'],
+          exclude: ['test/layers.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 300_000,
           pool: 'forks',

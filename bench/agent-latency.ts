@@ -1,6 +1,6 @@
 import { screenState } from '../servers/agents/agent-state.js';
 import { claudeKind } from '../servers/agents/kinds/claude.js';
-import { createServices } from '../servers/registry.js';
+import { createServices } from '../host/registry.js';
 import { OptagonHome } from '../servers/shared/optagon-home.js';
 import { FakeAnthropic, isAgentTurn, lastUserText } from '../test/support/fake-anthropic.js';
 import type { BenchHome } from './bench-home.js';

@@ -6,7 +6,7 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { estimateTokens } from '../host/llm/provider.js';
+import { estimateTokens } from '../servers/shared/llm-provider.js';
 import { packageRoot } from '../servers/shared/package-root.js';
 import { closeServer, listenOutsideFramePorts } from '../test/support/listen.js';
 import { stats } from './measure.js';

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { runCommand } from '../servers/shared/run-command.js';
-import { createServices } from '../servers/registry.js';
+import { createServices } from '../host/registry.js';
 import { OptagonHome } from '../servers/shared/optagon-home.js';
 import type { BenchHome } from './bench-home.js';
 import { stats } from './measure.js';

@@ -1,17 +1,12 @@
 import type { Command } from 'commander';
+import type { ResultOf } from '../host/tool-results.js';
 import { count } from './options.js';
 import { bold, dim, printJson, status, table, untrusted, untrustedText } from './render.js';
 import { run } from './run.js';
 
-interface Agent {
-  agent: string;
-  kind: string;
-  state: string;
-  source: string;
-  window: string | null;
-  lastLines: string;
-  createdAt: number;
-}
+type Agent = ResultOf<'agent_status'>['agent'];
+/** The agent tools that answer with the agent. */
+type AgentAction = 'agent_status' | 'agent_send' | 'agent_approve' | 'agent_stop';
 
 function agentLine(a: Agent): string {
   return `${bold(untrusted(a.agent))} ${status(a.state)} ${dim(`(${untrusted(a.kind)}, from its ${untrusted(a.source)})`)}`;
@@ -25,9 +20,9 @@ function withScreen(a: Agent, lines = 8): string {
 }
 
 /** Calls an agent tool that answers `{agent}` and prints the agent (with its screen if asked). */
-function agentAction(tool: string, args: Record<string, unknown>, screen = false): Promise<void> {
+function agentAction(tool: AgentAction, args: Record<string, unknown>, screen = false): Promise<void> {
   return run(async (tools, out) => {
-    const { agent: a } = await tools.call<{ agent: Agent }>(tool, args);
+    const { agent: a } = await tools.call(tool, args);
     if (out.json) return printJson({ agent: a });
     console.log(screen ? withScreen(a) : agentLine(a));
   });
@@ -45,12 +40,12 @@ export function registerAgentCommands(program: Command): void {
     .action((frame: string, task: string[], opts: { kind: string; name?: string; wait?: boolean }) =>
       run(async (tools, out) => {
         const args = { frame, kind: opts.kind, ...(task.length ? { task: task.join(' ') } : {}), ...(opts.name ? { name: opts.name } : {}) };
-        const { agent: a } = await tools.call<{ agent: Agent }>('agent_spawn', args, (m) => {
+        const { agent: a } = await tools.call('agent_spawn', args, (m) => {
           if (!out.json) process.stderr.write(dim(`${untrusted(m)}…\n`));
         });
         if (!opts.wait || !task.length) return out.json ? printJson({ agent: a }) : console.log(agentLine(a));
-        const waited = await tools.call<{ agent: Agent }>('agent_wait', { agent: a.agent, until: 'idle', timeout_ms: 3_600_000 });
-        const reply = await tools.call<{ text: string }>('agent_read', { agent: a.agent });
+        const waited = await tools.call('agent_wait', { agent: a.agent, until: 'idle', timeout_ms: 3_600_000 });
+        const reply = await tools.call('agent_read', { agent: a.agent });
         if (out.json) return printJson({ agent: waited.agent, reply: reply.text });
         console.log(`${agentLine(waited.agent)}\n\n${untrustedText(reply.text)}`);
       }),
@@ -62,7 +57,7 @@ export function registerAgentCommands(program: Command): void {
     .description("agents of a frame, or of every frame, with their state")
     .action((frame: string | undefined) =>
       run(async (tools, out) => {
-        const { agents } = await tools.call<{ agents: Agent[] }>('agent_list', frame ? { frame } : {});
+        const { agents } = await tools.call('agent_list', frame ? { frame } : {});
         if (out.json) return printJson({ agents });
         if (!agents.length) return console.log(`no agents${frame ? ` in ${frame}` : ''}; start one: optagon agent spawn <frame> "<task>"`);
         console.log(table(['AGENT', 'KIND', 'STATE', 'WINDOW', 'STARTED'], agents.map((a) => [untrusted(a.agent), untrusted(a.kind), status(a.state), untrusted(a.window ?? '-'), new Date(a.createdAt).toLocaleString()])));
@@ -86,7 +81,7 @@ export function registerAgentCommands(program: Command): void {
     .option('-t, --timeout <seconds>', 'give up after this long', count, 600)
     .action((ref: string, opts: { anyChange?: boolean; timeout: number }) =>
       run(async (tools, out) => {
-        const r = await tools.call<{ agent: Agent; reached: boolean; waitedMs: number }>('agent_wait', {
+        const r = await tools.call('agent_wait', {
           agent: ref,
           until: opts.anyChange ? 'any_change' : 'idle',
           timeout_ms: opts.timeout * 1000,
@@ -102,7 +97,7 @@ export function registerAgentCommands(program: Command): void {
     .description("the agent's latest reply")
     .action((ref: string) =>
       run(async (tools, out) => {
-        const r = await tools.call<{ text: string; state: string; source: string }>('agent_read', { agent: ref });
+        const r = await tools.call('agent_read', { agent: ref });
         if (out.json) return printJson(r);
         console.log(untrustedText(r.text));
       }),

@@ -1,22 +1,11 @@
 import type { Command } from 'commander';
+import type { ResultOf } from '../host/tool-results.js';
 import { count } from './options.js';
 import { bold, dim, printJson, red, table, untrusted, untrustedText } from './render.js';
 import { run } from './run.js';
 
-interface Fact {
-  fact: string;
-  name: string;
-  validAt: string | null;
-  invalidAt: string | null;
-}
-
-interface Episode {
-  uuid: string;
-  name: string;
-  validAt: string;
-  status: string;
-  error: string | null;
-}
+type Fact = ResultOf<'context_search'>['facts'][number];
+type Episode = ResultOf<'context_add_episode'>['episode'];
 
 const day = (iso: string | null) => (iso ? iso.slice(0, 10) : '?');
 
@@ -43,7 +32,7 @@ export function registerContextCommands(program: Command): void {
     .option('--json-source', 'the text is JSON, e.g. {"type":"decision","title":...}')
     .action((frame: string, text: string[], opts: { name: string; at?: string; jsonSource?: boolean }) =>
       run(async (tools, out) => {
-        const r = await tools.call<{ episode: Episode; duplicate: boolean }>('context_add_episode', {
+        const r = await tools.call('context_add_episode', {
           frame,
           name: opts.name,
           content: text.join(' '),
@@ -64,7 +53,7 @@ export function registerContextCommands(program: Command): void {
     .option('--max <n>', 'at most this many commits', count)
     .action((frame: string, opts: { since?: string; max?: number }) =>
       run(async (tools, out) => {
-        const r = await tools.call<{ commits: number; added: number; skipped: number; failed: number }>(
+        const r = await tools.call(
           'context_ingest_git',
           { frame, ...(opts.since ? { since: opts.since } : {}), ...(opts.max ? { max: opts.max } : {}) },
           (m) => {
@@ -86,7 +75,7 @@ export function registerContextCommands(program: Command): void {
     .option('--near <entity>', 'facts nearest this entity first')
     .action((frame: string, query: string[], opts: { limit: number; all?: boolean; asOf?: string; mmr?: boolean; near?: string }) =>
       run(async (tools, out) => {
-        const r = await tools.call<{ facts: Fact[] }>('context_search', {
+        const r = await tools.call('context_search', {
           frame,
           query: query.join(' '),
           limit: opts.limit,
@@ -107,7 +96,7 @@ export function registerContextCommands(program: Command): void {
     .option('--label <label...>', 'only these kinds, e.g. File Person')
     .action((frame: string, query: string[], opts: { limit: number; label?: string[] }) =>
       run(async (tools, out) => {
-        const r = await tools.call<{ nodes: Array<{ name: string; labels: string[]; summary: string }> }>('context_search_nodes', {
+        const r = await tools.call('context_search_nodes', {
           frame,
           query: query.join(' '),
           limit: opts.limit,
@@ -124,7 +113,7 @@ export function registerContextCommands(program: Command): void {
     .option('-l, --limit <n>', 'how many', count, 20)
     .action((frame: string, opts: { limit: number }) =>
       run(async (tools, out) => {
-        const r = await tools.call<{ episodes: Episode[] }>('context_get_episodes', { frame, limit: opts.limit });
+        const r = await tools.call('context_get_episodes', { frame, limit: opts.limit });
         if (out.json) return printJson(r);
         console.log(table(['WHEN', 'NAME', 'STATE', 'UUID'], r.episodes.map((e) => [untrusted(day(e.validAt)), untrusted(e.name.slice(0, 60)), episodeState(e), untrusted(e.uuid)])));
       }),
@@ -135,7 +124,7 @@ export function registerContextCommands(program: Command): void {
     .description('queue and graph size')
     .action((frame: string) =>
       run(async (tools, out) => {
-        const r = await tools.call<{ backend: string; episodes: { queued: number; processing: number; processed: number; failed: number }; entities?: number; facts?: number; currentFacts?: number; message?: string }>('context_status', { frame });
+        const r = await tools.call('context_status', { frame });
         if (out.json) return printJson(r);
         const e = r.episodes;
         console.log(`${bold(untrusted(r.backend))} backend${r.message ? dim(` (${untrusted(r.message)})`) : ''}`);
@@ -150,7 +139,7 @@ export function registerContextCommands(program: Command): void {
     .option('-b, --budget <tokens>', 'token budget (default: the frame config, else 8000)', count)
     .action((frame: string, task: string[], opts: { budget?: number }) =>
       run(async (tools, out) => {
-        const r = await tools.call<{ text: string; tokens: number; budgetTokens: number; truncated: boolean }>('context_curate', {
+        const r = await tools.call('context_curate', {
           frame,
           task: task.join(' '),
           ...(opts.budget ? { budget_tokens: opts.budget } : {}),
@@ -166,7 +155,7 @@ export function registerContextCommands(program: Command): void {
     .description('delete an episode and what only it produced (uuid from `context episodes`)')
     .action((frame: string, uuid: string) =>
       run(async (tools, out) => {
-        const r = await tools.call<Record<string, number | string>>('context_delete_episode', { frame, uuid });
+        const r = await tools.call('context_delete_episode', { frame, uuid });
         if (out.json) return printJson(r);
         console.log(`deleted: ${removed(r)}`);
       }),
@@ -179,7 +168,7 @@ export function registerContextCommands(program: Command): void {
     .action((frame: string, opts: { yes?: boolean }) =>
       run(async (tools, out) => {
         if (!opts.yes) throw new Error(`this deletes everything ${frame}'s knowledge graph holds; run again with --yes`);
-        const r = await tools.call<Record<string, number | string>>('context_clear_group', { frame, confirm: true });
+        const r = await tools.call('context_clear_group', { frame, confirm: true });
         if (out.json) return printJson(r);
         console.log(`cleared ${untrusted(r.groupId)}: ${removed(r)}`);
       }),

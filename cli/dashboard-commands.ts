@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import type { Command } from 'commander';
 import type { FrameRow } from './dashboard/frame-rows.js';
-import type { ToolCaller } from './mcp-client.js';
+import type { OptagonTools } from './mcp-client.js';
 import { dim } from './render.js';
 import { run } from './run.js';
 
@@ -23,8 +23,8 @@ async function ui(): Promise<typeof import('./dashboard/ui.js')> {
 }
 
 /** Attaches this terminal to the frame's tmux session until the user detaches. */
-async function attachHere(tools: ToolCaller, frame: string): Promise<void> {
-  const { command } = await tools.call<{ command: string[] }>('frame_attach', { frame });
+async function attachHere(tools: OptagonTools, frame: string): Promise<void> {
+  const { command } = await tools.call('frame_attach', { frame });
   // tmux runs in the frame (podman exec), so a tmux of the user's own around this terminal does not stop it nesting.
   const r = spawnSync(command[0]!, command.slice(1), { stdio: 'inherit' });
   if (r.status !== 0) process.stderr.write(`could not attach to ${frame} (is it running? optagon frame start ${frame})\n`);
@@ -51,7 +51,7 @@ export function registerDashboardCommands(program: Command): void {
     .action(() =>
       run(async (tools) => {
         needsTerminal('the picker');
-        const { frames } = await tools.call<{ frames: FrameRow[] }>('frame_list');
+        const { frames } = await tools.call('frame_list');
         if (!frames.length) throw new Error('no frames yet: optagon frame create <name> -w <dir>');
         const chosen = await (await ui()).pickFrame(frames);
         if (!chosen) return;

@@ -1,15 +1,14 @@
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { z } from 'zod';
-import type { eventOutput, frameOutput } from '../servers/frames/schemas.js';
+import type { ResultOf } from '../host/tool-results.js';
 import { registerFrameConfigCommands } from './frame-config-commands.js';
 import { count } from './options.js';
 import { run, type Output } from './run.js';
 import { ago, bold, bytes, cyan, dim, printJson, status, table, untrusted, untrustedText } from './render.js';
 
-type Frame = z.infer<typeof frameOutput>;
-type Event = z.infer<typeof eventOutput>;
+type Frame = ResultOf<'frame_get'>['frame'];
+type Event = ResultOf<'frame_get'>['events'][number];
 
 function frameLine(f: Frame): string {
   const where = f.url ? ` · ${cyan(f.url)}` : '';
@@ -35,10 +34,10 @@ export function registerFrameCommands(program: Command): void {
     .action((name: string, opts: { workspace: string; description?: string; start?: boolean }) =>
       run(async (tools, out: Output) => {
         const args = { name, workspace: resolve(opts.workspace), ...(opts.description ? { description: opts.description } : {}) };
-        let { frame: f } = await tools.call<{ frame: Frame }>('frame_create', args);
+        let { frame: f } = await tools.call('frame_create', args);
         if (opts.start) {
           if (!out.json) process.stderr.write(dim(`starting ${f.name}…\n`));
-          f = (await tools.call<{ frame: Frame }>('frame_start', { frame: f.id })).frame;
+          f = (await tools.call('frame_start', { frame: f.id })).frame;
         }
         if (out.json) return printJson({ frame: f });
         console.log(`Created ${frameLine(f)}`);
@@ -57,7 +56,7 @@ export function registerFrameCommands(program: Command): void {
       .description(`${verb} a frame${verb === 'stop' ? ' (its container and state are kept)' : ' and wait for its tmux session'}`)
       .action((ref: string) =>
         run(async (tools, out) => {
-          const { frame: f } = await tools.call<{ frame: Frame }>(tool, { frame: ref });
+          const { frame: f } = await tools.call(tool, { frame: ref });
           if (out.json) return printJson({ frame: f });
           console.log(frameLine(f));
           if (done === 'running') console.log(`  attach: optagon frame attach ${f.name}`);
@@ -72,7 +71,7 @@ export function registerFrameCommands(program: Command): void {
     .option('-s, --status <status>', 'only frames with this status')
     .action((opts: { status?: string }) =>
       run(async (tools, out) => {
-        const { frames } = await tools.call<{ frames: Frame[] }>('frame_list', opts.status ? { status: opts.status } : {});
+        const { frames } = await tools.call('frame_list', opts.status ? { status: opts.status } : {});
         if (out.json) return printJson({ frames });
         if (!frames.length) return console.log(dim('no frames yet; create one: optagon frame create <name> --workspace <dir>'));
         console.log(
@@ -91,7 +90,7 @@ export function registerFrameCommands(program: Command): void {
     .option('-n, --events <n>', 'recent events to show', count, 10)
     .action((ref: string, opts: { events: number }) =>
       run(async (tools, out) => {
-        const r = await tools.call<{ frame: Frame; config: Record<string, unknown>; events: Event[] }>('frame_get', {
+        const r = await tools.call('frame_get', {
           frame: ref,
           events: opts.events,
         });
@@ -120,7 +119,7 @@ export function registerFrameCommands(program: Command): void {
     .option('-p, --print', 'print the attach commands instead of attaching')
     .action((ref: string, opts: { print?: boolean }) =>
       run(async (tools, out) => {
-        const a = await tools.call<{ frame: { name: string; status: string }; command: string[]; commandLine: string; socket: string }>(
+        const a = await tools.call(
           'frame_attach',
           { frame: ref },
         );
@@ -146,7 +145,7 @@ export function registerFrameCommands(program: Command): void {
     .option('-f, --force', 'stop and remove a running frame')
     .action((ref: string, opts: { force?: boolean }) =>
       run(async (tools, out) => {
-        const r = await tools.call<{ destroyed: { name: string; hostPort: number | null; workspace: string } }>('frame_destroy', {
+        const r = await tools.call('frame_destroy', {
           frame: ref,
           force: Boolean(opts.force),
         });
@@ -161,7 +160,7 @@ export function registerFrameCommands(program: Command): void {
     .option('-n, --tail <n>', 'how many lines', count, 100)
     .action((ref: string, opts: { tail: number }) =>
       run(async (tools, out) => {
-        const r = await tools.call<{ lines: string[] }>('frame_logs', { frame: ref, tail: opts.tail });
+        const r = await tools.call('frame_logs', { frame: ref, tail: opts.tail });
         if (out.json) return printJson(r);
         if (r.lines.length) console.log(untrustedText(r.lines.join('\n'))); // the frame's own output
         else console.error(dim('no log yet (the frame has not started)'));
@@ -174,7 +173,7 @@ export function registerFrameCommands(program: Command): void {
     .option('-n, --limit <n>', 'how many', count, 50)
     .action((ref: string, opts: { limit: number }) =>
       run(async (tools, out) => {
-        const r = await tools.call<{ events: Event[] }>('frame_events', { frame: ref, limit: opts.limit });
+        const r = await tools.call('frame_events', { frame: ref, limit: opts.limit });
         if (out.json) return printJson(r);
         console.log(eventsTable(r.events));
       }),
@@ -185,7 +184,7 @@ export function registerFrameCommands(program: Command): void {
     .description('CPU and memory of a running frame')
     .action((ref: string) =>
       run(async (tools, out) => {
-        const r = await tools.call<{ cpuPercent: number; memUsageBytes: number; memLimitBytes: number; memPercent: number; pids: number }>(
+        const r = await tools.call(
           'frame_stats',
           { frame: ref },
         );

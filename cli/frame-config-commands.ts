@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { printJson, untrustedText } from './render.js';
-import type { ToolCaller } from './mcp-client.js';
+import type { OptagonTools } from './mcp-client.js';
 import { run, type Output } from './run.js';
 
 type Config = Record<string, unknown>;
@@ -51,21 +51,21 @@ export function registerFrameConfigCommands(frame: Command): void {
         } catch (err) {
           throw new Error(`the settings are not valid JSON (${(err as Error).message}); quote them, e.g. '{"description":"api"}'`);
         }
-        printJson((await tools.call<{ config: unknown }>('frame_config_set', { frame: ref, values })).config);
+        printJson((await tools.call('frame_config_set', { frame: ref, values })).config);
       }),
     );
 }
 
-const get = async (tools: ToolCaller, ref: string) => (await tools.call<{ config: Config }>('frame_config_get', { frame: ref })).config;
+const get = async (tools: OptagonTools, ref: string) => (await tools.call('frame_config_get', { frame: ref })).config;
 
-async function apply(tools: ToolCaller, ref: string, text: string, file: string, out: Output): Promise<void> {
+async function apply(tools: OptagonTools, ref: string, text: string, file: string, out: Output): Promise<void> {
   const values = (await yamlConfig()).parseFrameConfigYaml(text, file);
-  const { config } = await tools.call<{ config: Config }>('frame_config_set', { frame: ref, values, replace: true });
+  const { config } = await tools.call('frame_config_set', { frame: ref, values, replace: true });
   if (out.json) return printJson(config);
   process.stderr.write(`saved the configuration of ${ref}\n`);
 }
 
-async function edit(tools: ToolCaller, ref: string, out: Output): Promise<void> {
+async function edit(tools: OptagonTools, ref: string, out: Output): Promise<void> {
   const { stringify } = await import('yaml');
   const file = join(mkdtempSync(join(tmpdir(), 'optagon-config-')), `${ref}.yaml`);
   const header = `# Frame ${ref}. Save and quit to apply; leave it unchanged to cancel.\n`;

@@ -1,7 +1,7 @@
 import { requestJson, type JsonResponse } from './http-json.js';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { watchResource } from '../servers/shared/tool-caller.js';
-import { callTool, ToolError, type ToolCaller } from './mcp-client.js';
+import { callTool, ToolError, type OptagonTools } from './mcp-client.js';
 import { PinMismatchError, pinnedFetch, type PinnedTls } from './pinned-tls.js';
 
 /**
@@ -9,7 +9,7 @@ import { PinMismatchError, pinnedFetch, type PinnedTls } from './pinned-tls.js';
  * command loads no MCP SDK at all (start-up is most of its time); calls that report progress use MCP
  * over Streamable HTTP, loaded only then. Both answer the same structuredContent.
  */
-export function connectDaemon(baseUrl: string, token: string, tls?: PinnedTls): ToolCaller {
+export function connectDaemon(baseUrl: string, token: string, tls?: PinnedTls): OptagonTools {
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   // Subscriptions need a session that stays open; made on the first watch, closed with the caller.
   let session: Promise<Client> | undefined;

@@ -71,7 +71,7 @@ export function table(headers: string[], rows: string[][]): string {
   return [bold(line(headers)), ...rows.map(line)].join('\n');
 }
 
-export { age, ago } from './time-ago.js';
+export { age, ago } from '../servers/shared/human-units.js';
 
 export function bytes(n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];

@@ -3,7 +3,7 @@ import { daemonUrl, findDaemon } from '../host/daemon/run-file.js';
 import { readToken } from '../host/daemon/token.js';
 import { connectDaemon } from './http-client.js';
 import { daemonTls } from './pinned-tls.js';
-import { connectEmbedded, ToolError, type ToolCaller } from './mcp-client.js';
+import { connectEmbedded, ToolError, type OptagonTools } from './mcp-client.js';
 import { red, untrustedText } from './render.js';
 
 export interface Output {
@@ -21,7 +21,7 @@ export function getOutput(): Output {
 }
 
 /** The daemon when one runs for this home (and --embedded was not given), else the servers in-process. */
-export async function connect(embedded: boolean): Promise<ToolCaller> {
+export async function connect(embedded: boolean): Promise<OptagonTools> {
   const home = new OptagonHome();
   const daemon = embedded ? undefined : findDaemon(home);
   if (!daemon) return connectEmbedded();
@@ -33,8 +33,8 @@ export async function connect(embedded: boolean): Promise<ToolCaller> {
  * Runs one command against the tools and turns failures into a one-line message and exit code 1.
  * Expected failures (tool errors, bad input) print no stack trace; set OPTAGON_DEBUG=1 to see one.
  */
-export async function run(body: (tools: ToolCaller, out: Output) => Promise<void>): Promise<void> {
-  let tools: ToolCaller | undefined;
+export async function run(body: (tools: OptagonTools, out: Output) => Promise<void>): Promise<void> {
+  let tools: OptagonTools | undefined;
   try {
     tools = await connect(output.embedded);
     await body(tools, output);

@@ -12,7 +12,7 @@ export function registerSystemCommands(program: Command): void {
     .action((opts: { force?: boolean }) =>
       run(async (tools, out) => {
         const started = Date.now();
-        const r = await tools.call<{ image: string; hash: string; base: string; skipped: boolean; durationMs: number }>(
+        const r = await tools.call(
           'frame_image_build',
           { force: Boolean(opts.force) },
           (message, progress, total) => {
@@ -35,7 +35,7 @@ export function registerSystemCommands(program: Command): void {
     .description('whether the frame image exists and matches its inputs')
     .action(() =>
       run(async (tools, out) => {
-        const r = await tools.call<{ image: string; exists: boolean; upToDate: boolean; hash: string | null }>('frame_image_status');
+        const r = await tools.call('frame_image_status');
         if (out.json) return printJson(r);
         console.log(`${bold(untrusted(r.image))}: ${!r.exists ? red('not built') : r.upToDate ? green('up to date') : yellow('out of date')}${r.hash ? dim(` (${r.hash})`) : ''}`);
         if (!r.upToDate) console.log(`  run: optagon image build`);
@@ -47,7 +47,7 @@ export function registerSystemCommands(program: Command): void {
     .description('check podman, tmux, the image, sockets and ports; probe runtime flags and save them')
     .action(() =>
       run(async (tools, out) => {
-        const r = await tools.call<{ ok: boolean; checks: Array<{ name: string; status: string; detail: string; fix?: string }> }>('frame_doctor');
+        const r = await tools.call('frame_doctor');
         if (out.json) printJson(r);
         else {
           const mark: Record<string, string> = { ok: green('ok  '), warn: yellow('warn'), fail: red('FAIL') };
@@ -67,7 +67,7 @@ export function registerSystemCommands(program: Command): void {
       if (server === 'config') return printMcpConfig();
       const [{ StdioServerTransport }, { createServices, createMcpServer }] = await Promise.all([
         import('@modelcontextprotocol/sdk/server/stdio.js'),
-        import('../servers/registry.js'),
+        import('../host/registry.js'),
       ]);
       const services = createServices();
       let mcpServer;

@@ -1,26 +1,10 @@
 import type { Command } from 'commander';
+import type { ResultOf } from '../host/tool-results.js';
 import { count } from './options.js';
 import { ago, bold, dim, printJson, status, table, untrusted } from './render.js';
 import { run } from './run.js';
 
-interface Subtask {
-  title: string;
-  agent: string;
-  status: string;
-  corrections: string[];
-  reason?: string;
-}
-
-interface Task {
-  id: string;
-  frameId: string;
-  text: string;
-  status: string;
-  createdAt: number;
-  updatedAt: number;
-  events: Array<{ at: number; message: string }>;
-  result: { type?: string; complexity?: number; subtasks?: Subtask[]; episode?: string; error?: string } | null;
-}
+type Task = ResultOf<'task_status'>['task'];
 
 function report(t: Task): string {
   const lines = [`${bold(untrusted(t.id))} ${status(t.status)} ${untrusted(t.text.length > 80 ? `${t.text.slice(0, 77)}…` : t.text)}`];
@@ -45,7 +29,7 @@ export function registerTaskCommands(program: Command): void {
     .requiredOption('-f, --frame <frame>', 'the frame (running) whose agents do the work')
     .action((text: string, opts: { frame: string }) =>
       run(async (tools, out) => {
-        const { task: t } = await tools.call<{ task: Task }>('task_assign', { frame: opts.frame, task: text, wait: true }, (message) => {
+        const { task: t } = await tools.call('task_assign', { frame: opts.frame, task: text, wait: true }, (message) => {
           if (!out.json) process.stderr.write(`${dim(new Date().toLocaleTimeString())} ${untrusted(message)}\n`);
         });
         if (out.json) return printJson({ task: t });
@@ -61,7 +45,7 @@ export function registerTaskCommands(program: Command): void {
     .option('-n, --limit <n>', 'how many', count, 20)
     .action((opts: { frame?: string; limit: number }) =>
       run(async (tools, out) => {
-        const { tasks } = await tools.call<{ tasks: Task[] }>('task_list', { ...(opts.frame ? { frame: opts.frame } : {}), limit: opts.limit });
+        const { tasks } = await tools.call('task_list', { ...(opts.frame ? { frame: opts.frame } : {}), limit: opts.limit });
         if (out.json) return printJson({ tasks });
         if (!tasks.length) return console.log(dim('no tasks yet; optagon task run "<task>" --frame <frame>'));
         console.log(
@@ -78,7 +62,7 @@ export function registerTaskCommands(program: Command): void {
     .description("a task's progress and result")
     .action((id: string) =>
       run(async (tools, out) => {
-        const { task: t } = await tools.call<{ task: Task }>('task_status', { task: id });
+        const { task: t } = await tools.call('task_status', { task: id });
         if (out.json) return printJson({ task: t });
         console.log(report(t));
         for (const e of t.events.slice(-15)) console.log(`  ${dim(new Date(e.at).toLocaleTimeString())} ${untrusted(e.message)}`);
@@ -90,7 +74,7 @@ export function registerTaskCommands(program: Command): void {
     .description('stop a running task and its agents')
     .action((id: string) =>
       run(async (tools, out) => {
-        const { task: t } = await tools.call<{ task: Task }>('task_cancel', { task: id });
+        const { task: t } = await tools.call('task_cancel', { task: id });
         if (out.json) return printJson({ task: t });
         console.log(report(t));
       }),

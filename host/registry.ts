@@ -1,26 +1,26 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { AgentManager } from './agents/agent-manager.js';
-import { agentsModule } from './agents/server.js';
-import { ContextService } from './context/context-service.js';
-import { createContextBackend } from './context/create-backend.js';
-import { contextModule } from './context/server.js';
-import { hostReach } from './browser/browser-reach.js';
-import { BrowserSession } from './browser/browser-session.js';
-import { browserModule } from './browser/server.js';
-import { framesModule } from './frames/server.js';
-import { GuakeRemote } from './guake/guake-remote.js';
-import { guakeModule } from './guake/server.js';
-import { managerModule } from './manager/server.js';
-import { TaskService } from './manager/task-service.js';
-import { TaskStore } from './manager/task-store.js';
-import { connectInProcess } from '../host/manager/optagon-client.js';
-import { createFramesServices, type FramesServices } from './frames/services.js';
-import { registerTools, type AnyTool } from './shared/define-tool.js';
-import type { ToolAccess } from '../web/auth/tool-access.js';
-import type { McpModule } from './shared/mcp-module.js';
-import { OptagonHome } from './shared/optagon-home.js';
-import { FrameTmux } from './tmux/frame-tmux.js';
-import { tmuxModule } from './tmux/server.js';
+import { createProvider } from './llm/create-provider.js';
+import { AgentManager } from '../servers/agents/agent-manager.js';
+import { agentsModule } from '../servers/agents/server.js';
+import { ContextService } from '../servers/context/context-service.js';
+import { createContextBackend } from '../servers/context/create-backend.js';
+import { contextModule } from '../servers/context/server.js';
+import { hostReach } from '../servers/browser/browser-reach.js';
+import { BrowserSession } from '../servers/browser/browser-session.js';
+import { browserModule } from '../servers/browser/server.js';
+import { framesModule } from '../servers/frames/server.js';
+import { GuakeRemote } from '../servers/guake/guake-remote.js';
+import { guakeModule } from '../servers/guake/server.js';
+import { managerModule } from '../servers/manager/server.js';
+import { TaskService } from '../servers/manager/task-service.js';
+import { TaskStore } from '../servers/manager/task-store.js';
+import { connectInProcess } from '../servers/manager/optagon-client.js';
+import { createFramesServices, type FramesServices } from '../servers/frames/services.js';
+import { registerTools, type AnyTool, type ToolAccess } from '../servers/shared/define-tool.js';
+import type { McpModule } from '../servers/shared/mcp-module.js';
+import { OptagonHome } from '../servers/shared/optagon-home.js';
+import { FrameTmux } from '../servers/tmux/frame-tmux.js';
+import { tmuxModule } from '../servers/tmux/server.js';
 
 export const SERVER_VERSION = '0.1.0';
 
@@ -41,7 +41,7 @@ export function createServices(home = new OptagonHome()): OptagonServices {
   const frames = createFramesServices(home);
   const tmux = new FrameTmux(frames.frames);
   const agents = new AgentManager({ frames: frames.frames, store: frames.store, tmux, home });
-  const context = new ContextService(createContextBackend(home, frames.config), frames.frames, frames.store);
+  const context = new ContextService(createContextBackend(home, frames.config, createProvider), frames.frames, frames.store);
   const services: OptagonServices = {
     home,
     frames,
@@ -53,6 +53,7 @@ export function createServices(home = new OptagonHome()): OptagonServices {
       frames: frames.frames,
       store: new TaskStore(frames.store.db),
       llm: () => frames.config.llm,
+      createProvider,
       connect: () => connectInProcess(createMcpServer(services)),
     }),
     // Started on first use: a daemon that never browses runs no Chromium.
@@ -78,7 +79,7 @@ export function createServices(home = new OptagonHome()): OptagonServices {
   return services;
 }
 
-/** Every capability; later servers (tmux, context, browser, ...) register here the same way. */
+/** Every capability, in the order `tools/list` shows them. */
 export const modules: ReadonlyArray<McpModule<OptagonServices, any>> = [framesModule, tmuxModule, agentsModule, contextModule, managerModule, browserModule, guakeModule];
 
 export function moduleNames(): string[] {

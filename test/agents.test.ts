@@ -62,48 +62,48 @@ describe('agents: Claude Code in a frame', () => {
   });
 
   it('spawns with a task: working, then idle; hello.txt is written; agent_read gives the reply', async () => {
-    const spawned = await home.ok<{ agent: Status }>('agent_spawn', { frame: 'agents', kind: 'claude', name: 'writer', task: 'Please create hello.txt' });
+    const spawned = await home.ok('agent_spawn', { frame: 'agents', kind: 'claude', name: 'writer', task: 'Please create hello.txt' });
     expect(spawned.agent.agent).toBe('agents/writer');
     // The reply streams slowly, so the agent is seen working before it is idle.
     const seen = new Set([spawned.agent.state]);
     for (const deadline = Date.now() + 30_000; Date.now() < deadline && !seen.has('working'); ) {
-      seen.add((await home.ok<{ agent: Status }>('agent_status', { agent: 'writer' })).agent.state);
+      seen.add((await home.ok('agent_status', { agent: 'writer' })).agent.state);
     }
     expect([...seen]).toContain('working');
-    const done = await home.ok<{ agent: Status; reached: boolean }>('agent_wait', { agent: 'writer', until: 'idle', timeout_ms: 60_000 });
+    const done = await home.ok('agent_wait', { agent: 'writer', until: 'idle', timeout_ms: 60_000 });
     expect(done.reached).toBe(true);
     expect(done.agent.state).toBe('idle');
     expect(readFileSync(join(ws, 'hello.txt'), 'utf8')).toBe(GREETING);
-    const read = await home.ok<{ text: string; source: string }>('agent_read', { agent: 'writer' });
+    const read = await home.ok('agent_read', { agent: 'writer' });
     expect(read).toMatchObject({ text: 'I created hello.txt.', source: 'hook' });
   }, 120_000);
 
   it('agent_send continues the same conversation; several lines arrive as one message', async () => {
     await home.ok('agent_send', { agent: 'agents/writer', message: 'Thanks.\nWhat did you just do?' });
-    const done = await home.ok<{ agent: Status }>('agent_wait', { agent: 'writer', until: 'idle', timeout_ms: 60_000 });
+    const done = await home.ok('agent_wait', { agent: 'writer', until: 'idle', timeout_ms: 60_000 });
     expect(done.agent.state).toBe('idle');
-    expect((await home.ok<{ text: string }>('agent_read', { agent: 'writer' })).text).toBe('Earlier I wrote hello.txt.');
+    expect((await home.ok('agent_read', { agent: 'writer' })).text).toBe('Earlier I wrote hello.txt.');
     expect(lastUserText(fake.requests.filter(isAgentTurn).at(-1)!)).toMatch(/Thanks\.\nWhat did you just do\?$/);
   }, 90_000);
 
   it('a command that needs permission waits; allow runs it', async () => {
     await home.ok('agent_send', { agent: 'writer', message: 'Run the first command' });
-    const asked = await home.ok<{ agent: Status }>('agent_wait', { agent: 'writer', until: 'idle', timeout_ms: 60_000 });
+    const asked = await home.ok('agent_wait', { agent: 'writer', until: 'idle', timeout_ms: 60_000 });
     expect(asked.agent.state).toBe('waiting_for_permission');
     expect(asked.agent.lastLines).toContain('allowed.txt');
     expect(await home.fails('agent_send', { agent: 'writer', message: 'hurry' })).toMatch(/waiting for permission; answer it with agent_approve/);
     await home.ok('agent_approve', { agent: 'writer', decision: 'allow' });
-    const done = await home.ok<{ agent: Status }>('agent_wait', { agent: 'writer', until: 'idle', timeout_ms: 60_000 });
+    const done = await home.ok('agent_wait', { agent: 'writer', until: 'idle', timeout_ms: 60_000 });
     expect(done.agent.state).toBe('idle');
     expect(existsSync(join(ws, 'allowed.txt'))).toBe(true);
   }, 120_000);
 
   it('deny does not run the command, and the agent is idle again', async () => {
     await home.ok('agent_send', { agent: 'writer', message: 'Run the second command' });
-    const asked = await home.ok<{ agent: Status }>('agent_wait', { agent: 'writer', until: 'idle', timeout_ms: 60_000 });
+    const asked = await home.ok('agent_wait', { agent: 'writer', until: 'idle', timeout_ms: 60_000 });
     expect(asked.agent.state).toBe('waiting_for_permission');
     await home.ok('agent_approve', { agent: 'writer', decision: 'deny' });
-    const done = await home.ok<{ agent: Status }>('agent_wait', { agent: 'writer', until: 'idle', timeout_ms: 30_000 });
+    const done = await home.ok('agent_wait', { agent: 'writer', until: 'idle', timeout_ms: 30_000 });
     expect(done.agent.state).toBe('idle');
     expect(existsSync(join(ws, 'denied.txt'))).toBe(false);
     expect(await home.fails('agent_approve', { agent: 'writer', decision: 'allow' })).toMatch(/shows no permission dialog/);
@@ -111,9 +111,9 @@ describe('agents: Claude Code in a frame', () => {
 
   it('an interrupted turn ends without a Stop hook; the screen tells it is idle', async () => {
     await home.ok('agent_send', { agent: 'writer', message: 'Tell me a long story' });
-    await waitFor('the agent working', async () => (await home.ok<{ agent: Status }>('agent_status', { agent: 'writer' })).agent.state === 'working');
+    await waitFor('the agent working', async () => (await home.ok('agent_status', { agent: 'writer' })).agent.state === 'working');
     await home.ok('tmux_send_keys', { frame: 'agents', window: 'writer', keys: ['Escape'] });
-    const done = await home.ok<{ agent: Status }>('agent_wait', { agent: 'writer', until: 'idle', timeout_ms: 20_000 });
+    const done = await home.ok('agent_wait', { agent: 'writer', until: 'idle', timeout_ms: 20_000 });
     expect(done.agent).toMatchObject({ state: 'idle', source: 'screen' });
   }, 60_000);
 
@@ -127,11 +127,11 @@ describe('agents: Claude Code in a frame', () => {
   });
 
   it('OpenCode: spawned with a task, it works, goes idle, and its reply is read from its screen', async () => {
-    const spawned = await home.ok<{ agent: Status }>('agent_spawn', { frame: 'agents', kind: 'opencode', name: 'coder', task: 'Say hi, OpenCode' });
+    const spawned = await home.ok('agent_spawn', { frame: 'agents', kind: 'opencode', name: 'coder', task: 'Say hi, OpenCode' });
     expect(spawned.agent.agent).toBe('agents/coder');
-    const done = await home.ok<{ agent: Status; reached: boolean }>('agent_wait', { agent: 'coder', until: 'idle', timeout_ms: 60_000 });
+    const done = await home.ok('agent_wait', { agent: 'coder', until: 'idle', timeout_ms: 60_000 });
     expect(done.agent).toMatchObject({ state: 'idle', source: 'screen' });
-    const read = await home.ok<{ text: string; source: string }>('agent_read', { agent: 'coder' });
+    const read = await home.ok('agent_read', { agent: 'coder' });
     expect(read.source).toBe('screen');
     // Which requests the fake saw tells a prompt OpenCode dropped from one it answered.
     if (!read.text.includes('Hi from the fake model.')) {
@@ -144,9 +144,9 @@ describe('agents: Claude Code in a frame', () => {
   }, 120_000);
 
   it('agent_stop ends it; it stays listed as exited; bad references are clear errors', async () => {
-    const stopped = await home.ok<{ agent: Status }>('agent_stop', { agent: 'writer' });
+    const stopped = await home.ok('agent_stop', { agent: 'writer' });
     expect(stopped.agent.state).toBe('exited');
-    const { agents } = await home.ok<{ agents: Status[] }>('agent_list', { frame: 'agents' });
+    const { agents } = await home.ok('agent_list', { frame: 'agents' });
     expect(agents.map((a) => [a.agent, a.state])).toEqual([['agents/writer', 'exited'], ['agents/coder', 'exited']]);
     expect(await home.fails('agent_send', { agent: 'writer', message: 'hi' })).toMatch(/has exited; spawn a new one/);
     expect(await home.fails('agent_status', { agent: 'nobody' })).toMatch(/no agent 'nobody'; agent_list shows the agents/);

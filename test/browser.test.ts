@@ -90,7 +90,7 @@ describe('browser server: real Chromium on the host', () => {
     expect(tree).toContain('textbox "Name": Ada');
     expect(tree).toContain('button "Go"');
     expect(tree).toContain('Hello, Ada');
-    const { messages } = await home.ok<{ messages: Array<{ type: string; text: string }> }>('browser_console');
+    const { messages } = await home.ok('browser_console');
     expect(messages).toContainEqual(expect.objectContaining({ type: 'log', text: 'greeter ready' }));
   });
 
@@ -119,8 +119,8 @@ describe('browser server: a frame', () => {
     home = await createTestHome(33345, 5);
     const ws = home.workspace('site', { 'index.html': '<!doctype html><title>Frame app</title><body style="margin:0;background:rgb(0,153,51)"><h1>In the frame</h1></body>' });
     await home.ok('frame_create', { name: 'site', workspace: ws });
-    const started = await home.ok<{ frame: { hostPort: number } }>('frame_start', { frame: 'site' });
-    hostPort = started.frame.hostPort;
+    const started = await home.ok('frame_start', { frame: 'site' });
+    hostPort = started.frame.hostPort!;
     container = home.services.frames.containerName(home.services.frames.resolve('site'));
     // The app: a dev server on the container's port 3000.
     await home.ok('tmux_send_text', { frame: 'site', window: '0', text: 'cd /workspace && python3 -m http.server 3000', enter: true });

@@ -4,14 +4,10 @@ import { createInterface } from 'node:readline';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DaemonHome, DaemonProcess } from './support/daemon-process.js';
 import { waitFor } from './support/test-home.js';
+import type { ResultOf } from '../host/tool-results.js';
 
-interface Frame {
-  id: string;
-  name: string;
-  status: string;
-  hostPort: number;
-  containerId: string | null;
-}
+/** A frame as the frame tools answer it. */
+type Frame = ResultOf<'frame_get'>['frame'];
 
 /** Resolves when podman reports `status` for a container of this frame. */
 function podmanEvent(frameId: string, status: string): { seen: Promise<void>; stop(): void } {

@@ -8,14 +8,10 @@ import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/typ
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DaemonHome, DaemonProcess } from './support/daemon-process.js';
 import { waitFor } from './support/test-home.js';
+import type { ResultOf } from '../host/tool-results.js';
 
-interface Frame {
-  id: string;
-  name: string;
-  status: string;
-  containerName: string;
-  hostPort: number;
-}
+/** A frame as the frame tools answer it. */
+type Frame = ResultOf<'frame_get'>['frame'];
 
 /** A real daemon process, a real SDK client over HTTP, real Podman. */
 describe('daemon (real podman, real HTTP)', () => {

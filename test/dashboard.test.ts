@@ -59,12 +59,12 @@ describe('terminal UIs in a tmux pane', () => {
     await waitFor('web selected', async () => /^> web/.test((await row('web')()) ?? ''));
     await keys('x');
     await waitFor('web stopped on screen', async () => /^> web\s+stopped/.test((await row('web')()) ?? ''), 30_000);
-    expect((await home.ok<{ frame: { status: string } }>('frame_get', { frame: 'web' })).frame.status).toBe('stopped');
+    expect((await home.ok('frame_get', { frame: 'web' })).frame.status).toBe('stopped');
 
     // Attach: the dashboard steps aside for tmux, and comes back when the client detaches.
     await home.ok('frame_start', { frame: 'web' });
     await waitFor('web running on screen', async () => /^> web\s+running/.test((await row('web')()) ?? ''), 30_000);
-    const webContainer = (await home.ok<{ frame: { containerName: string } }>('frame_get', { frame: 'web' })).frame.containerName;
+    const webContainer = (await home.ok('frame_get', { frame: 'web' })).frame.containerName;
     await keys('a');
     const [tty] = await waitFor('a client on web', async () => (await frameTerminals(webContainer)).length > 0 && frameTerminals(webContainer, '#{client_tty}'), 20_000);
     await frameTmux(webContainer, 'detach-client', '-t', tty!);
@@ -91,7 +91,7 @@ describe('terminal UIs in a tmux pane', () => {
   }, 120_000);
 
   it('the picker finds a frame by a fuzzy query and, with no Guake, attaches in place', async () => {
-    const api = (await home.ok<{ frame: { containerName: string } }>('frame_get', { frame: 'api-server' })).frame.containerName;
+    const api = (await home.ok('frame_get', { frame: 'api-server' })).frame.containerName;
     await runInPane('pick');
     await showingPane(socket, waitFor('the picker', async () => (await screen()).some((l) => l.startsWith('frame ›')), 20_000));
     for (const k of 'apsrv') await keys(k); // a loose spelling of api-server
@@ -99,7 +99,7 @@ describe('terminal UIs in a tmux pane', () => {
     await keys('Enter');
     // It was not running: the picker starts it, then this terminal attaches to its tmux session.
     await showingPane(socket, waitFor('a client on api-server', async () => (await frameTerminals(api)).length > 0, 90_000));
-    expect((await home.ok<{ frame: { status: string } }>('frame_get', { frame: 'api-server' })).frame.status).toBe('running');
+    expect((await home.ok('frame_get', { frame: 'api-server' })).frame.status).toBe('running');
   }, 150_000);
 });
 

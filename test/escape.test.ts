@@ -39,7 +39,7 @@ describe('escape: nothing in a frame reaches the host', () => {
     const ws = home.workspace('evil', { 'README.md': 'nothing to see\n' });
     await home.ok('frame_create', { name: 'evil', workspace: ws });
     await home.ok('frame_config_set', { frame: 'evil', values: { agents: { env: { ANTHROPIC_BASE_URL: fake.containerUrl, ANTHROPIC_API_KEY: 'sk-ant-test-0123456789abcdefghijklmn' } } } });
-    const started = await home.ok<{ frame: { containerName: string } }>('frame_start', { frame: 'evil' });
+    const started = await home.ok('frame_start', { frame: 'evil' });
     container = started.frame.containerName;
   }, 180_000);
   afterAll(async () => {
@@ -161,8 +161,8 @@ describe('escape: nothing in a frame reaches the host', () => {
     beforeAll(async () => {
       // Another frame with a dev server, and a service of the host's listening on every address.
       await home.ok('frame_create', { name: 'victim', workspace: home.workspace('victim', { 'index.html': 'victim' }) });
-      const victim = (await home.ok<{ frame: { containerName: string; hostPort: number } }>('frame_start', { frame: 'victim' })).frame;
-      otherPort = victim.hostPort;
+      const victim = (await home.ok('frame_start', { frame: 'victim' })).frame;
+      otherPort = victim.hostPort!;
       await execa('podman', ['exec', '-d', victim.containerName, 'python3', '-m', 'http.server', '3000', '--bind', '0.0.0.0', '--directory', '/workspace']);
       otherIp = (await execa('podman', ['exec', victim.containerName, 'hostname', '-I'])).stdout.trim().split(/\s+/)[0]!;
       await waitFor("the victim's server", async () => (await execa('curl', ['-s', `http://127.0.0.1:${otherPort}/`], { reject: false })).stdout === 'victim', 30_000);

@@ -14,15 +14,15 @@ describe('image, doctor and stdio (real podman)', () => {
   afterAll(async () => home?.cleanup());
 
   it('reports the built image as up to date, and a second build is skipped', async () => {
-    const status = await home.ok<{ exists: boolean; upToDate: boolean; hash: string }>('frame_image_status');
+    const status = await home.ok('frame_image_status');
     expect(status).toMatchObject({ exists: true, upToDate: true });
     expect(status.hash).toMatch(/^[0-9a-f]{16}$/);
-    const build = await home.ok<{ skipped: boolean; hash: string }>('frame_image_build');
+    const build = await home.ok('frame_image_build');
     expect(build).toMatchObject({ skipped: true, hash: status.hash });
   });
 
   it('doctor passes here, writes the probed runtime flags to config.yaml, and every failure would carry a fix', async () => {
-    const r = await home.ok<{ ok: boolean; checks: Array<{ name: string; status: string; detail: string; fix?: string }> }>('frame_doctor');
+    const r = await home.ok('frame_doctor');
     const rootless = process.getuid!() !== 0;
     const mode = ['podman mode', 'storage', 'cgroups', ...(rootless ? ['subuids', 'subgids', '/dev/net/tun', '/dev/fuse'] : ['frame root'])];
     expect(r.checks.map((c) => c.name)).toEqual(['podman', 'isolation', ...mode, 'image', 'runtime', 'socket dir', 'ports', rootless ? 'mmdebstrap' : 'debootstrap']);
@@ -40,7 +40,7 @@ describe('image, doctor and stdio (real podman)', () => {
     try {
       await home.ok('frame_create', { name: 'noimage', workspace: home.workspace('noimage') });
       expect(await home.fails('frame_start', { frame: 'noimage' })).toMatch(/image localhost\/optagon-missing:never is not built yet; build it with `optagon image build`/);
-      const got = await home.ok<{ frame: { status: string } }>('frame_get', { frame: 'noimage' });
+      const got = await home.ok('frame_get', { frame: 'noimage' });
       expect(got.frame.status).toBe('created');
     } finally {
       home.services.config.frames.image = 'localhost/optagon-frame:latest';
@@ -68,7 +68,7 @@ describe('image, doctor and stdio (real podman)', () => {
 
   it('runs tini as PID 1 in a frame, so stop is prompt', async () => {
     await home.ok('frame_create', { name: 'init', workspace: home.workspace('init') });
-    const { frame } = await home.ok<{ frame: { containerName: string } }>('frame_start', { frame: 'init' });
+    const { frame } = await home.ok('frame_start', { frame: 'init' });
     const comm = await execa('podman', ['exec', frame.containerName, 'cat', '/proc/1/comm']);
     expect(comm.stdout.trim()).toBe('tini');
     const started = Date.now();

@@ -3,17 +3,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { procStats } from '../servers/frames/proc-stats.js';
 import { createTestHome, frameTmux, waitFor, type TestHome } from './support/test-home.js';
+import type { ResultOf } from '../host/tool-results.js';
 
-interface Frame {
-  id: string;
-  name: string;
-  status: string;
-  hostPort: number;
-  tmuxSocket: string;
-  containerId: string | null;
-  containerName: string;
-  workspace: string;
-}
+/** A frame as the frame tools answer it. */
+type Frame = ResultOf<'frame_get'>['frame'];
 
 /** Real Podman, real tmux: a frame's whole life, seen from the host. */
 describe('frame lifecycle (real podman)', () => {
@@ -28,7 +21,7 @@ describe('frame lifecycle (real podman)', () => {
   afterAll(async () => home?.cleanup());
 
   it('creates a frame with a port from the range and state on disk', async () => {
-    ({ frame } = await home.ok<{ frame: Frame }>('frame_create', { name: 'app', workspace: ws }));
+    ({ frame } = await home.ok('frame_create', { name: 'app', workspace: ws }));
     expect(frame.status).toBe('created');
     expect(frame.hostPort).toBe(33100);
     expect(existsSync(`${home.root}/frames/${frame.id}/config.yaml`)).toBe(true);
@@ -36,7 +29,7 @@ describe('frame lifecycle (real podman)', () => {
   });
 
   it('starts, and its tmux session answers in /workspace; the socket shows on the host', async () => {
-    ({ frame } = await home.ok<{ frame: Frame }>('frame_start', { frame: 'app' }));
+    ({ frame } = await home.ok('frame_start', { frame: 'app' }));
     expect(frame.status).toBe('running');
     expect(frame.tmuxSocket).toBe(`${home.services.config.frames.socket_root}/${frame.id}/tmux.sock`);
     expect(existsSync(frame.tmuxSocket)).toBe(true);
@@ -61,10 +54,10 @@ describe('frame lifecycle (real podman)', () => {
   });
 
   it('reports CPU and memory and keeps a container log', async () => {
-    const stats = await home.ok<{ memUsageBytes: number; pids: number }>('frame_stats', { frame: 'app' });
+    const stats = await home.ok('frame_stats', { frame: 'app' });
     expect(stats.memUsageBytes).toBeGreaterThan(0);
     expect(stats.pids).toBeGreaterThanOrEqual(3); // tini, tmux server, the shells
-    const logs = await home.ok<{ lines: string[] }>('frame_logs', { frame: 'app' });
+    const logs = await home.ok('frame_logs', { frame: 'app' });
     expect(logs.lines.join('\n')).toContain('frame ready');
   });
 
@@ -87,34 +80,34 @@ describe('frame lifecycle (real podman)', () => {
   });
 
   it('stops and keeps container and state; a second start brings the session back', async () => {
-    ({ frame } = await home.ok<{ frame: Frame }>('frame_stop', { frame: 'app' }));
+    ({ frame } = await home.ok('frame_stop', { frame: 'app' }));
     expect(frame.status).toBe('stopped');
     const containerId = frame.containerId;
     const ps = await execa('podman', ['ps', '-a', '--filter', `id=${containerId}`, '--format', '{{.State}}']);
     expect(ps.stdout.trim()).toMatch(/exited|stopped/i);
     await expect(frameTmux(frame.containerName, 'has-session', '-t', 'main')).rejects.toThrow();
 
-    ({ frame } = await home.ok<{ frame: Frame }>('frame_start', { frame: 'app' }));
+    ({ frame } = await home.ok('frame_start', { frame: 'app' }));
     expect(frame.status).toBe('running');
     expect(frame.containerId).toBe(containerId); // same container, not a new one
     expect(await frameTmux(frame.containerName, 'list-sessions', '-F', '#{session_name}')).toBe('main');
   });
 
   it('records every transition as an event', async () => {
-    const { events } = await home.ok<{ events: Array<{ type: string }> }>('frame_events', { frame: 'app' });
+    const { events } = await home.ok('frame_events', { frame: 'app' });
     expect(events.map((e) => e.type)).toEqual(['created', 'starting', 'started', 'stopped', 'starting', 'started']);
   });
 
   it('destroy removes container and socket dir, frees the port and keeps the workspace', async () => {
     expect(await home.fails('frame_destroy', { frame: 'app' })).toMatch(/running; stop it first, or destroy with force/);
-    const r = await home.ok<{ destroyed: { hostPort: number }; workspaceKept: boolean }>('frame_destroy', { frame: 'app', force: true });
+    const r = await home.ok('frame_destroy', { frame: 'app', force: true });
     expect(r.destroyed.hostPort).toBe(33100);
     const ps = await execa('podman', ['ps', '-a', '--filter', `label=io.optagon.frame=${frame.id}`, '--format', '{{.ID}}']);
     expect(ps.stdout.trim()).toBe('');
     expect(existsSync(`/tmp/optagon/frames/${frame.id}`)).toBe(false);
     expect(readFileSync(`${ws}/readme.txt`, 'utf8')).toBe('hello from the workspace\n');
     // The port is free again: the next frame gets it.
-    const next = await home.ok<{ frame: Frame }>('frame_create', { name: 'next', workspace: ws });
+    const next = await home.ok('frame_create', { name: 'next', workspace: ws });
     expect(next.frame.hostPort).toBe(33100);
   });
 });
@@ -129,27 +122,27 @@ describe('reconciliation (real podman)', () => {
   it('a container killed behind our back shows as error on the next list, and starts again', async () => {
     const ws = home.workspace('victim');
     await home.ok('frame_create', { name: 'victim', workspace: ws });
-    const { frame } = await home.ok<{ frame: Frame }>('frame_start', { frame: 'victim' });
+    const { frame } = await home.ok('frame_start', { frame: 'victim' });
     await execa('podman', ['kill', frame.containerName]);
-    const { frames } = await home.ok<{ frames: Frame[] }>('frame_list');
+    const { frames } = await home.ok('frame_list');
     expect(frames.find((f) => f.name === 'victim')?.status).toBe('error');
-    const { events } = await home.ok<{ events: Array<{ type: string; details: { exitCode?: number } }> }>('frame_events', { frame: 'victim' });
+    const { events } = await home.ok('frame_events', { frame: 'victim' });
     expect(events.at(-1)).toMatchObject({ type: 'error', details: { exitCode: 137 } });
-    const restarted = await home.ok<{ frame: Frame }>('frame_start', { frame: 'victim' });
+    const restarted = await home.ok('frame_start', { frame: 'victim' });
     expect(restarted.frame.status).toBe('running');
   });
 
   it('a container removed behind our back shows as error, and the next start recreates it', async () => {
     const ws = home.workspace('gone');
-    const { frame } = await home.ok<{ frame: Frame }>('frame_create', { name: 'gone', workspace: ws });
-    const started = await home.ok<{ frame: Frame }>('frame_start', { frame: 'gone' });
+    const { frame } = await home.ok('frame_create', { name: 'gone', workspace: ws });
+    const started = await home.ok('frame_start', { frame: 'gone' });
     // Podman 4.3 may answer 125 for a container in a user namespace and remove it all the same.
     await execa('podman', ['rm', '--force', started.frame.containerName], { reject: false });
     expect((await execa('podman', ['container', 'exists', started.frame.containerName], { reject: false })).exitCode).toBe(1);
-    const got = await home.ok<{ frame: Frame }>('frame_get', { frame: frame.id });
+    const got = await home.ok('frame_get', { frame: frame.id });
     expect(got.frame.status).toBe('error');
     expect(got.frame.containerId).toBeNull();
-    const again = await home.ok<{ frame: Frame }>('frame_start', { frame: 'gone' });
+    const again = await home.ok('frame_start', { frame: 'gone' });
     expect(again.frame.status).toBe('running');
     expect(again.frame.containerId).not.toBe(started.frame.containerId);
   });

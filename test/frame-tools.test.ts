@@ -112,13 +112,13 @@ describe('frames MCP tools', () => {
   });
 
   it('loses nothing on failures: the frames and the workspace are as before', async () => {
-    const { frames } = await home.ok<{ frames: Array<{ name: string; status: string }> }>('frame_list');
+    const { frames } = await home.ok('frame_list');
     expect(frames.map((f) => [f.name, f.status])).toEqual([['proj', 'created']]);
     expect(existsSync(join(ws, 'keep.txt'))).toBe(true);
   });
 
   it('validates config changes and mirrors them to frames/<id>/config.yaml', async () => {
-    const r = await home.ok<{ config: Record<string, unknown> }>('frame_config_set', {
+    const r = await home.ok('frame_config_set', {
       frame: 'proj',
       values: { manager: { behavior: { max_concurrent_agents: 2 } } },
     });
@@ -127,12 +127,12 @@ describe('frames MCP tools', () => {
       /manager\.temperature/,
     );
     expect(await home.fails('frame_config_set', { frame: 'proj', values: { workspace: '/tmp' } })).toMatch(/fixed/);
-    const got = await home.ok<{ config: Record<string, unknown> }>('frame_config_get', { frame: 'proj' });
+    const got = await home.ok('frame_config_get', { frame: 'proj' });
     expect(got.config).toEqual(r.config);
   });
 
   it('gives an attach command that runs tmux inside the container, and names the host socket', async () => {
-    const a = await home.ok<{ command: string[]; commandLine: string; socket: string; frame: { name: string } }>('frame_attach', { frame: 'proj' });
+    const a = await home.ok('frame_attach', { frame: 'proj' });
     const container = home.services.frames.containerName(home.services.frames.resolve('proj'));
     expect(a.command).toEqual(['podman', 'exec', '-it', '--detach-keys', '', container, 'tmux', '-u', '-S', '/run/optagon/tmux.sock', 'attach-session', '-t', 'main']);
     expect(a.commandLine).toBe(`podman exec -it --detach-keys '' ${container} tmux -u -S /run/optagon/tmux.sock attach-session -t main`);

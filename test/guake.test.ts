@@ -20,7 +20,7 @@ describe('guake: a tab per frame', () => {
     home = await createTestHome(33350, 5);
     await home.ok('frame_create', { name: 'tabbed', workspace: home.workspace('tabbed') });
     await home.ok('frame_start', { frame: 'tabbed' });
-    container = (await home.ok<{ frame: { containerName: string } }>('frame_get', { frame: 'tabbed' })).frame.containerName;
+    container = (await home.ok('frame_get', { frame: 'tabbed' })).frame.containerName;
   }, 180_000);
   afterAll(async () => {
     await home?.cleanup();
@@ -28,8 +28,8 @@ describe('guake: a tab per frame', () => {
   });
 
   it('opens one tab named after the frame, attached to its tmux session; a second call selects it', async () => {
-    const before = (await home.ok<{ tabs: Tab[] }>('guake_list_tabs')).tabs;
-    const first = await home.ok<{ action: string; tab: Tab; tabs: Tab[] }>('guake_open_frame', { frame: 'tabbed' });
+    const before = (await home.ok('guake_list_tabs')).tabs;
+    const first = await home.ok('guake_open_frame', { frame: 'tabbed' });
     expect(first.action).toBe('added');
     expect(first.tabs).toHaveLength(before.length + 1);
     expect(first.tabs.filter((t) => t.name === 'tabbed')).toEqual([first.tab]);
@@ -38,16 +38,16 @@ describe('guake: a tab per frame', () => {
 
     await home.ok('guake_list_tabs'); // (select another tab first, so selecting is seen)
     await desktop.send('org.guake3.RemoteControl', '/org/guake3/RemoteControl', 'org.guake3.RemoteControl.select_tab', 'int32:0');
-    const again = await home.ok<{ action: string; tab: Tab; tabs: Tab[] }>('guake_open_frame', { frame: 'tabbed' });
+    const again = await home.ok('guake_open_frame', { frame: 'tabbed' });
     expect(again).toMatchObject({ action: 'selected', tab: first.tab });
     expect(again.tabs).toHaveLength(first.tabs.length);
-    expect((await home.ok<{ selected: number }>('guake_list_tabs')).selected).toBe(first.tab.index);
+    expect((await home.ok('guake_list_tabs')).selected).toBe(first.tab.index);
     // The tab keeps its name though tmux sets the terminal's title.
-    expect((await home.ok<{ tabs: Tab[] }>('guake_list_tabs')).tabs[first.tab.index]!.name).toBe('tabbed');
+    expect((await home.ok('guake_list_tabs')).tabs[first.tab.index]!.name).toBe('tabbed');
   }, 60_000);
 
   it('an agent asking for the user: a desktop notification, the tab, a frame event', async () => {
-    const r = await home.ok<{ notified: boolean; tab: Tab }>('guake_request_attention', { frame: 'tabbed', message: 'The migration needs your password' });
+    const r = await home.ok('guake_request_attention', { frame: 'tabbed', message: 'The migration needs your password' });
     expect(r).toMatchObject({ notified: true, tab: { name: 'tabbed' } });
     // dunst keeps a notification on screen; closed, it moves to its history, which can be read.
     await execa('dunstctl', ['close-all'], { env: desktop.env() });
@@ -56,7 +56,7 @@ describe('guake: a tab per frame', () => {
       return h.includes('The migration needs your password') && h;
     });
     expect(history).toContain('tabbed needs you');
-    const { events } = await home.ok<{ events: Array<{ type: string; details: { message?: string } }> }>('frame_events', { frame: 'tabbed' });
+    const { events } = await home.ok('frame_events', { frame: 'tabbed' });
     expect(events).toContainEqual(expect.objectContaining({ type: 'attention_requested', details: { message: 'The migration needs your password' } }));
   });
 

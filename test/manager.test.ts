@@ -128,12 +128,12 @@ describe('manager agent: plan, two Claude Code agents, the quality gate, and mem
     expect(reviews.some((q) => lastToolResults(q).some((t) => JSON.stringify(t.content).includes('Done.')))).toBe(true); // agent_read's answer
 
     // Remembered: an episode about the task is in the frame's context.
-    const { episodes } = await home.ok<{ episodes: Array<{ uuid: string; name: string; content: string }> }>('context_get_episodes', { frame: 'mgr' });
+    const { episodes } = await home.ok('context_get_episodes', { frame: 'mgr' });
     const episode = episodes.find((e) => e.uuid === task.result.episode);
     expect(episode?.name).toBe('task: Create alpha.txt and beta.txt');
     expect(episode?.content).toContain('Write beta.txt (beta.txt): accepted after 1 correction(s)');
 
-    const listed = await home.ok<{ tasks: Array<{ id: string; status: string }> }>('task_list', { frame: 'mgr' });
+    const listed = await home.ok('task_list', { frame: 'mgr' });
     expect(listed.tasks[0]).toMatchObject({ id: task.id, status: 'done' });
 
     // The CLI, another process, reads the same tasks.
@@ -145,7 +145,7 @@ describe('manager agent: plan, two Claude Code agents, the quality gate, and mem
   }, 600_000);
 
   it('subtasks touching the same paths run one after the other', async () => {
-    const { task } = await home.ok<{ task: Task }>('task_assign', { frame: 'mgr', task: 'Write the docs pages', wait: true });
+    const { task } = await home.ok('task_assign', { frame: 'mgr', task: 'Write the docs pages', wait: true });
     expect(task.status).toBe('done');
     const events = task.events.map((e) => e.message);
     const at = (re: RegExp) => events.findIndex((m) => re.test(m));
@@ -156,17 +156,17 @@ describe('manager agent: plan, two Claude Code agents, the quality gate, and mem
 
   it('a stuck agent is stopped after agent_timeout_minutes; a running task can be cancelled', async () => {
     await home.ok('frame_config_set', { frame: 'mgr', values: { manager: { behavior: { agent_timeout_minutes: 0.1 } } } });
-    const timedOut = await home.ok<{ task: Task }>('task_assign', { frame: 'mgr', task: 'Tell a story', wait: true });
+    const timedOut = await home.ok('task_assign', { frame: 'mgr', task: 'Tell a story', wait: true });
     expect(timedOut.task.status).toBe('failed');
-    expect(timedOut.task.result!.subtasks[0]).toMatchObject({ status: 'timed_out', reason: expect.stringMatching(/no answer within 0\.1 minutes/) });
+    expect(timedOut.task.result!.subtasks![0]).toMatchObject({ status: 'timed_out', reason: expect.stringMatching(/no answer within 0\.1 minutes/) });
 
     await home.ok('frame_config_set', { frame: 'mgr', values: { manager: { behavior: { agent_timeout_minutes: 20 } } } });
-    const { task } = await home.ok<{ task: Task }>('task_assign', { frame: 'mgr', task: 'Tell another story' });
+    const { task } = await home.ok('task_assign', { frame: 'mgr', task: 'Tell another story' });
     expect(task.status).toBe('running');
-    await waitFor('the agent at work', async () => (await home.ok<{ task: Task }>('task_status', { task: task.id })).task.events.some((e) => /starting "Tell a story"/.test(e.message)), 60_000);
-    const cancelled = await home.ok<{ task: Task }>('task_cancel', { task: task.id.slice(0, 6) });
+    await waitFor('the agent at work', async () => (await home.ok('task_status', { task: task.id })).task.events.some((e) => /starting "Tell a story"/.test(e.message)), 60_000);
+    const cancelled = await home.ok('task_cancel', { task: task.id.slice(0, 6) });
     expect(cancelled.task).toMatchObject({ status: 'cancelled', result: { subtasks: [{ status: 'cancelled' }] } });
-    const { agents } = await home.ok<{ agents: Array<{ name: string; state: string }> }>('agent_list', { frame: 'mgr' });
+    const { agents } = await home.ok('agent_list', { frame: 'mgr' });
     expect(agents.filter((a) => a.state !== 'exited')).toEqual([]); // every agent of every task stopped
     expect(await home.fails('task_cancel', { task: task.id })).toMatch(/already ended \(cancelled\)/);
 

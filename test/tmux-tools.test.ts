@@ -28,9 +28,9 @@ describe('tmux tools', () => {
   afterAll(async () => home?.cleanup());
 
   it('opens a window in /workspace (not the host cwd) and lists it', async () => {
-    const { window } = await home.ok<{ window: Window }>('tmux_new_window', { frame: 'tx', name: 'sh' });
+    const { window } = await home.ok('tmux_new_window', { frame: 'tx', name: 'sh' });
     expect(window).toMatchObject({ name: 'sh', cwd: '/workspace', dead: false });
-    const { windows } = await home.ok<{ windows: Window[] }>('tmux_list_windows', { frame: 'tx' });
+    const { windows } = await home.ok('tmux_list_windows', { frame: 'tx' });
     expect(windows.map((w) => w.name)).toEqual(expect.arrayContaining(['sh']));
     expect(await home.fails('tmux_new_window', { frame: 'tx', name: 'sh' })).toMatch(/already has a window named 'sh'/);
   });
@@ -42,7 +42,7 @@ describe('tmux tools', () => {
     await home.ok('tmux_send_text', { frame: 'tx', window: 'cat', text: 'line one\nline two; $(reboot)\n' });
     await home.ok('tmux_send_keys', { frame: 'tx', window: 'cat', keys: ['C-d'] });
     const typed = await waitFor('cat to finish', async () => {
-      const { windows } = await home.ok<{ windows: Window[] }>('tmux_list_windows', { frame: 'tx' });
+      const { windows } = await home.ok('tmux_list_windows', { frame: 'tx' });
       return !windows.some((w) => w.name === 'cat') && readFileSync(join(ws, 'typed.txt'), 'utf8');
     });
     expect(typed).toBe(`${TRICKY}\nline one\nline two; $(reboot)\n`);
@@ -50,13 +50,13 @@ describe('tmux tools', () => {
 
   it('captures the pane, and waits for a pattern or for quiet', async () => {
     await home.ok('tmux_send_text', { frame: 'tx', window: 'sh', text: 'echo "one two"; sleep 1; echo done-$((6*7))', enter: true });
-    const matched = await home.ok<{ outcome: string; match: string }>('tmux_wait_for', { frame: 'tx', window: 'sh', pattern: 'done-\\d+', timeout_ms: 10_000 });
+    const matched = await home.ok('tmux_wait_for', { frame: 'tx', window: 'sh', pattern: 'done-\\d+', timeout_ms: 10_000 });
     expect(matched).toMatchObject({ outcome: 'matched', match: 'done-42' });
-    const quiet = await home.ok<{ outcome: string }>('tmux_wait_for', { frame: 'tx', window: 'sh', quiet_ms: 300, timeout_ms: 10_000 });
+    const quiet = await home.ok('tmux_wait_for', { frame: 'tx', window: 'sh', quiet_ms: 300, timeout_ms: 10_000 });
     expect(quiet.outcome).toBe('quiet');
-    const timedOut = await home.ok<{ outcome: string }>('tmux_wait_for', { frame: 'tx', window: 'sh', pattern: 'never-printed', timeout_ms: 300 });
+    const timedOut = await home.ok('tmux_wait_for', { frame: 'tx', window: 'sh', pattern: 'never-printed', timeout_ms: 300 });
     expect(timedOut.outcome).toBe('timeout');
-    const pane = await home.ok<{ text: string; lines: number }>('tmux_capture_pane', { frame: 'tx', window: 'sh', lines: 5 });
+    const pane = await home.ok('tmux_capture_pane', { frame: 'tx', window: 'sh', lines: 5 });
     expect(pane.text).toContain('done-42');
     expect(pane.lines).toBeLessThanOrEqual(5);
   });
@@ -72,9 +72,9 @@ describe('tmux tools', () => {
   });
 
   it('closes a window, but not the last one', async () => {
-    const { killed } = await home.ok<{ killed: Window }>('tmux_kill_window', { frame: 'tx', window: 'sh' });
+    const { killed } = await home.ok('tmux_kill_window', { frame: 'tx', window: 'sh' });
     expect(killed.name).toBe('sh');
-    const { windows } = await home.ok<{ windows: Window[] }>('tmux_list_windows', { frame: 'tx' });
+    const { windows } = await home.ok('tmux_list_windows', { frame: 'tx' });
     expect(windows).toHaveLength(1); // the session's first window; 'cat' ended with its program
     expect(await home.fails('tmux_kill_window', { frame: 'tx', window: String(windows[0]!.index) })).toMatch(/last window/);
   });

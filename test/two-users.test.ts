@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../bench/measure.js';
 import { DaemonHome } from './support/daemon-process.js';
 import { waitFor } from './support/test-home.js';
+import type { ResultOf } from '../host/tool-results.js';
 
 /**
  * Root and a normal user run Optagon on one machine at the same time, each with a daemon, a frame
@@ -14,13 +15,8 @@ import { waitFor } from './support/test-home.js';
 const user = process.env.OPTAGON_TEST_USER;
 const PORTS = 33960;
 
-interface Frame {
-  name: string;
-  status: string;
-  hostPort: number;
-  tmuxSocket: string;
-  containerName: string;
-}
+/** A frame as the frame tools answer it. */
+type Frame = ResultOf<'frame_get'>['frame'];
 
 describe.skipIf(!user || process.getuid?.() !== 0)('two users on one machine (root and rootless)', () => {
   const root = new DaemonHome(PORTS);

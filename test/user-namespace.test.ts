@@ -4,15 +4,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { subordinateStart } from '../servers/frames/user-namespace.js';
 import { createTestHome, frameTmux, waitFor, type TestHome } from './support/test-home.js';
+import type { ResultOf } from '../host/tool-results.js';
 
 /** An unprivileged owner with no account: the mapping needs only the number. */
 const OWNER = 4242;
 
-interface Frame {
-  id: string;
-  containerName: string;
-  tmuxSocket: string;
-}
+/** A frame as the frame tools answer it. */
+type Frame = ResultOf<'frame_get'>['frame'];
 
 /**
  * Optagon as root (rootless podman maps the frame's root to the user by itself, see the rootless
@@ -29,9 +27,9 @@ describe.skipIf(process.getuid?.() !== 0)('a frame of a user-owned workspace, Op
     chownSync(ws, OWNER, OWNER);
     // Something root keeps to itself in the same directory: host root could read it, the owner not.
     writeFileSync(join(ws, 'root-only'), 'secret\n', { mode: 0o600 });
-    ({ frame } = await home.ok<{ frame: Frame }>('frame_create', { name: 'owned', workspace: ws }));
+    ({ frame } = await home.ok('frame_create', { name: 'owned', workspace: ws }));
     // The first frame of an owner waits for podman's id-shifted copy of the image (once).
-    ({ frame } = await home.ok<{ frame: Frame }>('frame_start', { frame: 'owned' }));
+    ({ frame } = await home.ok('frame_start', { frame: 'owned' }));
   }, 900_000);
   afterAll(async () => home?.cleanup());
 
@@ -70,7 +68,7 @@ describe.skipIf(process.getuid?.() !== 0)('a frame of a user-owned workspace, Op
 
   it('restarts with the same mapping, its socket directory checked again', async () => {
     await home.ok('frame_stop', { frame: 'owned' });
-    ({ frame } = await home.ok<{ frame: Frame }>('frame_start', { frame: 'owned' }));
+    ({ frame } = await home.ok('frame_start', { frame: 'owned' }));
     expect(await frameTmux(frame.containerName, 'display-message', '-p', '#{pane_current_path}')).toBe('/workspace');
   });
 });

@@ -1,8 +1,9 @@
 import { Box, render, Text, useApp, useInput, useStdout } from 'ink';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { ToolCaller } from '../../servers/shared/tool-caller.js';
+import type { OptagonTools } from '../../host/tool-results.js';
 import { age, untrusted } from '../render.js';
-import { matches, megabytes, type FrameRow, type FrameStats } from './frame-rows.js';
+import { megabytes } from '../../servers/shared/human-units.js';
+import { matches, type FrameRow, type FrameStats } from './frame-rows.js';
 
 /** CPU and memory come from podman stats, which has no events: asked this often for running frames. */
 const STATS_EVERY_MS = 5000;
@@ -25,7 +26,7 @@ const HELP = [
 type Mode = 'list' | 'filter' | 'help' | 'logs';
 
 interface Props {
-  tools: ToolCaller;
+  tools: OptagonTools;
   onAttach(frame: string): void;
   /** The frame to select at first: the one attached to, when the dashboard comes back. */
   initial?: string;
@@ -49,7 +50,7 @@ function Dashboard({ tools, onAttach, initial }: Props) {
   const [logs, setLogs] = useState<string[]>([]);
 
   const load = useCallback(async () => {
-    const { frames: list } = await tools.call<{ frames: FrameRow[] }>('frame_list');
+    const { frames: list } = await tools.call('frame_list');
     setFrames(list);
     setNote((n) => (n === 'loading…' ? '' : n));
   }, [tools]);
@@ -70,7 +71,7 @@ function Dashboard({ tools, onAttach, initial }: Props) {
     const poll = async () => {
       const next: Record<string, FrameStats> = {};
       for (const name of running ? running.split(',') : []) {
-        next[name] = await tools.call<FrameStats>('frame_stats', { frame: name }).catch(() => ({ cpuPercent: NaN, memUsageBytes: NaN }));
+        next[name] = await tools.call('frame_stats', { frame: name }).catch(() => ({ cpuPercent: NaN, memUsageBytes: NaN }));
       }
       setStats(next);
     };
@@ -91,13 +92,13 @@ function Dashboard({ tools, onAttach, initial }: Props) {
 
   useEffect(() => {
     if (mode !== 'logs' || !current) return;
-    const tail = async () => setLogs((await tools.call<{ lines: string[] }>('frame_logs', { frame: current.name, tail: 200 })).lines);
+    const tail = async () => setLogs((await tools.call('frame_logs', { frame: current.name, tail: 200 })).lines);
     void tail().catch((err: Error) => setLogs([err.message]));
     const timer = setInterval(() => void tail().catch(() => undefined), LOG_EVERY_MS);
     return () => clearInterval(timer);
   }, [tools, mode, current?.name]);
 
-  const act = (tool: string, verb: string) => {
+  const act = (tool: 'frame_start' | 'frame_stop' | 'frame_restart' | 'guake_open_frame', verb: string) => {
     if (!current) return;
     const name = current.name;
     setNote(`${verb} ${name}…`);
@@ -197,7 +198,7 @@ function Dashboard({ tools, onAttach, initial }: Props) {
  * `optagon dashboard`: every frame, live. Attaching leaves Ink (the terminal is tmux's until you
  * detach), then the dashboard comes back where it was.
  */
-export async function runDashboard(tools: ToolCaller, attach: (frame: string) => Promise<void>): Promise<void> {
+export async function runDashboard(tools: OptagonTools, attach: (frame: string) => Promise<void>): Promise<void> {
   let last: string | undefined;
   for (;;) {
     let chosen: string | undefined;

@@ -12,8 +12,6 @@ export interface FrameStats {
   memUsageBytes: number;
 }
 
-export const megabytes = (bytes: number) => (bytes >= 1e9 ? `${(bytes / 1e9).toFixed(1)}G` : `${Math.round(bytes / 1e6)}M`);
-
 /** Frames whose name holds every character of the filter, in order (as a person types a shortening). */
 export function matches(name: string, filter: string): boolean {
   let at = 0;

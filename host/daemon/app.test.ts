@@ -6,7 +6,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createServices, findTool, type OptagonServices } from '../../servers/registry.js';
+import { createServices, findTool, type OptagonServices } from '../registry.js';
 import { OptagonHome } from '../../servers/shared/optagon-home.js';
 import { packageRoot } from '../../servers/shared/package-root.js';
 import { createDaemonApp } from './app.js';
@@ -366,10 +366,14 @@ describe('REST mirror', () => {
     }
     const create = tools.find((t: { name: string }) => t.name === 'frame_create');
     expect(create.inputSchema.required).toEqual(expect.arrayContaining(['name', 'workspace']));
+    // Described as MCP's tools/list describes it: an argument with a default is not required.
+    const typeText = tools.find((t: { name: string }) => t.name === 'tmux_send_text');
+    expect(typeText.inputSchema.required).toEqual(expect.arrayContaining(['frame', 'text']));
+    expect(typeText.inputSchema.required).not.toContain('enter');
     expect(Object.keys(create.inputSchema.properties)).toEqual(expect.arrayContaining(['name', 'workspace', 'description']));
     expect(create.outputSchema.properties.frame.type).toBe('object');
     const list = tools.find((t: { name: string }) => t.name === 'frame_list');
-    expect(list.annotations).toEqual({ readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false });
+    expect(list.annotations).toEqual({ title: 'List frames', readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false });
     const destroy = tools.find((t: { name: string }) => t.name === 'frame_destroy');
     expect(destroy.annotations.destructiveHint).toBe(true);
   });

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { AuthService } from '../../web/auth/auth-service.js';
 import type { ServerResponse } from 'node:http';
-import { moduleNames, SERVER_VERSION, type OptagonServices } from '../../servers/registry.js';
+import { moduleNames, SERVER_VERSION, type OptagonServices } from '../registry.js';
 import { McpSessions } from './mcp-sessions.js';
 import { bufferBody, type BodyVariables } from './request-body.js';
 import { credentialCheck, requestGuard, type GuardVariables } from './request-guard.js';

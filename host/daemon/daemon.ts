@@ -1,7 +1,7 @@
 import { serve, type ServerType } from '@hono/node-server';
 import { createServer as createHttpsServer } from 'node:https';
 import { daemonCertificate } from '../../web/tls/certificate.js';
-import { createServices, SERVER_VERSION, type OptagonServices } from '../../servers/registry.js';
+import { createServices, SERVER_VERSION, type OptagonServices } from '../registry.js';
 import { ContainerEvents } from '../../servers/frames/container-events.js';
 import { OptagonHome } from '../../servers/shared/optagon-home.js';
 import { restrictUmask } from '../../servers/shared/private-files.js';

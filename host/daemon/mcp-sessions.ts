@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
-import { createMcpServer, type OptagonServices } from '../../servers/registry.js';
+import { createMcpServer, type OptagonServices } from '../registry.js';
 import type { Principal } from '../../web/auth/permissions.js';
 import { frameLookup, toolAccess } from '../../web/auth/tool-access.js';
 

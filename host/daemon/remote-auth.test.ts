@@ -6,7 +6,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { SignJWT } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createServices, type OptagonServices } from '../../servers/registry.js';
+import { createServices, type OptagonServices } from '../registry.js';
 import { OptagonHome } from '../../servers/shared/optagon-home.js';
 import { createDaemonApp } from './app.js';
 

@@ -1,7 +1,9 @@
 import { Hono } from 'hono';
 import type { BodyVariables } from './request-body.js';
 import { z } from 'zod';
-import { allTools, findTool, type OptagonServices } from '../../servers/registry.js';
+import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import { connectInProcess } from '../../servers/manager/optagon-client.js';
+import { createMcpServer, findTool, type OptagonServices } from '../registry.js';
 import { frameLookup, toolAccess } from '../../web/auth/tool-access.js';
 import type { GuardVariables } from './request-guard.js';
 
@@ -12,16 +14,25 @@ import type { GuardVariables } from './request-guard.js';
  */
 export function restMirror(services: OptagonServices): Hono<{ Variables: BodyVariables & GuardVariables }> {
   const api = new Hono<{ Variables: BodyVariables & GuardVariables }>();
-  const listing = allTools().map((t) => ({
-    name: t.name,
-    title: t.title,
-    description: t.description,
-    inputSchema: z.toJSONSchema(z.object(t.input)),
-    outputSchema: z.toJSONSchema(z.object(t.output)),
-    annotations: t.annotations,
-  }));
+  // MCP's own `tools/list`, asked once: the JSON Schemas are the SDK's conversion, so REST and MCP
+  // describe a tool alike (an input with a default is not required).
+  let listing: Promise<Tool[]> | undefined;
+  const list = async () => {
+    const client = await connectInProcess(createMcpServer(services), 'optagon-rest');
+    try {
+      return await client.tools();
+    } finally {
+      await client.close();
+    }
+  };
 
-  api.get('/tools', (c) => c.json({ tools: listing }));
+  api.get('/tools', async (c) => {
+    listing ??= list().catch((err: unknown) => {
+      listing = undefined;
+      throw err;
+    });
+    return c.json({ tools: await listing });
+  });
 
   api.post('/tools/:name', async (c) => {
     const name = c.req.param('name');

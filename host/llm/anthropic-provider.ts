@@ -1,6 +1,6 @@
 import type Anthropic from '@anthropic-ai/sdk';
-import type { ChatOptions, ChatResult, LLMProvider, Message } from './provider.js';
-import { estimateTokens, systemText } from './provider.js';
+import type { ChatOptions, ChatResult, LLMProvider, Message } from '../../servers/shared/llm-provider.js';
+import { estimateTokens, systemText } from '../../servers/shared/llm-provider.js';
 
 /** The Messages API wants a max_tokens; enough for a plan or a review. */
 const DEFAULT_MAX_TOKENS = 4096;

@@ -1,23 +1,13 @@
-import type { LlmEndpoint, LlmSettings } from '../../servers/shared/global-config.js';
-import { apiKeyFor, baseUrlFor, endpointName } from '../../servers/shared/model-endpoint.js';
+import { apiKeyFor, baseUrlFor, endpointName, type ProviderFactory } from '../../servers/shared/model-endpoint.js';
 import { AnthropicProvider } from './anthropic-provider.js';
 import { GuardedProvider } from './guarded-provider.js';
 import { OllamaProvider } from './ollama-provider.js';
 import { OpenAIProvider } from './openai-provider.js';
-import type { LLMProvider } from './provider.js';
+import type { LLMProvider } from '../../servers/shared/llm-provider.js';
 import { DEFAULT_RETRY } from './retry.js';
 
-/**
- * The provider an endpoint names, on its official SDK, behind the shared retry and error rules.
- * `setting` is where the endpoint was chosen (e.g. "manager.routing[1]" of a frame's config), so
- * a missing key or an unreachable API is an error that says what to fix.
- */
-export function createProvider(
-  endpoint: LlmEndpoint & { temperature?: number },
-  settings: LlmSettings,
-  setting: string,
-  onRetry?: (message: string) => void,
-): LLMProvider {
+/** The provider an endpoint names, on its official SDK, behind the shared retry and error rules. */
+export const createProvider: ProviderFactory = (endpoint, settings, setting, onRetry) => {
   const baseURL = baseUrlFor(endpoint, settings);
   const common = { ...(baseURL ? { baseURL } : {}), ...(endpoint.temperature !== undefined ? { temperature: endpoint.temperature } : {}) };
   let inner: LLMProvider;
@@ -36,4 +26,4 @@ export function createProvider(
       inner = new OpenAIProvider('openai', endpoint.model, { ...common, apiKey: apiKeyFor(endpoint, setting, settings)! });
   }
   return new GuardedProvider(inner, { endpoint: endpointName(endpoint, settings), setting, policy: { ...DEFAULT_RETRY, retries: settings.retries }, onRetry });
-}
+};

@@ -1,4 +1,4 @@
-import type { ChatOptions, ChatResult, LLMProvider, Message } from './provider.js';
+import type { ChatOptions, ChatResult, LLMProvider, Message } from '../../servers/shared/llm-provider.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { retryable, retryWait, statusOf, withRetry, type RetryPolicy } from './retry.js';
 

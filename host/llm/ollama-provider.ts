@@ -1,6 +1,6 @@
 import type { Message as OllamaMessage, Ollama, Tool } from 'ollama';
-import type { ChatOptions, ChatResult, LLMProvider, Message } from './provider.js';
-import { estimateTokens } from './provider.js';
+import type { ChatOptions, ChatResult, LLMProvider, Message } from '../../servers/shared/llm-provider.js';
+import { estimateTokens } from '../../servers/shared/llm-provider.js';
 
 /** A local model through the ollama SDK. Ollama's tool calls carry no id; ours are made up per answer. */
 export class OllamaProvider implements LLMProvider {

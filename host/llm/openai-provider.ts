@@ -1,6 +1,6 @@
 import type OpenAI from 'openai';
-import type { ChatOptions, ChatResult, LLMProvider, Message, ToolCall } from './provider.js';
-import { estimateTokens } from './provider.js';
+import type { ChatOptions, ChatResult, LLMProvider, Message, ToolCall } from '../../servers/shared/llm-provider.js';
+import { estimateTokens } from '../../servers/shared/llm-provider.js';
 
 /**
  * OpenAI's chat completions through the openai SDK, and any server that speaks them (vLLM, a

@@ -3,7 +3,7 @@ import { FakeAnthropic, type MessagesRequest } from '../../test/support/fake-ant
 import { FakeOpenAI, type ChatRequest } from '../../test/support/fake-openai.js';
 import { globalConfigSchema, type LlmSettings } from '../../servers/shared/global-config.js';
 import { createProvider } from './create-provider.js';
-import type { Message, ToolSpec } from './provider.js';
+import type { Message, ToolSpec } from '../../servers/shared/llm-provider.js';
 
 /** One scripted answer of the fake model, whichever wire format carries it. */
 interface Answer {

@@ -22,7 +22,7 @@ const onAgent = (ref: string): ActsOn => {
   return everyFrame(`acts on agent '${ref}' named without its frame, which may be in any frame: name it as <frame>/${ref}`);
 };
 
-export const agentTools: AnyTool<S>[] = [
+export const agentTools = [
   defineTool({
     name: 'agent_spawn',
     title: 'Start a coding agent',
@@ -133,4 +133,4 @@ export const agentTools: AnyTool<S>[] = [
       return { agents: (await a.list(args.frame)).map(toStatusOutput) };
     },
   }),
-];
+] satisfies AnyTool<S>[];

@@ -14,7 +14,7 @@ const looks = { readOnlyHint: true, destructiveHint: false, idempotentHint: true
 /** One page in the host's Chromium, shared by every caller, that can open any address the host reaches: no frame's. */
 const hostBrowser = noFrame("drives the host's browser, one page shared by every caller that opens any address the host reaches");
 
-export const browserTools: AnyTool<S>[] = [
+export const browserTools = [
   defineTool({
     name: 'browser_navigate',
     title: 'Open a page',
@@ -119,4 +119,4 @@ export const browserTools: AnyTool<S>[] = [
       return { messages: b.console(args.limit) };
     },
   }),
-];
+] satisfies AnyTool<S>[];

@@ -6,7 +6,7 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMcpServer, createServices, type OptagonServices } from '../registry.js';
+import { createMcpServer, createServices, type OptagonServices } from '../../host/registry.js';
 import { OptagonHome } from '../shared/optagon-home.js';
 
 /** The context tools over a real MCP client, on frames that are only registered (no container needed). */

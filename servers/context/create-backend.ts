@@ -1,5 +1,5 @@
-import { createProvider } from '../../host/llm/create-provider.js';
 import type { GlobalConfig } from '../shared/global-config.js';
+import type { ProviderFactory } from '../shared/model-endpoint.js';
 import type { OptagonHome } from '../shared/optagon-home.js';
 import type { ContextBackend } from './backend.js';
 import { ContextStore } from './context-store.js';
@@ -12,8 +12,12 @@ import { extractWithLlm } from './llm-extractor.js';
 /** Entities already in the group that an llm extraction is told about, so it reuses their names. */
 const KNOWN_ENTITIES = 20;
 
-/** The backend config.yaml's `context` section asks for. */
-export function createContextBackend(home: OptagonHome, { context: config, llm }: Pick<GlobalConfig, 'context' | 'llm'>): ContextBackend {
+/** The backend config.yaml's `context` section asks for; `createProvider` makes its extraction model. */
+export function createContextBackend(
+  home: OptagonHome,
+  { context: config, llm }: Pick<GlobalConfig, 'context' | 'llm'>,
+  createProvider: ProviderFactory,
+): ContextBackend {
   if (config.provider === 'graphiti') return new GraphitiBackend(config.graphiti!);
   let extract: Extractor = (episode) => extractHeuristic(episode);
   if (config.extraction === 'llm') {

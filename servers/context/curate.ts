@@ -1,4 +1,4 @@
-import { estimateTokens } from '../../host/llm/provider.js';
+import { estimateTokens } from '../shared/llm-provider.js';
 import type { ContextBackend } from './backend.js';
 import type { Entity, Episode, Fact } from './model.js';
 

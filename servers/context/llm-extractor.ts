@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { askJson } from '../../host/llm/ask-json.js';
-import type { LLMProvider } from '../../host/llm/provider.js';
+import { askJson } from '../shared/ask-json.js';
+import type { LLMProvider } from '../shared/llm-provider.js';
 import type { EpisodeInput, Extraction } from './heuristic-extractor.js';
 
 const extractionSchema = z.object({

@@ -6,6 +6,7 @@ import { FakeOpenAI } from '../../test/support/fake-openai.js';
 import { globalConfigSchema } from '../shared/global-config.js';
 import { OptagonHome } from '../shared/optagon-home.js';
 import type { ContextBackend } from './backend.js';
+import { createProvider } from '../../host/llm/create-provider.js';
 import { createContextBackend } from './create-backend.js';
 import type { EmbeddedBackend } from './embedded-backend.js';
 
@@ -22,7 +23,7 @@ describe('context with a model endpoint (llm extraction, embeddings)', () => {
   let root: string;
   let backend: ContextBackend | undefined;
   const open = (context: Record<string, unknown>) => {
-    backend = createContextBackend(new OptagonHome(mkdtempSync(join(root, 'home-'))), globalConfigSchema.parse({ context }));
+    backend = createContextBackend(new OptagonHome(mkdtempSync(join(root, 'home-'))), globalConfigSchema.parse({ context }), createProvider);
     return backend;
   };
   const add = async (b: ContextBackend, content: string, validAt?: number) => (await (await b.addEpisode(G, { ...note(content), ...(validAt ? { validAt } : {}) })).processed);

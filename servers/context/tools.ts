@@ -111,7 +111,7 @@ function crossFrameOf(frames: FrameDirectory, frame: string | undefined, asked?:
   return `frame '${frame}' has context.cross_frame_search on, so this reads every frame's knowledge (context_curate takes cross_frame: false)`;
 }
 
-export const contextTools: AnyTool<S>[] = [
+export const contextTools = [
   defineTool({
     name: 'context_add_episode',
     title: 'Remember an episode',
@@ -311,4 +311,4 @@ export const contextTools: AnyTool<S>[] = [
       return c.status(toScope(a));
     },
   }),
-];
+] satisfies AnyTool<S>[];

@@ -1,5 +1,5 @@
 import { IDMAPPED_LAYERS_FAILURE, preferCopiedLayers } from './idmapped-layers.js';
-import { procStats } from './proc-stats.js';
+import { procStats, type ContainerStats } from './proc-stats.js';
 import { runCommand, type CommandResult } from '../shared/run-command.js';
 
 export const FRAME_LABEL = 'io.optagon.frame';
@@ -38,14 +38,6 @@ export interface ContainerState {
   name: string;
   state: string; // created | running | paused | exited | stopped | ...
   exitCode: number;
-}
-
-export interface ContainerStats {
-  cpuPercent: number;
-  memUsageBytes: number;
-  memLimitBytes: number;
-  memPercent: number;
-  pids: number;
 }
 
 const units: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4 };

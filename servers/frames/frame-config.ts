@@ -2,8 +2,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { stringify } from 'yaml';
 import { z } from 'zod';
+import { PROVIDERS } from '../shared/llm-provider.js';
 import { tighten } from '../shared/private-files.js';
-import { conditionProblem } from '../../host/manager/task-router.js';
+import { conditionProblem } from '../shared/routing-condition.js';
 
 /**
  * A frame's configuration, as in the spec's frame config. Stored as JSON in frame_configs and
@@ -17,7 +18,7 @@ export const frameConfigSchema = z
     description: z.string().max(500).optional(),
     manager: z
       .object({
-        provider: z.enum(['anthropic', 'openai', 'ollama', 'vllm']).default('anthropic'),
+        provider: z.enum(PROVIDERS).default('anthropic'),
         model: z.string().min(1).optional(),
         temperature: z.number().min(0).max(2).default(0.3),
         behavior: z
@@ -44,7 +45,7 @@ export const frameConfigSchema = z
                   const problem = conditionProblem(condition);
                   if (problem) ctx.addIssue({ code: 'custom', message: problem });
                 }),
-              provider: z.enum(['anthropic', 'openai', 'ollama', 'vllm']).optional(),
+              provider: z.enum(PROVIDERS).optional(),
               model: z.string().min(1).optional(),
             }),
           )

@@ -1,7 +1,15 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { totalmem } from 'node:os';
-import type { ContainerStats } from './container-runtime.js';
 import { sleep } from '../shared/sleep.js';
+
+/** A container's use of the machine, as `podman stats` reports it. */
+export interface ContainerStats {
+  cpuPercent: number;
+  memUsageBytes: number;
+  memLimitBytes: number;
+  memPercent: number;
+  pids: number;
+}
 
 /** The kernel's clock ticks per second in /proc/<pid>/stat: USER_HZ, 100 on every Linux ABI Node runs on. */
 const USER_HZ = 100;

@@ -14,7 +14,7 @@ const lifecycle = { readOnlyHint: false, destructiveHint: false, idempotentHint:
 const frameResult = { frame: frameOutput };
 
 /** start, stop and restart: one frame in, the frame's new state out. */
-function lifecycleTool(name: string, title: string, description: string, act: (s: S, frame: string) => Promise<FrameDetails>) {
+function lifecycleTool<const N extends string>(name: N, title: string, description: string, act: (s: S, frame: string) => Promise<FrameDetails>) {
   return defineTool({
     name,
     title,
@@ -49,7 +49,7 @@ function configReach(s: S, frame: string, values: Record<string, unknown>, repla
   return `frame_config_set sets ${settings.map(why).join(' and ')}`;
 }
 
-export const frameTools: AnyTool<S>[] = [
+export const frameTools = [
   defineTool({
     name: 'frame_create',
     title: 'Create a frame',
@@ -281,4 +281,4 @@ export const frameTools: AnyTool<S>[] = [
       return s.doctor();
     },
   }),
-];
+] satisfies AnyTool<S>[];

@@ -9,7 +9,7 @@ const defineTool = toolsFor<S>();
 const tab = z.object({ index: z.number(), name: z.string() });
 const desktop = { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
 
-export const guakeTools: AnyTool<S>[] = [
+export const guakeTools = [
   defineTool({
     name: 'guake_open_frame',
     title: "Open a frame's Guake tab",
@@ -47,4 +47,4 @@ export const guakeTools: AnyTool<S>[] = [
       return g.listTabs();
     },
   }),
-];
+] satisfies AnyTool<S>[];

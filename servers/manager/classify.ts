@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { askJson } from '../llm/ask-json.js';
-import type { LLMProvider } from '../llm/provider.js';
-import { TASK_TYPES, type TaskType } from './task-router.js';
+import { askJson } from '../shared/ask-json.js';
+import type { LLMProvider } from '../shared/llm-provider.js';
+import { TASK_TYPES, type TaskType } from '../shared/routing-condition.js';
 
 const classification = z.object({ type: z.enum(TASK_TYPES), complexity: z.number().min(0).max(1) });
 

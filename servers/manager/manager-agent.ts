@@ -1,13 +1,14 @@
-import type { FrameConfig } from '../../servers/frames/frame-config.js';
-import type { LlmSettings } from '../../servers/shared/global-config.js';
-import { createProvider } from '../llm/create-provider.js';
-import type { LLMProvider } from '../llm/provider.js';
+import type { FrameConfig } from '../frames/frame-config.js';
+import type { LlmSettings } from '../shared/global-config.js';
+import type { ProviderFactory } from '../shared/model-endpoint.js';
+import type { LLMProvider } from '../shared/llm-provider.js';
 import { finishTurn, type TurnEnd } from './agent-turn.js';
 import { classify } from './classify.js';
 import type { OptagonClient } from './optagon-client.js';
 import { overlaps, plan, type Subtask } from './plan.js';
 import { review } from './review.js';
-import { TaskRouter, type Route, type Step, type TaskFacts } from './task-router.js';
+import type { Step, TaskFacts } from '../shared/routing-condition.js';
+import { TaskRouter, type Route } from './task-router.js';
 import { trackedFiles } from './tracked-files.js';
 import { workspaceChanges } from './workspace-changes.js';
 
@@ -39,6 +40,7 @@ export interface ManagerSetup {
   client: OptagonClient;
   frame: { name: string; workspace: string; config: FrameConfig };
   llm: LlmSettings;
+  createProvider: ProviderFactory;
   progress(message: string): void;
   signal: AbortSignal;
 }
@@ -109,12 +111,12 @@ export class ManagerAgent {
 
   private provider(route: Route): LLMProvider {
     const temperature = this.s.frame.config.manager?.temperature;
-    return createProvider({ ...route, ...(temperature !== undefined ? { temperature } : {}) }, this.s.llm, route.setting, this.s.progress);
+    return this.s.createProvider({ ...route, ...(temperature !== undefined ? { temperature } : {}) }, this.s.llm, route.setting, this.s.progress);
   }
 
   private async context(task: string): Promise<string> {
     try {
-      const r = await this.s.client.call<{ text: string; tokens: number }>('context_curate', { frame: this.s.frame.name, task });
+      const r = await this.s.client.call('context_curate', { frame: this.s.frame.name, task });
       if (r.text) this.s.progress(`context: ${r.tokens} tokens from the frame's knowledge graph`);
       return r.text;
     } catch (err) {
@@ -163,7 +165,7 @@ export class ManagerAgent {
           progress(`${r.agent}: done (quality gate off)`);
           return;
         }
-        const { text } = await client.call<{ text: string }>('agent_read', { agent });
+        const { text } = await client.call('agent_read', { agent });
         const verdict = await review(this.provider(this.route('review')), client, {
           task,
           subtask,
@@ -217,7 +219,7 @@ export class ManagerAgent {
       ),
     ];
     try {
-      const r = await this.s.client.call<{ episode: { uuid: string } }>('context_add_episode', {
+      const r = await this.s.client.call('context_add_episode', {
         frame: this.s.frame.name,
         name: `task: ${task.slice(0, 180)}`,
         content: lines.join('\n'),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { askJson } from '../llm/ask-json.js';
-import type { LLMProvider } from '../llm/provider.js';
+import { askJson } from '../shared/ask-json.js';
+import type { LLMProvider } from '../shared/llm-provider.js';
 
 export const subtaskSchema = z.object({
   title: z.string().min(1).max(200),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { askJson } from '../llm/ask-json.js';
-import type { LLMProvider } from '../llm/provider.js';
-import type { OptagonClient } from './optagon-client.js';
+import { askJson } from '../shared/ask-json.js';
+import type { LLMProvider } from '../shared/llm-provider.js';
+import type { ManagerResults, OptagonClient } from './optagon-client.js';
 import type { Subtask } from './plan.js';
 
 export const verdictSchema = z
@@ -41,6 +41,7 @@ export async function review(
   const specs = await client.specs(REVIEW_TOOLS);
   return askJson(provider, [{ role: 'system', content: SYSTEM }, { role: 'user', content: user }], verdictSchema, {}, {
     specs,
-    run: async (call) => ({ content: JSON.stringify(await client.call(call.name, call.input)) }),
+    // The model names the tool: the server refuses a name it does not know, and the model hears why.
+    run: async (call) => ({ content: JSON.stringify(await client.call(call.name as keyof ManagerResults, call.input)) }),
   });
 }

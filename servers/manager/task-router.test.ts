@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseFrameConfigYaml } from '../../servers/frames/frame-config-yaml.js';
-import { conditionProblem, TaskRouter, type TaskFacts } from './task-router.js';
+import { parseFrameConfigYaml } from '../frames/frame-config-yaml.js';
+import { conditionProblem, type TaskFacts } from '../shared/routing-condition.js';
+import { TaskRouter } from './task-router.js';
 
 const SPEC_EXAMPLE = `name: project-a
 workspace: /home/pta/projects/my-app

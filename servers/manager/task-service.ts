@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import type { OptagonClient } from '../../host/manager/optagon-client.js';
-import { ManagerAgent } from '../../host/manager/manager-agent.js';
+import type { OptagonClient } from './optagon-client.js';
+import { ManagerAgent } from './manager-agent.js';
 import type { FrameManager } from '../frames/frame-manager.js';
 import type { LlmSettings } from '../shared/global-config.js';
+import type { ProviderFactory } from '../shared/model-endpoint.js';
 import type { TaskRecord, TaskStore } from './task-store.js';
 
 /**
@@ -18,6 +19,7 @@ export class TaskService {
       frames: FrameManager;
       store: TaskStore;
       llm: () => LlmSettings;
+      createProvider: ProviderFactory;
       connect: () => Promise<OptagonClient>;
     },
   ) {}
@@ -43,6 +45,7 @@ export class TaskService {
           client,
           frame: { name: frame.name, workspace: frame.workspacePath, config },
           llm: this.deps.llm(),
+          createProvider: this.deps.createProvider,
           progress,
           signal: abort.signal,
         });

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { statementCache } from '../shared/sqlite.js';
-import type { TaskResult } from '../../host/manager/manager-agent.js';
+import type { TaskResult } from './manager-agent.js';
 
 export type TaskStatus = 'running' | TaskResult['status'];
 

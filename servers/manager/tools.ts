@@ -55,7 +55,7 @@ const onTask = (ref: string, s: S): ActsOn => {
 
 const out = (t: TaskRecord) => ({ ...t, result: t.result as z.infer<typeof taskOutput>['result'] });
 
-export const managerTools: AnyTool<S>[] = [
+export const managerTools = [
   defineTool({
     name: 'task_assign',
     title: 'Give the manager a task',
@@ -115,4 +115,4 @@ export const managerTools: AnyTool<S>[] = [
       return { task: out(await s.cancel(args.task)) };
     },
   }),
-];
+] satisfies AnyTool<S>[];

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { ChatOptions, LLMProvider, Message, ToolCall, ToolSpec } from './provider.js';
+import type { ChatOptions, LLMProvider, Message, ToolCall, ToolSpec } from './llm-provider.js';
 
 /** The JSON object in a reply, without the Markdown fence some models add. */
 export const jsonPart = (text: string) => text.trim().replace(/^```(?:json)?\s*|\s*```$/g, '');

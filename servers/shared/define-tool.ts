@@ -2,7 +2,6 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { ServerNotification, ServerRequest, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import type { ToolAccess } from '../../web/auth/tool-access.js';
 
 /** What a tool handler gets besides its arguments: progress reporting and cancellation. */
 export interface ToolContext {
@@ -56,8 +55,8 @@ export const everyFrame = (why: string): ActsOn => ({ on: 'every', why });
  * All four annotations are required because the SDK's defaults (destructive, open-world) are wrong
  * for most of our tools.
  */
-export interface ToolDefinition<D, I extends z.ZodRawShape, O extends z.ZodRawShape> {
-  name: string;
+export interface ToolDefinition<D, I extends z.ZodRawShape, O extends z.ZodRawShape, N extends string = string> {
+  name: N;
   title: string;
   description: string;
   input: I;
@@ -99,7 +98,41 @@ export type AnyTool<D> = ToolDefinition<D, any, any>;
  * `const defineTool = toolsFor<FramesServices>(); defineTool({ name: 'frame_get', ... })`.
  */
 export function toolsFor<D>() {
-  return <I extends z.ZodRawShape, O extends z.ZodRawShape>(def: ToolDefinition<D, I, O>): ToolDefinition<D, I, O> => def;
+  return <const N extends string, I extends z.ZodRawShape, O extends z.ZodRawShape>(def: ToolDefinition<D, I, O, N>): ToolDefinition<D, I, O, N> => def;
+}
+
+/**
+ * The answers of tools by name, from their output schemas: what a client's `call` resolves to
+ * (`ToolCaller<ToolResults<(typeof frameTools)[number]>>`), so no result type is written twice.
+ */
+export type ToolResults<T extends AnyTool<never>> = { [K in T as K['name']]: z.input<z.ZodObject<K['output']>> };
+
+/**
+ * What a principal may call, and what it may see of an answer: the one rule for the REST mirror and
+ * MCP. A call needs the tool's permission (web/auth implements it); a session limited to some frames
+ * may, besides, only make calls that act on those frames, as the tool declares it (`actsOn`
+ * below: the frame argument, an agent's or a task's frame, the frames whose knowledge it
+ * reads), never on the host or on a frame not yet made.
+ */
+export interface ToolAccess {
+  /**
+   * Why this tool is refused whatever its arguments (the permission it needs; for a session limited to
+   * some frames, a tool that acts on no frame), or undefined. The REST mirror asks this before it
+   * parses the arguments, so such a refusal is a 403 even for bad arguments.
+   */
+  refuseTool(tool: AnyTool<unknown>): string | undefined;
+  /**
+   * refuseTool, and for a tool that takes `frame`, a `frame` in the unparsed body that the tool's own
+   * schema accepts and that is outside the session's frames: every tool taking `frame` acts on it,
+   * and zod keeps it as it is, so this refusal holds whatever the other arguments are.
+   */
+  refuseUnparsed(tool: AnyTool<unknown>, body: unknown): string | undefined;
+  /** Why this call is refused, on its parsed arguments (refuseTool included), or undefined when it may go ahead. */
+  refuse(tool: AnyTool<unknown>, args: Record<string, unknown>, deps: unknown): string | undefined;
+  /** The answer as this principal may see it. */
+  shape(tool: AnyTool<unknown>, result: Record<string, unknown>): Record<string, unknown>;
+  /** Whether it may see every frame (MCP resources list them all). */
+  readonly everyFrame: boolean;
 }
 
 /**

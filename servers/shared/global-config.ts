@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { dirname } from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
+import { PROVIDERS } from './llm-provider.js';
 import { defaultSocketRoot } from './user-runtime-dir.js';
 
 const portRange = z
@@ -30,7 +31,7 @@ const modelEndpoint = <P extends readonly [string, ...string[]]>(providers: P) =
     api_key_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
   });
 
-export const llmEndpoint = modelEndpoint(['openai', 'anthropic', 'ollama', 'vllm'] as const);
+export const llmEndpoint = modelEndpoint(PROVIDERS);
 export const embeddingEndpoint = modelEndpoint(['openai', 'ollama'] as const).extend({
   /** Ask for vectors of this size (OpenAI text-embedding-3 models can shorten them). */
   dimensions: z.number().int().min(8).max(8192).optional(),

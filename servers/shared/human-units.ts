@@ -1,5 +1,5 @@
-// How long ago, said short: for the CLI's tables and dashboard, and the web page (which bundles this
-// file, so it imports nothing).
+// Ages and sizes said short, the same way in the CLI's tables and dashboard and on the web page
+// (which bundles this file, so it imports nothing).
 
 /** "3m ago", "2d ago": enough precision to scan a list. */
 export function ago(iso: string | null, now = Date.now()): string {
@@ -15,3 +15,6 @@ export function age(iso: string | null, now = Date.now()): string {
   if (s < 86400) return `${Math.floor(s / 3600)}h`;
   return `${Math.floor(s / 86400)}d`;
 }
+
+/** "512M", "2.1G": a memory figure for a narrow column. */
+export const megabytes = (bytes: number) => (bytes >= 1e9 ? `${(bytes / 1e9).toFixed(1)}G` : `${Math.round(bytes / 1e6)}M`);

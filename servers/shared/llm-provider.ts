@@ -1,7 +1,7 @@
 /**
- * The manager's view of a language model, whatever serves it: the spec's LLMProvider (chat,
- * stream, estimateTokens) plus tool calling. Messages are provider-neutral; each implementation
- * maps them onto its API's shape with the official SDK.
+ * A language model as the manager and the knowledge graph use it, whatever serves it: chat,
+ * stream and estimateTokens, plus tool calling. Messages are provider-neutral; each implementation
+ * maps them onto its API's shape with the official SDK (host/llm, handed in as a ProviderFactory).
  */
 
 /** A tool the model may call, described by a JSON Schema for its input (as MCP tools are). */
@@ -41,7 +41,9 @@ export interface ChatResult {
   usage?: { inputTokens: number; outputTokens: number };
 }
 
-export type ProviderName = 'anthropic' | 'openai' | 'ollama' | 'vllm';
+/** The model APIs Optagon speaks: vLLM through the OpenAI SDK, as an OpenAI-compatible server. */
+export const PROVIDERS = ['anthropic', 'openai', 'ollama', 'vllm'] as const;
+export type ProviderName = (typeof PROVIDERS)[number];
 
 export interface LLMProvider {
   readonly name: ProviderName;

@@ -1,4 +1,17 @@
 import type { EmbeddingEndpoint, LlmEndpoint, LlmSettings } from './global-config.js';
+import type { LLMProvider } from './llm-provider.js';
+
+/**
+ * Makes the provider an endpoint names. The capabilities declare it; the daemon hands in host/llm's,
+ * on the official SDKs. `setting` is where the endpoint was chosen (e.g. "manager.routing[1]"), so
+ * a missing key or an unreachable API is an error that says what to fix.
+ */
+export type ProviderFactory = (
+  endpoint: LlmEndpoint & { temperature?: number },
+  settings: LlmSettings,
+  setting: string,
+  onRetry?: (message: string) => void,
+) => LLMProvider;
 
 const DEFAULT_KEY_ENV: Record<string, string | undefined> = { openai: 'OPENAI_API_KEY', anthropic: 'ANTHROPIC_API_KEY', vllm: 'OPENAI_API_KEY' };
 

@@ -3,8 +3,12 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 /** An expected tool failure (`isError`): the CLI prints its message, not a stack trace. */
 export class ToolError extends Error {}
 
-export interface ToolCaller {
-  call<T = Record<string, unknown>>(name: string, args?: Record<string, unknown>, onProgress?: (message: string, progress: number, total?: number) => void): Promise<T>;
+/**
+ * A client of Optagon's tools. Typed with the tools' answers by name (ToolResults), `call` gives
+ * each tool's own result type; untyped, any tool's answer is a plain object.
+ */
+export interface ToolCaller<R extends object = Record<string, Record<string, unknown>>> {
+  call<N extends keyof R & string>(name: N, args?: Record<string, unknown>, onProgress?: (message: string, progress: number, total?: number) => void): Promise<R[N]>;
   /** Subscribes to an MCP resource: `onUpdated` runs on each of its notifications/resources/updated. */
   watch?(uri: string, onUpdated: () => void): Promise<void>;
   close(): Promise<void>;

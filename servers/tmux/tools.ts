@@ -14,7 +14,7 @@ const frameWindow = { frame: frameRef, window: windowRef };
 const sent = { frame: z.string(), window: windowOutput };
 const lines = z.number().int().min(1).max(10_000);
 
-export const tmuxTools: AnyTool<S>[] = [
+export const tmuxTools = [
   defineTool({
     name: 'tmux_list_windows',
     title: 'List tmux windows',
@@ -148,4 +148,4 @@ export const tmuxTools: AnyTool<S>[] = [
       return { frame: frame.name, killed: toWindowOutput(window) };
     },
   }),
-];
+] satisfies AnyTool<S>[];

@@ -1,3 +1,4 @@
+import type { OptagonResults } from '../../host/tool-results.js';
 import { execa } from 'execa';
 import { chownSync, lchownSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,7 +8,7 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { OptagonHome } from '../../servers/shared/optagon-home.js';
 import type { FramesServices } from '../../servers/frames/services.js';
-import { createMcpServer, createServices } from '../../servers/registry.js';
+import { createMcpServer, createServices } from '../../host/registry.js';
 
 /**
  * A throwaway Optagon home with its own port range, so test files running in parallel never hand
@@ -18,8 +19,8 @@ export interface TestHome {
   services: FramesServices;
   client: Client;
   call(name: string, args?: Record<string, unknown>): Promise<CallToolResult>;
-  /** Calls a tool that must succeed and returns its structuredContent. */
-  ok<T = Record<string, unknown>>(name: string, args?: Record<string, unknown>): Promise<T>;
+  /** Calls a tool that must succeed and returns its structuredContent, typed from the tool's output schema. */
+  ok<N extends keyof OptagonResults>(name: N, args?: Record<string, unknown>): Promise<OptagonResults[N]>;
   /** Calls a tool that must fail and returns its error text. */
   fails(name: string, args?: Record<string, unknown>): Promise<string>;
   /** A directory under the home's workspace root (beside the home: no workspace may be inside it). */

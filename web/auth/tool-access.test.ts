@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { frameConfigSchema } from '../../servers/frames/frame-config.js';
-import { allTools } from '../../servers/registry.js';
+import { allTools } from '../../host/registry.js';
 import { actsOnRule, type AnyTool } from '../../servers/shared/define-tool.js';
 import type { Principal } from './permissions.js';
 import { toolAccess, type FrameLookup } from './tool-access.js';

@@ -1,37 +1,9 @@
 import type { FramesServices } from '../../servers/frames/services.js';
-import { actsOnRule, onFrame, type ActsOn, type AnyTool, type FrameDirectory } from '../../servers/shared/define-tool.js';
+import { actsOnRule, onFrame, type ActsOn, type AnyTool, type FrameDirectory, type ToolAccess } from '../../servers/shared/define-tool.js';
 import type { Principal } from './permissions.js';
 import { permissionFor } from './tool-permission.js';
 
 type Rows = Record<string, unknown>;
-
-/**
- * What a principal may call, and what it may see of an answer: the one rule for the REST mirror and
- * MCP. A call needs the tool's permission (tool-permission.ts); a session limited to some frames
- * may, besides, only make calls that act on those frames, as the tool declares it (`actsOn` in
- * define-tool.ts: the frame argument, an agent's or a task's frame, the frames whose knowledge it
- * reads), never on the host or on a frame not yet made.
- */
-export interface ToolAccess {
-  /**
-   * Why this tool is refused whatever its arguments (the permission it needs; for a session limited to
-   * some frames, a tool that acts on no frame), or undefined. The REST mirror asks this before it
-   * parses the arguments, so such a refusal is a 403 even for bad arguments.
-   */
-  refuseTool(tool: AnyTool<unknown>): string | undefined;
-  /**
-   * refuseTool, and for a tool that takes `frame`, a `frame` in the unparsed body that the tool's own
-   * schema accepts and that is outside the session's frames: every tool taking `frame` acts on it,
-   * and zod keeps it as it is, so this refusal holds whatever the other arguments are.
-   */
-  refuseUnparsed(tool: AnyTool<unknown>, body: unknown): string | undefined;
-  /** Why this call is refused, on its parsed arguments (refuseTool included), or undefined when it may go ahead. */
-  refuse(tool: AnyTool<unknown>, args: Rows, deps: unknown): string | undefined;
-  /** The answer as this principal may see it. */
-  shape(tool: AnyTool<unknown>, result: Rows): Rows;
-  /** Whether it may see every frame (MCP resources list them all). */
-  readonly everyFrame: boolean;
-}
 
 /** Frames as the access rule looks them up: as the tools resolve a reference, and the directory rules see. */
 export interface FrameLookup extends FrameDirectory {

@@ -62,7 +62,7 @@ function Dashboard(props: { session: Session; onSession(s: Session): void; onEnd
   const loadFrames = useCallback(async () => {
     if (!optagon) return;
     try {
-      const { frames } = await optagon.call<{ frames: Frame[] }>('frame_list');
+      const { frames } = await optagon.call('frame_list');
       setFrames([...frames].sort((a, b) => a.name.localeCompare(b.name)));
       setError(undefined);
     } catch (err) {
@@ -84,7 +84,7 @@ function Dashboard(props: { session: Session; onSession(s: Session): void; onEnd
       const next = new Map<string, Stats>();
       await Promise.all(
         running.map(async (f) => {
-          const s = await optagon.call<Stats>('frame_stats', { frame: f.id }).catch(() => undefined);
+          const s = await optagon.call('frame_stats', { frame: f.id }).catch(() => undefined);
           if (!s) return;
           next.set(f.id, s);
           history.current.set(f.id, [...(history.current.get(f.id) ?? []), s].slice(-HISTORY));

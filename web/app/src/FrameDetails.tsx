@@ -1,20 +1,10 @@
 import { useEffect, useState } from 'react';
 import { megabytes, type Frame, type Stats } from './frames';
+import type { OptagonResults } from '../../../host/tool-results';
 import type { Optagon } from './optagon';
 
-interface Window_ {
-  index: number;
-  id: string;
-  name: string;
-  command: string;
-  active: boolean;
-}
-interface Agent {
-  name: string;
-  kind: string;
-  state: string;
-  window: string | null;
-}
+type Window_ = OptagonResults['tmux_list_windows']['windows'][number];
+type Agent = OptagonResults['agent_list']['agents'][number];
 
 /** A small line chart of the last samples (an SVG polyline; 0..max bottom to top). */
 function Sparkline(props: { values: number[]; max: number; label: string }) {
@@ -39,8 +29,8 @@ export function FrameDetails(props: { frame: Frame; history: Stats[]; optagon: O
     let live = true;
     const load = () => {
       Promise.all([
-        props.optagon.call<{ windows: Window_[] }>('tmux_list_windows', { frame: props.frame.name }),
-        props.optagon.call<{ agents: Agent[] }>('agent_list', { frame: props.frame.name }),
+        props.optagon.call('tmux_list_windows', { frame: props.frame.name }),
+        props.optagon.call('agent_list', { frame: props.frame.name }),
       ]).then(
         ([w, a]) => live && (setWindows(w.windows), setAgents(a.agents), setError(undefined)),
         (err: Error) => live && setError(err.message),

@@ -12,7 +12,7 @@ export function LogsView(props: { frame: string; optagon: Optagon }) {
     if (paused) return;
     let live = true;
     const load = () =>
-      props.optagon.call<{ lines: string[] }>('frame_logs', { frame: props.frame, tail: 500 }).then(
+      props.optagon.call('frame_logs', { frame: props.frame, tail: 500 }).then(
         (r) => live && (setLines(r.lines), setError(undefined)),
         (err: Error) => live && setError(err.message),
       );

@@ -1,6 +1,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import type { OptagonResults } from '../../../host/tool-results';
 
 /** The session ended (expired, revoked, password changed): the page goes back to its login. */
 export class SessionEnded extends Error {}
@@ -35,11 +36,11 @@ export class Optagon {
     return new Optagon(client);
   }
 
-  /** A tool's structured answer; its error text when it fails. */
-  async call<T>(name: string, args: Record<string, unknown> = {}): Promise<T> {
+  /** A tool's structured answer, typed from the tool's output schema; its error text when it fails. */
+  async call<N extends keyof OptagonResults>(name: N, args: Record<string, unknown> = {}): Promise<OptagonResults[N]> {
     const r = (await this.client.callTool({ name, arguments: args })) as { isError?: boolean; content?: Array<{ type: string; text?: string }>; structuredContent?: unknown };
     if (r.isError) throw new Error(r.content?.find((c) => c.type === 'text')?.text ?? `${name} failed`);
-    return r.structuredContent as T;
+    return r.structuredContent as OptagonResults[N];
   }
 
   /**
