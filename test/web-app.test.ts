@@ -81,9 +81,12 @@ describe('web dashboard (real Chromium, real daemon)', () => {
     await expect.poll(() => page.locator('.terminal-status').first().textContent(), { timeout: 5_000 }).toMatch(/reconnecting|connecting/);
     await expect.poll(() => sockets.length, { timeout: 10_000 }).toBe(2);
     await expect.poll(() => page.locator('.terminal-status').first().textContent(), { timeout: 10_000 }).toBe('');
+    // Never blank in between: the old screen stays until the new attach draws its own.
     expect(await screen(page)).toContain('hello-42');
     await typeInTerminal(page, 'echo again-$((6*8))');
     await expect.poll(() => screen(page), { timeout: 10_000 }).toContain('again-48');
+    // By now the terminal was reset for the new attach, whose screen and history brought this back.
+    expect(await screen(page)).toContain('hello-42');
     // Stopped elsewhere (another client): the page hears it through frames://list, no reload.
     await daemon.ok('frame_stop', { frame: 'web' });
     await expect.poll(() => row.getByTestId('status').textContent(), { timeout: 20_000 }).toBe('stopped');

@@ -71,10 +71,18 @@ export class TerminalSocket {
     ws.binaryType = 'arraybuffer';
     this.ws = ws;
     let ended = false;
+    // Set by 'attached': the next output is the new attach's first (its screen and history), and the
+    // terminal is reset just before it. Reset at 'attached' itself, the old screen would go blank
+    // until tmux's redraw arrives; this way a reconnect never shows an empty terminal.
+    let redrawNext = false;
     ws.onopen = () => ws.send(JSON.stringify({ type: 'auth', token: this.opts.jwt(), binary: true, ack: true }));
     ws.onmessage = (e) => {
       if (e.data instanceof ArrayBuffer) {
         const bytes = new Uint8Array(e.data);
+        if (redrawNext) {
+          redrawNext = false;
+          this.opts.reset();
+        }
         this.opts.write(bytes, () => ws.readyState === WebSocket.OPEN && ws.send(`{"type":"ack","bytes":${bytes.length}}`));
         return;
       }
@@ -84,7 +92,7 @@ export class TerminalSocket {
         ws.send(JSON.stringify({ type: 'attach', frameId: this.opts.target.frame, ...(this.opts.target.windowId ? { windowId: this.opts.target.windowId } : {}), cols, rows }));
       } else if (msg.type === 'attached') {
         this.retries = 0;
-        this.opts.reset();
+        redrawNext = true;
         this.opts.onState({ kind: 'attached', readOnly: Boolean(msg.readOnly) });
       } else if (msg.type === 'detached') {
         ended = true;
