@@ -7,7 +7,7 @@ import type { BenchHome } from './bench-home.js';
 import { sleep, stats } from './measure.js';
 import type { Figure } from './report.js';
 
-/** The issue's goal, in milliseconds (median), for both figures with hooks. */
+/** Our goal, in milliseconds (median), for both figures with hooks. */
 const LATENCY_GOAL_MS = 300;
 
 /** The first time `check` holds, polled as fast as it answers; Date.now() then. */

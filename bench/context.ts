@@ -13,7 +13,7 @@ import { DevHistory, prng, type GeneratedEpisode, type Question } from './dev-hi
 import { stats } from './measure.js';
 import type { Figure } from './report.js';
 
-/** The issue's goals: heuristic ingestion of at least 1,000 episodes a second; search p95 within 20 ms at 100k facts. */
+/** Our goals: heuristic ingestion of at least 1,000 episodes a second; search p95 within 20 ms at 100k facts. */
 const INGEST_GOAL_RATE = 1000;
 const SEARCH_GOAL_P95_MS = 20;
 /** The sizes search is measured at, in facts (current and invalidated). */

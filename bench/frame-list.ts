@@ -2,7 +2,7 @@ import type { BenchHome } from './bench-home.js';
 import { stats, timeCommand } from './measure.js';
 import type { Figure } from './report.js';
 
-/** The goals: listing frames costs at most 3× the one podman call it is built on (embedded), 2.5× with the daemon up. */
+/** Our goals: listing frames costs at most 3× the one podman call it is built on (embedded), 2.5× with the daemon up. */
 const EMBEDDED_GOAL = 3;
 const DAEMON_GOAL = 2.5;
 

@@ -4,7 +4,7 @@ import type { BenchHome } from './bench-home.js';
 import { stats, timed } from './measure.js';
 import type { Figure } from './report.js';
 
-/** The issue's goal: starting a frame costs at most 15% more than starting its container by hand. */
+/** Our goal: starting a frame costs at most 15% more than starting its container by hand. */
 const START_GOAL = 1.15;
 
 /**
@@ -13,7 +13,7 @@ const START_GOAL = 1.15;
  *
  * First starts (the frames in `firstStart`, which stay running afterwards) include `podman create`;
  * warm starts are stop/start cycles of the first frame, whose container already exists. The
- * issue's peer is `podman run -d`; `podman start` of an existing container is the like-for-like
+ * first peer is `podman run -d`; `podman start` of an existing container is the like-for-like
  * peer of a warm start and shows what optagon itself adds. The `frame_start` tool called over an
  * in-process MCP client shows the same without the CLI's Node start-up (what the daemon will serve).
  */

@@ -7,7 +7,7 @@ import { spawnEchoServer } from './echo-server.js';
 import { stats } from './measure.js';
 import type { Figure } from './report.js';
 
-/** The goal: the daemon answers at least 0.8× as many tool calls per second as the SDK's own minimal server. */
+/** Our goal: the daemon answers at least 0.8× as many tool calls per second as the SDK's own minimal server. */
 const RATE_GOAL = 0.8;
 /** Each target is measured in windows this long, ours and the peer's alternating, so load drift hits both. */
 const WINDOW_MS = 500;

@@ -19,7 +19,7 @@ export interface Figure {
   statistic?: 'median' | 'p95' | 'p99';
   /** Show the ratio as overhead in percent (start times) rather than as a multiple (list). */
   asOverhead?: boolean;
-  /** The bound on ours/peer set by the issue's goal (see `kind`); unset when no goal applies. */
+  /** The bound on ours/peer set by our goal (see `kind`); unset when no goal applies. */
   goal?: number;
   /** A goal on our own time in ms (its `statistic`), whatever the peer's (latencies). */
   absoluteGoalMs?: number;

@@ -22,7 +22,7 @@ export type AgentRecord = z.infer<typeof agentRecord>;
 const sessionSchema = z.object({ version: z.literal(1), agents: z.array(agentRecord) });
 
 /**
- * A frame's `$OPTAGON_HOME/frames/<id>/session.json` (the spec's file): the agents spawned in it.
+ * A frame's `$OPTAGON_HOME/frames/<id>/session.json`: the agents spawned in it.
  * The agents themselves live in the frame's tmux, so they outlive the daemon; this file is how a
  * restarted daemon (or the CLI in-process) finds them again.
  */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { frameRef } from '../frames/schemas.js';
-import { everyFrame, onFrame, READ_ONLY, toolsFor, type ActsOn, type AnyTool } from '../shared/define-tool.js';
+import { everyFrame, onFrame, toolsFor, type ActsOn, type AnyTool } from '../shared/define-tool.js';
+import { ACTS, ENDS, READS } from '../shared/tool-annotations.js';
 import type { AgentManager } from './agent-manager.js';
 import { agentStates } from './kinds/agent-kind.js';
 import { agentKindName, agentName, agentRef, statusOutput, toStatusOutput } from './schemas.js';
@@ -8,7 +9,6 @@ import { agentKindName, agentName, agentRef, statusOutput, toStatusOutput } from
 type S = AgentManager;
 const defineTool = toolsFor<S>();
 
-const acts = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false } as const;
 const message = z.string().min(1, 'the message is empty').max(100_000);
 const statusResult = { agent: statusOutput };
 
@@ -32,7 +32,7 @@ export const agentTools = [
       'or the daemon environment (ANTHROPIC_BASE_URL, ANTHROPIC_API_KEY, ...).',
     input: { frame: frameRef, kind: agentKindName.default('claude'), task: message.optional(), name: agentName.optional() },
     output: statusResult,
-    annotations: acts,
+    annotations: ACTS,
     async handle(a, args, ctx) {
       const status = await a.spawn(
         { frame: args.frame, kind: args.kind, ...(args.task ? { task: args.task } : {}), ...(args.name ? { name: args.name } : {}) },
@@ -47,7 +47,7 @@ export const agentTools = [
     description: 'Types a message into the agent and submits it, continuing its conversation. Fails while the agent waits for permission (agent_approve first).',
     input: { agent: agentRef, message },
     output: statusResult,
-    annotations: acts,
+    annotations: ACTS,
     actsOn: (args) => onAgent(args.agent),
     async handle(a, args) {
       return { agent: toStatusOutput(await a.send(args.agent, args.message)) };
@@ -59,7 +59,7 @@ export const agentTools = [
     description: "starting | working | waiting_for_permission | idle | exited, from the agent's hooks first and its screen second, with its last screen lines.",
     input: { agent: agentRef },
     output: statusResult,
-    annotations: READ_ONLY,
+    annotations: READS,
     actsOn: (args) => onAgent(args.agent),
     async handle(a, args) {
       return { agent: toStatusOutput(await a.status(args.agent)) };
@@ -77,7 +77,7 @@ export const agentTools = [
       timeout_ms: z.number().int().min(100).max(3_600_000).default(300_000),
     },
     output: { agent: statusOutput, reached: z.boolean(), waitedMs: z.number() },
-    annotations: READ_ONLY,
+    annotations: READS,
     actsOn: (args) => onAgent(args.agent),
     async handle(a, args, ctx) {
       const { reached, waitedMs, ...status } = await a.wait(args.agent, args.until, args.timeout_ms, ctx.signal);
@@ -90,7 +90,7 @@ export const agentTools = [
     description: "The text of the agent's latest reply (from its transcript), not the whole screen; the screen when nothing better is there.",
     input: { agent: agentRef },
     output: { agent: z.string(), state: z.enum(agentStates), text: z.string(), source: z.enum(['transcript', 'hook', 'screen']) },
-    annotations: READ_ONLY,
+    annotations: READS,
     actsOn: (args) => onAgent(args.agent),
     async handle(a, args) {
       return a.read(args.agent);
@@ -102,7 +102,7 @@ export const agentTools = [
     description: "Answers the agent's open permission dialog: allow (Claude Code: option 1) or deny (Escape). Fails when no dialog is open.",
     input: { agent: agentRef, decision: z.enum(['allow', 'deny']) },
     output: statusResult,
-    annotations: acts,
+    annotations: ACTS,
     actsOn: (args) => onAgent(args.agent),
     async handle(a, args) {
       return { agent: toStatusOutput(await a.approve(args.agent, args.decision)) };
@@ -114,7 +114,7 @@ export const agentTools = [
     description: "Ends the agent and closes its window. Its conversation stays in the frame's Claude config; agent_list keeps it as exited.",
     input: { agent: agentRef },
     output: statusResult,
-    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+    annotations: ENDS,
     actsOn: (args) => onAgent(args.agent),
     async handle(a, args) {
       return { agent: toStatusOutput(await a.stop(args.agent)) };
@@ -126,7 +126,7 @@ export const agentTools = [
     description: "The agents of one frame, or of every frame, with their state now (from each frame's session.json, so they survive daemon restarts).",
     input: { frame: frameRef.optional() },
     output: { agents: z.array(statusOutput) },
-    annotations: READ_ONLY,
+    annotations: READS,
     actsOn: (args) => (args.frame ? onFrame(args.frame) : everyFrame("lists every frame's agents")),
     scopedAnswer: (r, sees) => ({ ...r, agents: r.agents.filter((a) => sees(a.frame)) }),
     async handle(a, args) {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { frameRef } from '../frames/schemas.js';
-import { onFrame, READ_ONLY, toolsFor, type ActsOn, type AnyTool, type FrameDirectory } from '../shared/define-tool.js';
+import { onFrame, toolsFor, type ActsOn, type AnyTool, type FrameDirectory } from '../shared/define-tool.js';
+import { ACTS, ENDS, READS, REMOVES, SETS } from '../shared/tool-annotations.js';
 import { SHARED_GROUP, type ContextService, type GroupScope } from './context-service.js';
 import type { Entity, Episode, Fact } from './model.js';
 
@@ -130,7 +131,7 @@ export const contextTools = [
       wait: z.boolean().default(false),
     },
     output: { episode: episodeOutput, duplicate: z.boolean() },
-    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+    annotations: ACTS,
     actsOn: (a, _c, frames) => onGroups(a, frames),
     async handle(c, a) {
       const { episode, duplicate } = await c.addEpisode(
@@ -160,7 +161,7 @@ export const contextTools = [
       max: z.number().int().min(1).max(100_000).optional().describe('At most this many commits'),
     },
     output: { commits: z.number(), added: z.number(), skipped: z.number(), failed: z.number() },
-    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    annotations: SETS,
     async handle(c, a, ctx) {
       return c.ingestGit(a.frame, { ...(a.since ? { since: a.since } : {}), ...(a.max ? { max: a.max } : {}) }, (done, total) =>
         ctx.progress(`${done}/${total} commits processed`, done, total),
@@ -185,7 +186,7 @@ export const contextTools = [
       center_node: z.string().min(1).max(200).optional().describe('Entity name or uuid, for reranker node_distance'),
     },
     output: { groupIds: z.array(z.string()), facts: z.array(factOutput) },
-    annotations: READ_ONLY,
+    annotations: READS,
     actsOn: (a, _c, frames) => onGroups(a, frames, crossFrameOf(frames, a.frame)),
     async handle(c, a) {
       const r = await c.search(toScope(a), {
@@ -210,7 +211,7 @@ export const contextTools = [
       labels: z.array(z.string().min(1).max(50)).max(10).optional().describe('Only entities with one of these labels, e.g. ["File"]'),
     },
     output: { groupIds: z.array(z.string()), nodes: z.array(entityOutput) },
-    annotations: READ_ONLY,
+    annotations: READS,
     actsOn: (a, _c, frames) => onGroups(a, frames, crossFrameOf(frames, a.frame)),
     async handle(c, a) {
       const r = await c.searchNodes(toScope(a), { query: a.query, limit: a.limit, ...(a.labels ? { labels: a.labels } : {}) });
@@ -240,7 +241,7 @@ export const contextTools = [
       entities: z.array(entityOutput),
       episodes: z.array(episodeOutput),
     },
-    annotations: READ_ONLY,
+    annotations: READS,
     actsOn: (a, _c, frames) => onGroups(a, frames, crossFrameOf(frames, a.frame, a.cross_frame)),
     async handle(c, a) {
       const r = await c.curate(a.frame, a.task, {
@@ -256,7 +257,7 @@ export const contextTools = [
     description: 'The episodes of a frame (or groups), newest first, with how their processing went.',
     input: { ...scope, limit: z.number().int().min(1).max(500).default(20) },
     output: { episodes: z.array(episodeOutput) },
-    annotations: READ_ONLY,
+    annotations: READS,
     actsOn: (a, _c, frames) => onGroups(a, frames),
     async handle(c, a) {
       return { episodes: (await c.episodes(toScope(a), a.limit)).map(toEpisode) };
@@ -270,7 +271,7 @@ export const contextTools = [
       'facts it shares with other episodes stay, and facts it had invalidated become current again.',
     input: { ...scope, uuid: z.string().min(1).max(100).describe('The episode uuid (context_get_episodes lists them)') },
     output: removedOutput,
-    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
+    annotations: REMOVES,
     actsOn: (a, _c, frames) => onGroups(a, frames),
     async handle(c, a) {
       return c.deleteEpisode(toScope(a), a.uuid);
@@ -285,7 +286,7 @@ export const contextTools = [
       confirm: z.literal(true, { error: 'clearing deletes the whole group; pass confirm: true to do it' }),
     },
     output: removedOutput,
-    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+    annotations: ENDS,
     actsOn: (a, _c, frames) => onGroups(a, frames),
     async handle(c, a) {
       return c.clearGroup(toScope(a));
@@ -305,7 +306,7 @@ export const contextTools = [
       currentFacts: z.number().optional(),
       message: z.string().optional(),
     },
-    annotations: READ_ONLY,
+    annotations: READS,
     actsOn: (a, _c, frames) => onGroups(a, frames),
     async handle(c, a) {
       return c.status(toScope(a));

@@ -6,10 +6,23 @@ import { PROVIDERS } from '../shared/llm-provider.js';
 import { tighten } from '../shared/private-files.js';
 import { conditionProblem } from '../shared/routing-condition.js';
 
+/** manager.behavior, each field with its default: the manager reads a frame's through this, so the defaults live here only. */
+export const managerBehaviorSchema = z.object({
+  auto_spawn_agents: z.boolean().default(true),
+  max_concurrent_agents: z.number().int().min(1).max(32).default(3),
+  quality_gate_enabled: z.boolean().default(true),
+  /** Correction rounds the quality gate may ask for per subtask. */
+  max_review_rounds: z.number().int().min(0).max(10).default(2),
+  /** Minutes an agent may work on one turn before it is stopped as stuck. */
+  agent_timeout_minutes: z.number().min(0.1).max(24 * 60).default(20),
+  /** How the manager answers an agent's permission prompt (a command to run): allow, or deny. */
+  permissions: z.enum(['allow', 'deny']).default('allow'),
+});
+
 /**
- * A frame's configuration, as in the spec's frame config. Stored as JSON in frame_configs and
- * mirrored to `$OPTAGON_HOME/frames/<id>/config.yaml` for people who read files. Sections used by
- * later capabilities (manager, context) are validated now so a bad value is caught when it is set.
+ * A frame's configuration. Stored as JSON in frame_configs and mirrored to
+ * `$OPTAGON_HOME/frames/<id>/config.yaml` for people who read files. Every capability's section
+ * (manager, context, agents) is validated here, so a bad value is refused when it is set.
  */
 export const frameConfigSchema = z
   .object({
@@ -21,20 +34,7 @@ export const frameConfigSchema = z
         provider: z.enum(PROVIDERS).default('anthropic'),
         model: z.string().min(1).optional(),
         temperature: z.number().min(0).max(2).default(0.3),
-        behavior: z
-          .object({
-            auto_spawn_agents: z.boolean().default(true),
-            max_concurrent_agents: z.number().int().min(1).max(32).default(3),
-            quality_gate_enabled: z.boolean().default(true),
-            /** Correction rounds the quality gate may ask for per subtask. */
-            max_review_rounds: z.number().int().min(0).max(10).default(2),
-            /** Minutes an agent may work on one turn before it is stopped as stuck. */
-            agent_timeout_minutes: z.number().min(0.1).max(24 * 60).default(20),
-            /** How the manager answers an agent's permission prompt (a command to run): allow, or deny. */
-            permissions: z.enum(['allow', 'deny']).default('allow'),
-          })
-          .partial()
-          .optional(),
+        behavior: managerBehaviorSchema.partial().optional(),
         routing: z
           .array(
             z.object({

@@ -1,10 +1,10 @@
 /**
  * Numbered schema migrations; `PRAGMA user_version` records how many have run.
- * Append only: a released migration is never edited. Times are Unix epoch milliseconds
- * (the spec says "Unix timestamp"; milliseconds keep events in order within a second).
+ * Append only: a released migration is never edited. Times are Unix epoch milliseconds, which
+ * keep events in order within a second.
  */
 export const migrations: readonly string[] = [
-  // 1: the spec's full schema.
+  // 1: frames, their configs and events; access tokens, sessions and system settings.
   `
   CREATE TABLE frames (
     id TEXT PRIMARY KEY,

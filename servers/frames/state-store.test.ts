@@ -43,7 +43,7 @@ describe('migrations', () => {
     expect(store.db.pragma('user_version', { simple: true })).toBe(migrations.length);
   });
 
-  it('create the six tables of the spec, and the manager agent tasks', () => {
+  it('create the six core tables, and the manager agent tasks', () => {
     const tables = store.db
       .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
       .pluck()
@@ -131,7 +131,7 @@ describe('frames', () => {
     expect(store.getFrame(a.id)).toEqual(updated);
   });
 
-  it('reject a status outside the spec', () => {
+  it('reject a status that is not a frame status', () => {
     expect(() => store.updateFrame(a.id, { status: 'exploded' as never })).toThrow(/CHECK constraint failed/);
   });
 

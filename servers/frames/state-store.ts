@@ -72,7 +72,7 @@ function toRecord(row: FrameRow): FrameRecord {
   };
 }
 
-/** SQLite state: frames, their configs and events, and the rest of the spec's schema. */
+/** SQLite state: frames, their configs and events, tokens, sessions and system settings. */
 export class StateStore {
   readonly db: Database.Database;
   /** Emits 'event' with each frame event this process records (the terminal gateway pushes them to its clients). */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { everyFrame, noFrame, onFrame, READ_ONLY, toolsFor, type AnyTool } from '../shared/define-tool.js';
+import { everyFrame, noFrame, onFrame, toolsFor, type AnyTool } from '../shared/define-tool.js';
+import { ACTS, READS, REMOVES, SAMPLES, SETS, SETS_OUTSIDE } from '../shared/tool-annotations.js';
 import { applyConfigPatch, everyFrameSettings, redactConfig } from './frame-config.js';
 import { eventOutput, frameBriefOutput, frameName, frameOutput, frameRef, shellJoin, toEventOutput, toFrameOutput, frameBrief } from './schemas.js';
 import type { FrameDetails } from './frame-manager.js';
@@ -9,7 +10,6 @@ import { frameStatuses } from './state-store.js';
 type S = FramesServices;
 const defineTool = toolsFor<S>();
 
-const lifecycle = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false } as const;
 
 const frameResult = { frame: frameOutput };
 
@@ -21,7 +21,7 @@ function lifecycleTool<const N extends string>(name: N, title: string, descripti
     description,
     input: { frame: frameRef },
     output: frameResult,
-    annotations: lifecycle,
+    annotations: ACTS,
     async handle(s, args) {
       return { frame: toFrameOutput(await act(s, args.frame)) };
     },
@@ -62,7 +62,7 @@ export const frameTools = [
       description: z.string().max(500).optional().describe('What the frame is for'),
     },
     output: frameResult,
-    annotations: lifecycle,
+    annotations: ACTS,
     actsOn: noFrame('creates a new frame'),
     async handle(s, args) {
       return { frame: toFrameOutput(await s.frames.create(args)) };
@@ -98,7 +98,7 @@ export const frameTools = [
       destroyed: z.object({ id: z.string(), name: z.string(), hostPort: z.number().nullable(), workspace: z.string() }),
       workspaceKept: z.literal(true),
     },
-    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
+    annotations: REMOVES,
     async handle(s, args) {
       const d = await s.frames.destroy(args.frame, args.force);
       return { destroyed: { id: d.id, name: d.name, hostPort: d.hostPort, workspace: d.workspacePath }, workspaceKept: true as const };
@@ -110,7 +110,7 @@ export const frameTools = [
     description: 'All frames with status (checked against Podman, never stale), port, workspace and last activity.',
     input: { status: z.enum(frameStatuses).optional().describe('Only frames with this status') },
     output: { frames: z.array(frameOutput) },
-    annotations: READ_ONLY,
+    annotations: READS,
     actsOn: everyFrame('lists every frame'),
     scopedAnswer: (r, sees) => ({ ...r, frames: r.frames.filter((f) => sees(f.name)) }),
     async handle(s, args) {
@@ -124,7 +124,7 @@ export const frameTools = [
     description: "One frame's details with its configuration and most recent events.",
     input: { frame: frameRef, events: z.number().int().min(0).max(500).default(10).describe('How many recent events to include') },
     output: { frame: frameOutput, config: z.record(z.string(), z.unknown()), events: z.array(eventOutput) },
-    annotations: READ_ONLY,
+    annotations: READS,
     async handle(s, args) {
       const frame = await s.frames.get(args.frame);
       return {
@@ -147,7 +147,7 @@ export const frameTools = [
       commandLine: z.string(),
       socket: z.string().describe('the tmux socket on the host; a host tmux client on it runs what the frame tells it to'),
     },
-    annotations: READ_ONLY,
+    annotations: READS,
     async handle(s, args) {
       const a = await s.frames.attach(args.frame);
       return { frame: frameBrief(a.frame), command: a.command, commandLine: shellJoin(a.command), socket: a.socket };
@@ -159,7 +159,7 @@ export const frameTools = [
     description: "The last lines of the frame container's log (entrypoint output; also kept in $OPTAGON_HOME/logs/frames/<id>.log).",
     input: { frame: frameRef, tail: z.number().int().min(1).max(10000).default(100).describe('How many lines') },
     output: { frame: frameBriefOutput, lines: z.array(z.string()) },
-    annotations: READ_ONLY,
+    annotations: READS,
     async handle(s, args) {
       const r = await s.frames.logs(args.frame, args.tail);
       return { frame: frameBrief(r.frame), lines: r.lines };
@@ -178,7 +178,7 @@ export const frameTools = [
       memPercent: z.number(),
       pids: z.number(),
     },
-    annotations: { ...READ_ONLY, idempotentHint: false },
+    annotations: SAMPLES,
     async handle(s, args) {
       const { frame, ...stats } = await s.frames.stats(args.frame);
       return { frame: frameBrief(frame), ...stats };
@@ -194,7 +194,7 @@ export const frameTools = [
       after: z.number().int().min(0).default(0).describe('Only events with a larger id (for following)'),
     },
     output: { frame: frameBriefOutput, events: z.array(eventOutput) },
-    annotations: READ_ONLY,
+    annotations: READS,
     async handle(s, args) {
       const r = s.frames.events(args.frame, args.limit, args.after);
       return { frame: frameBrief(r.frame), events: r.events.map(toEventOutput) };
@@ -206,7 +206,7 @@ export const frameTools = [
     description: "The frame's configuration (manager, context and other sections), as stored and mirrored to frames/<id>/config.yaml.",
     input: { frame: frameRef },
     output: { frame: frameBriefOutput, config: z.record(z.string(), z.unknown()) },
-    annotations: READ_ONLY,
+    annotations: READS,
     async handle(s, args) {
       const r = s.frames.getConfig(args.frame);
       return { frame: frameBrief(r.frame), config: redactConfig(r.config) };
@@ -224,7 +224,7 @@ export const frameTools = [
       replace: z.boolean().default(false).describe('Make `values` the whole configuration instead of merging it in'),
     },
     output: { frame: frameBriefOutput, config: z.record(z.string(), z.unknown()) },
-    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    annotations: SETS,
     actsOn: (args, s) => onFrame(args.frame, configReach(s, args.frame, args.values, args.replace)),
     async handle(s, args) {
       const r = s.frames.setConfig(args.frame, args.values, args.replace);
@@ -239,7 +239,7 @@ export const frameTools = [
       'unless force. Makes a Debian base from the Debian mirror when no registry answers (debootstrap as root, mmdebstrap rootless). Takes minutes the first time.',
     input: { force: z.boolean().default(false).describe('Rebuild even when the inputs are unchanged') },
     output: { image: z.string(), hash: z.string(), base: z.string(), skipped: z.boolean(), durationMs: z.number() },
-    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+    annotations: SETS_OUTSIDE,
     actsOn: noFrame("builds the host's frame image, which every frame runs"),
     async handle(s, args, ctx) {
       return s.images.build({ force: args.force, progress: (message, step, total) => ctx.progress(message, step, total) });
@@ -258,7 +258,7 @@ export const frameTools = [
       upToDate: z.boolean(),
       base: z.string().nullable(),
     },
-    annotations: READ_ONLY,
+    annotations: READS,
     actsOn: noFrame("reads the host's frame image"),
     async handle(s) {
       return s.images.status();
@@ -275,7 +275,7 @@ export const frameTools = [
       ok: z.boolean(),
       checks: z.array(z.object({ name: z.string(), status: z.enum(['ok', 'warn', 'fail']), detail: z.string(), fix: z.string().optional() })),
     },
-    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    annotations: SETS,
     actsOn: noFrame('checks and configures the host'),
     async handle(s) {
       return s.doctor();

@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import { frameRef } from '../frames/schemas.js';
-import { noFrame, READ_ONLY, toolsFor, type AnyTool } from '../shared/define-tool.js';
+import { noFrame, toolsFor, type AnyTool } from '../shared/define-tool.js';
+import { ACTS, READS, SETS } from '../shared/tool-annotations.js';
 import type { GuakeRemote } from './guake-remote.js';
 
 type S = GuakeRemote;
 const defineTool = toolsFor<S>();
 
 const tab = z.object({ index: z.number(), name: z.string() });
-const desktop = { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
 
 export const guakeTools = [
   defineTool({
@@ -18,7 +18,7 @@ export const guakeTools = [
       'Needs the frame running and Guake running on the session bus.',
     input: { frame: frameRef },
     output: { action: z.enum(['selected', 'added']), tab, tabs: z.array(tab) },
-    annotations: desktop,
+    annotations: SETS,
     async handle(g, args) {
       return g.openFrame(args.frame);
     },
@@ -30,7 +30,7 @@ export const guakeTools = [
       "For an agent that needs the user: a desktop notification with the message, the frame's Guake tab opened, and an attention_requested frame event.",
     input: { frame: frameRef, message: z.string().min(1, 'say what is needed').max(2000) },
     output: { notified: z.boolean(), note: z.string().optional(), tab },
-    annotations: { ...desktop, idempotentHint: false },
+    annotations: ACTS,
     async handle(g, args) {
       return g.requestAttention(args.frame, args.message);
     },
@@ -41,7 +41,7 @@ export const guakeTools = [
     description: "Guake's tabs by index and name, and which is selected.",
     input: {},
     output: { tabs: z.array(tab), selected: z.number() },
-    annotations: READ_ONLY,
+    annotations: READS,
     actsOn: noFrame("reads the host desktop's Guake tabs, which name every frame opened there"),
     async handle(g) {
       return g.listTabs();

@@ -1,4 +1,4 @@
-import type { FrameConfig } from '../frames/frame-config.js';
+import { managerBehaviorSchema, type FrameConfig } from '../frames/frame-config.js';
 import type { LlmSettings } from '../shared/global-config.js';
 import type { ProviderFactory } from '../shared/model-endpoint.js';
 import type { LLMProvider } from '../shared/llm-provider.js';
@@ -45,18 +45,8 @@ export interface ManagerSetup {
   signal: AbortSignal;
 }
 
-/** manager.behavior as the frame config says, with the spec's defaults. */
-function behavior(config: FrameConfig) {
-  return {
-    auto_spawn_agents: true,
-    max_concurrent_agents: 3,
-    quality_gate_enabled: true,
-    max_review_rounds: 2,
-    agent_timeout_minutes: 20,
-    permissions: 'allow' as 'allow' | 'deny',
-    ...config.manager?.behavior,
-  };
-}
+/** manager.behavior as the frame config says, the defaults filled in (the stored config was validated when set). */
+const behavior = (config: FrameConfig) => managerBehaviorSchema.parse(config.manager?.behavior ?? {});
 
 /**
  * The manager's loop for one task, an MCP host over Optagon's own servers: classify (for routing),

@@ -28,7 +28,7 @@ manager:
 const task = (more: Partial<TaskFacts>): TaskFacts => ({ type: 'feature', complexity: 0.3, text: 'Add a login form', step: 'plan', ...more });
 
 describe('task routing', () => {
-  it("the spec's frame config loads, and each rule sends its tasks to its provider", () => {
+  it('a full frame config loads, and each rule sends its tasks to its provider', () => {
     const config = parseFrameConfigYaml(SPEC_EXAMPLE, 'config.yaml');
     const router = new TaskRouter(config.manager!.routing!, { provider: 'anthropic', model: config.manager!.model! }, 'frame project-a');
     expect(router.route(task({ type: 'summarize', complexity: 0.9 }))).toEqual({ provider: 'ollama', model: 'mistral', setting: 'frame project-a manager.routing[0]' });

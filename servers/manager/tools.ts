@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { frameRef } from '../frames/schemas.js';
-import { everyFrame, onFrame, READ_ONLY, toolsFor, type ActsOn, type AnyTool } from '../shared/define-tool.js';
+import { everyFrame, onFrame, toolsFor, type ActsOn, type AnyTool } from '../shared/define-tool.js';
+import { ACTS_OUTSIDE, ENDS, READS } from '../shared/tool-annotations.js';
 import type { TaskService } from './task-service.js';
 import type { TaskRecord } from './task-store.js';
 
@@ -69,7 +70,7 @@ export const managerTools = [
       wait: z.boolean().default(false).describe('Return when the task ends (progress notifications meanwhile), not at once'),
     },
     output: { task: taskOutput },
-    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+    annotations: ACTS_OUTSIDE,
     async handle(s, args, ctx) {
       let step = 0;
       const { task, done } = s.assign(args.frame, args.task, args.wait ? (m) => void ctx.progress(m, ++step) : undefined);
@@ -84,7 +85,7 @@ export const managerTools = [
     description: 'The task with its progress so far and, once it ended, its result: each subtask, its agent, corrections and outcome.',
     input: { task: taskRef },
     output: { task: taskOutput },
-    annotations: READ_ONLY,
+    annotations: READS,
     actsOn: (args, s) => onTask(args.task, s),
     async handle(s, args) {
       return { task: out(s.get(args.task)) };
@@ -96,7 +97,7 @@ export const managerTools = [
     description: "The manager's tasks, newest first: of one frame, or of all.",
     input: { frame: frameRef.optional(), limit: z.number().int().min(1).max(500).default(20) },
     output: { tasks: z.array(taskOutput) },
-    annotations: READ_ONLY,
+    annotations: READS,
     actsOn: (args) => (args.frame ? onFrame(args.frame) : everyFrame("lists every frame's tasks")),
     scopedAnswer: (r, sees) => ({ ...r, tasks: r.tasks.filter((t) => sees(t.frameId)) }),
     async handle(s, args) {
@@ -109,7 +110,7 @@ export const managerTools = [
     description: 'Stops a running task: its agents are stopped (their transcripts stay) and it ends as cancelled.',
     input: { task: taskRef },
     output: { task: taskOutput },
-    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+    annotations: ENDS,
     actsOn: (args, s) => onTask(args.task, s),
     async handle(s, args) {
       return { task: out(await s.cancel(args.task)) };

@@ -86,9 +86,6 @@ export function actsOnRule<D>(tool: AnyTool<D>): NonNullable<AnyTool<D>['actsOn'
   return undefined;
 }
 
-/** The annotations of a tool that only reads Optagon's own state (most list and get tools). */
-export const READ_ONLY = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
-
 // Erased form so tools with different schemas share one array.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyTool<D> = ToolDefinition<D, any, any>;

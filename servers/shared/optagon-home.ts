@@ -2,7 +2,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 
 /**
- * The spec's home layout. `OPTAGON_HOME` overrides `~/.optagon` (tests always set it).
+ * Where Optagon keeps its state. `OPTAGON_HOME` overrides `~/.optagon` (tests always set it).
  *
  *   config.yaml                 global configuration
  *   data/optagon.db             SQLite state
@@ -38,7 +38,7 @@ export class OptagonHome {
   frameConfigFile(frameId: string): string {
     return join(this.frameDir(frameId), 'config.yaml');
   }
-  /** The agents spawned in a frame (the spec's session.json). */
+  /** The agents spawned in a frame (session.json). */
   frameSessionFile(frameId: string): string {
     return join(this.frameDir(frameId), 'session.json');
   }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { frameRef } from '../frames/schemas.js';
-import { READ_ONLY, toolsFor, type AnyTool } from '../shared/define-tool.js';
+import { toolsFor, type AnyTool } from '../shared/define-tool.js';
+import { ACTS, READS, REMOVES } from '../shared/tool-annotations.js';
 import type { FrameTmux } from './frame-tmux.js';
 import { namedKey } from './keys.js';
 import { regexText, toWindowOutput, windowName, windowOutput, windowRef } from './schemas.js';
@@ -8,7 +9,6 @@ import { regexText, toWindowOutput, windowName, windowOutput, windowRef } from '
 type S = FrameTmux;
 const defineTool = toolsFor<S>();
 
-const acts = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false } as const;
 
 const frameWindow = { frame: frameRef, window: windowRef };
 const sent = { frame: z.string(), window: windowOutput };
@@ -21,7 +21,7 @@ export const tmuxTools = [
     description: "The windows of the frame's tmux session `main`: index, name, what runs there, whether it has exited.",
     input: { frame: frameRef },
     output: { frame: z.string(), windows: z.array(windowOutput) },
-    annotations: READ_ONLY,
+    annotations: READS,
     async handle(t, args) {
       const { frame, windows } = await t.listWindows(args.frame);
       return { frame: frame.name, windows: windows.map(toWindowOutput) };
@@ -40,7 +40,7 @@ export const tmuxTools = [
       cwd: z.string().startsWith('/', 'cwd is a path inside the frame, e.g. /workspace/app').max(4096).default('/workspace'),
     },
     output: sent,
-    annotations: acts,
+    annotations: ACTS,
     async handle(t, args) {
       const { frame, window } = await t.newWindow(args.frame, {
         cwd: args.cwd,
@@ -62,7 +62,7 @@ export const tmuxTools = [
       enter: z.boolean().default(false).describe('Press Enter after the text'),
     },
     output: sent,
-    annotations: acts,
+    annotations: ACTS,
     async handle(t, args) {
       if (!args.text && !args.enter) throw new Error('nothing to send: give text, or enter: true');
       const { frame, window } = await t.sendText(args.frame, args.window, args.text, args.enter);
@@ -75,7 +75,7 @@ export const tmuxTools = [
     description: 'Presses named keys in order, e.g. ["Escape"], ["C-c"], ["Up", "Enter"], ["1"]. Only names from the allow-list; text goes through tmux_send_text.',
     input: { ...frameWindow, keys: z.array(namedKey).min(1).max(100) },
     output: sent,
-    annotations: acts,
+    annotations: ACTS,
     async handle(t, args) {
       const { frame, window } = await t.sendKeys(args.frame, args.window, args.keys);
       return { frame: frame.name, window: toWindowOutput(window) };
@@ -87,7 +87,7 @@ export const tmuxTools = [
     description: "The last `lines` lines of the window (screen and scrollback) as text, wrapped lines joined; `ansi: true` keeps colours as escape codes.",
     input: { ...frameWindow, lines: lines.default(50), ansi: z.boolean().default(false) },
     output: { frame: z.string(), window: windowOutput, text: z.string(), lines: z.number() },
-    annotations: READ_ONLY,
+    annotations: READS,
     async handle(t, args) {
       const c = await t.capture(args.frame, args.window, { lines: args.lines, ansi: args.ansi });
       return { frame: c.frame.name, window: toWindowOutput(c.window), text: c.text, lines: c.lines };
@@ -114,7 +114,7 @@ export const tmuxTools = [
       elapsedMs: z.number(),
       text: z.string(),
     },
-    annotations: READ_ONLY,
+    annotations: READS,
     async handle(t, args, ctx) {
       if (!args.pattern && args.quiet_ms === undefined) throw new Error('give a pattern to wait for, quiet_ms, or both');
       const r = await t.waitFor(args.frame, args.window, {
@@ -140,7 +140,7 @@ export const tmuxTools = [
     description: 'Closes the window and ends what runs in it. The last window of a frame cannot be closed this way (it would end the session); stop the frame instead.',
     input: frameWindow,
     output: { frame: z.string(), killed: windowOutput },
-    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
+    annotations: REMOVES,
     async handle(t, args) {
       const { windows } = await t.listWindows(args.frame);
       if (windows.length === 1) throw new Error(`'${args.window}' is the last window of frame '${args.frame}'; closing it would end the session. Stop the frame with frame_stop instead`);

@@ -3,7 +3,7 @@ import type { FrameEvent } from '../../servers/frames/state-store.js';
 import { windowRef } from '../../servers/tmux/schemas.js';
 
 /**
- * The terminal WebSocket's protocol: the spec's messages (auth, attach, input, resize, detach →
+ * The terminal WebSocket's protocol: the base messages (auth, attach, input, resize, detach →
  * authenticated, attached, output, frame_event, error), plus what speed and safety needed: `ack`
  * for flow control, `detached` when a terminal ends, and options on auth/attach. JSON is the
  * contract; a client that asks for `binary` may also send input and receive output as binary frames.
