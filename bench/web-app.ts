@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
-import { StateStore } from '../servers/frames/state-store.js';
+import { openStateDatabase } from '../servers/shared/state-database.js';
 import { OptagonHome } from '../servers/shared/optagon-home.js';
 import { AuthService } from '../web/auth/auth-service.js';
 import type { BenchHome } from './bench-home.js';
@@ -29,9 +29,9 @@ function gzippedAssets(dir: string, files: string[]): number {
 export async function benchWebApp(home: BenchHome, frame: string, socket: string): Promise<Figure[]> {
   const daemon = home.daemon();
   const paths = new OptagonHome(home.root);
-  const store = new StateStore(paths.database);
-  await new AuthService(store, paths.jwtKeyFile).passwords.set(PASSWORD);
-  store.close();
+  const db = openStateDatabase(paths.database);
+  await new AuthService(db, paths.jwtKeyFile).passwords.set(PASSWORD);
+  db.close();
   const login = (await (await fetch(`${daemon.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ password: PASSWORD }) })).json()) as { jwt: string; expiresAt: string };
   const session = JSON.stringify({ jwt: login.jwt, expiresAt: Date.parse(login.expiresAt), permissions: ['read', 'write', 'manage'] });
   const wetty = await startWetty(socket);

@@ -19,6 +19,7 @@ import { createFramesServices, type FramesServices } from '../servers/frames/ser
 import { registerTools, type AnyTool, type ToolAccess } from '../servers/shared/define-tool.js';
 import type { McpModule } from '../servers/shared/mcp-module.js';
 import { OptagonHome } from '../servers/shared/optagon-home.js';
+import { openSharedState, type SharedState } from '../servers/shared/shared-state.js';
 import { FrameTmux } from '../servers/tmux/frame-tmux.js';
 import { tmuxModule } from '../servers/tmux/server.js';
 
@@ -27,6 +28,8 @@ export const SERVER_VERSION = '0.1.0';
 /** Domain services shared by every MCP session of one process (daemon, stdio or in-process). */
 export interface OptagonServices {
   home: OptagonHome;
+  /** config.yaml and the state database, shared by every capability. */
+  state: SharedState;
   frames: FramesServices;
   tmux: FrameTmux;
   agents: AgentManager;
@@ -38,12 +41,15 @@ export interface OptagonServices {
 }
 
 export function createServices(home = new OptagonHome()): OptagonServices {
-  const frames = createFramesServices(home);
+  const state = openSharedState(home);
+  const { config } = state;
+  const frames = createFramesServices(state);
   const tmux = new FrameTmux(frames.frames);
   const agents = new AgentManager({ frames: frames.frames, store: frames.store, tmux, home });
-  const context = new ContextService(createContextBackend(home, frames.config, createProvider), frames.frames, frames.store);
+  const context = new ContextService(createContextBackend(home, config, createProvider), frames.frames, frames.store);
   const services: OptagonServices = {
     home,
+    state,
     frames,
     tmux,
     agents,
@@ -51,21 +57,21 @@ export function createServices(home = new OptagonHome()): OptagonServices {
     // The manager is an MCP host: each task gets its own client of these same servers.
     manager: new TaskService({
       frames: frames.frames,
-      store: new TaskStore(frames.store.db),
-      llm: () => frames.config.llm,
+      store: new TaskStore(state.db),
+      llm: () => config.llm,
       createProvider,
       connect: () => connectInProcess(createMcpServer(services)),
     }),
     // Started on first use: a daemon that never browses runs no Chromium.
     browser: new BrowserSession({
-      executablePath: frames.config.browser.executable_path,
-      timeoutMs: frames.config.browser.timeout_ms,
-      runAs: frames.config.browser.run_as,
+      executablePath: config.browser.executable_path,
+      timeoutMs: config.browser.timeout_ms,
+      runAs: config.browser.run_as,
       // The host's browser opens the running frames' ports, and only the origins the config adds.
       reach: hostReach({
         framePorts: () => frames.store.listFrames().flatMap((f) => (f.status === 'running' && f.hostPort ? [f.hostPort] : [])),
-        bindAddress: frames.config.frames.bind_address,
-        allowedOrigins: frames.config.browser.allowed_origins,
+        bindAddress: config.frames.bind_address,
+        allowedOrigins: config.browser.allowed_origins,
       }),
     }),
     guake: new GuakeRemote(frames.frames),
@@ -74,6 +80,7 @@ export function createServices(home = new OptagonHome()): OptagonServices {
       await services.browser.close();
       frames.close();
       await context.backend.close();
+      state.close();
     },
   };
   return services;

@@ -7,7 +7,8 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { SignJWT } from 'jose';
 import { generate } from 'otplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StateStore } from '../servers/frames/state-store.js';
+import { openStateDatabase } from '../servers/shared/state-database.js';
+import type Database from 'better-sqlite3';
 import { TaskStore } from '../servers/manager/task-store.js';
 import { OptagonHome } from '../servers/shared/optagon-home.js';
 import { AuthService } from '../web/auth/auth-service.js';
@@ -30,7 +31,7 @@ interface Answer {
 describe('security matrix (real daemon)', () => {
   let home: DaemonHome;
   let daemon: DaemonProcess;
-  let store: StateStore;
+  let db: Database.Database;
   let auth: AuthService;
   let port: number;
   let webContainer: string;
@@ -70,8 +71,8 @@ describe('security matrix (real daemon)', () => {
     webContainer = (await daemon.ok('frame_get', { frame: 'web' })).frame.containerName;
     // The same state the daemon reads, as `optagon auth` and `optagon token` would write it.
     const paths = new OptagonHome(home.root);
-    store = new StateStore(paths.database);
-    auth = new AuthService(store, paths.jwtKeyFile);
+    db = openStateDatabase(paths.database);
+    auth = new AuthService(db, paths.jwtKeyFile);
     await auth.passwords.set(PASSWORD);
     totpSecret = auth.totp.begin().secret;
     await auth.totp.confirm(await generate({ secret: totpSecret }));
@@ -102,7 +103,7 @@ describe('security matrix (real daemon)', () => {
     expect(routes.length).toBeGreaterThan(50);
   }, 120_000);
   afterAll(async () => {
-    store?.close();
+    db?.close();
     await daemon?.stop();
     await home?.cleanup();
   });
@@ -272,7 +273,7 @@ describe('security matrix (real daemon)', () => {
       await daemon.ok('agent_spawn', { frame: 'web', kind: 'claude', name: 'claude-1' });
       await daemon.ok('context_add_episode', { frame: 'web', name: 'launch plan', content: `The web frame keeps its launch codes in ${SECRET}.`, wait: true });
       taskId = randomBytes(6).toString('hex');
-      new TaskStore(store.db).insert(taskId, webId, 'Secret web task: move the launch codes');
+      new TaskStore(db).insert(taskId, webId, 'Secret web task: move the launch codes');
     }, 180_000);
     afterAll(async () => {
       await fake.close();

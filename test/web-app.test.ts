@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StateStore } from '../servers/frames/state-store.js';
+import { openStateDatabase } from '../servers/shared/state-database.js';
+import type Database from 'better-sqlite3';
 import { OptagonHome } from '../servers/shared/optagon-home.js';
 import { AuthService } from '../web/auth/auth-service.js';
 import { DaemonHome, DaemonProcess } from './support/daemon-process.js';
@@ -20,20 +21,20 @@ describe('web dashboard (real Chromium, real daemon)', () => {
   let home: DaemonHome;
   let daemon: DaemonProcess;
   let browser: Browser;
-  let store: StateStore;
+  let db: Database.Database;
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
     home = new DaemonHome(33520);
     daemon = await DaemonProcess.start(home);
     const paths = new OptagonHome(home.root);
-    store = new StateStore(paths.database);
-    await new AuthService(store, paths.jwtKeyFile).passwords.set(PASSWORD);
+    db = openStateDatabase(paths.database);
+    await new AuthService(db, paths.jwtKeyFile).passwords.set(PASSWORD);
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: process.getuid?.() === 0 ? ['--no-sandbox'] : [] });
   }, 120_000);
   afterAll(async () => {
     await browser?.close();
-    store?.close();
+    db?.close();
     await daemon?.stop();
     await home?.cleanup();
   });

@@ -40,7 +40,7 @@ export function createDaemonApp(opts: DaemonAppOptions): {
   inFlight: () => number;
 } {
   // Remote access is the daemon's alone: the CLI's in-process servers never load it.
-  const auth = new AuthService(opts.services.frames.store, opts.services.home.jwtKeyFile);
+  const auth = new AuthService(opts.services.state.db, opts.services.home.jwtKeyFile);
   const maxSize = opts.bodyLimitBytes ?? 1024 * 1024;
   const sessions = new McpSessions(opts.services, maxSize);
   const started = Date.now();
@@ -49,7 +49,7 @@ export function createDaemonApp(opts: DaemonAppOptions): {
 
   const policy = { allowedHosts: opts.allowedHosts ?? [], allowedOrigins: opts.allowedOrigins ?? [], secure: opts.secure ?? false };
   const credentials = { token: opts.token, sessions: (jwt: string) => auth.check(jwt) };
-  const gateway = new TerminalGateway({ frames: opts.services.frames, authenticate: credentialCheck(credentials), policy, ...(opts.gateway ? { settings: opts.gateway } : {}) });
+  const gateway = new TerminalGateway({ frames: opts.services.frames, db: opts.services.state.db, authenticate: credentialCheck(credentials), policy, ...(opts.gateway ? { settings: opts.gateway } : {}) });
   const publicPaths = new Set(['/health', '/api/auth/login']);
   app.use('*', requestGuard({ ...policy, ...credentials, isPublic: (path, method) => publicPaths.has(path) || (method === 'GET' && isWebAppPath(path)) }));
   if (opts.secure) {

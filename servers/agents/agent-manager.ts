@@ -9,21 +9,9 @@ import type { AgentKind, AgentState } from './kinds/agent-kind.js';
 import { agentKinds, type AgentKindName } from './kinds/index.js';
 import { SessionFile, type AgentRecord } from './session-file.js';
 import { lastReplyFromTranscript } from './transcript.js';
+import { ScreenDriver } from './screen-driver.js';
+import type { AgentStatus, Located } from './agent-status.js';
 import { sleep } from '../shared/sleep.js';
-
-export interface AgentStatus {
-  agent: string;
-  frame: string;
-  name: string;
-  kind: AgentKindName;
-  state: AgentState;
-  /** Where the state came from: the agent's hooks, or its screen. */
-  source: 'hook' | 'screen';
-  window: string | null;
-  since: number | null;
-  lastLines: string;
-  createdAt: number;
-}
 
 export interface SpawnInput {
   frame: string;
@@ -32,17 +20,11 @@ export interface SpawnInput {
   name?: string;
 }
 
-interface Located {
-  frame: FrameRecord;
-  record: AgentRecord;
-  kind: AgentKind;
-}
 
 const RUN_DIR_IN_FRAME = '/run/optagon/';
 const AGENT_DIR_IN_FRAME = '/run/optagon/agents';
 /** The most of a transcript read for the latest reply: its end is what holds it. */
 const TRANSCRIPT_TAIL_BYTES = 4 * 1024 * 1024;
-const READY_TIMEOUT_MS = 60_000;
 const SCREEN_LINES = 40;
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
@@ -61,18 +43,25 @@ type Progress = (message: string) => Promise<void> | void;
 const SCREEN_DOUBT_AFTER_SEND_MS = 8000;
 /** The key of `AgentManager.sentAt`: an agent by frame id and name. */
 const sentKey = (located: { frame: { id: string }; record: { name: string } }) => `${located.frame.id}/${located.record.name}`;
-/** Busy with a message, or asking about one: what an agent that took it in shows. */
-const works = (state: AgentState) => state === 'working' || state === 'waiting_for_permission';
-/** How soon a screen-only agent that took a message in shows it works on it (see showsWork). */
-const WORK_SHOWS_MS = 10_000;
 
 export class AgentManager {
   /** When each agent (frame id/name) was last sent a message by this process. */
   private readonly sentAt = new Map<string, number>();
 
+  /** Types into the agents' windows and waits out their start-up. */
+  private readonly driver: ScreenDriver;
+
   constructor(
     private readonly deps: { frames: FrameManager; store: StateStore; tmux: FrameTmux; home: OptagonHome; env?: NodeJS.ProcessEnv },
-  ) {}
+  ) {
+    this.driver = new ScreenDriver({
+      tmux: deps.tmux,
+      store: deps.store,
+      screen: (located) => this.screen(located),
+      status: (located) => this.statusOf(located),
+      sent: (located, at) => void this.sentAt.set(sentKey(located), at),
+    });
+  }
 
   private session(frame: FrameRecord): SessionFile {
     return new SessionFile(this.deps.home.frameSessionFile(frame.id));
@@ -141,10 +130,10 @@ export class AgentManager {
     this.deps.store.addEvent(frame.id, 'agent_spawned', { agent: name, kind: input.kind, window: window.id });
 
     await progress(`waiting for ${kind.program} to show its prompt`);
-    await this.untilReady({ frame, record, kind });
+    await this.driver.untilReady({ frame, record, kind });
     if (input.task) {
       await progress('sending the task');
-      await this.typeMessage({ frame, record, kind }, input.task);
+      await this.driver.typeMessage({ frame, record, kind }, input.task);
     }
     return this.statusOf({ frame, record, kind });
   }
@@ -156,8 +145,8 @@ export class AgentManager {
     if (before.state === 'waiting_for_permission') {
       throw new Error(`agent '${before.agent}' is waiting for permission; answer it with agent_approve {"agent": "${before.agent}", "decision": "allow"} or "deny" first`);
     }
-    if (before.state === 'starting') await this.untilReady(located);
-    await this.typeMessage(located, message);
+    if (before.state === 'starting') await this.driver.untilReady(located);
+    await this.driver.typeMessage(located, message);
     return this.statusOf(located);
   }
 
@@ -345,86 +334,6 @@ export class AgentManager {
   private freshHook(frame: FrameRecord, record: AgentRecord): HookState | undefined {
     const hook = this.hookState(frame, record.name);
     return hook && hook.at >= record.createdAt - 1000 ? hook : undefined;
-  }
-
-  /** Until the prompt is up, answering the startup dialogs the CLI shows on the way. */
-  private async untilReady(located: Located): Promise<void> {
-    const { frame, record, kind } = located;
-    const deadline = Date.now() + READY_TIMEOUT_MS;
-    const answered = new Map<string, number>();
-    const firstSeen = new Map<string, number>();
-    for (;;) {
-      const screen = await this.screen(located);
-      if (!screen) {
-        throw new Error(`${kind.program} in frame '${frame.name}' exited before its prompt came up; is it installed in the image? (optagon image build)`);
-      }
-      const { window, text } = screen;
-      if (kind.screen.ready.test(text) && !kind.screen.permission.test(text)) return sleep(kind.settleMs);
-      const dialog = kind.dialogs.find((d) => d.pattern.test(text));
-      if (dialog && !firstSeen.has(dialog.what)) firstSeen.set(dialog.what, Date.now());
-      // Answer only once the dialog has been up a moment: Claude Code ignores keys right after drawing one.
-      if (dialog && Date.now() - firstSeen.get(dialog.what)! >= 500 && (answered.get(dialog.what) ?? 0) < 3) {
-        answered.set(dialog.what, (answered.get(dialog.what) ?? 0) + 1);
-        firstSeen.delete(dialog.what);
-        await this.deps.tmux.sendKeys(frame.id, window.id, dialog.keys);
-        this.deps.store.addEvent(frame.id, 'agent_dialog_answered', { agent: record.name, dialog: dialog.what });
-        continue;
-      }
-      if (Date.now() > deadline) {
-        throw new Error(`${kind.program} in frame '${frame.name}' showed no prompt within ${READY_TIMEOUT_MS / 1000} s; its screen:\n${text.split('\n').slice(-12).join('\n')}`);
-      }
-      await sleep(100);
-    }
-  }
-
-  /**
-   * Types the message and presses Enter, then makes sure it went in: a CLI still busy starting
-   * (OpenCode on a frame's first run) drops that Enter and leaves the text in its input. Taken in
-   * means the agent works (or asks), or its hook reported something since; otherwise Enter again.
-   * An extra Enter on an empty prompt does nothing in either CLI.
-   */
-  private async typeMessage(located: Located, message: string): Promise<void> {
-    const sentAt = Date.now();
-    this.sentAt.set(sentKey(located), sentAt);
-    await this.deps.tmux.sendText(located.frame.id, located.record.windowId, message, true);
-    /** 'works' (busy or asking), 'changed' (its state moved since the message: a hook, or a screen), or no. */
-    const takenIn = async () => {
-      const s = await this.statusOf(located);
-      if (works(s.state)) return 'works';
-      // A screen mid-redraw (neither busy nor ready) reads as starting: a change, not yet work.
-      return s.state !== 'idle' || (s.since !== null && s.since >= sentAt) ? 'changed' : undefined;
-    };
-    // Up to 12 s: under load OpenCode's first run can take that long to accept input.
-    for (let attempt = 0; attempt < 8; attempt++) {
-      for (const until = Date.now() + 1500; Date.now() < until; await sleep(100)) {
-        const taken = await takenIn();
-        if (!taken) continue;
-        if (taken === 'works' || located.kind.hooks || (await this.showsWork(located))) return;
-        // OpenCode (1.18.33, under load) can draw the message as sent and never start on it: no
-        // request is ever made. It is given the message once more.
-        this.deps.store.addEvent(located.frame.id, 'agent_message_resent', { agent: located.record.name, why: 'the agent showed the message but did not start on it' });
-        this.sentAt.set(sentKey(located), Date.now());
-        await this.deps.tmux.sendText(located.frame.id, located.record.windowId, message, true);
-        return;
-      }
-      await this.deps.tmux.sendKeys(located.frame.id, located.record.windowId, ['Enter']);
-      // The doubt window of wait() runs from the Enter that may have been the one taken.
-      this.sentAt.set(sentKey(located), Date.now());
-    }
-  }
-
-  /**
-   * For an agent read from its screen alone, after it took a message in: whether it shows it works
-   * on it, busy (or asking), within WORK_SHOWS_MS. Its screen moving is no sign: OpenCode redraws
-   * for a moment after taking a message it then drops. A turn too short to be seen busy at all
-   * (under 100 ms, between two looks) would be sent twice; no model answers that fast.
-   */
-  private async showsWork(located: Located): Promise<boolean> {
-    for (const until = Date.now() + WORK_SHOWS_MS; Date.now() < until; await sleep(100)) {
-      const { state } = await this.statusOf(located);
-      if (works(state) || state === 'exited') return true; // an exited agent's window is a shell: nothing goes there
-    }
-    return false;
   }
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AgentStatus } from './agent-manager.js';
+import type { AgentStatus } from './agent-status.js';
 import { agentStates } from './kinds/agent-kind.js';
 
 export const agentRef = z

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { ContextBackend, FactSearch, NewEpisode, NodeSearch, Removed } from './backend.js';
 import type { Entity, Episode, Fact } from './model.js';
+import { toEntity, toFact, toStored, type GraphitiEpisode, type GraphitiFact, type GraphitiNode, type Stored } from './graphiti-wire.js';
 import { mmr, rrf, wordOverlap } from './rerankers.js';
 import { sleep } from '../shared/sleep.js';
 
@@ -24,103 +25,6 @@ const POLL_MS = 500;
 const ALL = 100_000;
 /** Graphiti stamps created_at when it processes; an episode older than its add (less clock slack) is not it. */
 const CLOCK_SLACK_MS = 60_000;
-/** Dedup keys travel in source_description, which every Graphiti version stores and returns. */
-const DEDUP_MARK = / \[dedup:([^\]]+)\]$/;
-
-interface GraphitiFact {
-  uuid: string;
-  group_id?: string;
-  source_node_uuid: string;
-  target_node_uuid: string;
-  created_at?: string | null;
-  name: string;
-  fact: string;
-  episodes?: string[];
-  expired_at?: string | null;
-  valid_at?: string | null;
-  invalid_at?: string | null;
-}
-
-interface GraphitiNode {
-  uuid: string;
-  name: string;
-  labels?: string[];
-  created_at?: string | null;
-  summary?: string | null;
-  group_id?: string;
-  attributes?: Record<string, unknown>;
-}
-
-interface GraphitiEpisode {
-  uuid: string;
-  name: string;
-  content: string;
-  created_at?: string | null;
-  valid_at?: string | null;
-  source?: string;
-  source_description?: string;
-  group_id?: string;
-}
-
-const ms = (iso: string | null | undefined) => (iso ? Date.parse(iso) : null);
-
-const toFact = (f: GraphitiFact): Fact => ({
-  uuid: f.uuid,
-  groupId: f.group_id ?? '',
-  name: f.name,
-  fact: f.fact,
-  // Graphiti's facts carry node uuids, not names.
-  source: f.source_node_uuid,
-  target: f.target_node_uuid,
-  sourceUuid: f.source_node_uuid,
-  targetUuid: f.target_node_uuid,
-  episodes: f.episodes ?? [],
-  createdAt: ms(f.created_at) ?? 0,
-  validAt: ms(f.valid_at),
-  invalidAt: ms(f.invalid_at),
-  expiredAt: ms(f.expired_at),
-});
-
-const toEntity = (n: GraphitiNode): Entity => ({
-  uuid: n.uuid,
-  groupId: n.group_id ?? '',
-  name: n.name,
-  summary: n.summary ?? '',
-  labels: (n.labels ?? []).filter((l) => l !== 'Entity'),
-  attributes: n.attributes ?? {},
-  createdAt: ms(n.created_at) ?? 0,
-});
-
-/** An episode as Graphiti returned it, with our dedup key and whether Graphiti knew its time. */
-interface Stored {
-  episode: Episode;
-  dedupKey?: string | undefined;
-  dated: boolean;
-}
-
-function toStored(e: GraphitiEpisode, group: string): Stored {
-  const description = e.source_description ?? '';
-  const key = DEDUP_MARK.exec(description)?.[1];
-  return {
-    episode: {
-      uuid: e.uuid,
-      groupId: e.group_id ?? group,
-      name: e.name,
-      content: e.content,
-      source: e.source === 'json' || e.source === 'message' ? e.source : 'text',
-      sourceDescription: description.replace(DEDUP_MARK, ''),
-      // Servers since 1.0 leave valid_at out of get_episodes.
-      validAt: ms(e.valid_at) ?? ms(e.created_at) ?? 0,
-      createdAt: ms(e.created_at) ?? 0,
-      // Graphiti shows an episode only once it has processed it.
-      status: 'processed',
-      error: null,
-    },
-    dedupKey: key,
-    dated: Boolean(e.valid_at),
-  };
-}
-
 interface Watcher {
   episode: Episode;
   since: number;

@@ -3,7 +3,7 @@ import { frameRef } from '../frames/schemas.js';
 import { onFrame, toolsFor, type ActsOn, type AnyTool, type FrameDirectory } from '../shared/define-tool.js';
 import { ACTS, ENDS, READS, REMOVES, SETS } from '../shared/tool-annotations.js';
 import { SHARED_GROUP, type ContextService, type GroupScope } from './context-service.js';
-import type { Entity, Episode, Fact } from './model.js';
+import { iso, episodeOutput, toEpisode, factOutput, toFact, entityOutput, toEntity, removedOutput } from './schemas.js';
 
 type S = ContextService;
 const defineTool = toolsFor<S>();
@@ -13,76 +13,6 @@ const scope = {
   frame: frameRef.optional().describe("The frame whose knowledge this is (its group, plus shared_global when reading)"),
   group_ids: z.array(groupId).min(1).max(50).optional().describe('Groups to use instead of a frame'),
 };
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-const isoTime = z.iso.datetime().nullable();
-
-const episodeOutput = z.object({
-  uuid: z.string(),
-  groupId: z.string(),
-  name: z.string(),
-  source: z.enum(['message', 'text', 'json']),
-  sourceDescription: z.string(),
-  content: z.string(),
-  validAt: isoTime,
-  createdAt: isoTime,
-  status: z.enum(['queued', 'processing', 'processed', 'failed']),
-  error: z.string().nullable().describe('Why processing failed'),
-});
-const toEpisode = (e: Episode): z.infer<typeof episodeOutput> => ({
-  uuid: e.uuid,
-  groupId: e.groupId,
-  name: e.name,
-  source: e.source,
-  sourceDescription: e.sourceDescription,
-  content: e.content,
-  validAt: iso(e.validAt),
-  createdAt: iso(e.createdAt),
-  status: e.status,
-  error: e.error,
-});
-
-const factOutput = z.object({
-  uuid: z.string(),
-  groupId: z.string(),
-  name: z.string().describe('Relation, SCREAMING_SNAKE_CASE'),
-  fact: z.string(),
-  source: z.string().describe('Source entity'),
-  target: z.string().describe('Target entity'),
-  sourceUuid: z.string(),
-  targetUuid: z.string(),
-  episodes: z.array(z.string()).describe('Episodes the fact came from'),
-  createdAt: isoTime,
-  validAt: isoTime.describe('Since when it is true'),
-  invalidAt: isoTime.describe('Since when it is no longer true'),
-  expiredAt: isoTime.describe('When Optagon learned it is no longer true'),
-});
-const toFact = (f: Fact): z.infer<typeof factOutput> => ({
-  ...f,
-  createdAt: iso(f.createdAt),
-  validAt: iso(f.validAt),
-  invalidAt: iso(f.invalidAt),
-  expiredAt: iso(f.expiredAt),
-});
-
-const entityOutput = z.object({
-  uuid: z.string(),
-  groupId: z.string(),
-  name: z.string(),
-  summary: z.string(),
-  labels: z.array(z.string()),
-  attributes: z.record(z.string(), z.unknown()),
-  createdAt: isoTime,
-});
-const toEntity = (e: Entity): z.infer<typeof entityOutput> => ({ ...e, createdAt: iso(e.createdAt) });
-
-const removedOutput = {
-  groupId: z.string(),
-  episodes: z.number().optional(),
-  facts: z.number().optional(),
-  entities: z.number().optional(),
-  restored: z.number().optional().describe('Facts the episode had invalidated, current again'),
-};
-
 const toScope = (a: { frame?: string | undefined; group_ids?: string[] | undefined }): GroupScope => ({
   ...(a.frame ? { frame: a.frame } : {}),
   ...(a.group_ids ? { groupIds: a.group_ids } : {}),

@@ -4,7 +4,7 @@ import { lstatSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GlobalConfig } from '../shared/global-config.js';
 import type { OptagonHome } from '../shared/optagon-home.js';
-import type { ContainerRuntime, ContainerState } from './container-runtime.js';
+import type { ContainerRuntime } from './container-runtime.js';
 import type { ContainerStats } from './proc-stats.js';
 import { PORT_IN_USE } from './container-runtime.js';
 import { applyConfigPatch, frameConfigSchema, writeConfigMirror, type FrameConfig } from './frame-config.js';
@@ -14,7 +14,8 @@ import type { RuntimeSettingsResolver } from './runtime-settings.js';
 import type { FrameEvent, FrameRecord, FrameStatus, StateStore } from './state-store.js';
 import { FRAME_SESSION, FrameChannels, resizedClientScript, SOCKET_IN_FRAME, terminalInFrame, tmuxInFrame } from './frame-channels.js';
 import type { TmuxControl } from './tmux-control.js';
-import { isUp, observedStatus } from './observed-status.js';
+import { FrameReconciler } from './frame-reconciler.js';
+import { isUp } from './observed-status.js';
 import { checkFrameWorkspace, checkWorkspace } from './workspace.js';
 import { ensureSocketDir } from './socket-dir.js';
 import { frameUserNamespace, type FrameUserNamespace } from './user-namespace.js';
@@ -71,12 +72,20 @@ export class FrameManager {
   private readonly channels: FrameChannels;
   /** Keeps frames off each other's ports and off the host's services. */
   private readonly isolation: FrameIsolation;
+  /** Brings stored status in line with podman's. */
+  private readonly reconciler: FrameReconciler;
 
   constructor(private readonly deps: ManagerDeps) {
     this.ports = new PortAllocator(deps.store, deps.config.frames.port_range);
     this.homeId = createHash('sha256').update(deps.home.root).digest('hex').slice(0, 12);
     this.channels = new FrameChannels(() => deps.config.podman.binary);
     this.isolation = new FrameIsolation(deps.config, deps.runtime, this.homeId);
+    this.reconciler = new FrameReconciler({
+      ...deps,
+      homeId: this.homeId,
+      busy: (id) => this.busy.has(id),
+      transition: (frame, status, patch, details) => this.transition(frame, status, patch, details),
+    });
   }
 
   private get store() {
@@ -387,71 +396,14 @@ export class FrameManager {
     return { frame: this.resolve(frame.id), config: next };
   }
 
-  /**
-   * After this home's owner process died (kill -9 of the daemon, a crashed CLI), makes the state
-   * whole again: a container created but not yet recorded is adopted, a container whose frame is
-   * gone is removed, and a start that was cut short is finished by reconciliation (running if the
-   * container came up, else error). Run once when the daemon starts, before serving.
-   */
-  async recover(): Promise<{ adopted: string[]; removed: string[]; interrupted: string[] }> {
-    const containers = await this.runtime.list();
-    const frames = this.store.listFrames();
-    const known = new Set(frames.map((f) => f.id));
-    const result = { adopted: [] as string[], removed: [] as string[], interrupted: [] as string[] };
-    for (const frame of frames) {
-      const c = containers.find((x) => x.frameId === frame.id);
-      if (c && frame.containerId !== c.id) {
-        this.store.updateFrame(frame.id, { containerId: c.id });
-        result.adopted.push(frame.name);
-      }
-      if (frame.status === 'starting' && !this.busy.has(frame.id)) {
-        this.transition(frame, 'error', {}, { reason: 'start_interrupted', message: 'the start was interrupted; frame_start tries again' });
-        result.interrupted.push(frame.name);
-      }
-    }
-    for (const c of containers) {
-      if (c.homeId === this.homeId && !known.has(c.frameId)) {
-        await this.runtime.remove(c.id);
-        result.removed.push(c.name);
-      }
-    }
-    await this.reconcile(this.store.listFrames());
-    return result;
+  /** See FrameReconciler.recover: run once when the daemon starts, before serving. */
+  recover(): ReturnType<FrameReconciler['recover']> {
+    return this.reconciler.recover();
   }
 
-  /**
-   * Brings stored status in line with what podman says, in one `podman ps` for any number of frames,
-   * so no caller ever sees a stale `running`. A frame mid-start is left alone, unless the start has
-   * outlived its timeout (the process doing it died): then it is an error that frame_start retries.
-   */
-  async reconcile(frames: FrameRecord[]): Promise<FrameRecord[]> {
-    const startLimitMs = (this.deps.config.frames.start_timeout_seconds + 30) * 1000;
-    frames = frames.map((f) =>
-      f.status === 'starting' && !this.busy.has(f.id) && Date.now() - f.updatedAt > startLimitMs
-        ? this.transition(f, 'error', {}, { reason: 'start_interrupted', message: 'the start was interrupted; frame_start tries again' })
-        : f,
-    );
-    if (!frames.some((f) => f.containerId)) return frames;
-    const containers = new Map<string, ContainerState>();
-    for (const c of await this.runtime.list()) containers.set(c.frameId, c);
-    return frames.map((frame) => {
-      if (!frame.containerId || frame.status === 'starting' || this.busy.has(frame.id)) return frame;
-      const c = containers.get(frame.id);
-      if (!c) {
-        // The container was removed behind our back; the next start creates a new one.
-        if (frame.status === 'running' || frame.status === 'paused') {
-          return this.transition(frame, 'error', { containerId: null }, { reason: 'container_missing', message: 'the container disappeared; frame_start recreates it' });
-        }
-        return this.store.updateFrame(frame.id, { containerId: null });
-      }
-      const observed = observedStatus(c);
-      // Only a disagreement about whether the frame is up matters; stopped vs error is ours to say.
-      if (observed === null || observed === frame.status || (!isUp(observed) && !isUp(frame.status))) return frame;
-      const message = isUp(observed)
-        ? `the container is ${c.state} (changed outside Optagon)`
-        : `the container exited with code ${c.exitCode}${c.exitCode === 137 ? ' (killed)' : ''} outside Optagon; frame_start starts it again`;
-      return this.transition(frame, observed, {}, { reason: 'reconciled', containerState: c.state, exitCode: c.exitCode, message });
-    });
+  /** Stored status in line with podman's, for any number of frames in one `podman ps` (FrameReconciler). */
+  reconcile(frames: FrameRecord[]): Promise<FrameRecord[]> {
+    return this.reconciler.reconcile(frames);
   }
 
   /**

@@ -9,6 +9,8 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { OptagonHome } from '../shared/optagon-home.js';
 import { listeningPorts, PortAllocator } from './port-allocator.js';
 import { createFramesServices } from './services.js';
+import { openStateDatabase } from '../shared/state-database.js';
+import type Database from 'better-sqlite3';
 import { StateStore, type FrameRecord } from './state-store.js';
 
 const run = promisify(execFile);
@@ -16,16 +18,18 @@ const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const nothingListening = () => new Set<number>();
 
 let dir: string;
+let db: Database.Database;
 let store: StateStore;
 let frameCount = 0;
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'optagon-ports-'));
-  store = new StateStore(join(dir, 'optagon.db'));
+  db = openStateDatabase(join(dir, 'optagon.db'));
+  store = new StateStore(db);
 });
 
 afterEach(() => {
-  store.close();
+  db.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -169,12 +173,12 @@ describe('concurrent frame creation', () => {
     // Two processes that both read user_version = 0 must not both run migration 1.
     it('lets 8 processes open a fresh database at once', async () => {
       const script = join(home, 'open.mjs');
-      const stateStoreJs = join(repoRoot, 'dist', 'servers', 'frames', 'state-store.js');
+      const stateDatabaseJs = join(repoRoot, 'dist', 'servers', 'shared', 'state-database.js');
       writeFileSync(
         script,
-        `import { StateStore } from ${JSON.stringify(pathToFileURL(stateStoreJs).href)};
+        `import { openStateDatabase } from ${JSON.stringify(pathToFileURL(stateDatabaseJs).href)};
 while (Date.now() < Number(process.env.START_AT)) await new Promise((r) => setTimeout(r, 1));
-new StateStore(process.env.DB).close();
+openStateDatabase(process.env.DB).close();
 `,
       );
       for (let round = 0; round < 3; round++) {
@@ -216,13 +220,14 @@ process.stdout.write(JSON.stringify(ports));
       const reported = outputs.flatMap((o) => JSON.parse(o.stdout) as number[]);
       expect(new Set(reported).size).toBe(50);
 
-      const check = new StateStore(new OptagonHome(home).database);
+      const checkDb = openStateDatabase(new OptagonHome(home).database);
+      const check = new StateStore(checkDb);
       try {
         const frames = check.listFrames();
         assertDistinct(frames, 50);
         expect(new Set(frames.map((f) => f.hostPort))).toEqual(new Set(reported));
       } finally {
-        check.close();
+        checkDb.close();
       }
     });
   });

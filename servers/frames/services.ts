@@ -1,6 +1,6 @@
-import { loadGlobalConfig, type GlobalConfig } from '../shared/global-config.js';
+import type { GlobalConfig } from '../shared/global-config.js';
 import { OptagonHome } from '../shared/optagon-home.js';
-import { ensurePrivateHome } from '../shared/private-files.js';
+import { openSharedState, type SharedState } from '../shared/shared-state.js';
 import { ContainerRuntime } from './container-runtime.js';
 import { runDoctor } from './doctor.js';
 import { FrameManager } from './frame-manager.js';
@@ -19,10 +19,15 @@ export interface FramesServices {
   close(): void;
 }
 
-export function createFramesServices(home = new OptagonHome()): FramesServices {
-  ensurePrivateHome(home);
-  const config = loadGlobalConfig(home.configFile);
-  const store = new StateStore(home.database);
+/**
+ * The frames services over a process's shared state; given only a home, they open that home's
+ * state themselves and close it with theirs (a tool or test that needs frames alone).
+ */
+export function createFramesServices(from: SharedState | OptagonHome = new OptagonHome()): FramesServices {
+  const owned = from instanceof OptagonHome;
+  const state = owned ? openSharedState(from) : from;
+  const { home, config } = state;
+  const store = new StateStore(state.db);
   // config.podman is shared: when the resolver probes, the runtime sees the new flags at once.
   const runtime = new ContainerRuntime(config.podman);
   const settings = new RuntimeSettingsResolver(home.configFile, config);
@@ -37,7 +42,7 @@ export function createFramesServices(home = new OptagonHome()): FramesServices {
     doctor: () => runDoctor({ config, configFile: home.configFile, store, runtime, settings, images }),
     close: () => {
       frames.close();
-      store.close();
+      if (owned) state.close();
     },
   };
 }

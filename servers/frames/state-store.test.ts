@@ -1,23 +1,26 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { migrations } from './migrations.js';
+import { openStateDatabase } from '../shared/state-database.js';
+import { addAuthTables } from '../../web/auth/migrations.js';
 import { StateStore, type FrameRecord } from './state-store.js';
 
 let dir: string;
 let file: string;
+let db: Database.Database;
 let store: StateStore;
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'optagon-state-'));
   file = join(dir, 'data', 'optagon.db');
-  store = new StateStore(file);
+  db = openStateDatabase(file);
+  store = new StateStore(db);
 });
 
 afterEach(() => {
-  store.close();
+  db.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -37,55 +40,6 @@ function frame(overrides: Partial<FrameRecord> & Pick<FrameRecord, 'id' | 'name'
 }
 
 const count = (table: string) => store.db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
-
-describe('migrations', () => {
-  it('bring a fresh database to user_version = number of migrations', () => {
-    expect(store.db.pragma('user_version', { simple: true })).toBe(migrations.length);
-  });
-
-  it('create the six core tables, and the manager agent tasks', () => {
-    const tables = store.db
-      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
-      .pluck()
-      .all();
-    expect(tables).toEqual(['access_tokens', 'frame_configs', 'frame_events', 'frames', 'sessions', 'system_config', 'tasks']);
-  });
-
-  it('turn on WAL and foreign keys', () => {
-    expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(store.db.pragma('foreign_keys', { simple: true })).toBe(1);
-  });
-
-  it('are a no-op when the database is reopened, and keep its data', () => {
-    store.insertFrame(frame({ id: 'aaaaaaaa-0000-0000-0000-000000000001', name: 'web' }));
-    store.close();
-    store = new StateStore(file);
-    expect(store.db.pragma('user_version', { simple: true })).toBe(migrations.length);
-    expect(store.listFrames().map((f) => f.name)).toEqual(['web']);
-  });
-
-  it('drop the stored socket path of a database from before, keeping its frames', () => {
-    store.close();
-    const old = join(dir, 'old.db');
-    const db = new Database(old);
-    const before = migrations.indexOf('ALTER TABLE frames DROP COLUMN tmux_socket;');
-    for (const m of migrations.slice(0, before)) db.exec(m);
-    db.pragma(`user_version = ${before}`);
-    db.prepare(`INSERT INTO frames (id, name, status, workspace_path, tmux_socket, graphiti_group_id, created_at, updated_at)
-      VALUES ('aaaaaaaa-0000-0000-0000-000000000002', 'old', 'stopped', '/srv/p', '/tmp/elsewhere/tmux.sock', 'frame_aaaaaaaa', 1, 1)`).run();
-    db.close();
-    store = new StateStore(old);
-    expect(store.listFrames().map((f) => [f.name, 'tmuxSocket' in f])).toEqual([['old', false]]);
-    expect(store.db.prepare("SELECT count(*) FROM pragma_table_info('frames') WHERE name = 'tmux_socket'").pluck().get()).toBe(0);
-  });
-
-  it('refuse a database written by a newer schema, saying to upgrade', () => {
-    store.db.pragma(`user_version = ${migrations.length + 1}`);
-    store.close();
-    expect(() => (store = new StateStore(file))).toThrow(/newer Optagon.*upgrade optagon/);
-    store = new StateStore(':memory:'); // so afterEach has something to close
-  });
-});
 
 describe('frames', () => {
   const a = frame({ id: 'abc12345-1111-4000-8000-000000000001', name: 'alpha', hostPort: 33000 });
@@ -153,6 +107,7 @@ describe('frames', () => {
   it('delete a frame together with its config, events and sessions', () => {
     store.setConfig(a.id, { name: 'alpha', workspace: '/srv/project' });
     store.addEvent(a.id, 'created');
+    addAuthTables(db); // the sessions table is auth's
     store.db.prepare('INSERT INTO sessions (id, frame_id, connected_at) VALUES (?, ?, ?)').run('s1', a.id, 1);
     store.setConfig(b.id, { name: 'beta', workspace: '/srv/project' });
     store.addEvent(b.id, 'created');
@@ -218,20 +173,5 @@ describe('events', () => {
     const added = ['a', 'b', 'c', 'd', 'e'].map((t) => store.addEvent(id, t));
     expect(store.listEvents(id, 2, added[0]!.id).map((e) => e.type)).toEqual(['b', 'c']);
     expect(store.listEvents(id, 2, added[2]!.id).map((e) => e.type)).toEqual(['d', 'e']);
-  });
-});
-
-describe('system_config', () => {
-  it('returns undefined for a missing key and round-trips JSON values', () => {
-    expect(store.getSystemConfig('probe')).toBeUndefined();
-    store.setSystemConfig('probe', { runtime: 'crun', ulimits: { nofile: 1024 } });
-    expect(store.getSystemConfig('probe')).toEqual({ runtime: 'crun', ulimits: { nofile: 1024 } });
-  });
-
-  it('overwrites an existing key', () => {
-    store.setSystemConfig('counter', 1);
-    store.setSystemConfig('counter', 2);
-    expect(store.getSystemConfig<number>('counter')).toBe(2);
-    expect(count('system_config')).toBe(1);
   });
 });

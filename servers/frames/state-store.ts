@@ -1,7 +1,6 @@
 import type Database from 'better-sqlite3';
 import { EventEmitter } from 'node:events';
-import { openDatabase, statementCache } from '../shared/sqlite.js';
-import { migrations } from './migrations.js';
+import { statementCache } from '../shared/sqlite.js';
 
 export const frameStatuses = ['created', 'starting', 'running', 'paused', 'stopped', 'error'] as const;
 export type FrameStatus = (typeof frameStatuses)[number];
@@ -72,17 +71,15 @@ function toRecord(row: FrameRow): FrameRecord {
   };
 }
 
-/** SQLite state: frames, their configs and events, tokens, sessions and system settings. */
+/** Frames, their configs and events, in the state database (openStateDatabase). */
 export class StateStore {
-  readonly db: Database.Database;
   /** Emits 'event' with each frame event this process records (the terminal gateway pushes them to its clients). */
   readonly events = new EventEmitter<{ event: [FrameEvent] }>();
 
   /** A prepared statement, compiled once per connection. */
   private readonly sql: (text: string) => Database.Statement;
 
-  constructor(file: string) {
-    this.db = openDatabase(file, migrations);
+  constructor(readonly db: Database.Database) {
     this.sql = statementCache(this.db);
     this.events.setMaxListeners(0); // one per attached terminal
   }
@@ -186,20 +183,4 @@ export class StateStore {
     }));
   }
 
-  getSystemConfig<T>(key: string): T | undefined {
-    const json = this.sql('SELECT value_json FROM system_config WHERE key = ?').pluck().get(key) as string | undefined;
-    return json === undefined ? undefined : (JSON.parse(json) as T);
-  }
-
-  setSystemConfig(key: string, value: unknown): void {
-    this.sql(
-        `INSERT INTO system_config (key, value_json, updated_at) VALUES (?, ?, ?)
-         ON CONFLICT(key) DO UPDATE SET value_json = excluded.value_json, updated_at = excluded.updated_at`,
-      )
-      .run(key, JSON.stringify(value), Date.now());
-  }
-
-  close(): void {
-    this.db.close();
-  }
 }

@@ -1,5 +1,7 @@
 import type Database from 'better-sqlite3';
 import { statementCache } from '../shared/sqlite.js';
+import { addTables } from '../shared/state-database.js';
+import { TASK_MIGRATIONS } from './migrations.js';
 import type { TaskResult } from './manager-agent.js';
 
 export type TaskStatus = 'running' | TaskResult['status'];
@@ -47,6 +49,7 @@ export class TaskStore {
   private readonly sql: (text: string) => Database.Statement;
 
   constructor(db: Database.Database) {
+    addTables(db, 'manager', TASK_MIGRATIONS);
     this.sql = statementCache(db);
   }
 

@@ -5,12 +5,13 @@ import { tighten } from './private-files.js';
 
 /**
  * Opens (creating if need be, readable by its user only) a SQLite database in WAL mode with foreign keys on, and brings its
- * schema up to date with numbered `migrations` (PRAGMA user_version counts those that ran).
+ * schema up to date with numbered `migrations` (PRAGMA user_version counts those that ran), or
+ * with a function of its own (the state database counts each owner's migrations apart).
  * Several processes may open and write at once (concurrent CLI calls, the daemon): the busy
  * timeout is set first, the switch to WAL is retried, and migrations re-read the version under
  * the write lock.
  */
-export function openDatabase(file: string, migrations: readonly string[]): Database.Database {
+export function openDatabase(file: string, migrations: readonly string[] | ((db: Database.Database) => void)): Database.Database {
   if (file !== ':memory:') {
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     // Private from the start: SQLite gives the -wal and -shm files the mode of the database file.
@@ -24,7 +25,8 @@ export function openDatabase(file: string, migrations: readonly string[]): Datab
     enableWal(db);
     db.pragma('foreign_keys = ON');
     db.pragma('synchronous = NORMAL');
-    migrate(db, migrations);
+    if (typeof migrations === 'function') migrations(db);
+    else migrate(db, migrations);
   } catch (err) {
     db.close();
     throw err;

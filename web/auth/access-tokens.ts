@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { statementCache } from '../../servers/shared/sqlite.js';
+import { addAuthTables } from './migrations.js';
 import { PERMISSIONS, type Permission } from './permissions.js';
 
 export interface AccessToken {
@@ -48,6 +49,7 @@ export class AccessTokens {
   private readonly sql: (text: string) => Database.Statement;
 
   constructor(db: Database.Database) {
+    addAuthTables(db);
     this.sql = statementCache(db);
   }
 

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { generate } from 'otplib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { StateStore } from '../../servers/frames/state-store.js';
+import { openStateDatabase } from '../../servers/shared/state-database.js';
+import type Database from 'better-sqlite3';
 import { parseDuration } from './access-tokens.js';
 import { AuthError, AuthService, SESSION_SECONDS } from './auth-service.js';
 import { allows } from './permissions.js';
@@ -14,15 +15,15 @@ const PASSWORD = 'correct horse battery staple';
 
 describe('auth', () => {
   let dir: string;
-  let store: StateStore;
+  let db: Database.Database;
   let auth: AuthService;
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'optagon-auth-'));
-    store = new StateStore(':memory:');
-    auth = new AuthService(store, join(dir, 'jwt.key'));
+    db = openStateDatabase(':memory:');
+    auth = new AuthService(db, join(dir, 'jwt.key'));
   });
   afterEach(() => {
-    store.close();
+    db.close();
     rmSync(dir, { recursive: true, force: true });
   });
   const refused = async (p: Promise<unknown>, status: number, message: RegExp) => {
@@ -36,7 +37,7 @@ describe('auth', () => {
     await refused(auth.login({ password: PASSWORD }, 'c1'), 401, /wrong credentials/);
     await expect(auth.passwords.set('short')).rejects.toThrow(/too short: use 12 characters/);
     await auth.passwords.set(PASSWORD);
-    expect(JSON.parse(store.db.prepare("SELECT value_json FROM system_config WHERE key = 'auth.password'").pluck().get() as string).hash).toMatch(/^\$2[aby]\$12\$/);
+    expect(JSON.parse(db.prepare("SELECT value_json FROM system_config WHERE key = 'auth.password'").pluck().get() as string).hash).toMatch(/^\$2[aby]\$12\$/);
     await refused(auth.login({ password: 'wrong password!!' }, 'c1'), 401, /wrong credentials/);
     const { jwt, principal } = await auth.login({ password: PASSWORD }, 'c1');
     expect(principal.permissions).toEqual(['read', 'write', 'manage']);
@@ -66,7 +67,7 @@ describe('auth', () => {
   it('device tokens: shown once, stored hashed, scoped, revoked and expired at once', async () => {
     const { token, record } = auth.tokens.create({ name: 'phone', permissions: ['read'], frames: ['web'], expiresInMs: parseDuration('30d') });
     expect(token).toMatch(/^opt_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/);
-    expect(JSON.stringify(store.db.prepare('SELECT * FROM access_tokens').all())).not.toContain(token.slice('opt_'.length + 17)); // the secret (it may hold _ itself)
+    expect(JSON.stringify(db.prepare('SELECT * FROM access_tokens').all())).not.toContain(token.slice('opt_'.length + 17)); // the secret (it may hold _ itself)
     expect(record).toMatchObject({ name: 'phone', permissions: ['read'], frames: ['web'] });
     expect(record.expiresAt! - Date.now()).toBeGreaterThan(29 * 86_400_000);
     expect(() => auth.tokens.create({ name: 'phone', permissions: ['read'] })).toThrow(/exists/);

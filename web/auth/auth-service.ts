@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { errors, jwtVerify, SignJWT } from 'jose';
-import type { StateStore } from '../../servers/frames/state-store.js';
+import type Database from 'better-sqlite3';
+import { SystemSettings } from '../../servers/shared/system-settings.js';
 import { AccessTokens } from './access-tokens.js';
 import { LoginLimiter } from './login-limiter.js';
 import { Passwords } from './passwords.js';
@@ -39,10 +40,12 @@ export class AuthService {
   private readonly limiter = new LoginLimiter();
   private readonly key: Uint8Array;
 
-  constructor(store: StateStore, keyFile: string) {
-    this.passwords = new Passwords(store);
-    this.totp = new Totp(store);
-    this.tokens = new AccessTokens(store.db);
+  /** `db`: the state database, where the password, TOTP and tokens are kept. */
+  constructor(db: Database.Database, keyFile: string) {
+    const settings = new SystemSettings(db);
+    this.passwords = new Passwords(settings);
+    this.totp = new Totp(settings);
+    this.tokens = new AccessTokens(db);
     if (!existsSync(keyFile)) writeFileSync(keyFile, randomBytes(32).toString('base64'), { mode: 0o600 });
     this.key = Buffer.from(readFileSync(keyFile, 'utf8'), 'base64');
   }

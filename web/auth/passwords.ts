@@ -1,5 +1,5 @@
 import bcrypt from 'bcryptjs';
-import type { StateStore } from '../../servers/frames/state-store.js';
+import type { SystemSettings } from '../../servers/shared/system-settings.js';
 
 /** bcrypt's cost: 2^12 rounds, about a quarter of a second here, per guess. */
 export const BCRYPT_COST = 12;
@@ -14,25 +14,25 @@ interface Stored {
 
 /** The one user's password, bcrypt-hashed in the state database (bcryptjs, pure JS: no native build). */
 export class Passwords {
-  constructor(private readonly store: StateStore) {}
+  constructor(private readonly settings: SystemSettings) {}
 
   isSet(): boolean {
-    return this.store.getSystemConfig<Stored>(KEY) !== undefined;
+    return this.settings.get<Stored>(KEY) !== undefined;
   }
 
   version(): number {
-    return this.store.getSystemConfig<Stored>(KEY)?.version ?? 0;
+    return this.settings.get<Stored>(KEY)?.version ?? 0;
   }
 
   async set(password: string): Promise<void> {
     if (password.length < MIN_LENGTH) throw new Error(`the password is too short: use ${MIN_LENGTH} characters or more (a passphrase is easiest)`);
     const hash = await bcrypt.hash(password, BCRYPT_COST);
-    this.store.setSystemConfig(KEY, { hash, version: this.version() + 1 } satisfies Stored);
+    this.settings.set(KEY, { hash, version: this.version() + 1 } satisfies Stored);
   }
 
   /** bcrypt's compare takes the same time whatever matches; with no password set, nothing verifies. */
   async verify(password: string): Promise<boolean> {
-    const stored = this.store.getSystemConfig<Stored>(KEY);
+    const stored = this.settings.get<Stored>(KEY);
     if (!stored) return false;
     return bcrypt.compare(password, stored.hash);
   }

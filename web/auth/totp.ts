@@ -1,5 +1,5 @@
 import { generateSecret, generateURI, verify } from 'otplib';
-import type { StateStore } from '../../servers/frames/state-store.js';
+import type { SystemSettings } from '../../servers/shared/system-settings.js';
 
 const KEY = 'auth.totp';
 const STEP_SECONDS = 30;
@@ -17,32 +17,32 @@ interface Stored {
  * once: a second use within its window (a replay) is refused.
  */
 export class Totp {
-  constructor(private readonly store: StateStore) {}
+  constructor(private readonly settings: SystemSettings) {}
 
   enabled(): boolean {
-    return this.store.getSystemConfig<Stored>(KEY)?.enabled === true;
+    return this.settings.get<Stored>(KEY)?.enabled === true;
   }
 
   begin(label = 'optagon'): { secret: string; uri: string } {
     const secret = generateSecret();
-    this.store.setSystemConfig(KEY, { secret, enabled: false, lastStep: 0 } satisfies Stored);
+    this.settings.set(KEY, { secret, enabled: false, lastStep: 0 } satisfies Stored);
     return { secret, uri: generateURI({ secret, label, issuer: 'Optagon' }) };
   }
 
   async confirm(code: string): Promise<void> {
-    const stored = this.store.getSystemConfig<Stored>(KEY);
+    const stored = this.settings.get<Stored>(KEY);
     if (!stored) throw new Error('no TOTP setup under way: run optagon auth totp enable');
     if (!(await this.check(stored, code))) throw new Error('that code does not match; check the clock of the phone and try the next code');
   }
 
   /** True once per valid code; false for a wrong, old or reused one, or when TOTP is off. */
   async verify(code: string): Promise<boolean> {
-    const stored = this.store.getSystemConfig<Stored>(KEY);
+    const stored = this.settings.get<Stored>(KEY);
     return !!stored?.enabled && (await this.check(stored, code));
   }
 
   disable(): void {
-    this.store.setSystemConfig(KEY, { secret: '', enabled: false, lastStep: 0 } satisfies Stored);
+    this.settings.set(KEY, { secret: '', enabled: false, lastStep: 0 } satisfies Stored);
   }
 
   private async check(stored: Stored, code: string): Promise<boolean> {
@@ -54,7 +54,7 @@ export class Totp {
     if (!r.valid) return false;
     const step = Math.floor(epoch / STEP_SECONDS) + (r.delta ?? 0);
     if (step <= stored.lastStep) return false;
-    this.store.setSystemConfig(KEY, { ...stored, enabled: true, lastStep: step } satisfies Stored);
+    this.settings.set(KEY, { ...stored, enabled: true, lastStep: step } satisfies Stored);
     return true;
   }
 }

@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { addAuthTables } from '../auth/migrations.js';
 import type { Principal } from '../auth/permissions.js';
 
 export interface ClientInfo {
@@ -28,7 +29,9 @@ const TOUCH_EVERY_MS = 5_000;
 export class SessionRows {
   private readonly touched = new Map<string, number>();
 
-  constructor(private readonly db: Database) {}
+  constructor(private readonly db: Database) {
+    addAuthTables(db);
+  }
 
   clear(): void {
     this.db.prepare('DELETE FROM sessions').run();

@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -35,6 +36,8 @@ export const GATEWAY_DEFAULTS: GatewaySettings = {
 
 export interface GatewayOptions {
   frames: FramesServices;
+  /** The state database, where the open sessions are listed. */
+  db: Database.Database;
   authenticate(credential: string): Promise<Principal>;
   policy: HostOriginPolicy;
   settings?: Partial<GatewaySettings>;
@@ -63,7 +66,7 @@ export class TerminalGateway {
 
   constructor(private readonly opts: GatewayOptions) {
     this.settings = { ...GATEWAY_DEFAULTS, ...opts.settings };
-    this.rows = new SessionRows(opts.frames.store.db);
+    this.rows = new SessionRows(opts.db);
     this.rows.clear(); // rows a previous daemon left: their connections died with it
     this.hostOrigin = hostOriginChecker(opts.policy);
     // No compression: terminal output is small and latency-bound, and inflate bombs are a risk.
