@@ -8,7 +8,13 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['servers/**/*.test.ts', 'cli/**/*.test.ts', 'host/**/*.test.ts', 'web/**/*.test.ts', 'test/layers.test.ts'],
+          include: [
+            'servers/**/*.test.ts',
+            'cli/**/*.test.ts',
+            'host/**/*.test.ts',
+            'web/**/*.test.ts',
+            'test/layers.test.ts',
+          ],
           testTimeout: 20_000,
         },
       },

@@ -30,16 +30,25 @@ async function firstTime(check: () => Promise<boolean>, timeoutMs = 30_000): Pro
  */
 export async function benchAgentLatency(home: BenchHome, frame: string, rounds = 8): Promise<Figure[]> {
   const fake = await new FakeAnthropic([
-    { name: 'pong', when: (r) => isAgentTurn(r) && /ping \d+$/.test(lastUserText(r)), reply: { text: 'pong '.repeat(30), chunkDelayMs: 60 } },
+    {
+      name: 'pong',
+      when: (r) => isAgentTurn(r) && /ping \d+$/.test(lastUserText(r)),
+      reply: { text: 'pong '.repeat(30), chunkDelayMs: 60 },
+    },
   ]).start();
   const services = createServices(new OptagonHome(home.root));
   services.frames.frames.followingEvents = true;
   const { agents, tmux } = services;
   try {
-    services.frames.frames.setConfig(frame, { agents: { env: { ANTHROPIC_BASE_URL: fake.containerUrl, ANTHROPIC_API_KEY: 'sk-ant-bench-0123456789abcdefghij' } } });
+    services.frames.frames.setConfig(frame, {
+      agents: {
+        env: { ANTHROPIC_BASE_URL: fake.containerUrl, ANTHROPIC_API_KEY: 'sk-ant-bench-0123456789abcdefghij' },
+      },
+    });
     const spawned = await agents.spawn({ frame, kind: 'claude', name: 'bench' });
     const ref = spawned.agent;
-    const paneState = async () => screenState(claudeKind, (await tmux.capture(frame, 'bench', { lines: 40, ansi: false })).text);
+    const paneState = async () =>
+      screenState(claudeKind, (await tmux.capture(frame, 'bench', { lines: 40, ansi: false })).text);
     const hookState = async () => (await agents.status(ref)).state;
     const toWorking = { hook: [] as number[], pane: [] as number[] };
     const toIdle = { hook: [] as number[], pane: [] as number[] };
@@ -49,7 +58,10 @@ export async function benchAgentLatency(home: BenchHome, frame: string, rounds =
       const sentAt = Date.now();
       const finishedBefore = fake.finishedAt.length;
       const watch = (state: () => Promise<string | undefined>) =>
-        firstTime(async () => (await state()) === 'working').then(async (working) => ({ working, idle: await firstTime(async () => (await state()) === 'idle') }));
+        firstTime(async () => (await state()) === 'working').then(async (working) => ({
+          working,
+          idle: await firstTime(async () => (await state()) === 'idle'),
+        }));
       const [hook, pane] = await Promise.all([watch(hookState), watch(paneState), agents.send(ref, `ping ${i}`)]);
       const finalToken = fake.finishedAt[finishedBefore];
       if (finalToken === undefined) throw new Error('the fake model answered nothing');
@@ -60,8 +72,20 @@ export async function benchAgentLatency(home: BenchHome, frame: string, rounds =
     }
     await agents.stop(ref);
     return [
-      { name: 'agent_send → working (hooks)', ours: stats(toWorking.hook), peer: stats(toWorking.pane), peerName: 'screen only', absoluteGoalMs: LATENCY_GOAL_MS },
-      { name: 'final token → idle (hooks)', ours: stats(toIdle.hook), peer: stats(toIdle.pane), peerName: 'screen only', absoluteGoalMs: LATENCY_GOAL_MS },
+      {
+        name: 'agent_send → working (hooks)',
+        ours: stats(toWorking.hook),
+        peer: stats(toWorking.pane),
+        peerName: 'screen only',
+        absoluteGoalMs: LATENCY_GOAL_MS,
+      },
+      {
+        name: 'final token → idle (hooks)',
+        ours: stats(toIdle.hook),
+        peer: stats(toIdle.pane),
+        peerName: 'screen only',
+        absoluteGoalMs: LATENCY_GOAL_MS,
+      },
     ];
   } finally {
     services.close();

@@ -38,13 +38,19 @@ export class BareFrame {
     const { config } = this.home;
     const port = config.frames.port_range.end; // frames take the lowest free ports of the range
     const args = [
-      'run', '--detach',
-      '--name', this.name,
-      '--label', `${BENCH_LABEL}=1`,
+      'run',
+      '--detach',
+      '--name',
+      this.name,
+      '--label',
+      `${BENCH_LABEL}=1`,
       ...new ContainerRuntime(config.podman).runtimeFlags(),
-      '--volume', `${this.home.workspace('bare')}:/workspace`,
-      '--volume', `${this.socketDir}:/run/optagon`,
-      '--publish', `${config.frames.bind_address}:${port}:3000`,
+      '--volume',
+      `${this.home.workspace('bare')}:/workspace`,
+      '--volume',
+      `${this.socketDir}:/run/optagon`,
+      '--publish',
+      `${config.frames.bind_address}:${port}:3000`,
       config.frames.image,
     ];
     return timed(async () => {

@@ -45,7 +45,9 @@ export class BenchHome {
       );
       // doctor probes podman's runtime and ulimits on this host and writes them into config.yaml.
       // It exits 1 when any check fails (e.g. a busy port), so judge by what it wrote instead.
-      const report = await run(process.execPath, [CLI, 'doctor'], { OPTAGON_HOME: root }).catch((e: Error) => e.message);
+      const report = await run(process.execPath, [CLI, 'doctor'], { OPTAGON_HOME: root }).catch(
+        (e: Error) => e.message,
+      );
       const config = loadGlobalConfig(join(root, 'config.yaml'));
       if (!config.podman.runtime || !config.podman.ulimits) {
         throw new Error(`optagon doctor did not find working podman flags:\n${report}`);
@@ -133,8 +135,12 @@ export class BenchHome {
   async dispose(): Promise<void> {
     await this.stopDaemon().catch((e: Error) => console.error(`cleanup: ${e.message}`));
     for (const f of this.frames) {
-      await this.cli(['frame', 'destroy', f.name, '--force']).catch((e: Error) => console.error(`cleanup: ${e.message}`));
-      await run(this.config.podman.binary, ['rm', '--force', '--ignore', f.containerName]).catch((e: Error) => console.error(`cleanup: ${e.message}`));
+      await this.cli(['frame', 'destroy', f.name, '--force']).catch((e: Error) =>
+        console.error(`cleanup: ${e.message}`),
+      );
+      await run(this.config.podman.binary, ['rm', '--force', '--ignore', f.containerName]).catch((e: Error) =>
+        console.error(`cleanup: ${e.message}`),
+      );
     }
     const services = createFramesServices(new OptagonHome(this.root));
     await services.frames.releaseNetworks().catch((e: Error) => console.error(`cleanup: ${e.message}`));

@@ -19,7 +19,11 @@ const SNAPSHOTS = 5;
 
 /** A page like the ones agents build: a header, navigation, a form and a 60-row table. */
 function dashboard(): string {
-  const rows = Array.from({ length: 60 }, (_, i) => `<tr><td>#${1000 + i}</td><td>Customer ${i}</td><td>${(i * 37) % 500}.00 €</td><td><button>Open</button></td></tr>`).join('');
+  const rows = Array.from(
+    { length: 60 },
+    (_, i) =>
+      `<tr><td>#${1000 + i}</td><td>Customer ${i}</td><td>${(i * 37) % 500}.00 €</td><td><button>Open</button></td></tr>`,
+  ).join('');
   return `<!doctype html><html><head><title>Orders</title><style>body{font-family:sans-serif;margin:0} header{background:#234;color:#fff;padding:16px}
     nav a{margin-right:12px} table{border-collapse:collapse} td{border:1px solid #ccc;padding:4px 8px}</style></head><body>
     <header><h1>Orders</h1><nav><a href="#">Dashboard</a><a href="#">Orders</a><a href="#">Customers</a><a href="#">Settings</a></nav></header>
@@ -46,7 +50,8 @@ async function call(client: Client, name: string, args: Record<string, unknown> 
 }
 
 /** What a model reads of an answer: its text parts (an image is priced apart by the APIs). */
-const textTokens = (r: CallToolResult) => estimateTokens(r.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n'));
+const textTokens = (r: CallToolResult) =>
+  estimateTokens(r.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n'));
 
 /**
  * The browser server against @playwright/mcp (Microsoft's Playwright MCP server, from npm), both
@@ -96,12 +101,24 @@ export async function benchBrowser(): Promise<Figure[]> {
       }
     }
     for (let i = 0; i < SNAPSHOTS; i++) {
-      for (const side of [ours, peer]) tokens.set(side, [...(tokens.get(side) ?? []), textTokens(await call(side.client, 'browser_snapshot'))]);
+      for (const side of [ours, peer])
+        tokens.set(side, [...(tokens.get(side) ?? []), textTokens(await call(side.client, 'browser_snapshot'))]);
     }
     const peerName = '@playwright/mcp, same Chromium and page';
     return [
-      { name: 'browser screenshot, 1280×800 viewport (tools/call over stdio)', ours: stats(shots.get(ours)!), peer: stats(shots.get(peer)!), peerName },
-      { name: 'browser snapshot of a 60-row table page, in tokens', ours: stats(tokens.get(ours)!), peer: stats(tokens.get(peer)!), peerName, kind: 'tokens' },
+      {
+        name: 'browser screenshot, 1280×800 viewport (tools/call over stdio)',
+        ours: stats(shots.get(ours)!),
+        peer: stats(shots.get(peer)!),
+        peerName,
+      },
+      {
+        name: 'browser snapshot of a 60-row table page, in tokens',
+        ours: stats(tokens.get(ours)!),
+        peer: stats(tokens.get(peer)!),
+        peerName,
+        kind: 'tokens',
+      },
     ];
   } finally {
     await ours.client.close();

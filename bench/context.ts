@@ -58,7 +58,9 @@ class PlainFts {
       `CREATE TABLE episodes (uuid TEXT PRIMARY KEY, group_id TEXT NOT NULL, name TEXT NOT NULL, content TEXT NOT NULL, source TEXT NOT NULL, valid_at INTEGER NOT NULL);
        CREATE VIRTUAL TABLE episodes_fts USING fts5(text, tokenize = 'porter unicode61 remove_diacritics 2');`,
     ]);
-    this.insertRow = this.db.prepare('INSERT INTO episodes (uuid, group_id, name, content, source, valid_at) VALUES (?, ?, ?, ?, ?, ?)');
+    this.insertRow = this.db.prepare(
+      'INSERT INTO episodes (uuid, group_id, name, content, source, valid_at) VALUES (?, ?, ?, ?, ?, ?)',
+    );
     this.insertText = this.db.prepare('INSERT INTO episodes_fts (rowid, text) VALUES (?, ?)');
     this.query = this.db.prepare(
       `SELECT e.uuid, e.name, e.content FROM episodes_fts m JOIN episodes e ON e.rowid = m.rowid
@@ -162,23 +164,32 @@ export async function benchContext(): Promise<Figure[]> {
         }
         const status = await ours.status([GROUP]);
         if (status.episodes.failed) {
-          const [failed] = ours.store.db.prepare("SELECT error FROM episodes WHERE status = 'failed' LIMIT 1").pluck().all() as string[];
+          const [failed] = ours.store.db
+            .prepare("SELECT error FROM episodes WHERE status = 'failed' LIMIT 1")
+            .pluck()
+            .all() as string[];
           throw new Error(`${status.episodes.failed} episodes failed to ingest, e.g.: ${failed}`);
         }
         facts = status.facts!;
-        progress(`${history.count} episodes, ${k(facts)} facts (${status.currentFacts} current), ${status.entities} entities; this chunk ${Math.round(o)}/s, plain FTS5 ${Math.round(p)}/s`);
+        progress(
+          `${history.count} episodes, ${k(facts)} facts (${status.currentFacts} current), ${status.entities} entities; this chunk ${Math.round(o)}/s, plain FTS5 ${Math.round(p)}/s`,
+        );
       }
       const prev = scales[scales.length - 1];
       const expected = prev ? (prev.latency.ours.max * facts) / prev.facts : 0;
       if (expected > MAX_QUERY_MS) {
-        progress(`not searching at ${k(facts)} facts: at ${k(prev!.facts)} a query took up to ${Math.round(prev!.latency.ours.max)} ms, so one here could take ~${Math.round(expected / 1000)} s`);
+        progress(
+          `not searching at ${k(facts)} facts: at ${k(prev!.facts)} a query took up to ${Math.round(prev!.latency.ours.max)} ms, so one here could take ~${Math.round(expected / 1000)} s`,
+        );
         continue;
       }
       progress(`searching at ${k(facts)} facts`);
       scales.push(await searchAt(ours, peer, history, facts));
     }
     const size = (f: string) => `${(statSync(join(dir, f)).size / 1e6).toFixed(0)} MB`;
-    progress(`done in ${((performance.now() - started) / 1000).toFixed(0)} s; context.db ${size('context.db')}, plain.db ${size('plain.db')}`);
+    progress(
+      `done in ${((performance.now() - started) / 1000).toFixed(0)} s; context.db ${size('context.db')}, plain.db ${size('plain.db')}`,
+    );
     return [
       {
         name: `context ingest, heuristic (${history.count} episodes to ${k(facts)} facts, ${CHUNK}-episode chunks)`,
@@ -205,7 +216,8 @@ async function searchAt(ours: EmbeddedBackend, peer: PlainFts, history: DevHisto
     .map((q) => [rand(), q] as const)
     .sort((a, b) => a[0] - b[0])
     .map(([, q]) => q);
-  const search = (q: Question) => ours.searchFacts([GROUP], { query: q.text, limit: 10, currentOnly: true, reranker: 'rrf' });
+  const search = (q: Question) =>
+    ours.searchFacts([GROUP], { query: q.text, limit: 10, currentOnly: true, reranker: 'rrf' });
   const deadline = performance.now() + SEARCH_BUDGET_MS;
   for (const q of questions.slice(0, WARM_UP)) {
     const t = performance.now();
@@ -222,7 +234,10 @@ async function searchAt(ours: EmbeddedBackend, peer: PlainFts, history: DevHisto
   passes: for (let pass = 0; pass < PASSES; pass++) {
     for (const q of questions) {
       if (performance.now() > deadline && (pass || asked >= MIN_ASKED)) {
-        if (!pass) progress(`  search budget of ${SEARCH_BUDGET_MS / 1000} s spent after ${asked} of ${questions.length} questions`);
+        if (!pass)
+          progress(
+            `  search budget of ${SEARCH_BUDGET_MS / 1000} s spent after ${asked} of ${questions.length} questions`,
+          );
         break passes;
       }
       if (!pass) asked++;
@@ -233,8 +248,18 @@ async function searchAt(ours: EmbeddedBackend, peer: PlainFts, history: DevHisto
       const episodes = peer.search(GROUP, q.text, 10);
       peerMs.push(performance.now() - t);
       if (pass) continue;
-      const o = answered(found.map((f) => `${f.source}\n${f.target}\n${f.fact}`), q) ? 1 : 0;
-      const p = answered(episodes.map((e) => `${e.name}\n${e.content}`), q) ? 1 : 0;
+      const o = answered(
+        found.map((f) => `${f.source}\n${f.target}\n${f.fact}`),
+        q,
+      )
+        ? 1
+        : 0;
+      const p = answered(
+        episodes.map((e) => `${e.name}\n${e.content}`),
+        q,
+      )
+        ? 1
+        : 0;
       oursHit.push(o);
       peerHit.push(p);
       const kind = q.stale.length ? 'uses (trap)' : q.kind;
@@ -242,8 +267,12 @@ async function searchAt(ours: EmbeddedBackend, peer: PlainFts, history: DevHisto
       byKind.set(kind, { n: tally.n + 1, ours: tally.ours + o, peer: tally.peer + p });
     }
   }
-  for (const [kind, t] of byKind) progress(`  recall@${TOP} ${kind}: ours ${t.ours}/${t.n}, plain FTS5 ${t.peer}/${t.n}`);
-  const traps = questions.slice(0, asked).map((q, i) => [q, i] as const).filter(([q]) => q.stale.length);
+  for (const [kind, t] of byKind)
+    progress(`  recall@${TOP} ${kind}: ours ${t.ours}/${t.n}, plain FTS5 ${t.peer}/${t.n}`);
+  const traps = questions
+    .slice(0, asked)
+    .map((q, i) => [q, i] as const)
+    .filter(([q]) => q.stale.length);
   const at = `${k(facts)} facts`;
   const peerName = 'plain FTS5 BM25 over episodes';
   return {
@@ -256,7 +285,13 @@ async function searchAt(ours: EmbeddedBackend, peer: PlainFts, history: DevHisto
       statistic: 'p95',
       ...(facts >= 100_000 ? { absoluteGoalMs: SEARCH_GOAL_P95_MS } : {}),
     },
-    recall: { name: `context recall@${TOP}, ${at}`, ours: stats(oursHit), peer: stats(peerHit), peerName, kind: 'share' },
+    recall: {
+      name: `context recall@${TOP}, ${at}`,
+      ours: stats(oursHit),
+      peer: stats(peerHit),
+      peerName,
+      kind: 'share',
+    },
     ...(traps.length
       ? {
           traps: {

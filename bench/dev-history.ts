@@ -22,45 +22,245 @@ export function prng(seed: number): () => number {
 }
 
 const AUTHORS = [
-  'Ada Lovelace', 'Grace Hopper', 'Alan Turing', 'Edsger Dijkstra', 'Barbara Liskov', 'Donald Knuth', 'Ken Thompson',
-  'Dennis Ritchie', 'Margaret Hamilton', 'John Backus', 'Frances Allen', 'Niklaus Wirth', 'Leslie Lamport', 'Radia Perlman',
-  'Tony Hoare', 'Butler Lampson', 'Shafi Goldwasser', 'Adele Goldberg', 'Bjarne Stroustrup', 'Guido van Rossum',
-  'Anders Hejlsberg', 'Joe Armstrong', 'Rich Hickey', 'Sophie Wilson', 'Karen Jones', 'Hedy Lamarr', 'Jean Sammet',
-  'Kathleen Booth', 'Linus Torvalds', 'Yukihiro Matsumoto',
+  'Ada Lovelace',
+  'Grace Hopper',
+  'Alan Turing',
+  'Edsger Dijkstra',
+  'Barbara Liskov',
+  'Donald Knuth',
+  'Ken Thompson',
+  'Dennis Ritchie',
+  'Margaret Hamilton',
+  'John Backus',
+  'Frances Allen',
+  'Niklaus Wirth',
+  'Leslie Lamport',
+  'Radia Perlman',
+  'Tony Hoare',
+  'Butler Lampson',
+  'Shafi Goldwasser',
+  'Adele Goldberg',
+  'Bjarne Stroustrup',
+  'Guido van Rossum',
+  'Anders Hejlsberg',
+  'Joe Armstrong',
+  'Rich Hickey',
+  'Sophie Wilson',
+  'Karen Jones',
+  'Hedy Lamarr',
+  'Jean Sammet',
+  'Kathleen Booth',
+  'Linus Torvalds',
+  'Yukihiro Matsumoto',
 ];
 /** Components: capitalised names a note can say "The X service uses Y" of; none fuzzily near another. */
 const COMPONENTS = [
-  'Billing', 'Checkout', 'Ledger', 'Inventory', 'Catalog', 'Gateway', 'Notifications', 'Reporting', 'Scheduler', 'Analytics',
-  'Onboarding', 'Payments', 'Shipping', 'Invoicing', 'Accounts', 'Profiles', 'Messaging', 'Uploads', 'Exports', 'Audit',
-  'Pricing', 'Recommendations', 'Webhooks', 'Sessions', 'Metrics', 'Alerts', 'Feeds', 'Comments', 'Ratings', 'Subscriptions',
-  'Coupons', 'Refunds', 'Tenancy', 'Permissions', 'Imports', 'Thumbnails', 'Translations', 'Warehouse', 'Loyalty', 'Dispatch',
-  'Courier', 'Identity', 'Compliance', 'Forecasting', 'Payroll', 'Ticketing', 'Marketplace', 'Telemetry', 'Geocoding', 'Chat',
+  'Billing',
+  'Checkout',
+  'Ledger',
+  'Inventory',
+  'Catalog',
+  'Gateway',
+  'Notifications',
+  'Reporting',
+  'Scheduler',
+  'Analytics',
+  'Onboarding',
+  'Payments',
+  'Shipping',
+  'Invoicing',
+  'Accounts',
+  'Profiles',
+  'Messaging',
+  'Uploads',
+  'Exports',
+  'Audit',
+  'Pricing',
+  'Recommendations',
+  'Webhooks',
+  'Sessions',
+  'Metrics',
+  'Alerts',
+  'Feeds',
+  'Comments',
+  'Ratings',
+  'Subscriptions',
+  'Coupons',
+  'Refunds',
+  'Tenancy',
+  'Permissions',
+  'Imports',
+  'Thumbnails',
+  'Translations',
+  'Warehouse',
+  'Loyalty',
+  'Dispatch',
+  'Courier',
+  'Identity',
+  'Compliance',
+  'Forecasting',
+  'Payroll',
+  'Ticketing',
+  'Marketplace',
+  'Telemetry',
+  'Geocoding',
+  'Chat',
 ];
 const KINDS = ['service', 'worker', 'backend', 'module', 'app'];
 /** What a component uses (one at a time: moving to another replaces it) and what it runs on (never replaced). */
 const TECH = [
-  'Postgres', 'MySQL', 'SQLite', 'MongoDB', 'DynamoDB', 'Cassandra', 'Redis', 'Memcached', 'Kafka', 'RabbitMQ', 'NATS',
-  'gRPC', 'REST', 'GraphQL', 'Elasticsearch', 'ClickHouse', 'Thrift', 'CockroachDB',
+  'Postgres',
+  'MySQL',
+  'SQLite',
+  'MongoDB',
+  'DynamoDB',
+  'Cassandra',
+  'Redis',
+  'Memcached',
+  'Kafka',
+  'RabbitMQ',
+  'NATS',
+  'gRPC',
+  'REST',
+  'GraphQL',
+  'Elasticsearch',
+  'ClickHouse',
+  'Thrift',
+  'CockroachDB',
 ];
 const PLATFORMS = ['Kubernetes', 'Nomad', 'Lambda', 'Fargate', 'Heroku'];
 const AREAS = [
-  'net', 'config', 'billing', 'auth', 'api', 'db', 'ui', 'cli', 'jobs', 'search', 'metrics', 'cache', 'storage', 'users',
-  'orders', 'payments', 'notifications', 'reports', 'admin', 'i18n', 'logging', 'queue', 'workers', 'email', 'export',
+  'net',
+  'config',
+  'billing',
+  'auth',
+  'api',
+  'db',
+  'ui',
+  'cli',
+  'jobs',
+  'search',
+  'metrics',
+  'cache',
+  'storage',
+  'users',
+  'orders',
+  'payments',
+  'notifications',
+  'reports',
+  'admin',
+  'i18n',
+  'logging',
+  'queue',
+  'workers',
+  'email',
+  'export',
 ];
 const SUBDIRS = ['', '', 'handlers', 'models', 'utils', 'services', 'routes', 'lib', 'adapters', 'internal'];
 const BASENAMES = [
-  'client', 'server', 'index', 'parser', 'retry', 'session', 'router', 'schema', 'store', 'types', 'helpers', 'validator',
-  'serializer', 'cache', 'pool', 'loader', 'queue', 'worker', 'scheduler', 'token', 'crypto', 'format', 'limits', 'backoff',
-  'middleware', 'errors', 'events', 'mapper', 'registry', 'transport',
+  'client',
+  'server',
+  'index',
+  'parser',
+  'retry',
+  'session',
+  'router',
+  'schema',
+  'store',
+  'types',
+  'helpers',
+  'validator',
+  'serializer',
+  'cache',
+  'pool',
+  'loader',
+  'queue',
+  'worker',
+  'scheduler',
+  'token',
+  'crypto',
+  'format',
+  'limits',
+  'backoff',
+  'middleware',
+  'errors',
+  'events',
+  'mapper',
+  'registry',
+  'transport',
 ];
-const VERBS = ['parse', 'load', 'fetch', 'validate', 'render', 'build', 'resolve', 'compute', 'handle', 'create', 'update', 'delete', 'serialize', 'normalize'];
-const NOUNS = ['Config', 'User', 'Token', 'Order', 'Invoice', 'Session', 'Request', 'Response', 'Payload', 'Schema', 'Cache', 'Route', 'Query', 'Report', 'Event', 'Message'];
+const VERBS = [
+  'parse',
+  'load',
+  'fetch',
+  'validate',
+  'render',
+  'build',
+  'resolve',
+  'compute',
+  'handle',
+  'create',
+  'update',
+  'delete',
+  'serialize',
+  'normalize',
+];
+const NOUNS = [
+  'Config',
+  'User',
+  'Token',
+  'Order',
+  'Invoice',
+  'Session',
+  'Request',
+  'Response',
+  'Payload',
+  'Schema',
+  'Cache',
+  'Route',
+  'Query',
+  'Report',
+  'Event',
+  'Message',
+];
 const ERRORS = [
-  'TypeError', 'RangeError', 'SyntaxError', 'ReferenceError', 'TimeoutError', 'ValidationError', 'NotFoundError',
-  'ConnectionResetError', 'AbortError', 'QuotaExceededError', 'SerializationError', 'ConflictError',
+  'TypeError',
+  'RangeError',
+  'SyntaxError',
+  'ReferenceError',
+  'TimeoutError',
+  'ValidationError',
+  'NotFoundError',
+  'ConnectionResetError',
+  'AbortError',
+  'QuotaExceededError',
+  'SerializationError',
+  'ConflictError',
 ];
-const PACKAGES = ['zod', 'lodash', 'undici', 'pino', 'yaml', 'commander', 'execa', 'date-fns', 'uuid', 'ws', 'ioredis', 'pg'];
-const FEATURES = ['caching', 'pagination', 'rate limiting', 'metrics', 'tracing', 'a dry-run flag', 'input validation', 'logging'];
+const PACKAGES = [
+  'zod',
+  'lodash',
+  'undici',
+  'pino',
+  'yaml',
+  'commander',
+  'execa',
+  'date-fns',
+  'uuid',
+  'ws',
+  'ioredis',
+  'pg',
+];
+const FEATURES = [
+  'caching',
+  'pagination',
+  'rate limiting',
+  'metrics',
+  'tracing',
+  'a dry-run flag',
+  'input validation',
+  'logging',
+];
 
 /** An episode as the benchmark feeds it to addEpisode. */
 export type GeneratedEpisode = NewEpisode & { validAt: number };
@@ -123,7 +323,10 @@ export class DevHistory {
 
   private hash(): string {
     let h = '';
-    for (let i = 0; i < 5; i++) h += Math.floor(this.rand() * 0x100000000).toString(16).padStart(8, '0');
+    for (let i = 0; i < 5; i++)
+      h += Math.floor(this.rand() * 0x100000000)
+        .toString(16)
+        .padStart(8, '0');
     return h;
   }
 
@@ -228,17 +431,37 @@ export class DevHistory {
       this.rand() < 0.5
         ? {
             type: 'decision',
-            title: this.pick([`Deprecate \`${sym}\``, `Split ${this.pick(this.files)} by feature`, `Freeze the ${about} schema until v3`, `Keep ${this.pick(ERRORS)} out of logs`]),
+            title: this.pick([
+              `Deprecate \`${sym}\``,
+              `Split ${this.pick(this.files)} by feature`,
+              `Freeze the ${about} schema until v3`,
+              `Keep ${this.pick(ERRORS)} out of logs`,
+            ]),
             about,
-            decision: this.pick(['Agreed in the weekly review.', `Owner: ${this.pick(AUTHORS)}.`, 'Revisit next quarter.', `Document it in ${this.pick(this.files)}.`]),
+            decision: this.pick([
+              'Agreed in the weekly review.',
+              `Owner: ${this.pick(AUTHORS)}.`,
+              'Revisit next quarter.',
+              `Document it in ${this.pick(this.files)}.`,
+            ]),
           }
         : {
             type: 'task',
-            title: this.pick([`Migrate \`${sym}\` to async`, `Add metrics to ${this.pick(this.files)}`, `Investigate ${this.pick(ERRORS)} in ${about}`, `Write runbook for ${about}`]),
+            title: this.pick([
+              `Migrate \`${sym}\` to async`,
+              `Add metrics to ${this.pick(this.files)}`,
+              `Investigate ${this.pick(ERRORS)} in ${about}`,
+              `Write runbook for ${about}`,
+            ]),
             about,
             status: this.pick(['open', 'in progress', 'done']),
           };
-    return { name: `${value.type}: ${value.title}`, content: JSON.stringify(value), source: 'json', sourceDescription: 'tracker' };
+    return {
+      name: `${value.type}: ${value.title}`,
+      content: JSON.stringify(value),
+      source: 'json',
+      sourceDescription: 'tracker',
+    };
   }
 
   /**
@@ -261,17 +484,31 @@ export class DevHistory {
       const tech = this.pick(TECH.filter((t) => t !== current));
       history.push(tech);
       if (this.rand() < 0.4) {
-        const value = { type: 'decision', title: `Move ${c} off ${current}`, about: c, decision: `The ${c} ${kind} migrated to ${tech}.` };
-        return { name: `decision: ${value.title}`, content: JSON.stringify(value), source: 'json', sourceDescription: 'tracker' };
+        const value = {
+          type: 'decision',
+          title: `Move ${c} off ${current}`,
+          about: c,
+          decision: `The ${c} ${kind} migrated to ${tech}.`,
+        };
+        return {
+          name: `decision: ${value.title}`,
+          content: JSON.stringify(value),
+          source: 'json',
+          sourceDescription: 'tracker',
+        };
       }
-      return this.text(this.pick([`The ${c} ${kind} moved to ${tech}.`, `Since the outage, the ${c} ${kind} switched to ${tech}.`]));
+      return this.text(
+        this.pick([`The ${c} ${kind} moved to ${tech}.`, `Since the outage, the ${c} ${kind} switched to ${tech}.`]),
+      );
     }
     if (r < 0.55) {
       const platform = this.platform.get(c) ?? this.pick(PLATFORMS);
       this.platform.set(c, platform);
       return this.text(`The ${c} ${kind} runs on ${platform} in production.`);
     }
-    return this.text(this.pick([`Reminder: the ${c} ${kind} uses ${current}.`, `The ${c} ${kind} uses ${current} in production.`]));
+    return this.text(
+      this.pick([`Reminder: the ${c} ${kind} uses ${current}.`, `The ${c} ${kind} uses ${current} in production.`]),
+    );
   }
 
   /** A note without a fact: entities only (files, symbols, errors). */
@@ -306,12 +543,23 @@ export class DevHistory {
     };
     const out: Question[] = [];
     for (const c of sample(unique, perKind)) {
-      out.push({ kind: 'files', text: `which files did the change "${c.subject}" touch?`, answer: c.files[pickIndex(c.files.length)]!, stale: [] });
+      out.push({
+        kind: 'files',
+        text: `which files did the change "${c.subject}" touch?`,
+        answer: c.files[pickIndex(c.files.length)]!,
+        stale: [],
+      });
     }
-    for (const c of sample(unique, perKind)) out.push({ kind: 'author', text: `who wrote "${c.subject}"?`, answer: c.author, stale: [] });
+    for (const c of sample(unique, perKind))
+      out.push({ kind: 'author', text: `who wrote "${c.subject}"?`, answer: c.author, stale: [] });
     for (const [c, history] of sample([...this.uses], perKind)) {
       const current = history[history.length - 1]!;
-      out.push({ kind: 'uses', text: `what does the ${c} service use?`, answer: current, stale: [...new Set(history)].filter((t) => t !== current) });
+      out.push({
+        kind: 'uses',
+        text: `what does the ${c} service use?`,
+        answer: current,
+        stale: [...new Set(history)].filter((t) => t !== current),
+      });
     }
     return out;
   }

@@ -26,7 +26,9 @@ function echoMcpServer(): McpServer {
 }
 
 const jsonRpcError = (res: ServerResponse, status: number, message: string) =>
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }));
+  res
+    .writeHead(status, { 'content-type': 'application/json' })
+    .end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }));
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
@@ -50,7 +52,8 @@ export async function startEchoServer(): Promise<EchoServer> {
     const existing = sessionId ? transports.get(sessionId) : undefined;
     if (existing) return existing.handleRequest(req, res, body);
     if (sessionId) return jsonRpcError(res, 404, 'Session not found');
-    if (req.method !== 'POST' || !isInitializeRequest(body)) return jsonRpcError(res, 400, 'Bad Request: No valid session ID provided');
+    if (req.method !== 'POST' || !isInitializeRequest(body))
+      return jsonRpcError(res, 400, 'Bad Request: No valid session ID provided');
 
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),

@@ -18,7 +18,11 @@ interface Listed {
  * its state without asking podman. The three runs alternate so load drift hits all alike; one
  * untimed warm-up of each first, so none pays for a cold page cache.
  */
-export async function benchFrameList(home: BenchHome, repetitions = 10, opts: { embeddedOnly?: boolean } = {}): Promise<Figure[]> {
+export async function benchFrameList(
+  home: BenchHome,
+  repetitions = 10,
+  opts: { embeddedOnly?: boolean } = {},
+): Promise<Figure[]> {
   const embeddedArgs = ['--embedded', 'frame', 'list'];
   const daemonArgs = ['frame', 'list'];
   const psArgs = ['ps', '--all', '--filter', 'label=io.optagon.frame', '--format', 'json'];
@@ -41,7 +45,22 @@ export async function benchFrameList(home: BenchHome, repetitions = 10, opts: { 
   }
   const what = `(${frames.length} frames, ${running} up)`;
   const peerStats = stats(peer);
-  const list: Figure = { name: `frame list --embedded ${what}`, ours: stats(embedded), peer: peerStats, peerName: 'podman ps -a', goal: EMBEDDED_GOAL };
+  const list: Figure = {
+    name: `frame list --embedded ${what}`,
+    ours: stats(embedded),
+    peer: peerStats,
+    peerName: 'podman ps -a',
+    goal: EMBEDDED_GOAL,
+  };
   if (!viaDaemon) return [list];
-  return [list, { name: `frame list, daemon up ${what}`, ours: stats(daemon), peer: peerStats, peerName: 'podman ps -a', goal: DAEMON_GOAL }];
+  return [
+    list,
+    {
+      name: `frame list, daemon up ${what}`,
+      ours: stats(daemon),
+      peer: peerStats,
+      peerName: 'podman ps -a',
+      goal: DAEMON_GOAL,
+    },
+  ];
 }

@@ -48,9 +48,36 @@ export async function benchFrameStart(home: BenchHome, firstStart: string[], cyc
   }
   const peerRunStats = stats(peerRun);
   return [
-    { name: 'frame start → tmux, warm', ours: stats(warm), peer: peerRunStats, peerName: 'podman run -d', asOverhead: true, goal: START_GOAL },
-    { name: 'frame start → tmux, warm', ours: stats(warm), peer: stats(peerStart), peerName: 'podman start', asOverhead: true },
-    { name: 'frame_start tool → tmux, warm', ours: stats(tool), peer: peerRunStats, peerName: 'podman run -d', asOverhead: true, goal: START_GOAL },
-    { name: 'frame start → tmux, first', ours: stats(first), peer: peerRunStats, peerName: 'podman run -d', asOverhead: true, goal: START_GOAL },
+    {
+      name: 'frame start → tmux, warm',
+      ours: stats(warm),
+      peer: peerRunStats,
+      peerName: 'podman run -d',
+      asOverhead: true,
+      goal: START_GOAL,
+    },
+    {
+      name: 'frame start → tmux, warm',
+      ours: stats(warm),
+      peer: stats(peerStart),
+      peerName: 'podman start',
+      asOverhead: true,
+    },
+    {
+      name: 'frame_start tool → tmux, warm',
+      ours: stats(tool),
+      peer: peerRunStats,
+      peerName: 'podman run -d',
+      asOverhead: true,
+      goal: START_GOAL,
+    },
+    {
+      name: 'frame start → tmux, first',
+      ours: stats(first),
+      peer: peerRunStats,
+      peerName: 'podman run -d',
+      asOverhead: true,
+      goal: START_GOAL,
+    },
   ];
 }

@@ -31,7 +31,15 @@ export function stats(samples: number[]): Stats {
   const mid = Math.floor(sorted.length / 2);
   const median = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
   const mean = sorted.reduce((s, v) => s + v, 0) / sorted.length;
-  return { median, min: sorted[0]!, max: sorted[sorted.length - 1]!, n: sorted.length, p95: percentile(sorted, 95), p99: percentile(sorted, 99), mean };
+  return {
+    median,
+    min: sorted[0]!,
+    max: sorted[sorted.length - 1]!,
+    n: sorted.length,
+    p95: percentile(sorted, 95),
+    p99: percentile(sorted, 99),
+    mean,
+  };
 }
 
 /** Wall time of `body`, in milliseconds. */
@@ -48,7 +56,11 @@ export async function timed(body: () => Promise<unknown>): Promise<number> {
 export async function run(file: string, args: string[], env: Record<string, string> = {}): Promise<string> {
   const r = await execa(file, args, { env, reject: false, timeout: 180_000 });
   if (r.exitCode !== 0) {
-    const detail = String(r.stderr || r.stdout).trim().split('\n').slice(-5).join('\n  ');
+    const detail = String(r.stderr || r.stdout)
+      .trim()
+      .split('\n')
+      .slice(-5)
+      .join('\n  ');
     throw new Error(`${[file, ...args].join(' ')} exited ${r.exitCode ?? r.signal}:\n  ${detail}`);
   }
   return String(r.stdout);
@@ -60,7 +72,12 @@ export function timeCommand(file: string, args: string[], env: Record<string, st
 }
 
 /** Polls `check` every `intervalMs` until it is true; throws after `timeoutMs` naming `what`. */
-export async function waitFor(check: () => Promise<boolean>, what: string, intervalMs = 10, timeoutMs = 60_000): Promise<void> {
+export async function waitFor(
+  check: () => Promise<boolean>,
+  what: string,
+  intervalMs = 10,
+  timeoutMs = 60_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);

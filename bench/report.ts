@@ -45,7 +45,8 @@ function cell(s: Stats, f: Figure): string {
   if (f.kind === 'share') return `${(s.mean * 100).toFixed(1)}% (n=${s.n})`;
   if (f.kind === 'tokens') return `${Math.round(s.median)} tokens (n=${s.n})`;
   if (f.kind === 'bytes') return `${(s.median / 1024).toFixed(0)} KiB`;
-  if (f.statistic === 'p95' || f.statistic === 'p99') return `${f.statistic} ${ms(s[f.statistic])} (p50 ${ms(s.median)}, n=${s.n})`;
+  if (f.statistic === 'p95' || f.statistic === 'p99')
+    return `${f.statistic} ${ms(s[f.statistic])} (p50 ${ms(s.median)}, n=${s.n})`;
   return `${ms(s.median)} (min ${ms(s.min).replace(' ms', '')}, n=${s.n})`;
 }
 const pct = (ratio: number) => `${ratio >= 1 ? '+' : ''}${Math.round((ratio - 1) * 100)}%`;
@@ -60,12 +61,14 @@ function ratioText(f: Figure): string {
 
 function goalText(f: Figure): string {
   const ours = value(f.ours, f);
-  if (f.absoluteGoalMs !== undefined) return `${f.statistic && f.statistic !== 'median' ? `${f.statistic} ` : ''}≤ ${f.absoluteGoalMs} ms (${ours <= f.absoluteGoalMs ? 'met' : 'missed'})`;
+  if (f.absoluteGoalMs !== undefined)
+    return `${f.statistic && f.statistic !== 'median' ? `${f.statistic} ` : ''}≤ ${f.absoluteGoalMs} ms (${ours <= f.absoluteGoalMs ? 'met' : 'missed'})`;
   if (f.withinMs !== undefined) {
     const over = ours - value(f.peer, f);
     return `≤ +${f.withinMs} ms (${over >= 0 ? '+' : ''}${over.toFixed(1)}, ${over <= f.withinMs ? 'met' : 'missed'})`;
   }
-  if (f.absoluteGoalRate !== undefined) return `≥ ${f.absoluteGoalRate}/s (${ours >= f.absoluteGoalRate ? 'met' : 'missed'})`;
+  if (f.absoluteGoalRate !== undefined)
+    return `≥ ${f.absoluteGoalRate}/s (${ours >= f.absoluteGoalRate ? 'met' : 'missed'})`;
   if (f.goal === undefined) return '-';
   const r = ours / value(f.peer, f);
   if (f.kind === 'rate' || f.kind === 'share') return `≥ ${f.goal}× (${r >= f.goal ? 'met' : 'missed'})`;
@@ -80,7 +83,13 @@ export function printFigures(figures: Figure[]): void {
     ...figures.map((f) => [f.name, cell(f.ours, f), cell(f.peer, f), f.peerName, ratioText(f), goalText(f)]),
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
+  for (const r of rows)
+    console.log(
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    );
 }
 
 /** Prints the environment as `key  value` lines, since figures only mean something on a known machine. */

@@ -19,20 +19,36 @@ export function rootlessUser(): string | undefined {
 export async function benchRootless(user: string, rootful: Figure[]): Promise<Figure[]> {
   console.error(`measuring frame start and list as ${user} (rootless podman)…`);
   const home = (await execa('getent', ['passwd', user])).stdout.split(':')[5]!;
-  const r = await execa('runuser', ['-u', user, '--', 'env', `HOME=${home}`, `PATH=${process.env.PATH}`, process.execPath, CHILD], {
-    reject: false,
-    stderr: 'inherit',
-    timeout: 1_800_000,
-  });
+  const r = await execa(
+    'runuser',
+    ['-u', user, '--', 'env', `HOME=${home}`, `PATH=${process.env.PATH}`, process.execPath, CHILD],
+    {
+      reject: false,
+      stderr: 'inherit',
+      timeout: 1_800_000,
+    },
+  );
   if (r.exitCode !== 0) throw new Error(`the rootless bench as ${user} exited ${r.exitCode ?? r.signal}`);
-  const figures = (JSON.parse(r.stdout) as Figure[]).map((f) => ({ ...f, name: `rootless: ${f.name}`, peerName: `${f.peerName} as ${user}` }));
+  const figures = (JSON.parse(r.stdout) as Figure[]).map((f) => ({
+    ...f,
+    name: `rootless: ${f.name}`,
+    peerName: `${f.peerName} as ${user}`,
+  }));
   const me = userInfo().username;
-  const byName = (list: Figure[], name: string) => list.find((f) => f.name === name && f.peerName.startsWith('podman run -d'));
+  const byName = (list: Figure[], name: string) =>
+    list.find((f) => f.name === name && f.peerName.startsWith('podman run -d'));
   const versus: Figure[] = [];
   for (const name of ['frame start → tmux, warm', 'frame start → tmux, first']) {
     const ours = byName(figures, `rootless: ${name}`);
     const peer = byName(rootful, name);
-    if (ours && peer) versus.push({ name: `${name}, rootless`, ours: ours.ours, peer: peer.ours, peerName: `rootful (as ${me})`, asOverhead: true });
+    if (ours && peer)
+      versus.push({
+        name: `${name}, rootless`,
+        ours: ours.ours,
+        peer: peer.ours,
+        peerName: `rootful (as ${me})`,
+        asOverhead: true,
+      });
   }
   return [...figures, ...versus];
 }

@@ -16,14 +16,14 @@ import { benchWebApp } from './web-app.js';
 import { run, stats, timeCommand } from './measure.js';
 import { printEnvironment, printFigures, type Figure } from './report.js';
 
-
 /** The groups of benchmarks `npm run bench -- <group>...` may name; none named runs all. */
 const GROUPS = ['frames', 'context', 'browser', 'terminal', 'web'] as const;
 type Group = (typeof GROUPS)[number];
 
 function chosenGroups(args: string[]): Set<Group> {
   const unknown = args.filter((a) => !(GROUPS as readonly string[]).includes(a));
-  if (unknown.length) throw new Error(`unknown benchmark group ${unknown.join(', ')}; the groups are ${GROUPS.join(', ')}`);
+  if (unknown.length)
+    throw new Error(`unknown benchmark group ${unknown.join(', ')}; the groups are ${GROUPS.join(', ')}`);
   return new Set((args.length ? args : GROUPS) as Group[]);
 }
 
@@ -38,7 +38,8 @@ async function environment(home: BenchHome | undefined): Promise<Array<[string, 
   ];
   if (!home) return base;
   const podman = home.config.podman.binary;
-  const version = async (file: string, args: string[]) => (await run(file, args).catch(() => 'not found')).split('\n')[0]!.trim();
+  const version = async (file: string, args: string[]) =>
+    (await run(file, args).catch(() => 'not found')).split('\n')[0]!.trim();
   // Node's own start-up is a floor under every CLI figure; print it so the ratios can be read.
   const nodeStart: number[] = [];
   for (let i = 0; i < 5; i++) nodeStart.push(await timeCommand(process.execPath, ['-e', '0']));
@@ -70,7 +71,8 @@ async function benchFrames(home: BenchHome): Promise<Figure[]> {
   }
   const user = rootlessUser();
   if (user) figures.push(...(await benchRootless(user, start)));
-  else console.error('(as root with OPTAGON_BENCH_ROOTLESS_USER=<user>, frame start and list are measured rootless too)');
+  else
+    console.error('(as root with OPTAGON_BENCH_ROOTLESS_USER=<user>, frame start and list are measured rootless too)');
   return figures;
 }
 
@@ -90,7 +92,8 @@ async function benchTerminalGroups(home: BenchHome, groups: Set<Group>): Promise
 async function main(): Promise<void> {
   const groups = chosenGroups(process.argv.slice(2));
   console.log('optagon benchmarks: our figure next to its peer, measured in this run\n');
-  const home = groups.has('frames') || groups.has('terminal') || groups.has('web') ? await BenchHome.create() : undefined;
+  const home =
+    groups.has('frames') || groups.has('terminal') || groups.has('web') ? await BenchHome.create() : undefined;
   try {
     printEnvironment(await environment(home));
     console.log('');
@@ -98,7 +101,8 @@ async function main(): Promise<void> {
     if (home && groups.has('frames')) figures.push(...(await benchFrames(home)));
     if (groups.has('context')) figures.push(...(await benchContext()));
     if (groups.has('browser')) figures.push(...(await benchBrowser()));
-    if (home && (groups.has('terminal') || groups.has('web'))) figures.push(...(await benchTerminalGroups(home, groups)));
+    if (home && (groups.has('terminal') || groups.has('web')))
+      figures.push(...(await benchTerminalGroups(home, groups)));
     printFigures(figures);
   } finally {
     await home?.dispose();

@@ -50,12 +50,36 @@ export async function optagonClient(daemon: { url: string; token: string }, fram
 /** wetty (npm) serving `tmux attach` of the socket on a free port; resolves once its page answers. */
 export async function startWetty(socket: string): Promise<{ url: string; stop(): void }> {
   // wetty runs a local command only as root; otherwise it would ssh to localhost, which is not this comparison.
-  if (process.getuid?.() !== 0) throw new Error('wetty runs `tmux attach` itself only as root (else it ssh-es to localhost): run the terminal and web benchmarks as root');
+  if (process.getuid?.() !== 0)
+    throw new Error(
+      'wetty runs `tmux attach` itself only as root (else it ssh-es to localhost): run the terminal and web benchmarks as root',
+    );
   const port = await freePort();
   const main = fileURLToPath(new URL('../../node_modules/wetty/build/main.js', import.meta.url)); // from dist/bench
-  const proc: ChildProcess = spawnProcess(process.execPath, [main, '--host', '127.0.0.1', '--port', String(port), '--base', '/wetty/', '--command', `tmux -S ${socket} attach -t main`], { stdio: 'ignore' });
+  const proc: ChildProcess = spawnProcess(
+    process.execPath,
+    [
+      main,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--base',
+      '/wetty/',
+      '--command',
+      `tmux -S ${socket} attach -t main`,
+    ],
+    { stdio: 'ignore' },
+  );
   const url = `http://127.0.0.1:${port}/wetty/`;
-  for (let i = 0; !(await fetch(url).then((r) => r.ok, () => false)); i++) {
+  for (
+    let i = 0;
+    !(await fetch(url).then(
+      (r) => r.ok,
+      () => false,
+    ));
+    i++
+  ) {
     if (i > 100) {
       proc.kill();
       throw new Error('wetty did not answer within 10 s');
@@ -68,7 +92,11 @@ export async function startWetty(socket: string): Promise<{ url: string; stop():
 /** wetty's page driven the way it drives wetty: socket.io, input and resize events, commits of rendered output. */
 export async function wettyClient(socket: string): Promise<TermClient> {
   const wetty = await startWetty(socket);
-  const sock = io(new URL(wetty.url).origin, { path: '/wetty/socket.io', transports: ['websocket'], reconnection: false });
+  const sock = io(new URL(wetty.url).origin, {
+    path: '/wetty/socket.io',
+    transports: ['websocket'],
+    reconnection: false,
+  });
   // wetty spawns the command as the socket connects and says `login` when it has.
   await new Promise<void>((resolve, reject) => {
     sock.once('login', () => resolve());
@@ -97,11 +125,20 @@ export function directClient(socket: string, name = 'tmux attach'): Promise<Term
 
 /** The tmux client the gateway spawns, inside the frame (terminalInFrame), in a pty of this process. */
 export function frameAttachClient(podman: string, container: string): Promise<TermClient> {
-  return ptyClient('attach in frame', terminalInFrame(podman, container, ['attach-session', '-t', 'main'], randomUUID()));
+  return ptyClient(
+    'attach in frame',
+    terminalInFrame(podman, container, ['attach-session', '-t', 'main'], randomUUID()),
+  );
 }
 
 async function ptyClient(name: string, [cmd, ...args]: string[]): Promise<TermClient> {
-  const pty = spawnPty(cmd!, args, { name: 'xterm-256color', cols: 80, rows: 24, env: { ...(process.env as Record<string, string>), TMUX: '' }, encoding: null });
+  const pty = spawnPty(cmd!, args, {
+    name: 'xterm-256color',
+    cols: 80,
+    rows: 24,
+    env: { ...(process.env as Record<string, string>), TMUX: '' },
+    encoding: null,
+  });
   const client: TermClient = {
     name,
     send: (data) => pty.write(data),

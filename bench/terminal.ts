@@ -15,10 +15,16 @@ const LETTERS = 'abcdefgijknopsuvwxyz';
 const CONTROL = 'tmux attach, again';
 
 /** Terminal text without its escape sequences, so a letter found is a letter drawn. */
-const visible = (s: string) => s.replace(/\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)|\x1b[()][0-9A-Za-z]|\x1b[=>78MDEc]/g, '');
+const visible = (s: string) =>
+  s.replace(/\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)|\x1b[()][0-9A-Za-z]|\x1b[=>78MDEc]/g, '');
 
 /** Resolves once `client` has drawn something that `test` accepts (fed as output arrives). */
-function awaitOutput(client: TermClient, test: (all: string) => boolean, timeoutMs: number, what: string): Promise<void> {
+function awaitOutput(
+  client: TermClient,
+  test: (all: string) => boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
   let seen = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -66,7 +72,11 @@ async function keystrokes(client: TermClient, count: number): Promise<number[]> 
 export async function frameSocket(home: BenchHome, frame: string): Promise<string> {
   const daemon = home.daemon();
   const call = async (tool: string) => {
-    const res = await fetch(`${daemon.url}/api/tools/${tool}`, { method: 'POST', headers: { authorization: `Bearer ${daemon.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ frame }) });
+    const res = await fetch(`${daemon.url}/api/tools/${tool}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${daemon.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ frame }),
+    });
     if (!res.ok) throw new Error(`${tool}: ${await res.text()}`);
     return (await res.json()) as { socket?: string; frame?: { status: string } };
   };
@@ -87,7 +97,13 @@ export async function benchTerminal(home: BenchHome, frame: string): Promise<Fig
   const socket = await frameSocket(home, frame);
   const container = home.frames.find((f) => f.name === frame)!.containerName;
   process.stderr.write(`terminal: writing ${BIG_BYTES / 1e6} MB into ${frame}…\n`);
-  await execa(home.config.podman.binary, ['exec', container, 'sh', '-c', `yes the-quick-brown-fox-jumps-over-the-lazy-dog | head -c ${BIG_BYTES} > /tmp/big`]);
+  await execa(home.config.podman.binary, [
+    'exec',
+    container,
+    'sh',
+    '-c',
+    `yes the-quick-brown-fox-jumps-over-the-lazy-dog | head -c ${BIG_BYTES} > /tmp/big`,
+  ]);
   const makers: Array<() => Promise<TermClient>> = [
     () => optagonClient(daemon, frame),
     () => wettyClient(socket),
@@ -128,7 +144,10 @@ export async function benchTerminal(home: BenchHome, frame: string): Promise<Fig
   };
   await typeRounds(idle);
   // A second pane floods (digits only, so a typed letter is still told apart) while the first takes keys.
-  const inFrame = (...args: string[]) => execa(home.config.podman.binary, ['exec', container, 'tmux', '-S', '/run/optagon/tmux.sock', ...args], { reject: false });
+  const inFrame = (...args: string[]) =>
+    execa(home.config.podman.binary, ['exec', container, 'tmux', '-S', '/run/optagon/tmux.sock', ...args], {
+      reject: false,
+    });
   await inFrame('split-window', '-d', '-t', 'main', 'while :; do seq 1 2000; done');
   try {
     await typeRounds(busy);
@@ -136,7 +155,13 @@ export async function benchTerminal(home: BenchHome, frame: string): Promise<Fig
     await inFrame('kill-pane', '-a', '-t', 'main:0.0');
   }
 
-  const figure = (name: string, m: Map<string, number[]>, peer: string, extra: Partial<Figure>, ours = 'optagon'): Figure => ({
+  const figure = (
+    name: string,
+    m: Map<string, number[]>,
+    peer: string,
+    extra: Partial<Figure>,
+    ours = 'optagon',
+  ): Figure => ({
     name,
     ours: stats(m.get(ours)!),
     peer: stats(m.get(peer)!),
@@ -150,15 +175,45 @@ export async function benchTerminal(home: BenchHome, frame: string): Promise<Fig
   const frameClient = 'attach in frame';
   return [
     figure('terminal: cat 200 MB, MB/s (binary, acked)', throughput, 'wetty', { kind: 'rate', goal: 2 }),
-    figure('terminal: cat 200 MB, MB/s, attach in the frame vs on the host socket', throughput, 'tmux attach', { kind: 'rate', goal: 0.9 }, frameClient),
+    figure(
+      'terminal: cat 200 MB, MB/s, attach in the frame vs on the host socket',
+      throughput,
+      'tmux attach',
+      { kind: 'rate', goal: 0.9 },
+      frameClient,
+    ),
     figure('terminal: cat 200 MB, MB/s, gateway vs the host socket', throughput, 'tmux attach', { kind: 'rate' }),
     figure('terminal: keystroke echo, idle', idle, 'wetty', { statistic: 'p99', goal: 0.5 }),
-    figure('terminal: keystroke echo, idle, attach in the frame vs on the host socket', idle, 'tmux attach', { statistic: 'p99', withinMs: 1 }, frameClient),
+    figure(
+      'terminal: keystroke echo, idle, attach in the frame vs on the host socket',
+      idle,
+      'tmux attach',
+      { statistic: 'p99', withinMs: 1 },
+      frameClient,
+    ),
     figure('terminal: keystroke echo, idle, gateway vs the host socket', idle, 'tmux attach', { statistic: 'p99' }),
     figure('terminal: keystroke echo, another pane flooding', busy, 'wetty', { statistic: 'p99', goal: 0.5 }),
-    figure('terminal: keystroke echo, flooding, attach in the frame vs on the host socket', busy, 'tmux attach', { statistic: 'p99', withinMs: 1 }, frameClient),
+    figure(
+      'terminal: keystroke echo, flooding, attach in the frame vs on the host socket',
+      busy,
+      'tmux attach',
+      { statistic: 'p99', withinMs: 1 },
+      frameClient,
+    ),
     figure('terminal: keystroke echo, flooding, gateway vs the host socket', busy, 'tmux attach', { statistic: 'p99' }),
-    figure('terminal: keystroke echo, idle, the host socket vs itself (chance)', idle, 'tmux attach', { statistic: 'p99' }, CONTROL),
-    figure('terminal: keystroke echo, flooding, the host socket vs itself (chance)', busy, 'tmux attach', { statistic: 'p99' }, CONTROL),
+    figure(
+      'terminal: keystroke echo, idle, the host socket vs itself (chance)',
+      idle,
+      'tmux attach',
+      { statistic: 'p99' },
+      CONTROL,
+    ),
+    figure(
+      'terminal: keystroke echo, flooding, the host socket vs itself (chance)',
+      busy,
+      'tmux attach',
+      { statistic: 'p99' },
+      CONTROL,
+    ),
   ];
 }

@@ -8,7 +8,18 @@ import type { Figure } from './report.js';
 
 const ROUNDS = 60;
 /** What FrameTmux asks for a window list (the same format string it sends). */
-const LIST_FORMAT = ['#{window_index}', '#{window_id}', '#{window_name}', '#{window_active}', '#{pane_current_command}', '#{pane_pid}', '#{pane_dead}', '#{pane_current_path}', '#{pane_width}', '#{pane_height}'].join('\t');
+const LIST_FORMAT = [
+  '#{window_index}',
+  '#{window_id}',
+  '#{window_name}',
+  '#{window_active}',
+  '#{pane_current_command}',
+  '#{pane_pid}',
+  '#{pane_dead}',
+  '#{pane_current_path}',
+  '#{pane_width}',
+  '#{pane_height}',
+].join('\t');
 
 /**
  * The cost of reaching tmux from inside the frame: FrameTmux over the frame's control channel
@@ -65,8 +76,20 @@ export async function benchTmuxChannel(home: BenchHome, frame: string): Promise<
     }
     await tmux.sendKeys(frame, '0', ['C-u']);
     return [
-      { name: 'tmux_send_text → tmux_capture_pane (exec channel)', ours: stats(samples.rt), peer: stats(samples.rtSocket), peerName: 'host socket', goal: 1.5 },
-      { name: "agent_status's tmux reads (exec channel)", ours: stats(samples.st), peer: stats(samples.stSocket), peerName: 'host socket', goal: 1.5 },
+      {
+        name: 'tmux_send_text → tmux_capture_pane (exec channel)',
+        ours: stats(samples.rt),
+        peer: stats(samples.rtSocket),
+        peerName: 'host socket',
+        goal: 1.5,
+      },
+      {
+        name: "agent_status's tmux reads (exec channel)",
+        ours: stats(samples.st),
+        peer: stats(samples.stSocket),
+        peerName: 'host socket',
+        goal: 1.5,
+      },
     ];
   } finally {
     services.close();

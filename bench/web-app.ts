@@ -32,10 +32,23 @@ export async function benchWebApp(home: BenchHome, frame: string, socket: string
   const db = openStateDatabase(paths.database);
   await new AuthService(db, paths.jwtKeyFile).passwords.set(PASSWORD);
   db.close();
-  const login = (await (await fetch(`${daemon.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ password: PASSWORD }) })).json()) as { jwt: string; expiresAt: string };
-  const session = JSON.stringify({ jwt: login.jwt, expiresAt: Date.parse(login.expiresAt), permissions: ['read', 'write', 'manage'] });
+  const login = (await (
+    await fetch(`${daemon.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ password: PASSWORD }),
+    })
+  ).json()) as { jwt: string; expiresAt: string };
+  const session = JSON.stringify({
+    jwt: login.jwt,
+    expiresAt: Date.parse(login.expiresAt),
+    permissions: ['read', 'write', 'manage'],
+  });
   const wetty = await startWetty(socket);
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: process.getuid?.() === 0 ? ['--no-sandbox'] : [] });
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: process.getuid?.() === 0 ? ['--no-sandbox'] : [],
+  });
   const ours: number[] = [];
   const click: number[] = [];
   const theirs: number[] = [];
@@ -50,7 +63,14 @@ export async function benchWebApp(home: BenchHome, frame: string, socket: string
         await button.waitFor();
         const clickedAt = await page.evaluate(() => performance.now());
         await button.click();
-        await page.waitForFunction(() => [...((window as unknown as { optagonScreens?: Map<string, () => string> }).optagonScreens?.values() ?? [])].some((f) => f().includes('/workspace')), null, { polling: 'raf', timeout: 20_000 });
+        await page.waitForFunction(
+          () =>
+            [
+              ...((window as unknown as { optagonScreens?: Map<string, () => string> }).optagonScreens?.values() ?? []),
+            ].some((f) => f().includes('/workspace')),
+          null,
+          { polling: 'raf', timeout: 20_000 },
+        );
         const paintedAt = await page.evaluate(() => performance.now());
         ours.push(paintedAt);
         click.push(paintedAt - clickedAt);
@@ -62,10 +82,26 @@ export async function benchWebApp(home: BenchHome, frame: string, socket: string
         await page.goto(wetty.url);
         await page.waitForFunction(
           () => {
-            const term = (window as unknown as { wetty_term?: { rows: number; buffer: { active: { viewportY: number; getLine(i: number): { translateToString(): string } | undefined } } } }).wetty_term;
+            const term = (
+              window as unknown as {
+                wetty_term?: {
+                  rows: number;
+                  buffer: {
+                    active: { viewportY: number; getLine(i: number): { translateToString(): string } | undefined };
+                  };
+                };
+              }
+            ).wetty_term;
             if (!term) return false;
             const buf = term.buffer.active;
-            for (let i = 0; i < term.rows; i++) if (buf.getLine(buf.viewportY + i)?.translateToString().includes('/workspace')) return true;
+            for (let i = 0; i < term.rows; i++)
+              if (
+                buf
+                  .getLine(buf.viewportY + i)
+                  ?.translateToString()
+                  .includes('/workspace')
+              )
+                return true;
             return false;
           },
           null,
@@ -81,11 +117,28 @@ export async function benchWebApp(home: BenchHome, frame: string, socket: string
   }
   const ourDir = fromDist('dist/web/app/assets');
   const wettyDir = fromDist('node_modules/wetty/build/client');
-  const ourBytes = gzippedAssets(ourDir, readdirSync(ourDir).filter((f) => /\.(js|css)$/.test(f)));
-  const wettyBytes = gzippedAssets(wettyDir, readdirSync(wettyDir).filter((f) => /^wetty\.(js|css)$/.test(f)));
+  const ourBytes = gzippedAssets(
+    ourDir,
+    readdirSync(ourDir).filter((f) => /\.(js|css)$/.test(f)),
+  );
+  const wettyBytes = gzippedAssets(
+    wettyDir,
+    readdirSync(wettyDir).filter((f) => /^wetty\.(js|css)$/.test(f)),
+  );
   return [
     { name: 'web: page opened → first prompt painted', ours: stats(ours), peer: stats(theirs), peerName: 'wetty' },
-    { name: 'web: Terminal clicked → first prompt painted', ours: stats(click), peer: stats(theirs), peerName: 'wetty (whole page)' },
-    { name: 'web: JS + CSS the page loads, gzip', ours: stats([ourBytes]), peer: stats([wettyBytes]), peerName: 'wetty', kind: 'bytes' },
+    {
+      name: 'web: Terminal clicked → first prompt painted',
+      ours: stats(click),
+      peer: stats(theirs),
+      peerName: 'wetty (whole page)',
+    },
+    {
+      name: 'web: JS + CSS the page loads, gzip',
+      ours: stats([ourBytes]),
+      peer: stats([wettyBytes]),
+      peerName: 'wetty',
+      kind: 'bytes',
+    },
   ];
 }

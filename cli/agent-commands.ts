@@ -15,7 +15,11 @@ function agentLine(a: Agent): string {
 /** The last few screen lines under an agent's state, where a person would look. */
 function withScreen(a: Agent, lines = 8): string {
   // The screen is the frame's: nothing on it may reach this terminal as an escape sequence.
-  const screen = a.lastLines.split('\n').slice(-lines).map((l) => `  ${dim('│')} ${untrusted(l)}`).join('\n');
+  const screen = a.lastLines
+    .split('\n')
+    .slice(-lines)
+    .map((l) => `  ${dim('│')} ${untrusted(l)}`)
+    .join('\n');
   return `${agentLine(a)}\n${screen}`;
 }
 
@@ -39,7 +43,12 @@ export function registerAgentCommands(program: Command): void {
     .option('-w, --wait', 'wait until it has finished the task, then print its reply')
     .action((frame: string, task: string[], opts: { kind: string; name?: string; wait?: boolean }) =>
       run(async (tools, out) => {
-        const args = { frame, kind: opts.kind, ...(task.length ? { task: task.join(' ') } : {}), ...(opts.name ? { name: opts.name } : {}) };
+        const args = {
+          frame,
+          kind: opts.kind,
+          ...(task.length ? { task: task.join(' ') } : {}),
+          ...(opts.name ? { name: opts.name } : {}),
+        };
         const { agent: a } = await tools.call('agent_spawn', args, (m) => {
           if (!out.json) process.stderr.write(dim(`${untrusted(m)}…\n`));
         });
@@ -54,13 +63,27 @@ export function registerAgentCommands(program: Command): void {
   agent
     .command('list [frame]')
     .alias('ls')
-    .description("agents of a frame, or of every frame, with their state")
+    .description('agents of a frame, or of every frame, with their state')
     .action((frame: string | undefined) =>
       run(async (tools, out) => {
         const { agents } = await tools.call('agent_list', frame ? { frame } : {});
         if (out.json) return printJson({ agents });
-        if (!agents.length) return console.log(`no agents${frame ? ` in ${frame}` : ''}; start one: optagon agent spawn <frame> "<task>"`);
-        console.log(table(['AGENT', 'KIND', 'STATE', 'WINDOW', 'STARTED'], agents.map((a) => [untrusted(a.agent), untrusted(a.kind), status(a.state), untrusted(a.window ?? '-'), new Date(a.createdAt).toLocaleString()])));
+        if (!agents.length)
+          return console.log(
+            `no agents${frame ? ` in ${frame}` : ''}; start one: optagon agent spawn <frame> "<task>"`,
+          );
+        console.log(
+          table(
+            ['AGENT', 'KIND', 'STATE', 'WINDOW', 'STARTED'],
+            agents.map((a) => [
+              untrusted(a.agent),
+              untrusted(a.kind),
+              status(a.state),
+              untrusted(a.window ?? '-'),
+              new Date(a.createdAt).toLocaleString(),
+            ]),
+          ),
+        );
       }),
     );
 

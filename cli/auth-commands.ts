@@ -52,7 +52,8 @@ export function registerAuthCommands(program: Command): void {
     .action(() =>
       withAuth(async (a) => {
         const first = await secretLine('new password: ');
-        if (process.stdin.isTTY && (await secretLine('again: ')) !== first) throw new Error('the two passwords differ; nothing was changed');
+        if (process.stdin.isTTY && (await secretLine('again: ')) !== first)
+          throw new Error('the two passwords differ; nothing was changed');
         await a.passwords.set(first);
         process.stderr.write('password set; sessions made with the old one have ended\n');
       }),
@@ -100,7 +101,11 @@ export function registerAuthCommands(program: Command): void {
         });
         if (getOutput().json) return printJson({ token: secret, record });
         console.log(secret);
-        process.stderr.write(dim(`token ${record.name} (${record.permissions.join(',')}${record.frames ? ` on ${record.frames.join(',')}` : ''}); shown only now\n`));
+        process.stderr.write(
+          dim(
+            `token ${record.name} (${record.permissions.join(',')}${record.frames ? ` on ${record.frames.join(',')}` : ''}); shown only now\n`,
+          ),
+        );
       }),
     );
   token
@@ -112,7 +117,19 @@ export function registerAuthCommands(program: Command): void {
         if (getOutput().json) return printJson({ tokens });
         if (!tokens.length) return console.log(dim('no tokens; optagon token create --name phone --perm read'));
         const when = (t: number | null) => (t ? new Date(t).toISOString().slice(0, 16).replace('T', ' ') : '-');
-        console.log(table(['NAME', 'ID', 'PERMISSIONS', 'FRAMES', 'LAST USED', 'EXPIRES'], tokens.map((t) => [untrusted(t.name), untrusted(t.id), untrusted(t.permissions.join(',')), untrusted(t.frames?.join(',') ?? 'all'), when(t.lastUsedAt), when(t.expiresAt)])));
+        console.log(
+          table(
+            ['NAME', 'ID', 'PERMISSIONS', 'FRAMES', 'LAST USED', 'EXPIRES'],
+            tokens.map((t) => [
+              untrusted(t.name),
+              untrusted(t.id),
+              untrusted(t.permissions.join(',')),
+              untrusted(t.frames?.join(',') ?? 'all'),
+              when(t.lastUsedAt),
+              when(t.expiresAt),
+            ]),
+          ),
+        );
       }),
     );
   token

@@ -10,7 +10,8 @@ type Episode = ResultOf<'context_add_episode'>['episode'];
 const day = (iso: string | null) => (iso ? iso.slice(0, 10) : '?');
 
 /** A fact with when it held: "since …", or "… to …" once it stopped. */
-const factLine = (f: Fact) => `${f.invalidAt ? dim(untrusted(f.fact)) : untrusted(f.fact)}  ${dim(f.invalidAt ? `(${untrusted(day(f.validAt))} to ${untrusted(day(f.invalidAt))})` : `(since ${untrusted(day(f.validAt))})`)}`;
+const factLine = (f: Fact) =>
+  `${f.invalidAt ? dim(untrusted(f.fact)) : untrusted(f.fact)}  ${dim(f.invalidAt ? `(${untrusted(day(f.validAt))} to ${untrusted(day(f.invalidAt))})` : `(since ${untrusted(day(f.validAt))})`)}`;
 
 /** "1 episodes, 2 facts": what a deletion removed (the group id aside). */
 const removed = (r: Record<string, number | string>) =>
@@ -19,10 +20,13 @@ const removed = (r: Record<string, number | string>) =>
     .map(([k, v]) => untrusted(`${v} ${k}`))
     .join(', ');
 
-const episodeState = (e: Episode) => (e.status === 'failed' ? red(`failed: ${untrusted(e.error ?? '')}`) : untrusted(e.status));
+const episodeState = (e: Episode) =>
+  e.status === 'failed' ? red(`failed: ${untrusted(e.error ?? '')}`) : untrusted(e.status);
 
 export function registerContextCommands(program: Command): void {
-  const context = program.command('context').description("a frame's knowledge graph: what happened in it, searchable by agents and by you");
+  const context = program
+    .command('context')
+    .description("a frame's knowledge graph: what happened in it, searchable by agents and by you");
 
   context
     .command('add <frame> <text...>')
@@ -61,7 +65,9 @@ export function registerContextCommands(program: Command): void {
           },
         );
         if (out.json) return printJson(r);
-        console.log(`${r.commits} commits: ${r.added} added, ${r.skipped} already known${r.failed ? red(`, ${r.failed} failed (optagon context episodes ${frame})`) : ''}`);
+        console.log(
+          `${r.commits} commits: ${r.added} added, ${r.skipped} already known${r.failed ? red(`, ${r.failed} failed (optagon context episodes ${frame})`) : ''}`,
+        );
       }),
     );
 
@@ -73,20 +79,30 @@ export function registerContextCommands(program: Command): void {
     .option('--as-of <time>', 'what was true at that time (ISO 8601)')
     .option('--mmr', 'spread the results over different subjects')
     .option('--near <entity>', 'facts nearest this entity first')
-    .action((frame: string, query: string[], opts: { limit: number; all?: boolean; asOf?: string; mmr?: boolean; near?: string }) =>
-      run(async (tools, out) => {
-        const r = await tools.call('context_search', {
-          frame,
-          query: query.join(' '),
-          limit: opts.limit,
-          current_only: !opts.all,
-          ...(opts.asOf ? { as_of: new Date(opts.asOf).toISOString() } : {}),
-          ...(opts.near ? { reranker: 'node_distance', center_node: opts.near } : opts.mmr ? { reranker: 'mmr' } : {}),
-        });
-        if (out.json) return printJson(r);
-        if (!r.facts.length) return console.log(`nothing known about that in ${frame}; add some: optagon context ingest-git ${frame}`);
-        for (const f of r.facts) console.log(factLine(f));
-      }),
+    .action(
+      (
+        frame: string,
+        query: string[],
+        opts: { limit: number; all?: boolean; asOf?: string; mmr?: boolean; near?: string },
+      ) =>
+        run(async (tools, out) => {
+          const r = await tools.call('context_search', {
+            frame,
+            query: query.join(' '),
+            limit: opts.limit,
+            current_only: !opts.all,
+            ...(opts.asOf ? { as_of: new Date(opts.asOf).toISOString() } : {}),
+            ...(opts.near
+              ? { reranker: 'node_distance', center_node: opts.near }
+              : opts.mmr
+                ? { reranker: 'mmr' }
+                : {}),
+          });
+          if (out.json) return printJson(r);
+          if (!r.facts.length)
+            return console.log(`nothing known about that in ${frame}; add some: optagon context ingest-git ${frame}`);
+          for (const f of r.facts) console.log(factLine(f));
+        }),
     );
 
   context
@@ -103,7 +119,12 @@ export function registerContextCommands(program: Command): void {
           ...(opts.label ? { labels: opts.label } : {}),
         });
         if (out.json) return printJson(r);
-        console.log(table(['NAME', 'LABELS', 'SUMMARY'], r.nodes.map((n) => [untrusted(n.name), untrusted(n.labels.join(',')), untrusted(n.summary)])));
+        console.log(
+          table(
+            ['NAME', 'LABELS', 'SUMMARY'],
+            r.nodes.map((n) => [untrusted(n.name), untrusted(n.labels.join(',')), untrusted(n.summary)]),
+          ),
+        );
       }),
     );
 
@@ -115,7 +136,17 @@ export function registerContextCommands(program: Command): void {
       run(async (tools, out) => {
         const r = await tools.call('context_get_episodes', { frame, limit: opts.limit });
         if (out.json) return printJson(r);
-        console.log(table(['WHEN', 'NAME', 'STATE', 'UUID'], r.episodes.map((e) => [untrusted(day(e.validAt)), untrusted(e.name.slice(0, 60)), episodeState(e), untrusted(e.uuid)])));
+        console.log(
+          table(
+            ['WHEN', 'NAME', 'STATE', 'UUID'],
+            r.episodes.map((e) => [
+              untrusted(day(e.validAt)),
+              untrusted(e.name.slice(0, 60)),
+              episodeState(e),
+              untrusted(e.uuid),
+            ]),
+          ),
+        );
       }),
     );
 
@@ -128,8 +159,11 @@ export function registerContextCommands(program: Command): void {
         if (out.json) return printJson(r);
         const e = r.episodes;
         console.log(`${bold(untrusted(r.backend))} backend${r.message ? dim(` (${untrusted(r.message)})`) : ''}`);
-        console.log(`episodes: ${e.processed} processed, ${e.queued + e.processing} waiting${e.failed ? red(`, ${e.failed} failed`) : ''}`);
-        if (r.facts !== undefined) console.log(`facts: ${r.currentFacts} current of ${r.facts}; entities: ${r.entities}`);
+        console.log(
+          `episodes: ${e.processed} processed, ${e.queued + e.processing} waiting${e.failed ? red(`, ${e.failed} failed`) : ''}`,
+        );
+        if (r.facts !== undefined)
+          console.log(`facts: ${r.currentFacts} current of ${r.facts}; entities: ${r.entities}`);
       }),
     );
 
@@ -167,7 +201,8 @@ export function registerContextCommands(program: Command): void {
     .option('-y, --yes', 'yes, delete it')
     .action((frame: string, opts: { yes?: boolean }) =>
       run(async (tools, out) => {
-        if (!opts.yes) throw new Error(`this deletes everything ${frame}'s knowledge graph holds; run again with --yes`);
+        if (!opts.yes)
+          throw new Error(`this deletes everything ${frame}'s knowledge graph holds; run again with --yes`);
         const r = await tools.call('context_clear_group', { frame, confirm: true });
         if (out.json) return printJson(r);
         console.log(`cleared ${untrusted(r.groupId)}: ${removed(r)}`);

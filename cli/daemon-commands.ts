@@ -12,7 +12,6 @@ import { bold, dim, green, printJson, red, untrusted, yellow } from './render.js
 import { fail, getOutput } from './run.js';
 import { sleep } from '../servers/shared/sleep.js';
 
-
 async function waitUntil(check: () => boolean | Promise<boolean>, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
@@ -39,8 +38,13 @@ export function registerDaemonCommands(program: Command): void {
     .action(async (opts: { host?: string; port?: number }) => {
       const { runDaemon } = await import('../host/daemon/daemon.js');
       try {
-        const d = await runDaemon({ ...(opts.host ? { host: opts.host } : {}), ...(opts.port !== undefined ? { port: opts.port } : {}) });
-        console.log(`optagon daemon listening on ${daemonUrl(d)} (pid ${process.pid}); logs: ${new OptagonHome().daemonLog}`);
+        const d = await runDaemon({
+          ...(opts.host ? { host: opts.host } : {}),
+          ...(opts.port !== undefined ? { port: opts.port } : {}),
+        });
+        console.log(
+          `optagon daemon listening on ${daemonUrl(d)} (pid ${process.pid}); logs: ${new OptagonHome().daemonLog}`,
+        );
         for (const signal of ['SIGTERM', 'SIGINT'] as const) {
           process.once(signal, () => void d.shutdown(signal).then(() => process.exit(0)));
         }
@@ -62,11 +66,18 @@ export function registerDaemonCommands(program: Command): void {
       const errLog = join(home.daemonLogDir, 'stderr.log');
       const out = openSync(errLog, 'a', 0o600);
       const main = process.argv[1]!; // this same CLI, bundled or not
-      const child = spawn(process.execPath, [main, 'serve'], { detached: true, stdio: ['ignore', out, out], env: process.env });
+      const child = spawn(process.execPath, [main, 'serve'], {
+        detached: true,
+        stdio: ['ignore', out, out],
+        env: process.env,
+      });
       let exited: number | null = null;
       child.on('exit', (code) => (exited = code ?? 1));
       child.unref();
-      const up = await waitUntil(async () => exited !== null || Boolean(findDaemon(home) && (await healthy(findDaemon(home)!))), 30_000);
+      const up = await waitUntil(
+        async () => exited !== null || Boolean(findDaemon(home) && (await healthy(findDaemon(home)!))),
+        30_000,
+      );
       const info = findDaemon(home);
       if (!up || !info || exited !== null) {
         const tail = existsSync(errLog) ? readFileSync(errLog, 'utf8').trim().split('\n').slice(-5).join('\n') : '';
@@ -87,7 +98,8 @@ export function registerDaemonCommands(program: Command): void {
         return;
       }
       process.kill(info.pid, 'SIGTERM');
-      if (!(await waitUntil(() => !findDaemon(home), 20_000))) return fail(`the daemon (pid ${info.pid}) did not stop within 20 s; kill it with: kill -9 ${info.pid}`);
+      if (!(await waitUntil(() => !findDaemon(home), 20_000)))
+        return fail(`the daemon (pid ${info.pid}) did not stop within 20 s; kill it with: kill -9 ${info.pid}`);
       if (getOutput().json) printJson({ running: false, stopped: info.pid });
       else console.log(`stopped the daemon (pid ${info.pid})`);
     });
@@ -104,11 +116,22 @@ export function registerDaemonCommands(program: Command): void {
         process.exitCode = 1;
         return;
       }
-      const res = await requestJson(`${daemonUrl(info)}/api/status`, { token: readToken(home.tokenFile), timeoutMs: 5000, tls: daemonTls(info) }).catch(() => undefined);
-      const status = res?.status === 200 ? (res.body as { uptimeMs: number; sessions: number; servers: string[] }) : undefined;
-      if (getOutput().json) return printJson({ running: true, url: daemonUrl(info), ...info, ...(status ?? { answering: false }) });
-      if (!status) return fail(`the daemon (pid ${info.pid}) runs but does not answer at ${daemonUrl(info)}; see optagon daemon logs`);
-      console.log(`${green('running')} at ${bold(daemonUrl(info))} · pid ${info.pid} · up ${Math.round(status.uptimeMs / 1000)}s · ${status.sessions} MCP sessions`);
+      const res = await requestJson(`${daemonUrl(info)}/api/status`, {
+        token: readToken(home.tokenFile),
+        timeoutMs: 5000,
+        tls: daemonTls(info),
+      }).catch(() => undefined);
+      const status =
+        res?.status === 200 ? (res.body as { uptimeMs: number; sessions: number; servers: string[] }) : undefined;
+      if (getOutput().json)
+        return printJson({ running: true, url: daemonUrl(info), ...info, ...(status ?? { answering: false }) });
+      if (!status)
+        return fail(
+          `the daemon (pid ${info.pid}) runs but does not answer at ${daemonUrl(info)}; see optagon daemon logs`,
+        );
+      console.log(
+        `${green('running')} at ${bold(daemonUrl(info))} · pid ${info.pid} · up ${Math.round(status.uptimeMs / 1000)}s · ${status.sessions} MCP sessions`,
+      );
       console.log(dim(`servers: /mcp (all), ${status.servers.map((s) => `/mcp/${s}`).join(', ')} · REST: /api/tools`));
     });
 
@@ -161,11 +184,17 @@ export async function printMcpConfig(): Promise<void> {
   const home = new OptagonHome();
   const { loadGlobalConfig } = await import('../servers/shared/global-config.js'); // zod and yaml: only when needed
   const config = findDaemon(home) ? undefined : loadGlobalConfig(home.configFile).daemon;
-  const info = findDaemon(home) ?? { host: config!.host, port: config!.port, tls: servesTls(config!.host, config!.tls.enabled) };
+  const info = findDaemon(home) ?? {
+    host: config!.host,
+    port: config!.port,
+    tls: servesTls(config!.host, config!.tls.enabled),
+  };
   const url = `${daemonUrl(info)}/mcp`;
   const tokenNote = existsSync(home.tokenFile) ? '' : ' (created when the daemon first starts: optagon daemon start)';
   const claude = `claude mcp add --transport http optagon ${url} --header "Authorization: Bearer $(cat ${home.tokenFile})"`;
-  const mcpJson = { mcpServers: { optagon: { type: 'http', url, headers: { Authorization: 'Bearer ${OPTAGON_TOKEN}' } } } };
+  const mcpJson = {
+    mcpServers: { optagon: { type: 'http', url, headers: { Authorization: 'Bearer ${OPTAGON_TOKEN}' } } },
+  };
   if (getOutput().json) return printJson({ url, tokenFile: home.tokenFile, claudeCommand: claude, mcpJson });
   console.log(dim(`# Claude Code, from a shell (the token is read from ${home.tokenFile}${tokenNote}):`));
   console.log(claude);

@@ -27,17 +27,21 @@ async function attachHere(tools: OptagonTools, frame: string): Promise<void> {
   const { command } = await tools.call('frame_attach', { frame });
   // tmux runs in the frame (podman exec), so a tmux of the user's own around this terminal does not stop it nesting.
   const r = spawnSync(command[0]!, command.slice(1), { stdio: 'inherit' });
-  if (r.status !== 0) process.stderr.write(`could not attach to ${frame} (is it running? optagon frame start ${frame})\n`);
+  if (r.status !== 0)
+    process.stderr.write(`could not attach to ${frame} (is it running? optagon frame start ${frame})\n`);
 }
 
 const needsTerminal = (what: string) => {
-  if (!process.stdin.isTTY || !process.stdout.isTTY) throw new Error(`${what} needs a terminal; for scripts use optagon frame list --json`);
+  if (!process.stdin.isTTY || !process.stdout.isTTY)
+    throw new Error(`${what} needs a terminal; for scripts use optagon frame list --json`);
 };
 
 export function registerDashboardCommands(program: Command): void {
   program
     .command('dashboard')
-    .description('every frame, live: status, port, activity, CPU and memory; start, stop, attach, open in Guake, logs (? for keys)')
+    .description(
+      'every frame, live: status, port, activity, CPU and memory; start, stop, attach, open in Guake, logs (? for keys)',
+    )
     .action(() =>
       run(async (tools) => {
         needsTerminal('the dashboard');
@@ -47,7 +51,9 @@ export function registerDashboardCommands(program: Command): void {
 
   program
     .command('pick')
-    .description('fuzzy-pick a frame: it opens in Guake, or attaches here when Guake is not there (bind it to a key: see the README)')
+    .description(
+      'fuzzy-pick a frame: it opens in Guake, or attaches here when Guake is not there (bind it to a key: see the README)',
+    )
     .action(() =>
       run(async (tools) => {
         needsTerminal('the picker');

@@ -18,7 +18,11 @@ function frameLine(f: Frame): string {
 function eventsTable(events: Event[]): string {
   return table(
     ['WHEN', 'EVENT', 'DETAILS'],
-    events.map((e) => [new Date(e.at).toLocaleString(), untrusted(e.type), e.details ? dim(untrusted(JSON.stringify(e.details))) : '']),
+    events.map((e) => [
+      new Date(e.at).toLocaleString(),
+      untrusted(e.type),
+      e.details ? dim(untrusted(JSON.stringify(e.details))) : '',
+    ]),
   );
 }
 
@@ -33,7 +37,11 @@ export function registerFrameCommands(program: Command): void {
     .option('--start', 'start it right away')
     .action((name: string, opts: { workspace: string; description?: string; start?: boolean }) =>
       run(async (tools, out: Output) => {
-        const args = { name, workspace: resolve(opts.workspace), ...(opts.description ? { description: opts.description } : {}) };
+        const args = {
+          name,
+          workspace: resolve(opts.workspace),
+          ...(opts.description ? { description: opts.description } : {}),
+        };
         let { frame: f } = await tools.call('frame_create', args);
         if (opts.start) {
           if (!out.json) process.stderr.write(dim(`starting ${f.name}…\n`));
@@ -42,7 +50,9 @@ export function registerFrameCommands(program: Command): void {
         if (out.json) return printJson({ frame: f });
         console.log(`Created ${frameLine(f)}`);
         console.log(`  workspace ${untrusted(f.workspace)} → /workspace, port ${f.hostPort} → 3000`);
-        console.log(f.status === 'running' ? `  attach: optagon frame attach ${f.name}` : `  next: optagon frame start ${f.name}`);
+        console.log(
+          f.status === 'running' ? `  attach: optagon frame attach ${f.name}` : `  next: optagon frame start ${f.name}`,
+        );
       }),
     );
 
@@ -53,7 +63,9 @@ export function registerFrameCommands(program: Command): void {
   ] as const) {
     frame
       .command(`${verb} <frame>`)
-      .description(`${verb} a frame${verb === 'stop' ? ' (its container and state are kept)' : ' and wait for its tmux session'}`)
+      .description(
+        `${verb} a frame${verb === 'stop' ? ' (its container and state are kept)' : ' and wait for its tmux session'}`,
+      )
       .action((ref: string) =>
         run(async (tools, out) => {
           const { frame: f } = await tools.call(tool, { frame: ref });
@@ -73,11 +85,18 @@ export function registerFrameCommands(program: Command): void {
       run(async (tools, out) => {
         const { frames } = await tools.call('frame_list', opts.status ? { status: opts.status } : {});
         if (out.json) return printJson({ frames });
-        if (!frames.length) return console.log(dim('no frames yet; create one: optagon frame create <name> --workspace <dir>'));
+        if (!frames.length)
+          return console.log(dim('no frames yet; create one: optagon frame create <name> --workspace <dir>'));
         console.log(
           table(
             ['NAME', 'STATUS', 'PORT', 'WORKSPACE', 'ACTIVE'],
-            frames.map((f) => [untrusted(f.name), status(f.status), String(f.hostPort ?? '-'), untrusted(f.workspace), ago(f.lastActiveAt)]),
+            frames.map((f) => [
+              untrusted(f.name),
+              status(f.status),
+              String(f.hostPort ?? '-'),
+              untrusted(f.workspace),
+              ago(f.lastActiveAt),
+            ]),
           ),
         );
       }),
@@ -119,18 +138,22 @@ export function registerFrameCommands(program: Command): void {
     .option('-p, --print', 'print the attach commands instead of attaching')
     .action((ref: string, opts: { print?: boolean }) =>
       run(async (tools, out) => {
-        const a = await tools.call(
-          'frame_attach',
-          { frame: ref },
-        );
+        const a = await tools.call('frame_attach', { frame: ref });
         if (out.json) return printJson(a);
         if (opts.print || !process.stdout.isTTY || !process.stdin.isTTY) {
           console.log(untrusted(a.commandLine));
-          if (opts.print) console.log(dim(`# the host socket is ${untrusted(a.socket)}: do not attach to it from the host (a tmux server controls its clients)`));
+          if (opts.print)
+            console.log(
+              dim(
+                `# the host socket is ${untrusted(a.socket)}: do not attach to it from the host (a tmux server controls its clients)`,
+              ),
+            );
           return;
         }
         if (a.frame.status !== 'running') {
-          throw new Error(`frame '${a.frame.name}' is ${a.frame.status}; start it first: optagon frame start ${a.frame.name}`);
+          throw new Error(
+            `frame '${a.frame.name}' is ${a.frame.status}; start it first: optagon frame start ${a.frame.name}`,
+          );
         }
         await tools.close();
         const r = spawnSync(a.command[0]!, a.command.slice(1), { stdio: 'inherit' });
@@ -150,7 +173,9 @@ export function registerFrameCommands(program: Command): void {
           force: Boolean(opts.force),
         });
         if (out.json) return printJson(r);
-        console.log(`Destroyed ${bold(untrusted(r.destroyed.name))}; port ${r.destroyed.hostPort} is free; ${untrusted(r.destroyed.workspace)} is untouched`);
+        console.log(
+          `Destroyed ${bold(untrusted(r.destroyed.name))}; port ${r.destroyed.hostPort} is free; ${untrusted(r.destroyed.workspace)} is untouched`,
+        );
       }),
     );
 
@@ -162,7 +187,8 @@ export function registerFrameCommands(program: Command): void {
       run(async (tools, out) => {
         const r = await tools.call('frame_logs', { frame: ref, tail: opts.tail });
         if (out.json) return printJson(r);
-        if (r.lines.length) console.log(untrustedText(r.lines.join('\n'))); // the frame's own output
+        if (r.lines.length)
+          console.log(untrustedText(r.lines.join('\n'))); // the frame's own output
         else console.error(dim('no log yet (the frame has not started)'));
       }),
     );
@@ -184,12 +210,11 @@ export function registerFrameCommands(program: Command): void {
     .description('CPU and memory of a running frame')
     .action((ref: string) =>
       run(async (tools, out) => {
-        const r = await tools.call(
-          'frame_stats',
-          { frame: ref },
-        );
+        const r = await tools.call('frame_stats', { frame: ref });
         if (out.json) return printJson(r);
-        console.log(`cpu ${r.cpuPercent.toFixed(1)}%  memory ${bytes(r.memUsageBytes)} of ${bytes(r.memLimitBytes)} (${r.memPercent.toFixed(1)}%)  processes ${r.pids}`);
+        console.log(
+          `cpu ${r.cpuPercent.toFixed(1)}%  memory ${bytes(r.memUsageBytes)} of ${bytes(r.memLimitBytes)} (${r.memPercent.toFixed(1)}%)  processes ${r.pids}`,
+        );
       }),
     );
 

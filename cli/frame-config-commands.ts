@@ -49,7 +49,9 @@ export function registerFrameConfigCommands(frame: Command): void {
         try {
           values = JSON.parse(json);
         } catch (err) {
-          throw new Error(`the settings are not valid JSON (${(err as Error).message}); quote them, e.g. '{"description":"api"}'`);
+          throw new Error(
+            `the settings are not valid JSON (${(err as Error).message}); quote them, e.g. '{"description":"api"}'`,
+          );
         }
         printJson((await tools.call('frame_config_set', { frame: ref, values })).config);
       }),
@@ -75,7 +77,10 @@ async function edit(tools: OptagonTools, ref: string, out: Output): Promise<void
   for (;;) {
     // Through a shell: $EDITOR is often a command with arguments ("code --wait").
     const r = spawnSync(`${editor} "${file}"`, { shell: true, stdio: 'inherit' });
-    if (r.status !== 0) throw new Error(`the editor (${editor}) exited with ${r.status ?? r.signal}; nothing was changed (your edit is in ${file})`);
+    if (r.status !== 0)
+      throw new Error(
+        `the editor (${editor}) exited with ${r.status ?? r.signal}; nothing was changed (your edit is in ${file})`,
+      );
     const text = readFileSync(file, 'utf8');
     if (text === original) {
       process.stderr.write('unchanged; nothing to save\n');
@@ -85,7 +90,8 @@ async function edit(tools: OptagonTools, ref: string, out: Output): Promise<void
       return await apply(tools, ref, text, file, out);
     } catch (err) {
       process.stderr.write(`${untrustedText((err as Error).message)}\n`);
-      if (!process.stdin.isTTY) throw new Error(`not saved; fix ${file} and apply it with: optagon frame config ${ref} --file ${file}`);
+      if (!process.stdin.isTTY)
+        throw new Error(`not saved; fix ${file} and apply it with: optagon frame config ${ref} --file ${file}`);
       const rl = createInterface({ input: process.stdin, output: process.stderr });
       const again = (await rl.question('Edit again? [Y/n] ')).trim().toLowerCase();
       rl.close();

@@ -22,10 +22,16 @@ export function connectDaemon(baseUrl: string, token: string, tls?: PinnedTls): 
       if (onProgress) return callOverMcp(baseUrl, headers, name, args, onProgress, tls);
       let res: JsonResponse;
       try {
-        res = await requestJson(`${baseUrl}/api/tools/${encodeURIComponent(name)}`, { token, body: args, ...(tls ? { tls } : {}) });
+        res = await requestJson(`${baseUrl}/api/tools/${encodeURIComponent(name)}`, {
+          token,
+          body: args,
+          ...(tls ? { tls } : {}),
+        });
       } catch (err) {
         if (err instanceof PinMismatchError) throw err;
-        throw new Error(`the daemon at ${baseUrl} does not answer (${(err as Error).message}); check \`optagon daemon status\`, or add --embedded`);
+        throw new Error(
+          `the daemon at ${baseUrl} does not answer (${(err as Error).message}); check \`optagon daemon status\`, or add --embedded`,
+        );
       }
       if (res.status !== 200) throw new ToolError(String(res.body.error ?? `HTTP ${res.status}`));
       return res.body as never;
@@ -59,6 +65,11 @@ async function openSession(baseUrl: string, headers: Record<string, string>, tls
     import('@modelcontextprotocol/sdk/client/streamableHttp.js'),
   ]);
   const client = new Client({ name: 'optagon-cli', version: '0.1.0' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(`${baseUrl}/mcp`), { requestInit: { headers }, ...(tls ? { fetch: pinnedFetch(tls) } : {}) }));
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(`${baseUrl}/mcp`), {
+      requestInit: { headers },
+      ...(tls ? { fetch: pinnedFetch(tls) } : {}),
+    }),
+  );
   return client;
 }

@@ -11,7 +11,10 @@ export interface JsonResponse {
  * One JSON request over node:http. Not `fetch`: on Node 20 the first fetch loads undici, ~100 ms,
  * three times a `podman ps`, and quick commands like `frame list` pay for all of their start-up.
  */
-export function requestJson(url: string, opts: { method?: string; token?: string; body?: unknown; timeoutMs?: number; tls?: PinnedTls } = {}): Promise<JsonResponse> {
+export function requestJson(
+  url: string,
+  opts: { method?: string; token?: string; body?: unknown; timeoutMs?: number; tls?: PinnedTls } = {},
+): Promise<JsonResponse> {
   return new Promise((resolve, reject) => {
     const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
     const req = (opts.tls ? tlsRequest : request)(

@@ -23,7 +23,9 @@ const program = new Command('optagon')
   .option('--json', 'print raw tool results as JSON')
   .option('--embedded', 'run the servers in this process even when the daemon is running')
   .showHelpAfterError('(run with --help for usage)')
-  .hook('preAction', (cmd) => setOutput({ json: Boolean(cmd.optsWithGlobals().json), embedded: Boolean(cmd.optsWithGlobals().embedded) }));
+  .hook('preAction', (cmd) =>
+    setOutput({ json: Boolean(cmd.optsWithGlobals().json), embedded: Boolean(cmd.optsWithGlobals().embedded) }),
+  );
 
 registerFrameCommands(program);
 registerAgentCommands(program);

@@ -15,9 +15,15 @@ export interface PinnedTls {
 export class PinMismatchError extends Error {}
 
 /** A TLS failure said as what it means here: the server is not the daemon whose certificate we hold. */
-export function explainTlsError(err: NodeJS.ErrnoException, tls: PinnedTls | undefined, url: string): Error | undefined {
+export function explainTlsError(
+  err: NodeJS.ErrnoException,
+  tls: PinnedTls | undefined,
+  url: string,
+): Error | undefined {
   if (!tls || !/CERT|SELF_SIGNED|UNABLE_TO_|ERR_TLS/.test(String(err.code))) return undefined;
-  return new PinMismatchError(`the daemon at ${url} presented a certificate other than ${tls.file} (${err.code}); is another server on that port? Restart the daemon, or add --embedded`);
+  return new PinMismatchError(
+    `the daemon at ${url} presented a certificate other than ${tls.file} (${err.code}); is another server on that port? Restart the daemon, or add --embedded`,
+  );
 }
 
 /**
@@ -33,7 +39,9 @@ export function pinnedTls(certFile: string): PinnedTls {
     options: {
       ca: [...rootCertificates, pem],
       checkServerIdentity: (host, cert) =>
-        cert.fingerprint256 === pinned ? undefined : Object.assign(new Error(`the certificate of ${host} is not ${certFile}`), { code: 'ERR_TLS_CERT_PINNED' }),
+        cert.fingerprint256 === pinned
+          ? undefined
+          : Object.assign(new Error(`the certificate of ${host} is not ${certFile}`), { code: 'ERR_TLS_CERT_PINNED' }),
     },
   };
 }
@@ -41,7 +49,10 @@ export function pinnedTls(certFile: string): PinnedTls {
 /** The pinned TLS for a daemon's run-file entry, or undefined when it serves plain HTTP. */
 export function daemonTls(info: { host: string; tls?: boolean; certFile?: string }): PinnedTls | undefined {
   if (!info.tls) return undefined;
-  if (!info.certFile) throw new Error(`the daemon serves TLS (on ${info.host}) but its run file names no certificate (an older daemon?): restart it (optagon daemon stop; optagon daemon start), or add --embedded`);
+  if (!info.certFile)
+    throw new Error(
+      `the daemon serves TLS (on ${info.host}) but its run file names no certificate (an older daemon?): restart it (optagon daemon stop; optagon daemon start), or add --embedded`,
+    );
   return pinnedTls(info.certFile);
 }
 
@@ -54,13 +65,23 @@ export function pinnedFetch(tls: PinnedTls): typeof fetch {
     new Promise<Response>((resolve, reject) => {
       const url = new URL(input instanceof Request ? input.url : String(input));
       const headers = Object.fromEntries(new Headers(init.headers).entries());
-      const req = request(url, { method: init.method ?? 'GET', headers, ...tls.options, signal: init.signal ?? undefined }, (res) => {
-        const responseHeaders = new Headers();
-        for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) responseHeaders.set(k, Array.isArray(v) ? v.join(', ') : v);
-        const body = res.statusCode === 204 || res.statusCode === 304 ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>);
-        resolve(new Response(body, { status: res.statusCode ?? 0, headers: responseHeaders }));
-      });
+      const req = request(
+        url,
+        { method: init.method ?? 'GET', headers, ...tls.options, signal: init.signal ?? undefined },
+        (res) => {
+          const responseHeaders = new Headers();
+          for (const [k, v] of Object.entries(res.headers))
+            if (v !== undefined) responseHeaders.set(k, Array.isArray(v) ? v.join(', ') : v);
+          const body =
+            res.statusCode === 204 || res.statusCode === 304
+              ? null
+              : (Readable.toWeb(res) as ReadableStream<Uint8Array>);
+          resolve(new Response(body, { status: res.statusCode ?? 0, headers: responseHeaders }));
+        },
+      );
       req.on('error', (err) => reject(explainTlsError(err, tls, url.origin) ?? err));
-      req.end(typeof init.body === 'string' ? init.body : init.body ? Buffer.from(init.body as ArrayBuffer) : undefined);
+      req.end(
+        typeof init.body === 'string' ? init.body : init.body ? Buffer.from(init.body as ArrayBuffer) : undefined,
+      );
     });
 }

@@ -50,12 +50,16 @@ const CONTROLS_BUT_LINES = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e
  * as `ls` shows them. Apply it to everything the CLI prints that it did not write itself.
  */
 export function untrusted(s: unknown): string {
-  return String(s ?? '').replace(/\r\n|[\t\n\r]/g, ' ').replace(CONTROLS, '?');
+  return String(s ?? '')
+    .replace(/\r\n|[\t\n\r]/g, ' ')
+    .replace(CONTROLS, '?');
 }
 
 /** The same for text that is several lines by design (an agent's screen or reply, a log): keeps \n and \t. */
 export function untrustedText(s: unknown): string {
-  return String(s ?? '').replace(/\r\n/g, '\n').replace(CONTROLS_BUT_LINES, '?');
+  return String(s ?? '')
+    .replace(/\r\n/g, '\n')
+    .replace(CONTROLS_BUT_LINES, '?');
 }
 
 // Strip colour codes before measuring, so coloured cells line up.
@@ -76,7 +80,7 @@ export { age, ago } from '../servers/shared/human-units.js';
 export function bytes(n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let i = 0;
-  while (n >= 1024 && i < units.length - 1) (n /= 1024), i++;
+  while (n >= 1024 && i < units.length - 1) ((n /= 1024), i++);
   return `${n.toFixed(i ? 1 : 0)} ${units[i]}`;
 }
 

@@ -12,16 +12,12 @@ export function registerSystemCommands(program: Command): void {
     .action((opts: { force?: boolean }) =>
       run(async (tools, out) => {
         const started = Date.now();
-        const r = await tools.call(
-          'frame_image_build',
-          { force: Boolean(opts.force) },
-          (message, progress, total) => {
-            if (out.json) return;
-            const secs = ((Date.now() - started) / 1000).toFixed(0).padStart(4);
-            const step = total ? `[${Math.min(progress, total)}/${total}] ` : '';
-            process.stderr.write(`${dim(`${secs}s`)} ${step}${untrusted(message)}\n`);
-          },
-        );
+        const r = await tools.call('frame_image_build', { force: Boolean(opts.force) }, (message, progress, total) => {
+          if (out.json) return;
+          const secs = ((Date.now() - started) / 1000).toFixed(0).padStart(4);
+          const step = total ? `[${Math.min(progress, total)}/${total}] ` : '';
+          process.stderr.write(`${dim(`${secs}s`)} ${step}${untrusted(message)}\n`);
+        });
         if (out.json) return printJson(r);
         console.log(
           r.skipped
@@ -37,7 +33,9 @@ export function registerSystemCommands(program: Command): void {
       run(async (tools, out) => {
         const r = await tools.call('frame_image_status');
         if (out.json) return printJson(r);
-        console.log(`${bold(untrusted(r.image))}: ${!r.exists ? red('not built') : r.upToDate ? green('up to date') : yellow('out of date')}${r.hash ? dim(` (${r.hash})`) : ''}`);
+        console.log(
+          `${bold(untrusted(r.image))}: ${!r.exists ? red('not built') : r.upToDate ? green('up to date') : yellow('out of date')}${r.hash ? dim(` (${r.hash})`) : ''}`,
+        );
         if (!r.upToDate) console.log(`  run: optagon image build`);
       }),
     );
@@ -62,7 +60,9 @@ export function registerSystemCommands(program: Command): void {
 
   program
     .command('mcp [server]')
-    .description(`serve Optagon's MCP tools over stdio to hosts that spawn servers; server: all (default) or one of the servers; \`mcp config\` prints the lines to connect Claude Code to the daemon`)
+    .description(
+      `serve Optagon's MCP tools over stdio to hosts that spawn servers; server: all (default) or one of the servers; \`mcp config\` prints the lines to connect Claude Code to the daemon`,
+    )
     .action(async (server = 'all') => {
       if (server === 'config') return printMcpConfig();
       const [{ StdioServerTransport }, { createServices, createMcpServer }] = await Promise.all([

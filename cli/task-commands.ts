@@ -7,12 +7,18 @@ import { run } from './run.js';
 type Task = ResultOf<'task_status'>['task'];
 
 function report(t: Task): string {
-  const lines = [`${bold(untrusted(t.id))} ${status(t.status)} ${untrusted(t.text.length > 80 ? `${t.text.slice(0, 77)}…` : t.text)}`];
+  const lines = [
+    `${bold(untrusted(t.id))} ${status(t.status)} ${untrusted(t.text.length > 80 ? `${t.text.slice(0, 77)}…` : t.text)}`,
+  ];
   const r = t.result;
   if (r?.type) lines.push(dim(`  ${untrusted(r.type)}, complexity ${r.complexity?.toFixed(2)}`));
   for (const s of r?.subtasks ?? []) {
-    const fixes = s.corrections.length ? dim(` after ${s.corrections.length} correction${s.corrections.length === 1 ? '' : 's'}`) : '';
-    lines.push(`  ${untrusted(s.agent)} ${status(s.status)}${fixes} ${untrusted(s.title)}${s.reason ? dim(` — ${untrusted(s.reason)}`) : ''}`);
+    const fixes = s.corrections.length
+      ? dim(` after ${s.corrections.length} correction${s.corrections.length === 1 ? '' : 's'}`)
+      : '';
+    lines.push(
+      `  ${untrusted(s.agent)} ${status(s.status)}${fixes} ${untrusted(s.title)}${s.reason ? dim(` — ${untrusted(s.reason)}`) : ''}`,
+    );
   }
   if (r?.error) lines.push(`  error: ${untrusted(r.error)}`);
   if (r?.episode) lines.push(dim(`  remembered as episode ${untrusted(r.episode)}`));
@@ -21,7 +27,9 @@ function report(t: Task): string {
 
 /** `optagon task`: the manager agent's tasks. `run` stays and shows progress as it comes. */
 export function registerTaskCommands(program: Command): void {
-  const task = program.command('task').description('give the manager agent a task: it plans, runs Claude Code agents, reviews and remembers');
+  const task = program
+    .command('task')
+    .description('give the manager agent a task: it plans, runs Claude Code agents, reviews and remembers');
 
   task
     .command('run <task>')
@@ -29,9 +37,13 @@ export function registerTaskCommands(program: Command): void {
     .requiredOption('-f, --frame <frame>', 'the frame (running) whose agents do the work')
     .action((text: string, opts: { frame: string }) =>
       run(async (tools, out) => {
-        const { task: t } = await tools.call('task_assign', { frame: opts.frame, task: text, wait: true }, (message) => {
-          if (!out.json) process.stderr.write(`${dim(new Date().toLocaleTimeString())} ${untrusted(message)}\n`);
-        });
+        const { task: t } = await tools.call(
+          'task_assign',
+          { frame: opts.frame, task: text, wait: true },
+          (message) => {
+            if (!out.json) process.stderr.write(`${dim(new Date().toLocaleTimeString())} ${untrusted(message)}\n`);
+          },
+        );
         if (out.json) return printJson({ task: t });
         console.log(report(t));
         if (t.status !== 'done' && t.status !== 'planned') process.exitCode = 1;
@@ -45,13 +57,22 @@ export function registerTaskCommands(program: Command): void {
     .option('-n, --limit <n>', 'how many', count, 20)
     .action((opts: { frame?: string; limit: number }) =>
       run(async (tools, out) => {
-        const { tasks } = await tools.call('task_list', { ...(opts.frame ? { frame: opts.frame } : {}), limit: opts.limit });
+        const { tasks } = await tools.call('task_list', {
+          ...(opts.frame ? { frame: opts.frame } : {}),
+          limit: opts.limit,
+        });
         if (out.json) return printJson({ tasks });
         if (!tasks.length) return console.log(dim('no tasks yet; optagon task run "<task>" --frame <frame>'));
         console.log(
           table(
             ['ID', 'STATUS', 'SUBTASKS', 'STARTED', 'TASK'],
-            tasks.map((t) => [untrusted(t.id), status(t.status), String(t.result?.subtasks?.length ?? '-'), ago(new Date(t.createdAt).toISOString()), untrusted(t.text.slice(0, 60))]),
+            tasks.map((t) => [
+              untrusted(t.id),
+              status(t.status),
+              String(t.result?.subtasks?.length ?? '-'),
+              ago(new Date(t.createdAt).toISOString()),
+              untrusted(t.text.slice(0, 60)),
+            ]),
           ),
         );
       }),
@@ -65,7 +86,8 @@ export function registerTaskCommands(program: Command): void {
         const { task: t } = await tools.call('task_status', { task: id });
         if (out.json) return printJson({ task: t });
         console.log(report(t));
-        for (const e of t.events.slice(-15)) console.log(`  ${dim(new Date(e.at).toLocaleTimeString())} ${untrusted(e.message)}`);
+        for (const e of t.events.slice(-15))
+          console.log(`  ${dim(new Date(e.at).toLocaleTimeString())} ${untrusted(e.message)}`);
       }),
     );
 

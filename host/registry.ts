@@ -69,7 +69,8 @@ export function createServices(home = new OptagonHome()): OptagonServices {
       runAs: config.browser.run_as,
       // The host's browser opens the running frames' ports, and only the origins the config adds.
       reach: hostReach({
-        framePorts: () => frames.store.listFrames().flatMap((f) => (f.status === 'running' && f.hostPort ? [f.hostPort] : [])),
+        framePorts: () =>
+          frames.store.listFrames().flatMap((f) => (f.status === 'running' && f.hostPort ? [f.hostPort] : [])),
         bindAddress: config.frames.bind_address,
         allowedOrigins: config.browser.allowed_origins,
       }),
@@ -87,7 +88,15 @@ export function createServices(home = new OptagonHome()): OptagonServices {
 }
 
 /** Every capability, in the order `tools/list` shows them. */
-export const modules: ReadonlyArray<McpModule<OptagonServices, any>> = [framesModule, tmuxModule, agentsModule, contextModule, managerModule, browserModule, guakeModule];
+export const modules: ReadonlyArray<McpModule<OptagonServices, any>> = [
+  framesModule,
+  tmuxModule,
+  agentsModule,
+  contextModule,
+  managerModule,
+  browserModule,
+  guakeModule,
+];
 
 export function moduleNames(): string[] {
   return modules.map((m) => m.name);
@@ -96,7 +105,8 @@ export function moduleNames(): string[] {
 function pick(only?: string): ReadonlyArray<McpModule<OptagonServices, any>> {
   if (!only || only === 'all') return modules;
   const found = modules.filter((m) => m.name === only);
-  if (!found.length) throw new Error(`no MCP server named '${only}'; the servers are: all, ${moduleNames().join(', ')}`);
+  if (!found.length)
+    throw new Error(`no MCP server named '${only}'; the servers are: all, ${moduleNames().join(', ')}`);
   return found;
 }
 
@@ -124,7 +134,10 @@ export function createMcpServer(services: OptagonServices, only?: string, access
 }
 
 /** A tool by name with the services it runs over, for the REST mirror. */
-export function findTool(services: OptagonServices, name: string): { tool: AnyTool<unknown>; deps: unknown } | undefined {
+export function findTool(
+  services: OptagonServices,
+  name: string,
+): { tool: AnyTool<unknown>; deps: unknown } | undefined {
   for (const m of modules) {
     const tool = m.tools.find((t) => t.name === name);
     if (tool) return { tool, deps: m.services(services) };

@@ -13,7 +13,18 @@ await build({
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  external: ['@modelcontextprotocol/*', '../host/registry.js', '../servers/manager/optagon-client.js', '../servers/shared/global-config.js', '../host/daemon/daemon.js', '../servers/frames/frame-config-yaml.js', './dashboard/ui.js', '../web/auth/local-auth.js', '../web/auth/access-tokens.js', 'qrcode'],
+  external: [
+    '@modelcontextprotocol/*',
+    '../host/registry.js',
+    '../servers/manager/optagon-client.js',
+    '../servers/shared/global-config.js',
+    '../host/daemon/daemon.js',
+    '../servers/frames/frame-config-yaml.js',
+    './dashboard/ui.js',
+    '../web/auth/local-auth.js',
+    '../web/auth/access-tokens.js',
+    'qrcode',
+  ],
   logLevel: 'warning',
 });
 

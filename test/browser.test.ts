@@ -34,7 +34,8 @@ describe('browser server: real Chromium on the host', () => {
   beforeAll(async () => {
     site = createServer((req, res) => {
       if (req.url === '/missing') return void res.writeHead(404).end('no');
-      if (req.url === '/to-other') return void res.writeHead(302, { location: `http://127.0.0.1:${otherPort}/by-redirect` }).end();
+      if (req.url === '/to-other')
+        return void res.writeHead(302, { location: `http://127.0.0.1:${otherPort}/by-redirect` }).end();
       res.writeHead(200, { 'content-type': 'text/html' }).end(PAGE);
     });
     url = `http://127.0.0.1:${await listenOutsideFramePorts(site, '127.0.0.1')}/`;
@@ -48,7 +49,11 @@ describe('browser server: real Chromium on the host', () => {
     otherPort = await listenOutsideFramePorts(other, '127.0.0.1');
     // The test site is no frame: the config lets the host's browser open it (and the closed port).
     const origins = [url.slice(0, -1), `http://127.0.0.1:${closed}`];
-    home = await createTestHome(33340, 5, `browser: { timeout_ms: 1000, allowed_origins: ${JSON.stringify(origins)} }\n`);
+    home = await createTestHome(
+      33340,
+      5,
+      `browser: { timeout_ms: 1000, allowed_origins: ${JSON.stringify(origins)} }\n`,
+    );
   });
   afterAll(async () => {
     await home?.cleanup();
@@ -60,8 +65,12 @@ describe('browser server: real Chromium on the host', () => {
     expect(await home.ok('browser_navigate', { url })).toEqual({ url, status: 200, title: 'Greeter' });
     await home.ok('browser_type', { selector: '#name', text: 'Ada' });
     await home.ok('browser_click', { selector: 'text=Go' });
-    expect(await home.ok('browser_evaluate', { expression: "document.querySelector('#out').textContent" })).toEqual({ value: 'Hello, Ada' });
-    expect(await home.ok('browser_evaluate', { expression: 'Promise.resolve({ n: 1 + 1 })' })).toEqual({ value: { n: 2 } });
+    expect(await home.ok('browser_evaluate', { expression: "document.querySelector('#out').textContent" })).toEqual({
+      value: 'Hello, Ada',
+    });
+    expect(await home.ok('browser_evaluate', { expression: 'Promise.resolve({ n: 1 + 1 })' })).toEqual({
+      value: { n: 2 },
+    });
   });
 
   it('screenshots are PNGs of the expected size with the page colour; big pages are scaled down', async () => {
@@ -95,18 +104,30 @@ describe('browser server: real Chromium on the host', () => {
   });
 
   it('bad input gets a clear error', async () => {
-    expect(await home.fails('browser_click', { selector: '#nope' })).toMatch(/no element matches '#nope' within 1000 ms; browser_snapshot shows/);
+    expect(await home.fails('browser_click', { selector: '#nope' })).toMatch(
+      /no element matches '#nope' within 1000 ms; browser_snapshot shows/,
+    );
     expect(await home.fails('browser_navigate', { url: 'file:///etc/passwd' })).toMatch(/only http and https URLs/);
-    expect(await home.fails('browser_evaluate', { expression: "(() => { throw new Error('boom') })()" })).toMatch(/the expression threw: .*boom/);
-    expect(await home.fails('browser_navigate', { url: `${url}missing` })).toMatch(/answered 404 Not Found; the page is loaded anyway/);
-    expect(await home.fails('browser_navigate', { url: `http://127.0.0.1:${closed}/` })).toMatch(/could not load .*ERR_CONNECTION_REFUSED.*is the dev server running on that port\?/);
+    expect(await home.fails('browser_evaluate', { expression: "(() => { throw new Error('boom') })()" })).toMatch(
+      /the expression threw: .*boom/,
+    );
+    expect(await home.fails('browser_navigate', { url: `${url}missing` })).toMatch(
+      /answered 404 Not Found; the page is loaded anyway/,
+    );
+    expect(await home.fails('browser_navigate', { url: `http://127.0.0.1:${closed}/` })).toMatch(
+      /could not load .*ERR_CONNECTION_REFUSED.*is the dev server running on that port\?/,
+    );
   });
 
   it('another service on the host loopback is out of reach, directly or by a redirect', async () => {
     expect(await home.fails('browser_navigate', { url: `http://127.0.0.1:${otherPort}/api/status` })).toMatch(
-      new RegExp(`^the host's browser does not open http://127\\.0\\.0\\.1:${otherPort}: it opens the running frames' ports \\(no frame runs now\\) and browser\\.allowed_origins`),
+      new RegExp(
+        `^the host's browser does not open http://127\\.0\\.0\\.1:${otherPort}: it opens the running frames' ports \\(no frame runs now\\) and browser\\.allowed_origins`,
+      ),
     );
-    expect(await home.fails('browser_navigate', { url: `${url}to-other` })).toMatch(new RegExp(`it led to 127\\.0\\.0\\.1:${otherPort} \\(a redirect or a request of the page\\)`));
+    expect(await home.fails('browser_navigate', { url: `${url}to-other` })).toMatch(
+      new RegExp(`it led to 127\\.0\\.0\\.1:${otherPort} \\(a redirect or a request of the page\\)`),
+    );
     expect(otherHits).toEqual([]);
   });
 });
@@ -117,56 +138,118 @@ describe('browser server: a frame', () => {
   let container: string;
   beforeAll(async () => {
     home = await createTestHome(33345, 5);
-    const ws = home.workspace('site', { 'index.html': '<!doctype html><title>Frame app</title><body style="margin:0;background:rgb(0,153,51)"><h1>In the frame</h1></body>' });
+    const ws = home.workspace('site', {
+      'index.html':
+        '<!doctype html><title>Frame app</title><body style="margin:0;background:rgb(0,153,51)"><h1>In the frame</h1></body>',
+    });
     await home.ok('frame_create', { name: 'site', workspace: ws });
     const started = await home.ok('frame_start', { frame: 'site' });
     hostPort = started.frame.hostPort!;
     container = home.services.frames.containerName(home.services.frames.resolve('site'));
     // The app: a dev server on the container's port 3000.
-    await home.ok('tmux_send_text', { frame: 'site', window: '0', text: 'cd /workspace && python3 -m http.server 3000', enter: true });
-    await waitFor('the dev server', async () => (await fetch(`http://127.0.0.1:${hostPort}/`).catch(() => undefined))?.ok, 30_000);
+    await home.ok('tmux_send_text', {
+      frame: 'site',
+      window: '0',
+      text: 'cd /workspace && python3 -m http.server 3000',
+      enter: true,
+    });
+    await waitFor(
+      'the dev server',
+      async () => (await fetch(`http://127.0.0.1:${hostPort}/`).catch(() => undefined))?.ok,
+      30_000,
+    );
   }, 180_000);
   afterAll(async () => home?.cleanup());
 
   it("the host's browser server sees the frame's app through its host port", async () => {
-    expect(await home.ok('browser_navigate', { url: `http://127.0.0.1:${hostPort}/` })).toMatchObject({ status: 200, title: 'Frame app' });
+    expect(await home.ok('browser_navigate', { url: `http://127.0.0.1:${hostPort}/` })).toMatchObject({
+      status: 200,
+      title: 'Frame app',
+    });
     expect(pixel(png(await home.call('browser_screenshot', {})), 600, 600)).toEqual([0, 153, 51]);
   }, 60_000);
 
   it('inside the frame, the in-frame server (what its agents are given) sees http://localhost:3000', async () => {
     // Spawning an agent writes its Claude config into the frame, which lists the server, and the server.
     const frame = home.services.frames.resolve('site');
-    const { BROWSER_SERVER_IN_FRAME, browserServerBundle, claudeConfigFiles } = await import('../servers/agents/claude-config.js');
+    const { BROWSER_SERVER_IN_FRAME, browserServerBundle, claudeConfigFiles } =
+      await import('../servers/agents/claude-config.js');
     const config = claudeConfigFiles({}, { browserServer: true });
     await home.services.frames.writeFiles(frame, [
       { path: '/run/optagon/claude/.claude.json', content: config['.claude.json'] },
       { path: BROWSER_SERVER_IN_FRAME, content: browserServerBundle()! },
     ]);
     const listed = JSON.parse(config['.claude.json']).mcpServers['optagon-browser'];
-    expect(listed).toMatchObject({ command: 'env', args: expect.arrayContaining(['-i', 'node', '/run/optagon/browser-server.mjs']) });
+    expect(listed).toMatchObject({
+      command: 'env',
+      args: expect.arrayContaining(['-i', 'node', '/run/optagon/browser-server.mjs']),
+    });
     // Claude Code in the frame, with the agents' config, starts it and finds it healthy.
-    const mcp = await execa('podman', ['exec', '-e', 'CLAUDE_CONFIG_DIR=/run/optagon/claude', '-w', '/workspace', container, 'claude', 'mcp', 'list'], { reject: false });
+    const mcp = await execa(
+      'podman',
+      ['exec', '-e', 'CLAUDE_CONFIG_DIR=/run/optagon/claude', '-w', '/workspace', container, 'claude', 'mcp', 'list'],
+      { reject: false },
+    );
     expect(mcp.stdout).toMatch(/optagon-browser: env -i .* node \/run\/optagon\/browser-server\.mjs - ✔ Connected/);
 
     const client = new Client({ name: 'test', version: '0' });
     // As Claude Code starts it: with a model key in the environment, which the server must not get.
-    await client.connect(new StdioClientTransport({ command: 'podman', args: ['exec', '-i', '-e', 'ANTHROPIC_API_KEY=sk-ant-must-not-leak', container, ...[listed.command, ...listed.args]] }));
+    await client.connect(
+      new StdioClientTransport({
+        command: 'podman',
+        args: [
+          'exec',
+          '-i',
+          '-e',
+          'ANTHROPIC_API_KEY=sk-ant-must-not-leak',
+          container,
+          ...[listed.command, ...listed.args],
+        ],
+      }),
+    );
     try {
-      const nav = (await client.callTool({ name: 'browser_navigate', arguments: { url: 'http://localhost:3000/' } })) as CallToolResult;
+      const nav = (await client.callTool({
+        name: 'browser_navigate',
+        arguments: { url: 'http://localhost:3000/' },
+      })) as CallToolResult;
       expect(nav.structuredContent, JSON.stringify(nav.content)).toMatchObject({ status: 200, title: 'Frame app' });
       const shot = (await client.callTool({ name: 'browser_screenshot', arguments: {} })) as CallToolResult;
       expect(pixel(png(shot), 600, 600)).toEqual([0, 153, 51]);
       // The frame's root starts it, but Chromium runs as nobody there too.
-      const users = await execa('podman', ['exec', container, 'ps', '-C', 'chromium', '-o', 'user='], { reject: false });
-      expect(new Set(users.stdout.split('\n').map((u) => u.trim()).filter(Boolean))).toEqual(new Set(['nobody']));
+      const users = await execa('podman', ['exec', container, 'ps', '-C', 'chromium', '-o', 'user='], {
+        reject: false,
+      });
+      expect(
+        new Set(
+          users.stdout
+            .split('\n')
+            .map((u) => u.trim())
+            .filter(Boolean),
+        ),
+      ).toEqual(new Set(['nobody']));
       // Neither the server nor its Chromium got the key it was started with.
-      const environ = await execa('podman', ['exec', container, 'sh', '-c', "for p in $(pgrep -f browser-server.mjs) $(pgrep chromium); do tr '\\0' '\\n' < /proc/$p/environ; done"], { reject: false });
+      const environ = await execa(
+        'podman',
+        [
+          'exec',
+          container,
+          'sh',
+          '-c',
+          "for p in $(pgrep -f browser-server.mjs) $(pgrep chromium); do tr '\\0' '\\n' < /proc/$p/environ; done",
+        ],
+        { reject: false },
+      );
       expect(environ.stdout).toContain('OPTAGON_PLAYWRIGHT=');
       expect(environ.stdout).not.toContain('sk-ant-must-not-leak');
     } finally {
       await client.close();
     }
     // Chromium went with the server.
-    await waitFor('chromium to exit', async () => !(await execa('podman', ['exec', container, 'pgrep', '-f', 'chromium'], { reject: false })).stdout.trim(), 15_000);
+    await waitFor(
+      'chromium to exit',
+      async () =>
+        !(await execa('podman', ['exec', container, 'pgrep', '-f', 'chromium'], { reject: false })).stdout.trim(),
+      15_000,
+    );
   }, 120_000);
 });

@@ -15,7 +15,13 @@ const FEB = Date.parse('2026-02-01T00:00:00Z');
 const MAR = Date.parse('2026-03-01T00:00:00Z');
 const APR = Date.parse('2026-04-01T00:00:00Z');
 
-const note = (name: string, content: string, more: Partial<NewEpisode> = {}): NewEpisode => ({ name, content, source: 'text', sourceDescription: 'test', ...more });
+const note = (name: string, content: string, more: Partial<NewEpisode> = {}): NewEpisode => ({
+  name,
+  content,
+  source: 'text',
+  sourceDescription: 'test',
+  ...more,
+});
 
 let mocks: MockGraphiti[] = [];
 let backends: GraphitiBackend[] = [];
@@ -51,7 +57,9 @@ async function ingest(backend: GraphitiBackend, group: string, ...inputs: NewEpi
 }
 
 const facts = async (backend: GraphitiBackend, query: string, more: Partial<FactSearch> = {}) =>
-  (await backend.searchFacts([G], { query, limit: 10, currentOnly: true, reranker: 'rrf', ...more })).map((f) => f.fact).sort();
+  (await backend.searchFacts([G], { query, limit: 10, currentOnly: true, reranker: 'rrf', ...more }))
+    .map((f) => f.fact)
+    .sort();
 
 const toolCalls = (mock: MockGraphiti, tool: string) => mock.calls.filter((c) => c.tool === tool);
 
@@ -76,19 +84,34 @@ describe('GraphitiBackend against the current Graphiti MCP server (new tool name
     expect(episode).toMatchObject({ status: 'queued', groupId: G, name: 'stack', content: 'The API uses REST.' });
     const add = toolCalls(mock, 'add_memory');
     expect(add).toHaveLength(1);
-    expect(add[0]!.args).toMatchObject({ name: 'stack', episode_body: 'The API uses REST.', group_id: G, source: 'text', source_description: 'test' });
+    expect(add[0]!.args).toMatchObject({
+      name: 'stack',
+      episode_body: 'The API uses REST.',
+      group_id: G,
+      source: 'text',
+      source_description: 'test',
+    });
     expect(add[0]!.args.uuid).toBeUndefined();
     expect(Date.parse(add[0]!.args.reference_time)).toBe(episode.validAt);
 
     // Not processed before the mock's queue has had it.
-    const early = await Promise.race([processed.then(() => 'resolved'), new Promise((r) => setTimeout(() => r('pending'), 50))]);
+    const early = await Promise.race([
+      processed.then(() => 'resolved'),
+      new Promise((r) => setTimeout(() => r('pending'), 50)),
+    ]);
     expect(early).toBe('pending');
     const queued = await backend.episodes([G], 10);
     expect(queued.map((e) => [e.uuid, e.status])).toEqual([[episode.uuid, 'queued']]);
 
     const done = await processed;
     // Graphiti chose the uuid; the time we gave is kept (its get_episodes has no valid_at).
-    expect(done).toMatchObject({ status: 'processed', error: null, groupId: G, name: 'stack', validAt: episode.validAt });
+    expect(done).toMatchObject({
+      status: 'processed',
+      error: null,
+      groupId: G,
+      name: 'stack',
+      validAt: episode.validAt,
+    });
     expect(done.uuid).not.toBe(episode.uuid);
     expect(mock.errors).toEqual([]);
     expect(toolCalls(mock, 'get_episodes').length).toBeGreaterThan(0);
@@ -97,22 +120,35 @@ describe('GraphitiBackend against the current Graphiti MCP server (new tool name
 
   it('keeps stale facts out unless asked: current only, all, and as of a time', async () => {
     const { mock, backend } = await start(NEW);
-    await ingest(backend, G, note('rest', 'The API uses REST.', { validAt: JAN }), note('grpc', 'The API moved to gRPC.', { validAt: MAR }));
+    await ingest(
+      backend,
+      G,
+      note('rest', 'The API uses REST.', { validAt: JAN }),
+      note('grpc', 'The API moved to gRPC.', { validAt: MAR }),
+    );
 
     expect(await facts(backend, 'API')).toEqual(['API uses gRPC']);
     // Graphiti itself returned both: the filter is ours, and we asked for more than the limit.
-    expect(toolCalls(mock, 'search_memory_facts').at(-1)!.args).toMatchObject({ query: 'API', group_ids: [G], max_facts: 30 });
+    expect(toolCalls(mock, 'search_memory_facts').at(-1)!.args).toMatchObject({
+      query: 'API',
+      group_ids: [G],
+      max_facts: 30,
+    });
     expect(await facts(backend, 'API', { currentOnly: false })).toEqual(['API uses REST', 'API uses gRPC']);
     expect(await facts(backend, 'API', { asOf: FEB })).toEqual(['API uses REST']);
     expect(await facts(backend, 'API', { asOf: APR })).toEqual(['API uses gRPC']);
     expect(await facts(backend, 'API', { asOf: Date.parse('2025-12-01T00:00:00Z') })).toEqual([]);
 
-    const rest = (await backend.searchFacts([G], { query: 'REST', limit: 10, currentOnly: false, reranker: 'rrf' })).find((f) => f.fact === 'API uses REST')!;
+    const rest = (
+      await backend.searchFacts([G], { query: 'REST', limit: 10, currentOnly: false, reranker: 'rrf' })
+    ).find((f) => f.fact === 'API uses REST')!;
     expect(rest).toMatchObject({ groupId: G, name: 'USES', validAt: JAN, invalidAt: MAR });
     expect(rest.expiredAt).toEqual(expect.any(Number));
     expect(rest.sourceUuid).toBe(rest.source);
     // Another group's question sees nothing of G.
-    expect(await backend.searchFacts([OTHER], { query: 'API', limit: 10, currentOnly: false, reranker: 'rrf' })).toEqual([]);
+    expect(
+      await backend.searchFacts([OTHER], { query: 'API', limit: 10, currentOnly: false, reranker: 'rrf' }),
+    ).toEqual([]);
   });
 
   it('searches nodes, with a label filter passed as entity_types', async () => {
@@ -150,7 +186,7 @@ describe('GraphitiBackend against the current Graphiti MCP server (new tool name
     expect(toolCalls(mock, 'add_memory')).toHaveLength(2);
   });
 
-  it("deletes an episode only within the given groups", async () => {
+  it('deletes an episode only within the given groups', async () => {
     const { mock, backend } = await start(NEW);
     const [theirs] = await ingest(backend, OTHER, note('theirs', 'The Worker uses Redis.'));
     expect(await backend.deleteEpisode([G], theirs!.uuid)).toBe(false);
@@ -187,9 +223,17 @@ describe('GraphitiBackend against a Graphiti MCP server before v1.0 (old tool na
 
   it('adds, finds facts and nodes, and lists episodes newest first', async () => {
     const { mock, backend } = await start(OLD);
-    const [a, b, c] = await ingest(backend, G, note('first', 'The API uses REST.'), note('second', 'The Worker uses Redis.'), note('third', 'The CLI uses Node.'));
+    const [a, b, c] = await ingest(
+      backend,
+      G,
+      note('first', 'The API uses REST.'),
+      note('second', 'The Worker uses Redis.'),
+      note('third', 'The CLI uses Node.'),
+    );
     // add_episode takes no reference_time; the backend sends no uuid to it either.
-    expect(toolCalls(mock, 'add_episode').map((x) => Object.keys(x.args).sort())).toEqual(Array(3).fill(['episode_body', 'group_id', 'name', 'source', 'source_description']));
+    expect(toolCalls(mock, 'add_episode').map((x) => Object.keys(x.args).sort())).toEqual(
+      Array(3).fill(['episode_body', 'group_id', 'name', 'source', 'source_description']),
+    );
     expect(toolCalls(mock, 'get_episodes').at(-1)!.args).toMatchObject({ group_id: G, last_n: 100_000 });
     // Graphiti chose the uuids; processed reports them.
     expect(new Set([a!.uuid, b!.uuid, c!.uuid]).size).toBe(3);
@@ -198,7 +242,10 @@ describe('GraphitiBackend against a Graphiti MCP server before v1.0 (old tool na
     expect((await backend.episodes([G], 10)).map((e) => e.uuid)).toEqual([c!.uuid, b!.uuid, a!.uuid]);
     expect(await facts(backend, 'API Worker')).toEqual(['API uses REST', 'Worker uses Redis']);
     expect(toolCalls(mock, 'search_facts')).toHaveLength(1);
-    expect((await backend.searchNodes([G], { query: 'Redis', limit: 5 })).map((n) => n.name)).toEqual(['Redis', 'Worker']);
+    expect((await backend.searchNodes([G], { query: 'Redis', limit: 5 })).map((n) => n.name)).toEqual([
+      'Redis',
+      'Worker',
+    ]);
     expect((await backend.searchNodes([G], { query: 'Redis', limit: 1 })).map((n) => n.name)).toEqual(['Redis']);
     expect(await backend.searchNodes([G], { query: 'Redis', limit: 5, labels: ['Preference'] })).toEqual([]);
     expect(toolCalls(mock, 'search_memory_nodes').at(-1)!.args).toMatchObject({ entity: 'Preference' });
@@ -214,7 +261,13 @@ describe('GraphitiBackend against a Graphiti MCP server before v1.0 (old tool na
 
   it('dedup keys, and deletion only within the given groups', async () => {
     const { mock, backend } = await start(OLD);
-    const done = await ingest(backend, OTHER, note('x', 'one', { dedupKey: 'k:x' }), note('y', 'two'), note('z', 'three'));
+    const done = await ingest(
+      backend,
+      OTHER,
+      note('x', 'one', { dedupKey: 'k:x' }),
+      note('y', 'two'),
+      note('z', 'three'),
+    );
     expect((await backend.addEpisode(OTHER, note('x', 'one', { dedupKey: 'k:x' }))).duplicate).toBe(true);
     expect(toolCalls(mock, 'add_episode')).toHaveLength(3);
 
@@ -230,7 +283,10 @@ describe('GraphitiBackend against a Graphiti MCP server before v1.0 (old tool na
   it('reads status from the status resource (no get_status tool before 1.0)', async () => {
     const { backend } = await start(OLD);
     await ingest(backend, G, note('a', 'one'));
-    expect(await backend.status([G])).toMatchObject({ episodes: { processed: 1, queued: 0 }, message: expect.stringMatching(/running/) });
+    expect(await backend.status([G])).toMatchObject({
+      episodes: { processed: 1, queued: 0 },
+      message: expect.stringMatching(/running/),
+    });
   });
 });
 
@@ -239,7 +295,9 @@ describe('GraphitiBackend when Graphiti is not there', () => {
     const url = `http://127.0.0.1:${await closedPort()}/mcp`;
     const backend = backendFor(url);
     const search = { query: 'API', limit: 10, currentOnly: true, reranker: 'rrf' } as const;
-    await expect(backend.searchFacts([G], search)).rejects.toThrow(/cannot reach the Graphiti MCP server.*context\.graphiti\.url/);
+    await expect(backend.searchFacts([G], search)).rejects.toThrow(
+      /cannot reach the Graphiti MCP server.*context\.graphiti\.url/,
+    );
     // Not cached: the next call tries again (and fails again the same way).
     await expect(backend.episodes([G], 10)).rejects.toThrow(`cannot reach the Graphiti MCP server at ${url}`);
   });
@@ -268,7 +326,7 @@ describe('Graphiti quirks', () => {
     expect((await fresh.episodes([G], 10)).map((e) => e.name)).toEqual(['only']);
   });
 
-  it("old server: clearGroup refuses, since that clear_graph would wipe every group", async () => {
+  it('old server: clearGroup refuses, since that clear_graph would wipe every group', async () => {
     const { mock, backend } = await start(OLD);
     await ingest(backend, G, note('a', 'one'), note('b', 'two'));
     await ingest(backend, OTHER, note('c', 'three'));
@@ -284,7 +342,10 @@ describe('Graphiti quirks', () => {
     expect(other.duplicate).toBe(false);
     const renamed = await backend.addEpisode(G, note('another name', 'one', { dedupKey: 'key:1' }));
     expect(renamed).toMatchObject({ duplicate: true, episode: { uuid: first.episode.uuid } });
-    expect(toolCalls(mock, 'add_memory').map((c) => c.args.source_description)).toEqual(['test [dedup:key:1]', 'test [dedup:key:2]']);
+    expect(toolCalls(mock, 'add_memory').map((c) => c.args.source_description)).toEqual([
+      'test [dedup:key:1]',
+      'test [dedup:key:2]',
+    ]);
     await Promise.all([first.processed, other.processed]);
     expect((await backendFor(mock.url).episodes([G], 10)).map((e) => e.sourceDescription)).toEqual(['test', 'test']);
   });

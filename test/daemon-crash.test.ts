@@ -11,7 +11,15 @@ type Frame = ResultOf<'frame_get'>['frame'];
 
 /** Resolves when podman reports `status` for a container of this frame. */
 function podmanEvent(frameId: string, status: string): { seen: Promise<void>; stop(): void } {
-  const child = spawn('podman', ['events', '--format', 'json', '--filter', 'type=container', '--filter', `label=io.optagon.frame=${frameId}`]);
+  const child = spawn('podman', [
+    'events',
+    '--format',
+    'json',
+    '--filter',
+    'type=container',
+    '--filter',
+    `label=io.optagon.frame=${frameId}`,
+  ]);
   const seen = new Promise<void>((resolve) => {
     createInterface({ input: child.stdout }).on('line', (line) => {
       if ((JSON.parse(line) as { Status: string }).Status === status) resolve();
@@ -57,7 +65,9 @@ describe('kill -9 of the daemon, then a restart (real podman)', () => {
   });
 
   it('during start, right after the container is created: the container is adopted, the frame starts again', async () => {
-    const { frame } = (await daemon.ok('frame_create', { name: 'mid-start', workspace: home.workspace('a') })) as { frame: Frame };
+    const { frame } = (await daemon.ok('frame_create', { name: 'mid-start', workspace: home.workspace('a') })) as {
+      frame: Frame;
+    };
     const created = podmanEvent(frame.id, 'create');
     void daemon.rest('frame_start', { frame: 'mid-start' }).catch(() => {});
     await created.seen;
@@ -115,7 +125,9 @@ describe('kill -9 of the daemon, then a restart (real podman)', () => {
   });
 
   it('SIGTERM lets a start in flight finish, then exits 0', async () => {
-    const { frame } = (await daemon.ok('frame_create', { name: 'graceful', workspace: home.workspace('e') })) as { frame: Frame };
+    const { frame } = (await daemon.ok('frame_create', { name: 'graceful', workspace: home.workspace('e') })) as {
+      frame: Frame;
+    };
     const created = podmanEvent(frame.id, 'create');
     const pending = daemon.rest('frame_start', { frame: 'graceful' });
     await created.seen; // the call is inside the daemon now
@@ -132,9 +144,13 @@ describe('kill -9 of the daemon, then a restart (real podman)', () => {
     const { StreamableHTTPClientTransport } = await import('@modelcontextprotocol/sdk/client/streamableHttp.js');
     const client = new Client({ name: 'sigterm-test', version: '0' });
     await client.connect(
-      new StreamableHTTPClientTransport(new URL(`${daemon.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${daemon.token}` } } }),
+      new StreamableHTTPClientTransport(new URL(`${daemon.url}/mcp`), {
+        requestInit: { headers: { authorization: `Bearer ${daemon.token}` } },
+      }),
     );
-    const { frame } = (await daemon.ok('frame_create', { name: 'graceful-mcp', workspace: home.workspace('f') })) as { frame: Frame };
+    const { frame } = (await daemon.ok('frame_create', { name: 'graceful-mcp', workspace: home.workspace('f') })) as {
+      frame: Frame;
+    };
     const created = podmanEvent(frame.id, 'create');
     const pending = client.callTool({ name: 'frame_start', arguments: { frame: 'graceful-mcp' } });
     await created.seen;
@@ -148,7 +164,9 @@ describe('kill -9 of the daemon, then a restart (real podman)', () => {
   });
 
   it('a container whose frame row is gone is removed as an orphan on restart', async () => {
-    const { frame } = (await daemon.ok('frame_create', { name: 'orphan', workspace: home.workspace('d') })) as { frame: Frame };
+    const { frame } = (await daemon.ok('frame_create', { name: 'orphan', workspace: home.workspace('d') })) as {
+      frame: Frame;
+    };
     await daemon.ok('frame_start', { frame: 'orphan' });
     await daemon.kill9();
     // Simulate a crash after the row was deleted but before the container went.

@@ -10,13 +10,26 @@ import { CLI } from './support/daemon-process.js';
 import { waitFor } from './support/test-home.js';
 
 /** GET over https that accepts the daemon's self-signed certificate (a client that pinned it would). */
-function httpsGet(port: number, path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, unknown>; body: string; cert: string }> {
+function httpsGet(
+  port: number,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, unknown>; body: string; cert: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, rejectUnauthorized: false, headers: { host: `127.0.0.1:${port}`, ...headers } }, (res) => {
-      let body = '';
-      const peer = (res.socket as unknown as { getPeerCertificate(detailed: boolean): { raw: Buffer } }).getPeerCertificate(true);
-      res.on('data', (d) => (body += d)).on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body, cert: peer.raw.toString('base64') }));
-    });
+    const req = request(
+      { host: '127.0.0.1', port, path, rejectUnauthorized: false, headers: { host: `127.0.0.1:${port}`, ...headers } },
+      (res) => {
+        let body = '';
+        const peer = (
+          res.socket as unknown as { getPeerCertificate(detailed: boolean): { raw: Buffer } }
+        ).getPeerCertificate(true);
+        res
+          .on('data', (d) => (body += d))
+          .on('end', () =>
+            resolve({ status: res.statusCode!, headers: res.headers, body, cert: peer.raw.toString('base64') }),
+          );
+      },
+    );
     req.on('error', reject).end();
   });
 }
@@ -28,8 +41,17 @@ describe('daemon over TLS', () => {
   let port: number;
   beforeAll(async () => {
     writeFileSync(join(home, 'config.yaml'), 'daemon:\n  host: 0.0.0.0\n');
-    proc = spawn(process.execPath, [CLI, 'serve', '--port', '0'], { env: { ...process.env, OPTAGON_HOME: home }, stdio: 'ignore' });
-    port = (await waitFor('the daemon to listen', async () => existsSync(join(home, 'run', 'daemon.json')) && (JSON.parse(readFileSync(join(home, 'run', 'daemon.json'), 'utf8')) as { port: number }).port, 30_000)) as number;
+    proc = spawn(process.execPath, [CLI, 'serve', '--port', '0'], {
+      env: { ...process.env, OPTAGON_HOME: home },
+      stdio: 'ignore',
+    });
+    port = (await waitFor(
+      'the daemon to listen',
+      async () =>
+        existsSync(join(home, 'run', 'daemon.json')) &&
+        (JSON.parse(readFileSync(join(home, 'run', 'daemon.json'), 'utf8')) as { port: number }).port,
+      30_000,
+    )) as number;
   }, 60_000);
   afterAll(() => {
     proc?.kill('SIGTERM');
@@ -54,7 +76,10 @@ describe('daemon over TLS', () => {
   it('the local CLI goes through it over https, pinning the certificate the daemon names in its run file', async () => {
     const { execa } = await import('execa');
     const env = { ...process.env, OPTAGON_HOME: home, NO_COLOR: '1' };
-    const runFile = JSON.parse(readFileSync(join(home, 'run', 'daemon.json'), 'utf8')) as { tls: boolean; certFile: string };
+    const runFile = JSON.parse(readFileSync(join(home, 'run', 'daemon.json'), 'utf8')) as {
+      tls: boolean;
+      certFile: string;
+    };
     expect(runFile).toMatchObject({ tls: true, certFile: join(home, 'tls', 'cert.pem') });
     const list = await execa('node', [CLI, '--json', 'frame', 'list'], { env, reject: false });
     expect(list.stderr).toBe('');
@@ -77,9 +102,15 @@ describe('daemon over TLS', () => {
       const pems = await generate([{ name: 'commonName', value: 'impostor' }], { keySize: 2048, algorithm: 'sha256' });
       writeFileSync(join(other, 'cert.pem'), pems.cert);
       mkdirSync(join(other, 'run'));
-      writeFileSync(join(other, 'run', 'daemon.json'), JSON.stringify({ ...runFile, certFile: join(other, 'cert.pem') }));
+      writeFileSync(
+        join(other, 'run', 'daemon.json'),
+        JSON.stringify({ ...runFile, certFile: join(other, 'cert.pem') }),
+      );
       writeFileSync(join(other, 'daemon.token'), readFileSync(join(home, 'daemon.token')));
-      const r = await execa('node', [CLI, 'frame', 'list'], { env: { ...process.env, OPTAGON_HOME: other }, reject: false });
+      const r = await execa('node', [CLI, 'frame', 'list'], {
+        env: { ...process.env, OPTAGON_HOME: other },
+        reject: false,
+      });
       expect(r.exitCode).toBe(1);
       expect(r.stderr).toMatch(/presented a certificate other than .*cert\.pem/);
     } finally {
@@ -89,8 +120,12 @@ describe('daemon over TLS', () => {
 
   it('refuses plain http on that port', async () => {
     const outcome = await new Promise<string>((resolve) => {
-      const req = plainRequest({ host: '127.0.0.1', port, path: '/health' }, (res) => resolve(`answered ${res.statusCode}`));
-      req.on('error', (err) => resolve(`failed: ${err.message}`)).setTimeout(3000, () => req.destroy(new Error('timeout')));
+      const req = plainRequest({ host: '127.0.0.1', port, path: '/health' }, (res) =>
+        resolve(`answered ${res.statusCode}`),
+      );
+      req
+        .on('error', (err) => resolve(`failed: ${err.message}`))
+        .setTimeout(3000, () => req.destroy(new Error('timeout')));
       req.end();
     });
     expect(outcome).not.toMatch(/^answered 200/);

@@ -24,7 +24,9 @@ describe('daemon (real podman, real HTTP)', () => {
     daemon = await DaemonProcess.start(home);
     client = new Client({ name: 'daemon-test', version: '0' });
     await client.connect(
-      new StreamableHTTPClientTransport(new URL(`${daemon.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${daemon.token}` } } }),
+      new StreamableHTTPClientTransport(new URL(`${daemon.url}/mcp`), {
+        requestInit: { headers: { authorization: `Bearer ${daemon.token}` } },
+      }),
     );
   });
   afterAll(async () => {
@@ -35,7 +37,9 @@ describe('daemon (real podman, real HTTP)', () => {
 
   it('serves every tool over MCP Streamable HTTP', async () => {
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name)).toEqual(expect.arrayContaining(['frame_create', 'frame_start', 'frame_list', 'frame_destroy']));
+    expect(tools.map((t) => t.name)).toEqual(
+      expect.arrayContaining(['frame_create', 'frame_start', 'frame_list', 'frame_destroy']),
+    );
   });
 
   it('runs a frame through its lifecycle over MCP', async () => {
@@ -44,7 +48,9 @@ describe('daemon (real podman, real HTTP)', () => {
       expect(r.isError, JSON.stringify(r.content)).toBeFalsy();
       return r.structuredContent as { frame: Frame };
     };
-    expect((await call('frame_create', { name: 'life', workspace: home.workspace('life') })).frame.status).toBe('created');
+    expect((await call('frame_create', { name: 'life', workspace: home.workspace('life') })).frame.status).toBe(
+      'created',
+    );
     expect((await call('frame_start', { frame: 'life' })).frame.status).toBe('running');
     expect((await call('frame_stop', { frame: 'life' })).frame.status).toBe('stopped');
     expect((await call('frame_start', { frame: 'life' })).frame.status).toBe('running');
@@ -81,7 +87,11 @@ describe('daemon (real podman, real HTTP)', () => {
     expect(viaDaemon.exitCode).toBe(0);
     expect(JSON.parse(viaDaemon.stdout)).toEqual(JSON.parse(embedded.stdout));
     const status = await home.cli('--json', 'daemon', 'status');
-    expect(JSON.parse(status.stdout)).toMatchObject({ running: true, pid: daemon.proc.pid, sessions: expect.any(Number) });
+    expect(JSON.parse(status.stdout)).toMatchObject({
+      running: true,
+      pid: daemon.proc.pid,
+      sessions: expect.any(Number),
+    });
   });
 
   it('a chunked body over the limit gets 413 on the real socket, and the daemon keeps serving', async () => {
@@ -104,7 +114,9 @@ describe('daemon (real podman, real HTTP)', () => {
 
   it('`mcp config` prints a working claude command and .mcp.json without the token itself', async () => {
     const r = await home.cli('mcp', 'config');
-    expect(r.stdout).toContain(`claude mcp add --transport http optagon ${daemon.url}/mcp --header "Authorization: Bearer $(cat ${join(home.root, 'daemon.token')})"`);
+    expect(r.stdout).toContain(
+      `claude mcp add --transport http optagon ${daemon.url}/mcp --header "Authorization: Bearer $(cat ${join(home.root, 'daemon.token')})"`,
+    );
     expect(r.stdout).toContain('"Authorization": "Bearer ${OPTAGON_TOKEN}"');
     expect(r.stdout).not.toContain(daemon.token);
   });

@@ -8,7 +8,9 @@ import { createTestHome, frameTerminals, frameTmux, hostTmux, waitFor, type Test
 /** A wait on a UI that, when it times out, says what the pane showed instead. */
 async function showingPane<T>(socket: string, wait: Promise<T>): Promise<T> {
   return wait.catch(async (err: Error) => {
-    const pane = await hostTmux(socket, 'capture-pane', '-p', '-t', 'ui').catch((e: Error) => `(no pane: ${e.message})`);
+    const pane = await hostTmux(socket, 'capture-pane', '-p', '-t', 'ui').catch(
+      (e: Error) => `(no pane: ${e.message})`,
+    );
     throw new Error(`${err.message}; the pane shows:\n${pane}`);
   });
 }
@@ -26,7 +28,14 @@ describe('terminal UIs in a tmux pane', () => {
     await execa('tmux', ['-S', socket, 'kill-session', '-t', 'ui'], { reject: false });
     await hostTmux(
       socket,
-      'new-session', '-d', '-s', 'ui', '-x', '80', '-y', '24',
+      'new-session',
+      '-d',
+      '-s',
+      'ui',
+      '-x',
+      '80',
+      '-y',
+      '24',
       // No session bus: the picker finds no Guake and attaches in place. CI=true as CI machines set it
       // (Ink would then draw only at exit): the UIs must draw live all the same. The pane stays after the command.
       `env -u DBUS_SESSION_BUS_ADDRESS CI=true OPTAGON_HOME=${home.root} node ${join(process.cwd(), 'dist/cli/optagon.cjs')} ${args}; sleep 600`,
@@ -66,14 +75,22 @@ describe('terminal UIs in a tmux pane', () => {
     await waitFor('web running on screen', async () => /^> web\s+running/.test((await row('web')()) ?? ''), 30_000);
     const webContainer = (await home.ok('frame_get', { frame: 'web' })).frame.containerName;
     await keys('a');
-    const [tty] = await waitFor('a client on web', async () => (await frameTerminals(webContainer)).length > 0 && frameTerminals(webContainer, '#{client_tty}'), 20_000);
+    const [tty] = await waitFor(
+      'a client on web',
+      async () => (await frameTerminals(webContainer)).length > 0 && frameTerminals(webContainer, '#{client_tty}'),
+      20_000,
+    );
     await frameTmux(webContainer, 'detach-client', '-t', tty!);
     await waitFor('the dashboard back', row('web'), 20_000);
 
     // The log tail of the selected frame (still web), and back. The screen tmux restores on detach
     // looks like the dashboard before it is listening again, so the key is pressed until it is heard.
     const logView = async () => (await screen())[0]?.startsWith('log of web');
-    await waitFor('the log view', async () => (await logView()) || (await keys('l'), await new Promise((r) => setTimeout(r, 1000)), logView()), 20_000);
+    await waitFor(
+      'the log view',
+      async () => (await logView()) || (await keys('l'), await new Promise((r) => setTimeout(r, 1000)), logView()),
+      20_000,
+    );
     await keys('l');
     await waitFor('the list again', row('api-server'));
 
@@ -87,18 +104,28 @@ describe('terminal UIs in a tmux pane', () => {
     await keys('Enter');
     await keys('q');
     // Quit: the pane's command moves on to the sleep after it.
-    await waitFor('the dashboard to quit', async () => (await hostTmux(socket, 'display', '-p', '-t', 'ui', '#{pane_current_command}')).trim() === 'sleep', 10_000);
+    await waitFor(
+      'the dashboard to quit',
+      async () => (await hostTmux(socket, 'display', '-p', '-t', 'ui', '#{pane_current_command}')).trim() === 'sleep',
+      10_000,
+    );
   }, 120_000);
 
   it('the picker finds a frame by a fuzzy query and, with no Guake, attaches in place', async () => {
     const api = (await home.ok('frame_get', { frame: 'api-server' })).frame.containerName;
     await runInPane('pick');
-    await showingPane(socket, waitFor('the picker', async () => (await screen()).some((l) => l.startsWith('frame ›')), 20_000));
+    await showingPane(
+      socket,
+      waitFor('the picker', async () => (await screen()).some((l) => l.startsWith('frame ›')), 20_000),
+    );
     for (const k of 'apsrv') await keys(k); // a loose spelling of api-server
     await waitFor('api-server first', async () => (await screen())[1]?.startsWith('> api-server'));
     await keys('Enter');
     // It was not running: the picker starts it, then this terminal attaches to its tmux session.
-    await showingPane(socket, waitFor('a client on api-server', async () => (await frameTerminals(api)).length > 0, 90_000));
+    await showingPane(
+      socket,
+      waitFor('a client on api-server', async () => (await frameTerminals(api)).length > 0, 90_000),
+    );
     expect((await home.ok('frame_get', { frame: 'api-server' })).frame.status).toBe('running');
   }, 150_000);
 });
@@ -120,9 +147,24 @@ describe('dashboard through the daemon', () => {
   });
 
   it('a frame started elsewhere shows as running on screen', async () => {
-    await hostTmux(socket, 'new-session', '-d', '-s', 'ui', '-x', '80', '-y', '24', `CI=true OPTAGON_HOME=${home.root} node ${CLI} dashboard; sleep 600`);
-    const row = async () => (await hostTmux(socket, 'capture-pane', '-p', '-t', 'ui')).split('\n').find((l) => l.includes(' live '));
-    await showingPane(socket, waitFor('the dashboard', async () => /live\s+created/.test((await row()) ?? ''), 20_000));
+    await hostTmux(
+      socket,
+      'new-session',
+      '-d',
+      '-s',
+      'ui',
+      '-x',
+      '80',
+      '-y',
+      '24',
+      `CI=true OPTAGON_HOME=${home.root} node ${CLI} dashboard; sleep 600`,
+    );
+    const row = async () =>
+      (await hostTmux(socket, 'capture-pane', '-p', '-t', 'ui')).split('\n').find((l) => l.includes(' live '));
+    await showingPane(
+      socket,
+      waitFor('the dashboard', async () => /live\s+created/.test((await row()) ?? ''), 20_000),
+    );
     expect((await home.cli('frame', 'start', 'live')).exitCode).toBe(0); // another process, through the daemon
     await waitFor('live running on screen', async () => /live\s+running/.test((await row()) ?? ''), 10_000);
   }, 90_000);

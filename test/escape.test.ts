@@ -38,7 +38,14 @@ describe('escape: nothing in a frame reaches the host', () => {
     writeFileSync(secret, JSON.stringify({ secret: `host-secret-${randomUUID()}` }));
     const ws = home.workspace('evil', { 'README.md': 'nothing to see\n' });
     await home.ok('frame_create', { name: 'evil', workspace: ws });
-    await home.ok('frame_config_set', { frame: 'evil', values: { agents: { env: { ANTHROPIC_BASE_URL: fake.containerUrl, ANTHROPIC_API_KEY: 'sk-ant-test-0123456789abcdefghijklmn' } } } });
+    await home.ok('frame_config_set', {
+      frame: 'evil',
+      values: {
+        agents: {
+          env: { ANTHROPIC_BASE_URL: fake.containerUrl, ANTHROPIC_API_KEY: 'sk-ant-test-0123456789abcdefghijklmn' },
+        },
+      },
+    });
     const started = await home.ok('frame_start', { frame: 'evil' });
     container = started.frame.containerName;
   }, 180_000);
@@ -49,14 +56,17 @@ describe('escape: nothing in a frame reaches the host', () => {
   });
   let hostService: Server | undefined;
 
-  it("a tmux hook that saves a buffer to a host path writes nothing on the host when Optagon lists windows", async () => {
+  it('a tmux hook that saves a buffer to a host path writes nothing on the host when Optagon lists windows', async () => {
     const planted = `/tmp/optagon-escape-${randomUUID()}`;
     await frameTmuxAs(`set-buffer -b pw owned \\; set-hook -g after-list-windows 'save-buffer -b pw ${planted}'`);
     await home.ok('tmux_list_windows', { frame: 'evil' });
     await home.ok('tmux_capture_pane', { frame: 'evil', window: '0' });
     expect(existsSync(planted)).toBe(false);
     // The hook did run: it wrote inside the frame, where its client now lives.
-    await waitFor('the hook to run in the frame', async () => (await inFrame(`cat ${planted}`).catch(() => ({ stdout: '' }))).stdout === 'owned');
+    await waitFor(
+      'the hook to run in the frame',
+      async () => (await inFrame(`cat ${planted}`).catch(() => ({ stdout: '' }))).stdout === 'owned',
+    );
     await frameTmuxAs('set-hook -gu after-list-windows');
   });
 
@@ -72,13 +82,17 @@ describe('escape: nothing in a frame reaches the host', () => {
   it('a client-attached hook running detach-client -E runs its command in the frame, not on the host, when a terminal attaches', async () => {
     const planted = `/tmp/optagon-escape-${randomUUID()}`;
     await frameTmuxAs(`set-hook -g client-attached 'detach-client -E "id > ${planted}"'`);
-    const found = await tmuxTarget(home.services.frames, home.services.frames.resolve('evil').id, undefined, 0, { readOnly: false });
+    const found = await tmuxTarget(home.services.frames, home.services.frames.resolve('evil').id, undefined, 0, {
+      readOnly: false,
+    });
     if ('code' in found) throw new Error(found.message);
     let exited = '';
     const proxy = new TerminalProxy({ ...found, cols: 80, rows: 24, onOutput: () => {}, onExit: (r) => (exited = r) });
     try {
       await waitFor('the attached client to be sent away', async () => exited !== '', 30_000);
-      await waitFor('the command to run in the frame', async () => (await inFrame(`cat ${planted}`).catch(() => ({ stdout: '' }))).stdout.includes('uid='));
+      await waitFor('the command to run in the frame', async () =>
+        (await inFrame(`cat ${planted}`).catch(() => ({ stdout: '' }))).stdout.includes('uid='),
+      );
       expect(existsSync(planted)).toBe(false);
     } finally {
       proxy.close();
@@ -87,15 +101,25 @@ describe('escape: nothing in a frame reaches the host', () => {
   });
 
   it('a closed terminal leaves no tmux client behind in the frame', async () => {
-    const found = await tmuxTarget(home.services.frames, home.services.frames.resolve('evil').id, undefined, 0, { readOnly: false });
+    const found = await tmuxTarget(home.services.frames, home.services.frames.resolve('evil').id, undefined, 0, {
+      readOnly: false,
+    });
     if ('code' in found) throw new Error(found.message);
     const proxy = new TerminalProxy({ ...found, cols: 80, rows: 24, onOutput: () => {}, onExit: () => {} });
-    await waitFor('the terminal attached in the frame', async () => (await frameTerminals(container)).length === 1, 30_000);
+    await waitFor(
+      'the terminal attached in the frame',
+      async () => (await frameTerminals(container)).length === 1,
+      30_000,
+    );
     proxy.close();
-    await waitFor('the terminal gone from the frame', async () => (await frameTerminals(container)).length === 0, 30_000);
+    await waitFor(
+      'the terminal gone from the frame',
+      async () => (await frameTerminals(container)).length === 0,
+      30_000,
+    );
   });
 
-  it("links planted in the run directory make agent_spawn write and read only inside the frame", async () => {
+  it('links planted in the run directory make agent_spawn write and read only inside the frame', async () => {
     // The run directory is the frame's /run/optagon. Every file the host used to write or read there
     // is a link to a host file now.
     await inFrame(
@@ -119,14 +143,18 @@ describe('escape: nothing in a frame reaches the host', () => {
   }, 120_000);
 
   it('a hook state that is a link to a host file, or a FIFO, is read as no state (and does not hang the host)', async () => {
-    await inFrame(`mkdir -p /run/optagon/agents && rm -f /run/optagon/agents/ghost.json && ln -s ${secret} /run/optagon/agents/ghost.json`);
+    await inFrame(
+      `mkdir -p /run/optagon/agents && rm -f /run/optagon/agents/ghost.json && ln -s ${secret} /run/optagon/agents/ghost.json`,
+    );
     const { readBeneath, UnsafeFileError } = await import('../servers/shared/read-beneath.js');
     const runDir = home.services.frames.socketDir(home.services.frames.resolve('evil').id);
     expect(() => readBeneath(runDir, 'agents/ghost.json')).toThrow(UnsafeFileError);
     await inFrame('rm -f /run/optagon/agents/ghost.json && mkfifo /run/optagon/agents/ghost.json');
     expect(() => readBeneath(runDir, 'agents/ghost.json')).toThrow(/not a regular file/);
     // A directory on the way swapped for a link to / is not walked through.
-    expect((await inFrame('rm -rf /run/optagon/agents && ln -s / /run/optagon/agents && ls -ld /run/optagon/agents')).stdout).toMatch(/agents -> \//);
+    expect(
+      (await inFrame('rm -rf /run/optagon/agents && ln -s / /run/optagon/agents && ls -ld /run/optagon/agents')).stdout,
+    ).toMatch(/agents -> \//);
     expect(() => readBeneath(runDir, 'agents/etc/passwd')).toThrow(UnsafeFileError);
   });
 
@@ -134,7 +162,16 @@ describe('escape: nothing in a frame reaches the host', () => {
     const root = home.workspaceRoot;
     symlinkSync('/etc', join(root, 'etc-link'));
     mkdirSync(join(root, 'a'), { recursive: true });
-    for (const workspace of ['/etc', '/proc', '/dev', '/tmp', '/', home.root, join(root, 'etc-link'), `${root}/a/../../../etc`]) {
+    for (const workspace of [
+      '/etc',
+      '/proc',
+      '/dev',
+      '/tmp',
+      '/',
+      home.root,
+      join(root, 'etc-link'),
+      `${root}/a/../../../etc`,
+    ]) {
       expect(await home.fails('frame_create', { name: 'bad', workspace }), workspace).toMatch(/workspace/i);
     }
     mkdirSync(join(root, 'x:y'));
@@ -157,15 +194,38 @@ describe('escape: nothing in a frame reaches the host', () => {
     let otherIp: string;
     let otherPort: number;
     let servicePort: number;
-    const curl = async (url: string) => (await inFrame(`curl -s -m 5 -o /dev/null -w '%{http_code}' ${url} || true`)).stdout;
+    const curl = async (url: string) =>
+      (await inFrame(`curl -s -m 5 -o /dev/null -w '%{http_code}' ${url} || true`)).stdout;
     beforeAll(async () => {
       // Another frame with a dev server, and a service of the host's listening on every address.
-      await home.ok('frame_create', { name: 'victim', workspace: home.workspace('victim', { 'index.html': 'victim' }) });
+      await home.ok('frame_create', {
+        name: 'victim',
+        workspace: home.workspace('victim', { 'index.html': 'victim' }),
+      });
       const victim = (await home.ok('frame_start', { frame: 'victim' })).frame;
       otherPort = victim.hostPort!;
-      await execa('podman', ['exec', '-d', victim.containerName, 'python3', '-m', 'http.server', '3000', '--bind', '0.0.0.0', '--directory', '/workspace']);
-      otherIp = (await execa('podman', ['exec', victim.containerName, 'hostname', '-I'])).stdout.trim().split(/\s+/)[0]!;
-      await waitFor("the victim's server", async () => (await execa('curl', ['-s', `http://127.0.0.1:${otherPort}/`], { reject: false })).stdout === 'victim', 30_000);
+      await execa('podman', [
+        'exec',
+        '-d',
+        victim.containerName,
+        'python3',
+        '-m',
+        'http.server',
+        '3000',
+        '--bind',
+        '0.0.0.0',
+        '--directory',
+        '/workspace',
+      ]);
+      otherIp = (await execa('podman', ['exec', victim.containerName, 'hostname', '-I'])).stdout
+        .trim()
+        .split(/\s+/)[0]!;
+      await waitFor(
+        "the victim's server",
+        async () =>
+          (await execa('curl', ['-s', `http://127.0.0.1:${otherPort}/`], { reject: false })).stdout === 'victim',
+        30_000,
+      );
       hostService = createServer((_req, res) => res.end('host-only'));
       servicePort = await listenOutsideFramePorts(hostService, '0.0.0.0');
     }, 180_000);

@@ -24,11 +24,30 @@ describe('image, doctor and stdio (real podman)', () => {
   it('doctor passes here, writes the probed runtime flags to config.yaml, and every failure would carry a fix', async () => {
     const r = await home.ok('frame_doctor');
     const rootless = process.getuid!() !== 0;
-    const mode = ['podman mode', 'storage', 'cgroups', ...(rootless ? ['subuids', 'subgids', '/dev/net/tun', '/dev/fuse'] : ['frame root'])];
-    expect(r.checks.map((c) => c.name)).toEqual(['podman', 'isolation', ...mode, 'image', 'runtime', 'socket dir', 'ports', rootless ? 'mmdebstrap' : 'debootstrap']);
-    expect(r.checks.find((c) => c.name === 'podman mode')).toMatchObject({ status: rootless ? 'ok' : 'warn', detail: expect.stringMatching(rootless ? /^rootless/ : /^rootful/) });
+    const mode = [
+      'podman mode',
+      'storage',
+      'cgroups',
+      ...(rootless ? ['subuids', 'subgids', '/dev/net/tun', '/dev/fuse'] : ['frame root']),
+    ];
+    expect(r.checks.map((c) => c.name)).toEqual([
+      'podman',
+      'isolation',
+      ...mode,
+      'image',
+      'runtime',
+      'socket dir',
+      'ports',
+      rootless ? 'mmdebstrap' : 'debootstrap',
+    ]);
+    expect(r.checks.find((c) => c.name === 'podman mode')).toMatchObject({
+      status: rootless ? 'ok' : 'warn',
+      detail: expect.stringMatching(rootless ? /^rootless/ : /^rootful/),
+    });
     expect(r.ok).toBe(true);
-    expect(r.checks.find((c) => c.name === 'runtime')!.detail).toMatch(/--runtime \w+ --ulimit nofile=\d+ --ulimit nproc=\d+/);
+    expect(r.checks.find((c) => c.name === 'runtime')!.detail).toMatch(
+      /--runtime \w+ --ulimit nofile=\d+ --ulimit nproc=\d+/,
+    );
     expect(home.services.config.podman.runtime).toBeTruthy();
     const { readFileSync } = await import('node:fs');
     expect(readFileSync(join(home.root, 'config.yaml'), 'utf8')).toMatch(/podman:\n\s+runtime: \w+\n\s+ulimits:/);
@@ -39,7 +58,9 @@ describe('image, doctor and stdio (real podman)', () => {
     home.services.config.frames.image = 'localhost/optagon-missing:never';
     try {
       await home.ok('frame_create', { name: 'noimage', workspace: home.workspace('noimage') });
-      expect(await home.fails('frame_start', { frame: 'noimage' })).toMatch(/image localhost\/optagon-missing:never is not built yet; build it with `optagon image build`/);
+      expect(await home.fails('frame_start', { frame: 'noimage' })).toMatch(
+        /image localhost\/optagon-missing:never is not built yet; build it with `optagon image build`/,
+      );
       const got = await home.ok('frame_get', { frame: 'noimage' });
       expect(got.frame.status).toBe('created');
     } finally {
@@ -60,7 +81,9 @@ describe('image, doctor and stdio (real podman)', () => {
       expect(tools.length).toBe(16);
       const r = await client.callTool({ name: 'frame_list', arguments: {} });
       expect(r.isError).toBeFalsy();
-      expect((r.structuredContent as { frames: Array<{ name: string }> }).frames.map((f) => f.name)).toContain('noimage');
+      expect((r.structuredContent as { frames: Array<{ name: string }> }).frames.map((f) => f.name)).toContain(
+        'noimage',
+      );
     } finally {
       await client.close();
     }

@@ -33,7 +33,9 @@ describe('frame lifecycle (real podman)', () => {
     expect(frame.status).toBe('running');
     expect(frame.tmuxSocket).toBe(`${home.services.config.frames.socket_root}/${frame.id}/tmux.sock`);
     expect(existsSync(frame.tmuxSocket)).toBe(true);
-    expect(await frameTmux(frame.containerName, 'display-message', '-p', '-t', 'main', '#{pane_current_path}')).toBe('/workspace');
+    expect(await frameTmux(frame.containerName, 'display-message', '-p', '-t', 'main', '#{pane_current_path}')).toBe(
+      '/workspace',
+    );
 
     await frameTmux(frame.containerName, 'send-keys', '-t', 'main', '-l', 'cat readme.txt; echo "sum=$((40+2))"');
     await frameTmux(frame.containerName, 'send-keys', '-t', 'main', 'Enter');
@@ -45,7 +47,18 @@ describe('frame lifecycle (real podman)', () => {
   });
 
   it('publishes container port 3000 on the host port', async () => {
-    await frameTmux(frame.containerName, 'new-window', '-d', '-t', 'main', '-n', 'web', '-c', '/workspace', 'python3 -m http.server 3000 --bind 0.0.0.0');
+    await frameTmux(
+      frame.containerName,
+      'new-window',
+      '-d',
+      '-t',
+      'main',
+      '-n',
+      'web',
+      '-c',
+      '/workspace',
+      'python3 -m http.server 3000 --bind 0.0.0.0',
+    );
     const body = await waitFor('the dev server on the host port', async () => {
       const res = await fetch(`http://127.0.0.1:${frame.hostPort}/readme.txt`);
       return res.ok && (await res.text());
@@ -62,12 +75,30 @@ describe('frame lifecycle (real podman)', () => {
   });
 
   it("reads CPU and memory from /proc of the frame's processes too (podman's stand-in when rootless on cgroup v1)", async () => {
-    const inFrame = (...args: string[]) => execa(home.services.config.podman.binary, ['exec', frame.containerName, ...args], { reject: false });
+    const inFrame = (...args: string[]) =>
+      execa(home.services.config.podman.binary, ['exec', frame.containerName, ...args], { reject: false });
     // A busy process started by podman exec, as agents and terminals are: in the frame's pid namespace, not under its first process.
-    const busy = execa(home.services.config.podman.binary, ['exec', frame.containerName, 'sh', '-c', 'exec timeout 20 sh -c "while :; do :; done"'], { reject: false });
+    const busy = execa(
+      home.services.config.podman.binary,
+      ['exec', frame.containerName, 'sh', '-c', 'exec timeout 20 sh -c "while :; do :; done"'],
+      { reject: false },
+    );
     try {
-      const pid = Number((await execa(home.services.config.podman.binary, ['inspect', '--format', '{{.State.Pid}}', frame.containerName])).stdout);
-      await waitFor('the busy loop to run', async () => (await inFrame('pgrep', '-f', 'while :')).exitCode === 0, 10_000);
+      const pid = Number(
+        (
+          await execa(home.services.config.podman.binary, [
+            'inspect',
+            '--format',
+            '{{.State.Pid}}',
+            frame.containerName,
+          ])
+        ).stdout,
+      );
+      await waitFor(
+        'the busy loop to run',
+        async () => (await inFrame('pgrep', '-f', 'while :')).exitCode === 0,
+        10_000,
+      );
       const stats = await procStats(pid, 1000);
       expect(stats.cpuPercent).toBeGreaterThan(5);
       expect(stats.pids).toBeGreaterThanOrEqual(4); // tini, tmux server, the shell, the loop
@@ -99,10 +130,19 @@ describe('frame lifecycle (real podman)', () => {
   });
 
   it('destroy removes container and socket dir, frees the port and keeps the workspace', async () => {
-    expect(await home.fails('frame_destroy', { frame: 'app' })).toMatch(/running; stop it first, or destroy with force/);
+    expect(await home.fails('frame_destroy', { frame: 'app' })).toMatch(
+      /running; stop it first, or destroy with force/,
+    );
     const r = await home.ok('frame_destroy', { frame: 'app', force: true });
     expect(r.destroyed.hostPort).toBe(33100);
-    const ps = await execa('podman', ['ps', '-a', '--filter', `label=io.optagon.frame=${frame.id}`, '--format', '{{.ID}}']);
+    const ps = await execa('podman', [
+      'ps',
+      '-a',
+      '--filter',
+      `label=io.optagon.frame=${frame.id}`,
+      '--format',
+      '{{.ID}}',
+    ]);
     expect(ps.stdout.trim()).toBe('');
     expect(existsSync(`/tmp/optagon/frames/${frame.id}`)).toBe(false);
     expect(readFileSync(`${ws}/readme.txt`, 'utf8')).toBe('hello from the workspace\n');
@@ -138,7 +178,9 @@ describe('reconciliation (real podman)', () => {
     const started = await home.ok('frame_start', { frame: 'gone' });
     // Podman 4.3 may answer 125 for a container in a user namespace and remove it all the same.
     await execa('podman', ['rm', '--force', started.frame.containerName], { reject: false });
-    expect((await execa('podman', ['container', 'exists', started.frame.containerName], { reject: false })).exitCode).toBe(1);
+    expect(
+      (await execa('podman', ['container', 'exists', started.frame.containerName], { reject: false })).exitCode,
+    ).toBe(1);
     const got = await home.ok('frame_get', { frame: frame.id });
     expect(got.frame.status).toBe('error');
     expect(got.frame.containerId).toBeNull();

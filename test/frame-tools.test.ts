@@ -5,9 +5,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestHome, type TestHome } from './support/test-home.js';
 
 const expectedTools = [
-  'frame_attach', 'frame_config_get', 'frame_config_set', 'frame_create', 'frame_destroy', 'frame_doctor', 'frame_events',
-  'frame_get', 'frame_image_build', 'frame_image_status', 'frame_list', 'frame_logs', 'frame_restart', 'frame_start',
-  'frame_stats', 'frame_stop',
+  'frame_attach',
+  'frame_config_get',
+  'frame_config_set',
+  'frame_create',
+  'frame_destroy',
+  'frame_doctor',
+  'frame_events',
+  'frame_get',
+  'frame_image_build',
+  'frame_image_status',
+  'frame_list',
+  'frame_logs',
+  'frame_restart',
+  'frame_start',
+  'frame_stats',
+  'frame_stop',
 ];
 
 /** The frames MCP server through a real SDK client: schemas, structuredContent, and clear errors that lose nothing. */
@@ -22,7 +35,12 @@ describe('frames MCP tools', () => {
 
   it('lists every tool with input and output schemas and all four annotations', async () => {
     const { tools } = await home.client.listTools();
-    expect(tools.map((t) => t.name).filter((n) => n.startsWith('frame_')).sort()).toEqual(expectedTools);
+    expect(
+      tools
+        .map((t) => t.name)
+        .filter((n) => n.startsWith('frame_'))
+        .sort(),
+    ).toEqual(expectedTools);
     for (const t of tools) {
       expect(t.name).toMatch(/^[a-z0-9_]+$/);
       expect(t.title, t.name).toBeTruthy();
@@ -54,12 +72,16 @@ describe('frames MCP tools', () => {
   });
 
   it('rejects a duplicate name and says what to do', async () => {
-    expect(await home.fails('frame_create', { name: 'proj', workspace: ws })).toMatch(/already exists; pick another name/);
+    expect(await home.fails('frame_create', { name: 'proj', workspace: ws })).toMatch(
+      /already exists; pick another name/,
+    );
   });
 
   it('rejects relative, missing and non-directory workspaces', async () => {
     expect(await home.fails('frame_create', { name: 'rel', workspace: 'proj' })).toMatch(/not an absolute path/);
-    expect(await home.fails('frame_create', { name: 'missing', workspace: '/nonexistent/optagon' })).toMatch(/does not exist/);
+    expect(await home.fails('frame_create', { name: 'missing', workspace: '/nonexistent/optagon' })).toMatch(
+      /does not exist/,
+    );
     const file = join(ws, 'keep.txt');
     expect(await home.fails('frame_create', { name: 'file', workspace: file })).toMatch(/not a directory/);
     expect(await home.fails('frame_create', { name: 'root', workspace: '/' })).toMatch(/cannot be \//);
@@ -84,7 +106,8 @@ describe('frames MCP tools', () => {
       [colon, /has ':' or ',' in its path/],
       [join(home.root, '..'), /holds Optagon's home/],
     ];
-    for (const [workspace, message] of cases) expect(await home.fails('frame_create', { name: 'bad', workspace }), workspace).toMatch(message);
+    for (const [workspace, message] of cases)
+      expect(await home.fails('frame_create', { name: 'bad', workspace }), workspace).toMatch(message);
     expect(home.services.store.findFrame('bad')).toBeUndefined();
   });
 
@@ -105,7 +128,9 @@ describe('frames MCP tools', () => {
   });
 
   it('refuses to stop a frame that is not running, and to destroy twice', async () => {
-    expect(await home.fails('frame_stop', { frame: 'proj' })).toMatch(/not running \(status created\); nothing to stop/);
+    expect(await home.fails('frame_stop', { frame: 'proj' })).toMatch(
+      /not running \(status created\); nothing to stop/,
+    );
     await home.ok('frame_create', { name: 'twice', workspace: ws });
     await home.ok('frame_destroy', { frame: 'twice' });
     expect(await home.fails('frame_destroy', { frame: 'twice' })).toMatch(/frame 'twice' not found/);
@@ -134,8 +159,24 @@ describe('frames MCP tools', () => {
   it('gives an attach command that runs tmux inside the container, and names the host socket', async () => {
     const a = await home.ok('frame_attach', { frame: 'proj' });
     const container = home.services.frames.containerName(home.services.frames.resolve('proj'));
-    expect(a.command).toEqual(['podman', 'exec', '-it', '--detach-keys', '', container, 'tmux', '-u', '-S', '/run/optagon/tmux.sock', 'attach-session', '-t', 'main']);
-    expect(a.commandLine).toBe(`podman exec -it --detach-keys '' ${container} tmux -u -S /run/optagon/tmux.sock attach-session -t main`);
+    expect(a.command).toEqual([
+      'podman',
+      'exec',
+      '-it',
+      '--detach-keys',
+      '',
+      container,
+      'tmux',
+      '-u',
+      '-S',
+      '/run/optagon/tmux.sock',
+      'attach-session',
+      '-t',
+      'main',
+    ]);
+    expect(a.commandLine).toBe(
+      `podman exec -it --detach-keys '' ${container} tmux -u -S /run/optagon/tmux.sock attach-session -t main`,
+    );
     expect(a.socket).toMatch(new RegExp(`^${home.services.config.frames.socket_root}/[0-9a-f-]{36}/tmux\\.sock$`));
   });
 });
@@ -144,7 +185,10 @@ describe('frames MCP tools', () => {
 describe('optagon CLI', () => {
   let home: TestHome;
   const cli = (...args: string[]) =>
-    execa('node', [join(process.cwd(), 'dist/cli/optagon.cjs'), ...args], { env: { OPTAGON_HOME: home.root, NO_COLOR: '1' }, reject: false });
+    execa('node', [join(process.cwd(), 'dist/cli/optagon.cjs'), ...args], {
+      env: { OPTAGON_HOME: home.root, NO_COLOR: '1' },
+      reject: false,
+    });
 
   beforeAll(async () => {
     home = await createTestHome(33160);
@@ -166,10 +210,17 @@ describe('optagon CLI', () => {
 
   it('prints no control character that a path or description carries (terminal escapes)', async () => {
     const evil = '\x1b]0;owned\x07\x1b[2J\u009b31m';
-    expect((await cli('frame', 'create', 'esc', '--workspace', home.workspace('esc'), '--description', `desc${evil}`)).exitCode).toBe(0);
+    expect(
+      (await cli('frame', 'create', 'esc', '--workspace', home.workspace('esc'), '--description', `desc${evil}`))
+        .exitCode,
+    ).toBe(0);
     // A frame made before workspaces were checked could hold any path.
     home.services.store.db.prepare('UPDATE frames SET workspace_path = ? WHERE name = ?').run(`/srv/x${evil}`, 'esc');
-    for (const args of [['frame', 'list'], ['frame', 'get', 'esc'], ['frame', 'destroy', 'esc']]) {
+    for (const args of [
+      ['frame', 'list'],
+      ['frame', 'get', 'esc'],
+      ['frame', 'destroy', 'esc'],
+    ]) {
       const r = await cli(...args);
       expect(r.exitCode, r.stderr).toBe(0);
       expect(r.stdout, args.join(' ')).toContain('/srv/x?]0;owned??[2J?31m');
@@ -188,7 +239,9 @@ describe('optagon CLI', () => {
 
   it('prints the attach command when not on a terminal', async () => {
     const r = await cli('frame', 'attach', 'site');
-    expect(r.stdout).toMatch(/^podman exec -it --detach-keys '' optagon-site-[0-9a-f]{12} tmux -u -S \/run\/optagon\/tmux\.sock attach-session -t main$/);
+    expect(r.stdout).toMatch(
+      /^podman exec -it --detach-keys '' optagon-site-[0-9a-f]{12} tmux -u -S \/run\/optagon\/tmux\.sock attach-session -t main$/,
+    );
   });
 
   it('shows a frame config as YAML; --edit applies it, and a bad routing condition is shown with its line and not saved', async () => {
@@ -205,11 +258,15 @@ describe('optagon CLI', () => {
     };
     const bad = await edit('manager:\n  routing:\n    - condition: "task.complexity >"\n      provider: ollama\n');
     expect(bad.exitCode).toBe(1);
-    expect(bad.stderr).toMatch(/site\.yaml:6: manager\.routing\[0\]\.condition: not a valid condition: Unexpected token/);
+    expect(bad.stderr).toMatch(
+      /site\.yaml:6: manager\.routing\[0\]\.condition: not a valid condition: Unexpected token/,
+    );
     expect(bad.stderr).toMatch(/not saved; fix .*site\.yaml and apply it with: optagon frame config site --file /);
     expect((await cli('frame', 'config', 'site')).stdout).not.toContain('manager');
 
-    const good = await edit(`manager:\n  routing:\n    - condition: "task.type == 'docs'"\n      provider: ollama\n      model: mistral\n`);
+    const good = await edit(
+      `manager:\n  routing:\n    - condition: "task.type == 'docs'"\n      provider: ollama\n      model: mistral\n`,
+    );
     expect(good.exitCode).toBe(0);
     const saved = JSON.parse((await cli('--json', 'frame', 'config', 'site')).stdout);
     expect(saved.manager.routing).toEqual([{ condition: "task.type == 'docs'", provider: 'ollama', model: 'mistral' }]);

@@ -20,7 +20,9 @@ describe('terminal gateway (/ws)', () => {
   const wsUrl = () => daemon.url.replace(/^http/, 'ws') + '/ws';
 
   /** A client authenticated with the daemon token and attached to the frame `web`. */
-  async function attached(opts: { auth?: Record<string, unknown>; attach?: Record<string, unknown> } = {}): Promise<HeadlessTerminal> {
+  async function attached(
+    opts: { auth?: Record<string, unknown>; attach?: Record<string, unknown> } = {},
+  ): Promise<HeadlessTerminal> {
     const t = await HeadlessTerminal.open(wsUrl());
     open.push(t);
     t.send({ type: 'auth', token: daemon.token, ...opts.auth });
@@ -44,16 +46,33 @@ describe('terminal gateway (/ws)', () => {
     await home?.cleanup();
   });
 
-  it('attaches to the frame\'s tmux: typed input runs, its output comes back', async () => {
+  it("attaches to the frame's tmux: typed input runs, its output comes back", async () => {
     const t = await attached();
     const hello = t.messages.find((m) => m.type === 'attached') as { frameId: string } | undefined;
-    expect(hello).toMatchObject({ type: 'attached', frame: 'web', windowId: expect.stringMatching(/^\d+$/), readOnly: false });
+    expect(hello).toMatchObject({
+      type: 'attached',
+      frame: 'web',
+      windowId: expect.stringMatching(/^\d+$/),
+      readOnly: false,
+    });
     t.send({ type: 'input', data: 'echo hello-$((6*7))\r' });
     await t.sees(/hello-42/); // only the shell's answer has 42: the typed line has $((6*7))
     expect(await clients()).toHaveLength(1);
     // The connection is a row in `sessions` while it is open.
-    const sessions = async () => ((await (await fetch(`${daemon.url}/api/sessions`, { headers: { authorization: `Bearer ${daemon.token}` } })).json()) as { sessions: Array<Record<string, unknown>> }).sessions;
-    expect(await sessions()).toEqual([expect.objectContaining({ subject: 'local', frameId: hello!.frameId, client: expect.objectContaining({ ip: '127.0.0.1' }), connectedAt: expect.any(Number) })]);
+    const sessions = async () =>
+      (
+        (await (
+          await fetch(`${daemon.url}/api/sessions`, { headers: { authorization: `Bearer ${daemon.token}` } })
+        ).json()) as { sessions: Array<Record<string, unknown>> }
+      ).sessions;
+    expect(await sessions()).toEqual([
+      expect.objectContaining({
+        subject: 'local',
+        frameId: hello!.frameId,
+        client: expect.objectContaining({ ip: '127.0.0.1' }),
+        connectedAt: expect.any(Number),
+      }),
+    ]);
     t.send({ type: 'detach' });
     expect(await t.next('detached')).toMatchObject({ reason: 'detached by the client' });
     await waitFor('the tmux client to go', async () => (await clients()).length === 0);
@@ -62,7 +81,7 @@ describe('terminal gateway (/ws)', () => {
     await waitFor('its session row to go', async () => (await sessions()).length === 0);
   });
 
-  it('resize changes the tmux client\'s size, clamped to sane bounds', async () => {
+  it("resize changes the tmux client's size, clamped to sane bounds", async () => {
     const t = await attached({ attach: { cols: 90, rows: 30 } });
     await waitFor('90x30', async () => (await clients()).includes('90x30 0'));
     t.send({ type: 'resize', cols: 120, rows: 40 });
@@ -105,16 +124,25 @@ describe('terminal gateway (/ws)', () => {
     again.close();
   });
 
-  it('pushes the frame\'s events, and says detached when the frame stops under it', async () => {
+  it("pushes the frame's events, and says detached when the frame stops under it", async () => {
     const t = await attached();
     await daemon.ok('frame_stop', { frame: 'web' });
     expect(await t.next('detached', 20_000)).toMatchObject({ frameId: expect.any(String) });
-    expect(await t.next('frame_event', 20_000)).toMatchObject({ event: { type: 'stopped', details: { from: 'running' } } });
+    expect(await t.next('frame_event', 20_000)).toMatchObject({
+      event: { type: 'stopped', details: { from: 'running' } },
+    });
     t.send({ type: 'attach', frameId: 'web' });
-    expect(await t.next('error')).toMatchObject({ code: 'not_running', message: expect.stringContaining('optagon frame start web') });
+    expect(await t.next('error')).toMatchObject({
+      code: 'not_running',
+      message: expect.stringContaining('optagon frame start web'),
+    });
     // Still following the frame it was on: it hears the start, and may attach again.
     await daemon.ok('frame_start', { frame: 'web' });
-    await t.until(() => t.messages.some((m) => m.type === 'frame_event' && m.event.type === 'started'), 'the started event', 20_000);
+    await t.until(
+      () => t.messages.some((m) => m.type === 'frame_event' && m.event.type === 'started'),
+      'the started event',
+      20_000,
+    );
     t.send({ type: 'attach', frameId: 'web' });
     await t.next('attached');
     t.close();
@@ -122,7 +150,10 @@ describe('terminal gateway (/ws)', () => {
 
   it('cat of 200 MB to a client that stops acknowledging: output pauses, memory stays bounded', async () => {
     const t = await attached({ auth: { ack: true } });
-    t.send({ type: 'input', data: 'yes the-quick-brown-fox-jumps-over-the-lazy-dog | head -c 200000000 > /tmp/big; echo made-$((2*3))\r' });
+    t.send({
+      type: 'input',
+      data: 'yes the-quick-brown-fox-jumps-over-the-lazy-dog | head -c 200000000 > /tmp/big; echo made-$((2*3))\r',
+    });
     await t.sees(/made-6/, 60_000);
     t.send({ type: 'ack', bytes: t.outputBytes });
     const before = rssMiB(daemon.proc.pid!);
@@ -132,7 +163,11 @@ describe('terminal gateway (/ws)', () => {
     // No acks: the gateway stops reading this terminal once 128 KiB are unacknowledged.
     await t.until(() => t.outputBytes > 64 * 1024, 'output to start flowing', 20_000);
     // The program is not held back (tmux keeps drawing for itself): cat finishes meanwhile.
-    await waitFor('cat to finish', async () => /done-64/.test(await frameTmux(container, 'capture-pane', '-p', '-t', 'main')), 60_000);
+    await waitFor(
+      'cat to finish',
+      async () => /done-64/.test(await frameTmux(container, 'capture-pane', '-p', '-t', 'main')),
+      60_000,
+    );
     const paused = t.outputBytes;
     expect(paused).toBeLessThan(256 * 1024); // the high watermark (128 KiB) and one batch (64 KiB at most)
     expect(t.output).not.toMatch(/done-64/);
@@ -151,7 +186,12 @@ describe('terminal gateway (/ws)', () => {
     t.send({ type: 'input', data: 'yes endless-flood\r' });
     // The flood in full swing: `yes` running and its output arriving. Not a byte count: on a busy
     // machine tmux, finding this client's pty slow to drain, skips to redraws of the latest screen.
-    await waitFor('yes to run', async () => (await frameTmux(container, 'display-message', '-p', '-t', 'main', '#{pane_current_command}')).trim() === 'yes', 20_000);
+    await waitFor(
+      'yes to run',
+      async () =>
+        (await frameTmux(container, 'display-message', '-p', '-t', 'main', '#{pane_current_command}')).trim() === 'yes',
+      20_000,
+    );
     const flooding = t.outputBytes;
     await t.until(() => t.outputBytes > flooding + 64 * 1024, 'the flood', 20_000);
     const sent = performance.now();
@@ -165,7 +205,7 @@ describe('terminal gateway (/ws)', () => {
 
 /** A small seeded generator, so a failing fuzz run can be replayed. */
 function prng(seed: number) {
-  return () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  return () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
 }
 
 /** 10,000 messages that are each wrong in some way; none is a valid message by chance. */
@@ -182,7 +222,12 @@ function fuzzMessages(count: number, seed = 42): Array<string | Buffer> {
     () => JSON.stringify({ type: 'input', data: pick([1, null, {}, ['a'], true]) }),
     () => JSON.stringify({ type: 'resize', cols: pick(['80', -1, 0, 1.5, null, 1e9]), rows: 24 }),
     () => JSON.stringify({ type: 'attach' }), // no frameId
-    () => JSON.stringify({ type: 'attach', frameId: 'web', windowId: pick(['a b', '$(reboot)', ';kill-server', 'x'.repeat(100)]) }),
+    () =>
+      JSON.stringify({
+        type: 'attach',
+        frameId: 'web',
+        windowId: pick(['a b', '$(reboot)', ';kill-server', 'x'.repeat(100)]),
+      }),
     () => JSON.stringify({ type: 'ack', bytes: pick([-1, 'many', 1.5, null]) }),
     () => JSON.stringify({ type: 'detach', extra: 1 }), // unknown field
     () => JSON.stringify({ type: 'auth', token: pick(['', 'x'.repeat(5000), 42, 'not-a-token', 'a.b.c']) }),
@@ -211,7 +256,10 @@ describe('terminal gateway under fuzzed messages, and its limits', () => {
 
   beforeAll(async () => {
     home = new DaemonHome(33480);
-    appendFileSync(join(home.root, 'config.yaml'), 'daemon:\n  gateway:\n    connections_per_token: 3\n    idle_timeout_seconds: 10\n');
+    appendFileSync(
+      join(home.root, 'config.yaml'),
+      'daemon:\n  gateway:\n    connections_per_token: 3\n    idle_timeout_seconds: 10\n',
+    );
     daemon = await DaemonProcess.start(home);
     expect((await home.cli('frame', 'create', 'fuzz', '--workspace', home.workspace('fuzz'))).exitCode).toBe(0);
     await daemon.ok('frame_start', { frame: 'fuzz' });
@@ -274,7 +322,10 @@ describe('terminal gateway under fuzzed messages, and its limits', () => {
     await waitFor('a slot to free', async () => {
       const again = await HeadlessTerminal.open(wsUrl());
       again.send({ type: 'auth', token: daemon.token });
-      const ok = await again.next('authenticated', 2_000).then(() => true, () => false);
+      const ok = await again.next('authenticated', 2_000).then(
+        () => true,
+        () => false,
+      );
       held.push(again);
       return ok;
     });

@@ -37,7 +37,12 @@ describe('guake: a tab per frame', () => {
     await waitFor('a tmux client', async () => (await frameTerminals(container)).length > 0, 20_000);
 
     await home.ok('guake_list_tabs'); // (select another tab first, so selecting is seen)
-    await desktop.send('org.guake3.RemoteControl', '/org/guake3/RemoteControl', 'org.guake3.RemoteControl.select_tab', 'int32:0');
+    await desktop.send(
+      'org.guake3.RemoteControl',
+      '/org/guake3/RemoteControl',
+      'org.guake3.RemoteControl.select_tab',
+      'int32:0',
+    );
     const again = await home.ok('guake_open_frame', { frame: 'tabbed' });
     expect(again).toMatchObject({ action: 'selected', tab: first.tab });
     expect(again.tabs).toHaveLength(first.tabs.length);
@@ -47,7 +52,10 @@ describe('guake: a tab per frame', () => {
   }, 60_000);
 
   it('an agent asking for the user: a desktop notification, the tab, a frame event', async () => {
-    const r = await home.ok('guake_request_attention', { frame: 'tabbed', message: 'The migration needs your password' });
+    const r = await home.ok('guake_request_attention', {
+      frame: 'tabbed',
+      message: 'The migration needs your password',
+    });
     expect(r).toMatchObject({ notified: true, tab: { name: 'tabbed' } });
     // dunst keeps a notification on screen; closed, it moves to its history, which can be read.
     await execa('dunstctl', ['close-all'], { env: desktop.env() });
@@ -57,12 +65,19 @@ describe('guake: a tab per frame', () => {
     });
     expect(history).toContain('tabbed needs you');
     const { events } = await home.ok('frame_events', { frame: 'tabbed' });
-    expect(events).toContainEqual(expect.objectContaining({ type: 'attention_requested', details: { message: 'The migration needs your password' } }));
+    expect(events).toContainEqual(
+      expect.objectContaining({
+        type: 'attention_requested',
+        details: { message: 'The migration needs your password' },
+      }),
+    );
   });
 
   it('clear errors: a stopped frame, Guake not running, no session bus', async () => {
     await home.ok('frame_create', { name: 'asleep', workspace: home.workspace('asleep') });
-    expect(await home.fails('guake_open_frame', { frame: 'asleep' })).toMatch(/frame 'asleep' is created; start it first: optagon frame start asleep/);
+    expect(await home.fails('guake_open_frame', { frame: 'asleep' })).toMatch(
+      /frame 'asleep' is created; start it first: optagon frame start asleep/,
+    );
 
     const bare = await new TestDesktop().start(); // a session without Guake
     process.env.DBUS_SESSION_BUS_ADDRESS = bare.bus;

@@ -31,7 +31,10 @@ function target(from: string, specifier: string, files: Set<string>): string | u
   if (!specifier.startsWith('.')) return undefined;
   const path = relative(ROOT, resolve(ROOT, dirname(from), specifier));
   const base = path.replace(/\.js$/, '');
-  return [`${base}.ts`, `${base}.tsx`, `${base}/index.ts`].find((f) => files.has(f)) ?? (existsSync(join(ROOT, path)) ? path : `${path} (not found)`);
+  return (
+    [`${base}.ts`, `${base}.tsx`, `${base}/index.ts`].find((f) => files.has(f)) ??
+    (existsSync(join(ROOT, path)) ? path : `${path} (not found)`)
+  );
 }
 
 /**
@@ -40,7 +43,9 @@ function target(from: string, specifier: string, files: Set<string>): string | u
  */
 function importsOf(file: string, files: Set<string>): Import[] {
   // Comments out first, so an example in a comment is not read as an import.
-  const text = readFileSync(join(ROOT, file), 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+  const text = readFileSync(join(ROOT, file), 'utf8')
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .replace(/^\s*\/\/.*$/gm, '');
   const found: Import[] = [];
   const add = (specifier: string, typeOnly: boolean, dynamic: boolean) => {
     const to = target(file, specifier, files);
@@ -49,18 +54,25 @@ function importsOf(file: string, files: Set<string>): Import[] {
   for (const m of text.matchAll(/^\s*(import|export)\s+(type\s+)?([^;'"]*?)\s*from\s*['"]([^'"]+)['"]/gm)) {
     const [, , typeKeyword, clause, specifier] = m;
     const braces = /^\{([^}]*)\}$/.exec(clause!.trim());
-    const names = braces ? braces[1]!.split(',').map((n) => n.trim()).filter(Boolean) : [];
+    const names = braces
+      ? braces[1]!
+          .split(',')
+          .map((n) => n.trim())
+          .filter(Boolean)
+      : [];
     add(specifier!, !!typeKeyword || (names.length > 0 && names.every((n) => n.startsWith('type '))), false);
   }
   for (const m of text.matchAll(/^\s*import\s+['"]([^'"]+)['"]/gm)) add(m[1]!, false, false);
-  for (const m of text.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)) add(m[1]!, m.input.slice(Math.max(0, m.index - 7), m.index).includes('typeof'), true);
+  for (const m of text.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g))
+    add(m[1]!, m.input.slice(Math.max(0, m.index - 7), m.index).includes('typeof'), true);
   return found;
 }
 
 /** A file's unit (the folder that is one capability or one part of the host) and its layer. */
 function unitOf(file: string): { unit: string; layer: number } {
   const [top, sub] = file.split('/');
-  if (top === 'servers') return sub === 'shared' ? { unit: 'servers/shared', layer: 0 } : { unit: `servers/${sub}`, layer: 1 };
+  if (top === 'servers')
+    return sub === 'shared' ? { unit: 'servers/shared', layer: 0 } : { unit: `servers/${sub}`, layer: 1 };
   if (top === 'host') return { unit: sub!.endsWith('.ts') ? 'host' : `host/${sub}`, layer: 2 };
   if (top === 'web') return { unit: `web/${sub}`, layer: sub === 'app' ? 3 : 2 };
   return { unit: top!, layer: 3 };
@@ -69,7 +81,8 @@ function unitOf(file: string): { unit: string; layer: number } {
 const files = SOURCES.flatMap(sourceFiles);
 const known = new Set(files);
 const imports = files.flatMap((f) => importsOf(f, known));
-const describeImport = (i: Import) => `${i.from} → ${i.to}${i.typeOnly ? ' (type)' : ''}${i.dynamic ? ' (dynamic)' : ''}`;
+const describeImport = (i: Import) =>
+  `${i.from} → ${i.to}${i.typeOnly ? ' (type)' : ''}${i.dynamic ? ' (dynamic)' : ''}`;
 
 /** Cycles in a graph given as edges, each as the path that closes it. */
 function cycles(edges: Array<[string, string]>): string[] {
@@ -113,13 +126,19 @@ describe('dependencies point one way', () => {
 
   it('clients load a capability only as types, or on demand (the CLI --embedded)', () => {
     const clients = imports.filter((i) => unitOf(i.from).layer === 3 && unitOf(i.to).layer !== 3);
-    const eager = clients.filter((i) => !i.typeOnly && !i.dynamic && (unitOf(i.to).layer === 1 || i.to === 'host/registry.ts'));
+    const eager = clients.filter(
+      (i) => !i.typeOnly && !i.dynamic && (unitOf(i.to).layer === 1 || i.to === 'host/registry.ts'),
+    );
     expect(eager.map(describeImport)).toEqual([]);
   });
 
   it('the web page bundles nothing from below but import-free helpers', () => {
     const importing = new Set(imports.map((i) => i.from));
     const page = imports.filter((i) => i.from.startsWith('web/app/') && !i.to.startsWith('web/app/') && !i.typeOnly);
-    expect(page.filter((i) => importing.has(i.to) || /^\s*import\s/m.test(readFileSync(join(ROOT, i.to), 'utf8'))).map(describeImport)).toEqual([]);
+    expect(
+      page
+        .filter((i) => importing.has(i.to) || /^\s*import\s/m.test(readFileSync(join(ROOT, i.to), 'utf8')))
+        .map(describeImport),
+    ).toEqual([]);
   });
 });

@@ -9,7 +9,10 @@ interface Task {
   id: string;
   status: string;
   events: Array<{ message: string }>;
-  result: { subtasks: Array<{ title: string; status: string; corrections: string[]; reason?: string }>; episode?: string } | null;
+  result: {
+    subtasks: Array<{ title: string; status: string; corrections: string[]; reason?: string }>;
+    episode?: string;
+  } | null;
 }
 
 /** The system prompt's text, however the client sent it (a string, or Claude Code's blocks). */
@@ -17,7 +20,8 @@ const system = (r: MessagesRequest) => (typeof r.system === 'string' ? r.system 
 const isManager = (r: MessagesRequest, role: string) => system(r).includes(role);
 const allText = (r: MessagesRequest) => JSON.stringify(r.messages);
 /** A turn of a Claude Code agent (not the manager) whose newest prompt holds `text`. */
-const agentPrompted = (r: MessagesRequest, text: string) => !system(r).includes('manager') && lastUserText(r).includes(text);
+const agentPrompted = (r: MessagesRequest, text: string) =>
+  !system(r).includes('manager') && lastUserText(r).includes(text);
 
 const PLAN = {
   subtasks: [
@@ -40,38 +44,86 @@ const CORRECTION = 'Rewrite beta.txt so it holds the word beta in lower case.';
  * agents (the real `claude` binary, in the frame). Rules tell them apart by their system prompts.
  */
 const fake = new FakeAnthropic([
-  { name: 'classify', when: (r) => isManager(r, 'You classify a software task'), reply: { text: '{"type": "feature", "complexity": 0.4}' } },
+  {
+    name: 'classify',
+    when: (r) => isManager(r, 'You classify a software task'),
+    reply: { text: '{"type": "feature", "complexity": 0.4}' },
+  },
   {
     name: 'plan',
     when: (r) => isManager(r, 'You are the manager of coding agents'),
-    reply: (r) => ({ text: JSON.stringify(lastUserText(r).includes('story') ? STORY_PLAN : lastUserText(r).includes('docs') ? SHARED_PLAN : PLAN) }),
+    reply: (r) => ({
+      text: JSON.stringify(
+        lastUserText(r).includes('story') ? STORY_PLAN : lastUserText(r).includes('docs') ? SHARED_PLAN : PLAN,
+      ),
+    }),
   },
   {
     name: 'review',
     when: (r) => isManager(r, 'You review the work of a coding agent'),
     reply: (r) => {
       const text = allText(r);
-      if (text.includes('Subtask \\"Write alpha.txt\\"') || text.includes('Subtask \\"Shared')) return { text: '{"accept": true, "reason": "it does what was asked"}' };
+      if (text.includes('Subtask \\"Write alpha.txt\\"') || text.includes('Subtask \\"Shared'))
+        return { text: '{"accept": true, "reason": "it does what was asked"}' };
       // Beta: look at the agent's reply through a tool first, then judge the diff.
-      if (!lastToolResults(r).length && !text.includes('tool_result')) return { toolUse: { name: 'agent_read', input: { agent: text.match(/agent (t[0-9a-f]{6}-2)/)![1] } } };
+      if (!lastToolResults(r).length && !text.includes('tool_result'))
+        return { toolUse: { name: 'agent_read', input: { agent: text.match(/agent (t[0-9a-f]{6}-2)/)![1] } } };
       // The changes show beta.txt (new, so its content) as it is now: JSON-escaped in the request.
-      if (text.includes('new file beta.txt:\\nbeta')) return { text: '{"accept": true, "reason": "beta.txt now holds beta"}' };
-      return { text: JSON.stringify({ accept: false, reason: 'beta.txt holds BETA in capitals', correction: CORRECTION }) };
+      if (text.includes('new file beta.txt:\\nbeta'))
+        return { text: '{"accept": true, "reason": "beta.txt now holds beta"}' };
+      return {
+        text: JSON.stringify({ accept: false, reason: 'beta.txt holds BETA in capitals', correction: CORRECTION }),
+      };
     },
   },
   // First among the agents' rules: the curated context of a later task quotes earlier prompts.
-  { name: 'agent never done', when: (r) => agentPrompted(r, 'Please tell a very long story'), reply: { text: 'Once upon a time '.repeat(300), chunkDelayMs: 500 } },
-  { name: 'agent writes one', when: (r) => agentPrompted(r, 'Please create docs/one.md'), reply: { toolUse: { name: 'Write', input: { file_path: '/workspace/docs/one.md', content: 'one\n' } }, chunkDelayMs: 100 } },
-  { name: 'agent writes two', when: (r) => agentPrompted(r, 'Please create docs/two.md'), reply: { toolUse: { name: 'Write', input: { file_path: '/workspace/docs/two.md', content: 'two\n' } } } },
-  { name: 'agent writes alpha', when: (r) => agentPrompted(r, 'Please create alpha.txt'), reply: { toolUse: { name: 'Write', input: { file_path: '/workspace/alpha.txt', content: 'alpha\n' } } } },
-  { name: 'agent writes BETA', when: (r) => agentPrompted(r, 'Please create beta.txt'), reply: { toolUse: { name: 'Write', input: { file_path: '/workspace/beta.txt', content: 'BETA\n' } } } },
+  {
+    name: 'agent never done',
+    when: (r) => agentPrompted(r, 'Please tell a very long story'),
+    reply: { text: 'Once upon a time '.repeat(300), chunkDelayMs: 500 },
+  },
+  {
+    name: 'agent writes one',
+    when: (r) => agentPrompted(r, 'Please create docs/one.md'),
+    reply: {
+      toolUse: { name: 'Write', input: { file_path: '/workspace/docs/one.md', content: 'one\n' } },
+      chunkDelayMs: 100,
+    },
+  },
+  {
+    name: 'agent writes two',
+    when: (r) => agentPrompted(r, 'Please create docs/two.md'),
+    reply: { toolUse: { name: 'Write', input: { file_path: '/workspace/docs/two.md', content: 'two\n' } } },
+  },
+  {
+    name: 'agent writes alpha',
+    when: (r) => agentPrompted(r, 'Please create alpha.txt'),
+    reply: { toolUse: { name: 'Write', input: { file_path: '/workspace/alpha.txt', content: 'alpha\n' } } },
+  },
+  {
+    name: 'agent writes BETA',
+    when: (r) => agentPrompted(r, 'Please create beta.txt'),
+    reply: { toolUse: { name: 'Write', input: { file_path: '/workspace/beta.txt', content: 'BETA\n' } } },
+  },
   {
     // A command, so the frame's permission policy is asked (manager.behavior.permissions: allow).
     name: 'agent fixes beta',
     when: (r) => agentPrompted(r, CORRECTION),
-    reply: { toolUse: { name: 'Bash', input: { command: `python3 -c "open('/workspace/beta.txt', 'w').write('beta\\\\n')"`, description: 'Rewrite beta.txt' } } },
+    reply: {
+      toolUse: {
+        name: 'Bash',
+        input: {
+          command: `python3 -c "open('/workspace/beta.txt', 'w').write('beta\\\\n')"`,
+          description: 'Rewrite beta.txt',
+        },
+      },
+    },
   },
-  { name: 'agent done', when: (r) => !system(r).includes('manager') && lastToolResults(r).length > 0, reply: { text: 'Done.' } },
+  {
+    name: 'agent done',
+    when: (r) => !system(r).includes('manager') && lastToolResults(r).length > 0,
+    reply: { text: 'Done.' },
+  },
 ]);
 
 describe('manager agent: plan, two Claude Code agents, the quality gate, and memory', () => {
@@ -79,9 +131,14 @@ describe('manager agent: plan, two Claude Code agents, the quality gate, and mem
   let ws: string;
   beforeAll(async () => {
     await fake.start();
-    home = await createTestHome(33320, 20, `llm:\n  anthropic: { base_url: "http://127.0.0.1:${fake.port}", api_key: sk-ant-manager-test }\n`);
+    home = await createTestHome(
+      33320,
+      20,
+      `llm:\n  anthropic: { base_url: "http://127.0.0.1:${fake.port}", api_key: sk-ant-manager-test }\n`,
+    );
     ws = home.workspace('mgr', { 'README.md': '# demo\n' });
-    const git = (...args: string[]) => execa('git', ['-C', ws, '-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args]);
+    const git = (...args: string[]) =>
+      execa('git', ['-C', ws, '-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args]);
     await git('init', '-q');
     await git('add', '.');
     await git('commit', '-qm', 'start');
@@ -89,8 +146,14 @@ describe('manager agent: plan, two Claude Code agents, the quality gate, and mem
     await home.ok('frame_config_set', {
       frame: 'mgr',
       values: {
-        agents: { env: { ANTHROPIC_BASE_URL: fake.containerUrl, ANTHROPIC_API_KEY: 'sk-ant-test-0123456789abcdefghijklmn' } },
-        manager: { provider: 'anthropic', model: 'claude-manager', routing: [{ condition: "task.step == 'review'", model: 'claude-reviewer' }] },
+        agents: {
+          env: { ANTHROPIC_BASE_URL: fake.containerUrl, ANTHROPIC_API_KEY: 'sk-ant-test-0123456789abcdefghijklmn' },
+        },
+        manager: {
+          provider: 'anthropic',
+          model: 'claude-manager',
+          routing: [{ condition: "task.step == 'review'", model: 'claude-reviewer' }],
+        },
       },
     });
     await home.ok('frame_start', { frame: 'mgr' });
@@ -102,12 +165,22 @@ describe('manager agent: plan, two Claude Code agents, the quality gate, and mem
 
   it('plans two subtasks; both agents write their file; the gate accepts one and corrects the other; the task is remembered', async () => {
     const progress: string[] = [];
-    const r = await home.client.callTool({ name: 'task_assign', arguments: { frame: 'mgr', task: 'Create alpha.txt and beta.txt', wait: true } }, undefined, {
-      timeout: 600_000,
-      onprogress: (p) => progress.push(p.message ?? ''),
-    });
+    const r = await home.client.callTool(
+      { name: 'task_assign', arguments: { frame: 'mgr', task: 'Create alpha.txt and beta.txt', wait: true } },
+      undefined,
+      {
+        timeout: 600_000,
+        onprogress: (p) => progress.push(p.message ?? ''),
+      },
+    );
     expect(r.isError, JSON.stringify(r.content)).toBeFalsy();
-    const { task } = r.structuredContent as { task: { id: string; status: string; result: { subtasks: Array<{ title: string; status: string; corrections: string[] }>; episode?: string } } };
+    const { task } = r.structuredContent as {
+      task: {
+        id: string;
+        status: string;
+        result: { subtasks: Array<{ title: string; status: string; corrections: string[] }>; episode?: string };
+      };
+    };
     expect(task.status, `${JSON.stringify(task.result)}\n${progress.join('\n')}`).toBe('done');
     expect(task.result.subtasks).toMatchObject([
       { title: 'Write alpha.txt', status: 'accepted', corrections: [] },
@@ -117,7 +190,12 @@ describe('manager agent: plan, two Claude Code agents, the quality gate, and mem
     expect(readFileSync(join(ws, 'beta.txt'), 'utf8')).toBe('beta\n');
 
     // Live progress, and the permission prompt answered by the frame's policy.
-    expect(progress).toEqual(expect.arrayContaining([expect.stringMatching(/^planned 2 subtasks/), expect.stringMatching(/asks for permission; allowed/)]));
+    expect(progress).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^planned 2 subtasks/),
+        expect.stringMatching(/asks for permission; allowed/),
+      ]),
+    );
     expect(progress.at(-1)).toBe('task done');
 
     // Routing: the plan went to the manager's model, reviews to the rule's; the reviewer called a tool.
@@ -137,8 +215,14 @@ describe('manager agent: plan, two Claude Code agents, the quality gate, and mem
     expect(listed.tasks[0]).toMatchObject({ id: task.id, status: 'done' });
 
     // The CLI, another process, reads the same tasks.
-    const cli = (...args: string[]) => execa('node', [join(process.cwd(), 'dist/cli/optagon.cjs'), ...args], { env: { OPTAGON_HOME: home.root, NO_COLOR: '1' }, reject: false });
-    expect((await cli('task', 'list', '--frame', 'mgr')).stdout).toMatch(new RegExp(`^ID\\s+STATUS\\s+SUBTASKS\\s+STARTED\\s+TASK\\n${task.id}\\s+done\\s+2\\s+`));
+    const cli = (...args: string[]) =>
+      execa('node', [join(process.cwd(), 'dist/cli/optagon.cjs'), ...args], {
+        env: { OPTAGON_HOME: home.root, NO_COLOR: '1' },
+        reject: false,
+      });
+    expect((await cli('task', 'list', '--frame', 'mgr')).stdout).toMatch(
+      new RegExp(`^ID\\s+STATUS\\s+SUBTASKS\\s+STARTED\\s+TASK\\n${task.id}\\s+done\\s+2\\s+`),
+    );
     const shown = (await cli('task', 'status', task.id.slice(0, 5))).stdout;
     expect(shown).toMatch(/-2 accepted after 1 correction Write beta\.txt/);
     expect(shown).toContain('task done');
@@ -155,15 +239,31 @@ describe('manager agent: plan, two Claude Code agents, the quality gate, and mem
   }, 300_000);
 
   it('a stuck agent is stopped after agent_timeout_minutes; a running task can be cancelled', async () => {
-    await home.ok('frame_config_set', { frame: 'mgr', values: { manager: { behavior: { agent_timeout_minutes: 0.1 } } } });
+    await home.ok('frame_config_set', {
+      frame: 'mgr',
+      values: { manager: { behavior: { agent_timeout_minutes: 0.1 } } },
+    });
     const timedOut = await home.ok('task_assign', { frame: 'mgr', task: 'Tell a story', wait: true });
     expect(timedOut.task.status).toBe('failed');
-    expect(timedOut.task.result!.subtasks![0]).toMatchObject({ status: 'timed_out', reason: expect.stringMatching(/no answer within 0\.1 minutes/) });
+    expect(timedOut.task.result!.subtasks![0]).toMatchObject({
+      status: 'timed_out',
+      reason: expect.stringMatching(/no answer within 0\.1 minutes/),
+    });
 
-    await home.ok('frame_config_set', { frame: 'mgr', values: { manager: { behavior: { agent_timeout_minutes: 20 } } } });
+    await home.ok('frame_config_set', {
+      frame: 'mgr',
+      values: { manager: { behavior: { agent_timeout_minutes: 20 } } },
+    });
     const { task } = await home.ok('task_assign', { frame: 'mgr', task: 'Tell another story' });
     expect(task.status).toBe('running');
-    await waitFor('the agent at work', async () => (await home.ok('task_status', { task: task.id })).task.events.some((e) => /starting "Tell a story"/.test(e.message)), 60_000);
+    await waitFor(
+      'the agent at work',
+      async () =>
+        (await home.ok('task_status', { task: task.id })).task.events.some((e) =>
+          /starting "Tell a story"/.test(e.message),
+        ),
+      60_000,
+    );
     const cancelled = await home.ok('task_cancel', { task: task.id.slice(0, 6) });
     expect(cancelled.task).toMatchObject({ status: 'cancelled', result: { subtasks: [{ status: 'cancelled' }] } });
     const { agents } = await home.ok('agent_list', { frame: 'mgr' });
@@ -171,23 +271,38 @@ describe('manager agent: plan, two Claude Code agents, the quality gate, and mem
     expect(await home.fails('task_cancel', { task: task.id })).toMatch(/already ended \(cancelled\)/);
 
     // The CLI runs a task itself (no daemon here) and shows its progress as it comes.
-    await home.ok('frame_config_set', { frame: 'mgr', values: { manager: { behavior: { agent_timeout_minutes: 0.1 } } } });
-    const r = await execa('node', [join(process.cwd(), 'dist/cli/optagon.cjs'), 'task', 'run', 'Tell a third story', '--frame', 'mgr'], {
-      env: { OPTAGON_HOME: home.root, NO_COLOR: '1' },
-      reject: false,
+    await home.ok('frame_config_set', {
+      frame: 'mgr',
+      values: { manager: { behavior: { agent_timeout_minutes: 0.1 } } },
     });
+    const r = await execa(
+      'node',
+      [join(process.cwd(), 'dist/cli/optagon.cjs'), 'task', 'run', 'Tell a third story', '--frame', 'mgr'],
+      {
+        env: { OPTAGON_HOME: home.root, NO_COLOR: '1' },
+        reject: false,
+      },
+    );
     expect(r.exitCode).toBe(1); // not done
     expect(r.stderr).toMatch(/\d+:\d+:\d+.* planned 1 subtask: Tell a story\n.*-1: starting "Tell a story"/);
-    expect(r.stdout).toMatch(/^[0-9a-f]{12} failed Tell a third story\n.*\n  t[0-9a-f]{6}-1 timed_out Tell a story — no answer within 0\.1 minutes/);
+    expect(r.stdout).toMatch(
+      /^[0-9a-f]{12} failed Tell a third story\n.*\n  t[0-9a-f]{6}-1 timed_out Tell a story — no answer within 0\.1 minutes/,
+    );
   }, 300_000);
 
   it('bad input is a clear error', async () => {
     await home.ok('frame_create', { name: 'idle-frame', workspace: home.workspace('idle') });
-    expect(await home.fails('task_assign', { frame: 'idle-frame', task: 'x' })).toMatch(/frame 'idle-frame' is created; the manager's agents need it running: optagon frame start idle-frame/);
+    expect(await home.fails('task_assign', { frame: 'idle-frame', task: 'x' })).toMatch(
+      /frame 'idle-frame' is created; the manager's agents need it running: optagon frame start idle-frame/,
+    );
     expect(await home.fails('task_status', { task: 'zz' })).toMatch(/a task id is hex/);
     expect(await home.fails('task_status', { task: 'abcdef' })).toMatch(/no task 'abcdef'/);
     expect(await home.fails('task_assign', { frame: 'mgr', task: '' })).toMatch(/the task is empty/);
-    const r = await execa('node', [join(process.cwd(), 'dist/cli/optagon.cjs'), 'task', 'run', 'x', '--frame', 'idle-frame'], { env: { OPTAGON_HOME: home.root }, reject: false });
+    const r = await execa(
+      'node',
+      [join(process.cwd(), 'dist/cli/optagon.cjs'), 'task', 'run', 'x', '--frame', 'idle-frame'],
+      { env: { OPTAGON_HOME: home.root }, reject: false },
+    );
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toMatch(/^error: frame 'idle-frame' is created; the manager's agents need it running/);
   });

@@ -49,12 +49,27 @@ describe('tmux tools', () => {
   });
 
   it('captures the pane, and waits for a pattern or for quiet', async () => {
-    await home.ok('tmux_send_text', { frame: 'tx', window: 'sh', text: 'echo "one two"; sleep 1; echo done-$((6*7))', enter: true });
-    const matched = await home.ok('tmux_wait_for', { frame: 'tx', window: 'sh', pattern: 'done-\\d+', timeout_ms: 10_000 });
+    await home.ok('tmux_send_text', {
+      frame: 'tx',
+      window: 'sh',
+      text: 'echo "one two"; sleep 1; echo done-$((6*7))',
+      enter: true,
+    });
+    const matched = await home.ok('tmux_wait_for', {
+      frame: 'tx',
+      window: 'sh',
+      pattern: 'done-\\d+',
+      timeout_ms: 10_000,
+    });
     expect(matched).toMatchObject({ outcome: 'matched', match: 'done-42' });
     const quiet = await home.ok('tmux_wait_for', { frame: 'tx', window: 'sh', quiet_ms: 300, timeout_ms: 10_000 });
     expect(quiet.outcome).toBe('quiet');
-    const timedOut = await home.ok('tmux_wait_for', { frame: 'tx', window: 'sh', pattern: 'never-printed', timeout_ms: 300 });
+    const timedOut = await home.ok('tmux_wait_for', {
+      frame: 'tx',
+      window: 'sh',
+      pattern: 'never-printed',
+      timeout_ms: 300,
+    });
     expect(timedOut.outcome).toBe('timeout');
     const pane = await home.ok('tmux_capture_pane', { frame: 'tx', window: 'sh', lines: 5 });
     expect(pane.text).toContain('done-42');
@@ -62,13 +77,25 @@ describe('tmux tools', () => {
   });
 
   it('unknown windows and frames, stopped frames, bad keys and bad patterns are clear errors', async () => {
-    expect(await home.fails('tmux_capture_pane', { frame: 'tx', window: 'nope' })).toMatch(/frame 'tx' has no window 'nope'; its windows are .*sh/);
+    expect(await home.fails('tmux_capture_pane', { frame: 'tx', window: 'nope' })).toMatch(
+      /frame 'tx' has no window 'nope'; its windows are .*sh/,
+    );
     expect(await home.fails('tmux_list_windows', { frame: 'ghost' })).toMatch(/ghost/);
-    expect(await home.fails('tmux_list_windows', { frame: 'idle' })).toMatch(/frame 'idle' is created, not running; start it with frame_start/);
-    expect(await home.fails('tmux_send_keys', { frame: 'tx', window: 'sh', keys: ['rm -rf /'] })).toMatch(/is not a key tmux_send_keys sends/);
-    expect(await home.fails('tmux_send_text', { frame: 'tx', window: 'sh;kill-server', text: 'x' })).toMatch(/a window is its index/);
-    expect(await home.fails('tmux_wait_for', { frame: 'tx', window: 'sh', pattern: '(' })).toMatch(/not a valid JavaScript regular expression/);
-    expect(await home.fails('tmux_wait_for', { frame: 'tx', window: 'sh' })).toMatch(/give a pattern to wait for, quiet_ms, or both/);
+    expect(await home.fails('tmux_list_windows', { frame: 'idle' })).toMatch(
+      /frame 'idle' is created, not running; start it with frame_start/,
+    );
+    expect(await home.fails('tmux_send_keys', { frame: 'tx', window: 'sh', keys: ['rm -rf /'] })).toMatch(
+      /is not a key tmux_send_keys sends/,
+    );
+    expect(await home.fails('tmux_send_text', { frame: 'tx', window: 'sh;kill-server', text: 'x' })).toMatch(
+      /a window is its index/,
+    );
+    expect(await home.fails('tmux_wait_for', { frame: 'tx', window: 'sh', pattern: '(' })).toMatch(
+      /not a valid JavaScript regular expression/,
+    );
+    expect(await home.fails('tmux_wait_for', { frame: 'tx', window: 'sh' })).toMatch(
+      /give a pattern to wait for, quiet_ms, or both/,
+    );
   });
 
   it('closes a window, but not the last one', async () => {
@@ -76,6 +103,8 @@ describe('tmux tools', () => {
     expect(killed.name).toBe('sh');
     const { windows } = await home.ok('tmux_list_windows', { frame: 'tx' });
     expect(windows).toHaveLength(1); // the session's first window; 'cat' ended with its program
-    expect(await home.fails('tmux_kill_window', { frame: 'tx', window: String(windows[0]!.index) })).toMatch(/last window/);
+    expect(await home.fails('tmux_kill_window', { frame: 'tx', window: String(windows[0]!.index) })).toMatch(
+      /last window/,
+    );
   });
 });

@@ -25,9 +25,17 @@ describe.skipIf(!user || process.getuid?.() !== 0)('two users on one machine (ro
   let userWs = '';
   let uid = 0;
   const asUser = (cmd: string, args: string[], env: Record<string, string> = {}) =>
-    execa('runuser', ['-u', user!, '--', 'env', `HOME=${userHome}`, ...Object.entries(env).map(([k, v]) => `${k}=${v}`), cmd, ...args], { reject: false });
+    execa(
+      'runuser',
+      ['-u', user!, '--', 'env', `HOME=${userHome}`, ...Object.entries(env).map(([k, v]) => `${k}=${v}`), cmd, ...args],
+      { reject: false },
+    );
   // The user's own build (its setup.sh made it): root's checkout need not be readable by them.
-  const userCli = (...args: string[]) => asUser(process.execPath, [join(userHome, 'optagon', 'dist', 'cli', 'optagon.cjs'), ...args], { OPTAGON_HOME: userRoot, NO_COLOR: '1' });
+  const userCli = (...args: string[]) =>
+    asUser(process.execPath, [join(userHome, 'optagon', 'dist', 'cli', 'optagon.cjs'), ...args], {
+      OPTAGON_HOME: userRoot,
+      NO_COLOR: '1',
+    });
   const json = <T>(r: { stdout: string; stderr: string; exitCode?: number }, what: string): T => {
     if (r.exitCode !== 0) throw new Error(`${what} failed (${r.exitCode}): ${r.stderr || r.stdout}`);
     return JSON.parse(r.stdout) as T;
@@ -46,8 +54,14 @@ describe.skipIf(!user || process.getuid?.() !== 0)('two users on one machine (ro
     rootDaemonPort = await freePort();
     userDaemonPort = await freePort();
     await execa('sh', ['-c', `printf 'daemon:\\n  port: ${rootDaemonPort}\\n' >> ${root.root}/config.yaml`]);
-    await asUser('sh', ['-c', `printf 'frames:\\n  port_range: { start: ${PORTS}, end: ${PORTS + 19} }\\n  stop_timeout_seconds: 2\\ndaemon:\\n  port: ${userDaemonPort}\\n' > ${userRoot}/config.yaml`]);
-    for (const [what, r] of [['root daemon', await root.cli('daemon', 'start')], ['user daemon', await userCli('daemon', 'start')]] as const) {
+    await asUser('sh', [
+      '-c',
+      `printf 'frames:\\n  port_range: { start: ${PORTS}, end: ${PORTS + 19} }\\n  stop_timeout_seconds: 2\\ndaemon:\\n  port: ${userDaemonPort}\\n' > ${userRoot}/config.yaml`,
+    ]);
+    for (const [what, r] of [
+      ['root daemon', await root.cli('daemon', 'start')],
+      ['user daemon', await userCli('daemon', 'start')],
+    ] as const) {
       if (r.exitCode !== 0) throw new Error(`${what}: ${r.stderr || r.stdout}`);
     }
   }, 120_000);
@@ -91,23 +105,39 @@ describe.skipIf(!user || process.getuid?.() !== 0)('two users on one machine (ro
   });
 
   it("what an agent makes in the rootless frame's /workspace belongs to the user on the host", async () => {
-    const name = json<{ frame: Frame }>(await userCli('--json', 'frame', 'get', 'mine'), 'user frame get').frame.containerName;
+    const name = json<{ frame: Frame }>(await userCli('--json', 'frame', 'get', 'mine'), 'user frame get').frame
+      .containerName;
     const r = await asUser('podman', ['exec', name, 'sh', '-c', 'echo made > /workspace/made.txt']);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(statSync(join(userWs, 'made.txt')).uid).toBe(uid);
   });
 
   it('each web page and API answers on its own port, with its own token, about its own frames', async () => {
-    const token = async (home: string) => (home === root.root ? readFileSync(join(home, 'daemon.token'), 'utf8') : (await asUser('cat', [join(home, 'daemon.token')])).stdout).trim();
-    for (const [port, home] of [[rootDaemonPort, root.root], [userDaemonPort, userRoot]] as const) {
+    const token = async (home: string) =>
+      (home === root.root
+        ? readFileSync(join(home, 'daemon.token'), 'utf8')
+        : (await asUser('cat', [join(home, 'daemon.token')])).stdout
+      ).trim();
+    for (const [port, home] of [
+      [rootDaemonPort, root.root],
+      [userDaemonPort, userRoot],
+    ] as const) {
       const base = `http://127.0.0.1:${port}`;
       await waitFor(`the page on ${port}`, async () => (await fetch(`${base}/`).catch(() => undefined))?.ok);
-      const res = await fetch(`${base}/api/tools/frame_list`, { method: 'POST', headers: { authorization: `Bearer ${await token(home)}`, 'content-type': 'application/json' }, body: '{}' });
+      const res = await fetch(`${base}/api/tools/frame_list`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${await token(home)}`, 'content-type': 'application/json' },
+        body: '{}',
+      });
       expect(res.status).toBe(200);
       expect(((await res.json()) as { frames: Frame[] }).frames.map((f) => f.name)).toEqual(['mine']);
     }
     // One's token is nothing to the other's daemon.
-    const cross = await fetch(`http://127.0.0.1:${userDaemonPort}/api/tools/frame_list`, { method: 'POST', headers: { authorization: `Bearer ${await token(root.root)}`, 'content-type': 'application/json' }, body: '{}' });
+    const cross = await fetch(`http://127.0.0.1:${userDaemonPort}/api/tools/frame_list`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await token(root.root)}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(cross.status).toBe(401);
   });
 

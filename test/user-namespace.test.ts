@@ -35,7 +35,10 @@ describe.skipIf(process.getuid?.() !== 0)('a frame of a user-owned workspace, Op
 
   it("maps the frame's root to the workspace's owner and its other users to the owner's own range", async () => {
     const map = (await execa('podman', ['exec', frame.containerName, 'cat', '/proc/self/uid_map'])).stdout;
-    const rows = map.trim().split('\n').map((l) => l.trim().split(/\s+/).map(Number));
+    const rows = map
+      .trim()
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/).map(Number));
     expect(rows).toEqual([
       [0, OWNER, 1],
       [1, subordinateStart(OWNER) + 1, 65535],
@@ -43,9 +46,18 @@ describe.skipIf(process.getuid?.() !== 0)('a frame of a user-owned workspace, Op
   });
 
   it("gives files the frame's processes make in /workspace to the owner on the host", async () => {
-    await frameTmux(frame.containerName, 'send-keys', '-t', 'main', '-l', 'touch made-here && mkdir -p made-dir && echo done-$((6*7))');
+    await frameTmux(
+      frame.containerName,
+      'send-keys',
+      '-t',
+      'main',
+      '-l',
+      'touch made-here && mkdir -p made-dir && echo done-$((6*7))',
+    );
     await frameTmux(frame.containerName, 'send-keys', '-t', 'main', 'Enter');
-    await waitFor('the command in the pane', async () => (await frameTmux(frame.containerName, 'capture-pane', '-p', '-t', 'main')).includes('done-42'));
+    await waitFor('the command in the pane', async () =>
+      (await frameTmux(frame.containerName, 'capture-pane', '-p', '-t', 'main')).includes('done-42'),
+    );
     for (const name of ['made-here', 'made-dir']) {
       const st = statSync(join(ws, name));
       expect({ name, uid: st.uid, gid: st.gid }).toEqual({ name, uid: OWNER, gid: OWNER });

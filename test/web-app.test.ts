@@ -30,7 +30,10 @@ describe('web dashboard (real Chromium, real daemon)', () => {
     const paths = new OptagonHome(home.root);
     db = openStateDatabase(paths.database);
     await new AuthService(db, paths.jwtKeyFile).passwords.set(PASSWORD);
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: process.getuid?.() === 0 ? ['--no-sandbox'] : [] });
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: process.getuid?.() === 0 ? ['--no-sandbox'] : [],
+    });
   }, 120_000);
   afterAll(async () => {
     await browser?.close();
@@ -46,7 +49,12 @@ describe('web dashboard (real Chromium, real daemon)', () => {
   };
   const frameRow = (page: Page, name: string) => page.locator(`li.frame[data-frame="${name}"]`);
   /** The text of the open terminal (xterm's buffer, through the page's debug hook). */
-  const screen = (page: Page) => page.evaluate(() => [...((window as unknown as { optagonScreens?: Map<string, () => string> }).optagonScreens?.values() ?? [])].map((f) => f()).join('\n'));
+  const screen = (page: Page) =>
+    page.evaluate(() =>
+      [...((window as unknown as { optagonScreens?: Map<string, () => string> }).optagonScreens?.values() ?? [])]
+        .map((f) => f())
+        .join('\n'),
+    );
   const typeInTerminal = async (page: Page, text: string) => {
     await page.locator('.xterm-helper-textarea').first().focus();
     await page.keyboard.type(text);
@@ -79,7 +87,9 @@ describe('web dashboard (real Chromium, real daemon)', () => {
     await page.screenshot({ path: join(SHOTS, 'terminal-desktop.png') });
     // The connection drops: the page reconnects by itself and the screen comes back.
     await sockets.at(-1)!.close({ code: 4000, reason: 'network gone' });
-    await expect.poll(() => page.locator('.terminal-status').first().textContent(), { timeout: 5_000 }).toMatch(/reconnecting|connecting/);
+    await expect
+      .poll(() => page.locator('.terminal-status').first().textContent(), { timeout: 5_000 })
+      .toMatch(/reconnecting|connecting/);
     await expect.poll(() => sockets.length, { timeout: 10_000 }).toBe(2);
     await expect.poll(() => page.locator('.terminal-status').first().textContent(), { timeout: 10_000 }).toBe('');
     // Never blank in between: the old screen stays until the new attach draws its own.
@@ -91,7 +101,9 @@ describe('web dashboard (real Chromium, real daemon)', () => {
     // Stopped elsewhere (another client): the page hears it through frames://list, no reload.
     await daemon.ok('frame_stop', { frame: 'web' });
     await expect.poll(() => row.getByTestId('status').textContent(), { timeout: 20_000 }).toBe('stopped');
-    await expect.poll(() => page.locator('.terminal-status').first().textContent(), { timeout: 10_000 }).toMatch(/Reattach/);
+    await expect
+      .poll(() => page.locator('.terminal-status').first().textContent(), { timeout: 10_000 })
+      .toMatch(/Reattach/);
     // And from the page itself.
     await row.getByRole('button', { name: 'Start' }).click();
     await expect.poll(() => row.getByTestId('status').textContent(), { timeout: 60_000 }).toBe('running');
@@ -101,7 +113,9 @@ describe('web dashboard (real Chromium, real daemon)', () => {
     // A window from the picker opens as a terminal tab of its own, attached to that window.
     await page.locator('.windows li button').first().click();
     await expect.poll(() => page.locator('.tab-bar [role=tab]').count()).toBe(3); // web, web details, web:zsh
-    await expect.poll(() => page.locator('.terminal-pane[style*="flex"] .terminal-status').textContent(), { timeout: 10_000 }).toBe('');
+    await expect
+      .poll(() => page.locator('.terminal-pane[style*="flex"] .terminal-status').textContent(), { timeout: 10_000 })
+      .toBe('');
     // The frame's log, live, with a search that narrows it.
     await row.getByRole('button', { name: 'Logs' }).click();
     await expect.poll(() => page.locator('.logs-bar').textContent(), { timeout: 10_000 }).toMatch(/[1-9]\d* lines/);
@@ -137,11 +151,26 @@ describe('web dashboard (real Chromium, real daemon)', () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     await page.goto(daemon.url);
     const key = Buffer.from(readFileSync(new OptagonHome(home.root).jwtKeyFile, 'utf8'), 'base64');
-    const expired = await new SignJWT({ perms: ['read', 'write', 'manage'] }).setProtectedHeader({ alg: 'HS256' }).setSubject('password').setIssuer('optagon').setIssuedAt(Math.floor(Date.now() / 1000) - 1000).setExpirationTime(Math.floor(Date.now() / 1000) - 5).sign(key);
+    const expired = await new SignJWT({ perms: ['read', 'write', 'manage'] })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('password')
+      .setIssuer('optagon')
+      .setIssuedAt(Math.floor(Date.now() / 1000) - 1000)
+      .setExpirationTime(Math.floor(Date.now() / 1000) - 5)
+      .sign(key);
     // The page still believes in it (its clock says it has minutes left); the daemon does not.
-    await page.evaluate((jwt) => sessionStorage.setItem('optagon.session', JSON.stringify({ jwt, expiresAt: Date.now() + 600_000, permissions: ['read', 'write', 'manage'] })), expired);
+    await page.evaluate(
+      (jwt) =>
+        sessionStorage.setItem(
+          'optagon.session',
+          JSON.stringify({ jwt, expiresAt: Date.now() + 600_000, permissions: ['read', 'write', 'manage'] }),
+        ),
+      expired,
+    );
     await page.reload();
-    await expect.poll(() => page.getByRole('status').textContent(), { timeout: 10_000 }).toMatch(/the session expired: log in again/);
+    await expect
+      .poll(() => page.getByRole('status').textContent(), { timeout: 10_000 })
+      .toMatch(/the session expired: log in again/);
     await expect(page.getByLabel('Password').isVisible()).resolves.toBe(true);
     await page.close();
   }, 60_000);

@@ -8,7 +8,14 @@ import { matches, type FrameRow, type FrameStats } from './frame-rows.js';
 /** CPU and memory come from podman stats, which has no events: asked this often for running frames. */
 const STATS_EVERY_MS = 5000;
 const LOG_EVERY_MS = 1000;
-const COLOURS: Record<string, string> = { running: 'green', starting: 'yellow', paused: 'yellow', created: 'blue', stopped: 'gray', error: 'red' };
+const COLOURS: Record<string, string> = {
+  running: 'green',
+  starting: 'yellow',
+  paused: 'yellow',
+  created: 'blue',
+  stopped: 'gray',
+  error: 'red',
+};
 
 const HELP = [
   ['↑/↓ j/k', 'select a frame'],
@@ -66,12 +73,17 @@ function Dashboard({ tools, onAttach, initial }: Props) {
     return () => clearInterval(timer);
   }, [tools, load]);
 
-  const running = frames.filter((f) => f.status === 'running').map((f) => f.name).join(',');
+  const running = frames
+    .filter((f) => f.status === 'running')
+    .map((f) => f.name)
+    .join(',');
   useEffect(() => {
     const poll = async () => {
       const next: Record<string, FrameStats> = {};
       for (const name of running ? running.split(',') : []) {
-        next[name] = await tools.call('frame_stats', { frame: name }).catch(() => ({ cpuPercent: NaN, memUsageBytes: NaN }));
+        next[name] = await tools
+          .call('frame_stats', { frame: name })
+          .catch(() => ({ cpuPercent: NaN, memUsageBytes: NaN }));
       }
       setStats(next);
     };
@@ -170,7 +182,8 @@ function Dashboard({ tools, onAttach, initial }: Props) {
     <Box flexDirection="column">
       <Text bold>
         {'  '}
-        {'NAME'.padEnd(20)} {'STATUS'.padEnd(9)} {'PORT'.padEnd(6)} {'ACTIVE'.padEnd(7)} {'CPU'.padStart(6)} {'MEM'.padStart(7)}
+        {'NAME'.padEnd(20)} {'STATUS'.padEnd(9)} {'PORT'.padEnd(6)} {'ACTIVE'.padEnd(7)} {'CPU'.padStart(6)}{' '}
+        {'MEM'.padStart(7)}
       </Text>
       {shown.slice(start, start + rows).map((f) => {
         const s = stats[f.name];
@@ -178,16 +191,30 @@ function Dashboard({ tools, onAttach, initial }: Props) {
         return (
           <Text key={f.id} inverse={selected} wrap="truncate">
             {selected ? '> ' : '  '}
-            {untrusted(f.name).slice(0, 20).padEnd(20)} <Text color={COLOURS[f.status] ?? 'white'}>{untrusted(f.status).padEnd(9)}</Text> {String(f.hostPort ?? '-').padEnd(6)}{' '}
-            {age(f.lastActiveAt).padEnd(7)} {(s && f.status === 'running' && Number.isFinite(s.cpuPercent) ? `${s.cpuPercent.toFixed(1)}%` : '-').padStart(6)}{' '}
-            {(s && f.status === 'running' && Number.isFinite(s.memUsageBytes) ? megabytes(s.memUsageBytes) : '-').padStart(7)}
+            {untrusted(f.name).slice(0, 20).padEnd(20)}{' '}
+            <Text color={COLOURS[f.status] ?? 'white'}>{untrusted(f.status).padEnd(9)}</Text>{' '}
+            {String(f.hostPort ?? '-').padEnd(6)} {age(f.lastActiveAt).padEnd(7)}{' '}
+            {(s && f.status === 'running' && Number.isFinite(s.cpuPercent)
+              ? `${s.cpuPercent.toFixed(1)}%`
+              : '-'
+            ).padStart(6)}{' '}
+            {(s && f.status === 'running' && Number.isFinite(s.memUsageBytes)
+              ? megabytes(s.memUsageBytes)
+              : '-'
+            ).padStart(7)}
           </Text>
         );
       })}
-      {!shown.length && <Text dimColor>{frames.length ? `no frame matches "${filter}"` : 'no frames yet: optagon frame create <name> -w <dir>'}</Text>}
+      {!shown.length && (
+        <Text dimColor>
+          {frames.length ? `no frame matches "${filter}"` : 'no frames yet: optagon frame create <name> -w <dir>'}
+        </Text>
+      )}
       <Text> </Text>
       <Text dimColor wrap="truncate">
-        {mode === 'filter' ? `filter: ${filter}▏` : `${shown.length}/${frames.length} frames${filter ? ` matching "${filter}"` : ''} · s start x stop r restart a attach g guake l log / filter ? help q quit`}
+        {mode === 'filter'
+          ? `filter: ${filter}▏`
+          : `${shown.length}/${frames.length} frames${filter ? ` matching "${filter}"` : ''} · s start x stop r restart a attach g guake l log / filter ? help q quit`}
       </Text>
       <Text wrap="truncate">{untrusted(note)}</Text>
     </Box>

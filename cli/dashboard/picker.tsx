@@ -27,8 +27,7 @@ function Picker({ frames, onPick }: { frames: FrameRow[]; onPick(frame: FrameRow
     else if (key.backspace || key.delete) {
       setQuery((q) => q.slice(0, -1));
       setCursor(0);
-    }
-    else if (input && !key.ctrl && !key.meta) {
+    } else if (input && !key.ctrl && !key.meta) {
       setQuery((q) => q + input);
       setCursor(0);
     }

@@ -76,7 +76,8 @@ export const initialize = (id = 1) =>
     method: 'initialize',
     params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'app-test', version: '0' } },
   });
-export const rpc = (method: string, id: number, params: object = {}) => JSON.stringify({ jsonrpc: '2.0', id, method, params });
+export const rpc = (method: string, id: number, params: object = {}) =>
+  JSON.stringify({ jsonrpc: '2.0', id, method, params });
 
 /** The JSON-RPC messages of a response, whether it came as JSON or as an SSE stream. */
 export async function rpcMessages(res: Response): Promise<any[]> {
@@ -124,6 +125,12 @@ export async function restCall(tool: string, args: unknown): Promise<Response> {
 export const targets = [
   { label: 'POST /mcp', path: '/mcp', method: 'POST', headers: MCP_HEADERS, body: () => initialize() },
   { label: 'POST /mcp/frames', path: '/mcp/frames', method: 'POST', headers: MCP_HEADERS, body: () => initialize() },
-  { label: 'POST /api/tools/frame_list', path: '/api/tools/frame_list', method: 'POST', headers: { 'content-type': 'application/json' }, body: () => '{}' },
+  {
+    label: 'POST /api/tools/frame_list',
+    path: '/api/tools/frame_list',
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: () => '{}',
+  },
   { label: 'GET /api/tools', path: '/api/tools', method: 'GET', headers: {}, body: () => undefined },
 ] as const;

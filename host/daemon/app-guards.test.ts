@@ -1,5 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { sessions, HOST, TOKEN, LIMIT, MCP_HEADERS, initialize, rpc, targets, send, rpcMessages, openSession, useDaemonApp } from './app-fixture.js';
+import {
+  sessions,
+  HOST,
+  TOKEN,
+  LIMIT,
+  MCP_HEADERS,
+  initialize,
+  rpc,
+  targets,
+  send,
+  rpcMessages,
+  openSession,
+  useDaemonApp,
+} from './app-fixture.js';
 
 // The guards in front of every route: Host and Origin, the bearer token, the body's size and its JSON.
 useDaemonApp();
@@ -18,7 +31,9 @@ describe.each(targets)('security of $label', (t) => {
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toBe('Bearer realm="optagon"');
     const body = await res.json();
-    expect(body.error).toMatch(/send Authorization: Bearer <the token in \$OPTAGON_HOME\/daemon\.token, or a session from POST \/api\/auth\/login>/);
+    expect(body.error).toMatch(
+      /send Authorization: Bearer <the token in \$OPTAGON_HOME\/daemon\.token, or a session from POST \/api\/auth\/login>/,
+    );
   });
 
   it('answers 401 for a wrong token of the same length', async () => {
@@ -30,7 +45,13 @@ describe.each(targets)('security of $label', (t) => {
   });
 
   it('answers 401 for a wrong token of another length, a token prefix, and another scheme', async () => {
-    for (const authorization of [`Bearer ${TOKEN}x`, `Bearer ${TOKEN.slice(0, 10)}`, `Basic ${TOKEN}`, TOKEN, 'Bearer ']) {
+    for (const authorization of [
+      `Bearer ${TOKEN}x`,
+      `Bearer ${TOKEN.slice(0, 10)}`,
+      `Basic ${TOKEN}`,
+      TOKEN,
+      'Bearer ',
+    ]) {
       const res = await hit({ authorization });
       expect(res.status, authorization).toBe(401);
     }
@@ -134,9 +155,14 @@ describe('body limit', () => {
 
 describe('malformed JSON', () => {
   it('answers 400 with a JSON error on the REST mirror', async () => {
-    const res = await send('/api/tools/frame_list', { headers: { 'content-type': 'application/json' }, body: '{"status":' });
+    const res = await send('/api/tools/frame_list', {
+      headers: { 'content-type': 'application/json' },
+      body: '{"status":',
+    });
     expect(res.status).toBe(400);
-    expect((await res.json()).error).toMatch(/^the body is not valid JSON \(.+\); send a JSON object of the tool's arguments$/);
+    expect((await res.json()).error).toMatch(
+      /^the body is not valid JSON \(.+\); send a JSON object of the tool's arguments$/,
+    );
   });
 
   it('answers 400 for JSON that is not an object', async () => {

@@ -17,12 +17,18 @@ describe('/health', () => {
   });
 
   it('still enforces Host', async () => {
-    const res = await send('/health', { method: 'GET', headers: { authorization: undefined, host: 'evil.example:8443' } });
+    const res = await send('/health', {
+      method: 'GET',
+      headers: { authorization: undefined, host: 'evil.example:8443' },
+    });
     expect(res.status).toBe(403);
   });
 
   it('still enforces Origin', async () => {
-    const res = await send('/health', { method: 'GET', headers: { authorization: undefined, origin: 'http://evil.example' } });
+    const res = await send('/health', {
+      method: 'GET',
+      headers: { authorization: undefined, origin: 'http://evil.example' },
+    });
     expect(res.status).toBe(403);
   });
 
@@ -36,14 +42,20 @@ describe('the web page', () => {
   it('serves / and its assets without a token, under a same-origin CSP, and nothing beside them', async () => {
     const page = await send('/', { method: 'GET', headers: { authorization: undefined } });
     expect(page.status).toBe(200);
-    expect(page.headers.get('content-security-policy')).toMatch(/default-src 'self'.*connect-src 'self'.*frame-ancestors 'none'/);
+    expect(page.headers.get('content-security-policy')).toMatch(
+      /default-src 'self'.*connect-src 'self'.*frame-ancestors 'none'/,
+    );
     expect(page.headers.get('x-frame-options')).toBe('DENY');
     const html = await page.text();
     const asset = /src="(\/assets\/[^"]+\.js)"/.exec(html)![1]!;
     const js = await send(asset, { method: 'GET', headers: { authorization: undefined } });
     expect(js.status).toBe(200);
     expect(js.headers.get('cache-control')).toContain('immutable');
-    for (const path of ['/assets/../../../package.json', '/assets/%2e%2e/%2e%2e/%2e%2e/package.json', '/assets/nothing.js']) {
+    for (const path of [
+      '/assets/../../../package.json',
+      '/assets/%2e%2e/%2e%2e/%2e%2e/package.json',
+      '/assets/nothing.js',
+    ]) {
       const res = await send(path, { method: 'GET', headers: { authorization: undefined } });
       expect(res.status, path).not.toBe(200);
     }

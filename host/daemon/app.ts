@@ -47,11 +47,28 @@ export function createDaemonApp(opts: DaemonAppOptions): {
   let inFlight = 0;
   const app = new Hono<{ Variables: BodyVariables & GuardVariables }>();
 
-  const policy = { allowedHosts: opts.allowedHosts ?? [], allowedOrigins: opts.allowedOrigins ?? [], secure: opts.secure ?? false };
+  const policy = {
+    allowedHosts: opts.allowedHosts ?? [],
+    allowedOrigins: opts.allowedOrigins ?? [],
+    secure: opts.secure ?? false,
+  };
   const credentials = { token: opts.token, sessions: (jwt: string) => auth.check(jwt) };
-  const gateway = new TerminalGateway({ frames: opts.services.frames, db: opts.services.state.db, authenticate: credentialCheck(credentials), policy, ...(opts.gateway ? { settings: opts.gateway } : {}) });
+  const gateway = new TerminalGateway({
+    frames: opts.services.frames,
+    db: opts.services.state.db,
+    authenticate: credentialCheck(credentials),
+    policy,
+    ...(opts.gateway ? { settings: opts.gateway } : {}),
+  });
   const publicPaths = new Set(['/health', '/api/auth/login']);
-  app.use('*', requestGuard({ ...policy, ...credentials, isPublic: (path, method) => publicPaths.has(path) || (method === 'GET' && isWebAppPath(path)) }));
+  app.use(
+    '*',
+    requestGuard({
+      ...policy,
+      ...credentials,
+      isPublic: (path, method) => publicPaths.has(path) || (method === 'GET' && isWebAppPath(path)),
+    }),
+  );
   if (opts.secure) {
     app.use('*', async (c, next) => {
       await next();
@@ -71,27 +88,55 @@ export function createDaemonApp(opts: DaemonAppOptions): {
     outgoing.once('close', () => inFlight--);
     return next();
   });
-  app.use('*', bufferBody(maxSize, (c) => c.json({ error: `request body over ${maxSize} bytes` }, 413)));
+  app.use(
+    '*',
+    bufferBody(maxSize, (c) => c.json({ error: `request body over ${maxSize} bytes` }, 413)),
+  );
 
   // The web dashboard (web/app), public: the page logs in itself.
   app.get('/', (c) => serveWebApp(c));
   app.get('/index.html', (c) => serveWebApp(c));
   app.get('/assets/*', (c) => serveWebApp(c));
-  app.get('/health', (c) => c.json({ ok: true, version: SERVER_VERSION, pid: process.pid, uptimeMs: Date.now() - started }));
+  app.get('/health', (c) =>
+    c.json({ ok: true, version: SERVER_VERSION, pid: process.pid, uptimeMs: Date.now() - started }),
+  );
   app.get('/api/status', (c) =>
-    c.json({ version: SERVER_VERSION, pid: process.pid, uptimeMs: Date.now() - started, sessions: sessions.size, terminals: gateway.size, servers: moduleNames() }),
+    c.json({
+      version: SERVER_VERSION,
+      pid: process.pid,
+      uptimeMs: Date.now() - started,
+      sessions: sessions.size,
+      terminals: gateway.size,
+      servers: moduleNames(),
+    }),
   );
   app.all('/mcp', (c) => sessions.handle(c.req.raw, 'all', c.var.body, c.var.principal));
   app.all('/mcp/:server', async (c) => {
     const name = c.req.param('server');
-    if (!moduleNames().includes(name)) return c.json({ error: `no MCP server '${name}'; the servers are: ${moduleNames().join(', ')}` }, 404);
+    if (!moduleNames().includes(name))
+      return c.json({ error: `no MCP server '${name}'; the servers are: ${moduleNames().join(', ')}` }, 404);
     return sessions.handle(c.req.raw, name, c.var.body, c.var.principal);
   });
-  app.get('/ws', (c) => c.json({ error: '/ws is the terminal WebSocket: connect with a WebSocket client and send {"type":"auth","token":"..."} first' }, 426));
+  app.get('/ws', (c) =>
+    c.json(
+      {
+        error:
+          '/ws is the terminal WebSocket: connect with a WebSocket client and send {"type":"auth","token":"..."} first',
+      },
+      426,
+    ),
+  );
   // Terminal sessions of every frame: manage, and not for a session limited to some frames.
   app.get('/api/sessions', (c) => {
-    if (!allows(c.var.principal, 'manage')) return c.json({ error: 'listing terminal sessions needs the manage permission' }, 403);
-    if (c.var.principal.frames) return c.json({ error: `this session is limited to frame${c.var.principal.frames.length > 1 ? 's' : ''} ${c.var.principal.frames.map((f) => `'${f}'`).join(', ')}; the terminal sessions list every frame's: use a token without a frame scope (or the password)` }, 403);
+    if (!allows(c.var.principal, 'manage'))
+      return c.json({ error: 'listing terminal sessions needs the manage permission' }, 403);
+    if (c.var.principal.frames)
+      return c.json(
+        {
+          error: `this session is limited to frame${c.var.principal.frames.length > 1 ? 's' : ''} ${c.var.principal.frames.map((f) => `'${f}'`).join(', ')}; the terminal sessions list every frame's: use a token without a frame scope (or the password)`,
+        },
+        403,
+      );
     return c.json({ sessions: gateway.rows.list() });
   });
   app.route('/api/auth', authRoutes(auth));

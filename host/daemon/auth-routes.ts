@@ -30,7 +30,8 @@ export function authRoutes(auth: AuthService): Hono<{ Variables: BodyVariables &
       return c.json({ error: 'send JSON: {"password": "...", "totp": "123456"} or {"token": "opt_..."}' }, 400);
     }
     const parsed = loginBody.safeParse(body);
-    if (!parsed.success) return c.json({ error: 'send {"password": "...", "totp": "123456"} or {"token": "opt_..."}' }, 400);
+    if (!parsed.success)
+      return c.json({ error: 'send {"password": "...", "totp": "123456"} or {"token": "opt_..."}' }, 400);
     // The client as the socket says (a proxy in front would need its forwarded header trusted explicitly).
     const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
     try {

@@ -25,7 +25,9 @@ export interface RunningDaemon {
  * REST mirror until SIGTERM/SIGINT, which stops accepting, lets calls in flight finish (bounded)
  * and exits 0.
  */
-export async function runDaemon(opts: { home?: OptagonHome; host?: string; port?: number } = {}): Promise<RunningDaemon> {
+export async function runDaemon(
+  opts: { home?: OptagonHome; host?: string; port?: number } = {},
+): Promise<RunningDaemon> {
   restrictUmask(); // every file the daemon makes (logs, state, keys) is its user's only
   const home = opts.home ?? new OptagonHome();
   const services = createServices(home);
@@ -33,10 +35,12 @@ export async function runDaemon(opts: { home?: OptagonHome; host?: string; port?
   const host = opts.host ?? config.daemon.host;
   const port = opts.port ?? config.daemon.port;
   const tls = servesTls(host, config.daemon.tls.enabled);
-  const certificate = tls ? await daemonCertificate(home.tlsDir, host, config.daemon.tls).catch(async (err: Error) => {
-    await services.close();
-    throw new Error(`no TLS certificate for ${host}: ${err.message}`);
-  }) : undefined;
+  const certificate = tls
+    ? await daemonCertificate(home.tlsDir, host, config.daemon.tls).catch(async (err: Error) => {
+        await services.close();
+        throw new Error(`no TLS certificate for ${host}: ${err.message}`);
+      })
+    : undefined;
   const log = createDaemonLogger(home);
   const token = ensureToken(home.tokenFile);
 
@@ -44,7 +48,10 @@ export async function runDaemon(opts: { home?: OptagonHome; host?: string; port?
   const recovered = await frames.recover();
   const requeued = services.context.backend.recover(); // episodes a crash left unprocessed
   const interrupted = services.manager.recover(); // tasks the previous daemon died with
-  log.info({ recovered, requeued, interrupted }, 'frames recovered and reconciled with podman; context episodes queued again');
+  log.info(
+    { recovered, requeued, interrupted },
+    'frames recovered and reconciled with podman; context episodes queued again',
+  );
 
   // One podman ps per burst of events, not per event (a stop makes several).
   let pending: NodeJS.Timeout | undefined;
@@ -92,7 +99,14 @@ export async function runDaemon(opts: { home?: OptagonHome; host?: string; port?
 
   const server = await new Promise<ServerType>((resolve, reject) => {
     const s = serve(
-      { fetch: app.fetch, hostname: host, port, ...(certificate ? { createServer: createHttpsServer, serverOptions: { key: certificate.key, cert: certificate.cert } } : {}) },
+      {
+        fetch: app.fetch,
+        hostname: host,
+        port,
+        ...(certificate
+          ? { createServer: createHttpsServer, serverOptions: { key: certificate.key, cert: certificate.cert } }
+          : {}),
+      },
       () => resolve(s),
     );
     s.once('error', (err: NodeJS.ErrnoException) =>
@@ -111,7 +125,14 @@ export async function runDaemon(opts: { home?: OptagonHome; host?: string; port?
   });
   server.on('upgrade', gateway.handleUpgrade);
   const actualPort = (server.address() as { port: number }).port;
-  writeRunFile(home, { pid: process.pid, host, port: actualPort, startedAt: new Date().toISOString(), version: SERVER_VERSION, ...(certificate ? { tls: true, certFile: certificate.file } : {}) });
+  writeRunFile(home, {
+    pid: process.pid,
+    host,
+    port: actualPort,
+    startedAt: new Date().toISOString(),
+    version: SERVER_VERSION,
+    ...(certificate ? { tls: true, certFile: certificate.file } : {}),
+  });
   log.info({ host, port: actualPort, tls: certificate?.source ?? false }, 'daemon listening');
 
   let closing: Promise<void> | undefined;

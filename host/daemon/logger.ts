@@ -13,7 +13,15 @@ export function createDaemonLogger(home: OptagonHome, level = process.env.OPTAGO
   mkdirSync(home.daemonLogDir, { recursive: true, mode: 0o700 });
   const transport = pino.transport({
     target: 'pino-roll',
-    options: { file: join(home.daemonLogDir, 'daemon.log'), frequency: 'daily', size: '10m', mkdir: true, mode: 0o600, limit: { count: 7 }, symlink: true },
+    options: {
+      file: join(home.daemonLogDir, 'daemon.log'),
+      frequency: 'daily',
+      size: '10m',
+      mkdir: true,
+      mode: 0o600,
+      limit: { count: 7 },
+      symlink: true,
+    },
   });
   // A log that cannot be written must not take the daemon down with it.
   transport.on('error', (err: Error) => process.stderr.write(`optagon: daemon log failed: ${err.message}\n`));

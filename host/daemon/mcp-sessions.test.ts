@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { sessions, MCP_HEADERS, initialize, rpc, send, rpcMessages, openSession, connectClient, useDaemonApp } from './app-fixture.js';
+import {
+  sessions,
+  MCP_HEADERS,
+  initialize,
+  rpc,
+  send,
+  rpcMessages,
+  openSession,
+  connectClient,
+  useDaemonApp,
+} from './app-fixture.js';
 
 // MCP over Streamable HTTP: sessions at /mcp and /mcp/<server>.
 useDaemonApp();
@@ -15,7 +25,10 @@ describe('MCP sessions', () => {
   });
 
   it('answers 404 for an unknown session id', async () => {
-    const res = await send('/mcp', { headers: { ...MCP_HEADERS, 'mcp-session-id': 'no-such-session' }, body: rpc('tools/list', 1) });
+    const res = await send('/mcp', {
+      headers: { ...MCP_HEADERS, 'mcp-session-id': 'no-such-session' },
+      body: rpc('tools/list', 1),
+    });
     expect(res.status).toBe(404);
     expect((await res.json()).error.message).toBe('unknown or expired MCP session; start a new one with initialize');
   });
@@ -31,7 +44,10 @@ describe('MCP sessions', () => {
 
   it('closes a session on DELETE; its id then answers 404', async () => {
     const id = await openSession();
-    const before = await send('/mcp', { headers: { ...MCP_HEADERS, 'mcp-session-id': id }, body: rpc('tools/list', 2) });
+    const before = await send('/mcp', {
+      headers: { ...MCP_HEADERS, 'mcp-session-id': id },
+      body: rpc('tools/list', 2),
+    });
     expect(before.status).toBe(200);
     await before.text();
 
@@ -45,7 +61,10 @@ describe('MCP sessions', () => {
 
   it('keeps a session to the path it was opened on', async () => {
     const id = await openSession('/mcp');
-    const res = await send('/mcp/frames', { headers: { ...MCP_HEADERS, 'mcp-session-id': id }, body: rpc('tools/list', 2) });
+    const res = await send('/mcp/frames', {
+      headers: { ...MCP_HEADERS, 'mcp-session-id': id },
+      body: rpc('tools/list', 2),
+    });
     expect(res.status).toBe(400);
     expect((await res.json()).error.message).toBe(`session ${id} belongs to /mcp`);
   });
@@ -66,19 +85,25 @@ describe('MCP sessions', () => {
   it('serves every tool on /mcp', async () => {
     const client = await connectClient('/mcp');
     const { tools } = await client.listTools();
-    const all = (await send('/api/tools', { method: 'GET' }).then((r) => r.json())).tools.map((t: { name: string }) => t.name);
+    const all = (await send('/api/tools', { method: 'GET' }).then((r) => r.json())).tools.map(
+      (t: { name: string }) => t.name,
+    );
     expect(tools.map((t) => t.name).sort()).toEqual(all.sort());
   });
 
   it('answers 404 for an unknown server', async () => {
     const res = await send('/mcp/nope', { headers: MCP_HEADERS, body: initialize() });
     expect(res.status).toBe(404);
-    expect((await res.json()).error).toBe("no MCP server 'nope'; the servers are: frames, tmux, agents, context, manager, browser, guake");
+    expect((await res.json()).error).toBe(
+      "no MCP server 'nope'; the servers are: frames, tmux, agents, context, manager, browser, guake",
+    );
     expect(sessions.size).toBe(0);
   });
 
   it('refuses an SDK client with a wrong token', async () => {
-    await expect(connectClient('/mcp', 'x'.repeat(43))).rejects.toThrow(/wrong bearer token; use the token in \$OPTAGON_HOME\/daemon\.token, or log in/);
+    await expect(connectClient('/mcp', 'x'.repeat(43))).rejects.toThrow(
+      /wrong bearer token; use the token in \$OPTAGON_HOME\/daemon\.token, or log in/,
+    );
     expect(sessions.size).toBe(0);
   });
 });

@@ -47,7 +47,11 @@ export class McpSessions {
         parsedBody = JSON.parse(body);
       } catch (err) {
         return Response.json(
-          { jsonrpc: '2.0', error: { code: -32700, message: `Parse error: the body is not JSON (${(err as Error).message})` }, id: null },
+          {
+            jsonrpc: '2.0',
+            error: { code: -32700, message: `Parse error: the body is not JSON (${(err as Error).message})` },
+            id: null,
+          },
           { status: 400 },
         );
       }
@@ -56,8 +60,10 @@ export class McpSessions {
     if (id) {
       const session = this.sessions.get(id);
       if (!session) return jsonRpcError(404, 'unknown or expired MCP session; start a new one with initialize');
-      if (session.scope !== scope) return jsonRpcError(400, `session ${id} belongs to /mcp${session.scope === 'all' ? '' : '/' + session.scope}`);
-      if (session.subject !== principal.subject) return jsonRpcError(403, `session ${id} belongs to another identity; start your own with initialize`);
+      if (session.scope !== scope)
+        return jsonRpcError(400, `session ${id} belongs to /mcp${session.scope === 'all' ? '' : '/' + session.scope}`);
+      if (session.subject !== principal.subject)
+        return jsonRpcError(403, `session ${id} belongs to another identity; start your own with initialize`);
       session.lastSeen = Date.now();
       return session.transport.handleRequest(req, { parsedBody });
     }
@@ -66,7 +72,11 @@ export class McpSessions {
     // The daemon's own user calls everything; a remote session is checked per call by the same rule as
     // the REST mirror (web/auth/tool-access.ts), on the arguments the SDK parsed.
     const full = principal.subject === 'local';
-    const server = createMcpServer(this.services, scope, full ? undefined : toolAccess(principal, frameLookup(this.services.frames)));
+    const server = createMcpServer(
+      this.services,
+      scope,
+      full ? undefined : toolAccess(principal, frameLookup(this.services.frames)),
+    );
     const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       maxRequestBodySize: this.maxBodyBytes,

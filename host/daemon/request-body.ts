@@ -13,7 +13,10 @@ const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  * was a fifth of the daemon's time per MCP tool call. In-process (`app.request` in tests) there is
  * no IncomingMessage and the web Request is read instead.
  */
-export function bufferBody(maxBytes: number, onTooLarge: (c: Context) => Response): MiddlewareHandler<{ Variables: BodyVariables }> {
+export function bufferBody(
+  maxBytes: number,
+  onTooLarge: (c: Context) => Response,
+): MiddlewareHandler<{ Variables: BodyVariables }> {
   return async (c, next) => {
     if (!METHODS_WITH_BODY.has(c.req.method)) {
       c.set('body', '');

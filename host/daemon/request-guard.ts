@@ -26,11 +26,16 @@ const LOCAL: Principal = { subject: 'local', permissions: ['read', 'write', 'man
  * JWT from /api/auth/login. Throws with what to do when it is neither. Used by HTTP routes and by
  * the terminal gateway's `auth` message alike.
  */
-export function credentialCheck(opts: Pick<GuardOptions, 'token' | 'sessions'>): (credential: string) => Promise<Principal> {
+export function credentialCheck(
+  opts: Pick<GuardOptions, 'token' | 'sessions'>,
+): (credential: string) => Promise<Principal> {
   const tokenOk = tokenChecker(opts.token);
   return async (credential) => {
     if (tokenOk(credential)) return LOCAL;
-    if (!opts.sessions || credential.split('.').length !== 3) throw new Error('wrong bearer token; use the token in $OPTAGON_HOME/daemon.token, or log in: POST /api/auth/login');
+    if (!opts.sessions || credential.split('.').length !== 3)
+      throw new Error(
+        'wrong bearer token; use the token in $OPTAGON_HOME/daemon.token, or log in: POST /api/auth/login',
+      );
     return opts.sessions(credential);
   };
 }
@@ -40,7 +45,11 @@ export function credentialCheck(opts: Pick<GuardOptions, 'token' | 'sessions'>):
  * before anything else (web/auth/host-origin.ts); then the credential. Failures are plain JSON with the reason.
  */
 export function requestGuard(opts: GuardOptions): MiddlewareHandler<{ Variables: GuardVariables }> {
-  const hostOrigin = hostOriginChecker({ allowedHosts: opts.allowedHosts, allowedOrigins: opts.allowedOrigins, secure: opts.secure ?? false });
+  const hostOrigin = hostOriginChecker({
+    allowedHosts: opts.allowedHosts,
+    allowedOrigins: opts.allowedOrigins,
+    secure: opts.secure ?? false,
+  });
   const check = credentialCheck(opts);
   return async (c, next) => {
     const refused = hostOrigin(c.req.header('host'), c.req.header('origin'));
@@ -51,7 +60,10 @@ export function requestGuard(opts: GuardOptions): MiddlewareHandler<{ Variables:
       c.header('WWW-Authenticate', 'Bearer realm="optagon"');
       return c.json({ error }, 401);
     };
-    if (!m) return refuse('missing bearer token; send Authorization: Bearer <the token in $OPTAGON_HOME/daemon.token, or a session from POST /api/auth/login>');
+    if (!m)
+      return refuse(
+        'missing bearer token; send Authorization: Bearer <the token in $OPTAGON_HOME/daemon.token, or a session from POST /api/auth/login>',
+      );
     try {
       c.set('principal', await check(m[1]!));
     } catch (err) {

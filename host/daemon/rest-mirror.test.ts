@@ -13,7 +13,9 @@ describe('REST mirror', () => {
     expect(res.status).toBe(200);
     const { tools } = await res.json();
     const names = tools.map((t: { name: string }) => t.name);
-    expect(names).toEqual(expect.arrayContaining(['frame_create', 'frame_list', 'frame_get', 'frame_start', 'frame_stop', 'frame_destroy']));
+    expect(names).toEqual(
+      expect.arrayContaining(['frame_create', 'frame_list', 'frame_get', 'frame_start', 'frame_stop', 'frame_destroy']),
+    );
     for (const t of tools) {
       expect(t.inputSchema.type, t.name).toBe('object');
       expect(t.outputSchema.type, t.name).toBe('object');
@@ -29,10 +31,18 @@ describe('REST mirror', () => {
     const typeText = tools.find((t: { name: string }) => t.name === 'tmux_send_text');
     expect(typeText.inputSchema.required).toEqual(expect.arrayContaining(['frame', 'text']));
     expect(typeText.inputSchema.required).not.toContain('enter');
-    expect(Object.keys(create.inputSchema.properties)).toEqual(expect.arrayContaining(['name', 'workspace', 'description']));
+    expect(Object.keys(create.inputSchema.properties)).toEqual(
+      expect.arrayContaining(['name', 'workspace', 'description']),
+    );
     expect(create.outputSchema.properties.frame.type).toBe('object');
     const list = tools.find((t: { name: string }) => t.name === 'frame_list');
-    expect(list.annotations).toEqual({ title: 'List frames', readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false });
+    expect(list.annotations).toEqual({
+      title: 'List frames',
+      readOnlyHint: true,
+      destructiveHint: false,
+      idempotentHint: true,
+      openWorldHint: false,
+    });
     const destroy = tools.find((t: { name: string }) => t.name === 'frame_destroy');
     expect(destroy.annotations.destructiveHint).toBe(true);
   });
@@ -59,14 +69,18 @@ describe('REST mirror', () => {
   it('answers 422 with the message when the tool fails', async () => {
     const res = await restCall('frame_get', { frame: 'ghost' });
     expect(res.status).toBe(422);
-    expect((await res.json()).error).toBe("frame 'ghost' not found; `optagon frame list` (tool frame_list) shows the frames");
+    expect((await res.json()).error).toBe(
+      "frame 'ghost' not found; `optagon frame list` (tool frame_list) shows the frames",
+    );
   });
 
   it('answers 422 for a workspace that does not exist', async () => {
     const missing = join(workspace, 'nope');
     const res = await restCall('frame_create', { name: 'web', workspace: missing });
     expect(res.status).toBe(422);
-    expect((await res.json()).error).toBe(`workspace '${missing}' does not exist; create it first (mkdir -p ${missing})`);
+    expect((await res.json()).error).toBe(
+      `workspace '${missing}' does not exist; create it first (mkdir -p ${missing})`,
+    );
   });
 
   it('runs an empty body as no arguments', async () => {
@@ -87,7 +101,12 @@ describe('REST mirror', () => {
     const created = await res.json();
     const output = z.object(findTool(services, 'frame_create')!.tool.output).strict();
     expect(output.parse(created)).toEqual(created);
-    expect(created.frame).toMatchObject({ name: 'web', description: 'the web app', status: 'created', containerId: null });
+    expect(created.frame).toMatchObject({
+      name: 'web',
+      description: 'the web app',
+      status: 'created',
+      containerId: null,
+    });
 
     const client = await connectClient('/mcp');
     const viaMcp = await client.callTool({ name: 'frame_create', arguments: { name: 'api', workspace } });

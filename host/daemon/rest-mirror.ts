@@ -44,7 +44,12 @@ export function restMirror(services: OptagonServices): Hono<{ Variables: BodyVar
       try {
         body = JSON.parse(text);
       } catch (err) {
-        return c.json({ error: `the body is not valid JSON (${(err as Error).message}); send a JSON object of the tool's arguments` }, 400);
+        return c.json(
+          {
+            error: `the body is not valid JSON (${(err as Error).message}); send a JSON object of the tool's arguments`,
+          },
+          400,
+        );
       }
     }
     // Permissions on the arguments the tool really acts on, so after zod has parsed them (a key the
@@ -59,14 +64,25 @@ export function restMirror(services: OptagonServices): Hono<{ Variables: BodyVar
     const args = z.object(found.tool.input).safeParse(body);
     if (!args.success) {
       const issue = args.error.issues[0]!;
-      return c.json({ error: `invalid arguments for ${name}: ${issue.path.join('.') || '(body)'}: ${issue.message}` }, 400);
+      return c.json(
+        { error: `invalid arguments for ${name}: ${issue.path.join('.') || '(body)'}: ${issue.message}` },
+        400,
+      );
     }
     const refused = access.refuse(found.tool, args.data as Record<string, unknown>, found.deps);
     if (refused) return c.json({ error: refused }, 403);
     try {
       const images: Array<{ mimeType: string; data: string }> = [];
-      const ctx = { signal: c.req.raw.signal, progress: async () => {}, text: () => {}, image: (data: Buffer, mimeType: string) => void images.push({ mimeType, data: data.toString('base64') }) };
-      const result = access.shape(found.tool, (await found.tool.handle(found.deps, args.data, ctx)) as Record<string, unknown>);
+      const ctx = {
+        signal: c.req.raw.signal,
+        progress: async () => {},
+        text: () => {},
+        image: (data: Buffer, mimeType: string) => void images.push({ mimeType, data: data.toString('base64') }),
+      };
+      const result = access.shape(
+        found.tool,
+        (await found.tool.handle(found.deps, args.data, ctx)) as Record<string, unknown>,
+      );
       // JSON has no other place for an image (a screenshot): base64 beside the result.
       return c.json(images.length ? { ...result, images } : result);
     } catch (err) {

@@ -50,7 +50,14 @@ export function findDaemon(home: OptagonHome): DaemonInfo | undefined {
 }
 
 export function daemonUrl(info: Pick<DaemonInfo, 'host' | 'port' | 'tls'>): string {
-  const host = info.host === '0.0.0.0' ? '127.0.0.1' : info.host === '::' ? '[::1]' : info.host.includes(':') ? `[${info.host}]` : info.host;
+  const host =
+    info.host === '0.0.0.0'
+      ? '127.0.0.1'
+      : info.host === '::'
+        ? '[::1]'
+        : info.host.includes(':')
+          ? `[${info.host}]`
+          : info.host;
   return `${info.tls ? 'https' : 'http'}://${host}:${info.port}`;
 }
 

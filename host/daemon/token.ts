@@ -20,7 +20,8 @@ export function ensureToken(file: string): string {
 
 export function readToken(file: string): string {
   const token = readFileSync(file, 'utf8').trim();
-  if (token.length < 32) throw new Error(`${file} does not hold a valid token; delete it and restart the daemon to make a new one`);
+  if (token.length < 32)
+    throw new Error(`${file} does not hold a valid token; delete it and restart the daemon to make a new one`);
   return token;
 }
 

@@ -20,7 +20,10 @@ export class AnthropicProvider implements LLMProvider {
   ) {
     this.temperature = options.temperature;
     // Retries are ours (retry.ts), the same for every provider.
-    this.client = import('@anthropic-ai/sdk').then(({ default: Sdk }) => new Sdk({ apiKey: options.apiKey, maxRetries: 0, ...(options.baseURL ? { baseURL: options.baseURL } : {}) }));
+    this.client = import('@anthropic-ai/sdk').then(
+      ({ default: Sdk }) =>
+        new Sdk({ apiKey: options.apiKey, maxRetries: 0, ...(options.baseURL ? { baseURL: options.baseURL } : {}) }),
+    );
   }
 
   private readonly temperature?: number;
@@ -30,15 +33,20 @@ export class AnthropicProvider implements LLMProvider {
     const r = await (await this.client).messages.create(this.request(messages, options), { signal: options.signal });
     return {
       text: r.content.flatMap((b) => (b.type === 'text' ? [b.text] : [])).join(''),
-      toolCalls: r.content.flatMap((b) => (b.type === 'tool_use' ? [{ id: b.id, name: b.name, input: (b.input ?? {}) as Record<string, unknown> }] : [])),
+      toolCalls: r.content.flatMap((b) =>
+        b.type === 'tool_use' ? [{ id: b.id, name: b.name, input: (b.input ?? {}) as Record<string, unknown> }] : [],
+      ),
       stop: r.stop_reason === 'tool_use' ? 'tool_use' : r.stop_reason === 'max_tokens' ? 'max_tokens' : 'end',
       usage: { inputTokens: r.usage.input_tokens, outputTokens: r.usage.output_tokens },
     };
   }
 
   async *stream(messages: Message[], options: ChatOptions = {}): AsyncIterable<string> {
-    const events = await (await this.client).messages.create({ ...this.request(messages, options), stream: true }, { signal: options.signal });
-    for await (const e of events) if (e.type === 'content_block_delta' && e.delta.type === 'text_delta') yield e.delta.text;
+    const events = await (
+      await this.client
+    ).messages.create({ ...this.request(messages, options), stream: true }, { signal: options.signal });
+    for await (const e of events)
+      if (e.type === 'content_block_delta' && e.delta.type === 'text_delta') yield e.delta.text;
   }
 
   private request(messages: Message[], options: ChatOptions): Anthropic.MessageCreateParamsNonStreaming {
@@ -50,7 +58,13 @@ export class AnthropicProvider implements LLMProvider {
       ...(system ? { system } : {}),
       ...(temperature !== undefined ? { temperature } : {}),
       ...(options.tools?.length
-        ? { tools: options.tools.map((t) => ({ name: t.name, description: t.description, input_schema: t.inputSchema as Anthropic.Tool.InputSchema })) }
+        ? {
+            tools: options.tools.map((t) => ({
+              name: t.name,
+              description: t.description,
+              input_schema: t.inputSchema as Anthropic.Tool.InputSchema,
+            })),
+          }
         : {}),
       messages: toTurns(messages),
     };
@@ -68,9 +82,15 @@ function toTurns(messages: Message[]): Anthropic.MessageParam[] {
       for (const c of m.toolCalls ?? []) content.push({ type: 'tool_use', id: c.id, name: c.name, input: c.input });
       turns.push({ role: 'assistant', content });
     } else {
-      const result: Anthropic.ToolResultBlockParam = { type: 'tool_result', tool_use_id: m.toolCallId, content: m.content, ...(m.isError ? { is_error: true } : {}) };
+      const result: Anthropic.ToolResultBlockParam = {
+        type: 'tool_result',
+        tool_use_id: m.toolCallId,
+        content: m.content,
+        ...(m.isError ? { is_error: true } : {}),
+      };
       const last = turns[turns.length - 1];
-      if (last?.role === 'user' && Array.isArray(last.content) && last.content.every((b) => b.type === 'tool_result')) last.content.push(result);
+      if (last?.role === 'user' && Array.isArray(last.content) && last.content.every((b) => b.type === 'tool_result'))
+        last.content.push(result);
       else turns.push({ role: 'user', content: [result] });
     }
   }

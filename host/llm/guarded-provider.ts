@@ -60,19 +60,28 @@ export class GuardedProvider implements LLMProvider {
   }
 
   private readonly heard = (status: number, waitMs: number, attempt: number) =>
-    this.guard.onRetry?.(`${this.guard.endpoint} answered ${status}; trying again in ${(waitMs / 1000).toFixed(1)} s (${attempt} of ${this.guard.policy.retries})`);
+    this.guard.onRetry?.(
+      `${this.guard.endpoint} answered ${status}; trying again in ${(waitMs / 1000).toFixed(1)} s (${attempt} of ${this.guard.policy.retries})`,
+    );
 
   private explain(err: unknown): Error {
     const { endpoint, setting } = this.guard;
     const message = apiMessage(err);
     const status = statusOf(err);
     if ((err as Error)?.name === 'AbortError') return err as Error;
-    if (status === 401 || status === 403) return new Error(`${endpoint} refused the API key (${status}: ${message}); check the key for ${setting}`);
-    if (status === 404) return new Error(`${endpoint} answered 404 (${message}); check the model name and base_url of ${setting}`);
-    if (retryable(status)) return new Error(`${endpoint} answered ${status} ${this.guard.policy.retries + 1} times (${message}); try again later, or route ${setting} elsewhere`);
+    if (status === 401 || status === 403)
+      return new Error(`${endpoint} refused the API key (${status}: ${message}); check the key for ${setting}`);
+    if (status === 404)
+      return new Error(`${endpoint} answered 404 (${message}); check the model name and base_url of ${setting}`);
+    if (retryable(status))
+      return new Error(
+        `${endpoint} answered ${status} ${this.guard.policy.retries + 1} times (${message}); try again later, or route ${setting} elsewhere`,
+      );
     if (status !== undefined) return new Error(`${endpoint} answered ${status}: ${message}`);
     const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
-    return new Error(`cannot reach ${endpoint}: ${cause?.code ?? cause?.message ?? message}; is it running? Check ${setting} and its base_url in config.yaml`);
+    return new Error(
+      `cannot reach ${endpoint}: ${cause?.code ?? cause?.message ?? message}; is it running? Check ${setting} and its base_url in config.yaml`,
+    );
   }
 }
 

@@ -13,7 +13,9 @@ export class OllamaProvider implements LLMProvider {
     options: { baseURL?: string; temperature?: number },
   ) {
     this.temperature = options.temperature;
-    this.client = import('ollama').then(({ Ollama: Sdk }) => new Sdk({ host: options.baseURL ?? 'http://127.0.0.1:11434' }));
+    this.client = import('ollama').then(
+      ({ Ollama: Sdk }) => new Sdk({ host: options.baseURL ?? 'http://127.0.0.1:11434' }),
+    );
   }
 
   private readonly temperature?: number;
@@ -21,7 +23,11 @@ export class OllamaProvider implements LLMProvider {
 
   async chat(messages: Message[], options: ChatOptions = {}): Promise<ChatResult> {
     const r = await (await this.client).chat({ ...this.request(messages, options), stream: false });
-    const toolCalls = (r.message.tool_calls ?? []).map((c, i) => ({ id: `call_${i}`, name: c.function.name, input: c.function.arguments ?? {} }));
+    const toolCalls = (r.message.tool_calls ?? []).map((c, i) => ({
+      id: `call_${i}`,
+      name: c.function.name,
+      input: c.function.arguments ?? {},
+    }));
     return {
       text: r.message.content ?? '',
       toolCalls,
@@ -39,14 +45,21 @@ export class OllamaProvider implements LLMProvider {
     const temperature = options.temperature ?? this.temperature;
     const tools: Tool[] | undefined = options.tools?.map((t) => ({
       type: 'function',
-      function: { name: t.name, description: t.description, parameters: t.inputSchema as Tool['function']['parameters'] },
+      function: {
+        name: t.name,
+        description: t.description,
+        parameters: t.inputSchema as Tool['function']['parameters'],
+      },
     }));
     return {
       model: this.model,
       messages: messages.map(toMessage),
       ...(tools?.length ? { tools } : {}),
       ...(options.json ? { format: 'json' } : {}),
-      options: { ...(temperature !== undefined ? { temperature } : {}), ...(options.maxTokens ? { num_predict: options.maxTokens } : {}) },
+      options: {
+        ...(temperature !== undefined ? { temperature } : {}),
+        ...(options.maxTokens ? { num_predict: options.maxTokens } : {}),
+      },
     };
   }
 }
@@ -54,7 +67,13 @@ export class OllamaProvider implements LLMProvider {
 function toMessage(m: Message): OllamaMessage {
   switch (m.role) {
     case 'assistant':
-      return { role: 'assistant', content: m.content, ...(m.toolCalls?.length ? { tool_calls: m.toolCalls.map((c) => ({ function: { name: c.name, arguments: c.input } })) } : {}) };
+      return {
+        role: 'assistant',
+        content: m.content,
+        ...(m.toolCalls?.length
+          ? { tool_calls: m.toolCalls.map((c) => ({ function: { name: c.name, arguments: c.input } })) }
+          : {}),
+      };
     case 'tool':
       return { role: 'tool', content: m.content, tool_name: m.name };
     default:

@@ -17,14 +17,19 @@ export class OpenAIProvider implements LLMProvider {
     options: { apiKey: string; baseURL?: string; temperature?: number },
   ) {
     this.temperature = options.temperature;
-    this.client = import('openai').then(({ default: Sdk }) => new Sdk({ apiKey: options.apiKey, maxRetries: 0, ...(options.baseURL ? { baseURL: options.baseURL } : {}) }));
+    this.client = import('openai').then(
+      ({ default: Sdk }) =>
+        new Sdk({ apiKey: options.apiKey, maxRetries: 0, ...(options.baseURL ? { baseURL: options.baseURL } : {}) }),
+    );
   }
 
   private readonly temperature?: number;
   estimateTokens = estimateTokens;
 
   async chat(messages: Message[], options: ChatOptions = {}): Promise<ChatResult> {
-    const r = await (await this.client).chat.completions.create(this.request(messages, options), { signal: options.signal });
+    const r = await (
+      await this.client
+    ).chat.completions.create(this.request(messages, options), { signal: options.signal });
     const choice = r.choices[0];
     const toolCalls: ToolCall[] = (choice?.message.tool_calls ?? []).flatMap((c) =>
       c.type === 'function' ? [{ id: c.id, name: c.function.name, input: parseArguments(c.function.arguments) }] : [],
@@ -38,7 +43,9 @@ export class OpenAIProvider implements LLMProvider {
   }
 
   async *stream(messages: Message[], options: ChatOptions = {}): AsyncIterable<string> {
-    const chunks = await (await this.client).chat.completions.create({ ...this.request(messages, options), stream: true }, { signal: options.signal });
+    const chunks = await (
+      await this.client
+    ).chat.completions.create({ ...this.request(messages, options), stream: true }, { signal: options.signal });
     for await (const c of chunks) {
       const text = c.choices[0]?.delta.content;
       if (text) yield text;
@@ -54,7 +61,12 @@ export class OpenAIProvider implements LLMProvider {
       ...(options.maxTokens ? { max_tokens: options.maxTokens } : {}),
       ...(options.json ? { response_format: { type: 'json_object' as const } } : {}),
       ...(options.tools?.length
-        ? { tools: options.tools.map((t) => ({ type: 'function' as const, function: { name: t.name, description: t.description, parameters: t.inputSchema } })) }
+        ? {
+            tools: options.tools.map((t) => ({
+              type: 'function' as const,
+              function: { name: t.name, description: t.description, parameters: t.inputSchema },
+            })),
+          }
         : {}),
     };
   }
@@ -67,7 +79,13 @@ function toMessage(m: Message): OpenAI.ChatCompletionMessageParam {
         role: 'assistant',
         content: m.content || null,
         ...(m.toolCalls?.length
-          ? { tool_calls: m.toolCalls.map((c) => ({ id: c.id, type: 'function' as const, function: { name: c.name, arguments: JSON.stringify(c.input) } })) }
+          ? {
+              tool_calls: m.toolCalls.map((c) => ({
+                id: c.id,
+                type: 'function' as const,
+                function: { name: c.name, arguments: JSON.stringify(c.input) },
+              })),
+            }
           : {}),
       };
     case 'tool':
@@ -80,7 +98,9 @@ function toMessage(m: Message): OpenAI.ChatCompletionMessageParam {
 function parseArguments(text: string): Record<string, unknown> {
   try {
     const value: unknown = JSON.parse(text || '{}');
-    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : { invalid_json: text };
+    return value && typeof value === 'object' && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : { invalid_json: text };
   } catch {
     return { invalid_json: text };
   }

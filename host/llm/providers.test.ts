@@ -33,14 +33,21 @@ describe.each(names)('the %s provider, through its SDK against a fake of its wir
         when: () => true,
         reply: () => {
           const a = next();
-          return { ...(a.text ? { text: a.text } : {}), ...(a.tool ? { toolUse: a.tool } : {}), ...(a.error ? { error: a.error } : {}) };
+          return {
+            ...(a.text ? { text: a.text } : {}),
+            ...(a.tool ? { toolUse: a.tool } : {}),
+            ...(a.error ? { error: a.error } : {}),
+          };
         },
       },
     ]).start('127.0.0.1');
     openai = await new FakeOpenAI(() => {
       const a = next();
       if (a.error) return a.error;
-      return { ...(a.text ? { text: a.text } : {}), ...(a.tool ? { toolCalls: [{ name: a.tool.name, arguments: a.tool.input }] } : {}) };
+      return {
+        ...(a.text ? { text: a.text } : {}),
+        ...(a.tool ? { toolCalls: [{ name: a.tool.name, arguments: a.tool.input }] } : {}),
+      };
     }).start();
   });
   afterAll(async () => {
@@ -55,10 +62,12 @@ describe.each(names)('the %s provider, through its SDK against a fake of its wir
 
   const baseUrl = () =>
     name === 'anthropic' ? `http://127.0.0.1:${anthropic.port}` : name === 'ollama' ? openai.url : `${openai.url}/v1`;
-  const settings = (more: Record<string, unknown> = {}): LlmSettings => globalConfigSchema.parse({ llm: { [name]: { base_url: baseUrl() }, ...more } }).llm;
+  const settings = (more: Record<string, unknown> = {}): LlmSettings =>
+    globalConfigSchema.parse({ llm: { [name]: { base_url: baseUrl() }, ...more } }).llm;
   const provider = (more?: Record<string, unknown>, onRetry?: (m: string) => void) =>
     createProvider({ provider: name, model: 'test-model' }, settings(more), 'manager (frame test)', onRetry);
-  const requests = (): Array<MessagesRequest | ChatRequest> => (name === 'anthropic' ? anthropic.requests : openai.chats);
+  const requests = (): Array<MessagesRequest | ChatRequest> =>
+    name === 'anthropic' ? anthropic.requests : openai.chats;
 
   it('calls a tool and hears its result in the wire shape its API wants', async () => {
     answers = [{ tool: { name: 'add', input: { a: 2, b: 3 } } }, { text: 'The sum is 5.' }];
@@ -70,7 +79,10 @@ describe.each(names)('the %s provider, through its SDK against a fake of its wir
     const first = await p.chat(history, { tools: [add] });
     expect(first).toMatchObject({ stop: 'tool_use', toolCalls: [{ name: 'add', input: { a: 2, b: 3 } }] });
     const call = first.toolCalls[0]!;
-    history.push({ role: 'assistant', content: first.text, toolCalls: first.toolCalls }, { role: 'tool', toolCallId: call.id, name: 'add', content: '5' });
+    history.push(
+      { role: 'assistant', content: first.text, toolCalls: first.toolCalls },
+      { role: 'tool', toolCallId: call.id, name: 'add', content: '5' },
+    );
     const second = await p.chat(history, { tools: [add] });
     expect(second).toMatchObject({ stop: 'end', text: 'The sum is 5.', toolCalls: [] });
 
@@ -79,13 +91,20 @@ describe.each(names)('the %s provider, through its SDK against a fake of its wir
       const r = req2 as MessagesRequest;
       expect(r.system).toBe('You add numbers with the add tool.');
       expect(r.tools?.map((t) => t.name)).toEqual(['add']);
-      expect(r.messages.at(-1)).toEqual({ role: 'user', content: [{ type: 'tool_result', tool_use_id: call.id, content: '5' }] });
+      expect(r.messages.at(-1)).toEqual({
+        role: 'user',
+        content: [{ type: 'tool_result', tool_use_id: call.id, content: '5' }],
+      });
     } else {
       const r = req2 as ChatRequest;
       expect((req1 as ChatRequest).tools?.map((t) => t.function.name)).toEqual(['add']);
       expect(r.messages[0]).toMatchObject({ role: 'system', content: 'You add numbers with the add tool.' });
       expect(r.messages.at(-2)!.tool_calls?.[0]?.function.name).toBe('add');
-      expect(r.messages.at(-1)).toMatchObject(name === 'ollama' ? { role: 'tool', tool_name: 'add', content: '5' } : { role: 'tool', tool_call_id: call.id, content: '5' });
+      expect(r.messages.at(-1)).toMatchObject(
+        name === 'ollama'
+          ? { role: 'tool', tool_name: 'add', content: '5' }
+          : { role: 'tool', tool_call_id: call.id, content: '5' },
+      );
     }
   });
 
@@ -106,7 +125,9 @@ describe.each(names)('the %s provider, through its SDK against a fake of its wir
   });
 
   it('gives up after llm.retries on 5xx, with an error that names the endpoint and the setting', async () => {
-    answers = Array.from({ length: 5 }, () => ({ error: { status: 503, message: 'overloaded', retryAfterSeconds: 0 } }));
+    answers = Array.from({ length: 5 }, () => ({
+      error: { status: 503, message: 'overloaded', retryAfterSeconds: 0 },
+    }));
     await expect(provider({ retries: 2 }).chat([{ role: 'user', content: 'hi' }])).rejects.toThrow(
       /answered 503 3 times .*overloaded.*route manager \(frame test\) elsewhere/,
     );
@@ -115,16 +136,22 @@ describe.each(names)('the %s provider, through its SDK against a fake of its wir
 
   it('does not retry a refused key', async () => {
     answers = [{ error: { status: 401, message: 'invalid x-api-key' } }];
-    await expect(provider().chat([{ role: 'user', content: 'hi' }])).rejects.toThrow(/refused the API key \(401: .*invalid x-api-key\); check the key for manager \(frame test\)/);
+    await expect(provider().chat([{ role: 'user', content: 'hi' }])).rejects.toThrow(
+      /refused the API key \(401: .*invalid x-api-key\); check the key for manager \(frame test\)/,
+    );
     expect(requests()).toHaveLength(1);
   });
 });
 
 describe('provider setup errors', () => {
   it('an unreachable endpoint names the address and the setting', async () => {
-    const settings = globalConfigSchema.parse({ llm: { openai: { base_url: 'http://127.0.0.1:9/v1' }, retries: 0 } }).llm;
+    const settings = globalConfigSchema.parse({
+      llm: { openai: { base_url: 'http://127.0.0.1:9/v1' }, retries: 0 },
+    }).llm;
     const p = createProvider({ provider: 'openai', model: 'm' }, settings, 'manager');
-    await expect(p.chat([{ role: 'user', content: 'hi' }])).rejects.toThrow(/cannot reach openai m at http:\/\/127\.0\.0\.1:9\/v1: .*Check manager and its base_url/);
+    await expect(p.chat([{ role: 'user', content: 'hi' }])).rejects.toThrow(
+      /cannot reach openai m at http:\/\/127\.0\.0\.1:9\/v1: .*Check manager and its base_url/,
+    );
   });
 
   it('a missing key names the variable and the config key', () => {
@@ -143,6 +170,8 @@ describe('provider setup errors', () => {
   });
 
   it('vllm needs its address', () => {
-    expect(() => createProvider({ provider: 'vllm', model: 'm' }, globalConfigSchema.parse({}).llm, 'manager')).toThrow(/set llm\.vllm\.base_url/);
+    expect(() => createProvider({ provider: 'vllm', model: 'm' }, globalConfigSchema.parse({}).llm, 'manager')).toThrow(
+      /set llm\.vllm\.base_url/,
+    );
   });
 });

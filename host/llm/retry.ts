@@ -20,7 +20,8 @@ export function statusOf(err: unknown): number | undefined {
 }
 
 /** Rate limits and server errors pass; anything else (a bad key, a bad request) will not. */
-export const retryable = (status: number | undefined) => status === 429 || (status !== undefined && status >= 500 && status <= 599);
+export const retryable = (status: number | undefined) =>
+  status === 429 || (status !== undefined && status >= 500 && status <= 599);
 
 /** The wait a Retry-After header asks for, in milliseconds (seconds or an HTTP date). */
 function retryAfterMs(err: unknown): number | undefined {

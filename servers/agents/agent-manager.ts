@@ -4,7 +4,12 @@ import type { OptagonHome } from '../shared/optagon-home.js';
 import { readBeneath, UnsafeFileError } from '../shared/read-beneath.js';
 import { FrameNotRunningError, type FrameTmux, type Reached, type WindowInfo } from '../tmux/frame-tmux.js';
 import { mergeState, parseHookState, screenState, type HookState } from './agent-state.js';
-import { BROWSER_SERVER_IN_FRAME, browserServerBundle, CLAUDE_CONFIG_DIR_IN_FRAME, claudeConfigFiles } from './claude-config.js';
+import {
+  BROWSER_SERVER_IN_FRAME,
+  browserServerBundle,
+  CLAUDE_CONFIG_DIR_IN_FRAME,
+  claudeConfigFiles,
+} from './claude-config.js';
 import type { AgentKind, AgentState } from './kinds/agent-kind.js';
 import { agentKinds, type AgentKindName } from './kinds/index.js';
 import { SessionFile, type AgentRecord } from './session-file.js';
@@ -19,7 +24,6 @@ export interface SpawnInput {
   task?: string;
   name?: string;
 }
-
 
 const RUN_DIR_IN_FRAME = '/run/optagon/';
 const AGENT_DIR_IN_FRAME = '/run/optagon/agents';
@@ -42,7 +46,8 @@ type Progress = (message: string) => Promise<void> | void;
  */
 const SCREEN_DOUBT_AFTER_SEND_MS = 8000;
 /** The key of `AgentManager.sentAt`: an agent by frame id and name. */
-const sentKey = (located: { frame: { id: string }; record: { name: string } }) => `${located.frame.id}/${located.record.name}`;
+const sentKey = (located: { frame: { id: string }; record: { name: string } }) =>
+  `${located.frame.id}/${located.record.name}`;
 
 export class AgentManager {
   /** When each agent (frame id/name) was last sent a message by this process. */
@@ -52,7 +57,13 @@ export class AgentManager {
   private readonly driver: ScreenDriver;
 
   constructor(
-    private readonly deps: { frames: FrameManager; store: StateStore; tmux: FrameTmux; home: OptagonHome; env?: NodeJS.ProcessEnv },
+    private readonly deps: {
+      frames: FrameManager;
+      store: StateStore;
+      tmux: FrameTmux;
+      home: OptagonHome;
+      env?: NodeJS.ProcessEnv;
+    },
   ) {
     this.driver = new ScreenDriver({
       tmux: deps.tmux,
@@ -74,7 +85,9 @@ export class AgentManager {
   private runFile(frame: FrameRecord, inFrame: string, opts: { tailBytes?: number } = {}): string | undefined {
     if (!inFrame.startsWith(RUN_DIR_IN_FRAME)) return undefined;
     try {
-      return readBeneath(this.deps.frames.socketDir(frame.id), inFrame.slice(RUN_DIR_IN_FRAME.length), opts)?.toString('utf8');
+      return readBeneath(this.deps.frames.socketDir(frame.id), inFrame.slice(RUN_DIR_IN_FRAME.length), opts)?.toString(
+        'utf8',
+      );
     } catch (err) {
       if (err instanceof UnsafeFileError) return undefined;
       throw err;
@@ -93,7 +106,9 @@ export class AgentManager {
     const live = agents.filter((a) => !a.stoppedAt);
     const name = input.name ?? nextName(input.kind, agents);
     if (live.some((a) => a.name === name)) {
-      throw new Error(`frame '${frame.name}' already has an agent named '${name}'; pick another name or agent_stop it first`);
+      throw new Error(
+        `frame '${frame.name}' already has an agent named '${name}'; pick another name or agent_stop it first`,
+      );
     }
     const config = this.deps.frames.getConfig(frame.id).config.agents ?? {};
     const permissionMode = config.permission_mode ?? 'acceptEdits';
@@ -103,13 +118,25 @@ export class AgentManager {
     const env = this.environment(kind, name, config.env ?? {});
     const files: Array<{ path: string; content: string | null }> = [
       { path: `${AGENT_DIR_IN_FRAME}/${name}.json`, content: null }, // the last agent of this name's state
-      { path: `${AGENT_DIR_IN_FRAME}/${name}.env`, content: Object.entries(env).map(([k, v]) => `export ${k}=${shellQuote(v)}\n`).join('') },
+      {
+        path: `${AGENT_DIR_IN_FRAME}/${name}.env`,
+        content: Object.entries(env)
+          .map(([k, v]) => `export ${k}=${shellQuote(v)}\n`)
+          .join(''),
+      },
     ];
     if (kind.kind === 'claude') {
       const browser = browserServerBundle();
-      const current = { state: this.runFile(frame, `${CLAUDE_CONFIG_DIR_IN_FRAME}/.claude.json`), settings: this.runFile(frame, `${CLAUDE_CONFIG_DIR_IN_FRAME}/settings.json`) };
-      const config = claudeConfigFiles(current, { browserServer: browser !== undefined, ...(env.ANTHROPIC_API_KEY ? { apiKey: env.ANTHROPIC_API_KEY } : {}) });
-      for (const [file, content] of Object.entries(config)) files.push({ path: `${CLAUDE_CONFIG_DIR_IN_FRAME}/${file}`, content });
+      const current = {
+        state: this.runFile(frame, `${CLAUDE_CONFIG_DIR_IN_FRAME}/.claude.json`),
+        settings: this.runFile(frame, `${CLAUDE_CONFIG_DIR_IN_FRAME}/settings.json`),
+      };
+      const config = claudeConfigFiles(current, {
+        browserServer: browser !== undefined,
+        ...(env.ANTHROPIC_API_KEY ? { apiKey: env.ANTHROPIC_API_KEY } : {}),
+      });
+      for (const [file, content] of Object.entries(config))
+        files.push({ path: `${CLAUDE_CONFIG_DIR_IN_FRAME}/${file}`, content });
       if (browser !== undefined) files.push({ path: BROWSER_SERVER_IN_FRAME, content: browser });
     }
     await this.deps.frames.writeFiles(frame, files);
@@ -141,9 +168,12 @@ export class AgentManager {
   async send(ref: string, message: string): Promise<AgentStatus> {
     const located = await this.locate(ref);
     const before = await this.statusOf(located);
-    if (before.state === 'exited') throw new Error(`agent '${before.agent}' has exited; spawn a new one with agent_spawn`);
+    if (before.state === 'exited')
+      throw new Error(`agent '${before.agent}' has exited; spawn a new one with agent_spawn`);
     if (before.state === 'waiting_for_permission') {
-      throw new Error(`agent '${before.agent}' is waiting for permission; answer it with agent_approve {"agent": "${before.agent}", "decision": "allow"} or "deny" first`);
+      throw new Error(
+        `agent '${before.agent}' is waiting for permission; answer it with agent_approve {"agent": "${before.agent}", "decision": "allow"} or "deny" first`,
+      );
     }
     if (before.state === 'starting') await this.driver.untilReady(located);
     await this.driver.typeMessage(located, message);
@@ -158,7 +188,12 @@ export class AgentManager {
    * Waits until the agent is idle (or needs someone: waiting for permission, or exited), or, for
    * `any_change`, until its state differs from when the wait began; at most `timeoutMs`.
    */
-  async wait(ref: string, until: 'idle' | 'any_change', timeoutMs: number, signal?: AbortSignal): Promise<AgentStatus & { reached: boolean; waitedMs: number }> {
+  async wait(
+    ref: string,
+    until: 'idle' | 'any_change',
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<AgentStatus & { reached: boolean; waitedMs: number }> {
     const located = await this.locate(ref);
     const started = Date.now();
     const first = await this.statusOf(located);
@@ -174,7 +209,8 @@ export class AgentManager {
     };
     let s = first;
     while (!done(s)) {
-      if (Date.now() - started >= timeoutMs || signal?.aborted) return { ...s, reached: false, waitedMs: Date.now() - started };
+      if (Date.now() - started >= timeoutMs || signal?.aborted)
+        return { ...s, reached: false, waitedMs: Date.now() - started };
       await sleep(50);
       s = await this.statusOf(located);
     }
@@ -182,13 +218,16 @@ export class AgentManager {
   }
 
   /** The agent's latest reply: from its last Stop hook, else its transcript (Claude Code), else its screen. */
-  async read(ref: string): Promise<{ agent: string; state: AgentState; text: string; source: 'transcript' | 'hook' | 'screen' }> {
+  async read(
+    ref: string,
+  ): Promise<{ agent: string; state: AgentState; text: string; source: 'transcript' | 'hook' | 'screen' }> {
     const located = await this.locate(ref);
     const status = await this.statusOf(located);
     const hook = this.hookState(located.frame, located.record.name);
     // The Stop hook carries the turn's last message at once; the transcript is written a moment later.
     const last = hook?.event === 'Stop' ? hook.input?.last_assistant_message : undefined;
-    if (typeof last === 'string' && last) return { agent: status.agent, state: status.state, text: last, source: 'hook' };
+    if (typeof last === 'string' && last)
+      return { agent: status.agent, state: status.state, text: last, source: 'hook' };
     const transcript = hook?.input?.transcript_path;
     if (typeof transcript === 'string') {
       const log = this.runFile(located.frame, transcript, { tailBytes: TRANSCRIPT_TAIL_BYTES });
@@ -206,7 +245,9 @@ export class AgentManager {
     const drawBy = Date.now() + 3000;
     while (screenState(located.kind, before.lastLines) !== 'waiting_for_permission') {
       if (before.state !== 'waiting_for_permission' || Date.now() > drawBy) {
-        throw new Error(`agent '${before.agent}' shows no permission dialog (it is ${before.state}); agent_status shows its screen`);
+        throw new Error(
+          `agent '${before.agent}' shows no permission dialog (it is ${before.state}); agent_status shows its screen`,
+        );
       }
       await sleep(50);
       before = await this.statusOf(located);
@@ -216,18 +257,28 @@ export class AgentManager {
     const showing = (st: AgentStatus) => screenState(located.kind, st.lastLines) === 'waiting_for_permission';
     let s = before;
     for (let attempt = 1; showing(s); attempt++) {
-      if (attempt > 4) throw new Error(`agent '${before.agent}' did not take the answer; its screen:\n${s.lastLines.split('\n').slice(-12).join('\n')}`);
+      if (attempt > 4)
+        throw new Error(
+          `agent '${before.agent}' did not take the answer; its screen:\n${s.lastLines.split('\n').slice(-12).join('\n')}`,
+        );
       await sleep(attempt === 1 ? 400 : 100);
       await this.deps.tmux.sendKeys(located.frame.id, located.record.windowId, located.kind.approve[decision]);
-      for (const until = Date.now() + 1500; showing(s) && Date.now() < until; ) {
+      for (const until = Date.now() + 1500; showing(s) && Date.now() < until;) {
         await sleep(50);
         s = await this.statusOf(located);
       }
     }
     this.deps.store.addEvent(located.frame.id, 'agent_permission', { agent: located.record.name, decision });
     // No hook reports the answer (a denial ends the turn without a Stop): record what it led to.
-    const state: HookState = { ...(this.hookState(located.frame, located.record.name) ?? { input: null }), state: decision === 'allow' ? 'working' : 'idle', event: `agent_approve:${decision}`, at: Date.now() };
-    await this.deps.frames.writeFiles(located.frame, [{ path: `${AGENT_DIR_IN_FRAME}/${located.record.name}.json`, content: JSON.stringify(state) + '\n' }]);
+    const state: HookState = {
+      ...(this.hookState(located.frame, located.record.name) ?? { input: null }),
+      state: decision === 'allow' ? 'working' : 'idle',
+      event: `agent_approve:${decision}`,
+      at: Date.now(),
+    };
+    await this.deps.frames.writeFiles(located.frame, [
+      { path: `${AGENT_DIR_IN_FRAME}/${located.record.name}.json`, content: JSON.stringify(state) + '\n' },
+    ]);
     return this.statusOf(located);
   }
 
@@ -237,7 +288,13 @@ export class AgentManager {
     const window = await this.findWindow(located).catch(() => undefined);
     if (window) await this.deps.tmux.killWindow(located.frame.id, window.id);
     const stoppedAt = Date.now();
-    this.session(located.frame).update((list) => list.map((a) => (a.name === located.record.name && !a.stoppedAt ? { ...a, stoppedAt, lastState: 'exited' as const, lastStateAt: stoppedAt } : a)));
+    this.session(located.frame).update((list) =>
+      list.map((a) =>
+        a.name === located.record.name && !a.stoppedAt
+          ? { ...a, stoppedAt, lastState: 'exited' as const, lastStateAt: stoppedAt }
+          : a,
+      ),
+    );
     this.deps.store.addEvent(located.frame.id, 'agent_stopped', { agent: located.record.name });
     return this.statusOf({ ...located, record: { ...located.record, stoppedAt } });
   }
@@ -247,7 +304,8 @@ export class AgentManager {
     const frames = frameRef ? [this.deps.frames.resolve(frameRef)] : this.deps.store.listFrames();
     const out: AgentStatus[] = [];
     for (const frame of frames) {
-      for (const record of this.session(frame).read()) out.push(await this.statusOf({ frame, record, kind: agentKinds[record.kind] }));
+      for (const record of this.session(frame).read())
+        out.push(await this.statusOf({ frame, record, kind: agentKinds[record.kind] }));
     }
     return out;
   }
@@ -273,14 +331,19 @@ export class AgentManager {
     const name = slash > 0 ? ref.slice(slash + 1) : ref;
     const found: Located[] = [];
     for (const frame of frames) {
-      const records = this.session(frame).read().filter((a) => a.name === name);
+      const records = this.session(frame)
+        .read()
+        .filter((a) => a.name === name);
       // A name may be reused after agent_stop: the live one, else the latest.
       const record = records.find((a) => !a.stoppedAt) ?? records[records.length - 1];
       if (record) found.push({ frame, record, kind: agentKinds[record.kind] });
     }
-    if (!found.length) throw new Error(`no agent '${ref}'; agent_list shows the agents (refer to one as <frame>/<name>)`);
+    if (!found.length)
+      throw new Error(`no agent '${ref}'; agent_list shows the agents (refer to one as <frame>/<name>)`);
     if (found.length > 1) {
-      throw new Error(`'${name}' names agents in several frames (${found.map((f) => f.frame.name).join(', ')}); say which: ${found[0]!.frame.name}/${name}`);
+      throw new Error(
+        `'${name}' names agents in several frames (${found.map((f) => f.frame.name).join(', ')}); say which: ${found[0]!.frame.name}/${name}`,
+      );
     }
     return found[0]!;
   }
@@ -292,7 +355,13 @@ export class AgentManager {
 
   private async statusOf(located: Located): Promise<AgentStatus> {
     const { frame, record, kind } = located;
-    const base = { agent: `${frame.name}/${record.name}`, frame: frame.name, name: record.name, kind: record.kind, createdAt: record.createdAt };
+    const base = {
+      agent: `${frame.name}/${record.name}`,
+      frame: frame.name,
+      name: record.name,
+      kind: record.kind,
+      createdAt: record.createdAt,
+    };
     const exited = (lastLines = ''): AgentStatus => {
       if (record.lastState !== 'exited' && !record.stoppedAt) this.remember(located, 'exited');
       return { ...base, state: 'exited', source: 'screen', window: null, since: record.stoppedAt ?? null, lastLines };
@@ -304,7 +373,14 @@ export class AgentManager {
     const hook = kind.hooks ? this.freshHook(frame, record) : undefined;
     const { state, source } = mergeState(hook, screenState(kind, text));
     if (state !== record.lastState) this.remember(located, state);
-    return { ...base, state, source, window: window.id, since: source === 'hook' && hook ? hook.at : null, lastLines: text };
+    return {
+      ...base,
+      state,
+      source,
+      window: window.id,
+      since: source === 'hook' && hook ? hook.at : null,
+      lastLines: text,
+    };
   }
 
   /** The agent's window and its screen now; undefined when the frame is down or the window gone. */
@@ -327,7 +403,11 @@ export class AgentManager {
     const at = Date.now();
     located.record.lastState = state;
     located.record.lastStateAt = at;
-    this.session(located.frame).update((list) => list.map((a) => (a.name === located.record.name && !a.stoppedAt ? { ...a, lastState: state, lastStateAt: at } : a)));
+    this.session(located.frame).update((list) =>
+      list.map((a) =>
+        a.name === located.record.name && !a.stoppedAt ? { ...a, lastState: state, lastStateAt: at } : a,
+      ),
+    );
   }
 
   /** The hook state written for this agent (not for an earlier one of the same name). */

@@ -22,7 +22,10 @@ describe('agent state', () => {
     const now = 1_000_000;
     expect(mergeState(hook('working', now - 100), 'idle', now)).toEqual({ state: 'working', source: 'hook' });
     // Denied permission: no Stop hook comes, the screen shows the prompt again.
-    expect(mergeState(hook('waiting_for_permission', now - HOOK_GRACE_MS - 1), 'idle', now)).toEqual({ state: 'idle', source: 'screen' });
+    expect(mergeState(hook('waiting_for_permission', now - HOOK_GRACE_MS - 1), 'idle', now)).toEqual({
+      state: 'idle',
+      source: 'screen',
+    });
     expect(mergeState(hook('idle', now - 60_000), undefined, now)).toEqual({ state: 'idle', source: 'hook' });
     expect(mergeState(undefined, undefined, now)).toEqual({ state: 'starting', source: 'screen' });
     expect(mergeState(hook('exited', now - 60_000), 'idle', now)).toEqual({ state: 'exited', source: 'hook' });

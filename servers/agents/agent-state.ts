@@ -23,8 +23,17 @@ export function parseHookState(text: string | undefined): HookState | undefined 
   }
   if (typeof v !== 'object' || v === null) return undefined;
   const h = v as Record<string, unknown>;
-  if (!(agentStates as readonly unknown[]).includes(h.state) || typeof h.event !== 'string' || typeof h.at !== 'number' || !Number.isFinite(h.at)) return undefined;
-  const input = typeof h.input === 'object' && h.input !== null && !Array.isArray(h.input) ? (h.input as Record<string, unknown>) : null;
+  if (
+    !(agentStates as readonly unknown[]).includes(h.state) ||
+    typeof h.event !== 'string' ||
+    typeof h.at !== 'number' ||
+    !Number.isFinite(h.at)
+  )
+    return undefined;
+  const input =
+    typeof h.input === 'object' && h.input !== null && !Array.isArray(h.input)
+      ? (h.input as Record<string, unknown>)
+      : null;
   return { state: h.state as AgentState, event: h.event, at: h.at, input };
 }
 
@@ -45,7 +54,11 @@ export const HOOK_GRACE_MS = 1500;
  * clearly says otherwise, because hooks miss some changes: an interrupted turn or a denied
  * permission ends without a Stop hook.
  */
-export function mergeState(hook: HookState | undefined, screen: AgentState | undefined, now = Date.now()): { state: AgentState; source: 'hook' | 'screen' } {
+export function mergeState(
+  hook: HookState | undefined,
+  screen: AgentState | undefined,
+  now = Date.now(),
+): { state: AgentState; source: 'hook' | 'screen' } {
   if (hook?.state === 'exited') return { state: 'exited', source: 'hook' };
   if (!hook) return { state: screen ?? 'starting', source: 'screen' };
   if (!screen || screen === hook.state || now - hook.at < HOOK_GRACE_MS) return { state: hook.state, source: 'hook' };

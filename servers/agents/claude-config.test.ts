@@ -5,26 +5,54 @@ import { lastReplyFromTranscript } from './transcript.js';
 describe('Claude Code config for agents', () => {
   it('answers first-run questions ahead and adds the state hooks, keeping what was there', () => {
     const key = { apiKey: 'sk-ant-0123456789abcdefghijKLMNOPQRSTUV', browserServer: true };
-    const first = claudeConfigFiles({ state: JSON.stringify({ numStartups: 7, projects: { '/workspace': { allowedTools: ['Bash(ls)'] } } }), settings: JSON.stringify({ model: 'opus' }) }, key);
+    const first = claudeConfigFiles(
+      {
+        state: JSON.stringify({ numStartups: 7, projects: { '/workspace': { allowedTools: ['Bash(ls)'] } } }),
+        settings: JSON.stringify({ model: 'opus' }),
+      },
+      key,
+    );
     const state = JSON.parse(first['.claude.json']);
-    expect(state).toMatchObject({ numStartups: 7, hasCompletedOnboarding: true, customApiKeyResponses: { approved: ['abcdefghijKLMNOPQRSTUV'.slice(-20)] } });
+    expect(state).toMatchObject({
+      numStartups: 7,
+      hasCompletedOnboarding: true,
+      customApiKeyResponses: { approved: ['abcdefghijKLMNOPQRSTUV'.slice(-20)] },
+    });
     expect(state.projects['/workspace']).toMatchObject({ allowedTools: ['Bash(ls)'], hasTrustDialogAccepted: true });
-    expect(state.mcpServers['optagon-browser']).toMatchObject({ command: 'env', args: expect.arrayContaining(['-i', 'node', '/run/optagon/browser-server.mjs']) });
+    expect(state.mcpServers['optagon-browser']).toMatchObject({
+      command: 'env',
+      args: expect.arrayContaining(['-i', 'node', '/run/optagon/browser-server.mjs']),
+    });
     expect(JSON.stringify(state.mcpServers['optagon-browser'])).not.toMatch(/API_KEY|sk-ant/);
     const settings = JSON.parse(first['settings.json']);
     expect(settings.model).toBe('opus');
     expect(settings.hooks.Stop[0].hooks[0].command).toBe('optagon-agent-hook idle Stop');
-    expect(settings.hooks.Notification.map((h: { matcher: string }) => h.matcher)).toEqual(['permission_prompt', 'idle_prompt']);
+    expect(settings.hooks.Notification.map((h: { matcher: string }) => h.matcher)).toEqual([
+      'permission_prompt',
+      'idle_prompt',
+    ]);
     const again = claudeConfigFiles({ state: first['.claude.json'], settings: first['settings.json'] }, key); // twice: no duplicates
     expect(JSON.parse(again['.claude.json']).customApiKeyResponses.approved).toHaveLength(1);
     expect(JSON.parse(again['settings.json']).hooks.Stop).toHaveLength(1);
   });
 
   it('what the frame left there is untrusted: odd shapes are replaced, not trusted or crashed on', () => {
-    for (const state of ['null', '[1]', '"x"', '{"projects":"s","customApiKeyResponses":{"approved":[1,{"a":1},"ok"]},"mcpServers":[]}', '{"__proto__":{"polluted":1}}', 'not json']) {
-      const out = JSON.parse(claudeConfigFiles({ state, settings: state }, { apiKey: 'k'.repeat(30), browserServer: false })['.claude.json']);
+    for (const state of [
+      'null',
+      '[1]',
+      '"x"',
+      '{"projects":"s","customApiKeyResponses":{"approved":[1,{"a":1},"ok"]},"mcpServers":[]}',
+      '{"__proto__":{"polluted":1}}',
+      'not json',
+    ]) {
+      const out = JSON.parse(
+        claudeConfigFiles({ state, settings: state }, { apiKey: 'k'.repeat(30), browserServer: false })['.claude.json'],
+      );
       expect(out.projects['/workspace'].hasTrustDialogAccepted, state).toBe(true);
-      expect(out.customApiKeyResponses.approved.every((k: unknown) => typeof k === 'string'), state).toBe(true);
+      expect(
+        out.customApiKeyResponses.approved.every((k: unknown) => typeof k === 'string'),
+        state,
+      ).toBe(true);
     }
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
@@ -40,7 +68,9 @@ describe('Claude Code config for agents', () => {
       { type: 'user', isMeta: true, message: { content: [{ type: 'text', text: '<system-reminder>' }] } },
       { type: 'assistant', message: { content: [{ type: 'text', text: 'Done.' }] } },
     ];
-    const text = lines.map((l) => JSON.stringify(l)).join('\n') + '\nnull\n{"message":null}\n{"type":"assistant","message":{"content":[null,{"type":"text","text":5}]}}\n{"type": "assist';
+    const text =
+      lines.map((l) => JSON.stringify(l)).join('\n') +
+      '\nnull\n{"message":null}\n{"type":"assistant","message":{"content":[null,{"type":"text","text":5}]}}\n{"type": "assist';
     expect(lastReplyFromTranscript(text)).toBe('On it.\n\nDone.');
     expect(lastReplyFromTranscript('')).toBeUndefined();
   });

@@ -51,7 +51,10 @@ export interface ClaudeConfigFiles {
  * reaches its prompt without a person. What is already there is kept and merged into. The caller
  * writes the result into the frame (never from the host into the frame's directory).
  */
-export function claudeConfigFiles(current: { state?: string; settings?: string }, opts: { apiKey?: string; browserServer: boolean }): ClaudeConfigFiles {
+export function claudeConfigFiles(
+  current: { state?: string; settings?: string },
+  opts: { apiKey?: string; browserServer: boolean },
+): ClaudeConfigFiles {
   const state = parseObject(current.state);
   const projects = isObject(state.projects) ? state.projects : {};
   const workspace = isObject(projects['/workspace']) ? projects['/workspace'] : {};
@@ -65,11 +68,17 @@ export function claudeConfigFiles(current: { state?: string; settings?: string }
   const stateOut = {
     ...state,
     // User scope, so every agent of the frame has it, and the user's repo is not touched.
-    mcpServers: { ...(isObject(state.mcpServers) ? state.mcpServers : {}), ...(opts.browserServer ? inFrameServers() : {}) },
+    mcpServers: {
+      ...(isObject(state.mcpServers) ? state.mcpServers : {}),
+      ...(opts.browserServer ? inFrameServers() : {}),
+    },
     hasCompletedOnboarding: true,
     lastOnboardingVersion: state.lastOnboardingVersion ?? claudeKind.verifiedWith,
     customApiKeyResponses: keys,
-    projects: { ...projects, '/workspace': { ...workspace, hasTrustDialogAccepted: true, hasCompletedProjectOnboarding: true } },
+    projects: {
+      ...projects,
+      '/workspace': { ...workspace, hasTrustDialogAccepted: true, hasCompletedProjectOnboarding: true },
+    },
   };
 
   const settings = parseObject(current.settings);
@@ -81,7 +90,10 @@ export function claudeConfigFiles(current: { state?: string; settings?: string }
     });
   }
   // The project's own .mcp.json servers are used without asking: the frame is the project's sandbox.
-  return { '.claude.json': json(stateOut), 'settings.json': json({ ...settings, enableAllProjectMcpServers: true, hooks }) };
+  return {
+    '.claude.json': json(stateOut),
+    'settings.json': json({ ...settings, enableAllProjectMcpServers: true, hooks }),
+  };
 }
 
 /** Where the in-frame browser server lands: the frame's run directory (mounted at /run/optagon). */
@@ -105,7 +117,13 @@ export function browserServerBundle(): string | undefined {
  * no secret in its environment, nor in the browser's it starts.
  */
 function inFrameServers(): Obj {
-  const env = ['PATH=/usr/local/bin:/usr/bin:/bin', 'HOME=/tmp', 'LANG=C.UTF-8', 'PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH=/usr/bin/chromium', `OPTAGON_PLAYWRIGHT=${PLAYWRIGHT_IN_FRAME}`];
+  const env = [
+    'PATH=/usr/local/bin:/usr/bin:/bin',
+    'HOME=/tmp',
+    'LANG=C.UTF-8',
+    'PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH=/usr/bin/chromium',
+    `OPTAGON_PLAYWRIGHT=${PLAYWRIGHT_IN_FRAME}`,
+  ];
   return {
     'optagon-browser': { type: 'stdio', command: 'env', args: ['-i', ...env, 'node', BROWSER_SERVER_IN_FRAME] },
   };

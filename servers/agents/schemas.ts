@@ -4,15 +4,23 @@ import { agentStates } from './kinds/agent-kind.js';
 
 export const agentRef = z
   .string()
-  .regex(/^([a-z0-9][a-z0-9-]{0,62}\/)?[a-z0-9][a-z0-9_-]{0,31}$/, 'an agent is <frame>/<name> or its name, as agent_list shows')
+  .regex(
+    /^([a-z0-9][a-z0-9-]{0,62}\/)?[a-z0-9][a-z0-9_-]{0,31}$/,
+    'an agent is <frame>/<name> or its name, as agent_list shows',
+  )
   .describe('Agent: <frame>/<name>, or the name alone when only one frame has it');
 
 export const agentName = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'an agent name has a-z, 0-9, _ and -, up to 32 characters, and starts with a letter or digit')
+  .regex(
+    /^[a-z0-9][a-z0-9_-]{0,31}$/,
+    'an agent name has a-z, 0-9, _ and -, up to 32 characters, and starts with a letter or digit',
+  )
   .describe('Agent name, unique in its frame; also its tmux window name');
 
-export const agentKindName = z.enum(['claude', 'opencode']).describe('Which agent CLI: claude (Claude Code) or opencode');
+export const agentKindName = z
+  .enum(['claude', 'opencode'])
+  .describe('Which agent CLI: claude (Claude Code) or opencode');
 
 export const statusOutput = z.object({
   agent: z.string().describe('<frame>/<name>'),

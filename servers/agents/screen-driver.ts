@@ -34,7 +34,9 @@ export class ScreenDriver {
     for (;;) {
       const screen = await this.deps.screen(located);
       if (!screen) {
-        throw new Error(`${kind.program} in frame '${frame.name}' exited before its prompt came up; is it installed in the image? (optagon image build)`);
+        throw new Error(
+          `${kind.program} in frame '${frame.name}' exited before its prompt came up; is it installed in the image? (optagon image build)`,
+        );
       }
       const { window, text } = screen;
       if (kind.screen.ready.test(text) && !kind.screen.permission.test(text)) return sleep(kind.settleMs);
@@ -49,7 +51,9 @@ export class ScreenDriver {
         continue;
       }
       if (Date.now() > deadline) {
-        throw new Error(`${kind.program} in frame '${frame.name}' showed no prompt within ${READY_TIMEOUT_MS / 1000} s; its screen:\n${text.split('\n').slice(-12).join('\n')}`);
+        throw new Error(
+          `${kind.program} in frame '${frame.name}' showed no prompt within ${READY_TIMEOUT_MS / 1000} s; its screen:\n${text.split('\n').slice(-12).join('\n')}`,
+        );
       }
       await sleep(100);
     }
@@ -80,7 +84,10 @@ export class ScreenDriver {
         if (taken === 'works' || located.kind.hooks || (await this.showsWork(located))) return;
         // OpenCode (1.18.33, under load) can draw the message as sent and never start on it: no
         // request is ever made. It is given the message once more.
-        this.deps.store.addEvent(located.frame.id, 'agent_message_resent', { agent: located.record.name, why: 'the agent showed the message but did not start on it' });
+        this.deps.store.addEvent(located.frame.id, 'agent_message_resent', {
+          agent: located.record.name,
+          why: 'the agent showed the message but did not start on it',
+        });
         this.deps.sent(located, Date.now());
         await this.deps.tmux.sendText(located.frame.id, located.record.windowId, message, true);
         return;

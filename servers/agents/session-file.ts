@@ -32,7 +32,10 @@ export class SessionFile {
   read(): AgentRecord[] {
     if (!existsSync(this.file)) return [];
     const parsed = sessionSchema.safeParse(JSON.parse(readFileSync(this.file, 'utf8')));
-    if (!parsed.success) throw new Error(`${this.file} is not a session file Optagon wrote (${parsed.error.issues[0]?.message}); move it away to start afresh`);
+    if (!parsed.success)
+      throw new Error(
+        `${this.file} is not a session file Optagon wrote (${parsed.error.issues[0]?.message}); move it away to start afresh`,
+      );
     return parsed.data.agents;
   }
 

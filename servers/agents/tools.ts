@@ -19,7 +19,9 @@ const statusResult = { agent: statusOutput };
 const onAgent = (ref: string): ActsOn => {
   const slash = ref.indexOf('/');
   if (slash > 0) return { on: 'frames', refs: [ref.slice(0, slash)], what: `agent '${ref}'` };
-  return everyFrame(`acts on agent '${ref}' named without its frame, which may be in any frame: name it as <frame>/${ref}`);
+  return everyFrame(
+    `acts on agent '${ref}' named without its frame, which may be in any frame: name it as <frame>/${ref}`,
+  );
 };
 
 export const agentTools = [
@@ -27,15 +29,25 @@ export const agentTools = [
     name: 'agent_spawn',
     title: 'Start a coding agent',
     description:
-      "Starts an agent CLI (Claude Code or OpenCode) in a new tmux window of a running frame, in /workspace, answers its startup dialogs, " +
+      'Starts an agent CLI (Claude Code or OpenCode) in a new tmux window of a running frame, in /workspace, answers its startup dialogs, ' +
       "and returns once its prompt is up; with `task`, types the task in. Model endpoint and key come from the frame config's agents.env " +
       'or the daemon environment (ANTHROPIC_BASE_URL, ANTHROPIC_API_KEY, ...).',
-    input: { frame: frameRef, kind: agentKindName.default('claude'), task: message.optional(), name: agentName.optional() },
+    input: {
+      frame: frameRef,
+      kind: agentKindName.default('claude'),
+      task: message.optional(),
+      name: agentName.optional(),
+    },
     output: statusResult,
     annotations: ACTS,
     async handle(a, args, ctx) {
       const status = await a.spawn(
-        { frame: args.frame, kind: args.kind, ...(args.task ? { task: args.task } : {}), ...(args.name ? { name: args.name } : {}) },
+        {
+          frame: args.frame,
+          kind: args.kind,
+          ...(args.task ? { task: args.task } : {}),
+          ...(args.name ? { name: args.name } : {}),
+        },
         (m) => ctx.progress(m),
       );
       return { agent: toStatusOutput(status) };
@@ -44,7 +56,8 @@ export const agentTools = [
   defineTool({
     name: 'agent_send',
     title: 'Send a message to an agent',
-    description: 'Types a message into the agent and submits it, continuing its conversation. Fails while the agent waits for permission (agent_approve first).',
+    description:
+      'Types a message into the agent and submits it, continuing its conversation. Fails while the agent waits for permission (agent_approve first).',
     input: { agent: agentRef, message },
     output: statusResult,
     annotations: ACTS,
@@ -56,7 +69,8 @@ export const agentTools = [
   defineTool({
     name: 'agent_status',
     title: "An agent's state",
-    description: "starting | working | waiting_for_permission | idle | exited, from the agent's hooks first and its screen second, with its last screen lines.",
+    description:
+      "starting | working | waiting_for_permission | idle | exited, from the agent's hooks first and its screen second, with its last screen lines.",
     input: { agent: agentRef },
     output: statusResult,
     annotations: READS,
@@ -87,9 +101,15 @@ export const agentTools = [
   defineTool({
     name: 'agent_read',
     title: "An agent's latest reply",
-    description: "The text of the agent's latest reply (from its transcript), not the whole screen; the screen when nothing better is there.",
+    description:
+      "The text of the agent's latest reply (from its transcript), not the whole screen; the screen when nothing better is there.",
     input: { agent: agentRef },
-    output: { agent: z.string(), state: z.enum(agentStates), text: z.string(), source: z.enum(['transcript', 'hook', 'screen']) },
+    output: {
+      agent: z.string(),
+      state: z.enum(agentStates),
+      text: z.string(),
+      source: z.enum(['transcript', 'hook', 'screen']),
+    },
     annotations: READS,
     actsOn: (args) => onAgent(args.agent),
     async handle(a, args) {
@@ -99,7 +119,8 @@ export const agentTools = [
   defineTool({
     name: 'agent_approve',
     title: 'Answer a permission prompt',
-    description: "Answers the agent's open permission dialog: allow (Claude Code: option 1) or deny (Escape). Fails when no dialog is open.",
+    description:
+      "Answers the agent's open permission dialog: allow (Claude Code: option 1) or deny (Escape). Fails when no dialog is open.",
     input: { agent: agentRef, decision: z.enum(['allow', 'deny']) },
     output: statusResult,
     annotations: ACTS,
@@ -111,7 +132,8 @@ export const agentTools = [
   defineTool({
     name: 'agent_stop',
     title: 'Stop an agent',
-    description: "Ends the agent and closes its window. Its conversation stays in the frame's Claude config; agent_list keeps it as exited.",
+    description:
+      "Ends the agent and closes its window. Its conversation stays in the frame's Claude config; agent_list keeps it as exited.",
     input: { agent: agentRef },
     output: statusResult,
     annotations: ENDS,
@@ -123,7 +145,8 @@ export const agentTools = [
   defineTool({
     name: 'agent_list',
     title: 'List agents',
-    description: "The agents of one frame, or of every frame, with their state now (from each frame's session.json, so they survive daemon restarts).",
+    description:
+      "The agents of one frame, or of every frame, with their state now (from each frame's session.json, so they survive daemon restarts).",
     input: { frame: frameRef.optional() },
     output: { agents: z.array(statusOutput) },
     annotations: READS,

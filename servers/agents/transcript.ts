@@ -23,7 +23,8 @@ export function lastReplyFromTranscript(transcript: string): string | undefined 
     if (typeof line !== 'object' || line === null) continue;
     const content = typeof line.message === 'object' && line.message !== null ? line.message.content : undefined;
     if (line.type === 'user' && !line.isMeta) {
-      const isPrompt = typeof content === 'string' || (Array.isArray(content) && content.some((b) => b?.type === 'text'));
+      const isPrompt =
+        typeof content === 'string' || (Array.isArray(content) && content.some((b) => b?.type === 'text'));
       if (isPrompt) texts = [];
     } else if (line.type === 'assistant' && Array.isArray(content)) {
       for (const b of content) if (b?.type === 'text' && typeof b.text === 'string' && b.text) texts.push(b.text);

@@ -39,10 +39,14 @@ export function originEndpoint(origin: string): { host: string; port: number } {
   try {
     url = new URL(origin);
   } catch {
-    throw new Error(`browser.allowed_origins: '${origin}' is not an origin like http://127.0.0.1:5173 or https://example.com`);
+    throw new Error(
+      `browser.allowed_origins: '${origin}' is not an origin like http://127.0.0.1:5173 or https://example.com`,
+    );
   }
   if (!(url.protocol in DEFAULT_PORTS) || url.pathname.replace(/\/$/, '') !== '' || url.search || url.username) {
-    throw new Error(`browser.allowed_origins: '${origin}' is not an origin like http://127.0.0.1:5173 or https://example.com (scheme, host and port only)`);
+    throw new Error(
+      `browser.allowed_origins: '${origin}' is not an origin like http://127.0.0.1:5173 or https://example.com (scheme, host and port only)`,
+    );
   }
   return { host: normalHost(url.hostname), port: url.port ? Number(url.port) : DEFAULT_PORTS[url.protocol]! };
 }
@@ -63,8 +67,12 @@ export function hostReach(o: HostReachOptions): BrowserReach {
     describe() {
       if (anything) return 'any origin (browser.allowed_origins has *)';
       const ports = [...o.framePorts()];
-      const frames = ports.length ? `the running frames' ports (${ports.map((p) => `http://${bind.includes(':') ? `[${bind}]` : bind}:${p}`).join(', ')})` : "the running frames' ports (no frame runs now)";
-      return o.allowedOrigins.length ? `${frames} and browser.allowed_origins (${o.allowedOrigins.join(', ')})` : `${frames} only`;
+      const frames = ports.length
+        ? `the running frames' ports (${ports.map((p) => `http://${bind.includes(':') ? `[${bind}]` : bind}:${p}`).join(', ')})`
+        : "the running frames' ports (no frame runs now)";
+      return o.allowedOrigins.length
+        ? `${frames} and browser.allowed_origins (${o.allowedOrigins.join(', ')})`
+        : `${frames} only`;
     },
   };
 }

@@ -21,10 +21,16 @@ describe('browser session', () => {
     const dir = mkdtempSync(join(tmpdir(), 'optagon-nosandbox-'));
     chmodSync(dir, 0o755);
     const fake = join(dir, 'chromium');
-    writeFileSync(fake, '#!/bin/sh\ncase " $* " in *" --no-sandbox "*) exec /usr/bin/chromium "$@";; esac\necho "[0:0:FATAL:zygote_host_impl_linux.cc(128)] No usable sandbox!" >&2\nexit 1\n', { mode: 0o755 });
+    writeFileSync(
+      fake,
+      '#!/bin/sh\ncase " $* " in *" --no-sandbox "*) exec /usr/bin/chromium "$@";; esac\necho "[0:0:FATAL:zygote_host_impl_linux.cc(128)] No usable sandbox!" >&2\nexit 1\n',
+      { mode: 0o755 },
+    );
     const session = new BrowserSession({ executablePath: fake, timeoutMs: 2000 });
     try {
-      expect(await session.navigate('data:text/html,<title>t</title>').catch((e: Error) => e.message)).toMatchObject({ title: 't' });
+      expect(await session.navigate('data:text/html,<title>t</title>').catch((e: Error) => e.message)).toMatchObject({
+        title: 't',
+      });
       expect(session.sandboxed).toBe(false);
       const procs = descendants(process.pid);
       expect(procs.length).toBeGreaterThan(0);
@@ -64,7 +70,7 @@ function descendants(root: number): Proc[] {
   }
   const found: Proc[] = [];
   const parents = new Set([root]);
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const p of all) {
       if (parents.has(p.ppid) && !parents.has(p.pid)) {
@@ -96,10 +102,13 @@ describe('host Chromium: whom it runs as, what it holds, where it may go', () =>
     daemonPort = (daemon.address() as { port: number }).port;
     // A frame's app, which tries to send the browser to the daemon every way a page can.
     site = createServer((req, res) => {
-      if (req.url === '/redirect') return void res.writeHead(302, { location: `http://127.0.0.1:${daemonPort}/by-redirect` }).end();
-      res.writeHead(200, { 'content-type': 'text/html' }).end(
-        `<title>App</title><img src="http://127.0.0.1:${daemonPort}/by-img"><iframe src="http://localhost:${daemonPort}/by-iframe"></iframe>`,
-      );
+      if (req.url === '/redirect')
+        return void res.writeHead(302, { location: `http://127.0.0.1:${daemonPort}/by-redirect` }).end();
+      res
+        .writeHead(200, { 'content-type': 'text/html' })
+        .end(
+          `<title>App</title><img src="http://127.0.0.1:${daemonPort}/by-img"><iframe src="http://localhost:${daemonPort}/by-iframe"></iframe>`,
+        );
     });
     await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', () => resolve()));
     sitePort = (site.address() as { port: number }).port;
@@ -136,11 +145,19 @@ describe('host Chromium: whom it runs as, what it holds, where it may go', () =>
       `the host's browser does not open http://127.0.0.1:${daemonPort}: it opens the running frames' ports (http://127.0.0.1:${sitePort}) only. To allow another origin, add it to browser.allowed_origins in config.yaml`,
     );
     await expect(session.navigate(`http://localhost:${sitePort}/redirect`)).rejects.toThrow(
-      new RegExp(`^could not load http://localhost:${sitePort}/redirect: it led to 127\\.0\\.0\\.1:${daemonPort} \\(a redirect or a request of the page\\), where the host's browser does not connect`),
+      new RegExp(
+        `^could not load http://localhost:${sitePort}/redirect: it led to 127\\.0\\.0\\.1:${daemonPort} \\(a redirect or a request of the page\\), where the host's browser does not connect`,
+      ),
     );
     await session.navigate(`http://127.0.0.1:${sitePort}/`);
-    expect(await session.evaluate(`fetch('http://127.0.0.1:${daemonPort}/by-fetch').then((r) => r.status, () => 'refused')`)).toBe('refused');
-    expect(await session.evaluate(`new Promise((done) => { const w = new WebSocket('ws://127.0.0.1:${daemonPort}/by-ws'); w.onerror = () => done('refused'); w.onopen = () => done('open'); })`)).toBe('refused');
+    expect(
+      await session.evaluate(`fetch('http://127.0.0.1:${daemonPort}/by-fetch').then((r) => r.status, () => 'refused')`),
+    ).toBe('refused');
+    expect(
+      await session.evaluate(
+        `new Promise((done) => { const w = new WebSocket('ws://127.0.0.1:${daemonPort}/by-ws'); w.onerror = () => done('refused'); w.onopen = () => done('open'); })`,
+      ),
+    ).toBe('refused');
     expect(daemonHits).toEqual([]);
   });
 });

@@ -29,7 +29,8 @@ const CONSOLE_KEPT = 200;
 const VIEWPORT = { width: 1280, height: 800 };
 
 /** Below 1 when an area is over the limits: the factor that brings it within them. */
-const scaleFor = (a: { width: number; height: number }) => Math.min(1, MAX_SIDE / a.width, MAX_SIDE / a.height, Math.sqrt(MAX_PIXELS / (a.width * a.height)));
+const scaleFor = (a: { width: number; height: number }) =>
+  Math.min(1, MAX_SIDE / a.width, MAX_SIDE / a.height, Math.sqrt(MAX_PIXELS / (a.width * a.height)));
 const fits = (a: { width: number; height: number }) => scaleFor(a) === 1;
 
 export interface BrowserOptions {
@@ -156,7 +157,9 @@ export class BrowserSession {
     } catch (err) {
       const reason = (err as Error).message.split('\n')[0]!.replace(/^page\.goto: /, '');
       // Chromium commits its error page after goto gives up; the next navigation must not race it.
-      await page.waitForURL((u) => u.protocol === 'chrome-error:', { timeout: 2000, waitUntil: 'commit' }).catch(() => {});
+      await page
+        .waitForURL((u) => u.protocol === 'chrome-error:', { timeout: 2000, waitUntil: 'commit' })
+        .catch(() => {});
       // Behind the guard Chromium only says ERR_SOCKS_CONNECTION_FAILED; the guard knows why.
       const missed = this.guard?.refusedSince(started) ?? [];
       const refused = missed.find((r) => r.why === 'not allowed');
@@ -166,13 +169,20 @@ export class BrowserSession {
             `it opens ${this.options.reach!.describe()}. To allow another origin, add it to browser.allowed_origins in config.yaml`,
         );
       }
-      const why = missed.at(0)?.why === 'connection refused' && /ERR_SOCKS_CONNECTION_FAILED/.test(reason) ? reason.replace('ERR_SOCKS_CONNECTION_FAILED', 'ERR_CONNECTION_REFUSED') : reason;
-      const hint = /ERR_CONNECTION_REFUSED/.test(why) ? ': nothing listens there; is the dev server running on that port?' : '';
+      const why =
+        missed.at(0)?.why === 'connection refused' && /ERR_SOCKS_CONNECTION_FAILED/.test(reason)
+          ? reason.replace('ERR_SOCKS_CONNECTION_FAILED', 'ERR_CONNECTION_REFUSED')
+          : reason;
+      const hint = /ERR_CONNECTION_REFUSED/.test(why)
+        ? ': nothing listens there; is the dev server running on that port?'
+        : '';
       throw new Error(`could not load ${url}: ${why}${hint}`);
     }
     const status = response?.status() ?? null;
     if (status !== null && status >= 400) {
-      throw new Error(`${url} answered ${status} ${response!.statusText()}; the page is loaded anyway (browser_snapshot or browser_screenshot show it)`);
+      throw new Error(
+        `${url} answered ${status} ${response!.statusText()}; the page is loaded anyway (browser_snapshot or browser_screenshot show it)`,
+      );
     }
     return { url: page.url(), status, title: await page.title() };
   }
@@ -186,7 +196,10 @@ export class BrowserSession {
       if (!box) throw new Error(`'${opts.selector}' is not visible, so it has no picture`);
       clip = box;
     } else if (opts.fullPage) {
-      const size = await page.evaluate(() => ({ width: document.documentElement.scrollWidth, height: document.documentElement.scrollHeight }));
+      const size = await page.evaluate(() => ({
+        width: document.documentElement.scrollWidth,
+        height: document.documentElement.scrollHeight,
+      }));
       clip = { x: 0, y: 0, ...size };
     } else {
       const viewport = page.viewportSize() ?? VIEWPORT;
@@ -199,8 +212,15 @@ export class BrowserSession {
     }
     const scale = scaleFor(clip);
     // CDP scales while it captures, so no image library is needed and no full-size image is made.
-    const r = await (await this.cdp(page)).send('Page.captureScreenshot', { format: 'png', captureBeyondViewport: true, clip: { ...clip, scale } });
-    return { png: Buffer.from(r.data, 'base64'), width: Math.round(clip.width * scale), height: Math.round(clip.height * scale), scale };
+    const r = await (
+      await this.cdp(page)
+    ).send('Page.captureScreenshot', { format: 'png', captureBeyondViewport: true, clip: { ...clip, scale } });
+    return {
+      png: Buffer.from(r.data, 'base64'),
+      width: Math.round(clip.width * scale),
+      height: Math.round(clip.height * scale),
+      scale,
+    };
   }
 
   /** One DevTools session per page, opened on the first screenshot. */
@@ -223,10 +243,13 @@ export class BrowserSession {
   async scroll(direction: 'up' | 'down' | 'left' | 'right', amount: number): Promise<{ x: number; y: number }> {
     const page = await this.open();
     const [dx, dy] = { up: [0, -amount], down: [0, amount], left: [-amount, 0], right: [amount, 0] }[direction];
-    return page.evaluate(([x, y]) => {
-      window.scrollBy(x!, y!);
-      return { x: window.scrollX, y: window.scrollY };
-    }, [dx, dy]);
+    return page.evaluate(
+      ([x, y]) => {
+        window.scrollBy(x!, y!);
+        return { x: window.scrollX, y: window.scrollY };
+      },
+      [dx, dy],
+    );
   }
 
   /** A JavaScript expression in the page; its value as JSON. A thrown error is the tool's error. */
@@ -236,7 +259,9 @@ export class BrowserSession {
       // Indirect eval in the page: the expression is the user's, as if typed in DevTools.
       return await page.evaluate((code) => (0, eval)(code), expression);
     } catch (err) {
-      throw new Error(`the expression threw: ${(err as Error).message.split('\n')[0]!.replace(/^page\.evaluate: /, '')}`);
+      throw new Error(
+        `the expression threw: ${(err as Error).message.split('\n')[0]!.replace(/^page\.evaluate: /, '')}`,
+      );
     }
   }
 
@@ -265,12 +290,18 @@ export class BrowserSession {
   }
 
   /** Runs `act` on the first element matching `selector`; a missing one is an error saying how long it was waited for. */
-  private async locate<T>(page: Page, selector: string, act: (l: ReturnType<Page['locator']>) => Promise<T>): Promise<T> {
+  private async locate<T>(
+    page: Page,
+    selector: string,
+    act: (l: ReturnType<Page['locator']>) => Promise<T>,
+  ): Promise<T> {
     const l = page.locator(selector).first();
     try {
       await l.waitFor({ state: 'attached' });
     } catch {
-      throw new Error(`no element matches '${selector}' within ${this.options.timeoutMs} ms; browser_snapshot shows what the page holds`);
+      throw new Error(
+        `no element matches '${selector}' within ${this.options.timeoutMs} ms; browser_snapshot shows what the page holds`,
+      );
     }
     try {
       return await act(l);

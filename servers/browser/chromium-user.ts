@@ -26,14 +26,19 @@ const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'];
 const KEPT_ENV = ['LANG', 'LANGUAGE', 'LC_ALL', 'TZ', 'FONTCONFIG_PATH', 'FONTCONFIG_FILE'];
 
 /** uid and gid of a user name or number (`nobody`, `65534`, `65534:65534`) from /etc/passwd. */
-export function resolveUser(spec: string, passwd = () => readFileSync('/etc/passwd', 'utf8')): { uid: number; gid: number } {
+export function resolveUser(
+  spec: string,
+  passwd = () => readFileSync('/etc/passwd', 'utf8'),
+): { uid: number; gid: number } {
   const numeric = /^(\d+)(?::(\d+))?$/.exec(spec);
   if (numeric) return { uid: Number(numeric[1]), gid: Number(numeric[2] ?? numeric[1]) };
   for (const line of passwd().split('\n')) {
     const [name, , uid, gid] = line.split(':');
     if (name === spec && uid && gid) return { uid: Number(uid), gid: Number(gid) };
   }
-  throw new Error(`browser.run_as: there is no user '${spec}' in /etc/passwd; name an unprivileged user (default nobody) or a uid`);
+  throw new Error(
+    `browser.run_as: there is no user '${spec}' in /etc/passwd; name an unprivileged user (default nobody) or a uid`,
+  );
 }
 
 /** Launches not cleaned up yet: removed at exit too, so a process that ends without close() leaves no profile behind. */
@@ -68,7 +73,10 @@ export function chromiumLaunch(executablePath: string, runAs: string, uid = proc
   let drop: { uid: number; gid: number; setpriv: string } | undefined;
   if (uid === 0) {
     const user = resolveUser(runAs);
-    if (user.uid === 0) throw new Error(`browser.run_as is '${runAs}', which is root; Chromium must not run as root: name an unprivileged user such as nobody`);
+    if (user.uid === 0)
+      throw new Error(
+        `browser.run_as is '${runAs}', which is root; Chromium must not run as root: name an unprivileged user such as nobody`,
+      );
     const setpriv = SETPRIV.find((p) => existsSync(p));
     if (!setpriv) {
       throw new Error(
@@ -85,7 +93,14 @@ export function chromiumLaunch(executablePath: string, runAs: string, uid = proc
     XDG_CACHE_HOME: join(userDataDir, '.cache'),
   };
   for (const k of KEPT_ENV) if (process.env[k]) env[k] = process.env[k]!;
-  if (!drop) return { executablePath, userDataDir, env, uid, cleanup: once(() => rmSync(userDataDir, { recursive: true, force: true })) };
+  if (!drop)
+    return {
+      executablePath,
+      userDataDir,
+      env,
+      uid,
+      cleanup: once(() => rmSync(userDataDir, { recursive: true, force: true })),
+    };
 
   chownSync(userDataDir, drop.uid, drop.gid);
   const wrapperDir = mkdtempSync(join(tmpdir(), 'optagon-chromium-'));

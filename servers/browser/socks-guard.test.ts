@@ -37,7 +37,9 @@ async function ask(host: string, port: number, command = 1): Promise<{ code: num
   socket.write(Buffer.from([5, 1, 0]));
   expect([...(await read(2))]).toEqual([5, 0]);
   const ip = /^\d+\.\d+\.\d+\.\d+$/.test(host);
-  const address = ip ? Buffer.from([1, ...host.split('.').map(Number)]) : Buffer.concat([Buffer.from([3, host.length]), Buffer.from(host)]);
+  const address = ip
+    ? Buffer.from([1, ...host.split('.').map(Number)])
+    : Buffer.concat([Buffer.from([3, host.length]), Buffer.from(host)]);
   const p = Buffer.alloc(2);
   p.writeUInt16BE(port);
   socket.write(Buffer.concat([Buffer.from([5, command, 0]), address, p]));
@@ -51,7 +53,9 @@ beforeAll(async () => {
     daemonConnections.push('connected');
     s.end('daemon.token');
   }));
-  guard = await SocksGuard.start(hostReach({ framePorts: () => [framePort], bindAddress: '127.0.0.1', allowedOrigins: [] }));
+  guard = await SocksGuard.start(
+    hostReach({ framePorts: () => [framePort], bindAddress: '127.0.0.1', allowedOrigins: [] }),
+  );
 });
 afterAll(async () => {
   await guard.close();
@@ -68,7 +72,10 @@ describe('the SOCKS guard in front of the host browser', () => {
       socket.destroy();
     }
     expect(daemonConnections).toEqual([]);
-    expect(guard.refusedSince(since).map((r) => `${r.host}:${r.port}`)).toEqual([`127.0.0.1:${daemonPort}`, `localhost:${daemonPort}`]);
+    expect(guard.refusedSince(since).map((r) => `${r.host}:${r.port}`)).toEqual([
+      `127.0.0.1:${daemonPort}`,
+      `localhost:${daemonPort}`,
+    ]);
   });
 
   it("tunnels to a frame's port, bytes both ways", async () => {

@@ -7,8 +7,14 @@ import { BrowserSession } from './browser-session.js';
 import { BROWSER_INSTRUCTIONS } from './server.js';
 import { browserTools } from './tools.js';
 
-const session = new BrowserSession({ executablePath: process.env.OPTAGON_CHROMIUM ?? '/usr/bin/chromium', timeoutMs: Number(process.env.OPTAGON_BROWSER_TIMEOUT_MS ?? 5000) });
-const server = new McpServer({ name: 'optagon-browser', title: 'Optagon browser', version: '0.1.0' }, { instructions: BROWSER_INSTRUCTIONS });
+const session = new BrowserSession({
+  executablePath: process.env.OPTAGON_CHROMIUM ?? '/usr/bin/chromium',
+  timeoutMs: Number(process.env.OPTAGON_BROWSER_TIMEOUT_MS ?? 5000),
+});
+const server = new McpServer(
+  { name: 'optagon-browser', title: 'Optagon browser', version: '0.1.0' },
+  { instructions: BROWSER_INSTRUCTIONS },
+);
 registerTools(server, session, browserTools);
 await server.connect(new StdioServerTransport());
 const stop = () => void session.close().finally(() => process.exit(0));

@@ -7,17 +7,27 @@ type S = BrowserSession;
 const defineTool = toolsFor<S>();
 
 const httpUrl = z
-  .url({ protocol: /^https?$/, error: 'only http and https URLs, e.g. http://localhost:3000 (file:, data: and others are refused)' })
+  .url({
+    protocol: /^https?$/,
+    error: 'only http and https URLs, e.g. http://localhost:3000 (file:, data: and others are refused)',
+  })
   .describe('An http(s) URL; in a frame, http://localhost:3000 is its app; on the host, http://127.0.0.1:<hostPort>');
-const selector = z.string().min(1, 'the selector is empty').max(1000).describe("A CSS selector, or Playwright's text=… / role=…");
+const selector = z
+  .string()
+  .min(1, 'the selector is empty')
+  .max(1000)
+  .describe("A CSS selector, or Playwright's text=… / role=…");
 /** One page in the host's Chromium, shared by every caller, that can open any address the host reaches: no frame's. */
-const hostBrowser = noFrame("drives the host's browser, one page shared by every caller that opens any address the host reaches");
+const hostBrowser = noFrame(
+  "drives the host's browser, one page shared by every caller that opens any address the host reaches",
+);
 
 export const browserTools = [
   defineTool({
     name: 'browser_navigate',
     title: 'Open a page',
-    description: 'Loads a URL in the browser page (one page, reused by every tool). A 4xx/5xx answer or an unreachable host is an error that says so.',
+    description:
+      'Loads a URL in the browser page (one page, reused by every tool). A 4xx/5xx answer or an unreachable host is an error that says so.',
     input: { url: httpUrl },
     output: { url: z.string(), status: z.number().nullable(), title: z.string() },
     annotations: ACTS_OUTSIDE,
@@ -37,7 +47,10 @@ export const browserTools = [
     annotations: LOOKS,
     actsOn: hostBrowser,
     async handle(b, args, ctx) {
-      const shot = await b.screenshot({ fullPage: args.full_page, ...(args.selector ? { selector: args.selector } : {}) });
+      const shot = await b.screenshot({
+        fullPage: args.full_page,
+        ...(args.selector ? { selector: args.selector } : {}),
+      });
       ctx.image(shot.png, 'image/png');
       return { width: shot.width, height: shot.height, scale: Number(shot.scale.toFixed(4)), bytes: shot.png.length };
     },
@@ -72,7 +85,10 @@ export const browserTools = [
     name: 'browser_scroll',
     title: 'Scroll',
     description: 'Scrolls the page by `amount` pixels; returns where it is now.',
-    input: { direction: z.enum(['up', 'down', 'left', 'right']), amount: z.number().int().min(1).max(100_000).default(600) },
+    input: {
+      direction: z.enum(['up', 'down', 'left', 'right']),
+      amount: z.number().int().min(1).max(100_000).default(600),
+    },
     output: { x: z.number(), y: z.number() },
     annotations: ACTS_OUTSIDE,
     actsOn: hostBrowser,
@@ -83,7 +99,8 @@ export const browserTools = [
   defineTool({
     name: 'browser_evaluate',
     title: 'Evaluate JavaScript',
-    description: "Evaluates a JavaScript expression in the page and returns its value (JSON-serialisable; a promise is awaited). A throw is the tool's error.",
+    description:
+      "Evaluates a JavaScript expression in the page and returns its value (JSON-serialisable; a promise is awaited). A throw is the tool's error.",
     input: { expression: z.string().min(1, 'the expression is empty').max(100_000) },
     output: { value: z.unknown() },
     annotations: ACTS_OUTSIDE,
@@ -95,7 +112,8 @@ export const browserTools = [
   defineTool({
     name: 'browser_snapshot',
     title: 'Accessibility snapshot',
-    description: "The page's accessibility tree as compact text (roles, names, values): what a screen reader would say, far fewer tokens than an image.",
+    description:
+      "The page's accessibility tree as compact text (roles, names, values): what a screen reader would say, far fewer tokens than an image.",
     input: {},
     output: { url: z.string(), title: z.string(), tree: z.string() },
     annotations: LOOKS,

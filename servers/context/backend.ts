@@ -45,7 +45,10 @@ export interface ContextBackend {
    * Queues an episode. `processed` resolves (never rejects) with its outcome: processed, or failed
    * with the reason; for a duplicate, with the episode already there.
    */
-  addEpisode(groupId: string, input: NewEpisode): Promise<{ episode: Episode; duplicate: boolean; processed: Promise<Episode> }>;
+  addEpisode(
+    groupId: string,
+    input: NewEpisode,
+  ): Promise<{ episode: Episode; duplicate: boolean; processed: Promise<Episode> }>;
   /** Newest first. */
   episodes(groupIds: string[], limit: number): Promise<Episode[]>;
   searchFacts(groupIds: string[], search: FactSearch): Promise<Fact[]>;

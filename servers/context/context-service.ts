@@ -54,7 +54,11 @@ export class ContextService {
     return this.frames.getConfig(frameId).config.context ?? {};
   }
 
-  async addEpisode(scope: GroupScope, input: NewEpisode, wait: boolean): Promise<{ episode: Episode; duplicate: boolean }> {
+  async addEpisode(
+    scope: GroupScope,
+    input: NewEpisode,
+    wait: boolean,
+  ): Promise<{ episode: Episode; duplicate: boolean }> {
     const { episode, duplicate, processed } = await this.backend.addEpisode(this.writeGroup(scope), input);
     return { episode: wait ? await processed : episode, duplicate };
   }
@@ -75,7 +79,14 @@ export class ContextService {
     for (const c of commits) {
       const { duplicate, processed } = await this.backend.addEpisode(frame.graphitiGroupId, {
         name: `commit ${c.hash.slice(0, 12)}: ${c.subject}`.slice(0, 200),
-        content: JSON.stringify({ type: 'commit', hash: c.hash, subject: c.subject, body: c.body, author: c.author, files: c.files }),
+        content: JSON.stringify({
+          type: 'commit',
+          hash: c.hash,
+          subject: c.subject,
+          body: c.body,
+          author: c.author,
+          files: c.files,
+        }),
         source: 'json',
         sourceDescription: 'git log',
         validAt: c.date,
@@ -129,11 +140,17 @@ export class ContextService {
    * (argument, else the frame's context_budget_tokens, else 8000). Other frames' knowledge only
    * when asked for and allowed by the frame's config.
    */
-  async curate(frameRef: string, task: string, opts: { budgetTokens?: number; crossFrame?: boolean }): Promise<Curated & { groupIds: string[] }> {
+  async curate(
+    frameRef: string,
+    task: string,
+    opts: { budgetTokens?: number; crossFrame?: boolean },
+  ): Promise<Curated & { groupIds: string[] }> {
     const frame = this.frames.resolve(frameRef);
     const config = this.frameContext(frame.id);
     if (opts.crossFrame && !config.cross_frame_search) {
-      throw new Error(`frame ${frame.name} does not allow cross-frame search; set it with frame_config_set {context: {cross_frame_search: true}}`);
+      throw new Error(
+        `frame ${frame.name} does not allow cross-frame search; set it with frame_config_set {context: {cross_frame_search: true}}`,
+      );
     }
     const groupIds = this.readGroups({ frame: frame.id }, opts.crossFrame ?? config.cross_frame_search ?? false);
     const budget = opts.budgetTokens ?? config.context_budget_tokens ?? DEFAULT_BUDGET_TOKENS;

@@ -6,7 +6,15 @@ import { v7 as newId } from 'uuid';
 import { openDatabase, statementCache } from '../shared/sqlite.js';
 import type { EpisodeInput, Extraction } from './heuristic-extractor.js';
 import { contextMigrations } from './migrations.js';
-import { fuzzyKey, nameSimilarity, normalizeName, type ContextCounts, type Entity, type Episode, type EpisodeStatus } from './model.js';
+import {
+  fuzzyKey,
+  nameSimilarity,
+  normalizeName,
+  type ContextCounts,
+  type Entity,
+  type Episode,
+  type EpisodeStatus,
+} from './model.js';
 import { toEntity, toEpisode, type EntityRow, type EpisodeRow } from './rows.js';
 
 /** Labels whose names are identities: never merged by similarity. */
@@ -46,7 +54,10 @@ export class ContextStore {
     // ingestion. 10,000 pages is a WAL of up to 40 MB.
     this.db.pragma('wal_autocheckpoint = 10000');
     this.sql = statementCache(this.db);
-    const unkeyed = this.sql('SELECT uuid, name FROM entities WHERE fuzzy_key IS NULL').all() as Array<{ uuid: string; name: string }>;
+    const unkeyed = this.sql('SELECT uuid, name FROM entities WHERE fuzzy_key IS NULL').all() as Array<{
+      uuid: string;
+      name: string;
+    }>;
     for (const e of unkeyed) this.sql('UPDATE entities SET fuzzy_key = ? WHERE uuid = ?').run(fuzzyKey(e.name), e.uuid);
   }
 
@@ -63,9 +74,15 @@ export class ContextStore {
   }
 
   /** Queues an episode; with a dedup key, the same key in the same group returns the first one. */
-  addEpisode(groupId: string, input: EpisodeInput & { validAt?: number; dedupKey?: string }): { episode: Episode; duplicate: boolean } {
+  addEpisode(
+    groupId: string,
+    input: EpisodeInput & { validAt?: number; dedupKey?: string },
+  ): { episode: Episode; duplicate: boolean } {
     if (input.dedupKey) {
-      const found = this.sql('SELECT * FROM episodes WHERE group_id = ? AND dedup_key = ?').get(groupId, input.dedupKey) as EpisodeRow | undefined;
+      const found = this.sql('SELECT * FROM episodes WHERE group_id = ? AND dedup_key = ?').get(
+        groupId,
+        input.dedupKey,
+      ) as EpisodeRow | undefined;
       if (found) return { episode: toEpisode(found), duplicate: true };
     }
     const now = Date.now();
@@ -74,8 +91,21 @@ export class ContextStore {
       const { lastInsertRowid } = this.sql(
         `INSERT INTO episodes (uuid, group_id, name, content, source, source_description, valid_at, created_at, dedup_key)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(uuid, groupId, input.name, input.content, input.source, input.sourceDescription, input.validAt ?? now, now, input.dedupKey ?? null);
-      this.sql('INSERT INTO episodes_fts (rowid, text) VALUES (?, ?)').run(lastInsertRowid, `${input.name}\n${input.content}`);
+      ).run(
+        uuid,
+        groupId,
+        input.name,
+        input.content,
+        input.source,
+        input.sourceDescription,
+        input.validAt ?? now,
+        now,
+        input.dedupKey ?? null,
+      );
+      this.sql('INSERT INTO episodes_fts (rowid, text) VALUES (?, ?)').run(
+        lastInsertRowid,
+        `${input.name}\n${input.content}`,
+      );
     })();
     return { episode: this.episode(uuid)!, duplicate: false };
   }
@@ -87,17 +117,29 @@ export class ContextStore {
 
   /** Episodes not yet processed, oldest first: what a restart must queue again. */
   unfinishedEpisodes(): Episode[] {
-    return (this.sql("SELECT * FROM episodes WHERE status IN ('queued','processing') ORDER BY created_at").all() as EpisodeRow[]).map(toEpisode);
+    return (
+      this.sql(
+        "SELECT * FROM episodes WHERE status IN ('queued','processing') ORDER BY created_at",
+      ).all() as EpisodeRow[]
+    ).map(toEpisode);
   }
 
   setEpisodeStatus(uuid: string, status: EpisodeStatus, error?: string): void {
-    this.sql('UPDATE episodes SET status = ?, error = ?, processed_at = ? WHERE uuid = ?')
-      .run(status, error ?? null, status === 'processed' || status === 'failed' ? Date.now() : null, uuid);
+    this.sql('UPDATE episodes SET status = ?, error = ?, processed_at = ? WHERE uuid = ?').run(
+      status,
+      error ?? null,
+      status === 'processed' || status === 'failed' ? Date.now() : null,
+      uuid,
+    );
   }
 
   /** Newest first (by the time they describe). */
   episodes(groupIds: string[], limit: number): Episode[] {
-    return (this.sql(`SELECT * FROM episodes WHERE group_id IN (${marks(groupIds)}) ORDER BY valid_at DESC, created_at DESC LIMIT ?`).all(...groupIds, limit) as EpisodeRow[]).map(toEpisode);
+    return (
+      this.sql(
+        `SELECT * FROM episodes WHERE group_id IN (${marks(groupIds)}) ORDER BY valid_at DESC, created_at DESC LIMIT ?`,
+      ).all(...groupIds, limit) as EpisodeRow[]
+    ).map(toEpisode);
   }
 
   /**
@@ -130,9 +172,9 @@ export class ContextStore {
       const target = entity(f.target, []);
       if (source === target) continue; // fuzzy resolution made them one
       if (f.replaces) out.invalidated += this.invalidate(episode, source, target, f.name);
-      const same = this
-        .sql('SELECT uuid, episodes FROM facts WHERE group_id = ? AND source_uuid = ? AND target_uuid = ? AND name = ? AND fact = ? AND invalid_at IS NULL')
-        .get(episode.groupId, source, target, f.name, f.fact) as { uuid: string; episodes: string } | undefined;
+      const same = this.sql(
+        'SELECT uuid, episodes FROM facts WHERE group_id = ? AND source_uuid = ? AND target_uuid = ? AND name = ? AND fact = ? AND invalid_at IS NULL',
+      ).get(episode.groupId, source, target, f.name, f.fact) as { uuid: string; episodes: string } | undefined;
       if (same) {
         const eps = [...new Set([...(JSON.parse(same.episodes) as string[]), episode.uuid])];
         this.sql('UPDATE facts SET episodes = ? WHERE uuid = ?').run(JSON.stringify(eps), same.uuid);
@@ -142,7 +184,17 @@ export class ContextStore {
       const { lastInsertRowid } = this.sql(
         `INSERT INTO facts (uuid, group_id, source_uuid, target_uuid, name, fact, episodes, created_at, valid_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(uuid, episode.groupId, source, target, f.name, f.fact, JSON.stringify([episode.uuid]), Date.now(), episode.validAt);
+      ).run(
+        uuid,
+        episode.groupId,
+        source,
+        target,
+        f.name,
+        f.fact,
+        JSON.stringify([episode.uuid]),
+        Date.now(),
+        episode.validAt,
+      );
       const text = `${f.fact}\n${f.name.replace(/_/g, ' ')}`;
       this.sql('INSERT INTO facts_fts (rowid, text) VALUES (?, ?)').run(lastInsertRowid, text);
       out.newFacts.push({ uuid, text: f.fact });
@@ -160,14 +212,21 @@ export class ContextStore {
   }
 
   /** The entity of that name in the group: by normalised name, then (unless an identity label) fuzzily. */
-  private resolveEntity(groupId: string, name: string, labels: string[]): { uuid: string; labels: string; summary: string; rowid: number } | undefined {
+  private resolveEntity(
+    groupId: string,
+    name: string,
+    labels: string[],
+  ): { uuid: string; labels: string; summary: string; rowid: number } | undefined {
     type Found = { uuid: string; labels: string; summary: string; rowid: number; name: string };
-    const exact = this.sql('SELECT rowid, uuid, labels, summary FROM entities WHERE group_id = ? AND norm_name = ?').get(groupId, normalizeName(name)) as Found | undefined;
+    const exact = this.sql(
+      'SELECT rowid, uuid, labels, summary FROM entities WHERE group_id = ? AND norm_name = ?',
+    ).get(groupId, normalizeName(name)) as Found | undefined;
     if (exact || labels.some((l) => EXACT_LABELS.has(l))) return exact;
     const key = fuzzyKey(name);
     if (key.length < 3) return undefined;
-    const near = this.sql('SELECT rowid, uuid, labels, summary, name FROM entities WHERE group_id = ? AND fuzzy_key >= ? AND fuzzy_key < ? LIMIT 50')
-      .all(groupId, key.slice(0, 3), `${key.slice(0, 3)}\uffff`) as Found[];
+    const near = this.sql(
+      'SELECT rowid, uuid, labels, summary, name FROM entities WHERE group_id = ? AND fuzzy_key >= ? AND fuzzy_key < ? LIMIT 50',
+    ).all(groupId, key.slice(0, 3), `${key.slice(0, 3)}\uffff`) as Found[];
     let best: Found | undefined;
     let bestScore = FUZZY_THRESHOLD;
     for (const c of near) {
@@ -179,14 +238,24 @@ export class ContextStore {
     return best;
   }
 
-  private upsertEntity(groupId: string, name: string, labels: string[], summary: string | undefined, out: Written): string {
+  private upsertEntity(
+    groupId: string,
+    name: string,
+    labels: string[],
+    summary: string | undefined,
+    out: Written,
+  ): string {
     const found = this.resolveEntity(groupId, name, labels);
     if (found) {
       const known = JSON.parse(found.labels) as string[];
       const merged = [...new Set([...known, ...labels])];
       const newSummary = summary && !found.summary ? summary : found.summary;
       if (merged.length !== known.length || newSummary !== found.summary) {
-        this.sql('UPDATE entities SET labels = ?, summary = ? WHERE uuid = ?').run(JSON.stringify(merged), newSummary, found.uuid);
+        this.sql('UPDATE entities SET labels = ?, summary = ? WHERE uuid = ?').run(
+          JSON.stringify(merged),
+          newSummary,
+          found.uuid,
+        );
         const row = this.sql('SELECT name FROM entities WHERE uuid = ?').get(found.uuid) as { name: string };
         this.sql('UPDATE entities_fts SET text = ? WHERE rowid = ?').run(`${row.name}\n${newSummary}`, found.rowid);
       }
@@ -203,11 +272,10 @@ export class ContextStore {
 
   /** Stores a vector (float32) for a fact or an entity, with the model that made it. */
   setEmbedding(table: 'facts' | 'entities', uuid: string, vector: Float32Array, model: string): void {
-    const row = this.sql(`UPDATE ${table} SET embedding = ?, embedding_model = ? WHERE uuid = ? RETURNING group_id`).get(
-      Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength),
-      model,
-      uuid,
-    ) as { group_id: string } | undefined;
+    const row = this.sql(
+      `UPDATE ${table} SET embedding = ?, embedding_model = ? WHERE uuid = ? RETURNING group_id`,
+    ).get(Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength), model, uuid) as
+      { group_id: string } | undefined;
     if (row) this.touched(row.group_id);
   }
 
@@ -233,8 +301,12 @@ export class ContextStore {
             out.facts++;
           }
         }
-        out.restored = this.sql('UPDATE facts SET invalid_at = NULL, expired_at = NULL, invalidated_by = NULL WHERE invalidated_by = ?').run(uuid).changes;
-        const mentioned = this.sql('SELECT entity_uuid AS uuid FROM mentions WHERE episode_uuid = ?').all(uuid) as Array<{ uuid: string }>;
+        out.restored = this.sql(
+          'UPDATE facts SET invalid_at = NULL, expired_at = NULL, invalidated_by = NULL WHERE invalidated_by = ?',
+        ).run(uuid).changes;
+        const mentioned = this.sql('SELECT entity_uuid AS uuid FROM mentions WHERE episode_uuid = ?').all(
+          uuid,
+        ) as Array<{ uuid: string }>;
         const row = this.sql('SELECT rowid FROM episodes WHERE uuid = ?').get(uuid) as { rowid: number };
         this.deleteRow('episodes', row.rowid); // mentions go with it (ON DELETE CASCADE)
         for (const { uuid: entity } of mentioned) {
@@ -263,7 +335,9 @@ export class ContextStore {
     this.db
       .transaction(() => {
         for (const table of ['facts', 'episodes', 'entities'] as const) {
-          this.sql(`DELETE FROM ${table}_fts WHERE rowid IN (SELECT rowid FROM ${table} WHERE group_id = ?)`).run(groupId);
+          this.sql(`DELETE FROM ${table}_fts WHERE rowid IN (SELECT rowid FROM ${table} WHERE group_id = ?)`).run(
+            groupId,
+          );
           out[table] = this.sql(`DELETE FROM ${table} WHERE group_id = ?`).run(groupId).changes;
         }
       })
@@ -276,7 +350,9 @@ export class ContextStore {
   status(groupIds: string[]): ContextCounts {
     const m = marks(groupIds);
     const episodes: Record<EpisodeStatus, number> = { queued: 0, processing: 0, processed: 0, failed: 0 };
-    for (const r of this.sql(`SELECT status, count(*) AS n FROM episodes WHERE group_id IN (${m}) GROUP BY status`).all(...groupIds) as Array<{ status: EpisodeStatus; n: number }>) {
+    for (const r of this.sql(`SELECT status, count(*) AS n FROM episodes WHERE group_id IN (${m}) GROUP BY status`).all(
+      ...groupIds,
+    ) as Array<{ status: EpisodeStatus; n: number }>) {
       episodes[r.status] = r.n;
     }
     const count = (sql: string) => (this.sql(sql).get(...groupIds) as { n: number }).n;
@@ -290,7 +366,9 @@ export class ContextStore {
 
   /** An entity by name (exact or normalised) in the first of the groups that has it. */
   entityByName(groupIds: string[], name: string): Entity | undefined {
-    const rows = this.sql(`SELECT * FROM entities WHERE group_id IN (${marks(groupIds)}) AND (uuid = ? OR norm_name = ?) LIMIT 1`).all(...groupIds, name, normalizeName(name));
+    const rows = this.sql(
+      `SELECT * FROM entities WHERE group_id IN (${marks(groupIds)}) AND (uuid = ? OR norm_name = ?) LIMIT 1`,
+    ).all(...groupIds, name, normalizeName(name));
     return rows.length ? toEntity(rows[0] as EntityRow) : undefined;
   }
 }

@@ -23,9 +23,19 @@ export function createContextBackend(
   if (config.extraction === 'llm') {
     const provider = createProvider(config.llm!, llm, 'context.llm');
     extract = (episode, reads) => {
-      const known = reads.entities(reads.bm25Entities([episode.groupId], `${episode.name} ${episode.content.slice(0, 4000)}`, KNOWN_ENTITIES));
-      return extractWithLlm(provider, episode, known.map((e) => e.name));
+      const known = reads.entities(
+        reads.bm25Entities([episode.groupId], `${episode.name} ${episode.content.slice(0, 4000)}`, KNOWN_ENTITIES),
+      );
+      return extractWithLlm(
+        provider,
+        episode,
+        known.map((e) => e.name),
+      );
     };
   }
-  return new EmbeddedBackend(new ContextStore(home.contextDatabase), extract, config.embeddings && createEmbedder(config.embeddings, llm));
+  return new EmbeddedBackend(
+    new ContextStore(home.contextDatabase),
+    extract,
+    config.embeddings && createEmbedder(config.embeddings, llm),
+  );
 }

@@ -19,7 +19,8 @@ const oneLine = (s: string, max: number) => {
 };
 
 const factLine = (f: Fact) => `- ${oneLine(f.fact, 300)}${f.validAt ? ` (since ${day(f.validAt)})` : ''}`;
-const entityLine = (e: Entity) => `- ${e.name}${e.labels.length ? ` [${e.labels.join(', ')}]` : ''}${e.summary ? `: ${oneLine(e.summary, 200)}` : ''}`;
+const entityLine = (e: Entity) =>
+  `- ${e.name}${e.labels.length ? ` [${e.labels.join(', ')}]` : ''}${e.summary ? `: ${oneLine(e.summary, 200)}` : ''}`;
 const episodeLine = (e: Episode) => `- ${day(e.validAt)} ${oneLine(e.name, 120)}: ${oneLine(e.content, 300)}`;
 
 /** Share of the budget each section may take before the others had their turn. */
@@ -30,7 +31,13 @@ const SHARES = { facts: 0.6, entities: 0.2, episodes: 0.2 };
  * the entities it names, and the latest episodes (not those superseded), without duplicates, packed into a token budget
  * as one text block (what goes into the agent's first message) and its parts.
  */
-export async function curate(backend: ContextBackend, groupIds: string[], task: string, budgetTokens: number, title: string): Promise<Curated> {
+export async function curate(
+  backend: ContextBackend,
+  groupIds: string[],
+  task: string,
+  budgetTokens: number,
+  title: string,
+): Promise<Curated> {
   const [allFacts, entities, episodes] = await Promise.all([
     // Stale facts too: they tell which episodes are superseded.
     backend.searchFacts(groupIds, { query: task, limit: 80, currentOnly: false, reranker: 'mmr' }),
@@ -40,7 +47,12 @@ export async function curate(backend: ContextBackend, groupIds: string[], task: 
   // An episode whose facts here have all stopped being true would tell the agent something stale.
   const current = allFacts.filter((f) => f.invalidAt === null && f.expiredAt === null);
   const backing = new Set(current.flatMap((f) => f.episodes));
-  const superseded = new Set(allFacts.filter((f) => f.invalidAt !== null).flatMap((f) => f.episodes).filter((e) => !backing.has(e)));
+  const superseded = new Set(
+    allFacts
+      .filter((f) => f.invalidAt !== null)
+      .flatMap((f) => f.episodes)
+      .filter((e) => !backing.has(e)),
+  );
   const seenFacts = new Set<string>();
   const uniqueFacts = current.filter((f) => {
     const key = f.fact.toLowerCase().replace(/\s+/g, ' ');
@@ -61,7 +73,14 @@ export async function curate(backend: ContextBackend, groupIds: string[], task: 
   const chosen = { facts: [] as Fact[], entities: [] as Entity[], episodes: [] as Episode[] };
   const lines: Record<string, string[]> = { facts: [], entities: [], episodes: [] };
   let truncated = false;
-  if (budgetTokens <= used) return { text: '', tokens: 0, budgetTokens, truncated: uniqueFacts.length + usefulEntities.length + recent.length > 0, ...chosen };
+  if (budgetTokens <= used)
+    return {
+      text: '',
+      tokens: 0,
+      budgetTokens,
+      truncated: uniqueFacts.length + usefulEntities.length + recent.length > 0,
+      ...chosen,
+    };
   // Two passes: each section up to its share of the budget, then whatever is left, in section order.
   const spent = { facts: 0, entities: 0, episodes: 0 };
   for (const pass of [0, 1]) {

@@ -23,9 +23,16 @@ describe('embedded context backend', () => {
     expect(episode).toMatchObject({ status: 'processed', error: null });
     return episode;
   };
-  const text = (content: string, name = 'note'): EpisodeInput => ({ name, content, source: 'text', sourceDescription: 'test' });
+  const text = (content: string, name = 'note'): EpisodeInput => ({
+    name,
+    content,
+    source: 'text',
+    sourceDescription: 'test',
+  });
   const search = async (groups: string[], query: string, more: Partial<FactSearch> = {}) =>
-    (await backend.searchFacts(groups, { query, limit: 10, currentOnly: true, reranker: 'rrf', ...more })).map((f) => f.fact);
+    (await backend.searchFacts(groups, { query, limit: 10, currentOnly: true, reranker: 'rrf', ...more })).map(
+      (f) => f.fact,
+    );
 
   beforeEach(() => (backend = new EmbeddedBackend(new ContextStore(':memory:'), (e) => extractHeuristic(e))));
   afterEach(() => backend.close());
@@ -48,9 +55,24 @@ describe('embedded context backend', () => {
   });
 
   it('a commit yields its author, files and the errors it fixes', async () => {
-    const commit = { type: 'commit', hash: '4794b74c0ffee', subject: 'Fix TypeError in `parseConfig`', author: 'Ada', files: ['src/config.ts', 'README.md'] };
-    await ingest(A, { name: 'commit 4794b74', content: JSON.stringify(commit), source: 'json', sourceDescription: 'git' }, T0);
-    const found = await backend.searchFacts([A], { query: 'parseConfig TypeError', limit: 10, currentOnly: true, reranker: 'rrf' });
+    const commit = {
+      type: 'commit',
+      hash: '4794b74c0ffee',
+      subject: 'Fix TypeError in `parseConfig`',
+      author: 'Ada',
+      files: ['src/config.ts', 'README.md'],
+    };
+    await ingest(
+      A,
+      { name: 'commit 4794b74', content: JSON.stringify(commit), source: 'json', sourceDescription: 'git' },
+      T0,
+    );
+    const found = await backend.searchFacts([A], {
+      query: 'parseConfig TypeError',
+      limit: 10,
+      currentOnly: true,
+      reranker: 'rrf',
+    });
     expect(found.map((f) => f.name).sort()).toEqual(['AUTHORED', 'FIXES', 'MODIFIES', 'MODIFIES']);
     expect(found.find((f) => f.name === 'FIXES')).toMatchObject({ target: 'TypeError' });
   });
@@ -82,8 +104,12 @@ describe('embedded context backend', () => {
     await ingest(A, text('Postgres runs on Debian.'), T0);
     const near = await search([A], 'Postgres', { reranker: 'node_distance', centerNode: 'Reports' });
     expect(near[0]).toBe('Reports uses Postgres');
-    expect((await search([A], 'Postgres', { reranker: 'node_distance', centerNode: 'Billing' }))[0]).toBe('Billing uses Postgres');
-    await expect(search([A], 'Postgres', { reranker: 'node_distance', centerNode: 'Nowhere' })).rejects.toThrow(/center_node.*context_search_nodes/);
+    expect((await search([A], 'Postgres', { reranker: 'node_distance', centerNode: 'Billing' }))[0]).toBe(
+      'Billing uses Postgres',
+    );
+    await expect(search([A], 'Postgres', { reranker: 'node_distance', centerNode: 'Nowhere' })).rejects.toThrow(
+      /center_node.*context_search_nodes/,
+    );
 
     const rrfOrder = await search([A], 'Billing Reports uses Postgres');
     const mmrOrder = await search([A], 'Billing Reports uses Postgres', { reranker: 'mmr' });
@@ -131,7 +157,12 @@ describe('embedded context backend', () => {
   });
 
   it('curation packs facts, entities and episodes into the budget without duplicates', async () => {
-    for (let i = 0; i < 40; i++) await ingest(A, text(`The Service${i} module uses Library${i} for the payments flow.`, `payments note ${i}`), T0 + i * DAY);
+    for (let i = 0; i < 40; i++)
+      await ingest(
+        A,
+        text(`The Service${i} module uses Library${i} for the payments flow.`, `payments note ${i}`),
+        T0 + i * DAY,
+      );
     await ingest(A, text('The Service3 module uses Library3 for the payments flow.', 'repeat'), T0 + 50 * DAY);
     const big = await curate(backend, [A], 'payments flow Service3', 8000, 'frame test');
     expect(big.text).toMatch(/^# What Optagon knows for this task \(frame test\)\n\n## Facts \(current\)\n- /);
@@ -152,13 +183,21 @@ describe('embedded context backend', () => {
     const extract = (e: Episode): Extraction | Promise<Extraction> => {
       order.push(e.name);
       // A fact without a sentence breaks the write after its entities went in: the savepoint must take them back.
-      if (e.name === 'broken') return { entities: [{ name: 'Orphan', labels: [] }], facts: [{ source: 'Orphan', target: 'Nowhere', name: 'USES', fact: null as unknown as string }] };
+      if (e.name === 'broken')
+        return {
+          entities: [{ name: 'Orphan', labels: [] }],
+          facts: [{ source: 'Orphan', target: 'Nowhere', name: 'USES', fact: null as unknown as string }],
+        };
       if (e.name === 'slow') return new Promise((resolve) => setTimeout(() => resolve(extractHeuristic(e)), 20));
       return extractHeuristic(e);
     };
     backend = new EmbeddedBackend(new ContextStore(':memory:'), extract);
     const names = ['a', 'broken', 'b', 'slow', 'c', ...Array.from({ length: 150 }, (_, i) => `n${i}`)];
-    const added = await Promise.all(names.map((name, i) => backend.addEpisode(A, { ...text(`The Api${i} service uses Db${i}.`, name), validAt: T0 + i })));
+    const added = await Promise.all(
+      names.map((name, i) =>
+        backend.addEpisode(A, { ...text(`The Api${i} service uses Db${i}.`, name), validAt: T0 + i }),
+      ),
+    );
     const outcomes = await Promise.all(added.map((a) => a.processed));
     expect([...new Set(order)]).toEqual(names);
     // It broke a batch, whose episodes up to it were extracted again and written one by one.
@@ -167,7 +206,10 @@ describe('embedded context backend', () => {
     expect(outcomes[1]!.error).toMatch(/NOT NULL/);
     expect(await backend.searchNodes([A], { query: 'Orphan', limit: 5 })).toEqual([]);
     expect(await search([A], 'Api3')).toEqual(['Api3 uses Db3']); // the awaited one
-    expect(await backend.status([A])).toMatchObject({ facts: names.length - 1, episodes: { processed: names.length - 1, failed: 1, queued: 0, processing: 0 } });
+    expect(await backend.status([A])).toMatchObject({
+      facts: names.length - 1,
+      episodes: { processed: names.length - 1, failed: 1, queued: 0, processing: 0 },
+    });
   });
 
   it('a database from before stemming is re-indexed on open: "use" finds "uses"', async () => {

@@ -39,13 +39,18 @@ export class EmbeddedBackend implements ContextBackend {
 
   /** Vectors for what a write made new. */
   private async embed(embedder: Embedder, written: Written): Promise<void> {
-    const items = [...written.newFacts.map((f) => ['facts', f] as const), ...written.newEntities.map((e) => ['entities', e] as const)];
+    const items = [
+      ...written.newFacts.map((f) => ['facts', f] as const),
+      ...written.newEntities.map((e) => ['entities', e] as const),
+    ];
     if (!items.length) return;
     let vectors: Float32Array[];
     try {
       vectors = await embedder.embed(items.map(([, x]) => x.text));
     } catch (err) {
-      throw new Error(`${(err as Error).message}; the episode's facts are stored and BM25 and graph search find them, similarity search does not`);
+      throw new Error(
+        `${(err as Error).message}; the episode's facts are stored and BM25 and graph search find them, similarity search does not`,
+      );
     }
     items.forEach(([table, x], i) => this.store.setEmbedding(table, x.uuid, vectors[i]!, embedder.model));
   }
@@ -60,7 +65,11 @@ export class EmbeddedBackend implements ContextBackend {
   }
 
   /** The query's vector, when an embedder is configured and these groups hold vectors of its model. */
-  private async queryVector(table: 'facts' | 'entities', groupIds: string[], query: string): Promise<Float32Array | undefined> {
+  private async queryVector(
+    table: 'facts' | 'entities',
+    groupIds: string[],
+    query: string,
+  ): Promise<Float32Array | undefined> {
     if (!this.embedder || !this.reads.vectors.has(table, groupIds, this.embedder.model)) return undefined;
     return (await this.embedder.embed([query]))[0];
   }
@@ -86,7 +95,10 @@ export class EmbeddedBackend implements ContextBackend {
       });
     } else {
       const center = s.centerNode && this.store.entityByName(groupIds, s.centerNode);
-      if (!center) throw new Error(`node_distance needs center_node, the name or uuid of an entity in these groups (no '${s.centerNode ?? ''}'); context_search_nodes finds names`);
+      if (!center)
+        throw new Error(
+          `node_distance needs center_node, the name or uuid of an entity in these groups (no '${s.centerNode ?? ''}'); context_search_nodes finds names`,
+        );
       const dist = this.reads.walk([center.uuid], groupIds, s);
       const far = Number.POSITIVE_INFINITY;
       ranked = byDistance(ranked, (id) => {

@@ -27,9 +27,14 @@ export function createEmbedder(endpoint: EmbeddingEndpoint, settings?: LlmSettin
         try {
           vectors = await call(batch);
         } catch (err) {
-          throw new Error(`embedding with ${endpointName(endpoint, settings)} failed: ${(err as Error).message} (check context.embeddings in config.yaml)`);
+          throw new Error(
+            `embedding with ${endpointName(endpoint, settings)} failed: ${(err as Error).message} (check context.embeddings in config.yaml)`,
+          );
         }
-        if (vectors.length !== batch.length) throw new Error(`embedding with ${endpointName(endpoint, settings)} returned ${vectors.length} vectors for ${batch.length} texts`);
+        if (vectors.length !== batch.length)
+          throw new Error(
+            `embedding with ${endpointName(endpoint, settings)} returned ${vectors.length} vectors for ${batch.length} texts`,
+          );
         out.push(...vectors.map((v) => Float32Array.from(v)));
       }
       return out;
@@ -45,9 +50,18 @@ function endpointCall(endpoint: EmbeddingEndpoint, settings?: LlmSettings): (tex
     return async (input) => (await (await client).embed({ model: endpoint.model, input })).embeddings;
   }
   const apiKey = apiKeyFor(endpoint, 'context.embeddings', settings);
-  const client = import('openai').then(({ default: OpenAI }) => new OpenAI({ apiKey, maxRetries: 2, ...(baseURL ? { baseURL } : {}) }));
+  const client = import('openai').then(
+    ({ default: OpenAI }) => new OpenAI({ apiKey, maxRetries: 2, ...(baseURL ? { baseURL } : {}) }),
+  );
   return async (input) => {
-    const r = await (await client).embeddings.create({ model: endpoint.model, input, encoding_format: 'float', ...(endpoint.dimensions ? { dimensions: endpoint.dimensions } : {}) });
+    const r = await (
+      await client
+    ).embeddings.create({
+      model: endpoint.model,
+      input,
+      encoding_format: 'float',
+      ...(endpoint.dimensions ? { dimensions: endpoint.dimensions } : {}),
+    });
     return [...r.data].sort((a, b) => a.index - b.index).map((d) => d.embedding);
   };
 }

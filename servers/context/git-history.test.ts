@@ -10,9 +10,12 @@ describe('readCommits on a repository the frame wrote', () => {
   let dir: string;
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it("a signed-looking commit with log.showSignature and gpg.program set runs nothing on the host", async () => {
+  it('a signed-looking commit with log.showSignature and gpg.program set runs nothing on the host', async () => {
     dir = mkdtempSync(join(tmpdir(), 'optagon-git-attack-'));
-    const git = (...args: string[]) => execFileSync('git', ['-C', dir, '-c', 'user.name=a', '-c', 'user.email=a@b', ...args], { encoding: 'utf8' }).trim();
+    const git = (...args: string[]) =>
+      execFileSync('git', ['-C', dir, '-c', 'user.name=a', '-c', 'user.email=a@b', ...args], {
+        encoding: 'utf8',
+      }).trim();
     git('init', '-q');
     writeFileSync(join(dir, 'a.txt'), 'a');
     git('add', 'a.txt');

@@ -21,15 +21,28 @@ const FIELD = '\x1f';
  */
 const HARDENED = [
   '--no-pager',
-  '-c', 'log.showSignature=false',
-  '-c', 'protocol.allow=never',
-  '-c', 'core.fsmonitor=false',
-  '-c', 'core.hooksPath=/dev/null',
-  '-c', 'core.pager=cat',
-  '-c', 'diff.external=',
-  '-c', 'core.sshCommand=false',
+  '-c',
+  'log.showSignature=false',
+  '-c',
+  'protocol.allow=never',
+  '-c',
+  'core.fsmonitor=false',
+  '-c',
+  'core.hooksPath=/dev/null',
+  '-c',
+  'core.pager=cat',
+  '-c',
+  'diff.external=',
+  '-c',
+  'core.sshCommand=false',
 ];
-const HARDENED_ENV = { GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', GIT_TERMINAL_PROMPT: '0', GIT_OPTIONAL_LOCKS: '0', GIT_NO_LAZY_FETCH: '1' };
+const HARDENED_ENV = {
+  GIT_CONFIG_NOSYSTEM: '1',
+  GIT_CONFIG_GLOBAL: '/dev/null',
+  GIT_TERMINAL_PROMPT: '0',
+  GIT_OPTIONAL_LOCKS: '0',
+  GIT_NO_LAZY_FETCH: '1',
+};
 
 /**
  * The commits of a workspace, oldest first (so later facts invalidate earlier ones in order):
@@ -37,13 +50,26 @@ const HARDENED_ENV = { GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null',
  * (HARDENED: the repository's own config cannot make it run anything); the workspace is only read.
  */
 export async function readCommits(workspace: string, opts: { since?: string; max?: number } = {}): Promise<Commit[]> {
-  const args = [...HARDENED, '-C', workspace, 'log', '--no-show-signature', '--no-ext-diff', '--no-textconv', '--reverse', '--no-color', `--format=${RECORD}%H${FIELD}%an${FIELD}%aI${FIELD}%s${FIELD}%b${FIELD}`, '--name-only'];
+  const args = [
+    ...HARDENED,
+    '-C',
+    workspace,
+    'log',
+    '--no-show-signature',
+    '--no-ext-diff',
+    '--no-textconv',
+    '--reverse',
+    '--no-color',
+    `--format=${RECORD}%H${FIELD}%an${FIELD}%aI${FIELD}%s${FIELD}%b${FIELD}`,
+    '--name-only',
+  ];
   if (opts.since) args.push(`--since=${opts.since}`);
   if (opts.max) args.push(`--max-count=${opts.max}`);
   const r = await runCommand('git', args, { timeoutMs: 120_000, env: { ...process.env, ...HARDENED_ENV } });
   if (r.code === 'ENOENT') throw new Error('git is not installed on this host: sudo apt-get install git');
   if (r.exitCode !== 0) {
-    if (/not a git repository/i.test(r.stderr)) throw new Error(`${workspace} is not a git repository; there is no history to ingest`);
+    if (/not a git repository/i.test(r.stderr))
+      throw new Error(`${workspace} is not a git repository; there is no history to ingest`);
     if (/does not have any commits/i.test(r.stderr)) return [];
     throw new Error(`git log in ${workspace} failed: ${r.stderr.trim()}`);
   }
@@ -58,7 +84,10 @@ export async function readCommits(workspace: string, opts: { since?: string; max
         date: Date.parse(date!),
         subject: subject!,
         body: body!.trim(),
-        files: (rest ?? '').split('\n').map((f) => f.trim()).filter(Boolean),
+        files: (rest ?? '')
+          .split('\n')
+          .map((f) => f.trim())
+          .filter(Boolean),
       };
     });
 }

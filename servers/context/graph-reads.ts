@@ -42,7 +42,11 @@ interface Match {
 
 /** The SQL condition (on the facts table's alias) for which facts a read sees, and its parameters. */
 function validity(v: Validity, f = 'f'): { sql: string; params: number[] } {
-  if (v.asOf !== undefined) return { sql: `(${f}.valid_at IS NULL OR ${f}.valid_at <= ?) AND (${f}.invalid_at IS NULL OR ${f}.invalid_at > ?)`, params: [v.asOf, v.asOf] };
+  if (v.asOf !== undefined)
+    return {
+      sql: `(${f}.valid_at IS NULL OR ${f}.valid_at <= ?) AND (${f}.invalid_at IS NULL OR ${f}.invalid_at > ?)`,
+      params: [v.asOf, v.asOf],
+    };
   return v.currentOnly ? { sql: `${f}.invalid_at IS NULL`, params: [] } : { sql: '1', params: [] };
 }
 
@@ -74,7 +78,9 @@ export class GraphReads {
     const rows = (this.sql(`SELECT coalesce(max(rowid), 0) FROM ${table}`).pluck().get() as number) || 1;
     const common = Math.max(COMMON_ROWS, rows * COMMON_SHARE);
     const vocab = this.sql(`SELECT doc FROM ${table}_vocab WHERE term = ?`).pluck();
-    const present = terms.map((t) => ({ ...t, df: (vocab.get(t.term) as number | undefined) ?? 0 })).filter((t) => t.df > 0);
+    const present = terms
+      .map((t) => ({ ...t, df: (vocab.get(t.term) as number | undefined) ?? 0 }))
+      .filter((t) => t.df > 0);
     if (!present.length) return undefined;
     const weights = new Map(present.map((t) => [t.term, Math.log(1 + (rows - t.df + 0.5) / (t.df + 0.5))]));
     const rare = present.filter((t) => t.df <= common);
@@ -119,7 +125,9 @@ export class GraphReads {
   /** Facts by uuid, in the order given. */
   facts(uuids: string[]): Fact[] {
     if (!uuids.length) return [];
-    const rows = this.sql(`${FACT_SELECT} WHERE f.uuid IN (SELECT value FROM json_each(?))`).all(JSON.stringify(uuids)) as FactRow[];
+    const rows = this.sql(`${FACT_SELECT} WHERE f.uuid IN (SELECT value FROM json_each(?))`).all(
+      JSON.stringify(uuids),
+    ) as FactRow[];
     const byId = new Map(rows.map((r) => [r.uuid, toFact(r)]));
     return uuids.flatMap((u) => byId.get(u) ?? []);
   }
@@ -127,7 +135,9 @@ export class GraphReads {
   /** Entities by uuid, in the order given. */
   entities(uuids: string[]): Entity[] {
     if (!uuids.length) return [];
-    const rows = this.sql('SELECT * FROM entities WHERE uuid IN (SELECT value FROM json_each(?))').all(JSON.stringify(uuids)) as EntityRow[];
+    const rows = this.sql('SELECT * FROM entities WHERE uuid IN (SELECT value FROM json_each(?))').all(
+      JSON.stringify(uuids),
+    ) as EntityRow[];
     const byId = new Map(rows.map((r) => [r.uuid, toEntity(r)]));
     return uuids.flatMap((u) => byId.get(u) ?? []);
   }
@@ -154,7 +164,10 @@ export class GraphReads {
          LIMIT ${WALK_LIMIT}
        )
        SELECT entity, min(depth) AS depth FROM walk GROUP BY entity`,
-    ).all(JSON.stringify(seeds), depth, ...groupIds, ...w.params, depth, ...groupIds, ...w.params) as Array<{ entity: string; depth: number }>;
+    ).all(JSON.stringify(seeds), depth, ...groupIds, ...w.params, depth, ...groupIds, ...w.params) as Array<{
+      entity: string;
+      depth: number;
+    }>;
     return new Map(rows.map((r) => [r.entity, r.depth]));
   }
 
@@ -179,7 +192,11 @@ export class GraphReads {
       const next: string[] = [];
       for (const entity of frontier) {
         for (const end of ['source', 'target'] as const) {
-          const rows = step(end).all(entity, ...groupIds, ...w.params, limit) as Array<{ uuid: string; source_uuid: string; target_uuid: string }>;
+          const rows = step(end).all(entity, ...groupIds, ...w.params, limit) as Array<{
+            uuid: string;
+            source_uuid: string;
+            target_uuid: string;
+          }>;
           for (const r of rows) {
             if (!seen.has(r.uuid)) {
               seen.add(r.uuid);
@@ -202,7 +219,9 @@ export class GraphReads {
   /** Facts nearest the query vector (cosine), among those the validity lets through. */
   nearestFacts(groupIds: string[], query: Float32Array, model: string, v: Validity, limit: number): string[] {
     const seen = (validAt: number | null, invalidAt: number | null) =>
-      v.asOf !== undefined ? (validAt === null || validAt <= v.asOf) && (invalidAt === null || invalidAt > v.asOf) : !v.currentOnly || invalidAt === null;
+      v.asOf !== undefined
+        ? (validAt === null || validAt <= v.asOf) && (invalidAt === null || invalidAt > v.asOf)
+        : !v.currentOnly || invalidAt === null;
     return this.vectors.nearest('facts', groupIds, model, query, limit, seen);
   }
 

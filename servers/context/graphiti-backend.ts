@@ -2,7 +2,15 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { ContextBackend, FactSearch, NewEpisode, NodeSearch, Removed } from './backend.js';
 import type { Entity, Episode, Fact } from './model.js';
-import { toEntity, toFact, toStored, type GraphitiEpisode, type GraphitiFact, type GraphitiNode, type Stored } from './graphiti-wire.js';
+import {
+  toEntity,
+  toFact,
+  toStored,
+  type GraphitiEpisode,
+  type GraphitiFact,
+  type GraphitiNode,
+  type Stored,
+} from './graphiti-wire.js';
 import { mmr, rrf, wordOverlap } from './rerankers.js';
 import { sleep } from '../shared/sleep.js';
 
@@ -63,14 +71,21 @@ export class GraphitiBackend implements ContextBackend {
         import('@modelcontextprotocol/sdk/client/streamableHttp.js'),
       ]);
       const token = this.config.token_env ? process.env[this.config.token_env] : undefined;
-      const transport = new StreamableHTTPClientTransport(new URL(this.config.url), token ? { requestInit: { headers: { authorization: `Bearer ${token}` } } } : {});
+      const transport = new StreamableHTTPClientTransport(
+        new URL(this.config.url),
+        token ? { requestInit: { headers: { authorization: `Bearer ${token}` } } } : {},
+      );
       const client = new Client({ name: 'optagon-context', version: '0.1.0' });
       try {
         await client.connect(transport);
       } catch (err) {
-        throw new Error(`cannot reach the Graphiti MCP server at ${this.config.url} (${(err as Error).message}); start it, or fix context.graphiti.url in config.yaml`);
+        throw new Error(
+          `cannot reach the Graphiti MCP server at ${this.config.url} (${(err as Error).message}); start it, or fix context.graphiti.url in config.yaml`,
+        );
       }
-      const offered = new Map((await client.listTools()).tools.map((t) => [t.name, new Set(Object.keys(t.inputSchema.properties ?? {}))]));
+      const offered = new Map(
+        (await client.listTools()).tools.map((t) => [t.name, new Set(Object.keys(t.inputSchema.properties ?? {}))]),
+      );
       const tools = new Map<Operation, { name: string; params: Set<string> }>();
       for (const [op, names] of Object.entries(TOOL_NAMES) as Array<[Operation, readonly string[]]>) {
         const name = names.find((n) => offered.has(n));
@@ -83,12 +98,21 @@ export class GraphitiBackend implements ContextBackend {
   }
 
   /** Calls the tool for `op`; Graphiti reports errors as `{error}` values, which become thrown errors here. */
-  private async call(op: Operation, args: (tool: string, params: Set<string>) => Record<string, unknown>): Promise<unknown> {
+  private async call(
+    op: Operation,
+    args: (tool: string, params: Set<string>) => Record<string, unknown>,
+  ): Promise<unknown> {
     const { client, tools } = await this.connect();
     const found = tools.get(op);
-    if (!found) throw new Error(`the Graphiti server at ${this.config.url} has no ${TOOL_NAMES[op].join(' or ')} tool; upgrade Graphiti's MCP server`);
+    if (!found)
+      throw new Error(
+        `the Graphiti server at ${this.config.url} has no ${TOOL_NAMES[op].join(' or ')} tool; upgrade Graphiti's MCP server`,
+      );
     const tool = found.name;
-    const result = (await client.callTool({ name: tool, arguments: args(tool, found.params) })) as { isError?: boolean; content?: Array<{ type: string; text?: string }> };
+    const result = (await client.callTool({ name: tool, arguments: args(tool, found.params) })) as {
+      isError?: boolean;
+      content?: Array<{ type: string; text?: string }>;
+    };
     const texts = (result.content ?? []).filter((c) => c.type === 'text').map((c) => c.text ?? '');
     const values = texts.map((t) => {
       try {
@@ -111,9 +135,18 @@ export class GraphitiBackend implements ContextBackend {
   private async stored(groupIds: string[]): Promise<Stored[]> {
     const lists = await Promise.all(
       groupIds.map(async (group) => {
-        const value = await this.call('episodes', () => ({ group_ids: [group], max_episodes: ALL, group_id: group, last_n: ALL }));
+        const value = await this.call('episodes', () => ({
+          group_ids: [group],
+          max_episodes: ALL,
+          group_id: group,
+          last_n: ALL,
+        }));
         // Older servers send a list as one text item per element, so a list of one arrives as the element.
-        const list = Array.isArray(value) ? value : value && typeof value === 'object' && 'uuid' in value ? [value] : ((value as { episodes?: GraphitiEpisode[] } | null)?.episodes ?? []);
+        const list = Array.isArray(value)
+          ? value
+          : value && typeof value === 'object' && 'uuid' in value
+            ? [value]
+            : ((value as { episodes?: GraphitiEpisode[] } | null)?.episodes ?? []);
         return (list as GraphitiEpisode[]).map((e) => toStored(e, group));
       }),
     );
@@ -124,7 +157,9 @@ export class GraphitiBackend implements ContextBackend {
   private groupKeys(groupId: string): Promise<Map<string, Episode>> {
     let keys = this.keys.get(groupId);
     if (!keys) {
-      keys = this.stored([groupId]).then((all) => new Map(all.flatMap((s) => (s.dedupKey ? [[s.dedupKey, s.episode] as const] : []))));
+      keys = this.stored([groupId]).then(
+        (all) => new Map(all.flatMap((s) => (s.dedupKey ? [[s.dedupKey, s.episode] as const] : []))),
+      );
       keys.catch(() => this.keys.delete(groupId));
       this.keys.set(groupId, keys);
     }
@@ -169,14 +204,30 @@ export class GraphitiBackend implements ContextBackend {
 
   private draft(groupId: string, input: NewEpisode): Episode {
     const now = Date.now();
-    return { uuid: randomUUID(), groupId, name: input.name, content: input.content, source: input.source, sourceDescription: input.sourceDescription, validAt: input.validAt ?? now, createdAt: now, status: 'queued', error: null };
+    return {
+      uuid: randomUUID(),
+      groupId,
+      name: input.name,
+      content: input.content,
+      source: input.source,
+      sourceDescription: input.sourceDescription,
+      validAt: input.validAt ?? now,
+      createdAt: now,
+      status: 'queued',
+      error: null,
+    };
   }
 
   /** Resolves (never rejects) once Graphiti shows the episode, or with failed after the timeout. */
   private watch(episode: Episode): Promise<Episode> {
     return new Promise((resolve) => {
       const list = this.watchers.get(episode.groupId) ?? [];
-      list.push({ episode, since: episode.createdAt - CLOCK_SLACK_MS, deadline: Date.now() + PROCESS_TIMEOUT_MS, resolve });
+      list.push({
+        episode,
+        since: episode.createdAt - CLOCK_SLACK_MS,
+        deadline: Date.now() + PROCESS_TIMEOUT_MS,
+        resolve,
+      });
       this.watchers.set(episode.groupId, list);
       if (list.length === 1) void this.poll(episode.groupId);
     });
@@ -198,12 +249,28 @@ export class GraphitiBackend implements ContextBackend {
         break;
       }
       for (const w of [...list]) {
-        const found = stored.find((s) => !this.claimed.has(s.episode.uuid) && s.episode.name === w.episode.name && s.episode.content === w.episode.content && s.episode.createdAt >= w.since);
+        const found = stored.find(
+          (s) =>
+            !this.claimed.has(s.episode.uuid) &&
+            s.episode.name === w.episode.name &&
+            s.episode.content === w.episode.content &&
+            s.episode.createdAt >= w.since,
+        );
         if (found) {
           this.claimed.add(found.episode.uuid);
-          w.resolve({ ...w.episode, uuid: found.episode.uuid, createdAt: found.episode.createdAt, validAt: found.dated ? found.episode.validAt : w.episode.validAt, status: 'processed' });
+          w.resolve({
+            ...w.episode,
+            uuid: found.episode.uuid,
+            createdAt: found.episode.createdAt,
+            validAt: found.dated ? found.episode.validAt : w.episode.validAt,
+            status: 'processed',
+          });
         } else if (Date.now() > w.deadline) {
-          w.resolve({ ...w.episode, status: 'failed', error: `Graphiti did not show the episode within ${PROCESS_TIMEOUT_MS / 1000} s; its queue reports no reason (see the Graphiti server's log)` });
+          w.resolve({
+            ...w.episode,
+            status: 'failed',
+            error: `Graphiti did not show the episode within ${PROCESS_TIMEOUT_MS / 1000} s; its queue reports no reason (see the Graphiti server's log)`,
+          });
         } else continue;
         list.splice(list.indexOf(w), 1);
       }
@@ -213,18 +280,26 @@ export class GraphitiBackend implements ContextBackend {
 
   async episodes(groupIds: string[], limit: number): Promise<Episode[]> {
     const stored = (await this.stored(groupIds)).map((s) => s.episode);
-    return [...this.waiting(groupIds), ...stored].sort((a, b) => b.validAt - a.validAt || b.createdAt - a.createdAt).slice(0, limit);
+    return [...this.waiting(groupIds), ...stored]
+      .sort((a, b) => b.validAt - a.validAt || b.createdAt - a.createdAt)
+      .slice(0, limit);
   }
 
   private async nodeUuid(groupIds: string[], name: string): Promise<string> {
     const nodes = await this.searchNodes(groupIds, { query: name, limit: 10 });
     const node = nodes.find((n) => n.uuid === name || n.name.toLowerCase() === name.toLowerCase());
-    if (!node) throw new Error(`node_distance needs center_node, the name or uuid of an entity in these groups (no '${name}'); context_search_nodes finds names`);
+    if (!node)
+      throw new Error(
+        `node_distance needs center_node, the name or uuid of an entity in these groups (no '${name}'); context_search_nodes finds names`,
+      );
     return node.uuid;
   }
 
   async searchFacts(groupIds: string[], s: FactSearch): Promise<Fact[]> {
-    if (s.reranker === 'node_distance' && !s.centerNode) throw new Error('node_distance needs center_node, the name or uuid of an entity; context_search_nodes finds names');
+    if (s.reranker === 'node_distance' && !s.centerNode)
+      throw new Error(
+        'node_distance needs center_node, the name or uuid of an entity; context_search_nodes finds names',
+      );
     const center = s.reranker === 'node_distance' ? await this.nodeUuid(groupIds, s.centerNode!) : undefined;
     const value = (await this.call('facts', () => ({
       query: s.query,
@@ -236,7 +311,9 @@ export class GraphitiBackend implements ContextBackend {
     let facts = (value.facts ?? []).map(toFact).filter((f) => seen(f, s));
     if (s.reranker === 'mmr') {
       const byId = new Map(facts.map((f) => [f.uuid, f]));
-      facts = mmr(rrf([facts.map((f) => f.uuid)]), (a, b) => wordOverlap(byId.get(a)!.fact, byId.get(b)!.fact)).map((r) => byId.get(r.id)!);
+      facts = mmr(rrf([facts.map((f) => f.uuid)]), (a, b) => wordOverlap(byId.get(a)!.fact, byId.get(b)!.fact)).map(
+        (r) => byId.get(r.id)!,
+      );
     }
     return facts.slice(0, s.limit);
   }
@@ -244,7 +321,9 @@ export class GraphitiBackend implements ContextBackend {
   async searchNodes(groupIds: string[], s: NodeSearch): Promise<Entity[]> {
     const nodesTool = (await this.connect()).tools.get('nodes');
     if (s.labels && s.labels.length > 1 && nodesTool && !nodesTool.params.has('entity_types')) {
-      throw new Error(`the Graphiti server at ${this.config.url} filters nodes by one label only; pass one label, or upgrade its MCP server`);
+      throw new Error(
+        `the Graphiti server at ${this.config.url} filters nodes by one label only; pass one label, or upgrade its MCP server`,
+      );
     }
     const value = (await this.call('nodes', (_tool, params) => ({
       query: s.query,
@@ -268,7 +347,9 @@ export class GraphitiBackend implements ContextBackend {
   async clearGroup(groupId: string): Promise<Removed> {
     const { tools } = await this.connect();
     if (tools.get('clear') && !tools.get('clear')!.params.has('group_ids')) {
-      throw new Error(`the Graphiti server at ${this.config.url} can only clear every group at once (its clear_graph takes no group_ids); upgrade its MCP server to 1.0 or later to clear one frame's group`);
+      throw new Error(
+        `the Graphiti server at ${this.config.url} can only clear every group at once (its clear_graph takes no group_ids); upgrade its MCP server to 1.0 or later to clear one frame's group`,
+      );
     }
     const count = (await this.stored([groupId])).length;
     await this.call('clear', () => ({ group_ids: [groupId] }));
@@ -281,7 +362,10 @@ export class GraphitiBackend implements ContextBackend {
     if (health.status && health.status !== 'ok') throw new Error(`Graphiti: ${health.message ?? health.status}`);
     const stored = await this.stored(groupIds);
     const queued = this.waiting(groupIds).length;
-    return { episodes: { queued, processing: 0, processed: stored.length, failed: 0 }, ...(health.message ? { message: health.message } : {}) };
+    return {
+      episodes: { queued, processing: 0, processed: stored.length, failed: 0 },
+      ...(health.message ? { message: health.message } : {}),
+    };
   }
 
   /** get_status, or on servers before 1.0 the resource http://graphiti/status. */
@@ -293,7 +377,9 @@ export class GraphitiBackend implements ContextBackend {
       const text = contents[0] && 'text' in contents[0] ? String(contents[0].text) : '{}';
       return JSON.parse(text) as { status?: string; message?: string };
     } catch (err) {
-      throw new Error(`the Graphiti server at ${this.config.url} has neither a get_status tool nor the status resource (${(err as Error).message}); upgrade Graphiti's MCP server`);
+      throw new Error(
+        `the Graphiti server at ${this.config.url} has neither a get_status tool nor the status resource (${(err as Error).message}); upgrade Graphiti's MCP server`,
+      );
     }
   }
 

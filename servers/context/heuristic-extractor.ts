@@ -12,7 +12,8 @@ export interface EpisodeInput {
 }
 
 // What development history is made of, recognised without a model.
-const FILE_PATH = /(?<![\w@/])((?:[\w.-]+\/)+[\w.-]+\.[A-Za-z0-9]{1,8}|[\w-]+\.(?:ts|tsx|js|jsx|mjs|cjs|py|go|rs|java|rb|md|json|ya?ml|toml|sh|css|html|sql))(?![\w/])/g;
+const FILE_PATH =
+  /(?<![\w@/])((?:[\w.-]+\/)+[\w.-]+\.[A-Za-z0-9]{1,8}|[\w-]+\.(?:ts|tsx|js|jsx|mjs|cjs|py|go|rs|java|rb|md|json|ya?ml|toml|sh|css|html|sql))(?![\w/])/g;
 const BACKTICKED = /`([^`\n]{1,80})`/g;
 const COMMIT_HASH = /\b(?=[0-9a-f]*[a-f])(?=[0-9a-f]*\d)[0-9a-f]{7,40}\b/g;
 const ERROR_TYPE = /\b[A-Z][A-Za-z0-9]*(?:Error|Exception)\b/g;
@@ -22,7 +23,8 @@ const NPM_PACKAGE = /\b(?:npm (?:i|install|add)|yarn add|pnpm add)\s+((?:@[\w.-]
  * that replaces what the subject used before. The subject is a capitalised name or a backticked one
  * ("the Billing service" is Billing).
  */
-const USES = /\b(?:[Tt]he\s+)?([A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)?|`[^`\n]+`)(?:\s+(?:service|module|app|server|client|library|package|frontend|backend|database|worker|layer|component|job|site|cli|api))?\s+(?:now\s+)?(uses|moved to|switched to|migrated to|runs on)\s+(`[^`\n]+`|[A-Za-z][\w+#-]*(?:\.[\w+#-]+)*)/g; // dots inside (Node.js), not a full stop after
+const USES =
+  /\b(?:[Tt]he\s+)?([A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)?|`[^`\n]+`)(?:\s+(?:service|module|app|server|client|library|package|frontend|backend|database|worker|layer|component|job|site|cli|api))?\s+(?:now\s+)?(uses|moved to|switched to|migrated to|runs on)\s+(`[^`\n]+`|[A-Za-z][\w+#-]*(?:\.[\w+#-]+)*)/g; // dots inside (Node.js), not a full stop after
 
 const unquote = (s: string) => s.replace(/^`|`$/g, '');
 const looksLikeFile = (s: string) => new RegExp(FILE_PATH.source).test(s); // a fresh copy: the /g one keeps state
@@ -62,7 +64,13 @@ function fromText(text: string, c: Collector): void {
     const thing = c.entity(unquote(m[3]!), 'Technology');
     const verb = m[2]!;
     const replaces = /moved|switched|migrated/.test(verb);
-    c.fact(subject, thing, verb === 'runs on' ? 'RUNS_ON' : 'USES', `${subject} ${verb === 'runs on' ? 'runs on' : 'uses'} ${thing}`, replaces);
+    c.fact(
+      subject,
+      thing,
+      verb === 'runs on' ? 'RUNS_ON' : 'USES',
+      `${subject} ${verb === 'runs on' ? 'runs on' : 'uses'} ${thing}`,
+      replaces,
+    );
   }
 }
 
@@ -111,7 +119,12 @@ function fromDecision(d: DecisionJson, c: Collector): void {
     // The decision's text stays in the title's summary, not in this sentence: what it states
     // ("X moved to Y") gets facts of its own below, which a later change invalidates, while this
     // fact stays current.
-    c.fact(title, about, d.type === 'decision' ? 'DECIDED_ABOUT' : 'CONCERNS', `${label.toLowerCase()} "${title}" ${d.type === 'decision' ? 'decided about' : 'concerns'} ${about}`);
+    c.fact(
+      title,
+      about,
+      d.type === 'decision' ? 'DECIDED_ABOUT' : 'CONCERNS',
+      `${label.toLowerCase()} "${title}" ${d.type === 'decision' ? 'decided about' : 'concerns'} ${about}`,
+    );
   }
   fromText(`${d.title}\n${d.decision ?? ''}`, c);
 }

@@ -189,7 +189,8 @@ export class IngestQueue {
     try {
       const x = await extraction;
       // Deleted while the model answered: nothing to write.
-      if (this.store.episode(episode.uuid)) written = this.store.db.transaction(() => this.steps.write(episode, x)).immediate();
+      if (this.store.episode(episode.uuid))
+        written = this.store.db.transaction(() => this.steps.write(episode, x)).immediate();
       if (written && !this.steps.after) this.store.setEpisodeStatus(episode.uuid, 'processed');
     } catch (err) {
       if (this.store.episode(episode.uuid)) this.store.setEpisodeStatus(episode.uuid, 'failed', (err as Error).message);

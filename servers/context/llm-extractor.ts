@@ -5,7 +5,13 @@ import type { EpisodeInput, Extraction } from './heuristic-extractor.js';
 
 const extractionSchema = z.object({
   entities: z
-    .array(z.object({ name: z.string().min(1).max(200), labels: z.array(z.string().min(1).max(50)).max(5).default([]), summary: z.string().max(500).optional() }))
+    .array(
+      z.object({
+        name: z.string().min(1).max(200),
+        labels: z.array(z.string().min(1).max(50)).max(5).default([]),
+        summary: z.string().max(500).optional(),
+      }),
+    )
     .max(100),
   facts: z
     .array(
@@ -33,14 +39,28 @@ Use the names of known entities when the episode means them.`;
  * The llm extraction path: one combined call per episode for entities and facts (Graphiti makes a
  * call per fact), checked with zod, with one retry that tells the model what was wrong.
  */
-export async function extractWithLlm(provider: LLMProvider, episode: EpisodeInput, knownEntities: string[]): Promise<Extraction> {
+export async function extractWithLlm(
+  provider: LLMProvider,
+  episode: EpisodeInput,
+  knownEntities: string[],
+): Promise<Extraction> {
   const user = [
     `Episode "${episode.name}" (${episode.source}${episode.sourceDescription ? `, ${episode.sourceDescription}` : ''}):`,
     episode.content,
     knownEntities.length ? `\nKnown entities: ${knownEntities.join('; ')}` : '',
   ].join('\n');
   try {
-    return toExtraction(await askJson(provider, [{ role: 'system', content: SYSTEM }, { role: 'user', content: user }], extractionSchema, { temperature: 0 }));
+    return toExtraction(
+      await askJson(
+        provider,
+        [
+          { role: 'system', content: SYSTEM },
+          { role: 'user', content: user },
+        ],
+        extractionSchema,
+        { temperature: 0 },
+      ),
+    );
   } catch (err) {
     throw new Error(`extraction failed: ${(err as Error).message} (context.llm in config.yaml)`);
   }
@@ -48,8 +68,18 @@ export async function extractWithLlm(provider: LLMProvider, episode: EpisodeInpu
 
 function toExtraction(value: z.output<typeof extractionSchema>): Extraction {
   return {
-    entities: value.entities.map((e) => ({ name: e.name, labels: e.labels, ...(e.summary ? { summary: e.summary } : {}) })),
+    entities: value.entities.map((e) => ({
+      name: e.name,
+      labels: e.labels,
+      ...(e.summary ? { summary: e.summary } : {}),
+    })),
     // A fact may name an end the model forgot to list; it becomes an entity without labels.
-    facts: value.facts.map((f) => ({ source: f.source, target: f.target, name: f.name, fact: f.fact, ...(f.replaces ? { replaces: true } : {}) })),
+    facts: value.facts.map((f) => ({
+      source: f.source,
+      target: f.target,
+      name: f.name,
+      fact: f.fact,
+      ...(f.replaces ? { replaces: true } : {}),
+    })),
   };
 }

@@ -11,7 +11,12 @@ import { createContextBackend } from './create-backend.js';
 import type { EmbeddedBackend } from './embedded-backend.js';
 
 const G = 'frame_aaaaaaaaaaaa';
-const note = (content: string, name = 'note') => ({ name, content, source: 'text' as const, sourceDescription: 'test' });
+const note = (content: string, name = 'note') => ({
+  name,
+  content,
+  source: 'text' as const,
+  sourceDescription: 'test',
+});
 
 /**
  * The llm extraction path and embeddings, through the real openai and ollama SDKs, against a local
@@ -23,11 +28,19 @@ describe('context with a model endpoint (llm extraction, embeddings)', () => {
   let root: string;
   let backend: ContextBackend | undefined;
   const open = (context: Record<string, unknown>) => {
-    backend = createContextBackend(new OptagonHome(mkdtempSync(join(root, 'home-'))), globalConfigSchema.parse({ context }), createProvider);
+    backend = createContextBackend(
+      new OptagonHome(mkdtempSync(join(root, 'home-'))),
+      globalConfigSchema.parse({ context }),
+      createProvider,
+    );
     return backend;
   };
-  const add = async (b: ContextBackend, content: string, validAt?: number) => (await (await b.addEpisode(G, { ...note(content), ...(validAt ? { validAt } : {}) })).processed);
-  const facts = async (b: ContextBackend, query: string) => (await b.searchFacts([G], { query, limit: 5, currentOnly: true, reranker: 'rrf' })).map((f) => f.fact);
+  const add = async (b: ContextBackend, content: string, validAt?: number) =>
+    await (
+      await b.addEpisode(G, { ...note(content), ...(validAt ? { validAt } : {}) })
+    ).processed;
+  const facts = async (b: ContextBackend, query: string) =>
+    (await b.searchFacts([G], { query, limit: 5, currentOnly: true, reranker: 'rrf' })).map((f) => f.fact);
 
   beforeAll(async () => {
     root = mkdtempSync(join(tmpdir(), 'optagon-endpoints-'));
@@ -52,7 +65,11 @@ describe('context with a model endpoint (llm extraction, embeddings)', () => {
       await add(b, 'The Billing service uses Postgres.');
       await add(b, 'The Search service uses Elastic.');
       expect((await facts(b, 'which database'))[0]).toBe('Billing uses Postgres');
-      const row = (b as EmbeddedBackend).store.db.prepare("SELECT length(embedding) AS bytes, embedding_model AS model FROM facts WHERE fact = 'Billing uses Postgres'").get();
+      const row = (b as EmbeddedBackend).store.db
+        .prepare(
+          "SELECT length(embedding) AS bytes, embedding_model AS model FROM facts WHERE fact = 'Billing uses Postgres'",
+        )
+        .get();
       expect(row).toEqual({ bytes: 64 * 4, model: `${provider}:embed-small` });
 
       const plain = open({});
@@ -71,13 +88,19 @@ describe('context with a model endpoint (llm extraction, embeddings)', () => {
   });
 
   const llm = { extraction: 'llm', llm: { provider: 'openai', model: 'extractor-1' } };
-  const extraction = (facts: Array<Record<string, unknown>>, entities: Array<Record<string, unknown>> = []) => JSON.stringify({ entities, facts });
+  const extraction = (facts: Array<Record<string, unknown>>, entities: Array<Record<string, unknown>> = []) =>
+    JSON.stringify({ entities, facts });
 
   it('llm extraction: one JSON call per episode, checked, resolved; contradictions invalidate', async () => {
     const b = open({ ...llm, llm: { ...llm.llm, base_url: `${fake.url}/v1` } });
     replies = [
-      extraction([{ source: 'Payments API', target: 'REST', name: 'USES', fact: 'The Payments API uses REST' }], [{ name: 'Payments API', labels: ['Component'], summary: 'Takes card payments' }]),
-      extraction([{ source: 'payments api', target: 'gRPC', name: 'USES', fact: 'The Payments API uses gRPC', replaces: true }]),
+      extraction(
+        [{ source: 'Payments API', target: 'REST', name: 'USES', fact: 'The Payments API uses REST' }],
+        [{ name: 'Payments API', labels: ['Component'], summary: 'Takes card payments' }],
+      ),
+      extraction([
+        { source: 'payments api', target: 'gRPC', name: 'USES', fact: 'The Payments API uses gRPC', replaces: true },
+      ]),
     ];
     expect((await add(b, 'We built the Payments API on REST.', Date.UTC(2026, 0, 1))).status).toBe('processed');
     expect((await add(b, 'Payments API is gRPC now.', Date.UTC(2026, 2, 1))).status).toBe('processed');
@@ -87,12 +110,17 @@ describe('context with a model endpoint (llm extraction, embeddings)', () => {
     expect(fake.chats[1]!.messages[1]!.content).toMatch(/Known entities: .*Payments API/); // told what the group knows
     expect(await facts(b, 'Payments API')).toEqual(['The Payments API uses gRPC']);
     const nodes = await b.searchNodes([G], { query: 'payments', limit: 5 });
-    expect(nodes.filter((n) => n.name === 'Payments API')).toMatchObject([{ labels: ['Component'], summary: 'Takes card payments' }]);
+    expect(nodes.filter((n) => n.name === 'Payments API')).toMatchObject([
+      { labels: ['Component'], summary: 'Takes card payments' },
+    ]);
   });
 
   it('llm extraction retries once on invalid JSON, then fails the episode with the reason', async () => {
     const b = open({ ...llm, llm: { ...llm.llm, base_url: `${fake.url}/v1` } });
-    replies = ['Sure! Here it is: {', extraction([{ source: 'Worker', target: 'Redis', name: 'USES', fact: 'Worker uses Redis' }])];
+    replies = [
+      'Sure! Here it is: {',
+      extraction([{ source: 'Worker', target: 'Redis', name: 'USES', fact: 'Worker uses Redis' }]),
+    ];
     expect((await add(b, 'The worker uses Redis.')).status).toBe('processed');
     // The retry carries the rejected answer and what was wrong with it.
     expect(fake.chats[1]!.messages.slice(2)).toMatchObject([
@@ -102,7 +130,10 @@ describe('context with a model endpoint (llm extraction, embeddings)', () => {
 
     replies.push('[]', extraction([{ source: 'a', target: 'b', name: 'uses', fact: 'a uses b' }]));
     const failed = await add(b, 'Something else.');
-    expect(failed).toMatchObject({ status: 'failed', error: expect.stringMatching(/no valid JSON twice.*SCREAMING_SNAKE_CASE/) });
+    expect(failed).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/no valid JSON twice.*SCREAMING_SNAKE_CASE/),
+    });
     expect(fake.chats).toHaveLength(4);
     expect(await facts(b, 'Redis')).toEqual(['Worker uses Redis']); // the queue went on
   });
@@ -111,7 +142,9 @@ describe('context with a model endpoint (llm extraction, embeddings)', () => {
     const saved = process.env.OPENAI_API_KEY;
     delete process.env.OPENAI_API_KEY;
     try {
-      expect(() => open(llm)).toThrow(/context\.llm: no API key for openai; set OPENAI_API_KEY in the daemon's environment, or llm\.openai\.api_key in config\.yaml/);
+      expect(() => open(llm)).toThrow(
+        /context\.llm: no API key for openai; set OPENAI_API_KEY in the daemon's environment, or llm\.openai\.api_key in config\.yaml/,
+      );
     } finally {
       if (saved !== undefined) process.env.OPENAI_API_KEY = saved;
     }

@@ -11,7 +11,7 @@ describe('query words', () => {
     db.exec(`CREATE VIRTUAL TABLE t USING fts5(text, tokenize = 'porter unicode61 remove_diacritics 2');
              CREATE VIRTUAL TABLE v USING fts5vocab(t, instance);`);
     db.prepare('INSERT INTO t (rowid, text) VALUES (1, ?)').run(text);
-    const indexed = (db.prepare('SELECT term FROM v ORDER BY "offset"').pluck().all() as string[]);
+    const indexed = db.prepare('SELECT term FROM v ORDER BY "offset"').pluck().all() as string[];
     db.close();
     expect(tokens(text)).toEqual(indexed);
     expect(indexed).toContain('us'); // "uses" and "used" meet "use"
@@ -19,7 +19,12 @@ describe('query words', () => {
 
   it('leave out stop words and single letters, keep single digits, one per index term', () => {
     const terms = (text: string) => queryTerms(text).map((t) => t.term);
-    expect(terms('What does the Checkout service use? It uses a queue.')).toEqual(['checkout', 'servic', 'us', 'queue']);
+    expect(terms('What does the Checkout service use? It uses a queue.')).toEqual([
+      'checkout',
+      'servic',
+      'us',
+      'queue',
+    ]);
     expect(terms('Bump undici to 8.11.3')).toEqual(['bump', 'undici', '8', '11', '3']);
     expect(terms('who wrote it?')).toEqual(['wrote', 'author']); // and the relation's own word
     // FTS5 stems a MATCH query itself, so the query carries the words as written.

@@ -83,7 +83,9 @@ export function nameSimilarity(a: string, b: string): number {
 
 // Words that match nearly everything and rank nothing.
 const STOP_WORDS = new Set(
-  'a an and are as at be but by can do does for from had has have how i if in into is it its of on or so than that the their then there these this to was we were what when where which who why will with you'.split(' '),
+  'a an and are as at be but by can do does for from had has have how i if in into is it its of on or so than that the their then there these this to was we were what when where which who why will with you'.split(
+    ' ',
+  ),
 );
 
 /** A significant word of a query, and the term the FTS index holds for it (its stem). */
@@ -124,7 +126,12 @@ const RELATION_WORDS: Record<string, string[]> = Object.fromEntries(
 export const tokens = (text: string): string[] => words(text).map(stem);
 
 /** unicode61 with remove_diacritics: split at anything not a letter or digit (`_` too), lower-cased, accents gone. */
-const words = (text: string): string[] => text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+const words = (text: string): string[] =>
+  text
+    .normalize('NFD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .match(/[\p{L}\p{N}]+/gu) ?? [];
 
 /**
  * FTS5's porter step, so query terms meet the index ("use" finds "uses"). SQLite stems UTF-8
@@ -138,7 +145,9 @@ function stem(word: string): string {
   const bytes = Buffer.from(word, 'utf8');
   if (bytes.length < 3 || bytes.length > 64) return word;
   const stemmed = stemmer(String.fromCharCode(...Array.from(bytes, (b) => (b < 0x80 ? b : PRIVATE_USE + b))));
-  return Buffer.from(Array.from(stemmed, (c) => c.charCodeAt(0)).map((x) => (x >= PRIVATE_USE ? x - PRIVATE_USE : x))).toString('utf8');
+  return Buffer.from(
+    Array.from(stemmed, (c) => c.charCodeAt(0)).map((x) => (x >= PRIVATE_USE ? x - PRIVATE_USE : x)),
+  ).toString('utf8');
 }
 const PRIVATE_USE = 0xe000;
 

@@ -32,6 +32,8 @@ describe('rank fusion and rerankers', () => {
 
   it('byDistance is a stable sort with the unreached last', () => {
     const d: Record<string, number> = { a: 2, b: 0, c: 2 };
-    expect(byDistance([{ id: 'a' }, { id: 'x' }, { id: 'b' }, { id: 'c' }], (id) => d[id] ?? Infinity).map((r) => r.id)).toEqual(['b', 'a', 'c', 'x']);
+    expect(
+      byDistance([{ id: 'a' }, { id: 'x' }, { id: 'b' }, { id: 'c' }], (id) => d[id] ?? Infinity).map((r) => r.id),
+    ).toEqual(['b', 'a', 'c', 'x']);
   });
 });

@@ -15,7 +15,11 @@ export function rrf(lists: string[][]): Array<{ id: string; score: number }> {
  * λ·relevance − (1−λ)·(its greatest similarity to an item already picked). Relevance is the fused
  * score scaled to [0, 1]; `similarity` compares two items (cosine of embeddings, or word overlap).
  */
-export function mmr<T extends { id: string; score: number }>(ranked: T[], similarity: (a: string, b: string) => number, lambda = 0.5): T[] {
+export function mmr<T extends { id: string; score: number }>(
+  ranked: T[],
+  similarity: (a: string, b: string) => number,
+  lambda = 0.5,
+): T[] {
   const top = ranked[0]?.score || 1;
   const rest = [...ranked];
   const picked: T[] = [];

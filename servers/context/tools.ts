@@ -8,9 +8,11 @@ import { iso, episodeOutput, toEpisode, factOutput, toFact, entityOutput, toEnti
 type S = ContextService;
 const defineTool = toolsFor<S>();
 
-const groupId = z.string().regex(/^(frame_[0-9a-f]{12}|shared_global)$/, 'a group id is frame_<12 hex> (frame_get shows it) or shared_global');
+const groupId = z
+  .string()
+  .regex(/^(frame_[0-9a-f]{12}|shared_global)$/, 'a group id is frame_<12 hex> (frame_get shows it) or shared_global');
 const scope = {
-  frame: frameRef.optional().describe("The frame whose knowledge this is (its group, plus shared_global when reading)"),
+  frame: frameRef.optional().describe('The frame whose knowledge this is (its group, plus shared_global when reading)'),
   group_ids: z.array(groupId).min(1).max(50).optional().describe('Groups to use instead of a frame'),
 };
 const toScope = (a: { frame?: string | undefined; group_ids?: string[] | undefined }): GroupScope => ({
@@ -24,11 +26,19 @@ const toScope = (a: { frame?: string | undefined; group_ids?: string[] | undefin
  * frame names it directly (a frame's session reads it through its frame). `crossFrame`: why the call
  * reads every frame's knowledge, when it does.
  */
-function onGroups(a: { frame?: string | undefined; group_ids?: string[] | undefined }, frames: FrameDirectory, crossFrame?: string): ActsOn {
+function onGroups(
+  a: { frame?: string | undefined; group_ids?: string[] | undefined },
+  frames: FrameDirectory,
+  crossFrame?: string,
+): ActsOn {
   if (a.frame) return onFrame(a.frame, crossFrame);
   const groups = a.group_ids ?? [];
   const what = `group${groups.length > 1 ? 's' : ''} ${groups.map((g) => `'${g}'`).join(', ')}`;
-  if (groups.includes(SHARED_GROUP)) return { on: 'every', why: `names ${SHARED_GROUP}, which is every frame's group: a frame's session reads it through "frame"` };
+  if (groups.includes(SHARED_GROUP))
+    return {
+      on: 'every',
+      why: `names ${SHARED_GROUP}, which is every frame's group: a frame's session reads it through "frame"`,
+    };
   const all = frames.list();
   const ids = groups.map((g) => all.find((f) => f.groupId === g)?.id);
   if (!groups.length || ids.some((id) => !id)) return { on: 'frames', what, unresolved: true };
@@ -38,7 +48,8 @@ function onGroups(a: { frame?: string | undefined; group_ids?: string[] | undefi
 /** Why a search of this frame reads every frame's knowledge (the call asks, or the frame's config turns cross_frame_search on), or undefined. */
 function crossFrameOf(frames: FrameDirectory, frame: string | undefined, asked?: boolean): string | undefined {
   if (asked === true) return "cross_frame: true reads every frame's knowledge";
-  if (asked === false || frame === undefined || frames.config(frame)?.context?.cross_frame_search !== true) return undefined;
+  if (asked === false || frame === undefined || frames.config(frame)?.context?.cross_frame_search !== true)
+    return undefined;
   return `frame '${frame}' has context.cross_frame_search on, so this reads every frame's knowledge (context_curate takes cross_frame: false)`;
 }
 
@@ -56,7 +67,10 @@ export const contextTools = [
       content: z.string().min(1).max(200_000),
       source: z.enum(['message', 'text', 'json']).default('text'),
       source_description: z.string().max(200).default(''),
-      valid_at: z.iso.datetime().optional().describe('When it happened (default: now); facts from it are valid from then'),
+      valid_at: z.iso
+        .datetime()
+        .optional()
+        .describe('When it happened (default: now); facts from it are valid from then'),
       dedup_key: z.string().max(200).optional().describe('The same key in the same group is added only once'),
       wait: z.boolean().default(false),
     },
@@ -93,8 +107,10 @@ export const contextTools = [
     output: { commits: z.number(), added: z.number(), skipped: z.number(), failed: z.number() },
     annotations: SETS,
     async handle(c, a, ctx) {
-      return c.ingestGit(a.frame, { ...(a.since ? { since: a.since } : {}), ...(a.max ? { max: a.max } : {}) }, (done, total) =>
-        ctx.progress(`${done}/${total} commits processed`, done, total),
+      return c.ingestGit(
+        a.frame,
+        { ...(a.since ? { since: a.since } : {}), ...(a.max ? { max: a.max } : {}) },
+        (done, total) => ctx.progress(`${done}/${total} commits processed`, done, total),
       );
     },
   }),
@@ -133,18 +149,27 @@ export const contextTools = [
   defineTool({
     name: 'context_search_nodes',
     title: 'Search entities',
-    description: "Entities (files, components, packages, people, tasks, ...) in a frame's knowledge graph that match the query, best first; labels narrows to some kinds.",
+    description:
+      "Entities (files, components, packages, people, tasks, ...) in a frame's knowledge graph that match the query, best first; labels narrows to some kinds.",
     input: {
       ...scope,
       query: z.string().min(1).max(1000),
       limit: z.number().int().min(1).max(100).default(10),
-      labels: z.array(z.string().min(1).max(50)).max(10).optional().describe('Only entities with one of these labels, e.g. ["File"]'),
+      labels: z
+        .array(z.string().min(1).max(50))
+        .max(10)
+        .optional()
+        .describe('Only entities with one of these labels, e.g. ["File"]'),
     },
     output: { groupIds: z.array(z.string()), nodes: z.array(entityOutput) },
     annotations: READS,
     actsOn: (a, _c, frames) => onGroups(a, frames, crossFrameOf(frames, a.frame)),
     async handle(c, a) {
-      const r = await c.searchNodes(toScope(a), { query: a.query, limit: a.limit, ...(a.labels ? { labels: a.labels } : {}) });
+      const r = await c.searchNodes(toScope(a), {
+        query: a.query,
+        limit: a.limit,
+        ...(a.labels ? { labels: a.labels } : {}),
+      });
       return { groupIds: r.groupIds, nodes: r.nodes.map(toEntity) };
     },
   }),
@@ -153,13 +178,16 @@ export const contextTools = [
     title: 'Context for a task',
     description:
       'What an agent should know before it starts a task in the frame: the most relevant current facts, entities and recent episodes, ' +
-      'without duplicates, packed into budget_tokens (default: the frame config\'s context_budget_tokens, else 8000; estimated at 4 characters a token). ' +
+      "without duplicates, packed into budget_tokens (default: the frame config's context_budget_tokens, else 8000; estimated at 4 characters a token). " +
       "Returns a ready-to-use text block and its parts. cross_frame defaults to the frame config's cross_frame_search.",
     input: {
       frame: frameRef,
       task: z.string().min(1).max(20_000),
       budget_tokens: z.number().int().min(0).max(1_000_000).optional(),
-      cross_frame: z.boolean().optional().describe("Include other frames' knowledge (the frame's config must allow it)"),
+      cross_frame: z
+        .boolean()
+        .optional()
+        .describe("Include other frames' knowledge (the frame's config must allow it)"),
     },
     output: {
       groupIds: z.array(z.string()),
@@ -178,7 +206,12 @@ export const contextTools = [
         ...(a.budget_tokens !== undefined ? { budgetTokens: a.budget_tokens } : {}),
         ...(a.cross_frame !== undefined ? { crossFrame: a.cross_frame } : {}),
       });
-      return { ...r, facts: r.facts.map(toFact), entities: r.entities.map(toEntity), episodes: r.episodes.map(toEpisode) };
+      return {
+        ...r,
+        facts: r.facts.map(toFact),
+        entities: r.entities.map(toEntity),
+        episodes: r.episodes.map(toEpisode),
+      };
     },
   }),
   defineTool({
@@ -199,7 +232,10 @@ export const contextTools = [
     description:
       "Deletes one episode of the frame's own group (or the one group named) with the facts and entities only it produced; " +
       'facts it shares with other episodes stay, and facts it had invalidated become current again.',
-    input: { ...scope, uuid: z.string().min(1).max(100).describe('The episode uuid (context_get_episodes lists them)') },
+    input: {
+      ...scope,
+      uuid: z.string().min(1).max(100).describe('The episode uuid (context_get_episodes lists them)'),
+    },
     output: removedOutput,
     annotations: REMOVES,
     actsOn: (a, _c, frames) => onGroups(a, frames),
@@ -210,7 +246,8 @@ export const contextTools = [
   defineTool({
     name: 'context_clear_group',
     title: "Forget a frame's knowledge",
-    description: "Deletes every episode, entity and fact of the frame's group (or the one group named). The workspace is not touched. Needs confirm: true.",
+    description:
+      "Deletes every episode, entity and fact of the frame's group (or the one group named). The workspace is not touched. Needs confirm: true.",
     input: {
       ...scope,
       confirm: z.literal(true, { error: 'clearing deletes the whole group; pass confirm: true to do it' }),
@@ -225,7 +262,8 @@ export const contextTools = [
   defineTool({
     name: 'context_status',
     title: 'Knowledge graph status',
-    description: "How many episodes are queued, processing, processed and failed, and how many entities and facts a frame's groups hold.",
+    description:
+      "How many episodes are queued, processing, processed and failed, and how many entities and facts a frame's groups hold.",
     input: scope,
     output: {
       groupIds: z.array(z.string()),

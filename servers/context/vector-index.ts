@@ -10,7 +10,8 @@ interface Loaded {
   invalidAt: Array<number | null>;
 }
 
-export const toVector = (blob: Buffer) => new Float32Array(blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.byteLength));
+export const toVector = (blob: Buffer) =>
+  new Float32Array(blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.byteLength));
 
 function norm(v: Float32Array): number {
   let s = 0;
@@ -42,8 +43,15 @@ export class VectorIndex {
     if (cached?.versions === versions) return cached;
     const timeCols = table === 'facts' ? 'valid_at, invalid_at' : 'NULL AS valid_at, NULL AS invalid_at';
     const rows = this.store
-      .sql(`SELECT uuid, embedding, ${timeCols} FROM ${table} WHERE group_id IN (${marks(groupIds)}) AND embedding_model = ? AND embedding IS NOT NULL`)
-      .all(...groupIds, model) as Array<{ uuid: string; embedding: Buffer; valid_at: number | null; invalid_at: number | null }>;
+      .sql(
+        `SELECT uuid, embedding, ${timeCols} FROM ${table} WHERE group_id IN (${marks(groupIds)}) AND embedding_model = ? AND embedding IS NOT NULL`,
+      )
+      .all(...groupIds, model) as Array<{
+      uuid: string;
+      embedding: Buffer;
+      valid_at: number | null;
+      invalid_at: number | null;
+    }>;
     const vectors = rows.map((r) => toVector(r.embedding));
     const loaded: Loaded = {
       versions,
@@ -90,7 +98,9 @@ export class VectorIndex {
   vectorsOf(table: 'facts' | 'entities', uuids: string[]): Map<string, Float32Array> {
     if (!uuids.length) return new Map();
     const rows = this.store
-      .sql(`SELECT uuid, embedding FROM ${table} WHERE uuid IN (SELECT value FROM json_each(?)) AND embedding IS NOT NULL`)
+      .sql(
+        `SELECT uuid, embedding FROM ${table} WHERE uuid IN (SELECT value FROM json_each(?)) AND embedding IS NOT NULL`,
+      )
       .all(JSON.stringify(uuids)) as Array<{ uuid: string; embedding: Buffer }>;
     return new Map(rows.map((r) => [r.uuid, toVector(r.embedding)]));
   }

@@ -34,7 +34,8 @@ export const configTools = [
   defineTool({
     name: 'frame_config_get',
     title: 'Get frame configuration',
-    description: "The frame's configuration (manager, context and other sections), as stored and mirrored to frames/<id>/config.yaml.",
+    description:
+      "The frame's configuration (manager, context and other sections), as stored and mirrored to frames/<id>/config.yaml.",
     input: { frame: frameRef },
     output: { frame: frameBriefOutput, config: z.record(z.string(), z.unknown()) },
     annotations: READS,

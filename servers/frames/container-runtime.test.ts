@@ -19,15 +19,20 @@ describe('ContainerRuntime errors', () => {
       'podman start failed: Error: runc create failed: error setting rlimit type 6: operation not permitted; ' +
         'the ulimits do not fit this host: run `optagon doctor` to probe working values',
     );
-    const port = podmanError('podman', ['start', 'x'], { exitCode: 125, stderr: 'Error: rootlessport listen tcp 127.0.0.1:33000: bind: address already in use' });
+    const port = podmanError('podman', ['start', 'x'], {
+      exitCode: 125,
+      stderr: 'Error: rootlessport listen tcp 127.0.0.1:33000: bind: address already in use',
+    });
     expect(port.message).toMatch(/address already in use; another program holds the frame's port/);
-    expect(podmanError('podman', ['rm', 'x'], { exitCode: 2, stderr: '' }).message).toBe('podman rm failed: exit code 2');
+    expect(podmanError('podman', ['rm', 'x'], { exitCode: 2, stderr: '' }).message).toBe(
+      'podman rm failed: exit code 2',
+    );
   });
 
   it('builds the runtime flags from the probed settings only', () => {
     expect(new ContainerRuntime({ binary: 'podman' }).runtimeFlags()).toEqual([]);
-    expect(new ContainerRuntime({ binary: 'podman', runtime: 'runc', ulimits: { nofile: 1024, nproc: 512 } }).runtimeFlags()).toEqual([
-      '--runtime', 'runc', '--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=512:512',
-    ]);
+    expect(
+      new ContainerRuntime({ binary: 'podman', runtime: 'runc', ulimits: { nofile: 1024, nproc: 512 } }).runtimeFlags(),
+    ).toEqual(['--runtime', 'runc', '--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=512:512']);
   });
 });

@@ -40,7 +40,17 @@ export interface ContainerState {
   exitCode: number;
 }
 
-const units: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4 };
+const units: Record<string, number> = {
+  b: 1,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  tb: 1e12,
+  kib: 1024,
+  mib: 1024 ** 2,
+  gib: 1024 ** 3,
+  tib: 1024 ** 4,
+};
 
 function parseSize(text: string): number {
   const m = /^([\d.]+)\s*([a-z]*)$/i.exec(text.trim());
@@ -54,8 +64,24 @@ function parseSize(text: string): number {
  * chroot that Chromium's own sandbox makes in its user namespace), no gaining privileges through
  * setuid binaries, and no device beyond podman's defaults (none is added).
  */
-export const FRAME_CAPABILITIES = ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'SETGID', 'SETUID', 'NET_BIND_SERVICE', 'SYS_CHROOT'];
-const HARDENING = ['--cap-drop', 'all', ...FRAME_CAPABILITIES.flatMap((c) => ['--cap-add', c]), '--security-opt', 'no-new-privileges'];
+export const FRAME_CAPABILITIES = [
+  'CHOWN',
+  'DAC_OVERRIDE',
+  'FOWNER',
+  'FSETID',
+  'KILL',
+  'SETGID',
+  'SETUID',
+  'NET_BIND_SERVICE',
+  'SYS_CHROOT',
+];
+const HARDENING = [
+  '--cap-drop',
+  'all',
+  ...FRAME_CAPABILITIES.flatMap((c) => ['--cap-add', c]),
+  '--security-opt',
+  'no-new-privileges',
+];
 
 /** How podman says a container's published port is held by something else. */
 export const PORT_IN_USE = /address already in use/i;
@@ -86,28 +112,45 @@ export class ContainerRuntime {
   }
 
   async create(spec: ContainerSpec): Promise<string> {
-    const out = await this.podman([
-      'create',
-      '--name', spec.name,
-      '--label', `${FRAME_LABEL}=${spec.frameId}`,
-      '--label', `io.optagon.name=${spec.frameName}`,
-      '--label', `${HOME_LABEL}=${spec.homeId}`,
-      '--hostname', spec.frameName,
-      ...this.runtimeFlags(),
-      ...HARDENING,
-      ...spec.userns,
-      '--volume', `${spec.workspace}:/workspace`,
-      '--volume', `${spec.socketDir}:/run/optagon`,
-      ...(spec.network ? ['--network', spec.network] : []),
-      '--publish', `${spec.bindAddress}:${spec.hostPort}:3000`,
-      '--env', `OPTAGON_FRAME_ID=${spec.frameId}`,
-      '--env', `OPTAGON_FRAME_NAME=${spec.frameName}`,
-      '--env', 'TERM=xterm-256color',
-      '--log-driver', 'k8s-file',
-      '--log-opt', `path=${spec.logFile}`,
-      '--log-opt', 'max-size=10mb', // podman rotates the frame log itself
-      spec.image,
-    ], { timeoutMs: SHIFTED_COPY_MS });
+    const out = await this.podman(
+      [
+        'create',
+        '--name',
+        spec.name,
+        '--label',
+        `${FRAME_LABEL}=${spec.frameId}`,
+        '--label',
+        `io.optagon.name=${spec.frameName}`,
+        '--label',
+        `${HOME_LABEL}=${spec.homeId}`,
+        '--hostname',
+        spec.frameName,
+        ...this.runtimeFlags(),
+        ...HARDENING,
+        ...spec.userns,
+        '--volume',
+        `${spec.workspace}:/workspace`,
+        '--volume',
+        `${spec.socketDir}:/run/optagon`,
+        ...(spec.network ? ['--network', spec.network] : []),
+        '--publish',
+        `${spec.bindAddress}:${spec.hostPort}:3000`,
+        '--env',
+        `OPTAGON_FRAME_ID=${spec.frameId}`,
+        '--env',
+        `OPTAGON_FRAME_NAME=${spec.frameName}`,
+        '--env',
+        'TERM=xterm-256color',
+        '--log-driver',
+        'k8s-file',
+        '--log-opt',
+        `path=${spec.logFile}`,
+        '--log-opt',
+        'max-size=10mb', // podman rotates the frame log itself
+        spec.image,
+      ],
+      { timeoutMs: SHIFTED_COPY_MS },
+    );
     return out.trim();
   }
 
@@ -125,7 +168,9 @@ export class ContainerRuntime {
       if (!IDMAPPED_LAYERS_FAILURE.test((err as Error).message)) throw err;
       const runRoot = (await this.podman(['info', '--format', '{{.Store.RunRoot}}'])).trim();
       if (!preferCopiedLayers(runRoot)) throw err;
-      console.error(`optagon: podman's id-mapped image layers fail on this kernel; it copies the image with shifted ids instead (about 30 s, once per workspace owner)`);
+      console.error(
+        `optagon: podman's id-mapped image layers fail on this kernel; it copies the image with shifted ids instead (about 30 s, once per workspace owner)`,
+      );
       await this.podman(['start', id], { timeoutMs: SHIFTED_COPY_MS });
     }
   }
@@ -209,8 +254,12 @@ export class ContainerRuntime {
    * frame-writable path from the host (it would follow the frame's links on the host).
    */
   async writeFile(container: string, path: string, content: string, mode = 0o600): Promise<void> {
-    const script = 'set -e; umask 077; mkdir -p -- "$(dirname -- "$1")"; t="$1.optagon-$$"; cat > "$t"; chmod "$2" "$t"; mv -f -- "$t" "$1"';
-    await this.podman(['exec', '-i', container, 'sh', '-c', script, 'sh', path, mode.toString(8)], { input: content, timeoutMs: 30_000 });
+    const script =
+      'set -e; umask 077; mkdir -p -- "$(dirname -- "$1")"; t="$1.optagon-$$"; cat > "$t"; chmod "$2" "$t"; mv -f -- "$t" "$1"';
+    await this.podman(['exec', '-i', container, 'sh', '-c', script, 'sh', path, mode.toString(8)], {
+      input: content,
+      timeoutMs: 30_000,
+    });
   }
 
   /** Removes a file inside a running container (see writeFile); a missing one is fine. */
@@ -233,15 +282,23 @@ export class ContainerRuntime {
 }
 
 /** Turns a failed podman run into a message a user can act on. */
-export function podmanError(binary: string, args: string[], r: Pick<CommandResult, 'code' | 'stderr' | 'exitCode'>): Error {
+export function podmanError(
+  binary: string,
+  args: string[],
+  r: Pick<CommandResult, 'code' | 'stderr' | 'exitCode'>,
+): Error {
   if (r.code === 'ENOENT') {
-    return new Error(`podman is not installed (could not run '${binary}'); install it with: sudo apt-get install podman runc`);
+    return new Error(
+      `podman is not installed (could not run '${binary}'); install it with: sudo apt-get install podman runc`,
+    );
   }
   const stderr = String(r.stderr ?? '').trim();
   const detail = stderr.split('\n').filter(Boolean).slice(-3).join(' | ') || `exit code ${r.exitCode}`;
   let hint = '';
-  if (PORT_IN_USE.test(stderr)) hint = '; another program holds the frame\'s port: stop it, or destroy and recreate the frame to get a new port';
-  else if (/rlimit|ulimit/i.test(stderr)) hint = '; the ulimits do not fit this host: run `optagon doctor` to probe working values';
+  if (PORT_IN_USE.test(stderr))
+    hint = "; another program holds the frame's port: stop it, or destroy and recreate the frame to get a new port";
+  else if (/rlimit|ulimit/i.test(stderr))
+    hint = '; the ulimits do not fit this host: run `optagon doctor` to probe working values';
   else if (/crun|runtime/i.test(stderr)) hint = '; the OCI runtime failed: run `optagon doctor` to probe a working one';
   return new Error(`podman ${args[0]} failed: ${detail}${hint}`);
 }

@@ -40,27 +40,56 @@ export async function runDoctor(deps: DoctorDeps): Promise<{ ok: boolean; checks
   checks.push(
     podman
       ? { name: 'podman', status: 'ok', detail: podman }
-      : { name: 'podman', status: 'fail', detail: `'${config.podman.binary}' did not run`, fix: 'sudo apt-get install podman runc' },
+      : {
+          name: 'podman',
+          status: 'fail',
+          detail: `'${config.podman.binary}' did not run`,
+          fix: 'sudo apt-get install podman runc',
+        },
   );
   // tmux runs in the frames (their image has it); the host needs none. What the host needs is the
   // firewall that keeps frames apart, when it is Optagon's to set (as root).
   if (!config.frames.network.isolate) {
-    checks.push({ name: 'isolation', status: 'warn', detail: 'frames.network.isolate is off: frames reach each other\'s ports and the host\'s services', fix: 'set frames.network.isolate: true in config.yaml' });
+    checks.push({
+      name: 'isolation',
+      status: 'warn',
+      detail: "frames.network.isolate is off: frames reach each other's ports and the host's services",
+      fix: 'set frames.network.isolate: true in config.yaml',
+    });
   } else if (process.getuid?.() !== 0) {
-    checks.push({ name: 'isolation', status: 'ok', detail: 'rootless: each frame behind its own slirp4netns (no host loopback); a network per frame needs root' });
+    checks.push({
+      name: 'isolation',
+      status: 'ok',
+      detail: 'rootless: each frame behind its own slirp4netns (no host loopback); a network per frame needs root',
+    });
   } else {
     const iptables = await version('iptables', ['--version']);
     checks.push(
       iptables
-        ? { name: 'isolation', status: 'ok', detail: `a network per frame from ${config.frames.network.pool}, ${iptables}` }
-        : { name: 'isolation', status: 'fail', detail: 'iptables is missing: frames cannot be kept off each other and off the host', fix: 'sudo apt-get install iptables' },
+        ? {
+            name: 'isolation',
+            status: 'ok',
+            detail: `a network per frame from ${config.frames.network.pool}, ${iptables}`,
+          }
+        : {
+            name: 'isolation',
+            status: 'fail',
+            detail: 'iptables is missing: frames cannot be kept off each other and off the host',
+            fix: 'sudo apt-get install iptables',
+          },
     );
   }
 
   if (podman) {
     const info = await runCommand(config.podman.binary, ['info', '--format', 'json'], { timeoutMs: 30_000 });
     if (info.exitCode === 0) checks.push(...podmanHostChecks(parsePodmanInfo(info.stdout)));
-    else checks.push({ name: 'podman mode', status: 'fail', detail: `podman info failed: ${info.stderr.trim().split('\n').pop()}`, fix: 'run `podman info` and fix what it says' });
+    else
+      checks.push({
+        name: 'podman mode',
+        status: 'fail',
+        detail: `podman info failed: ${info.stderr.trim().split('\n').pop()}`,
+        fix: 'run `podman info` and fix what it says',
+      });
     if (process.getuid?.() === 0) checks.push(frameRootCheck(deps.store.listFrames()));
 
     const image = await deps.images.status().catch((err: Error) => err);
@@ -69,14 +98,29 @@ export async function runDoctor(deps: DoctorDeps): Promise<{ ok: boolean; checks
     } else if (!image.exists) {
       checks.push({ name: 'image', status: 'fail', detail: `${image.image} is not built`, fix: 'optagon image build' });
     } else if (!image.upToDate) {
-      checks.push({ name: 'image', status: 'warn', detail: `${image.image} was built from other inputs (${image.hash ?? 'unlabelled'}, now ${image.expectedHash ?? 'unknown'})`, fix: 'optagon image build' });
+      checks.push({
+        name: 'image',
+        status: 'warn',
+        detail: `${image.image} was built from other inputs (${image.hash ?? 'unlabelled'}, now ${image.expectedHash ?? 'unknown'})`,
+        fix: 'optagon image build',
+      });
     } else {
       checks.push({ name: 'image', status: 'ok', detail: `${image.image} (inputs ${image.hash})` });
     }
 
-    const probeImage = !(image instanceof Error) && image.exists ? image.image : (await deps.runtime.imageExists(LOCAL_BASE)) ? LOCAL_BASE : null;
+    const probeImage =
+      !(image instanceof Error) && image.exists
+        ? image.image
+        : (await deps.runtime.imageExists(LOCAL_BASE))
+          ? LOCAL_BASE
+          : null;
     if (!probeImage) {
-      checks.push({ name: 'runtime', status: 'warn', detail: 'no local image to probe the runtime with yet', fix: 'optagon image build (it probes first)' });
+      checks.push({
+        name: 'runtime',
+        status: 'warn',
+        detail: 'no local image to probe the runtime with yet',
+        fix: 'optagon image build (it probes first)',
+      });
     } else {
       try {
         const r = await deps.settings.probe(probeImage);
@@ -86,7 +130,12 @@ export async function runDoctor(deps: DoctorDeps): Promise<{ ok: boolean; checks
           detail: `--runtime ${r.runtime} --ulimit nofile=${r.ulimits.nofile} --ulimit nproc=${r.ulimits.nproc} (written to ${deps.configFile})`,
         });
       } catch (err) {
-        checks.push({ name: 'runtime', status: 'fail', detail: (err as Error).message, fix: 'sudo apt-get install runc' });
+        checks.push({
+          name: 'runtime',
+          status: 'fail',
+          detail: (err as Error).message,
+          fix: 'sudo apt-get install runc',
+        });
       }
     }
   }
@@ -94,7 +143,11 @@ export async function runDoctor(deps: DoctorDeps): Promise<{ ok: boolean; checks
   const root = config.frames.socket_root;
   try {
     ensureSocketDir(root);
-    checks.push({ name: 'socket dir', status: 'ok', detail: `${root} is yours, mode 0700, with no symlink or directory others can write on the way` });
+    checks.push({
+      name: 'socket dir',
+      status: 'ok',
+      detail: `${root} is yours, mode 0700, with no symlink or directory others can write on the way`,
+    });
   } catch (err) {
     checks.push({
       name: 'socket dir',
@@ -111,17 +164,32 @@ export async function runDoctor(deps: DoctorDeps): Promise<{ ok: boolean; checks
   for (let p = start; p <= end; p++) if (!held.has(p) && !listening.has(p)) free++;
   checks.push(
     free > 0
-      ? { name: 'ports', status: free < 10 ? 'warn' : 'ok', detail: `${free} of ${end - start + 1} ports in ${start}-${end} free (${held.size} held by frames)` }
-      : { name: 'ports', status: 'fail', detail: `no free port in ${start}-${end}`, fix: 'destroy unused frames or widen frames.port_range in config.yaml' },
+      ? {
+          name: 'ports',
+          status: free < 10 ? 'warn' : 'ok',
+          detail: `${free} of ${end - start + 1} ports in ${start}-${end} free (${held.size} held by frames)`,
+        }
+      : {
+          name: 'ports',
+          status: 'fail',
+          detail: `no free port in ${start}-${end}`,
+          fix: 'destroy unused frames or widen frames.port_range in config.yaml',
+        },
   );
 
   // The offline base image: debootstrap as root, mmdebstrap in a user namespace for anyone else.
   const tool = process.getuid?.() === 0 ? 'debootstrap' : 'mmdebstrap';
-  const bootstrap = existsSync(`/usr/${tool === 'debootstrap' ? 's' : ''}bin/${tool}`) || (await version(tool, ['--version']));
+  const bootstrap =
+    existsSync(`/usr/${tool === 'debootstrap' ? 's' : ''}bin/${tool}`) || (await version(tool, ['--version']));
   checks.push(
     bootstrap
       ? { name: tool, status: 'ok', detail: 'available to build the base image when no registry answers' }
-      : { name: tool, status: 'warn', detail: 'missing; needed only when no container registry is reachable', fix: `sudo apt-get install ${tool}` },
+      : {
+          name: tool,
+          status: 'warn',
+          detail: 'missing; needed only when no container registry is reachable',
+          fix: `sudo apt-get install ${tool}`,
+        },
   );
 
   return { ok: checks.every((c) => c.status !== 'fail'), checks };

@@ -10,9 +10,26 @@ export const FRAME_SESSION = 'main';
  * against a frame's socket: a tmux server can make its clients write and read files and run
  * commands, and this server belongs to the frame.
  */
-export function tmuxInFrame(podman: string, container: string, tmuxArgs: readonly string[], opts: { tty?: boolean } = {}): string[] {
+export function tmuxInFrame(
+  podman: string,
+  container: string,
+  tmuxArgs: readonly string[],
+  opts: { tty?: boolean } = {},
+): string[] {
   // --detach-keys '': podman would otherwise take Ctrl-P Ctrl-Q from the user's keystrokes.
-  return [podman, 'exec', opts.tty ? '-it' : '-i', '--detach-keys', '', container, 'tmux', '-u', '-S', SOCKET_IN_FRAME, ...tmuxArgs];
+  return [
+    podman,
+    'exec',
+    opts.tty ? '-it' : '-i',
+    '--detach-keys',
+    '',
+    container,
+    'tmux',
+    '-u',
+    '-S',
+    SOCKET_IN_FRAME,
+    ...tmuxArgs,
+  ];
 }
 
 /** Marks a terminal's tmux client in the frame, so the host can signal it (see resizedClientScript). */
@@ -27,13 +44,37 @@ export const CLIENT_ENV = 'OPTAGON_CLIENT';
  * throughput. That pty is not the client's controlling terminal, so a resize reaches it as a signal
  * (resizedClientScript); closing the pty hangs the client up. `client` marks the process.
  */
-export function terminalInFrame(podman: string, container: string, tmuxArgs: readonly string[], client: string): string[] {
+export function terminalInFrame(
+  podman: string,
+  container: string,
+  tmuxArgs: readonly string[],
+  client: string,
+): string[] {
   // Host side: the pty (stdin) becomes fd 3 and podman reads no keystroke. Frame side: it becomes
   // tmux's stdin, stdout and stderr. Neither script holds anything but fixed text ("$@" carries argv).
   return [
-    '/bin/sh', '-c', 'exec "$@" 3<&0 </dev/null', 'sh',
-    podman, 'exec', '--preserve-fds', '1', '--env', `${CLIENT_ENV}=${client}`, '--env', 'TERM=xterm-256color', container,
-    '/bin/sh', '-c', 'exec "$@" <&3 >&3 2>&3 3>&-', 'sh', 'tmux', '-u', '-S', SOCKET_IN_FRAME, ...tmuxArgs,
+    '/bin/sh',
+    '-c',
+    'exec "$@" 3<&0 </dev/null',
+    'sh',
+    podman,
+    'exec',
+    '--preserve-fds',
+    '1',
+    '--env',
+    `${CLIENT_ENV}=${client}`,
+    '--env',
+    'TERM=xterm-256color',
+    container,
+    '/bin/sh',
+    '-c',
+    'exec "$@" <&3 >&3 2>&3 3>&-',
+    'sh',
+    'tmux',
+    '-u',
+    '-S',
+    SOCKET_IN_FRAME,
+    ...tmuxArgs,
   ];
 }
 
@@ -67,7 +108,14 @@ export class FrameChannels {
       else return this.get(frameId, container);
     }
     const opening = TmuxControl.open({
-      argv: tmuxInFrame(this.podman(), container, ['-C', 'attach-session', '-t', FRAME_SESSION, '-f', 'no-output,ignore-size']),
+      argv: tmuxInFrame(this.podman(), container, [
+        '-C',
+        'attach-session',
+        '-t',
+        FRAME_SESSION,
+        '-f',
+        'no-output,ignore-size',
+      ]),
       session: FRAME_SESSION,
     });
     this.open.set(frameId, opening);
@@ -81,7 +129,10 @@ export class FrameChannels {
   close(frameId: string): void {
     const current = this.open.get(frameId);
     this.open.delete(frameId);
-    void current?.then((c) => c.close(), () => undefined);
+    void current?.then(
+      (c) => c.close(),
+      () => undefined,
+    );
   }
 
   closeAll(): void {

@@ -15,7 +15,11 @@ export function parseFrameConfigYaml(text: string, file: string): FrameConfig {
   const parsed = frameConfigSchema.safeParse(doc.toJS() ?? {});
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
-  const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') || '(root)';
+  const path =
+    issue.path
+      .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+      .join('')
+      .replace(/^\./, '') || '(root)';
   throw new Error(`${file}:${lineOf(doc, lines, issue.path)}: ${path}: ${issue.message}`);
 }
 

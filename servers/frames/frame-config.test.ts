@@ -2,7 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { applyConfigPatch, everyFrameSettings, frameConfigSchema, isEndpointVariable, mergeConfig, REDACTED, redactConfig, writeConfigMirror, type FrameConfig } from './frame-config.js';
+import {
+  applyConfigPatch,
+  everyFrameSettings,
+  frameConfigSchema,
+  isEndpointVariable,
+  mergeConfig,
+  REDACTED,
+  redactConfig,
+  writeConfigMirror,
+  type FrameConfig,
+} from './frame-config.js';
 
 describe('mergeConfig', () => {
   it('merges nested objects key by key', () => {
@@ -15,7 +25,9 @@ describe('mergeConfig', () => {
 
   it('deletes a key set to null, at any depth', () => {
     const base = { description: 'x', manager: { model: 'm', temperature: 0.3 } };
-    expect(mergeConfig(base, { description: null, manager: { model: null } })).toEqual({ manager: { temperature: 0.3 } });
+    expect(mergeConfig(base, { description: null, manager: { model: null } })).toEqual({
+      manager: { temperature: 0.3 },
+    });
   });
 
   it('replaces arrays instead of concatenating them', () => {
@@ -104,19 +116,28 @@ describe('agents.env is write-only', () => {
 
   it('is shown with every value redacted and its keys kept', () => {
     const shown = redactConfig(stored);
-    expect(shown.agents).toEqual({ permission_mode: 'acceptEdits', env: { ANTHROPIC_API_KEY: REDACTED, ANTHROPIC_MODEL: REDACTED } });
+    expect(shown.agents).toEqual({
+      permission_mode: 'acceptEdits',
+      env: { ANTHROPIC_API_KEY: REDACTED, ANTHROPIC_MODEL: REDACTED },
+    });
     expect(JSON.stringify(shown)).not.toContain(KEY);
     expect(stored.agents!.env!.ANTHROPIC_API_KEY).toBe(KEY); // the stored one is untouched
   });
 
   it('a redacted value written back keeps the stored one, in a merge and in a replace (optagon frame config edit)', () => {
     const shown = redactConfig(stored) as unknown as Record<string, unknown>;
-    expect(applyConfigPatch(stored, { agents: { env: { ANTHROPIC_API_KEY: REDACTED } } }).agents!.env!.ANTHROPIC_API_KEY).toBe(KEY);
+    expect(
+      applyConfigPatch(stored, { agents: { env: { ANTHROPIC_API_KEY: REDACTED } } }).agents!.env!.ANTHROPIC_API_KEY,
+    ).toBe(KEY);
     const replaced = applyConfigPatch(stored, { ...shown, description: 'edited' }, true);
     expect(replaced.agents!.env).toEqual({ ANTHROPIC_API_KEY: KEY, ANTHROPIC_MODEL: 'claude-x' });
     expect(replaced.description).toBe('edited');
-    expect(applyConfigPatch(stored, { agents: { env: { ANTHROPIC_API_KEY: 'sk-new' } } }).agents!.env!.ANTHROPIC_API_KEY).toBe('sk-new');
-    expect(() => applyConfigPatch(stored, { agents: { env: { OPENAI_API_KEY: REDACTED } } })).toThrow(/agents.env.OPENAI_API_KEY is '<redacted>', which keeps a stored value, but it has none; give the value itself/);
+    expect(
+      applyConfigPatch(stored, { agents: { env: { ANTHROPIC_API_KEY: 'sk-new' } } }).agents!.env!.ANTHROPIC_API_KEY,
+    ).toBe('sk-new');
+    expect(() => applyConfigPatch(stored, { agents: { env: { OPENAI_API_KEY: REDACTED } } })).toThrow(
+      /agents.env.OPENAI_API_KEY is '<redacted>', which keeps a stored value, but it has none; give the value itself/,
+    );
   });
 
   it('the YAML mirror is owner-only and holds no value, also over a mirror written 0644 before', () => {
@@ -139,24 +160,66 @@ describe('agents.env is write-only', () => {
 });
 
 describe('settings only a principal with manage on every frame may make', () => {
-  const base = frameConfigSchema.parse({ name: 'web', workspace: '/w', agents: { env: { ANTHROPIC_BASE_URL: 'http://proxy.local', ANTHROPIC_MODEL: 'm' } } });
-  const reach = (patch: Record<string, unknown>, replace = false) => everyFrameSettings(base, applyConfigPatch(base, patch, replace));
+  const base = frameConfigSchema.parse({
+    name: 'web',
+    workspace: '/w',
+    agents: { env: { ANTHROPIC_BASE_URL: 'http://proxy.local', ANTHROPIC_MODEL: 'm' } },
+  });
+  const reach = (patch: Record<string, unknown>, replace = false) =>
+    everyFrameSettings(base, applyConfigPatch(base, patch, replace));
 
   it('endpoint, proxy, TLS trust and code-loading variables, in any case; not model names or keys', () => {
-    for (const name of ['ANTHROPIC_BASE_URL', 'OPENAI_BASE_URL', 'ANTHROPIC_BEDROCK_BASE_URL', 'ANTHROPIC_API_URL', 'OPENAI_API_BASE', 'AWS_ENDPOINT_URL_BEDROCK_RUNTIME', 'OLLAMA_HOST', 'HTTPS_PROXY', 'https_proxy', 'ALL_PROXY', 'NO_PROXY', 'NODE_OPTIONS', 'NODE_EXTRA_CA_CERTS', 'NODE_TLS_REJECT_UNAUTHORIZED', 'LD_PRELOAD', 'PATH', 'BASH_ENV']) {
+    for (const name of [
+      'ANTHROPIC_BASE_URL',
+      'OPENAI_BASE_URL',
+      'ANTHROPIC_BEDROCK_BASE_URL',
+      'ANTHROPIC_API_URL',
+      'OPENAI_API_BASE',
+      'AWS_ENDPOINT_URL_BEDROCK_RUNTIME',
+      'OLLAMA_HOST',
+      'HTTPS_PROXY',
+      'https_proxy',
+      'ALL_PROXY',
+      'NO_PROXY',
+      'NODE_OPTIONS',
+      'NODE_EXTRA_CA_CERTS',
+      'NODE_TLS_REJECT_UNAUTHORIZED',
+      'LD_PRELOAD',
+      'PATH',
+      'BASH_ENV',
+    ]) {
       expect(isEndpointVariable(name), name).toBe(true);
     }
-    for (const name of ['ANTHROPIC_API_KEY', 'ANTHROPIC_MODEL', 'OPENAI_API_KEY', 'CLAUDE_CODE_MAX_OUTPUT_TOKENS', 'DEBUG']) expect(isEndpointVariable(name), name).toBe(false);
+    for (const name of [
+      'ANTHROPIC_API_KEY',
+      'ANTHROPIC_MODEL',
+      'OPENAI_API_KEY',
+      'CLAUDE_CODE_MAX_OUTPUT_TOKENS',
+      'DEBUG',
+    ])
+      expect(isEndpointVariable(name), name).toBe(false);
   });
 
   it('setting or changing an endpoint variable, and turning cross_frame_search on; not removing, keeping or other settings', () => {
-    expect(reach({ agents: { env: { ANTHROPIC_BASE_URL: 'http://evil.example' } } })).toEqual(['agents.env.ANTHROPIC_BASE_URL']);
+    expect(reach({ agents: { env: { ANTHROPIC_BASE_URL: 'http://evil.example' } } })).toEqual([
+      'agents.env.ANTHROPIC_BASE_URL',
+    ]);
     expect(reach({ agents: { env: { HTTPS_PROXY: 'http://evil.example' } } })).toEqual(['agents.env.HTTPS_PROXY']);
     expect(reach({ context: { cross_frame_search: true } })).toEqual(['context.cross_frame_search']);
     expect(reach({ agents: { env: { ANTHROPIC_BASE_URL: REDACTED } } })).toEqual([]); // written back unchanged
     expect(reach({ agents: { env: { ANTHROPIC_BASE_URL: 'http://proxy.local' } } })).toEqual([]);
     expect(reach({ agents: { env: { ANTHROPIC_BASE_URL: null } } })).toEqual([]); // removed: the host's endpoint again
-    expect(reach({ agents: { env: { ANTHROPIC_MODEL: 'other', ANTHROPIC_API_KEY: 'sk-own' } }, context: { cross_frame_search: false } })).toEqual([]);
-    expect(reach({ agents: { env: { ANTHROPIC_BASE_URL: 'http://evil.example' } }, context: { cross_frame_search: true } }, true)).toEqual(['agents.env.ANTHROPIC_BASE_URL', 'context.cross_frame_search']);
+    expect(
+      reach({
+        agents: { env: { ANTHROPIC_MODEL: 'other', ANTHROPIC_API_KEY: 'sk-own' } },
+        context: { cross_frame_search: false },
+      }),
+    ).toEqual([]);
+    expect(
+      reach(
+        { agents: { env: { ANTHROPIC_BASE_URL: 'http://evil.example' } }, context: { cross_frame_search: true } },
+        true,
+      ),
+    ).toEqual(['agents.env.ANTHROPIC_BASE_URL', 'context.cross_frame_search']);
   });
 });

@@ -14,7 +14,11 @@ export const managerBehaviorSchema = z.object({
   /** Correction rounds the quality gate may ask for per subtask. */
   max_review_rounds: z.number().int().min(0).max(10).default(2),
   /** Minutes an agent may work on one turn before it is stopped as stuck. */
-  agent_timeout_minutes: z.number().min(0.1).max(24 * 60).default(20),
+  agent_timeout_minutes: z
+    .number()
+    .min(0.1)
+    .max(24 * 60)
+    .default(20),
   /** How the manager answers an agent's permission prompt (a command to run): allow, or deny. */
   permissions: z.enum(['allow', 'deny']).default('allow'),
 });
@@ -86,7 +90,8 @@ export function mergeConfig(base: Record<string, unknown>, patch: Record<string,
   const out: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) delete out[key];
-    else if (isPlainObject(value) && isPlainObject(out[key])) out[key] = mergeConfig(out[key] as Record<string, unknown>, value);
+    else if (isPlainObject(value) && isPlainObject(out[key]))
+      out[key] = mergeConfig(out[key] as Record<string, unknown>, value);
     else out[key] = value;
   }
   return out;
@@ -103,7 +108,10 @@ export const REDACTED = '<redacted>';
 export function redactConfig(config: FrameConfig): FrameConfig {
   const env = config.agents?.env;
   if (!env) return config;
-  return { ...config, agents: { ...config.agents, env: Object.fromEntries(Object.keys(env).map((k) => [k, REDACTED])) } };
+  return {
+    ...config,
+    agents: { ...config.agents, env: Object.fromEntries(Object.keys(env).map((k) => [k, REDACTED])) },
+  };
 }
 
 /** Puts the stored value back for every `agents.env` key the merged config gives as REDACTED. */
@@ -114,7 +122,10 @@ function keepRedacted(merged: Record<string, unknown>, current: FrameConfig): vo
   for (const [key, value] of Object.entries(env)) {
     if (value !== REDACTED) continue;
     const stored = current.agents?.env?.[key];
-    if (stored === undefined) throw new Error(`agents.env.${key} is '${REDACTED}', which keeps a stored value, but it has none; give the value itself`);
+    if (stored === undefined)
+      throw new Error(
+        `agents.env.${key} is '${REDACTED}', which keeps a stored value, but it has none; give the value itself`,
+      );
     env[key] = stored;
   }
   merged.agents = { ...agents, env };
@@ -151,9 +162,26 @@ export function applyConfigPatch(current: FrameConfig, patch: Record<string, unk
  */
 const ENDPOINT_PATTERNS = [/_URL$/i, /ENDPOINT/i, /_HOST$/i, /_API_BASE$/i, /_PROXY$/i];
 const ENDPOINT_NAMES = new Set([
-  'NODE_OPTIONS', 'NODE_PATH', 'NODE_EXTRA_CA_CERTS', 'NODE_TLS_REJECT_UNAUTHORIZED', 'SSL_CERT_FILE', 'SSL_CERT_DIR',
-  'REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE', 'LD_PRELOAD', 'LD_LIBRARY_PATH', 'LD_AUDIT', 'BASH_ENV', 'ENV', 'PATH',
-  'PYTHONPATH', 'PYTHONSTARTUP', 'PYTHONHOME', 'HOME', 'CLAUDE_CONFIG_DIR', 'XDG_CONFIG_HOME',
+  'NODE_OPTIONS',
+  'NODE_PATH',
+  'NODE_EXTRA_CA_CERTS',
+  'NODE_TLS_REJECT_UNAUTHORIZED',
+  'SSL_CERT_FILE',
+  'SSL_CERT_DIR',
+  'REQUESTS_CA_BUNDLE',
+  'CURL_CA_BUNDLE',
+  'LD_PRELOAD',
+  'LD_LIBRARY_PATH',
+  'LD_AUDIT',
+  'BASH_ENV',
+  'ENV',
+  'PATH',
+  'PYTHONPATH',
+  'PYTHONSTARTUP',
+  'PYTHONHOME',
+  'HOME',
+  'CLAUDE_CONFIG_DIR',
+  'XDG_CONFIG_HOME',
 ]);
 
 /** Whether an agents.env variable can send the agent's requests (and the key in them) elsewhere. */
@@ -173,13 +201,18 @@ export function everyFrameSettings(current: FrameConfig, next: FrameConfig): str
   for (const [key, value] of Object.entries(next.agents?.env ?? {})) {
     if (isEndpointVariable(key) && before[key] !== value) out.push(`agents.env.${key}`);
   }
-  if (next.context?.cross_frame_search === true && current.context?.cross_frame_search !== true) out.push('context.cross_frame_search');
+  if (next.context?.cross_frame_search === true && current.context?.cross_frame_search !== true)
+    out.push('context.cross_frame_search');
   return out;
 }
 
 /** The YAML mirror, for people who read files: owner-only, and without agents.env values (they are keys). */
 export function writeConfigMirror(file: string, config: FrameConfig): void {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  writeFileSync(file, `# Mirror of this frame's configuration; change it with \`optagon frame config set\`. agents.env values are not shown.\n${stringify(redactConfig(config))}`, { mode: 0o600 });
+  writeFileSync(
+    file,
+    `# Mirror of this frame's configuration; change it with \`optagon frame config set\`. agents.env values are not shown.\n${stringify(redactConfig(config))}`,
+    { mode: 0o600 },
+  );
   tighten(file); // a mirror an older Optagon wrote 0644: mode only applies to a new file
 }

@@ -30,9 +30,11 @@ export class FrameFirewall {
     await this.ensureShared(pool);
     await this.ipt(['-N', chain], { exists: true });
     await this.ipt(['-F', chain]);
-    for (const port of [...new Set(ports)].sort((a, b) => a - b)) await this.ipt(['-A', chain, '-p', 'tcp', '--dport', String(port), '-j', 'ACCEPT']);
+    for (const port of [...new Set(ports)].sort((a, b) => a - b))
+      await this.ipt(['-A', chain, '-p', 'tcp', '--dport', String(port), '-j', 'ACCEPT']);
     // A frame destroyed without us (a killed process) may have left a jump for this subnet to its chain.
-    for (const stale of await this.jumpsFor(subnet)) if (stale !== chain) await this.ipt(['-D', INPUT_CHAIN, '-s', subnet, '-j', stale]);
+    for (const stale of await this.jumpsFor(subnet))
+      if (stale !== chain) await this.ipt(['-D', INPUT_CHAIN, '-s', subnet, '-j', stale]);
     const jump = ['-s', subnet, '-j', chain];
     if (!(await this.has(INPUT_CHAIN, jump))) await this.ipt(['-I', INPUT_CHAIN, '1', ...jump]);
     this.applied.set(frameKey, wanted);
@@ -42,7 +44,8 @@ export class FrameFirewall {
   async remove(frameKey: string, subnet: string): Promise<void> {
     this.applied.delete(frameKey);
     const chain = frameChain(frameKey);
-    while (await this.has(INPUT_CHAIN, ['-s', subnet, '-j', chain])) await this.ipt(['-D', INPUT_CHAIN, '-s', subnet, '-j', chain]);
+    while (await this.has(INPUT_CHAIN, ['-s', subnet, '-j', chain]))
+      await this.ipt(['-D', INPUT_CHAIN, '-s', subnet, '-j', chain]);
     await this.ipt(['-F', chain], { missing: true });
     await this.ipt(['-X', chain], { missing: true });
   }
@@ -61,8 +64,10 @@ export class FrameFirewall {
       ['-p', 'tcp', '-m', 'tcp', '--dport', '53', '-j', 'ACCEPT'],
     ];
     await this.ensureChain(INPUT_CHAIN, allow, ['-j', 'REJECT']);
-    if (!(await this.has('FORWARD', ['-j', FORWARD_CHAIN]))) await this.ipt(['-I', 'FORWARD', '1', '-j', FORWARD_CHAIN]);
-    if (!(await this.has('INPUT', ['-s', pool, '-j', INPUT_CHAIN]))) await this.ipt(['-I', 'INPUT', '1', '-s', pool, '-j', INPUT_CHAIN]);
+    if (!(await this.has('FORWARD', ['-j', FORWARD_CHAIN])))
+      await this.ipt(['-I', 'FORWARD', '1', '-j', FORWARD_CHAIN]);
+    if (!(await this.has('INPUT', ['-s', pool, '-j', INPUT_CHAIN])))
+      await this.ipt(['-I', 'INPUT', '1', '-s', pool, '-j', INPUT_CHAIN]);
   }
 
   private async ensureChain(chain: string, allow: string[][], refuse: string[]): Promise<void> {
@@ -95,7 +100,9 @@ export class FrameFirewall {
     if (r.exitCode === 0) return true;
     if (ok.exists && /already exists/i.test(r.stderr)) return false;
     if (ok.missing && /No chain|does not exist|not found/i.test(r.stderr)) return false;
-    throw new Error(`iptables ${args.join(' ')} failed: ${r.stderr.trim() || `exit ${r.exitCode}`}; frames are not started without their isolation (frames.network.isolate in config.yaml)`);
+    throw new Error(
+      `iptables ${args.join(' ')} failed: ${r.stderr.trim() || `exit ${r.exitCode}`}; frames are not started without their isolation (frames.network.isolate in config.yaml)`,
+    );
   }
 }
 
@@ -103,4 +110,6 @@ export class FrameFirewall {
 const frameChain = (frameKey: string) => `OPTAGON-${frameKey}`;
 
 const missingIptables = (binary: string) =>
-  new Error(`${binary} is not installed; it keeps frames off each other and off the host's services: sudo apt-get install iptables (or set frames.network.isolate: false in config.yaml to run frames without it)`);
+  new Error(
+    `${binary} is not installed; it keeps frames off each other and off the host's services: sudo apt-get install iptables (or set frames.network.isolate: false in config.yaml to run frames without it)`,
+  );

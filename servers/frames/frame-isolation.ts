@@ -13,7 +13,12 @@ const ENDPOINT_KEY = /(_BASE_URL|_API_URL|_ENDPOINT|_HOST)$/;
  * The host TCP ports a frame may reach: the configured ones, and the port of every endpoint its
  * agents are pointed at on the host (a model server such as Ollama, a fake model API in the tests).
  */
-export function hostPortsFor(config: GlobalConfig, frame: FrameConfig, env: NodeJS.ProcessEnv, gateway?: string): number[] {
+export function hostPortsFor(
+  config: GlobalConfig,
+  frame: FrameConfig,
+  env: NodeJS.ProcessEnv,
+  gateway?: string,
+): number[] {
   const ports = new Set(config.frames.network.host_ports);
   const entries = [...Object.entries(env), ...Object.entries(frame.agents?.env ?? {})];
   for (const [key, value] of entries) {
@@ -65,7 +70,12 @@ export class FrameIsolation {
   async apply(frameId: string, frame: FrameConfig, containerId: string | null): Promise<void> {
     if (!this.active) return;
     const net = await this.networks.ensure(frameId);
-    await this.firewall.apply(this.config.frames.network.pool, key(frameId), net.subnet, hostPortsFor(this.config, frame, this.env, net.gateway));
+    await this.firewall.apply(
+      this.config.frames.network.pool,
+      key(frameId),
+      net.subnet,
+      hostPortsFor(this.config, frame, this.env, net.gateway),
+    );
     if (!containerId) return;
     const joined = await this.runtime.networksOf(containerId).catch((err: Error) => {
       if (/no such container/i.test(err.message)) return [net.name]; // gone: the start makes a new one

@@ -43,7 +43,11 @@ describe('FrameManager.create', () => {
     expect(frame.hostPort).toBeLessThanOrEqual(34000);
     expect(frame.url).toBe(`http://127.0.0.1:${frame.hostPort}`);
     expect(frame.containerName).toMatch(/^optagon-web-[0-9a-f]{12}$/);
-    expect(services.store.getConfig(frame.id)).toEqual({ name: 'web', workspace: realpathSync(workspace), description: 'the site' });
+    expect(services.store.getConfig(frame.id)).toEqual({
+      name: 'web',
+      workspace: realpathSync(workspace),
+      description: 'the site',
+    });
     expect(services.store.listEvents(frame.id).map((e) => e.type)).toEqual(['created']);
     expect(existsSync(services.home.frameConfigFile(frame.id))).toBe(true);
   });
@@ -52,7 +56,10 @@ describe('FrameManager.create', () => {
     const frame = await services.frames.create({ name: 'web', workspace });
     expect(frame.tmuxSocket).toBe(join(services.config.frames.socket_root, frame.id, 'tmux.sock'));
     services.close();
-    writeFileSync(join(home, 'config.yaml'), `frames:\n  workspace_roots: [${workspace}]\n  socket_root: ${join(home, 'sockets')}\n`);
+    writeFileSync(
+      join(home, 'config.yaml'),
+      `frames:\n  workspace_roots: [${workspace}]\n  socket_root: ${join(home, 'sockets')}\n`,
+    );
     services = createFramesServices(new OptagonHome(home));
     expect((await services.frames.get('web')).tmuxSocket).toBe(join(home, 'sockets', frame.id, 'tmux.sock'));
   });
@@ -79,7 +86,9 @@ describe('FrameManager.create', () => {
   ])('rejects a name with %s, stating the rule, and stores nothing', async (_, name) => {
     await services.frames.create({ name: 'existing', workspace });
     const before = stateCounts();
-    await expect(services.frames.create({ name, workspace })).rejects.toThrow(`invalid frame name '${name}': ${FRAME_NAME_RULE}`);
+    await expect(services.frames.create({ name, workspace })).rejects.toThrow(
+      `invalid frame name '${name}': ${FRAME_NAME_RULE}`,
+    );
     expect(stateCounts()).toEqual(before);
   });
 
@@ -94,7 +103,9 @@ describe('FrameManager.create', () => {
 
   it('rejects a bad workspace and stores nothing', async () => {
     const before = stateCounts();
-    await expect(services.frames.create({ name: 'web', workspace: join(workspace, 'missing') })).rejects.toThrow(/does not exist/);
+    await expect(services.frames.create({ name: 'web', workspace: join(workspace, 'missing') })).rejects.toThrow(
+      /does not exist/,
+    );
     expect(stateCounts()).toEqual(before);
     expect(services.store.findFrame('web')).toBeUndefined();
   });
@@ -105,11 +116,16 @@ describe('FrameManager.create', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     const port = (server.address() as AddressInfo).port;
     try {
-      writeFileSync(services.home.configFile, `frames:\n  workspace_roots: [${workspace}]\n  port_range:\n    start: ${port}\n    end: ${port}\n`);
+      writeFileSync(
+        services.home.configFile,
+        `frames:\n  workspace_roots: [${workspace}]\n  port_range:\n    start: ${port}\n    end: ${port}\n`,
+      );
       services.close();
       services = createFramesServices(new OptagonHome(home));
       const before = stateCounts();
-      await expect(services.frames.create({ name: 'web', workspace })).rejects.toThrow(`no free port left in ${port}-${port}`);
+      await expect(services.frames.create({ name: 'web', workspace })).rejects.toThrow(
+        `no free port left in ${port}-${port}`,
+      );
       expect(stateCounts()).toEqual(before);
     } finally {
       await new Promise((r) => server.close(r));
@@ -121,10 +137,15 @@ describe('reconcile', () => {
   it('turns a start that outlived its timeout (its process died) into an error that a start can retry', async () => {
     const frame = await services.frames.create({ name: 'web', workspace });
     const longAgo = Date.now() - (services.config.frames.start_timeout_seconds + 31) * 1000;
-    services.store.db.prepare("UPDATE frames SET status = 'starting', updated_at = ? WHERE id = ?").run(longAgo, frame.id);
+    services.store.db
+      .prepare("UPDATE frames SET status = 'starting', updated_at = ? WHERE id = ?")
+      .run(longAgo, frame.id);
     const got = await services.frames.get('web');
     expect(got.status).toBe('error');
-    expect(services.store.listEvents(frame.id).at(-1)).toMatchObject({ type: 'error', details: { reason: 'start_interrupted' } });
+    expect(services.store.listEvents(frame.id).at(-1)).toMatchObject({
+      type: 'error',
+      details: { reason: 'start_interrupted' },
+    });
   });
 
   it('leaves a start in progress alone', async () => {

@@ -12,7 +12,14 @@ import { FrameIsolation } from './frame-isolation.js';
 import { PortAllocator } from './port-allocator.js';
 import type { RuntimeSettingsResolver } from './runtime-settings.js';
 import type { FrameEvent, FrameRecord, FrameStatus, StateStore } from './state-store.js';
-import { FRAME_SESSION, FrameChannels, resizedClientScript, SOCKET_IN_FRAME, terminalInFrame, tmuxInFrame } from './frame-channels.js';
+import {
+  FRAME_SESSION,
+  FrameChannels,
+  resizedClientScript,
+  SOCKET_IN_FRAME,
+  terminalInFrame,
+  tmuxInFrame,
+} from './frame-channels.js';
 import type { TmuxControl } from './tmux-control.js';
 import { FrameReconciler } from './frame-reconciler.js';
 import { isUp } from './observed-status.js';
@@ -104,7 +111,8 @@ export class FrameManager {
   }
 
   details(frame: FrameRecord): FrameDetails {
-    const host = this.deps.config.frames.bind_address === '0.0.0.0' ? '127.0.0.1' : this.deps.config.frames.bind_address;
+    const host =
+      this.deps.config.frames.bind_address === '0.0.0.0' ? '127.0.0.1' : this.deps.config.frames.bind_address;
     return {
       ...frame,
       containerName: this.containerName(frame),
@@ -125,7 +133,9 @@ export class FrameManager {
     });
     const frame = this.store.immediate(() => {
       if (this.store.findFrame(input.name)?.name === input.name) {
-        throw new Error(`a frame named '${input.name}' already exists; pick another name or \`frame_get ${input.name}\` to see it`);
+        throw new Error(
+          `a frame named '${input.name}' already exists; pick another name or \`frame_get ${input.name}\` to see it`,
+        );
       }
       const record: FrameRecord = {
         id,
@@ -159,7 +169,11 @@ export class FrameManager {
   }
 
   /** argv running one tmux command inside the frame (for what needs its own process and terminal). */
-  tmuxCommand(frame: Pick<FrameRecord, 'id' | 'name'>, args: readonly string[], opts: { tty?: boolean } = {}): string[] {
+  tmuxCommand(
+    frame: Pick<FrameRecord, 'id' | 'name'>,
+    args: readonly string[],
+    opts: { tty?: boolean } = {},
+  ): string[] {
     return tmuxInFrame(this.deps.config.podman.binary, this.containerName(frame), args, opts);
   }
 
@@ -182,9 +196,18 @@ export class FrameManager {
    * Optagon hands a frame goes in this way, never by a host write into the frame-writable run
    * directory, where the frame could have put a link to a host file.
    */
-  async writeFiles(frame: FrameRecord, files: ReadonlyArray<{ path: string; content: string | null; mode?: number }>): Promise<void> {
+  async writeFiles(
+    frame: FrameRecord,
+    files: ReadonlyArray<{ path: string; content: string | null; mode?: number }>,
+  ): Promise<void> {
     const container = frame.containerId ?? this.containerName(frame);
-    await Promise.all(files.map((f) => (f.content === null ? this.runtime.removeFile(container, f.path) : this.runtime.writeFile(container, f.path, f.content, f.mode))));
+    await Promise.all(
+      files.map((f) =>
+        f.content === null
+          ? this.runtime.removeFile(container, f.path)
+          : this.runtime.writeFile(container, f.path, f.content, f.mode),
+      ),
+    );
   }
 
   /** Removes the networks (and firewall rules) of every frame of this home: a test cleaning up after itself. */
@@ -242,7 +265,10 @@ export class FrameManager {
   }
 
   /** Removes the container, the socket dir and the state. The workspace is never touched. */
-  destroy(ref: string, force = false): Promise<{ id: string; name: string; hostPort: number | null; workspacePath: string }> {
+  destroy(
+    ref: string,
+    force = false,
+  ): Promise<{ id: string; name: string; hostPort: number | null; workspacePath: string }> {
     return this.exclusive(ref, 'destroy', (frame) => this.doDestroy(frame, force));
   }
 
@@ -253,7 +279,8 @@ export class FrameManager {
   private async exclusive<T>(ref: string, op: string, body: (frame: FrameRecord) => Promise<T>): Promise<T> {
     const frame = this.resolve(ref);
     const current = this.busy.get(frame.id);
-    if (current) throw new Error(`frame '${frame.name}' is busy with a ${current} right now; try again when it finishes`);
+    if (current)
+      throw new Error(`frame '${frame.name}' is busy with a ${current} right now; try again when it finishes`);
     this.busy.set(frame.id, op);
     try {
       return await body(frame);
@@ -269,12 +296,17 @@ export class FrameManager {
     if (frame.status === 'running') {
       throw new Error(`frame '${frame.name}' is already running; attach with \`optagon frame attach ${frame.name}\``);
     }
-    if (frame.status === 'starting') throw new Error(`frame '${frame.name}' is already starting; wait for it or check \`optagon frame events ${frame.name}\``);
+    if (frame.status === 'starting')
+      throw new Error(
+        `frame '${frame.name}' is already starting; wait for it or check \`optagon frame events ${frame.name}\``,
+      );
     const userns = frameUserNamespace(checkFrameWorkspace(frame, this.deps.config, this.deps.home));
     if (!frame.containerId) {
       const image = this.deps.config.frames.image;
       if (!(await this.runtime.imageExists(image))) {
-        throw new Error(`the frame image ${image} is not built yet; build it with \`optagon image build\` (a few minutes, once)`);
+        throw new Error(
+          `the frame image ${image} is not built yet; build it with \`optagon image build\` (a few minutes, once)`,
+        );
       }
       await this.deps.settings.ensure(image);
     }
@@ -320,10 +352,15 @@ export class FrameManager {
     return this.details(frame);
   }
 
-  private async doDestroy(frame: FrameRecord, force: boolean): Promise<{ id: string; name: string; hostPort: number | null; workspacePath: string }> {
+  private async doDestroy(
+    frame: FrameRecord,
+    force: boolean,
+  ): Promise<{ id: string; name: string; hostPort: number | null; workspacePath: string }> {
     frame = (await this.reconcile([frame]))[0]!;
     if (!force && (frame.status === 'running' || frame.status === 'starting' || frame.status === 'paused')) {
-      throw new Error(`frame '${frame.name}' is ${frame.status}; stop it first, or destroy with force (--force) to stop it now`);
+      throw new Error(
+        `frame '${frame.name}' is ${frame.status}; stop it first, or destroy with force (--force) to stop it now`,
+      );
     }
     this.channels.close(frame.id);
     await this.runtime.remove(frame.containerId ?? this.containerName(frame));
@@ -384,13 +421,16 @@ export class FrameManager {
     const next = applyConfigPatch(config, patch, replace);
     this.store.immediate(() => {
       this.store.setConfig(frame.id, next);
-      if (next.description !== config.description) this.store.updateFrame(frame.id, { description: next.description ?? null });
+      if (next.description !== config.description)
+        this.store.updateFrame(frame.id, { description: next.description ?? null });
       this.store.addEvent(frame.id, 'config_changed', { keys: Object.keys(patch) });
     });
     writeConfigMirror(this.deps.home.frameConfigFile(frame.id), next);
     // The endpoints its agents may reach on the host follow the config at once.
     if (frame.status === 'running') {
-      this.isolation.apply(frame.id, next, null).catch((err: Error) => this.store.addEvent(frame.id, 'isolation_error', { message: err.message }));
+      this.isolation
+        .apply(frame.id, next, null)
+        .catch((err: Error) => this.store.addEvent(frame.id, 'isolation_error', { message: err.message }));
     }
     this.changed('updated', frame);
     return { frame: this.resolve(frame.id), config: next };
@@ -427,7 +467,11 @@ export class FrameManager {
    * (another user's frame, started at the same moment from the same range) is given up for the next
    * free one, in a new container: this one is fresh, so nothing in it is lost.
    */
-  private async startNewContainer(frame: FrameRecord, config: FrameConfig, userns: FrameUserNamespace): Promise<{ frame: FrameRecord; containerId: string }> {
+  private async startNewContainer(
+    frame: FrameRecord,
+    config: FrameConfig,
+    userns: FrameUserNamespace,
+  ): Promise<{ frame: FrameRecord; containerId: string }> {
     for (let attempt = 1; ; attempt++) {
       const containerId = await this.createContainer(frame, userns);
       await this.isolation.apply(frame.id, config, null);
@@ -439,7 +483,11 @@ export class FrameManager {
         await this.runtime.remove(containerId);
         const from = frame.hostPort;
         frame = this.store.immediate(() => this.store.updateFrame(frame.id, { hostPort: this.ports.pick() }));
-        this.store.addEvent(frame.id, 'port_changed', { from, to: frame.hostPort, why: 'another program took the port' });
+        this.store.addEvent(frame.id, 'port_changed', {
+          from,
+          to: frame.hostPort,
+          why: 'another program took the port',
+        });
       }
     }
   }

@@ -42,7 +42,17 @@ export class FrameNetworks {
       if (mine) return describe(mine);
       const subnet = freeSubnet(this.pool(), networks);
       try {
-        await this.runtime.podman(['network', 'create', '--subnet', subnet, '--label', `${NETWORK_LABEL}=${frameId}`, '--label', `${HOME_LABEL}=${this.homeId}`, name]);
+        await this.runtime.podman([
+          'network',
+          'create',
+          '--subnet',
+          subnet,
+          '--label',
+          `${NETWORK_LABEL}=${frameId}`,
+          '--label',
+          `${HOME_LABEL}=${this.homeId}`,
+          name,
+        ]);
       } catch (err) {
         // Another Optagon (a second home, a test in parallel) took that subnet or made the network first.
         if (/already (used|exists)|overlap/i.test((err as Error).message)) continue;
@@ -68,7 +78,10 @@ export class FrameNetworks {
 
   /** The frames whose networks this home made (for cleaning up after a process that died). */
   async framesOfHome(): Promise<string[]> {
-    return (await this.list()).filter((n) => n.labels?.[HOME_LABEL] === this.homeId).map((n) => n.labels?.[NETWORK_LABEL] ?? '').filter(Boolean);
+    return (await this.list())
+      .filter((n) => n.labels?.[HOME_LABEL] === this.homeId)
+      .map((n) => n.labels?.[NETWORK_LABEL] ?? '')
+      .filter(Boolean);
   }
 
   private async list(): Promise<PodmanNetwork[]> {
@@ -78,7 +91,10 @@ export class FrameNetworks {
 
 function describe(n: PodmanNetwork): FrameNetwork {
   const s = n.subnets?.[0];
-  if (!s) throw new Error(`network ${n.name} has no subnet; remove it (podman network rm ${n.name}) and start the frame again`);
+  if (!s)
+    throw new Error(
+      `network ${n.name} has no subnet; remove it (podman network rm ${n.name}) and start the frame again`,
+    );
   return { name: n.name, subnet: s.subnet, gateway: s.gateway ?? s.subnet.replace(/\.0\/24$/, '.1') };
 }
 
@@ -90,5 +106,7 @@ export function freeSubnet(pool: string, networks: ReadonlyArray<{ subnets?: Arr
     const subnet = `${prefix}.${i}.0/24`;
     if (!used.has(subnet)) return subnet;
   }
-  throw new Error(`every /24 of frames.network.pool (${pool}) is in use; destroy frames you no longer need, or set a larger pool`);
+  throw new Error(
+    `every /24 of frames.network.pool (${pool}) is in use; destroy frames you no longer need, or set a larger pool`,
+  );
 }

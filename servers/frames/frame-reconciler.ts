@@ -12,7 +12,12 @@ export interface ReconcilerDeps {
   /** Whether this process is starting, stopping or destroying the frame (then its status is not judged). */
   busy(frameId: string): boolean;
   /** Records a new status with its event (FrameManager's, so listeners hear of it). */
-  transition(frame: FrameRecord, status: FrameStatus, patch?: Partial<FrameRecord>, details?: Record<string, unknown>): FrameRecord;
+  transition(
+    frame: FrameRecord,
+    status: FrameStatus,
+    patch?: Partial<FrameRecord>,
+    details?: Record<string, unknown>,
+  ): FrameRecord;
 }
 
 /** What the database says about frames, made to agree with what podman says about their containers. */
@@ -37,7 +42,12 @@ export class FrameReconciler {
         result.adopted.push(frame.name);
       }
       if (frame.status === 'starting' && !this.deps.busy(frame.id)) {
-        this.deps.transition(frame, 'error', {}, { reason: 'start_interrupted', message: 'the start was interrupted; frame_start tries again' });
+        this.deps.transition(
+          frame,
+          'error',
+          {},
+          { reason: 'start_interrupted', message: 'the start was interrupted; frame_start tries again' },
+        );
         result.interrupted.push(frame.name);
       }
     }
@@ -60,7 +70,12 @@ export class FrameReconciler {
     const startLimitMs = (this.deps.config.frames.start_timeout_seconds + 30) * 1000;
     frames = frames.map((f) =>
       f.status === 'starting' && !this.deps.busy(f.id) && Date.now() - f.updatedAt > startLimitMs
-        ? this.deps.transition(f, 'error', {}, { reason: 'start_interrupted', message: 'the start was interrupted; frame_start tries again' })
+        ? this.deps.transition(
+            f,
+            'error',
+            {},
+            { reason: 'start_interrupted', message: 'the start was interrupted; frame_start tries again' },
+          )
         : f,
     );
     if (!frames.some((f) => f.containerId)) return frames;
@@ -72,7 +87,12 @@ export class FrameReconciler {
       if (!c) {
         // The container was removed behind our back; the next start creates a new one.
         if (frame.status === 'running' || frame.status === 'paused') {
-          return this.deps.transition(frame, 'error', { containerId: null }, { reason: 'container_missing', message: 'the container disappeared; frame_start recreates it' });
+          return this.deps.transition(
+            frame,
+            'error',
+            { containerId: null },
+            { reason: 'container_missing', message: 'the container disappeared; frame_start recreates it' },
+          );
         }
         return this.deps.store.updateFrame(frame.id, { containerId: null });
       }
@@ -82,7 +102,12 @@ export class FrameReconciler {
       const message = isUp(observed)
         ? `the container is ${c.state} (changed outside Optagon)`
         : `the container exited with code ${c.exitCode}${c.exitCode === 137 ? ' (killed)' : ''} outside Optagon; frame_start starts it again`;
-      return this.deps.transition(frame, observed, {}, { reason: 'reconciled', containerState: c.state, exitCode: c.exitCode, message });
+      return this.deps.transition(
+        frame,
+        observed,
+        {},
+        { reason: 'reconciled', containerState: c.state, exitCode: c.exitCode, message },
+      );
     });
   }
 }

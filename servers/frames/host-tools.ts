@@ -19,7 +19,10 @@ export const hostTools = [
     annotations: SETS_OUTSIDE,
     actsOn: noFrame("builds the host's frame image, which every frame runs"),
     async handle(s, args, ctx) {
-      return s.images.build({ force: args.force, progress: (message, step, total) => ctx.progress(message, step, total) });
+      return s.images.build({
+        force: args.force,
+        progress: (message, step, total) => ctx.progress(message, step, total),
+      });
     },
   }),
   defineTool({
@@ -50,7 +53,14 @@ export const hostTools = [
     input: {},
     output: {
       ok: z.boolean(),
-      checks: z.array(z.object({ name: z.string(), status: z.enum(['ok', 'warn', 'fail']), detail: z.string(), fix: z.string().optional() })),
+      checks: z.array(
+        z.object({
+          name: z.string(),
+          status: z.enum(['ok', 'warn', 'fail']),
+          detail: z.string(),
+          fix: z.string().optional(),
+        }),
+      ),
     },
     annotations: SETS,
     actsOn: noFrame('checks and configures the host'),

@@ -12,7 +12,11 @@ describe("podman 4.3's id-mapped layers", () => {
     const o = '/var/lib/containers/storage/overlay/bd16';
     const failure = `Error: unable to start container "8e2d": mounting storage for container 8e2d: creating overlay mount to ${o}/merged, mount_data="lowerdir=${o}/mapped/0/l/EM4H:${o}/mapped/0/l/diff1,upperdir=${o}/diff,workdir=${o}/work,": no such file or directory`;
     expect(IDMAPPED_LAYERS_FAILURE.test(failure)).toBe(true);
-    expect(IDMAPPED_LAYERS_FAILURE.test(`creating overlay mount to ${o}/merged, mount_data="lowerdir=${o}/l/EM4H,upperdir=${o}/diff": no space left on device`)).toBe(false);
+    expect(
+      IDMAPPED_LAYERS_FAILURE.test(
+        `creating overlay mount to ${o}/merged, mount_data="lowerdir=${o}/l/EM4H,upperdir=${o}/diff": no space left on device`,
+      ),
+    ).toBe(false);
   });
 
   it("turns podman's cached probe to no, once, and leaves a run root without it alone", () => {

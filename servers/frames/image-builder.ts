@@ -50,7 +50,14 @@ export class ImageBuilder {
     const expectedHash = base ? await this.inputHash(base) : null;
     const hash = (await this.runtime.imageLabel(this.image, IMAGE_HASH_LABEL)) ?? null;
     const exists = hash !== null || (await this.runtime.imageExists(this.image));
-    return { image: this.image, exists, hash, expectedHash, upToDate: exists && hash !== null && hash === expectedHash, base };
+    return {
+      image: this.image,
+      exists,
+      hash,
+      expectedHash,
+      upToDate: exists && hash !== null && hash === expectedHash,
+      base,
+    };
   }
 
   async build(opts: { force?: boolean; progress?: Progress } = {}): Promise<BuildResult> {
@@ -67,13 +74,20 @@ export class ImageBuilder {
     const dockerfile = join(packageRoot(), 'Dockerfile.frame');
     const args = [
       'build',
-      '--file', dockerfile,
-      '--target', 'frame',
-      '--tag', this.image,
-      '--label', `${IMAGE_HASH_LABEL}=${hash}`,
-      '--build-arg', `BASE_IMAGE=${base}`,
-      '--build-arg', `CLAUDE_CODE_VERSION=${this.config.image.claude_code_version}`,
-      '--build-arg', `OPENCODE_VERSION=${this.config.image.opencode_version}`,
+      '--file',
+      dockerfile,
+      '--target',
+      'frame',
+      '--tag',
+      this.image,
+      '--label',
+      `${IMAGE_HASH_LABEL}=${hash}`,
+      '--build-arg',
+      `BASE_IMAGE=${base}`,
+      '--build-arg',
+      `CLAUDE_CODE_VERSION=${this.config.image.claude_code_version}`,
+      '--build-arg',
+      `OPENCODE_VERSION=${this.config.image.opencode_version}`,
       ...this.runtime.runtimeFlags(),
       ...this.hostCaVolume(),
       join(packageRoot(), 'frame-image'),
@@ -93,8 +107,13 @@ export class ImageBuilder {
     }
     const result = await child;
     if (result.exitCode !== 0) {
-      const tail = String(result.all ?? '').split('\n').slice(-15).join('\n');
-      throw new Error(`podman build of ${this.image} failed (exit ${result.exitCode}):\n${tail}\nFix the cause above and run \`optagon image build\` again; finished layers are cached.`);
+      const tail = String(result.all ?? '')
+        .split('\n')
+        .slice(-15)
+        .join('\n');
+      throw new Error(
+        `podman build of ${this.image} failed (exit ${result.exitCode}):\n${tail}\nFix the cause above and run \`optagon image build\` again; finished layers are cached.`,
+      );
     }
     await progress(`built ${this.image} (inputs ${hash})`, total, total);
     return { image: this.image, hash, base, skipped: false, durationMs: Date.now() - started };
@@ -102,7 +121,9 @@ export class ImageBuilder {
 
   private hostCaVolume(): string[] {
     const { trust_host_ca, host_ca_bundle } = this.config.image;
-    return trust_host_ca && existsSync(host_ca_bundle) ? ['--volume', `${host_ca_bundle}:/run/optagon-build/host-ca.crt:ro`] : [];
+    return trust_host_ca && existsSync(host_ca_bundle)
+      ? ['--volume', `${host_ca_bundle}:/run/optagon-build/host-ca.crt:ro`]
+      : [];
   }
 
   /** The configured base, or under `auto` the first of: our debootstrapped base, a local Debian image. */
@@ -124,7 +145,9 @@ export class ImageBuilder {
     if (this.config.image.base !== 'auto') {
       throw podmanError(this.config.podman.binary, ['pull', wanted], pull);
     }
-    await progress(`no registry answered (${String(pull.stderr).split('\n').pop()}); building ${LOCAL_BASE} from Debian's package mirror`);
+    await progress(
+      `no registry answered (${String(pull.stderr).split('\n').pop()}); building ${LOCAL_BASE} from Debian's package mirror`,
+    );
     await this.debootstrapBase(progress);
     return LOCAL_BASE;
   }
@@ -148,20 +171,31 @@ export class ImageBuilder {
       const child = withUmask(0o022, () => execa(tool, args, { all: true, reject: false }));
       let n = 0;
       for await (const line of child.iterable({ from: 'all' })) {
-        if (++n % 25 === 0 || /^I: (Retrieving Release|Base system installed|creating tarball)/.test(String(line))) await progress(`${tool}: ${line}`);
+        if (++n % 25 === 0 || /^I: (Retrieving Release|Base system installed|creating tarball)/.test(String(line)))
+          await progress(`${tool}: ${line}`);
       }
       const result = await child;
       if (result.exitCode !== 0) {
         if ((result as { code?: string }).code === 'ENOENT' || /ENOENT/.test(String(result.message))) {
           throw new Error(`${tool} is not installed; install it with: sudo apt-get install ${tool}`);
         }
-        const hint = rootless && /unshare|newuidmap|subuid/i.test(String(result.all)) ? ' (it needs subordinate ids: see `optagon doctor`)' : '';
-        throw new Error(`${tool} failed (exit ${result.exitCode})${hint}: ${String(result.all).split('\n').slice(-5).join(' | ')}`);
+        const hint =
+          rootless && /unshare|newuidmap|subuid/i.test(String(result.all))
+            ? ' (it needs subordinate ids: see `optagon doctor`)'
+            : '';
+        throw new Error(
+          `${tool} failed (exit ${result.exitCode})${hint}: ${String(result.all).split('\n').slice(-5).join(' | ')}`,
+        );
       }
       await progress(`importing the root filesystem as ${LOCAL_BASE}`);
       // Streamed, not buffered: the root filesystem is ~200 MB, over execa's default maxBuffer.
       if (rootless) await execa(this.config.podman.binary, ['import', tarball, LOCAL_BASE]);
-      else await execa('tar', ['-C', join(dir, 'root'), '-c', '.'], { buffer: false }).pipe(this.config.podman.binary, ['import', '-', LOCAL_BASE], { buffer: false });
+      else
+        await execa('tar', ['-C', join(dir, 'root'), '-c', '.'], { buffer: false }).pipe(
+          this.config.podman.binary,
+          ['import', '-', LOCAL_BASE],
+          { buffer: false },
+        );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -175,11 +209,15 @@ export class ImageBuilder {
     const dir = join(root, 'frame-image');
     for (const name of readdirSync(dir).sort()) h.update(`\0${name}\0`).update(readFileSync(join(dir, name)));
     const baseId = (await this.runtime.podman(['image', 'inspect', '--format', '{{.Id}}', base])).trim();
-    h.update(`\0${baseId}\0${this.config.image.claude_code_version}\0${this.config.image.opencode_version}\0${this.hostCaVolume().length > 0}`);
+    h.update(
+      `\0${baseId}\0${this.config.image.claude_code_version}\0${this.config.image.opencode_version}\0${this.hostCaVolume().length > 0}`,
+    );
     return h.digest('hex').slice(0, 16);
   }
 }
 
 function countSteps(dockerfile: string): number {
-  return dockerfile.split('\n').filter((l) => /^(FROM|RUN|COPY|ADD|ENV|ARG|WORKDIR|ENTRYPOINT|CMD|LABEL|USER|EXPOSE)\b/i.test(l)).length;
+  return dockerfile
+    .split('\n')
+    .filter((l) => /^(FROM|RUN|COPY|ADD|ENV|ARG|WORKDIR|ENTRYPOINT|CMD|LABEL|USER|EXPOSE)\b/i.test(l)).length;
 }

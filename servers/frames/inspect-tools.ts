@@ -14,13 +14,15 @@ export const inspectTools = [
     title: 'How to attach to a frame',
     description:
       "The command that attaches a terminal to the frame's tmux session `main`: tmux runs inside the container (podman exec), " +
-      "because a tmux client obeys its server and this server belongs to the frame. The host socket is named for who knows what that means.",
+      'because a tmux client obeys its server and this server belongs to the frame. The host socket is named for who knows what that means.',
     input: { frame: frameRef },
     output: {
       frame: frameBriefOutput,
       command: z.array(z.string()).describe('argv that attaches: podman exec -it <container> tmux attach'),
       commandLine: z.string(),
-      socket: z.string().describe('the tmux socket on the host; a host tmux client on it runs what the frame tells it to'),
+      socket: z
+        .string()
+        .describe('the tmux socket on the host; a host tmux client on it runs what the frame tells it to'),
     },
     annotations: READS,
     async handle(s, args) {
@@ -31,7 +33,8 @@ export const inspectTools = [
   defineTool({
     name: 'frame_logs',
     title: 'Frame container log',
-    description: "The last lines of the frame container's log (entrypoint output; also kept in $OPTAGON_HOME/logs/frames/<id>.log).",
+    description:
+      "The last lines of the frame container's log (entrypoint output; also kept in $OPTAGON_HOME/logs/frames/<id>.log).",
     input: { frame: frameRef, tail: z.number().int().min(1).max(10000).default(100).describe('How many lines') },
     output: { frame: frameBriefOutput, lines: z.array(z.string()) },
     annotations: READS,
@@ -62,7 +65,8 @@ export const inspectTools = [
   defineTool({
     name: 'frame_events',
     title: 'Frame events',
-    description: "A frame's lifecycle audit log (created, starting, started, stopped, error, config_changed, ...), oldest first.",
+    description:
+      "A frame's lifecycle audit log (created, starting, started, stopped, error, config_changed, ...), oldest first.",
     input: {
       frame: frameRef,
       limit: z.number().int().min(1).max(1000).default(50),

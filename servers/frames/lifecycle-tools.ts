@@ -13,7 +13,12 @@ const defineTool = toolsFor<S>();
 const frameResult = { frame: frameOutput };
 
 /** start, stop and restart: one frame in, the frame's new state out. */
-function lifecycleTool<const N extends string>(name: N, title: string, description: string, act: (s: S, frame: string) => Promise<FrameDetails>) {
+function lifecycleTool<const N extends string>(
+  name: N,
+  title: string,
+  description: string,
+  act: (s: S, frame: string) => Promise<FrameDetails>,
+) {
   return defineTool({
     name,
     title,
@@ -80,7 +85,10 @@ export const lifecycleTools = [
     annotations: REMOVES,
     async handle(s, args) {
       const d = await s.frames.destroy(args.frame, args.force);
-      return { destroyed: { id: d.id, name: d.name, hostPort: d.hostPort, workspace: d.workspacePath }, workspaceKept: true as const };
+      return {
+        destroyed: { id: d.id, name: d.name, hostPort: d.hostPort, workspace: d.workspacePath },
+        workspaceKept: true as const,
+      };
     },
   }),
   defineTool({
@@ -101,7 +109,10 @@ export const lifecycleTools = [
     name: 'frame_get',
     title: 'Get a frame',
     description: "One frame's details with its configuration and most recent events.",
-    input: { frame: frameRef, events: z.number().int().min(0).max(500).default(10).describe('How many recent events to include') },
+    input: {
+      frame: frameRef,
+      events: z.number().int().min(0).max(500).default(10).describe('How many recent events to include'),
+    },
     output: { frame: frameOutput, config: z.record(z.string(), z.unknown()), events: z.array(eventOutput) },
     annotations: READS,
     async handle(s, args) {

@@ -185,9 +185,13 @@ openStateDatabase(process.env.DB).close();
         const db = join(home, `round-${round}.db`);
         const startAt = String(Date.now() + 1_000);
         const results = await Promise.allSettled(
-          Array.from({ length: 8 }, () => run(process.execPath, [script], { env: { ...process.env, DB: db, START_AT: startAt } })),
+          Array.from({ length: 8 }, () =>
+            run(process.execPath, [script], { env: { ...process.env, DB: db, START_AT: startAt } }),
+          ),
         );
-        const failures = results.flatMap((r) => (r.status === 'rejected' ? [(r.reason as { stderr: string }).stderr] : []));
+        const failures = results.flatMap((r) =>
+          r.status === 'rejected' ? [(r.reason as { stderr: string }).stderr] : [],
+        );
         expect(failures).toEqual([]);
       }
     });

@@ -57,7 +57,11 @@ const pidNamespace = (pid: number): string | undefined => {
 function containerProcs(rootPid: number): Proc[] {
   const ns = pidNamespace(rootPid);
   if (!ns) throw new Error(`the container's process ${rootPid} is gone; is the frame running?`);
-  const all = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number).map(readProc).filter((p): p is Proc => !!p);
+  const all = readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number)
+    .map(readProc)
+    .filter((p): p is Proc => !!p);
   const children = new Map<number, Proc[]>();
   for (const p of all) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p]);
   const members = all.filter((p) => p.pid === rootPid || pidNamespace(p.pid) === ns);

@@ -5,7 +5,9 @@ import { toFrameOutput } from './schemas.js';
 import type { FramesServices } from './services.js';
 
 const LIST_URI = 'frames://list';
-const json = (uri: string, value: unknown) => ({ contents: [{ uri, mimeType: 'application/json', text: JSON.stringify(value) }] });
+const json = (uri: string, value: unknown) => ({
+  contents: [{ uri, mimeType: 'application/json', text: JSON.stringify(value) }],
+});
 
 /**
  * `frames://list` and `frame://{name}` as MCP resources with subscriptions: a client subscribes once
@@ -15,14 +17,20 @@ export function installFrameResources(server: McpServer, s: FramesServices): voi
   server.registerResource(
     'frames',
     LIST_URI,
-    { title: 'All frames', description: 'Every frame with its status, port and workspace (JSON).', mimeType: 'application/json' },
+    {
+      title: 'All frames',
+      description: 'Every frame with its status, port and workspace (JSON).',
+      mimeType: 'application/json',
+    },
     async (uri) => json(uri.href, { frames: (await s.frames.list()).map(toFrameOutput) }),
   );
   server.registerResource(
     'frame',
     new ResourceTemplate('frame://{name}', {
       list: async () => ({
-        resources: s.store.listFrames().map((f) => ({ uri: `frame://${f.name}`, name: f.name, mimeType: 'application/json' })),
+        resources: s.store
+          .listFrames()
+          .map((f) => ({ uri: `frame://${f.name}`, name: f.name, mimeType: 'application/json' })),
       }),
     }),
     { title: 'One frame', description: "A frame's details and recent events (JSON).", mimeType: 'application/json' },

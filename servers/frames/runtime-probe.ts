@@ -12,7 +12,9 @@ export interface ProbeResult {
 export function hardLimits(): { nofile: number; nproc: number } {
   const read = (label: string, fallback: number): number => {
     try {
-      const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith(label));
+      const line = readFileSync('/proc/self/limits', 'utf8')
+        .split('\n')
+        .find((l) => l.startsWith(label));
       const hard = line?.slice(26).trim().split(/\s+/)[1];
       return hard && /^\d+$/.test(hard) ? parseInt(hard, 10) : fallback;
     } catch {
@@ -37,11 +39,16 @@ export async function probeRuntime(binary: string, image: string): Promise<Probe
   const attempts: ProbeResult['attempts'] = [];
   const tryRun = async (s: Required<Pick<RuntimeSettings, 'runtime' | 'ulimits'>>): Promise<boolean> => {
     const flags = [
-      '--runtime', s.runtime,
-      '--ulimit', `nofile=${s.ulimits.nofile}:${s.ulimits.nofile}`,
-      '--ulimit', `nproc=${s.ulimits.nproc}:${s.ulimits.nproc}`,
+      '--runtime',
+      s.runtime,
+      '--ulimit',
+      `nofile=${s.ulimits.nofile}:${s.ulimits.nofile}`,
+      '--ulimit',
+      `nproc=${s.ulimits.nproc}:${s.ulimits.nproc}`,
     ];
-    const r = await runCommand(binary, ['run', '--rm', '--network', 'none', '--entrypoint', 'true', ...flags, image], { timeoutMs: 60_000 });
+    const r = await runCommand(binary, ['run', '--rm', '--network', 'none', '--entrypoint', 'true', ...flags, image], {
+      timeoutMs: 60_000,
+    });
     const ok = r.exitCode === 0;
     attempts.push({ flags: flags.join(' '), ok, ...(ok ? {} : { error: String(r.stderr).trim().split('\n').pop() }) });
     return ok;
@@ -70,6 +77,8 @@ export async function probeRuntime(binary: string, image: string): Promise<Probe
   const last = attempts.at(-1)?.error ?? 'no attempt ran';
   throw new Error(
     `no OCI runtime could start a container from ${image} (tried runc and crun; last error: ${last}). ` +
-      'Install runc (sudo apt-get install runc) and check `podman run --rm ' + image + ' true` by hand.',
+      'Install runc (sudo apt-get install runc) and check `podman run --rm ' +
+      image +
+      ' true` by hand.',
   );
 }

@@ -4,7 +4,10 @@ import { frameStatuses, type FrameEvent, type FrameRecord } from './state-store.
 
 /** A frame reference in tool input: its name, its id, or a unique id prefix. */
 export const frameRef = z.string().min(1, 'name the frame (its name or id)').max(100).describe('Frame name or id');
-export const frameName = z.string().regex(FRAME_NAME, FRAME_NAME_RULE).describe('Frame name: a-z, 0-9 and -, up to 63 characters');
+export const frameName = z
+  .string()
+  .regex(FRAME_NAME, FRAME_NAME_RULE)
+  .describe('Frame name: a-z, 0-9 and -, up to 63 characters');
 
 const isoTime = z.string().describe('ISO 8601 time');
 
@@ -18,7 +21,11 @@ export const frameOutput = z.object({
   url: z.string().nullable().describe('Where the app on port 3000 answers from the host'),
   containerId: z.string().nullable(),
   containerName: z.string(),
-  tmuxSocket: z.string().describe("Host path of the frame's tmux socket (not for host tmux clients: the frame's server could make them run commands)"),
+  tmuxSocket: z
+    .string()
+    .describe(
+      "Host path of the frame's tmux socket (not for host tmux clients: the frame's server could make them run commands)",
+    ),
   groupId: z.string().describe('Knowledge-graph group id of this frame'),
   createdAt: isoTime,
   updatedAt: isoTime,

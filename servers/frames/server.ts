@@ -7,7 +7,8 @@ import { frameTools } from './tools.js';
 export const framesModule: McpModule<{ frames: FramesServices }, FramesServices> = {
   name: 'frames',
   title: 'Optagon frames',
-  instructions: 'Manage Optagon frames: isolated Podman dev environments with a shared tmux session. Start with frame_list.',
+  instructions:
+    'Manage Optagon frames: isolated Podman dev environments with a shared tmux session. Start with frame_list.',
   services: (all) => all.frames,
   tools: frameTools,
   install: installFrameResources,

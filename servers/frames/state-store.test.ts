@@ -80,7 +80,13 @@ describe('frames', () => {
 
   it('update the given fields and bump updatedAt', () => {
     const updated = store.updateFrame(a.id, { status: 'running', containerId: 'c0ffee', lastActiveAt: 5_000 });
-    expect(updated).toMatchObject({ status: 'running', containerId: 'c0ffee', lastActiveAt: 5_000, name: 'alpha', hostPort: 33000 });
+    expect(updated).toMatchObject({
+      status: 'running',
+      containerId: 'c0ffee',
+      lastActiveAt: 5_000,
+      name: 'alpha',
+      hostPort: 33000,
+    });
     expect(updated.updatedAt).toBeGreaterThan(a.updatedAt);
     expect(store.getFrame(a.id)).toEqual(updated);
   });

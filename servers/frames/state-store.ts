@@ -91,12 +91,11 @@ export class StateStore {
 
   insertFrame(frame: FrameRecord): void {
     this.sql(
-        `INSERT INTO frames (id, name, description, status, workspace_path, container_id,
+      `INSERT INTO frames (id, name, description, status, workspace_path, container_id,
            graphiti_group_id, host_port, created_at, updated_at, last_active_at)
          VALUES (@id, @name, @description, @status, @workspacePath, @containerId,
            @graphitiGroupId, @hostPort, @createdAt, @updatedAt, @lastActiveAt)`,
-      )
-      .run(frame);
+    ).run(frame);
   }
 
   getFrame(id: string): FrameRecord | undefined {
@@ -118,7 +117,7 @@ export class StateStore {
   }
 
   usedPorts(): number[] {
-    return (this.sql('SELECT host_port FROM frames WHERE host_port IS NOT NULL').pluck().all() as number[]);
+    return this.sql('SELECT host_port FROM frames WHERE host_port IS NOT NULL').pluck().all() as number[];
   }
 
   updateFrame(id: string, patch: Partial<Omit<FrameRecord, 'id' | 'createdAt'>>): FrameRecord {
@@ -137,23 +136,22 @@ export class StateStore {
 
   getConfig(frameId: string): Record<string, unknown> | undefined {
     const json = this.sql('SELECT config_json FROM frame_configs WHERE frame_id = ?').pluck().get(frameId) as
-      | string
-      | undefined;
+      string | undefined;
     return json === undefined ? undefined : JSON.parse(json);
   }
 
   setConfig(frameId: string, config: Record<string, unknown>): void {
     this.sql(
-        `INSERT INTO frame_configs (frame_id, config_json, updated_at) VALUES (?, ?, ?)
+      `INSERT INTO frame_configs (frame_id, config_json, updated_at) VALUES (?, ?, ?)
          ON CONFLICT(frame_id) DO UPDATE SET config_json = excluded.config_json, updated_at = excluded.updated_at`,
-      )
-      .run(frameId, JSON.stringify(config), Date.now());
+    ).run(frameId, JSON.stringify(config), Date.now());
   }
 
   addEvent(frameId: string, type: string, details?: Record<string, unknown>): FrameEvent {
     const createdAt = Date.now();
-    const info = this.sql('INSERT INTO frame_events (frame_id, event_type, details_json, created_at) VALUES (?, ?, ?, ?)')
-      .run(frameId, type, details ? JSON.stringify(details) : null, createdAt);
+    const info = this.sql(
+      'INSERT INTO frame_events (frame_id, event_type, details_json, created_at) VALUES (?, ?, ?, ?)',
+    ).run(frameId, type, details ? JSON.stringify(details) : null, createdAt);
     const event = { id: Number(info.lastInsertRowid), frameId, type, details: details ?? null, createdAt };
     this.events.emit('event', event);
     return event;
@@ -164,10 +162,10 @@ export class StateStore {
    * the first `limit` after it, so a follower that pages along never skips any.
    */
   listEvents(frameId: string, limit = 50, afterId = 0): FrameEvent[] {
-    const newest = 'SELECT * FROM (SELECT * FROM frame_events WHERE frame_id = ? AND id > ? ORDER BY id DESC LIMIT ?) ORDER BY id';
+    const newest =
+      'SELECT * FROM (SELECT * FROM frame_events WHERE frame_id = ? AND id > ? ORDER BY id DESC LIMIT ?) ORDER BY id';
     const following = 'SELECT * FROM frame_events WHERE frame_id = ? AND id > ? ORDER BY id LIMIT ?';
-    const rows = this.sql(afterId > 0 ? following : newest)
-      .all(frameId, afterId, limit) as Array<{
+    const rows = this.sql(afterId > 0 ? following : newest).all(frameId, afterId, limit) as Array<{
       id: number;
       frame_id: string;
       event_type: string;
@@ -182,5 +180,4 @@ export class StateStore {
       createdAt: r.created_at,
     }));
   }
-
 }

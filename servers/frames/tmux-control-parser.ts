@@ -57,7 +57,12 @@ export class ControlParser {
     if (b) {
       if (line === `%end ${b.time} ${b.number} ${b.flags}` || line === `%error ${b.time} ${b.number} ${b.flags}`) {
         this.block = undefined;
-        this.on.block({ number: Number(b.number), fromClient: b.flags === '1', ok: line.startsWith('%end'), lines: b.lines });
+        this.on.block({
+          number: Number(b.number),
+          fromClient: b.flags === '1',
+          ok: line.startsWith('%end'),
+          lines: b.lines,
+        });
         return;
       }
       b.bytes += line.length + 1;

@@ -10,7 +10,10 @@ function parse(text: string, maxBlockBytes?: number) {
   const blocks: ControlBlock[] = [];
   const errors: string[] = [];
   const exits: string[] = [];
-  const p = new ControlParser({ block: (b) => blocks.push(b), exit: (r) => exits.push(r), error: (m) => errors.push(m) }, maxBlockBytes);
+  const p = new ControlParser(
+    { block: (b) => blocks.push(b), exit: (r) => exits.push(r), error: (m) => errors.push(m) },
+    maxBlockBytes,
+  );
   // Split at every character: lines may arrive in any pieces.
   for (const ch of text) p.push(ch);
   return { blocks, errors, exits };
@@ -18,7 +21,9 @@ function parse(text: string, maxBlockBytes?: number) {
 
 describe('tmux control-mode parser (untrusted server output)', () => {
   it('reads blocks in order, ok and error, and ignores notifications and the attach block', () => {
-    const r = parse('%begin 1 263 0\n%end 1 263 0\n%session-changed $0 main\n%begin 1 264 1\na\nb\n%end 1 264 1\n%window-add @1\n%begin 1 265 1\nparse error\n%error 1 265 1\n%exit\n');
+    const r = parse(
+      '%begin 1 263 0\n%end 1 263 0\n%session-changed $0 main\n%begin 1 264 1\na\nb\n%end 1 264 1\n%window-add @1\n%begin 1 265 1\nparse error\n%error 1 265 1\n%exit\n',
+    );
     expect(r.blocks.map((b) => [b.number, b.fromClient, b.ok, b.lines])).toEqual([
       [263, false, true, []],
       [264, true, true, ['a', 'b']],
@@ -27,14 +32,16 @@ describe('tmux control-mode parser (untrusted server output)', () => {
     expect(r.exits).toEqual(['']);
   });
 
-  it('a pane line that looks like another block\'s end is text; only the matching end closes the block', () => {
+  it("a pane line that looks like another block's end is text; only the matching end closes the block", () => {
     const r = parse('%begin 5 300 1\n%end 5 299 1\n%error 6 300 1\n%end 5 300 0\n%begin 5 301 1\nreal\n%end 5 300 1\n');
     expect(r.blocks).toHaveLength(1);
     expect(r.blocks[0]!.lines).toEqual(['%end 5 299 1', '%error 6 300 1', '%end 5 300 0', '%begin 5 301 1', 'real']);
   });
 
   it('a flood cannot grow a block (or a line) past the limit: the channel fails instead', () => {
-    expect(parse(`%begin 1 1 1\n${'x\n'.repeat(600)}%end 1 1 1\n`, 1000).errors).toEqual(['a tmux answer passed 1000 bytes']);
+    expect(parse(`%begin 1 1 1\n${'x\n'.repeat(600)}%end 1 1 1\n`, 1000).errors).toEqual([
+      'a tmux answer passed 1000 bytes',
+    ]);
     const p = new ControlParser({ block: () => {}, exit: () => {}, error: (m) => errors.push(m) }, 1000);
     const errors: string[] = [];
     p.push('y'.repeat(1500));
@@ -55,7 +62,7 @@ describe('quoting for tmux commands', () => {
     expect(quoteTmuxArg('%if')).toBe('"%if"');
   });
 
-  describe('against a real tmux server of the test\'s own', () => {
+  describe("against a real tmux server of the test's own", () => {
     let dir: string;
     let socket: string;
     let channel: TmuxControl;
@@ -63,7 +70,10 @@ describe('quoting for tmux commands', () => {
       dir = mkdtempSync(join(tmpdir(), 'optagon-tmux-control-'));
       socket = join(dir, 's');
       await execa('tmux', ['-S', socket, '-f', '/dev/null', 'new-session', '-d', '-s', 'main', 'sleep 600']);
-      channel = await TmuxControl.open({ argv: ['tmux', '-u', '-S', socket, '-C', 'attach-session', '-t', 'main', '-f', 'no-output,ignore-size'], session: 'main' });
+      channel = await TmuxControl.open({
+        argv: ['tmux', '-u', '-S', socket, '-C', 'attach-session', '-t', 'main', '-f', 'no-output,ignore-size'],
+        session: 'main',
+      });
     });
     afterAll(async () => {
       channel?.close();
@@ -100,7 +110,9 @@ describe('quoting for tmux commands', () => {
     });
 
     it('answers line up when many commands are in flight at once', async () => {
-      const answers = await Promise.all(Array.from({ length: 200 }, (_, i) => channel.run(['display-message', '-p', `n${i}`])));
+      const answers = await Promise.all(
+        Array.from({ length: 200 }, (_, i) => channel.run(['display-message', '-p', `n${i}`])),
+      );
       expect(answers).toEqual(Array.from({ length: 200 }, (_, i) => `n${i}`));
     });
   });

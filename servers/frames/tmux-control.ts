@@ -41,7 +41,8 @@ export class TmuxControl {
     const decoder = new StringDecoder('utf8');
     const parser = new ControlParser({
       block: (b) => this.answer(b),
-      exit: (reason) => this.shut(new TmuxChannelClosed(`tmux ended the channel${reason ? ` (${reason.trim()})` : ''}`)),
+      exit: (reason) =>
+        this.shut(new TmuxChannelClosed(`tmux ended the channel${reason ? ` (${reason.trim()})` : ''}`)),
       error: (message) => {
         this.shut(new TmuxChannelClosed(message));
         this.child.kill('SIGKILL');
@@ -114,7 +115,10 @@ export class TmuxControl {
    * under way must, or the process could end while waiting for the answer.
    */
   private hold(busy: boolean): void {
-    const handles = [this.child, this.child.stdin, this.child.stdout, this.child.stderr] as unknown as Array<{ ref?: () => void; unref?: () => void }>;
+    const handles = [this.child, this.child.stdin, this.child.stdout, this.child.stderr] as unknown as Array<{
+      ref?: () => void;
+      unref?: () => void;
+    }>;
     for (const h of handles) (busy ? h.ref : h.unref)?.call(h);
   }
 

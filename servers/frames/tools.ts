@@ -6,4 +6,9 @@ import { lifecycleTools } from './lifecycle-tools.js';
 import type { FramesServices } from './services.js';
 
 /** The frames server's tools, in the order tools/list shows them. */
-export const frameTools = [...lifecycleTools, ...inspectTools, ...configTools, ...hostTools] satisfies AnyTool<FramesServices>[];
+export const frameTools = [
+  ...lifecycleTools,
+  ...inspectTools,
+  ...configTools,
+  ...hostTools,
+] satisfies AnyTool<FramesServices>[];

@@ -44,8 +44,14 @@ export function frameUserNamespace(workspace: string, rootless = (process.getuid
   const gid = st.gid === 0 ? start : st.gid;
   return {
     flags: [
-      '--uidmap', `0:${st.uid}:1`, '--uidmap', `1:${start + 1}:${RANGE - 1}`,
-      '--gidmap', `0:${gid}:1`, '--gidmap', `1:${start + 1}:${RANGE - 1}`,
+      '--uidmap',
+      `0:${st.uid}:1`,
+      '--uidmap',
+      `1:${start + 1}:${RANGE - 1}`,
+      '--gidmap',
+      `0:${gid}:1`,
+      '--gidmap',
+      `1:${start + 1}:${RANGE - 1}`,
     ],
     root: { uid: st.uid, gid },
   };
@@ -63,7 +69,8 @@ export function frameRootCheck(frames: Array<{ name: string; workspacePath: stri
       return false; // a missing workspace is refused at start, with its own message
     }
   });
-  const rule = "a frame's root is its workspace's owner on the host (the files it makes are theirs), its other users a range of that owner's";
+  const rule =
+    "a frame's root is its workspace's owner on the host (the files it makes are theirs), its other users a range of that owner's";
   if (rootOwned.length === 0) return { name: 'frame root', status: 'ok', detail: rule };
   return {
     name: 'frame root',

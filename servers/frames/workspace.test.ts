@@ -3,7 +3,14 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { globalConfigSchema } from '../shared/global-config.js';
-import { checkFrameWorkspace, checkWorkspace, resolveWorkspace, WorkspaceRefused, workspaceRules, type WorkspaceRules } from './workspace.js';
+import {
+  checkFrameWorkspace,
+  checkWorkspace,
+  resolveWorkspace,
+  WorkspaceRefused,
+  workspaceRules,
+  type WorkspaceRules,
+} from './workspace.js';
 
 // Each case is a path a frame_create caller (or an old frame's record) could hand us to get a host
 // directory mounted read-write into a container whose root may be host root.
@@ -18,7 +25,14 @@ beforeAll(() => {
   optagonHome = join(base, '.optagon');
   socketRoot = join(base, 'sockets', 'frames');
   project = join(base, 'src', 'web');
-  for (const dir of [join(optagonHome, 'data'), socketRoot, project, join(base, '.local', 'share', 'containers'), join(base, 'a')]) mkdirSync(dir, { recursive: true });
+  for (const dir of [
+    join(optagonHome, 'data'),
+    socketRoot,
+    project,
+    join(base, '.local', 'share', 'containers'),
+    join(base, 'a'),
+  ])
+    mkdirSync(dir, { recursive: true });
   rules = {
     roots: [base],
     userHome: base,
@@ -51,12 +65,17 @@ describe('resolveWorkspace: what it lets through', () => {
 });
 
 describe('resolveWorkspace: the attacks it stops', () => {
-  it.each(['/etc', '/usr/lib', '/proc', '/proc/sys', '/dev', '/sys', '/boot', '/var/lib', '/run'])('the system directory %s', (dir) => {
-    expect(refused(dir)).toMatch(/inside the system directory \/\w+/);
-  });
+  it.each(['/etc', '/usr/lib', '/proc', '/proc/sys', '/dev', '/sys', '/boot', '/var/lib', '/run'])(
+    'the system directory %s',
+    (dir) => {
+      expect(refused(dir)).toMatch(/inside the system directory \/\w+/);
+    },
+  );
 
   it("/root when it is not the user's home", () => {
-    expect(refused('/root')).toBe("workspace '/root' is inside the system directory /root; a frame gets its workspace read-write, so pass a project directory of yours");
+    expect(refused('/root')).toBe(
+      "workspace '/root' is inside the system directory /root; a frame gets its workspace read-write, so pass a project directory of yours",
+    );
   });
 
   it('/ , also through a symlink', () => {
@@ -81,13 +100,17 @@ describe('resolveWorkspace: the attacks it stops', () => {
   it('a symlink under the root that points to /etc (checked on the real path)', () => {
     const link = join(base, 'innocent');
     symlinkSync('/etc', link);
-    expect(refused(link)).toBe(`workspace '${link}' (real path /etc) is inside the system directory /etc; a frame gets its workspace read-write, so pass a project directory of yours`);
+    expect(refused(link)).toBe(
+      `workspace '${link}' (real path /etc) is inside the system directory /etc; a frame gets its workspace read-write, so pass a project directory of yours`,
+    );
   });
 
   it('a path that climbs out with ..', () => {
     const climb = `${base}/a/${'../'.repeat(base.split('/').length)}etc`;
     expect(refused(climb)).toMatch(/\(real path \/etc\) is inside the system directory \/etc/);
-    expect(() => resolveWorkspace('a/../../etc', rules)).toThrow(/^workspace 'a\/\.\.\/\.\.\/etc' is not an absolute path/);
+    expect(() => resolveWorkspace('a/../../etc', rules)).toThrow(
+      /^workspace 'a\/\.\.\/\.\.\/etc' is not an absolute path/,
+    );
   });
 
   it("Optagon's home, anything in it, and every directory holding it", () => {
@@ -110,7 +133,9 @@ describe('resolveWorkspace: the attacks it stops', () => {
     for (const name of ['a:b', 'x:/etc', 'a,b', 'src,ro']) {
       const dir = join(base, 'src', name);
       mkdirSync(dir, { recursive: true });
-      expect(refused(dir)).toBe(`workspace '${dir}' has ':' or ',' in its path, which podman's volume syntax cannot carry; rename the directory`);
+      expect(refused(dir)).toBe(
+        `workspace '${dir}' has ':' or ',' in its path, which podman's volume syntax cannot carry; rename the directory`,
+      );
     }
     const link = join(base, 'src', 'plain');
     symlinkSync(join(base, 'src', 'a:b'), link);
@@ -130,12 +155,17 @@ describe('resolveWorkspace: the attacks it stops', () => {
 
   it('missing paths, files and relative paths stay plain errors, not refusals', () => {
     const missing = join(project, 'nope');
-    expect(() => resolveWorkspace(missing, rules)).toThrow(`workspace '${missing}' does not exist; create it first (mkdir -p ${missing})`);
+    expect(() => resolveWorkspace(missing, rules)).toThrow(
+      `workspace '${missing}' does not exist; create it first (mkdir -p ${missing})`,
+    );
     const file = join(base, 'README.md');
     writeFileSync(file, 'hi');
     expect(() => resolveWorkspace(file, rules)).toThrow(`workspace '${file}' is not a directory`);
-    expect(() => resolveWorkspace('projects/web', rules)).toThrow(`workspace 'projects/web' is not an absolute path; pass it in full, e.g. ${join(process.cwd(), 'projects/web')}`);
-    for (const path of [missing, file, 'projects/web']) expect(() => resolveWorkspace(path, rules)).not.toThrow(WorkspaceRefused);
+    expect(() => resolveWorkspace('projects/web', rules)).toThrow(
+      `workspace 'projects/web' is not an absolute path; pass it in full, e.g. ${join(process.cwd(), 'projects/web')}`,
+    );
+    for (const path of [missing, file, 'projects/web'])
+      expect(() => resolveWorkspace(path, rules)).not.toThrow(WorkspaceRefused);
   });
 });
 
@@ -154,8 +184,12 @@ describe('workspaceRules from the configuration', () => {
     const c = config({ workspace_roots: [base], socket_root: socketRoot });
     expect(checkWorkspace(project, c, optagonHome)).toBe(project);
     expect(() => checkWorkspace(optagonHome, c, optagonHome)).toThrow(/inside Optagon's home \(OPTAGON_HOME/);
-    expect(() => checkWorkspace(socketRoot, c, optagonHome)).toThrow(/inside the frames' socket root \(frames\.socket_root\)/);
-    expect(() => checkWorkspace('/var/lib/containers', c, optagonHome)).toThrow(/system directory \/var|podman's storage/);
+    expect(() => checkWorkspace(socketRoot, c, optagonHome)).toThrow(
+      /inside the frames' socket root \(frames\.socket_root\)/,
+    );
+    expect(() => checkWorkspace('/var/lib/containers', c, optagonHome)).toThrow(
+      /system directory \/var|podman's storage/,
+    );
   });
 
   it('a frame made before the rule is refused at start, saying how to make it again', () => {
@@ -166,6 +200,8 @@ describe('workspaceRules from the configuration', () => {
         'on a project directory under frames.workspace_roots (`optagon frame create old --workspace <dir>`)',
     );
     // A workspace that is merely gone keeps its own message.
-    expect(() => checkFrameWorkspace({ name: 'old', workspacePath: join(project, 'gone') }, c, optagonHome)).toThrow(/does not exist; create it first/);
+    expect(() => checkFrameWorkspace({ name: 'old', workspacePath: join(project, 'gone') }, c, optagonHome)).toThrow(
+      /does not exist; create it first/,
+    );
   });
 });

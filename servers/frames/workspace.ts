@@ -10,7 +10,24 @@ import type { OptagonHome } from '../shared/optagon-home.js';
  */
 
 /** Never a workspace, nor anything inside them (unless inside the user's home, e.g. root's /root). */
-export const SYSTEM_DIRS = ['/etc', '/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32', '/boot', '/dev', '/proc', '/sys', '/run', '/var', '/root', '/snap'];
+export const SYSTEM_DIRS = [
+  '/etc',
+  '/usr',
+  '/bin',
+  '/sbin',
+  '/lib',
+  '/lib32',
+  '/lib64',
+  '/libx32',
+  '/boot',
+  '/dev',
+  '/proc',
+  '/sys',
+  '/run',
+  '/var',
+  '/root',
+  '/snap',
+];
 
 export interface ProtectedPath {
   path: string;
@@ -60,9 +77,16 @@ function realish(p: string): string {
  * root. Every check is on the real path, so a symlink or `..` reaches nothing the path itself could not.
  */
 export function resolveWorkspace(path: string, rules: WorkspaceRules): string {
-  if (!isAbsolute(path)) throw new Error(`workspace '${path}' is not an absolute path; pass it in full, e.g. ${resolve(path)}`);
-  if (CONTROL.test(path)) throw new WorkspaceRefused(`workspace ${JSON.stringify(path)} has control characters in its path; rename the directory`);
-  if (VOLUME_SYNTAX.test(path)) throw new WorkspaceRefused(`workspace '${path}' has ':' or ',' in its path, which podman's volume syntax cannot carry; rename the directory`);
+  if (!isAbsolute(path))
+    throw new Error(`workspace '${path}' is not an absolute path; pass it in full, e.g. ${resolve(path)}`);
+  if (CONTROL.test(path))
+    throw new WorkspaceRefused(
+      `workspace ${JSON.stringify(path)} has control characters in its path; rename the directory`,
+    );
+  if (VOLUME_SYNTAX.test(path))
+    throw new WorkspaceRefused(
+      `workspace '${path}' has ':' or ',' in its path, which podman's volume syntax cannot carry; rename the directory`,
+    );
   let real: string;
   try {
     real = realpathSync(path);
@@ -72,24 +96,35 @@ export function resolveWorkspace(path: string, rules: WorkspaceRules): string {
   if (!statSync(real).isDirectory()) throw new Error(`workspace '${path}' is not a directory`);
   if (real === sep) throw new WorkspaceRefused('the workspace cannot be / ; pass a project directory');
   if (CONTROL.test(real) || VOLUME_SYNTAX.test(real)) {
-    throw new WorkspaceRefused(`workspace '${path}' leads to ${JSON.stringify(real)}, with ':', ',' or control characters in its real path, which podman's volume syntax cannot carry; rename the directory`);
+    throw new WorkspaceRefused(
+      `workspace '${path}' leads to ${JSON.stringify(real)}, with ':', ',' or control characters in its real path, which podman's volume syntax cannot carry; rename the directory`,
+    );
   }
   const named = real === path ? `workspace '${path}'` : `workspace '${path}' (real path ${real})`;
 
   // Inside the user's home the system list does not apply (root's home is /root), unless the home is / or a system directory itself.
   const userHome = realish(rules.userHome);
-  const homeExempt = userHome !== sep && !SYSTEM_DIRS.some((d) => d !== '/root' && (d === userHome || d === rules.userHome));
+  const homeExempt =
+    userHome !== sep && !SYSTEM_DIRS.some((d) => d !== '/root' && (d === userHome || d === rules.userHome));
   if (!(homeExempt && within(real, userHome))) {
     for (const dir of SYSTEM_DIRS) {
       if (within(real, dir) || within(real, realish(dir))) {
-        throw new WorkspaceRefused(`${named} is inside the system directory ${dir}; a frame gets its workspace read-write, so pass a project directory of yours`);
+        throw new WorkspaceRefused(
+          `${named} is inside the system directory ${dir}; a frame gets its workspace read-write, so pass a project directory of yours`,
+        );
       }
     }
   }
   for (const p of rules.protected) {
     const guarded = realish(p.path);
-    if (within(real, guarded)) throw new WorkspaceRefused(`${named} is inside ${p.what} (${guarded}); a frame must never reach it, so pass a project directory`);
-    if (within(guarded, real)) throw new WorkspaceRefused(`${named} holds ${p.what} (${guarded}); a frame must never reach it, so pass a project directory (a folder below ${real})`);
+    if (within(real, guarded))
+      throw new WorkspaceRefused(
+        `${named} is inside ${p.what} (${guarded}); a frame must never reach it, so pass a project directory`,
+      );
+    if (within(guarded, real))
+      throw new WorkspaceRefused(
+        `${named} holds ${p.what} (${guarded}); a frame must never reach it, so pass a project directory (a folder below ${real})`,
+      );
   }
   const roots = rules.roots.map(realish);
   if (!roots.some((root) => within(real, root))) {
@@ -104,15 +139,22 @@ export function resolveWorkspace(path: string, rules: WorkspaceRules): string {
 /** The rules for this configuration and home: roots from `frames.workspace_roots`, and what Optagon and podman keep. */
 export function workspaceRules(config: GlobalConfig, home: OptagonHome | string): WorkspaceRules {
   const userHome = homedir();
-  const dataHome = process.env.XDG_DATA_HOME && isAbsolute(process.env.XDG_DATA_HOME) ? process.env.XDG_DATA_HOME : join(userHome, '.local', 'share');
+  const dataHome =
+    process.env.XDG_DATA_HOME && isAbsolute(process.env.XDG_DATA_HOME)
+      ? process.env.XDG_DATA_HOME
+      : join(userHome, '.local', 'share');
   const guarded: ProtectedPath[] = [
-    { path: typeof home === 'string' ? home : home.root, what: "Optagon's home (OPTAGON_HOME: its keys, tokens and database)" },
+    {
+      path: typeof home === 'string' ? home : home.root,
+      what: "Optagon's home (OPTAGON_HOME: its keys, tokens and database)",
+    },
     { path: config.frames.socket_root, what: "the frames' socket root (frames.socket_root)" },
     { path: '/var/lib/containers', what: "podman's storage" },
     { path: join(dataHome, 'containers'), what: "podman's storage" },
     { path: join(userHome, '.local', 'share', 'containers'), what: "podman's storage" },
   ];
-  if (config.daemon.tls.key_path) guarded.push({ path: config.daemon.tls.key_path, what: "the daemon's TLS key (daemon.tls.key_path)" });
+  if (config.daemon.tls.key_path)
+    guarded.push({ path: config.daemon.tls.key_path, what: "the daemon's TLS key (daemon.tls.key_path)" });
   return { roots: config.frames.workspace_roots, protected: guarded, userHome };
 }
 
@@ -125,7 +167,11 @@ export function checkWorkspace(path: string, config: GlobalConfig, home: Optagon
  * frame_start's check. A frame made before the rules (or before the configuration changed) may hold
  * a workspace they refuse: it does not start, and the error says how to make it again.
  */
-export function checkFrameWorkspace(frame: { name: string; workspacePath: string }, config: GlobalConfig, home: OptagonHome | string): string {
+export function checkFrameWorkspace(
+  frame: { name: string; workspacePath: string },
+  config: GlobalConfig,
+  home: OptagonHome | string,
+): string {
   try {
     return checkWorkspace(frame.workspacePath, config, home);
   } catch (err) {

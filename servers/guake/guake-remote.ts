@@ -44,7 +44,9 @@ export class GuakeRemote {
     const frame = this.frames.resolve(ref);
     const attach = await this.frames.attach(frame.id);
     if (attach.frame.status !== 'running') {
-      throw new Error(`frame '${frame.name}' is ${attach.frame.status}; start it first: optagon frame start ${frame.name}`);
+      throw new Error(
+        `frame '${frame.name}' is ${attach.frame.status}; start it first: optagon frame start ${frame.name}`,
+      );
     }
     return this.withGuake(async (guake) => {
       const tabs = await this.tabsOf(guake);
@@ -53,7 +55,11 @@ export class GuakeRemote {
       if (found) {
         await guake.select_tab!(found.index);
       } else {
-        await this.addAttachedTab(guake, attach.frame, `cd ${quote(frame.workspacePath)} && exec ${attach.command.map(quote).join(' ')}`);
+        await this.addAttachedTab(
+          guake,
+          attach.frame,
+          `cd ${quote(frame.workspacePath)} && exec ${attach.command.map(quote).join(' ')}`,
+        );
         found = { index: Number(await guake.get_selected_tab!()), name: frame.name };
         action = 'added';
       }
@@ -99,14 +105,19 @@ export class GuakeRemote {
         if ((await clients(this.frames, frame)) > before) return;
       }
       if (attempt === ATTACH_TRIES) {
-        throw new Error(`Guake opened a tab for ${name}, but it did not attach to the frame's tmux within ${(ATTACH_TRIES * ATTACH_WAIT_MS) / 1000} s; try again, or attach by hand: optagon frame attach ${name}`);
+        throw new Error(
+          `Guake opened a tab for ${name}, but it did not attach to the frame's tmux within ${(ATTACH_TRIES * ATTACH_WAIT_MS) / 1000} s; try again, or attach by hand: optagon frame attach ${name}`,
+        );
       }
       await guake.close_tab!(); // the selected tab: ours, whose command was lost
     }
   }
 
   async listTabs(): Promise<{ tabs: Tab[]; selected: number }> {
-    return this.withGuake(async (guake) => ({ tabs: await this.tabsOf(guake), selected: Number(await guake.get_selected_tab!()) }));
+    return this.withGuake(async (guake) => ({
+      tabs: await this.tabsOf(guake),
+      selected: Number(await guake.get_selected_tab!()),
+    }));
   }
 
   private async tabsOf(guake: Iface): Promise<Tab[]> {
@@ -122,8 +133,14 @@ export class GuakeRemote {
       try {
         obj = await bus.getProxyObject(GUAKE.name, GUAKE.path);
       } catch (err) {
-        if (/ServiceUnknown|was not provided by any \.service files/.test(String((err as Error).message ?? err) + String((err as { type?: string }).type))) {
-          throw new Error('Guake is not running in this desktop session: start it (`guake &`, or log in to a session that autostarts it) and try again');
+        if (
+          /ServiceUnknown|was not provided by any \.service files/.test(
+            String((err as Error).message ?? err) + String((err as { type?: string }).type),
+          )
+        ) {
+          throw new Error(
+            'Guake is not running in this desktop session: start it (`guake &`, or log in to a session that autostarts it) and try again',
+          );
         }
         throw err;
       }
@@ -137,7 +154,9 @@ export class GuakeRemote {
     const userBus = `/run/user/${process.getuid?.() ?? 0}/bus`;
     if (!address && !existsSync(userBus)) {
       throw new Error(
-        'no D-Bus session bus: DBUS_SESSION_BUS_ADDRESS is unset and there is no ' + userBus + '; run Optagon (the daemon) inside your desktop session',
+        'no D-Bus session bus: DBUS_SESSION_BUS_ADDRESS is unset and there is no ' +
+          userBus +
+          '; run Optagon (the daemon) inside your desktop session',
       );
     }
     // Loaded on the first Guake call: most processes that hold the registry never reach a desktop.

@@ -28,9 +28,15 @@ export async function finishTurn(
       told = Date.now();
       opts.progress(`${agent} still working (${Math.round((told - started) / 60_000)} min)`);
     }
-    const r = await client.call('agent_wait', { agent, until: 'idle', timeout_ms: Math.max(100, Math.min(left, WAIT_SLICE_MS)) });
+    const r = await client.call('agent_wait', {
+      agent,
+      until: 'idle',
+      timeout_ms: Math.max(100, Math.min(left, WAIT_SLICE_MS)),
+    });
     if (r.agent.state === 'waiting_for_permission') {
-      opts.progress(`${agent} asks for permission; ${opts.permissions === 'allow' ? 'allowed' : 'denied'} (manager.behavior.permissions)`);
+      opts.progress(
+        `${agent} asks for permission; ${opts.permissions === 'allow' ? 'allowed' : 'denied'} (manager.behavior.permissions)`,
+      );
       await client.call('agent_approve', { agent, decision: opts.permissions });
     } else if (r.agent.state === 'idle' || r.agent.state === 'exited') {
       return r.agent.state;

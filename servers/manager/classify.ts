@@ -13,10 +13,25 @@ const SYSTEM = `You classify a software task before it is planned. Answer with o
  * own model. When it fails the task is not lost: it is routed as "other" of middling complexity,
  * and `note` says why.
  */
-export async function classify(provider: LLMProvider, task: string): Promise<{ type: TaskType; complexity: number; note?: string }> {
+export async function classify(
+  provider: LLMProvider,
+  task: string,
+): Promise<{ type: TaskType; complexity: number; note?: string }> {
   try {
-    return await askJson(provider, [{ role: 'system', content: SYSTEM }, { role: 'user', content: task }], classification, { maxTokens: 100, temperature: 0 });
+    return await askJson(
+      provider,
+      [
+        { role: 'system', content: SYSTEM },
+        { role: 'user', content: task },
+      ],
+      classification,
+      { maxTokens: 100, temperature: 0 },
+    );
   } catch (err) {
-    return { type: 'other', complexity: 0.5, note: `classification failed (${(err as Error).message}); routing the task as other, complexity 0.5` };
+    return {
+      type: 'other',
+      complexity: 0.5,
+      note: `classification failed (${(err as Error).message}); routing the task as other, complexity 0.5`,
+    };
   }
 }

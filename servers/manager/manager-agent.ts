@@ -62,7 +62,11 @@ export class ManagerAgent {
 
   constructor(private readonly s: ManagerSetup) {
     const m = s.frame.config.manager ?? {};
-    this.router = new TaskRouter(m.routing ?? [], { provider: m.provider ?? 'anthropic', ...(m.model ? { model: m.model } : {}) }, `frame ${s.frame.name}`);
+    this.router = new TaskRouter(
+      m.routing ?? [],
+      { provider: m.provider ?? 'anthropic', ...(m.model ? { model: m.model } : {}) },
+      `frame ${s.frame.name}`,
+    );
     this.rules = behavior(s.frame.config);
   }
 
@@ -72,12 +76,30 @@ export class ManagerAgent {
     if (classified.note) progress(classified.note);
     this.facts = { type: classified.type, complexity: classified.complexity, text: task };
     progress(`task is ${classified.type}, complexity ${classified.complexity.toFixed(2)}`);
-    const result: TaskResult = { status: 'done', type: classified.type, complexity: classified.complexity, subtasks: [] };
+    const result: TaskResult = {
+      status: 'done',
+      type: classified.type,
+      complexity: classified.complexity,
+      subtasks: [],
+    };
     try {
       const context = await this.context(task);
-      const subtasks = await plan(this.provider(this.route('plan')), task, context, await trackedFiles(this.s.frame.workspace));
-      progress(`planned ${subtasks.length} subtask${subtasks.length === 1 ? '' : 's'}: ${subtasks.map((t) => t.title).join('; ')}`);
-      result.subtasks = subtasks.map((t, i) => ({ title: t.title, files: t.files, agent: `t${this.s.taskId.slice(0, 6)}-${i + 1}`, status: 'waiting', corrections: [] }));
+      const subtasks = await plan(
+        this.provider(this.route('plan')),
+        task,
+        context,
+        await trackedFiles(this.s.frame.workspace),
+      );
+      progress(
+        `planned ${subtasks.length} subtask${subtasks.length === 1 ? '' : 's'}: ${subtasks.map((t) => t.title).join('; ')}`,
+      );
+      result.subtasks = subtasks.map((t, i) => ({
+        title: t.title,
+        files: t.files,
+        agent: `t${this.s.taskId.slice(0, 6)}-${i + 1}`,
+        status: 'waiting',
+        corrections: [],
+      }));
       if (!this.rules.auto_spawn_agents) {
         result.status = 'planned';
         progress('manager.behavior.auto_spawn_agents is off: the plan is the result');
@@ -101,7 +123,12 @@ export class ManagerAgent {
 
   private provider(route: Route): LLMProvider {
     const temperature = this.s.frame.config.manager?.temperature;
-    return this.s.createProvider({ ...route, ...(temperature !== undefined ? { temperature } : {}) }, this.s.llm, route.setting, this.s.progress);
+    return this.s.createProvider(
+      { ...route, ...(temperature !== undefined ? { temperature } : {}) },
+      this.s.llm,
+      route.setting,
+      this.s.progress,
+    );
   }
 
   private async context(task: string): Promise<string> {
@@ -124,7 +151,10 @@ export class ManagerAgent {
         if (running.size >= this.rules.max_concurrent_agents) break;
         if ([...running.keys()].some((j) => overlaps(subtasks[i]!, subtasks[j]!))) continue;
         waiting.splice(waiting.indexOf(i), 1);
-        running.set(i, this.runOne(task, subtasks[i]!, results[i]!, context).finally(() => running.delete(i)));
+        running.set(
+          i,
+          this.runOne(task, subtasks[i]!, results[i]!, context).finally(() => running.delete(i)),
+        );
       }
       await Promise.race(running.values());
       if (this.s.signal.aborted) {
@@ -137,7 +167,12 @@ export class ManagerAgent {
   private async runOne(task: string, subtask: Subtask, r: SubtaskResult, context: string): Promise<void> {
     const { client, progress, frame } = this.s;
     const agent = `${frame.name}/${r.agent}`;
-    const first = [context, `# Your task: ${subtask.title}`, subtask.prompt, subtask.files.length ? `Work on: ${subtask.files.join(', ')}` : '']
+    const first = [
+      context,
+      `# Your task: ${subtask.title}`,
+      subtask.prompt,
+      subtask.files.length ? `Work on: ${subtask.files.join(', ')}` : '',
+    ]
       .filter(Boolean)
       .join('\n\n');
     try {
@@ -147,7 +182,10 @@ export class ManagerAgent {
         const end = await this.turn(agent);
         if (end !== 'idle') {
           r.status = end === 'timed_out' ? 'timed_out' : 'failed';
-          r.reason = end === 'timed_out' ? `no answer within ${this.rules.agent_timeout_minutes} minutes (manager.behavior.agent_timeout_minutes)` : 'the agent exited';
+          r.reason =
+            end === 'timed_out'
+              ? `no answer within ${this.rules.agent_timeout_minutes} minutes (manager.behavior.agent_timeout_minutes)`
+              : 'the agent exited';
           return;
         }
         if (!this.rules.quality_gate_enabled) {
@@ -166,12 +204,16 @@ export class ManagerAgent {
         r.reason = verdict.reason;
         if (verdict.accept) {
           r.status = 'accepted';
-          progress(`${r.agent}: accepted${r.corrections.length ? ` after ${r.corrections.length} correction${r.corrections.length === 1 ? '' : 's'}` : ''} (${verdict.reason})`);
+          progress(
+            `${r.agent}: accepted${r.corrections.length ? ` after ${r.corrections.length} correction${r.corrections.length === 1 ? '' : 's'}` : ''} (${verdict.reason})`,
+          );
           return;
         }
         if (round >= this.rules.max_review_rounds) {
           r.status = 'rejected';
-          progress(`${r.agent}: rejected after ${round} correction round${round === 1 ? '' : 's'} (manager.behavior.max_review_rounds): ${verdict.reason}`);
+          progress(
+            `${r.agent}: rejected after ${round} correction round${round === 1 ? '' : 's'} (manager.behavior.max_review_rounds): ${verdict.reason}`,
+          );
           return;
         }
         r.corrections.push(verdict.correction!);

@@ -11,7 +11,9 @@ import type { tmuxTools } from '../tmux/tools.js';
 import type { ToolSpec } from '../shared/llm-provider.js';
 
 /** The answers of the tools the manager calls, and lets its models call, by name. */
-export type ManagerResults = ToolResults<(typeof frameTools | typeof tmuxTools | typeof agentTools | typeof contextTools)[number]>;
+export type ManagerResults = ToolResults<
+  (typeof frameTools | typeof tmuxTools | typeof agentTools | typeof contextTools)[number]
+>;
 
 /** The manager's MCP client of Optagon's servers: tool calls, and tool descriptions to hand an LLM. */
 export interface OptagonClient extends ToolCaller<ManagerResults> {
@@ -36,7 +38,11 @@ export async function connectInProcess(server: McpServer, name = 'optagon-manage
       const { tools } = await client.listTools();
       return tools
         .filter((t) => names.includes(t.name))
-        .map((t) => ({ name: t.name, description: t.description ?? t.title ?? t.name, inputSchema: t.inputSchema as Record<string, unknown> }));
+        .map((t) => ({
+          name: t.name,
+          description: t.description ?? t.title ?? t.name,
+          inputSchema: t.inputSchema as Record<string, unknown>,
+        }));
     },
     async close() {
       await client.close();

@@ -20,20 +20,36 @@ Answer with one JSON object and nothing else:
 {"subtasks": [{"title": string, "prompt": string, "files": [string]}]}`;
 
 /** The decomposition step: subtasks as JSON, checked with zod, with one retry on a bad answer. */
-export async function plan(provider: LLMProvider, task: string, context: string, tracked: string[]): Promise<Subtask[]> {
+export async function plan(
+  provider: LLMProvider,
+  task: string,
+  context: string,
+  tracked: string[],
+): Promise<Subtask[]> {
   const user = [
     `Task: ${task}`,
     context ? `\nWhat is known about this project:\n${context}` : '',
     tracked.length ? `\nFiles in the workspace (first ${tracked.length}):\n${tracked.join('\n')}` : '',
   ].join('\n');
-  return (await askJson(provider, [{ role: 'system', content: SYSTEM }, { role: 'user', content: user }], planSchema)).subtasks;
+  return (
+    await askJson(
+      provider,
+      [
+        { role: 'system', content: SYSTEM },
+        { role: 'user', content: user },
+      ],
+      planSchema,
+    )
+  ).subtasks;
 }
 
 /** Two subtasks collide when one's path is the other's or lies inside it. */
 export function overlaps(a: Subtask, b: Subtask): boolean {
   const norm = (p: string) => p.replace(/^(\.\/|\/workspace\/)/, '').replace(/\/+$/, '');
-  return a.files.some((x) => b.files.some((y) => {
-    const [p, q] = [norm(x), norm(y)];
-    return p === q || p.startsWith(`${q}/`) || q.startsWith(`${p}/`);
-  }));
+  return a.files.some((x) =>
+    b.files.some((y) => {
+      const [p, q] = [norm(x), norm(y)];
+      return p === q || p.startsWith(`${q}/`) || q.startsWith(`${p}/`);
+    }),
+  );
 }

@@ -39,9 +39,20 @@ export async function review(
     `Changes in the workspace:\n${input.changes || '(none)'}`,
   ].join('\n\n');
   const specs = await client.specs(REVIEW_TOOLS);
-  return askJson(provider, [{ role: 'system', content: SYSTEM }, { role: 'user', content: user }], verdictSchema, {}, {
-    specs,
-    // The model names the tool: the server refuses a name it does not know, and the model hears why.
-    run: async (call) => ({ content: JSON.stringify(await client.call(call.name as keyof ManagerResults, call.input)) }),
-  });
+  return askJson(
+    provider,
+    [
+      { role: 'system', content: SYSTEM },
+      { role: 'user', content: user },
+    ],
+    verdictSchema,
+    {},
+    {
+      specs,
+      // The model names the tool: the server refuses a name it does not know, and the model hears why.
+      run: async (call) => ({
+        content: JSON.stringify(await client.call(call.name as keyof ManagerResults, call.input)),
+      }),
+    },
+  );
 }

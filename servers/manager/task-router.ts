@@ -37,7 +37,8 @@ export class TaskRouter {
   route(task: TaskFacts): Route {
     for (const [i, rule] of this.rules.entries()) {
       const setting = `${this.where} manager.routing[${i}]`;
-      if (conditionHolds(rule.condition, task, setting)) return this.endpoint(rule.provider ?? this.manager.provider, rule.model, setting);
+      if (conditionHolds(rule.condition, task, setting))
+        return this.endpoint(rule.provider ?? this.manager.provider, rule.model, setting);
     }
     return this.base();
   }

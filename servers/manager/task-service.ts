@@ -25,10 +25,16 @@ export class TaskService {
   ) {}
 
   /** Starts a task on a running frame; `done` resolves with its record when it ends, whatever the outcome. */
-  assign(frameRef: string, text: string, onProgress?: (message: string) => void): { task: TaskRecord; done: Promise<TaskRecord> } {
+  assign(
+    frameRef: string,
+    text: string,
+    onProgress?: (message: string) => void,
+  ): { task: TaskRecord; done: Promise<TaskRecord> } {
     const frame = this.deps.frames.resolve(frameRef);
     if (frame.status !== 'running') {
-      throw new Error(`frame '${frame.name}' is ${frame.status}; the manager's agents need it running: optagon frame start ${frame.name}`);
+      throw new Error(
+        `frame '${frame.name}' is ${frame.status}; the manager's agents need it running: optagon frame start ${frame.name}`,
+      );
     }
     const { config } = this.deps.frames.getConfig(frame.id);
     const task = this.deps.store.insert(randomBytes(6).toString('hex'), frame.id, text);
@@ -81,7 +87,8 @@ export class TaskService {
     const task = this.get(id);
     const run = this.running.get(task.id);
     if (!run) {
-      if (task.status === 'running') throw new Error(`task ${task.id} runs in another process (the daemon, or a CLI without it); cancel it there`);
+      if (task.status === 'running')
+        throw new Error(`task ${task.id} runs in another process (the daemon, or a CLI without it); cancel it there`);
       throw new Error(`task ${task.id} already ended (${task.status})`);
     }
     run.abort.abort();

@@ -55,7 +55,9 @@ export class TaskStore {
 
   insert(id: string, frameId: string, text: string): TaskRecord {
     const now = Date.now();
-    this.sql("INSERT INTO tasks (id, frame_id, text, status, created_at, updated_at) VALUES (?, ?, ?, 'running', ?, ?)").run(id, frameId, text, now, now);
+    this.sql(
+      "INSERT INTO tasks (id, frame_id, text, status, created_at, updated_at) VALUES (?, ?, ?, 'running', ?, ?)",
+    ).run(id, frameId, text, now, now);
     return this.get(id)!;
   }
 
@@ -72,20 +74,24 @@ export class TaskStore {
   }
 
   addEvent(id: string, message: string): void {
-    this.sql("UPDATE tasks SET events_json = json_insert(events_json, '$[#]', json(?)), updated_at = ? WHERE id = ?").run(
-      JSON.stringify({ at: Date.now(), message }),
+    this.sql(
+      "UPDATE tasks SET events_json = json_insert(events_json, '$[#]', json(?)), updated_at = ? WHERE id = ?",
+    ).run(JSON.stringify({ at: Date.now(), message }), Date.now(), id);
+  }
+
+  finish(id: string, status: TaskStatus, result: TaskResult | null): void {
+    this.sql('UPDATE tasks SET status = ?, result_json = ?, updated_at = ? WHERE id = ?').run(
+      status,
+      result && JSON.stringify(result),
       Date.now(),
       id,
     );
   }
 
-  finish(id: string, status: TaskStatus, result: TaskResult | null): void {
-    this.sql('UPDATE tasks SET status = ?, result_json = ?, updated_at = ? WHERE id = ?').run(status, result && JSON.stringify(result), Date.now(), id);
-  }
-
   /** Tasks a previous process left running: it died with them. */
   interrupted(): number {
-    return this.sql("UPDATE tasks SET status = 'failed', result_json = json_object('error', 'interrupted: the process running it stopped'), updated_at = ? WHERE status = 'running'").run(Date.now())
-      .changes;
+    return this.sql(
+      "UPDATE tasks SET status = 'failed', result_json = json_object('error', 'interrupted: the process running it stopped'), updated_at = ? WHERE status = 'running'",
+    ).run(Date.now()).changes;
   }
 }

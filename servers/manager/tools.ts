@@ -67,13 +67,20 @@ export const managerTools = [
     input: {
       frame: frameRef,
       task: z.string().min(1, 'the task is empty').max(20_000),
-      wait: z.boolean().default(false).describe('Return when the task ends (progress notifications meanwhile), not at once'),
+      wait: z
+        .boolean()
+        .default(false)
+        .describe('Return when the task ends (progress notifications meanwhile), not at once'),
     },
     output: { task: taskOutput },
     annotations: ACTS_OUTSIDE,
     async handle(s, args, ctx) {
       let step = 0;
-      const { task, done } = s.assign(args.frame, args.task, args.wait ? (m) => void ctx.progress(m, ++step) : undefined);
+      const { task, done } = s.assign(
+        args.frame,
+        args.task,
+        args.wait ? (m) => void ctx.progress(m, ++step) : undefined,
+      );
       if (!args.wait) return { task: out(task) };
       ctx.signal.addEventListener('abort', () => void s.cancel(task.id).catch(() => undefined), { once: true });
       return { task: out(await done) };
@@ -82,7 +89,8 @@ export const managerTools = [
   defineTool({
     name: 'task_status',
     title: "A task's progress",
-    description: 'The task with its progress so far and, once it ended, its result: each subtask, its agent, corrections and outcome.',
+    description:
+      'The task with its progress so far and, once it ended, its result: each subtask, its agent, corrections and outcome.',
     input: { task: taskRef },
     output: { task: taskOutput },
     annotations: READS,

@@ -31,8 +31,12 @@ export async function workspaceChanges(workspace: string, paths: string[]): Prom
     const file = join(workspace, f);
     if (!existsSync(file) || !statSync(file).isFile()) continue;
     const text = readFileSync(file, 'utf8');
-    out.push(`${inRepo ? 'new file' : 'file'} ${f}:\n${text.length > MAX_FILE_CHARS ? `${text.slice(0, MAX_FILE_CHARS)}\n… (${text.length} characters in all)` : text}`);
+    out.push(
+      `${inRepo ? 'new file' : 'file'} ${f}:\n${text.length > MAX_FILE_CHARS ? `${text.slice(0, MAX_FILE_CHARS)}\n… (${text.length} characters in all)` : text}`,
+    );
   }
   const all = out.filter(Boolean).join('\n\n');
-  return all.length > MAX_CHARS ? `${all.slice(0, MAX_CHARS)}\n… (the changes go on for ${all.length - MAX_CHARS} more characters)` : all;
+  return all.length > MAX_CHARS
+    ? `${all.slice(0, MAX_CHARS)}\n… (the changes go on for ${all.length - MAX_CHARS} more characters)`
+    : all;
 }

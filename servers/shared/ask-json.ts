@@ -42,7 +42,7 @@ export async function askJson<S extends z.ZodType>(
   const maxCalls = tools?.maxCalls ?? 8;
   let calls = 0;
   let problem = '';
-  for (let rejected = 0; rejected < 2; ) {
+  for (let rejected = 0; rejected < 2;) {
     const canCall = tools && calls < maxCalls;
     const reply = await provider.chat(turns, { ...options, ...(canCall ? { tools: tools.specs } : { json: true }) });
     if (canCall && reply.toolCalls.length) {
@@ -52,14 +52,21 @@ export async function askJson<S extends z.ZodType>(
         const result = await tools.run(call).catch((err: Error) => ({ content: err.message, isError: true }));
         turns.push({ role: 'tool', toolCallId: call.id, name: call.name, ...result });
       }
-      if (calls >= maxCalls) turns.push({ role: 'user', content: 'That was the last tool call allowed. Answer now with the JSON object only.' });
+      if (calls >= maxCalls)
+        turns.push({
+          role: 'user',
+          content: 'That was the last tool call allowed. Answer now with the JSON object only.',
+        });
       continue;
     }
     const checked = problemWith(reply.text, schema);
     if (!checked.problem) return checked.value!;
     problem = checked.problem;
     rejected++;
-    turns.push({ role: 'assistant', content: reply.text }, { role: 'user', content: `Your answer was rejected: ${problem}. Answer with the JSON object only.` });
+    turns.push(
+      { role: 'assistant', content: reply.text },
+      { role: 'user', content: `Your answer was rejected: ${problem}. Answer with the JSON object only.` },
+    );
   }
   throw new Error(`${provider.name} ${provider.model} gave no valid JSON twice; last problem: ${problem}`);
 }

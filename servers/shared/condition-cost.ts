@@ -63,7 +63,11 @@ export function estimateCondition(ast: ASTNode, lengths: TaskLengths): { steps: 
     step: { size: lengths.step, len: lengths.step, elem: 1 },
     complexity: { size: 1, len: 1, elem: 1 },
   };
-  const taskBound: Bound = { size: lengths.type + lengths.text + lengths.step + 8, len: 4, elem: Math.max(lengths.type, lengths.text, lengths.step, 1) };
+  const taskBound: Bound = {
+    size: lengths.type + lengths.text + lengths.step + 8,
+    len: 4,
+    elem: Math.max(lengths.type, lengths.text, lengths.step, 1),
+  };
 
   const walk = (node: ASTNode, vars: ReadonlyMap<string, Bound>): Estimate => {
     switch (node.op) {
@@ -86,15 +90,33 @@ export function estimateCondition(ast: ASTNode, lengths: TaskLengths): { steps: 
       case '[]':
       case '[?]': {
         const [t, k] = node.args.map((a) => walk(a, vars)) as [Estimate, Estimate];
-        return { size: t.elem, len: t.elem, elem: t.elem, steps: t.steps + k.steps + 1 + data(k.size), nesting: deepest([t, k]) };
+        return {
+          size: t.elem,
+          len: t.elem,
+          elem: t.elem,
+          steps: t.steps + k.steps + 1 + data(k.size),
+          nesting: deepest([t, k]),
+        };
       }
       case 'list': {
         const items = node.args.map((a) => walk(a, vars));
-        return { size: sum(items, (e) => e.size) + items.length + 1, len: items.length, elem: Math.max(1, ...items.map((e) => e.size)), steps: sum(items, (e) => e.steps) + items.length + 1, nesting: deepest(items) };
+        return {
+          size: sum(items, (e) => e.size) + items.length + 1,
+          len: items.length,
+          elem: Math.max(1, ...items.map((e) => e.size)),
+          steps: sum(items, (e) => e.steps) + items.length + 1,
+          nesting: deepest(items),
+        };
       }
       case 'map': {
         const parts = node.args.flatMap(([k, v]) => [walk(k, vars), walk(v, vars)]);
-        return { size: sum(parts, (e) => e.size) + parts.length + 1, len: node.args.length, elem: Math.max(1, ...parts.map((e) => e.size)), steps: sum(parts, (e) => e.steps) + parts.length + 1, nesting: deepest(parts) };
+        return {
+          size: sum(parts, (e) => e.size) + parts.length + 1,
+          len: node.args.length,
+          elem: Math.max(1, ...parts.map((e) => e.size)),
+          steps: sum(parts, (e) => e.steps) + parts.length + 1,
+          nesting: deepest(parts),
+        };
       }
       case '&&':
       case '||':
@@ -105,12 +127,24 @@ export function estimateCondition(ast: ASTNode, lengths: TaskLengths): { steps: 
       }
       case '?:': {
         const [c, a, b] = node.args.map((x) => walk(x, vars)) as [Estimate, Estimate, Estimate];
-        return { size: Math.max(a.size, b.size), len: Math.max(a.len, b.len), elem: Math.max(a.elem, b.elem), steps: c.steps + a.steps + b.steps + 1, nesting: deepest([c, a, b]) };
+        return {
+          size: Math.max(a.size, b.size),
+          len: Math.max(a.len, b.len),
+          elem: Math.max(a.elem, b.elem),
+          steps: c.steps + a.steps + b.steps + 1,
+          nesting: deepest([c, a, b]),
+        };
       }
       case '+': {
         // Strings and lists concatenate: the result is as big as both, and is copied.
         const [a, b] = node.args.map((x) => walk(x, vars)) as [Estimate, Estimate];
-        return { size: a.size + b.size, len: a.len + b.len, elem: Math.max(a.elem, b.elem), steps: a.steps + b.steps + 1 + data(a.size + b.size), nesting: deepest([a, b]) };
+        return {
+          size: a.size + b.size,
+          len: a.len + b.len,
+          elem: Math.max(a.elem, b.elem),
+          steps: a.steps + b.steps + 1 + data(a.size + b.size),
+          nesting: deepest([a, b]),
+        };
       }
       case '==':
       case '!=':
@@ -123,7 +157,10 @@ export function estimateCondition(ast: ASTNode, lengths: TaskLengths): { steps: 
       }
       case 'in': {
         const [x, list] = node.args.map((a) => walk(a, vars)) as [Estimate, Estimate];
-        return scalar(x.steps + list.steps + 1 + list.len * (1 + data(Math.min(x.size, list.elem))), deepest([x, list]));
+        return scalar(
+          x.steps + list.steps + 1 + list.len * (1 + data(Math.min(x.size, list.elem))),
+          deepest([x, list]),
+        );
       }
       case '-':
       case '*':
@@ -136,7 +173,13 @@ export function estimateCondition(ast: ASTNode, lengths: TaskLengths): { steps: 
         // Conversions and size(): at most a few times their input (string(1.5) is longer than 1.5).
         const args = node.args[1].map((a) => walk(a, vars));
         const input = sum(args, (e) => e.size);
-        return { size: 2 * input + 32, len: 2 * input + 32, elem: 2 * input + 32, steps: sum(args, (e) => e.steps) + 1 + data(input), nesting: deepest(args) };
+        return {
+          size: 2 * input + 32,
+          len: 2 * input + 32,
+          elem: 2 * input + 32,
+          steps: sum(args, (e) => e.steps) + 1 + data(input),
+          nesting: deepest(args),
+        };
       }
       case 'rcall':
         return method(node.args[0], node.args[1], node.args[2], vars);
@@ -161,7 +204,13 @@ export function estimateCondition(ast: ASTNode, lengths: TaskLengths): { steps: 
       const steps = range.steps + 1 + range.len * (sum(body, (e) => e.steps) + 1);
       if (name === 'map') {
         const value = body.at(-1)!;
-        return { size: range.len * (value.size + 1) + 1, len: range.len, elem: value.size, steps: steps + data(range.len * value.size), nesting };
+        return {
+          size: range.len * (value.size + 1) + 1,
+          len: range.len,
+          elem: value.size,
+          steps: steps + data(range.len * value.size),
+          nesting,
+        };
       }
       if (name === 'filter') return { ...range, steps, nesting };
       return scalar(steps, nesting);
@@ -176,7 +225,13 @@ export function estimateCondition(ast: ASTNode, lengths: TaskLengths): { steps: 
     const t = walk(target, vars);
     const rest = args.map((a) => walk(a, vars));
     const input = t.size + sum(rest, (e) => e.size);
-    return { size: 2 * input + 32, len: input + 32, elem: input + 32, steps: t.steps + sum(rest, (e) => e.steps) + 1 + data(input), nesting: deepest([t, ...rest]) };
+    return {
+      size: 2 * input + 32,
+      len: input + 32,
+      elem: input + 32,
+      steps: t.steps + sum(rest, (e) => e.steps) + 1 + data(input),
+      nesting: deepest([t, ...rest]),
+    };
   };
 
   const { steps, nesting } = walk(ast, new Map());

@@ -44,7 +44,12 @@ export interface FrameDirectory {
 }
 
 /** The call acts on the frame its caller named. */
-export const onFrame = (ref: string, everyFrame?: string): ActsOn => ({ on: 'frames', refs: [ref], what: `frame '${ref}'`, ...(everyFrame ? { everyFrame } : {}) });
+export const onFrame = (ref: string, everyFrame?: string): ActsOn => ({
+  on: 'frames',
+  refs: [ref],
+  what: `frame '${ref}'`,
+  ...(everyFrame ? { everyFrame } : {}),
+});
 /** The call acts on no frame; `why` says what it acts on instead. */
 export const noFrame = (why: string): ActsOn => ({ on: 'none', why });
 /** The call acts on every frame (or may, whatever frame it names). */
@@ -82,7 +87,8 @@ export interface ToolDefinition<D, I extends z.ZodRawShape, O extends z.ZodRawSh
 export function actsOnRule<D>(tool: AnyTool<D>): NonNullable<AnyTool<D>['actsOn']> | undefined {
   if (tool.actsOn) return tool.actsOn;
   const frame = (tool.input as z.ZodRawShape).frame as z.ZodType | undefined;
-  if (frame && !frame.safeParse(undefined).success) return (args: Record<string, unknown>) => onFrame(String(args.frame));
+  if (frame && !frame.safeParse(undefined).success)
+    return (args: Record<string, unknown>) => onFrame(String(args.frame));
   return undefined;
 }
 
@@ -95,7 +101,9 @@ export type AnyTool<D> = ToolDefinition<D, any, any>;
  * `const defineTool = toolsFor<FramesServices>(); defineTool({ name: 'frame_get', ... })`.
  */
 export function toolsFor<D>() {
-  return <const N extends string, I extends z.ZodRawShape, O extends z.ZodRawShape>(def: ToolDefinition<D, I, O, N>): ToolDefinition<D, I, O, N> => def;
+  return <const N extends string, I extends z.ZodRawShape, O extends z.ZodRawShape>(
+    def: ToolDefinition<D, I, O, N>,
+  ): ToolDefinition<D, I, O, N> => def;
 }
 
 /**
@@ -170,7 +178,10 @@ export function registerTools<D>(server: McpServer, deps: D, tools: readonly Any
         if (refused) throw new Error(refused);
         const raw = (await tool.handle(deps, args as never, ctx)) as Record<string, unknown>;
         const result = access ? access.shape(tool as AnyTool<unknown>, raw) : raw;
-        return { content: [{ type: 'text' as const, text: text ?? JSON.stringify(result) }, ...images], structuredContent: result };
+        return {
+          content: [{ type: 'text' as const, text: text ?? JSON.stringify(result) }, ...images],
+          structuredContent: result,
+        };
       },
     );
   }

@@ -36,9 +36,14 @@ describe('loadGlobalConfig', () => {
   it("the host browser's reach and user: none beyond frames and nobody by default; an entry that is no origin is refused", () => {
     expect(loadGlobalConfig(file).browser).toMatchObject({ allowed_origins: [], run_as: 'nobody' });
     writeFileSync(file, 'browser:\n  allowed_origins: [http://127.0.0.1:5173, "*"]\n  run_as: "1000:1000"\n');
-    expect(loadGlobalConfig(file).browser).toMatchObject({ allowed_origins: ['http://127.0.0.1:5173', '*'], run_as: '1000:1000' });
+    expect(loadGlobalConfig(file).browser).toMatchObject({
+      allowed_origins: ['http://127.0.0.1:5173', '*'],
+      run_as: '1000:1000',
+    });
     writeFileSync(file, 'browser:\n  allowed_origins: [http://127.0.0.1:5173/admin]\n');
-    expect(() => loadGlobalConfig(file)).toThrow(/browser\.allowed_origins\.0: an origin like http:\/\/127\.0\.0\.1:5173/);
+    expect(() => loadGlobalConfig(file)).toThrow(
+      /browser\.allowed_origins\.0: an origin like http:\/\/127\.0\.0\.1:5173/,
+    );
   });
 
   it('fills defaults around the values a file sets', () => {
@@ -63,7 +68,9 @@ describe('loadGlobalConfig', () => {
 
   it('rejects a value of the wrong type, naming the path and how to recover', () => {
     writeFileSync(file, 'frames:\n  port_range:\n    start: lots\n');
-    expect(() => loadGlobalConfig(file)).toThrow(new RegExp(`^${file}: frames\\.port_range\\.start: .*remove it to use the default`));
+    expect(() => loadGlobalConfig(file)).toThrow(
+      new RegExp(`^${file}: frames\\.port_range\\.start: .*remove it to use the default`),
+    );
   });
 });
 
@@ -71,7 +78,15 @@ describe('updateGlobalConfig', () => {
   it('sets values and keeps the comments and settings already there', () => {
     writeFileSync(
       file,
-      ['# my optagon settings', 'frames:', '  # keep frames off the busy ports', '  port_range:', '    start: 40000', '    end: 40100', ''].join('\n'),
+      [
+        '# my optagon settings',
+        'frames:',
+        '  # keep frames off the busy ports',
+        '  port_range:',
+        '    start: 40000',
+        '    end: 40100',
+        '',
+      ].join('\n'),
     );
     updateGlobalConfig(file, [
       [['podman', 'runtime'], 'crun'],

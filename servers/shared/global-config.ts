@@ -28,7 +28,10 @@ const modelEndpoint = <P extends readonly [string, ...string[]]>(providers: P) =
     /** The API's base URL; default: the provider's public one (Ollama: http://127.0.0.1:11434). */
     base_url: z.url().optional(),
     /** Environment variable that holds the API key. Default OPENAI_API_KEY / ANTHROPIC_API_KEY; Ollama needs none. */
-    api_key_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
+    api_key_env: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+      .optional(),
   });
 
 export const llmEndpoint = modelEndpoint(PROVIDERS);
@@ -45,7 +48,10 @@ const providerSettings = z
     /** The API's base URL (vLLM: required; Ollama: default http://127.0.0.1:11434). */
     base_url: z.url().optional(),
     /** Environment variable that holds the key. Default OPENAI_API_KEY / ANTHROPIC_API_KEY. */
-    api_key_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
+    api_key_env: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+      .optional(),
     /** The key itself, for those who keep it here rather than in the environment (which wins); then keep config.yaml private. */
     api_key: z.string().min(1).optional(),
   })
@@ -72,7 +78,10 @@ const context = z
         /** The Graphiti MCP server's streamable HTTP endpoint, e.g. http://127.0.0.1:8000/mcp/. */
         url: z.url(),
         /** Environment variable holding a bearer token for it, if it wants one. */
-        token_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
+        token_env: z
+          .string()
+          .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+          .optional(),
       })
       .optional(),
     /** heuristic: no model, instant. llm: one extraction call per episode to context.llm. */
@@ -81,8 +90,14 @@ const context = z
     /** When set, facts and entities get vectors and search adds cosine similarity. */
     embeddings: embeddingEndpoint.optional(),
   })
-  .refine((c) => c.provider !== 'graphiti' || c.graphiti, { error: 'context.provider is graphiti, so set context.graphiti.url too', path: ['graphiti'] })
-  .refine((c) => c.extraction !== 'llm' || c.llm, { error: 'context.extraction is llm, so set context.llm (provider and model) too', path: ['llm'] });
+  .refine((c) => c.provider !== 'graphiti' || c.graphiti, {
+    error: 'context.provider is graphiti, so set context.graphiti.url too',
+    path: ['graphiti'],
+  })
+  .refine((c) => c.extraction !== 'llm' || c.llm, {
+    error: 'context.extraction is llm, so set context.llm (provider and model) too',
+    path: ['llm'],
+  });
 
 /** `$OPTAGON_HOME/config.yaml`. Every field has a default, so an empty or missing file is valid. */
 export const globalConfigSchema = z.object({
@@ -101,7 +116,10 @@ export const globalConfigSchema = z.object({
        * Where each frame's socket directory lives on the host (yours, 0700). Default: /tmp/optagon/frames
        * for root, else $XDG_RUNTIME_DIR/optagon/frames (when that is yours) or /tmp/optagon-<uid>/frames.
        */
-      socket_root: z.string().startsWith('/').default(() => defaultSocketRoot()),
+      socket_root: z
+        .string()
+        .startsWith('/')
+        .default(() => defaultSocketRoot()),
       /** The image frames run. Default localhost/optagon-frame:latest, built by `optagon image build`. */
       image: z.string().min(1).default('localhost/optagon-frame:latest'),
       /** Seconds `podman stop` waits before killing. Default 5. */
@@ -137,9 +155,7 @@ export const globalConfigSchema = z.object({
       /** OCI runtime passed as --runtime. Unset until `optagon doctor` (or the first start) probes it. */
       runtime: z.string().min(1).optional(),
       /** Explicit --ulimit values; podman's own defaults can exceed the host's hard limits. Probed like runtime. */
-      ulimits: z
-        .object({ nofile: z.number().int().positive(), nproc: z.number().int().positive() })
-        .optional(),
+      ulimits: z.object({ nofile: z.number().int().positive(), nproc: z.number().int().positive() }).optional(),
     })
     .prefault({}),
   daemon: z
@@ -153,7 +169,12 @@ export const globalConfigSchema = z.object({
       /** Browser origins allowed to call the daemon besides its own. Default none. */
       allowed_origins: z.array(z.string().min(1)).default([]),
       /** Largest request body accepted, in bytes. Default 1 MiB. */
-      body_limit_bytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+      body_limit_bytes: z
+        .number()
+        .int()
+        .min(1024)
+        .max(64 * 1024 * 1024)
+        .default(1024 * 1024),
       tls: z
         .object({
           /** TLS on loopback too (beyond loopback it is always on). Default false. */
@@ -169,9 +190,19 @@ export const globalConfigSchema = z.object({
           /** Open terminal connections per identity (a token, the password, the local user). Default 16. */
           connections_per_token: z.number().int().min(1).max(1000).default(16),
           /** A connection with nothing from its client for this long is closed. Default 1800 (30 min). */
-          idle_timeout_seconds: z.number().int().min(5).max(7 * 24 * 3600).default(1800),
+          idle_timeout_seconds: z
+            .number()
+            .int()
+            .min(5)
+            .max(7 * 24 * 3600)
+            .default(1800),
           /** Largest WebSocket message in bytes; a bigger one closes its connection. Default 1 MiB. */
-          max_message_bytes: z.number().int().min(64 * 1024 + 1024).max(64 * 1024 * 1024).default(1024 * 1024),
+          max_message_bytes: z
+            .number()
+            .int()
+            .min(64 * 1024 + 1024)
+            .max(64 * 1024 * 1024)
+            .default(1024 * 1024),
           /** Lines of history sent before the live screen on attach. Default 1000. */
           scrollback_lines: z.number().int().min(0).max(100_000).default(1000),
         })
@@ -215,7 +246,10 @@ export const globalConfigSchema = z.object({
         )
         .default([]),
       /** The unprivileged user Chromium runs as when Optagon runs as root (Chromium never runs as root). Default nobody. */
-      run_as: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$|^\d+(:\d+)?$/, 'a user name or uid[:gid]').default('nobody'),
+      run_as: z
+        .string()
+        .regex(/^[A-Za-z_][A-Za-z0-9_.-]*$|^\d+(:\d+)?$/, 'a user name or uid[:gid]')
+        .default('nobody'),
     })
     .prefault({}),
 });
@@ -227,13 +261,16 @@ export function loadGlobalConfig(file: string): GlobalConfig {
   let raw: unknown = {};
   if (existsSync(file)) {
     const doc = parseDocument(readFileSync(file, 'utf8'));
-    if (doc.errors.length) throw new Error(`${file} is not valid YAML: ${doc.errors[0]!.message}. Fix or remove the file.`);
+    if (doc.errors.length)
+      throw new Error(`${file} is not valid YAML: ${doc.errors[0]!.message}. Fix or remove the file.`);
     raw = doc.toJS() ?? {};
   }
   const parsed = globalConfigSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new Error(`${file}: ${issue.path.join('.') || '(root)'}: ${issue.message}. Fix the setting or remove it to use the default.`);
+    throw new Error(
+      `${file}: ${issue.path.join('.') || '(root)'}: ${issue.message}. Fix the setting or remove it to use the default.`,
+    );
   }
   return parsed.data;
 }

@@ -17,4 +17,5 @@ export function age(iso: string | null, now = Date.now()): string {
 }
 
 /** "512M", "2.1G": a memory figure for a narrow column. */
-export const megabytes = (bytes: number) => (bytes >= 1e9 ? `${(bytes / 1e9).toFixed(1)}G` : `${Math.round(bytes / 1e6)}M`);
+export const megabytes = (bytes: number) =>
+  bytes >= 1e9 ? `${(bytes / 1e9).toFixed(1)}G` : `${Math.round(bytes / 1e6)}M`;

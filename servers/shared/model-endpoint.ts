@@ -13,7 +13,11 @@ export type ProviderFactory = (
   onRetry?: (message: string) => void,
 ) => LLMProvider;
 
-const DEFAULT_KEY_ENV: Record<string, string | undefined> = { openai: 'OPENAI_API_KEY', anthropic: 'ANTHROPIC_API_KEY', vllm: 'OPENAI_API_KEY' };
+const DEFAULT_KEY_ENV: Record<string, string | undefined> = {
+  openai: 'OPENAI_API_KEY',
+  anthropic: 'ANTHROPIC_API_KEY',
+  vllm: 'OPENAI_API_KEY',
+};
 
 /**
  * The API key for an endpoint: the environment variable the endpoint or config.yaml's
@@ -21,7 +25,11 @@ const DEFAULT_KEY_ENV: Record<string, string | undefined> = { openai: 'OPENAI_AP
  * OpenAI-compatible server (vLLM, a base_url) may need none; the public APIs do, and a missing one
  * is an error naming where to put it.
  */
-export function apiKeyFor(endpoint: LlmEndpoint | EmbeddingEndpoint, setting: string, settings?: LlmSettings): string | undefined {
+export function apiKeyFor(
+  endpoint: LlmEndpoint | EmbeddingEndpoint,
+  setting: string,
+  settings?: LlmSettings,
+): string | undefined {
   if (endpoint.provider === 'ollama') return undefined;
   const configured = settings?.[endpoint.provider];
   const name = endpoint.api_key_env ?? configured?.api_key_env ?? DEFAULT_KEY_ENV[endpoint.provider]!;
@@ -34,7 +42,8 @@ export function apiKeyFor(endpoint: LlmEndpoint | EmbeddingEndpoint, setting: st
 }
 
 /** The endpoint's base URL, else its provider's from config.yaml; undefined means the SDK's default. */
-export const baseUrlFor = (endpoint: LlmEndpoint | EmbeddingEndpoint, settings?: LlmSettings) => endpoint.base_url ?? settings?.[endpoint.provider]?.base_url;
+export const baseUrlFor = (endpoint: LlmEndpoint | EmbeddingEndpoint, settings?: LlmSettings) =>
+  endpoint.base_url ?? settings?.[endpoint.provider]?.base_url;
 
 /** An endpoint's host, for error messages about an unreachable API. */
 export const endpointName = (e: LlmEndpoint | EmbeddingEndpoint, settings?: LlmSettings) => {

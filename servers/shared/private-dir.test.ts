@@ -43,7 +43,11 @@ describe('ensurePrivateDir', () => {
   it('refuses a symlinked component, even one pointing at a good directory', () => {
     mkdirSync(join(base, 'real'), { mode: 0o700 });
     symlinkSync(join(base, 'real'), join(base, 'optagon'));
-    expect(() => ensurePrivateDir(join(base, 'optagon', 'frames'), { fix: 'set frames.socket_root in config.yaml to a directory of yours' })).toThrow(
+    expect(() =>
+      ensurePrivateDir(join(base, 'optagon', 'frames'), {
+        fix: 'set frames.socket_root in config.yaml to a directory of yours',
+      }),
+    ).toThrow(
       `${join(base, 'optagon')} is a symbolic link; Optagon follows none on the way to its private directories: set frames.socket_root in config.yaml to a directory of yours, or remove the link`,
     );
     symlinkSync(join(base, 'real'), join(base, 'leaf'));
@@ -55,11 +59,17 @@ describe('ensurePrivateDir', () => {
     mkdirSync(theirs, { mode: 0o755 });
     chownSync(theirs, OTHER, OTHER);
     // As a parent on the way...
-    expect(() => ensurePrivateDir(join(theirs, 'frames'), { fix: 'set frames.socket_root in config.yaml to a directory of yours' })).toThrow(
+    expect(() =>
+      ensurePrivateDir(join(theirs, 'frames'), {
+        fix: 'set frames.socket_root in config.yaml to a directory of yours',
+      }),
+    ).toThrow(
       `${theirs} is owned by uid ${OTHER}, not you (uid ${me}) or root: another user made it; set frames.socket_root in config.yaml to a directory of yours, or remove it`,
     );
     // ...and as the directory itself.
-    expect(() => ensurePrivateDir(theirs)).toThrow(`${theirs} is owned by uid ${OTHER}, not you (uid ${me}): another user made it; use a directory of yours, or remove it`);
+    expect(() => ensurePrivateDir(theirs)).toThrow(
+      `${theirs} is owned by uid ${OTHER}, not you (uid ${me}): another user made it; use a directory of yours, or remove it`,
+    );
     expect(mode(theirs)).toBe(0o755); // not theirs to lose, nor ours to take over
   });
 
@@ -71,19 +81,28 @@ describe('ensurePrivateDir', () => {
     expect(() => ensurePrivateDir(planted, { base: root })).toThrow(`${planted} is owned by uid ${OTHER}, not you`);
   });
 
-  it.skipIf(me !== 0)("gives a frame's directory to the user its root maps to, and refuses one a third user holds", () => {
-    const root = ensurePrivateDir(join(base, 'frames'));
-    const dir = join(root, 'frame-id');
-    const frameRoot = { uid: 4242, gid: 4343 };
-    ensurePrivateDir(dir, { base: root, owner: frameRoot });
-    expect({ uid: lstatSync(dir).uid, gid: lstatSync(dir).gid, mode: mode(dir) }).toEqual({ uid: 4242, gid: 4343, mode: 0o700 });
-    expect({ uid: lstatSync(root).uid, mode: mode(root) }).toEqual({ uid: 0, mode: 0o700 }); // the root above stays ours
-    chmodSync(dir, 0o777); // the frame's root may loosen it: tightened again on the next start
-    ensurePrivateDir(dir, { base: root, owner: frameRoot });
-    expect(mode(dir)).toBe(0o700);
-    chownSync(dir, OTHER, OTHER);
-    expect(() => ensurePrivateDir(dir, { base: root, owner: frameRoot })).toThrow(`${dir} is owned by uid ${OTHER}, neither you (uid 0) nor uid 4242`);
-  });
+  it.skipIf(me !== 0)(
+    "gives a frame's directory to the user its root maps to, and refuses one a third user holds",
+    () => {
+      const root = ensurePrivateDir(join(base, 'frames'));
+      const dir = join(root, 'frame-id');
+      const frameRoot = { uid: 4242, gid: 4343 };
+      ensurePrivateDir(dir, { base: root, owner: frameRoot });
+      expect({ uid: lstatSync(dir).uid, gid: lstatSync(dir).gid, mode: mode(dir) }).toEqual({
+        uid: 4242,
+        gid: 4343,
+        mode: 0o700,
+      });
+      expect({ uid: lstatSync(root).uid, mode: mode(root) }).toEqual({ uid: 0, mode: 0o700 }); // the root above stays ours
+      chmodSync(dir, 0o777); // the frame's root may loosen it: tightened again on the next start
+      ensurePrivateDir(dir, { base: root, owner: frameRoot });
+      expect(mode(dir)).toBe(0o700);
+      chownSync(dir, OTHER, OTHER);
+      expect(() => ensurePrivateDir(dir, { base: root, owner: frameRoot })).toThrow(
+        `${dir} is owned by uid ${OTHER}, neither you (uid 0) nor uid 4242`,
+      );
+    },
+  );
 
   it('refuses a group- or world-writable parent that is not sticky, but passes a sticky one like /tmp', () => {
     const shared = join(base, 'shared');
@@ -98,7 +117,9 @@ describe('ensurePrivateDir', () => {
 
   it('refuses a file where a directory should be', () => {
     writeFileSync(join(base, 'optagon'), 'not a dir');
-    expect(() => ensurePrivateDir(join(base, 'optagon', 'frames'))).toThrow(`${join(base, 'optagon')} is not a directory; use a directory of yours, or remove it`);
+    expect(() => ensurePrivateDir(join(base, 'optagon', 'frames'))).toThrow(
+      `${join(base, 'optagon')} is not a directory; use a directory of yours, or remove it`,
+    );
     expect(() => ensurePrivateDir(join(base, 'optagon'))).toThrow(/is not a directory/);
   });
 

@@ -66,24 +66,37 @@ function lstatMaybe(path: string): Stats | undefined {
 }
 
 function checkKind(path: string, st: Stats, fix: string): void {
-  if (st.isSymbolicLink()) throw new Error(`${path} is a symbolic link; Optagon follows none on the way to its private directories: ${fix}, or remove the link`);
+  if (st.isSymbolicLink())
+    throw new Error(
+      `${path} is a symbolic link; Optagon follows none on the way to its private directories: ${fix}, or remove the link`,
+    );
   if (!st.isDirectory()) throw new Error(`${path} is not a directory; ${fix}, or remove it`);
 }
 
 function checkAncestor(path: string, st: Stats, me: number, fix: string): void {
   checkKind(path, st, fix);
-  if (st.uid !== 0 && st.uid !== me) throw new Error(`${path} is owned by uid ${st.uid}, not you (uid ${me}) or root: another user made it; ${fix}, or remove it`);
+  if (st.uid !== 0 && st.uid !== me)
+    throw new Error(
+      `${path} is owned by uid ${st.uid}, not you (uid ${me}) or root: another user made it; ${fix}, or remove it`,
+    );
   if (st.mode & 0o022 && !(st.mode & 0o1000)) {
-    throw new Error(`${path} is writable by others (mode ${octal(st.mode)}, not sticky), who could replace what is under it; chmod go-w ${path}, or ${fix}`);
+    throw new Error(
+      `${path} is writable by others (mode ${octal(st.mode)}, not sticky), who could replace what is under it; chmod go-w ${path}, or ${fix}`,
+    );
   }
 }
 
 /** Yours, mode 0700; or, with `owner`, yours or theirs and then made theirs. */
 function checkOwn(path: string, st: Stats, me: number, fix: string, owner?: { uid: number; gid: number }): void {
   checkKind(path, st, fix);
-  if (!owner && st.uid !== me) throw new Error(`${path} is owned by uid ${st.uid}, not you (uid ${me}): another user made it; ${fix}, or remove it`);
+  if (!owner && st.uid !== me)
+    throw new Error(
+      `${path} is owned by uid ${st.uid}, not you (uid ${me}): another user made it; ${fix}, or remove it`,
+    );
   if (owner && st.uid !== me && st.uid !== owner.uid) {
-    throw new Error(`${path} is owned by uid ${st.uid}, neither you (uid ${me}) nor uid ${owner.uid} it is meant for: another user made it; ${fix}, or remove it`);
+    throw new Error(
+      `${path} is owned by uid ${st.uid}, neither you (uid ${me}) nor uid ${owner.uid} it is meant for: another user made it; ${fix}, or remove it`,
+    );
   }
   if (owner && (st.uid !== owner.uid || st.gid !== owner.gid)) lchownSync(path, owner.uid, owner.gid);
   if ((st.mode & 0o7777) !== 0o700) chmodSync(path, 0o700);

@@ -38,7 +38,7 @@ function exposed(dir: string): string[] {
 }
 
 describe('private files', () => {
-  it('a fresh home is the user\'s only: the home 0700, the database and its -wal and -shm 0600', async () => {
+  it("a fresh home is the user's only: the home 0700, the database and its -wal and -shm 0600", async () => {
     const services = createFramesServices(home);
     const ws = mkdtempSync(join(parent, 'ws-'));
     services.close();
@@ -57,10 +57,23 @@ describe('private files', () => {
   it('an older home left readable is tightened when it is opened, and opening again changes nothing', () => {
     // The layout as an Optagon before this change left it under umask 022.
     mkdirSync(home.root, { mode: 0o755 });
-    for (const d of [home.dataDir, home.daemonLogDir, home.frameLogDir, home.frameDir('f1'), home.tlsDir, home.runDir]) mkdirSync(d, { recursive: true, mode: 0o755 });
+    for (const d of [home.dataDir, home.daemonLogDir, home.frameLogDir, home.frameDir('f1'), home.tlsDir, home.runDir])
+      mkdirSync(d, { recursive: true, mode: 0o755 });
     const db = openDatabase(home.database, []);
     db.close();
-    for (const f of [home.database, home.configFile, home.jwtKeyFile, home.tokenFile, home.frameConfigFile('f1'), home.frameSessionFile('f1'), join(home.daemonLogDir, 'daemon.1.log'), home.frameLogFile('f1'), join(home.tlsDir, 'key.pem'), join(home.tlsDir, 'cert.pem'), home.daemonRunFile]) {
+    for (const f of [
+      home.database,
+      home.configFile,
+      home.jwtKeyFile,
+      home.tokenFile,
+      home.frameConfigFile('f1'),
+      home.frameSessionFile('f1'),
+      join(home.daemonLogDir, 'daemon.1.log'),
+      home.frameLogFile('f1'),
+      join(home.tlsDir, 'key.pem'),
+      join(home.tlsDir, 'cert.pem'),
+      home.daemonRunFile,
+    ]) {
       writeFileSync(f, 'x');
       chmodSync(f, 0o644);
     }

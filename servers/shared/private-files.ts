@@ -56,10 +56,20 @@ const entries = (dir: string): string[] => {
  */
 export function ensurePrivateHome(home: OptagonHome): void {
   mkdirSync(home.root, { recursive: true, mode: 0o700 });
-  const dirs = [home.root, home.dataDir, home.logDir, home.daemonLogDir, home.frameLogDir, join(home.root, 'frames'), home.tlsDir, home.runDir];
+  const dirs = [
+    home.root,
+    home.dataDir,
+    home.logDir,
+    home.daemonLogDir,
+    home.frameLogDir,
+    join(home.root, 'frames'),
+    home.tlsDir,
+    home.runDir,
+  ];
   for (const dir of dirs) tighten(dir);
   const files = [home.configFile, home.tokenFile, home.jwtKeyFile, home.daemonRunFile];
-  for (const dir of [home.dataDir, home.daemonLogDir, home.frameLogDir, home.tlsDir]) files.push(...entries(dir).map((f) => join(dir, f)));
+  for (const dir of [home.dataDir, home.daemonLogDir, home.frameLogDir, home.tlsDir])
+    files.push(...entries(dir).map((f) => join(dir, f)));
   for (const id of entries(join(home.root, 'frames'))) {
     tighten(home.frameDir(id));
     files.push(home.frameConfigFile(id), home.frameSessionFile(id));

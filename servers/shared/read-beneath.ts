@@ -16,9 +16,14 @@ export class UnsafeFileError extends Error {}
  * `root` itself must be a directory the frame cannot replace (the mounted directory, not a path in it).
  * Returns undefined when the file does not exist; throws UnsafeFileError for anything else odd.
  */
-export function readBeneath(root: string, relative: string, opts: { maxBytes?: number; tailBytes?: number } = {}): Buffer | undefined {
+export function readBeneath(
+  root: string,
+  relative: string,
+  opts: { maxBytes?: number; tailBytes?: number } = {},
+): Buffer | undefined {
   const parts = relative.split('/').filter(Boolean);
-  if (!parts.length || parts.some((p) => p === '.' || p === '..')) throw new UnsafeFileError(`'${relative}' is not a plain relative path`);
+  if (!parts.length || parts.some((p) => p === '.' || p === '..'))
+    throw new UnsafeFileError(`'${relative}' is not a plain relative path`);
   let dir: number;
   try {
     dir = openSync(root, O_RDONLY | O_DIRECTORY);
@@ -41,7 +46,8 @@ export function readBeneath(root: string, relative: string, opts: { maxBytes?: n
       const maxBytes = opts.maxBytes ?? 1024 * 1024;
       let start = 0;
       if (opts.tailBytes !== undefined) start = Math.max(0, st.size - opts.tailBytes);
-      else if (st.size > maxBytes) throw new UnsafeFileError(`'${relative}' is ${st.size} bytes, more than the ${maxBytes} allowed`);
+      else if (st.size > maxBytes)
+        throw new UnsafeFileError(`'${relative}' is ${st.size} bytes, more than the ${maxBytes} allowed`);
       const length = Math.min(st.size - start, opts.tailBytes ?? maxBytes);
       const buf = Buffer.alloc(length);
       let read = 0;
@@ -66,7 +72,10 @@ function openStep(dir: number, name: string, flags: number, relative: string): n
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return undefined;
     // ELOOP: a symlink where O_NOFOLLOW forbids one; ENOTDIR: a file (or a link) where a directory should be.
-    if (code === 'ELOOP' || code === 'ENOTDIR' || code === 'EMLINK') throw new UnsafeFileError(`'${relative}' goes through a link or a non-directory ('${name}'); refusing to follow it`);
+    if (code === 'ELOOP' || code === 'ENOTDIR' || code === 'EMLINK')
+      throw new UnsafeFileError(
+        `'${relative}' goes through a link or a non-directory ('${name}'); refusing to follow it`,
+      );
     throw err;
   }
 }

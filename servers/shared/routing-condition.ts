@@ -49,7 +49,8 @@ function costProblem(ast: ASTNode, lengths: TaskLengths): string {
 /** What is wrong with a condition, or '' when it is a valid boolean expression over `task`. */
 export function conditionProblem(condition: string): string {
   if (condition.trim() === 'default') return '';
-  if (condition.length > CONDITION_LIMITS.maxLength) return `the condition is ${condition.length} characters; conditions are at most ${CONDITION_LIMITS.maxLength}`;
+  if (condition.length > CONDITION_LIMITS.maxLength)
+    return `the condition is ${condition.length} characters; conditions are at most ${CONDITION_LIMITS.maxLength}`;
   const checked = cel.check(condition);
   if (!checked.valid) {
     const first = (checked.error?.message ?? 'invalid').split('\n')[0];
@@ -83,4 +84,3 @@ function parsed(condition: string): ReturnType<typeof cel.parse> {
   }
   return p;
 }
-

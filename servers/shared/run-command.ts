@@ -24,11 +24,16 @@ export function runCommand(
     const child = execFile(
       cmd,
       args,
-      { timeout: opts.timeoutMs ?? 120_000, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8', ...(opts.env ? { env: opts.env } : {}) },
+      {
+        timeout: opts.timeoutMs ?? 120_000,
+        maxBuffer: 64 * 1024 * 1024,
+        encoding: 'utf8',
+        ...(opts.env ? { env: opts.env } : {}),
+      },
       (err, stdout, stderr) => {
         const e = err as (NodeJS.ErrnoException & { code?: string | number; killed?: boolean }) | null;
         resolve({
-          exitCode: e ? (typeof e.code === 'number' ? e.code : child.exitCode ?? 1) : 0,
+          exitCode: e ? (typeof e.code === 'number' ? e.code : (child.exitCode ?? 1)) : 0,
           stdout: stdout.replace(/\n$/, ''),
           stderr: stderr.replace(/\n$/, ''),
           ...(e && typeof e.code === 'string' ? { code: e.code } : {}),

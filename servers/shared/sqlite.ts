@@ -11,7 +11,10 @@ import { tighten } from './private-files.js';
  * timeout is set first, the switch to WAL is retried, and migrations re-read the version under
  * the write lock.
  */
-export function openDatabase(file: string, migrations: readonly string[] | ((db: Database.Database) => void)): Database.Database {
+export function openDatabase(
+  file: string,
+  migrations: readonly string[] | ((db: Database.Database) => void),
+): Database.Database {
   if (file !== ':memory:') {
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     // Private from the start: SQLite gives the -wal and -shm files the mode of the database file.

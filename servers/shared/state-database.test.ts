@@ -25,11 +25,18 @@ afterEach(() => {
 });
 
 const tables = (d: Database.Database) =>
-  d.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all();
+  d
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+    .pluck()
+    .all();
 const versions = (d: Database.Database) =>
   Object.fromEntries(d.prepare('SELECT owner, version FROM schema_versions').raw().all() as Array<[string, number]>);
 const frameRow = (d: Database.Database, id: string, name: string) =>
-  d.prepare(`INSERT INTO frames (id, name, status, workspace_path, graphiti_group_id, created_at, updated_at) VALUES (?, ?, 'stopped', '/srv/p', 'g', 1, 1)`).run(id, name);
+  d
+    .prepare(
+      `INSERT INTO frames (id, name, status, workspace_path, graphiti_group_id, created_at, updated_at) VALUES (?, ?, 'stopped', '/srv/p', 'g', 1, 1)`,
+    )
+    .run(id, name);
 
 /** A database as Optagon made it when one list of migrations, counted in user_version, held every table. */
 function legacyDatabase(path: string, version: number): Database.Database {
@@ -44,7 +51,9 @@ describe('the state database', () => {
   it('has the core tables, and each owner the number of its migrations that ran', () => {
     expect(tables(db)).toEqual(['frame_configs', 'frame_events', 'frames', 'schema_versions', 'system_config']);
     expect(versions(db)).toEqual({ core: CORE_MIGRATIONS.length });
-    expect(db.prepare("SELECT count(*) FROM pragma_table_info('frames') WHERE name = 'tmux_socket'").pluck().get()).toBe(0);
+    expect(
+      db.prepare("SELECT count(*) FROM pragma_table_info('frames') WHERE name = 'tmux_socket'").pluck().get(),
+    ).toBe(0);
   });
 
   it('turns on WAL and foreign keys', () => {
@@ -53,7 +62,10 @@ describe('the state database', () => {
   });
 
   it("adds an owner's tables once, and reopening keeps the data and runs nothing again", () => {
-    const mine = ['CREATE TABLE notes (frame_id TEXT REFERENCES frames(id) ON DELETE CASCADE, text TEXT)', 'ALTER TABLE notes ADD COLUMN at INTEGER'];
+    const mine = [
+      'CREATE TABLE notes (frame_id TEXT REFERENCES frames(id) ON DELETE CASCADE, text TEXT)',
+      'ALTER TABLE notes ADD COLUMN at INTEGER',
+    ];
     addTables(db, 'notes', mine);
     addTables(db, 'notes', mine);
     frameRow(db, 'f1', 'web');
@@ -69,9 +81,15 @@ describe('the state database', () => {
     db.close();
     const path = join(dir, `legacy-${version}.db`);
     const old = legacyDatabase(path, version);
-    old.prepare(`INSERT INTO frames (id, name, status, workspace_path, ${version < 3 ? 'tmux_socket, ' : ''}graphiti_group_id, created_at, updated_at)
-      VALUES ('f1', 'old', 'stopped', '/srv/p', ${version < 3 ? "'/tmp/elsewhere/tmux.sock', " : ''}'g', 1, 1)`).run();
-    old.prepare('INSERT INTO access_tokens (id, name, token_hash, created_at) VALUES (?, ?, ?, ?)').run('t1', 'phone', 'h', 1);
+    old
+      .prepare(
+        `INSERT INTO frames (id, name, status, workspace_path, ${version < 3 ? 'tmux_socket, ' : ''}graphiti_group_id, created_at, updated_at)
+      VALUES ('f1', 'old', 'stopped', '/srv/p', ${version < 3 ? "'/tmp/elsewhere/tmux.sock', " : ''}'g', 1, 1)`,
+      )
+      .run();
+    old
+      .prepare('INSERT INTO access_tokens (id, name, token_hash, created_at) VALUES (?, ?, ?, ?)')
+      .run('t1', 'phone', 'h', 1);
     old.close();
     db = openStateDatabase(path);
     addTables(db, 'auth', AUTH_MIGRATIONS);
@@ -79,13 +97,17 @@ describe('the state database', () => {
     expect(versions(db)).toEqual({ core: 2, auth: 1, manager: 1 });
     expect(db.prepare('SELECT name FROM frames').pluck().all()).toEqual(['old']);
     expect(db.prepare('SELECT name FROM access_tokens').pluck().all()).toEqual(['phone']);
-    expect(db.prepare("SELECT count(*) FROM pragma_table_info('frames') WHERE name = 'tmux_socket'").pluck().get()).toBe(0);
+    expect(
+      db.prepare("SELECT count(*) FROM pragma_table_info('frames') WHERE name = 'tmux_socket'").pluck().get(),
+    ).toBe(0);
     expect(tables(db)).toContain('tasks');
   });
 
   it('refuses a database from a newer Optagon, saying to upgrade', () => {
     addTables(db, 'notes', ['CREATE TABLE notes (x)', 'ALTER TABLE notes ADD COLUMN y']);
-    expect(() => addTables(db, 'notes', ['CREATE TABLE notes (x)'])).toThrow(/newer Optagon \(notes schema 2\).*upgrade optagon/);
+    expect(() => addTables(db, 'notes', ['CREATE TABLE notes (x)'])).toThrow(
+      /newer Optagon \(notes schema 2\).*upgrade optagon/,
+    );
     db.pragma('user_version = 1001');
     db.close();
     expect(() => (db = openStateDatabase(file))).toThrow(/newer Optagon.*upgrade optagon/);

@@ -8,7 +8,11 @@ export class ToolError extends Error {}
  * each tool's own result type; untyped, any tool's answer is a plain object.
  */
 export interface ToolCaller<R extends object = Record<string, Record<string, unknown>>> {
-  call<N extends keyof R & string>(name: N, args?: Record<string, unknown>, onProgress?: (message: string, progress: number, total?: number) => void): Promise<R[N]>;
+  call<N extends keyof R & string>(
+    name: N,
+    args?: Record<string, unknown>,
+    onProgress?: (message: string, progress: number, total?: number) => void,
+  ): Promise<R[N]>;
   /** Subscribes to an MCP resource: `onUpdated` runs on each of its notifications/resources/updated. */
   watch?(uri: string, onUpdated: () => void): Promise<void>;
   close(): Promise<void>;

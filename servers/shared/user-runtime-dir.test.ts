@@ -21,7 +21,7 @@ describe('defaultSocketRoot', () => {
     expect(defaultSocketRoot({ XDG_RUNTIME_DIR: '/run/user/0' }, 0)).toBe('/tmp/optagon/frames');
   });
 
-  it("a user gets $XDG_RUNTIME_DIR/optagon/frames when that directory is theirs and private", () => {
+  it('a user gets $XDG_RUNTIME_DIR/optagon/frames when that directory is theirs and private', () => {
     const xdg = runtimeDir(0o700);
     expect(defaultSocketRoot({ XDG_RUNTIME_DIR: xdg }, user)).toBe(join(xdg, 'optagon', 'frames'));
   });

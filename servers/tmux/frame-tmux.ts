@@ -35,11 +35,33 @@ export interface WaitResult {
   text: string;
 }
 
-const FORMAT = ['#{window_index}', '#{window_id}', '#{window_name}', '#{window_active}', '#{pane_current_command}', '#{pane_pid}', '#{pane_dead}', '#{pane_current_path}', '#{pane_width}', '#{pane_height}'].join('\t');
+const FORMAT = [
+  '#{window_index}',
+  '#{window_id}',
+  '#{window_name}',
+  '#{window_active}',
+  '#{pane_current_command}',
+  '#{pane_pid}',
+  '#{pane_dead}',
+  '#{pane_current_path}',
+  '#{pane_width}',
+  '#{pane_height}',
+].join('\t');
 
 function parseWindow(line: string): WindowInfo {
   const [index, id, name, active, command, pid, dead, cwd, width, height] = line.split('\t');
-  return { index: Number(index), id: id!, name: name!, active: active === '1', command: command!, pid: Number(pid), dead: dead === '1', cwd: cwd!, width: Number(width), height: Number(height) };
+  return {
+    index: Number(index),
+    id: id!,
+    name: name!,
+    active: active === '1',
+    command: command!,
+    pid: Number(pid),
+    dead: dead === '1',
+    cwd: cwd!,
+    width: Number(width),
+    height: Number(height),
+  };
 }
 
 /** The pause between text and the Enter after it (see sendText). */
@@ -67,7 +89,9 @@ export class FrameTmux {
   async reach(ref: string): Promise<Reached> {
     const frame = await this.frames.get(ref);
     if (frame.status !== 'running') {
-      throw new FrameNotRunningError(`frame '${frame.name}' is ${frame.status}, not running; start it with frame_start {"frame": "${frame.name}"}`);
+      throw new FrameNotRunningError(
+        `frame '${frame.name}' is ${frame.status}, not running; start it with frame_start {"frame": "${frame.name}"}`,
+      );
     }
     try {
       return { frame, channel: await this.frames.tmux(frame) };
@@ -94,16 +118,23 @@ export class FrameTmux {
     const found = windows.find((w) => String(w.index) === window || w.id === window || w.name === window);
     if (!found) {
       const names = windows.map((w) => `${w.index}:${w.name}`).join(', ') || 'none';
-      throw new Error(`frame '${at.frame.name}' has no window '${window}'; its windows are ${names} (tmux_list_windows)`);
+      throw new Error(
+        `frame '${at.frame.name}' has no window '${window}'; its windows are ${names} (tmux_list_windows)`,
+      );
     }
     return { ...at, window: found };
   }
 
   /** A background window in `cwd` running `command` (an interactive shell without one). */
-  async newWindow(ref: string, opts: { name?: string; command?: string; cwd?: string }): Promise<{ frame: FrameRecord; window: WindowInfo }> {
+  async newWindow(
+    ref: string,
+    opts: { name?: string; command?: string; cwd?: string },
+  ): Promise<{ frame: FrameRecord; window: WindowInfo }> {
     const at = await this.reach(ref);
     if (opts.name && (await this.windowsAt(at)).some((w) => w.name === opts.name)) {
-      throw new Error(`frame '${at.frame.name}' already has a window named '${opts.name}'; pick another name or use that window`);
+      throw new Error(
+        `frame '${at.frame.name}' already has a window named '${opts.name}'; pick another name or use that window`,
+      );
     }
     // -c always: without it tmux starts the window in the cwd of the client.
     const args = ['new-window', '-d', '-P', '-F', FORMAT, '-t', `${SESSION}:`, '-c', opts.cwd ?? '/workspace'];
@@ -120,7 +151,12 @@ export class FrameTmux {
    * paste, so a shell or an agent takes it as one input rather than running each line. `enter`
    * presses Enter afterwards.
    */
-  async sendText(ref: string, window: string, text: string, enter: boolean): Promise<{ frame: FrameRecord; window: WindowInfo }> {
+  async sendText(
+    ref: string,
+    window: string,
+    text: string,
+    enter: boolean,
+  ): Promise<{ frame: FrameRecord; window: WindowInfo }> {
     const at = await this.window(ref, window);
     const target = at.window.id;
     if (text.includes('\n')) {
@@ -141,14 +177,22 @@ export class FrameTmux {
   }
 
   /** Sends named keys (already checked against the allow-list), in order. */
-  async sendKeys(ref: string, window: string, keys: readonly string[]): Promise<{ frame: FrameRecord; window: WindowInfo }> {
+  async sendKeys(
+    ref: string,
+    window: string,
+    keys: readonly string[],
+  ): Promise<{ frame: FrameRecord; window: WindowInfo }> {
     const at = await this.window(ref, window);
     await this.run(at, ['send-keys', '-t', at.window.id, ...keys]);
     return { frame: at.frame, window: at.window };
   }
 
   /** The last `lines` lines of the pane (visible screen and scrollback), wrapped lines joined. */
-  async capture(ref: string, window: string, opts: { lines: number; ansi: boolean }): Promise<Capture & { frame: FrameRecord; window: WindowInfo }> {
+  async capture(
+    ref: string,
+    window: string,
+    opts: { lines: number; ansi: boolean },
+  ): Promise<Capture & { frame: FrameRecord; window: WindowInfo }> {
     const at = await this.window(ref, window);
     const text = await this.captureAt(at, at.window.id, opts);
     return { ...text, frame: at.frame, window: at.window };
@@ -181,11 +225,13 @@ export class FrameTmux {
     for (;;) {
       const { text } = await this.captureAt(at, w.id, { lines: opts.lines, ansi: false });
       const now = Date.now();
-      if (text !== last) (last = text), (lastChange = now);
+      if (text !== last) ((last = text), (lastChange = now));
       const m = opts.pattern?.exec(text);
       if (m) return { outcome: 'matched', match: m[0], elapsedMs: now - started, text, frame, window: w };
-      if (opts.quietMs !== undefined && now - lastChange >= opts.quietMs) return { outcome: 'quiet', elapsedMs: now - started, text, frame, window: w };
-      if (now - started >= opts.timeoutMs || opts.signal?.aborted) return { outcome: 'timeout', elapsedMs: now - started, text, frame, window: w };
+      if (opts.quietMs !== undefined && now - lastChange >= opts.quietMs)
+        return { outcome: 'quiet', elapsedMs: now - started, text, frame, window: w };
+      if (now - started >= opts.timeoutMs || opts.signal?.aborted)
+        return { outcome: 'timeout', elapsedMs: now - started, text, frame, window: w };
       await sleep(50);
     }
   }
@@ -209,4 +255,6 @@ export class FrameTmux {
 }
 
 const notAnswering = (frame: FrameRecord, err: Error) =>
-  new Error(`frame '${frame.name}' runs but its tmux server does not answer (${err.message}); frame_restart {"frame": "${frame.name}"} starts a new one`);
+  new Error(
+    `frame '${frame.name}' runs but its tmux server does not answer (${err.message}); frame_restart {"frame": "${frame.name}"} starts a new one`,
+  );

@@ -8,14 +8,45 @@ import { z } from 'zod';
 const ctrl = 'abcdefghijklmnopqrstuvwxyz'.split('').map((c) => `C-${c}`);
 const fn = Array.from({ length: 12 }, (_, i) => `F${i + 1}`);
 export const namedKeys = [
-  'Enter', 'Escape', 'Tab', 'BTab', 'Space', 'BSpace', 'DC', 'IC',
-  'Up', 'Down', 'Left', 'Right', 'Home', 'End', 'PageUp', 'PageDown',
-  'M-Enter', 'S-Up', 'S-Down', 'C-Left', 'C-Right',
-  ...ctrl, ...fn,
+  'Enter',
+  'Escape',
+  'Tab',
+  'BTab',
+  'Space',
+  'BSpace',
+  'DC',
+  'IC',
+  'Up',
+  'Down',
+  'Left',
+  'Right',
+  'Home',
+  'End',
+  'PageUp',
+  'PageDown',
+  'M-Enter',
+  'S-Up',
+  'S-Down',
+  'C-Left',
+  'C-Right',
+  ...ctrl,
+  ...fn,
   // Digits and y/n: the answers of numbered menus and yes/no prompts, sent as keys.
-  '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'y', 'n',
+  '0',
+  '1',
+  '2',
+  '3',
+  '4',
+  '5',
+  '6',
+  '7',
+  '8',
+  '9',
+  'y',
+  'n',
 ] as const;
 
 export const namedKey = z.enum(namedKeys, {
-  error: (issue) => `'${String(issue.input)}' is not a key tmux_send_keys sends; use one of ${namedKeys.slice(0, 16).join(', ')}, C-a…C-z, F1…F12, 0-9, y, n — or tmux_send_text for text`,
+  error: (issue) =>
+    `'${String(issue.input)}' is not a key tmux_send_keys sends; use one of ${namedKeys.slice(0, 16).join(', ')}, C-a…C-z, F1…F12, 0-9, y, n — or tmux_send_text for text`,
 });

@@ -30,12 +30,36 @@ afterAll(async () => {
 
 describe('window references', () => {
   // To tmux, each of these means some other window (or pane) of the session, or more than a window.
-  const special = ['-1', '+1', '-', '+', '!', '^', '$', '.', '..', '{start}', '{end}', '{last}', '{next}', '{previous}', '*ude*', ':', '', '0.1', 'shell.0', 'main:0', '=shell'];
+  const special = [
+    '-1',
+    '+1',
+    '-',
+    '+',
+    '!',
+    '^',
+    '$',
+    '.',
+    '..',
+    '{start}',
+    '{end}',
+    '{last}',
+    '{next}',
+    '{previous}',
+    '*ude*',
+    ':',
+    '',
+    '0.1',
+    'shell.0',
+    'main:0',
+    '=shell',
+  ];
 
   it("tmux's special targets and patterns are refused; what tmux would make of them is another window", async () => {
     for (const ref of special) {
       expect(windowRef.safeParse(ref).success, ref).toBe(false);
-      expect(() => windowTarget('main', ref), ref).toThrow(/is not a window: a window is its index \(2\), id \(@5\) or name/);
+      expect(() => windowTarget('main', ref), ref).toThrow(
+        /is not a window: a window is its index \(2\), id \(@5\) or name/,
+      );
     }
     // Handed to tmux as main:<ref>, as a naive caller would, they do reach windows:
     expect(await reaches('main:-1')).toBe('2:py.1');
@@ -59,7 +83,9 @@ describe('window references', () => {
     expect(windowRef.safeParse('py.1').success).toBe(false);
     expect(await reaches('main:py.1')).toMatch(/can't find pane/);
     // tmux does not read 007 as window 7, so neither do we; names still start with a letter.
-    for (const ref of ['007', '1a', '@', '@x', 'a'.repeat(65), '1234567', 'a b', 'a;b', 'sh;kill-server']) expect(windowRef.safeParse(ref).success, ref).toBe(false);
-    for (const ref of ['0', '12', '@0', '@123', 'shell', 'claude-1', 'A_b-9']) expect(windowRef.safeParse(ref).success, ref).toBe(true);
+    for (const ref of ['007', '1a', '@', '@x', 'a'.repeat(65), '1234567', 'a b', 'a;b', 'sh;kill-server'])
+      expect(windowRef.safeParse(ref).success, ref).toBe(false);
+    for (const ref of ['0', '12', '@0', '@123', 'shell', 'claude-1', 'A_b-9'])
+      expect(windowRef.safeParse(ref).success, ref).toBe(true);
   });
 });

@@ -16,7 +16,8 @@ const WINDOW_ID = /^@\d{1,9}$/;
 export const windowRef = z
   .string()
   .refine((w) => WINDOW_INDEX.test(w) || WINDOW_ID.test(w) || WINDOW_NAME.test(w), {
-    message: 'a window is its index (2), id (@5) or name (a letter, then letters, digits, _ and -); tmux_list_windows shows them',
+    message:
+      'a window is its index (2), id (@5) or name (a letter, then letters, digits, _ and -); tmux_list_windows shows them',
   })
   .describe('Window index, id (@5) or exact name');
 

@@ -7,7 +7,7 @@ export const tmuxModule: McpModule<{ tmux: FrameTmux }, FrameTmux> = {
   name: 'tmux',
   title: 'Optagon tmux',
   instructions:
-    "Drive the tmux session inside a running frame: list and open windows, type text (literally) or press named keys, read the screen, wait for output. Start with tmux_list_windows.",
+    'Drive the tmux session inside a running frame: list and open windows, type text (literally) or press named keys, read the screen, wait for output. Start with tmux_list_windows.',
   services: (all) => all.tmux,
   tools: tmuxTools,
 };

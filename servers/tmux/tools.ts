@@ -9,7 +9,6 @@ import { regexText, toWindowOutput, windowName, windowOutput, windowRef } from '
 type S = FrameTmux;
 const defineTool = toolsFor<S>();
 
-
 const frameWindow = { frame: frameRef, window: windowRef };
 const sent = { frame: z.string(), window: windowOutput };
 const lines = z.number().int().min(1).max(10_000);
@@ -36,8 +35,17 @@ export const tmuxTools = [
     input: {
       frame: frameRef,
       name: windowName.optional(),
-      command: z.string().min(1).max(10_000).optional().describe('Shell command to run in the window, as typed in a terminal of the frame'),
-      cwd: z.string().startsWith('/', 'cwd is a path inside the frame, e.g. /workspace/app').max(4096).default('/workspace'),
+      command: z
+        .string()
+        .min(1)
+        .max(10_000)
+        .optional()
+        .describe('Shell command to run in the window, as typed in a terminal of the frame'),
+      cwd: z
+        .string()
+        .startsWith('/', 'cwd is a path inside the frame, e.g. /workspace/app')
+        .max(4096)
+        .default('/workspace'),
     },
     output: sent,
     annotations: ACTS,
@@ -72,7 +80,8 @@ export const tmuxTools = [
   defineTool({
     name: 'tmux_send_keys',
     title: 'Press keys in a window',
-    description: 'Presses named keys in order, e.g. ["Escape"], ["C-c"], ["Up", "Enter"], ["1"]. Only names from the allow-list; text goes through tmux_send_text.',
+    description:
+      'Presses named keys in order, e.g. ["Escape"], ["C-c"], ["Up", "Enter"], ["1"]. Only names from the allow-list; text goes through tmux_send_text.',
     input: { ...frameWindow, keys: z.array(namedKey).min(1).max(100) },
     output: sent,
     annotations: ACTS,
@@ -84,7 +93,8 @@ export const tmuxTools = [
   defineTool({
     name: 'tmux_capture_pane',
     title: "Read a window's screen",
-    description: "The last `lines` lines of the window (screen and scrollback) as text, wrapped lines joined; `ansi: true` keeps colours as escape codes.",
+    description:
+      'The last `lines` lines of the window (screen and scrollback) as text, wrapped lines joined; `ansi: true` keeps colours as escape codes.',
     input: { ...frameWindow, lines: lines.default(50), ansi: z.boolean().default(false) },
     output: { frame: z.string(), window: windowOutput, text: z.string(), lines: z.number() },
     annotations: READS,
@@ -116,7 +126,8 @@ export const tmuxTools = [
     },
     annotations: READS,
     async handle(t, args, ctx) {
-      if (!args.pattern && args.quiet_ms === undefined) throw new Error('give a pattern to wait for, quiet_ms, or both');
+      if (!args.pattern && args.quiet_ms === undefined)
+        throw new Error('give a pattern to wait for, quiet_ms, or both');
       const r = await t.waitFor(args.frame, args.window, {
         timeoutMs: args.timeout_ms,
         lines: args.lines,
@@ -137,13 +148,17 @@ export const tmuxTools = [
   defineTool({
     name: 'tmux_kill_window',
     title: 'Close a window',
-    description: 'Closes the window and ends what runs in it. The last window of a frame cannot be closed this way (it would end the session); stop the frame instead.',
+    description:
+      'Closes the window and ends what runs in it. The last window of a frame cannot be closed this way (it would end the session); stop the frame instead.',
     input: frameWindow,
     output: { frame: z.string(), killed: windowOutput },
     annotations: REMOVES,
     async handle(t, args) {
       const { windows } = await t.listWindows(args.frame);
-      if (windows.length === 1) throw new Error(`'${args.window}' is the last window of frame '${args.frame}'; closing it would end the session. Stop the frame with frame_stop instead`);
+      if (windows.length === 1)
+        throw new Error(
+          `'${args.window}' is the last window of frame '${args.frame}'; closing it would end the session. Stop the frame with frame_stop instead`,
+        );
       const { frame, window } = await t.killWindow(args.frame, args.window);
       return { frame: frame.name, killed: toWindowOutput(window) };
     },

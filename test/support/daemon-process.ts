@@ -42,16 +42,26 @@ export class DaemonHome {
 
   /** Container ids podman has for this home. */
   async containers(): Promise<Array<{ id: string; frameId: string; state: string }>> {
-    const out = await execa('podman', ['ps', '-a', '--filter', `label=io.optagon.home=${this.homeId}`, '--format', 'json']);
-    return (JSON.parse(out.stdout || '[]') as Array<{ Id: string; State: string; Labels: Record<string, string> }>).map((c) => ({
-      id: c.Id,
-      frameId: c.Labels['io.optagon.frame']!,
-      state: c.State,
-    }));
+    const out = await execa('podman', [
+      'ps',
+      '-a',
+      '--filter',
+      `label=io.optagon.home=${this.homeId}`,
+      '--format',
+      'json',
+    ]);
+    return (JSON.parse(out.stdout || '[]') as Array<{ Id: string; State: string; Labels: Record<string, string> }>).map(
+      (c) => ({
+        id: c.Id,
+        frameId: c.Labels['io.optagon.frame']!,
+        state: c.State,
+      }),
+    );
   }
 
   async cleanup(): Promise<void> {
-    for (const c of await this.containers().catch(() => [])) await execa('podman', ['rm', '-f', c.id], { reject: false });
+    for (const c of await this.containers().catch(() => []))
+      await execa('podman', ['rm', '-f', c.id], { reject: false });
     // Their networks and firewall rules, as the daemon's frame_destroy would have removed them.
     const services = createFramesServices(new OptagonHome(this.root));
     await services.frames.releaseNetworks().catch((e: Error) => console.error(`cleanup: ${e.message}`));
@@ -71,7 +81,10 @@ export class DaemonProcess {
   ) {}
 
   static async start(home: DaemonHome): Promise<DaemonProcess> {
-    const proc = spawn(process.execPath, [CLI, 'serve', '--port', '0'], { env: home.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [CLI, 'serve', '--port', '0'], {
+      env: home.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     proc.stdout!.on('data', (d: Buffer) => (output += d));
     proc.stderr!.on('data', (d: Buffer) => (output += d));

@@ -18,18 +18,37 @@ export class TestDesktop {
     let n = 90 + Math.floor(Math.random() * 400);
     while (existsSync(`/tmp/.X11-unix/X${n}`) || existsSync(`/tmp/.X${n}-lock`)) n++;
     this.display = `:${n}`;
-    this.children.push(execa('Xvfb', [this.display, '-screen', '0', '1280x800x24', '-nolisten', 'tcp'], { reject: false }));
+    this.children.push(
+      execa('Xvfb', [this.display, '-screen', '0', '1280x800x24', '-nolisten', 'tcp'], { reject: false }),
+    );
     await waitFor('Xvfb', async () => existsSync(`/tmp/.X11-unix/X${n}`), 10_000);
-    const launched = await execa('dbus-launch', ['--sh-syntax'], { env: { ...this.env(), DBUS_SESSION_BUS_ADDRESS: '' } });
+    const launched = await execa('dbus-launch', ['--sh-syntax'], {
+      env: { ...this.env(), DBUS_SESSION_BUS_ADDRESS: '' },
+    });
     this.bus = /DBUS_SESSION_BUS_ADDRESS='([^']+)'/.exec(launched.stdout)![1]!;
     this.busPid = Number(/DBUS_SESSION_BUS_PID=(\d+)/.exec(launched.stdout)![1]);
     if (opts.notifications) this.children.push(execa('dunst', [], { env: this.env(), reject: false }));
     if (opts.guake) {
       this.children.push(execa('guake', [], { env: this.env(), reject: false }));
-      await waitFor('Guake on the bus', async () => (await this.send('org.guake3.RemoteControl', '/org/guake3/RemoteControl', 'org.guake3.RemoteControl.get_tab_count')).exitCode === 0, 30_000);
+      await waitFor(
+        'Guake on the bus',
+        async () =>
+          (
+            await this.send(
+              'org.guake3.RemoteControl',
+              '/org/guake3/RemoteControl',
+              'org.guake3.RemoteControl.get_tab_count',
+            )
+          ).exitCode === 0,
+        30_000,
+      );
     }
     if (opts.notifications) {
-      await waitFor('dunst on the bus', async () => (await execa('dunstctl', ['count'], { env: this.env(), reject: false })).exitCode === 0, 15_000);
+      await waitFor(
+        'dunst on the bus',
+        async () => (await execa('dunstctl', ['count'], { env: this.env(), reject: false })).exitCode === 0,
+        15_000,
+      );
     }
     return this;
   }
@@ -50,7 +69,10 @@ export class TestDesktop {
   }
 
   send(dest: string, path: string, method: string, ...args: string[]) {
-    return execa('dbus-send', ['--session', '--print-reply', `--dest=${dest}`, path, method, ...args], { env: this.env(), reject: false });
+    return execa('dbus-send', ['--session', '--print-reply', `--dest=${dest}`, path, method, ...args], {
+      env: this.env(),
+      reject: false,
+    });
   }
 
   async stop(): Promise<void> {

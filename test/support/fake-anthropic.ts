@@ -49,7 +49,9 @@ export function lastUserText(req: MessagesRequest): string {
 }
 
 /** The tool results in the newest user turn, if it carries any. */
-export function lastToolResults(req: MessagesRequest): Array<{ tool_use_id: string; is_error?: boolean; content: unknown }> {
+export function lastToolResults(
+  req: MessagesRequest,
+): Array<{ tool_use_id: string; is_error?: boolean; content: unknown }> {
   return newestTurn(req).filter((b) => b.type === 'tool_result') as never;
 }
 
@@ -111,7 +113,12 @@ export class FakeAnthropic {
     const rule = this.rules.find((r) => r.when(request));
     const reply: Reply = rule ? (typeof rule.reply === 'function' ? rule.reply(request) : rule.reply) : { text: 'OK.' };
     if (reply.error) {
-      const type = reply.error.status === 429 ? 'rate_limit_error' : reply.error.status === 401 ? 'authentication_error' : 'api_error';
+      const type =
+        reply.error.status === 429
+          ? 'rate_limit_error'
+          : reply.error.status === 401
+            ? 'authentication_error'
+            : 'api_error';
       return this.error(res, reply.error.status, type, reply.error.message, reply.error.retryAfterSeconds);
     }
     if (request.stream) await this.stream(res, request, reply);
@@ -121,7 +128,8 @@ export class FakeAnthropic {
   private message(req: MessagesRequest, reply: Reply) {
     const content: Array<Record<string, unknown>> = [];
     if (reply.text) content.push({ type: 'text', text: reply.text });
-    if (reply.toolUse) content.push({ type: 'tool_use', id: `toolu_${randomUUID().replace(/-/g, '')}`, ...reply.toolUse });
+    if (reply.toolUse)
+      content.push({ type: 'tool_use', id: `toolu_${randomUUID().replace(/-/g, '')}`, ...reply.toolUse });
     return {
       id: `msg_${randomUUID().replace(/-/g, '')}`,
       type: 'message',
@@ -135,43 +143,75 @@ export class FakeAnthropic {
   }
 
   private async stream(res: ServerResponse, req: MessagesRequest, reply: Reply): Promise<void> {
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'request-id': `req_${randomUUID()}` });
+    res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+      'request-id': `req_${randomUUID()}`,
+    });
     const send = async (event: string, data: unknown) => {
       res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
       if (reply.chunkDelayMs) await new Promise((r) => setTimeout(r, reply.chunkDelayMs));
     };
     const full = this.message(req, reply);
-    await send('message_start', { type: 'message_start', message: { ...full, content: [], stop_reason: null, usage: { input_tokens: 100, output_tokens: 1 } } });
+    await send('message_start', {
+      type: 'message_start',
+      message: { ...full, content: [], stop_reason: null, usage: { input_tokens: 100, output_tokens: 1 } },
+    });
     let index = 0;
     for (const block of full.content) {
       if (block.type === 'text') {
-        await send('content_block_start', { type: 'content_block_start', index, content_block: { type: 'text', text: '' } });
+        await send('content_block_start', {
+          type: 'content_block_start',
+          index,
+          content_block: { type: 'text', text: '' },
+        });
         // A few deltas, as a real stream has: clients must join them.
         for (const piece of String(block.text).match(/.{1,12}/gs) ?? []) {
-          await send('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'text_delta', text: piece } });
+          await send('content_block_delta', {
+            type: 'content_block_delta',
+            index,
+            delta: { type: 'text_delta', text: piece },
+          });
         }
       } else {
-        await send('content_block_start', { type: 'content_block_start', index, content_block: { type: 'tool_use', id: block.id, name: block.name, input: {} } });
+        await send('content_block_start', {
+          type: 'content_block_start',
+          index,
+          content_block: { type: 'tool_use', id: block.id, name: block.name, input: {} },
+        });
         const json = JSON.stringify(block.input);
         for (const piece of json.match(/.{1,20}/gs) ?? []) {
-          await send('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: piece } });
+          await send('content_block_delta', {
+            type: 'content_block_delta',
+            index,
+            delta: { type: 'input_json_delta', partial_json: piece },
+          });
         }
       }
       await send('content_block_stop', { type: 'content_block_stop', index });
       index++;
     }
-    await send('message_delta', { type: 'message_delta', delta: { stop_reason: full.stop_reason, stop_sequence: null }, usage: { output_tokens: 20 } });
+    await send('message_delta', {
+      type: 'message_delta',
+      delta: { stop_reason: full.stop_reason, stop_sequence: null },
+      usage: { output_tokens: 20 },
+    });
     await send('message_stop', { type: 'message_stop' });
     res.end();
     this.finishedAt.push(Date.now());
   }
 
   private json(res: ServerResponse, body: unknown): void {
-    res.writeHead(200, { 'content-type': 'application/json', 'request-id': `req_${randomUUID()}` }).end(JSON.stringify(body));
+    res
+      .writeHead(200, { 'content-type': 'application/json', 'request-id': `req_${randomUUID()}` })
+      .end(JSON.stringify(body));
   }
 
   private error(res: ServerResponse, status: number, type: string, message: string, retryAfterSeconds?: number): void {
-    const headers = { 'content-type': 'application/json', ...(retryAfterSeconds !== undefined ? { 'retry-after': String(retryAfterSeconds) } : {}) };
+    const headers = {
+      'content-type': 'application/json',
+      ...(retryAfterSeconds !== undefined ? { 'retry-after': String(retryAfterSeconds) } : {}),
+    };
     res.writeHead(status, headers).end(JSON.stringify({ type: 'error', error: { type, message } }));
   }
 }

@@ -8,7 +8,11 @@ export interface ChatMessage {
   /** OpenAI sends null beside tool calls, and an array of parts for multimodal input. */
   content: string | null | Array<Record<string, unknown>>;
   /** OpenAI: `{ id, type, function: { name, arguments: JSON string } }`; Ollama: `{ function: { name, arguments: object } }`. */
-  tool_calls?: Array<{ id?: string; type?: string; function: { name: string; arguments: string | Record<string, unknown> } }>;
+  tool_calls?: Array<{
+    id?: string;
+    type?: string;
+    function: { name: string; arguments: string | Record<string, unknown> };
+  }>;
   /** OpenAI: the call a `tool` message answers. */
   tool_call_id?: string;
   /** Ollama: the tool a `tool` message comes from. */
@@ -22,7 +26,10 @@ export interface ChatRequest {
   model: string;
   messages: ChatMessage[];
   /** Tool definitions as sent; both APIs use `{ type: 'function', function: { name, description, parameters } }`. */
-  tools?: Array<{ type: string; function: { name: string; description?: string; parameters?: Record<string, unknown> } }>;
+  tools?: Array<{
+    type: string;
+    function: { name: string; description?: string; parameters?: Record<string, unknown> };
+  }>;
   stream?: boolean;
   stream_options?: { include_usage?: boolean };
   /** OpenAI's JSON switch. */
@@ -59,9 +66,24 @@ function pieces(text: string, size: number): string[] {
 
 /** Words that mean the same to the fake embedding model, so similarity search finds what BM25 cannot. */
 const CONCEPTS: Record<string, string> = {
-  database: 'database', databases: 'database', db: 'database', postgres: 'database', postgresql: 'database', sqlite: 'database', mysql: 'database',
-  payment: 'payment', payments: 'payment', billing: 'payment', invoice: 'payment', invoices: 'payment', stripe: 'payment',
-  queue: 'queue', queues: 'queue', kafka: 'queue', rabbitmq: 'queue', messaging: 'queue',
+  database: 'database',
+  databases: 'database',
+  db: 'database',
+  postgres: 'database',
+  postgresql: 'database',
+  sqlite: 'database',
+  mysql: 'database',
+  payment: 'payment',
+  payments: 'payment',
+  billing: 'payment',
+  invoice: 'payment',
+  invoices: 'payment',
+  stripe: 'payment',
+  queue: 'queue',
+  queues: 'queue',
+  kafka: 'queue',
+  rabbitmq: 'queue',
+  messaging: 'queue',
 };
 
 const DIMENSIONS = 64;
@@ -120,7 +142,8 @@ export class FakeOpenAI {
       const api = path === '/api/embed' ? 'ollama' : 'openai';
       const input = typeof body.input === 'string' ? [body.input] : (body.input as string[]);
       this.embeddingInputs.push(input);
-      if (this.embeddingStatus) return this.error(res, api, this.embeddingStatus, 'the fake embedding endpoint is set to fail');
+      if (this.embeddingStatus)
+        return this.error(res, api, this.embeddingStatus, 'the fake embedding endpoint is set to fail');
       const vectors = input.map(fakeEmbedding);
       if (api === 'ollama') return this.json(res, { model: body.model, embeddings: vectors });
       return this.json(res, {
@@ -135,12 +158,18 @@ export class FakeOpenAI {
       const request = { ...body, api } as unknown as ChatRequest;
       this.chats.push(request);
       const answer = this.script(request, this.chats.length - 1);
-      if (typeof answer !== 'string' && 'status' in answer) return this.error(res, api, answer.status, answer.message, answer.retryAfterSeconds);
+      if (typeof answer !== 'string' && 'status' in answer)
+        return this.error(res, api, answer.status, answer.message, answer.retryAfterSeconds);
       const reply: ChatReply = typeof answer === 'string' ? { text: answer } : answer;
       if (api === 'ollama') return this.ollamaChat(res, request, reply);
       return this.openaiChat(res, request, reply);
     }
-    this.error(res, 'openai', 404, `the fake serves /v1/embeddings, /v1/chat/completions, /api/embed and /api/chat, not ${req.method} ${path}`);
+    this.error(
+      res,
+      'openai',
+      404,
+      `the fake serves /v1/embeddings, /v1/chat/completions, /api/embed and /api/chat, not ${req.method} ${path}`,
+    );
   }
 
   private openaiChat(res: ServerResponse, req: ChatRequest, reply: ChatReply): void {
@@ -153,21 +182,38 @@ export class FakeOpenAI {
     const head = { id: `chatcmpl-${randomUUID()}`, created: Math.floor(Date.now() / 1000), model: req.model };
     const usage = { prompt_tokens: 10, completion_tokens: 10, total_tokens: 20 };
     if (!req.stream) {
-      const message = { role: 'assistant', content: reply.text ?? (calls.length ? null : ''), refusal: null, ...(calls.length ? { tool_calls: calls } : {}) };
-      return this.json(res, { ...head, object: 'chat.completion', choices: [{ index: 0, message, finish_reason, logprobs: null }], usage });
+      const message = {
+        role: 'assistant',
+        content: reply.text ?? (calls.length ? null : ''),
+        refusal: null,
+        ...(calls.length ? { tool_calls: calls } : {}),
+      };
+      return this.json(res, {
+        ...head,
+        object: 'chat.completion',
+        choices: [{ index: 0, message, finish_reason, logprobs: null }],
+        usage,
+      });
     }
     // Server-sent events as OpenAI sends them: a role chunk, content pieces, each tool call's
     // header then its argument pieces, a chunk with finish_reason, the usage if asked, [DONE].
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     const withUsage = req.stream_options?.include_usage === true;
-    const send = (data: Record<string, unknown>) => res.write(`data: ${JSON.stringify({ ...head, object: 'chat.completion.chunk', ...data })}\n\n`);
+    const send = (data: Record<string, unknown>) =>
+      res.write(`data: ${JSON.stringify({ ...head, object: 'chat.completion.chunk', ...data })}\n\n`);
     const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
-      send({ choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], ...(withUsage ? { usage: null } : {}) });
+      send({
+        choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+        ...(withUsage ? { usage: null } : {}),
+      });
     chunk({ role: 'assistant', content: '', refusal: null });
     for (const piece of pieces(reply.text ?? '', 8)) chunk({ content: piece });
     calls.forEach((call, index) => {
-      chunk({ tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } }] });
-      for (const piece of pieces(call.function.arguments, 10)) chunk({ tool_calls: [{ index, function: { arguments: piece } }] });
+      chunk({
+        tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } }],
+      });
+      for (const piece of pieces(call.function.arguments, 10))
+        chunk({ tool_calls: [{ index, function: { arguments: piece } }] });
     });
     chunk({}, finish_reason);
     if (withUsage) send({ choices: [], usage });
@@ -177,16 +223,30 @@ export class FakeOpenAI {
   private ollamaChat(res: ServerResponse, req: ChatRequest, reply: ChatReply): void {
     const head = () => ({ model: req.model, created_at: new Date().toISOString() });
     const tool_calls = reply.toolCalls?.map((c) => ({ function: { name: c.name, arguments: c.arguments } }));
-    const stats = { done: true, done_reason: 'stop', total_duration: 1_000_000, load_duration: 100_000, prompt_eval_count: 10, prompt_eval_duration: 100_000, eval_count: 10, eval_duration: 500_000 };
+    const stats = {
+      done: true,
+      done_reason: 'stop',
+      total_duration: 1_000_000,
+      load_duration: 100_000,
+      prompt_eval_count: 10,
+      prompt_eval_duration: 100_000,
+      eval_count: 10,
+      eval_duration: 500_000,
+    };
     // Ollama streams unless told `stream: false` (the ollama SDK always says which).
     if (req.stream === false) {
-      return this.json(res, { ...head(), message: { role: 'assistant', content: reply.text ?? '', ...(tool_calls?.length ? { tool_calls } : {}) }, ...stats });
+      return this.json(res, {
+        ...head(),
+        message: { role: 'assistant', content: reply.text ?? '', ...(tool_calls?.length ? { tool_calls } : {}) },
+        ...stats,
+      });
     }
     // NDJSON: content pieces with done false, the tool calls in a chunk of their own, then the
     // final object with empty content, done true and the counts.
     res.writeHead(200, { 'content-type': 'application/x-ndjson' });
     const send = (obj: Record<string, unknown>) => res.write(`${JSON.stringify({ ...head(), ...obj })}\n`);
-    for (const piece of pieces(reply.text ?? '', 8)) send({ message: { role: 'assistant', content: piece }, done: false });
+    for (const piece of pieces(reply.text ?? '', 8))
+      send({ message: { role: 'assistant', content: piece }, done: false });
     if (tool_calls?.length) send({ message: { role: 'assistant', content: '', tool_calls }, done: false });
     send({ message: { role: 'assistant', content: '' }, ...stats });
     res.end();
@@ -197,11 +257,20 @@ export class FakeOpenAI {
   }
 
   /** An error in the API's shape: OpenAI nests it (`{ error: { message, type, code } }`), Ollama sends `{ error: message }`. */
-  private error(res: ServerResponse, api: 'openai' | 'ollama', status: number, message: string, retryAfterSeconds?: number): void {
+  private error(
+    res: ServerResponse,
+    api: 'openai' | 'ollama',
+    status: number,
+    message: string,
+    retryAfterSeconds?: number,
+  ): void {
     if (res.headersSent) return void res.end();
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (retryAfterSeconds !== undefined) headers['retry-after'] = String(retryAfterSeconds);
-    const body = api === 'ollama' ? { error: message } : { error: { message, type: 'fake_error', param: null, code: status === 429 ? 'rate_limit_exceeded' : null } };
+    const body =
+      api === 'ollama'
+        ? { error: message }
+        : { error: { message, type: 'fake_error', param: null, code: status === 429 ? 'rate_limit_exceeded' : null } };
     res.writeHead(status, headers).end(JSON.stringify(body));
   }
 }

@@ -90,7 +90,8 @@ const overlap = (query: string, text: string) => {
 };
 const now = () => new Date().toISOString();
 /** Like the server's coerce_group_ids: one id or a list; none means the default group. */
-const groupList = (g: string | string[] | null | undefined) => (g == null ? [DEFAULT_GROUP] : typeof g === 'string' ? [g] : g);
+const groupList = (g: string | string[] | null | undefined) =>
+  g == null ? [DEFAULT_GROUP] : typeof g === 'string' ? [g] : g;
 const json = (value: unknown) => ({ content: [{ type: 'text' as const, text: JSON.stringify(value) }] });
 /** graphiti_core's NodeNotFoundError text. */
 const notFound = (uuid: string) => `node ${uuid} not found`;
@@ -115,7 +116,15 @@ export async function startMockGraphiti(opts: MockGraphitiOptions): Promise<Mock
   const nodeNamed = (group: string, name: string, summary: string) => {
     let node = nodes.find((n) => n.group_id === group && n.name.toLowerCase() === name.toLowerCase());
     if (!node) {
-      node = { uuid: randomUUID(), name, labels: ['Entity'], summary: '', group_id: group, created_at: now(), attributes: {} };
+      node = {
+        uuid: randomUUID(),
+        name,
+        labels: ['Entity'],
+        summary: '',
+        group_id: group,
+        created_at: now(),
+        attributes: {},
+      };
       nodes.push(node);
     }
     node.summary = node.summary ? `${node.summary} ${summary}` : summary;
@@ -136,23 +145,58 @@ export async function startMockGraphiti(opts: MockGraphitiOptions): Promise<Mock
         // to when the new one became true and expired_at to when we learnt it.
         for (const e of edges) {
           const older = e.valid_at === null || Date.parse(e.valid_at) <= Date.parse(ep.valid_at);
-          if (e.group_id === ep.group_id && e.name === 'USES' && e.source_node_uuid === src.uuid && e.target_node_uuid !== dst.uuid && e.invalid_at === null && older) {
+          if (
+            e.group_id === ep.group_id &&
+            e.name === 'USES' &&
+            e.source_node_uuid === src.uuid &&
+            e.target_node_uuid !== dst.uuid &&
+            e.invalid_at === null &&
+            older
+          ) {
             e.invalid_at = ep.valid_at;
             e.expired_at = now();
           }
         }
       }
-      const same = edges.find((e) => e.group_id === ep.group_id && e.name === 'USES' && e.source_node_uuid === src.uuid && e.target_node_uuid === dst.uuid && e.invalid_at === null);
+      const same = edges.find(
+        (e) =>
+          e.group_id === ep.group_id &&
+          e.name === 'USES' &&
+          e.source_node_uuid === src.uuid &&
+          e.target_node_uuid === dst.uuid &&
+          e.invalid_at === null,
+      );
       if (same) {
         if (!same.episodes.includes(ep.uuid)) same.episodes.push(ep.uuid);
         continue;
       }
-      edges.push({ uuid: randomUUID(), group_id: ep.group_id, source_node_uuid: src.uuid, target_node_uuid: dst.uuid, created_at: now(), name: 'USES', fact, episodes: [ep.uuid], expired_at: null, valid_at: ep.valid_at, invalid_at: null, attributes: {} });
+      edges.push({
+        uuid: randomUUID(),
+        group_id: ep.group_id,
+        source_node_uuid: src.uuid,
+        target_node_uuid: dst.uuid,
+        created_at: now(),
+        name: 'USES',
+        fact,
+        episodes: [ep.uuid],
+        expired_at: null,
+        valid_at: ep.valid_at,
+        invalid_at: null,
+        attributes: {},
+      });
     }
   };
 
   /** add_memory/add_episode: queue, answer at once; the episode shows in get_episodes only once processed. */
-  const enqueue = (a: { name: string; episode_body: string; group_id?: string | null; source?: string; source_description?: string; uuid?: string | null; reference_time?: string | null }) => {
+  const enqueue = (a: {
+    name: string;
+    episode_body: string;
+    group_id?: string | null;
+    source?: string;
+    source_description?: string;
+    uuid?: string | null;
+    reference_time?: string | null;
+  }) => {
     const group = a.group_id || DEFAULT_GROUP;
     // The old server always used the processing time; the new one takes reference_time.
     const referenceTime = !old && a.reference_time ? new Date(a.reference_time).toISOString() : undefined;
@@ -164,37 +208,66 @@ export async function startMockGraphiti(opts: MockGraphitiOptions): Promise<Mock
         return extract(existing);
       }
       const at = now();
-      const source = ['text', 'json', 'message'].includes(a.source?.toLowerCase() ?? '') ? a.source!.toLowerCase() : 'text';
-      const ep: StoredEpisode = { uuid: a.uuid || randomUUID(), name: a.name, content: a.episode_body, source, source_description: a.source_description ?? '', group_id: group, created_at: at, valid_at: referenceTime ?? at };
+      const source = ['text', 'json', 'message'].includes(a.source?.toLowerCase() ?? '')
+        ? a.source!.toLowerCase()
+        : 'text';
+      const ep: StoredEpisode = {
+        uuid: a.uuid || randomUUID(),
+        name: a.name,
+        content: a.episode_body,
+        source,
+        source_description: a.source_description ?? '',
+        group_id: group,
+        created_at: at,
+        valid_at: referenceTime ?? at,
+      };
       episodes.push(ep);
       extract(ep);
     };
     const next = (queues.get(group) ?? Promise.resolve())
       .then(() => new Promise((r) => setTimeout(r, processMs)))
       .then(process)
-      .catch((err: Error) => void errors.push(`Failed to process episode ${a.uuid ?? a.name} for group ${group}: ${err.message}`))
+      .catch(
+        (err: Error) =>
+          void errors.push(`Failed to process episode ${a.uuid ?? a.name} for group ${group}: ${err.message}`),
+      )
       .finally(() => waiting.set(group, waiting.get(group)! - 1));
     queues.set(group, next);
     waiting.set(group, (waiting.get(group) ?? 0) + 1);
     return { group, position: waiting.get(group)! };
   };
 
-  const searchFacts = (a: { query: string; group_ids?: string | string[] | null; max_facts?: number; center_node_uuid?: string | null }) => {
+  const searchFacts = (a: {
+    query: string;
+    group_ids?: string | string[] | null;
+    max_facts?: number;
+    center_node_uuid?: string | null;
+  }) => {
     const max = a.max_facts ?? 10;
     if (max <= 0) return { error: 'max_facts must be a positive integer' };
     const groups = groupList(a.group_ids);
     // Invalidated facts are returned too: Graphiti's search does not filter on validity.
     const facts = edges
       .filter((e) => groups.includes(e.group_id))
-      .map((e) => ({ e, score: overlap(a.query, e.fact) + (a.center_node_uuid && [e.source_node_uuid, e.target_node_uuid].includes(a.center_node_uuid) ? 100 : 0) }))
+      .map((e) => ({
+        e,
+        score:
+          overlap(a.query, e.fact) +
+          (a.center_node_uuid && [e.source_node_uuid, e.target_node_uuid].includes(a.center_node_uuid) ? 100 : 0),
+      }))
       .filter((s) => s.score > 0)
       .sort((x, y) => y.score - x.score || y.e.created_at.localeCompare(x.e.created_at))
       .slice(0, max)
       .map((s) => ({ ...s.e, episodes: [...s.e.episodes] }));
-    return facts.length ? { message: 'Facts retrieved successfully', facts } : { message: 'No relevant facts found', facts: [] };
+    return facts.length
+      ? { message: 'Facts retrieved successfully', facts }
+      : { message: 'No relevant facts found', facts: [] };
   };
 
-  const searchNodes = (a: { query: string; group_ids?: string | string[] | null; max_nodes?: number }, labels: string[] | undefined) => {
+  const searchNodes = (
+    a: { query: string; group_ids?: string | string[] | null; max_nodes?: number },
+    labels: string[] | undefined,
+  ) => {
     const groups = groupList(a.group_ids);
     const found = nodes
       .filter((n) => groups.includes(n.group_id) && (!labels?.length || n.labels.some((l) => labels.includes(l))))
@@ -203,8 +276,18 @@ export async function startMockGraphiti(opts: MockGraphitiOptions): Promise<Mock
       .filter((s) => s.score > 0)
       .sort((x, y) => y.score - x.score || x.n.created_at.localeCompare(y.n.created_at))
       .slice(0, a.max_nodes ?? 10)
-      .map(({ n }) => ({ uuid: n.uuid, name: n.name, labels: [...n.labels], created_at: n.created_at, summary: n.summary, group_id: n.group_id, attributes: { ...n.attributes } }));
-    return found.length ? { message: 'Nodes retrieved successfully', nodes: found } : { message: 'No relevant nodes found', nodes: [] };
+      .map(({ n }) => ({
+        uuid: n.uuid,
+        name: n.name,
+        labels: [...n.labels],
+        created_at: n.created_at,
+        summary: n.summary,
+        group_id: n.group_id,
+        attributes: { ...n.attributes },
+      }));
+    return found.length
+      ? { message: 'Nodes retrieved successfully', nodes: found }
+      : { message: 'No relevant nodes found', nodes: [] };
   };
 
   const deleteEpisode = (uuid: string) => {
@@ -222,7 +305,8 @@ export async function startMockGraphiti(opts: MockGraphitiOptions): Promise<Mock
   };
 
   const clear = (groups: string[] | null) => {
-    const keep = <T extends { group_id: string }>(rows: T[]) => (groups ? rows.filter((r) => !groups.includes(r.group_id)) : []);
+    const keep = <T extends { group_id: string }>(rows: T[]) =>
+      groups ? rows.filter((r) => !groups.includes(r.group_id)) : [];
     episodes = keep(episodes);
     nodes = keep(nodes);
     edges = keep(edges);
@@ -241,7 +325,14 @@ export async function startMockGraphiti(opts: MockGraphitiOptions): Promise<Mock
         return Array.isArray(value) ? { content: value.map((v) => json(v).content[0]!) } : json(value);
       });
 
-    const add = { name: z.string(), episode_body: z.string(), group_id: z.string().nullish(), source: z.string().default('text'), source_description: z.string().default(''), uuid: z.string().nullish() };
+    const add = {
+      name: z.string(),
+      episode_body: z.string(),
+      group_id: z.string().nullish(),
+      source: z.string().default('text'),
+      source_description: z.string().default(''),
+      uuid: z.string().nullish(),
+    };
     if (old) {
       tool('add_episode', add, (a) => {
         const { position } = enqueue(a);
@@ -249,18 +340,35 @@ export async function startMockGraphiti(opts: MockGraphitiOptions): Promise<Mock
       });
     } else {
       tool('add_memory', { ...add, reference_time: z.string().nullish() }, (a) => {
-        if (a.reference_time && Number.isNaN(Date.parse(a.reference_time))) return { error: `Invalid reference_time: ${a.reference_time}` };
+        if (a.reference_time && Number.isNaN(Date.parse(a.reference_time)))
+          return { error: `Invalid reference_time: ${a.reference_time}` };
         const { group } = enqueue(a);
         return { message: `Episode '${a.name}' queued for processing in group '${group}'` };
       });
     }
 
-    const factArgs = { query: z.string(), group_ids: groupIds, max_facts: z.number().int().default(10), center_node_uuid: z.string().nullish() };
+    const factArgs = {
+      query: z.string(),
+      group_ids: groupIds,
+      max_facts: z.number().int().default(10),
+      center_node_uuid: z.string().nullish(),
+    };
     tool(old ? 'search_facts' : 'search_memory_facts', factArgs, searchFacts);
 
-    const nodeArgs = { query: z.string(), group_ids: groupIds, max_nodes: z.number().int().default(10), center_node_uuid: z.string().nullish() };
-    if (old) tool('search_memory_nodes', { ...nodeArgs, entity: z.string().default('') }, (a) => searchNodes(a, a.entity ? [a.entity] : undefined));
-    else tool('search_nodes', { ...nodeArgs, entity_types: z.array(z.string()).nullish() }, (a) => searchNodes(a, a.entity_types ?? undefined));
+    const nodeArgs = {
+      query: z.string(),
+      group_ids: groupIds,
+      max_nodes: z.number().int().default(10),
+      center_node_uuid: z.string().nullish(),
+    };
+    if (old)
+      tool('search_memory_nodes', { ...nodeArgs, entity: z.string().default('') }, (a) =>
+        searchNodes(a, a.entity ? [a.entity] : undefined),
+      );
+    else
+      tool('search_nodes', { ...nodeArgs, entity_types: z.array(z.string()).nullish() }, (a) =>
+        searchNodes(a, a.entity_types ?? undefined),
+      );
 
     if (old) {
       tool('get_episodes', { group_id: z.string().nullish(), last_n: z.number().int().default(10) }, (a) => {
@@ -272,7 +380,11 @@ export async function startMockGraphiti(opts: MockGraphitiOptions): Promise<Mock
           .slice(0, a.last_n)
           .reverse();
         if (!found.length) return { message: `No episodes found for group ${group}`, episodes: [] };
-        return found.map((e) => ({ ...e, labels: [], entity_edges: edges.filter((d) => d.episodes.includes(e.uuid)).map((d) => d.uuid) }));
+        return found.map((e) => ({
+          ...e,
+          labels: [],
+          entity_edges: edges.filter((d) => d.episodes.includes(e.uuid)).map((d) => d.uuid),
+        }));
       });
     } else {
       tool('get_episodes', { group_ids: groupIds, max_episodes: z.number().int().default(10) }, (a) => {
@@ -283,7 +395,9 @@ export async function startMockGraphiti(opts: MockGraphitiOptions): Promise<Mock
           .sort((x, y) => y.uuid.localeCompare(x.uuid))
           .slice(0, a.max_episodes)
           .map(({ valid_at: _, ...e }) => e);
-        return found.length ? { message: 'Episodes retrieved successfully', episodes: found } : { message: 'No episodes found', episodes: [] };
+        return found.length
+          ? { message: 'Episodes retrieved successfully', episodes: found }
+          : { message: 'No episodes found', episodes: [] };
       });
     }
 
@@ -312,7 +426,9 @@ export async function startMockGraphiti(opts: MockGraphitiOptions): Promise<Mock
   // Stateful Streamable HTTP sessions, as in the SDK's example and host/daemon/mcp-sessions.ts.
   const sessions = new Map<string, { transport: StreamableHTTPServerTransport; server: McpServer }>();
   const fail = (res: ServerResponse, status: number, message: string) => {
-    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }));
+    res
+      .writeHead(status, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }));
   };
   const http = createServer((req, res) => {
     void (async () => {

@@ -61,7 +61,8 @@ export async function createTestHome(portStart: number, portCount = 20, config =
     },
     async fails(name, args) {
       const r = await call(name, args);
-      if (!r.isError) throw new Error(`${name} was expected to fail but returned ${JSON.stringify(r.structuredContent)}`);
+      if (!r.isError)
+        throw new Error(`${name} was expected to fail but returned ${JSON.stringify(r.structuredContent)}`);
       return text(r);
     },
     workspace(name, files = {}) {
@@ -97,7 +98,8 @@ export function giveToTestOwner(dir: string): void {
   const owner = Number(process.env.OPTAGON_TEST_WORKSPACE_OWNER);
   if (!owner || process.getuid?.() !== 0) return;
   chownSync(dir, owner, owner);
-  for (const entry of readdirSync(dir, { recursive: true, encoding: 'utf8' })) lchownSync(join(dir, entry), owner, owner);
+  for (const entry of readdirSync(dir, { recursive: true, encoding: 'utf8' }))
+    lchownSync(join(dir, entry), owner, owner);
 }
 
 export async function hostTmux(socket: string, ...args: string[]): Promise<string> {
@@ -115,11 +117,18 @@ export async function frameTmux(container: string, ...args: string[]): Promise<s
 /** The terminals attached to a frame's tmux (its control channels, Optagon's own, left out), one line each in `format`. */
 export async function frameTerminals(container: string, format = '#{client_pid}'): Promise<string[]> {
   const out = await frameTmux(container, 'list-clients', '-F', `#{client_control_mode} ${format}`).catch(() => '');
-  return out.split('\n').filter((l) => l.startsWith('0 ')).map((l) => l.slice(2));
+  return out
+    .split('\n')
+    .filter((l) => l.startsWith('0 '))
+    .map((l) => l.slice(2));
 }
 
 /** Polls until `check` returns a value, or fails with the last seen state. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined | false>,
+  timeoutMs = 15_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {

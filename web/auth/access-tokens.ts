@@ -26,7 +26,15 @@ interface Row {
 
 const toToken = (r: Row): AccessToken => {
   const p = JSON.parse(r.permissions_json) as { permissions: Permission[]; frames?: string[] };
-  return { id: r.id, name: r.name, permissions: p.permissions, ...(p.frames ? { frames: p.frames } : {}), lastUsedAt: r.last_used_at, expiresAt: r.expires_at, createdAt: r.created_at };
+  return {
+    id: r.id,
+    name: r.name,
+    permissions: p.permissions,
+    ...(p.frames ? { frames: p.frames } : {}),
+    lastUsedAt: r.last_used_at,
+    expiresAt: r.expires_at,
+    createdAt: r.created_at,
+  };
 };
 
 /** `opt_<id>_<secret>`: the id finds the row, the secret (32 random bytes) proves it. */
@@ -53,15 +61,23 @@ export class AccessTokens {
     this.sql = statementCache(db);
   }
 
-  create(opts: { name: string; permissions: Permission[]; frames?: string[]; expiresInMs?: number }): { token: string; record: AccessToken } {
-    if (!/^[\w.-]{1,64}$/.test(opts.name)) throw new Error('a token name has letters, digits, _ . and -, up to 64 characters');
-    if (this.sql('SELECT 1 FROM access_tokens WHERE name = ?').get(opts.name)) throw new Error(`a token named '${opts.name}' exists; revoke it first or pick another name`);
+  create(opts: { name: string; permissions: Permission[]; frames?: string[]; expiresInMs?: number }): {
+    token: string;
+    record: AccessToken;
+  } {
+    if (!/^[\w.-]{1,64}$/.test(opts.name))
+      throw new Error('a token name has letters, digits, _ . and -, up to 64 characters');
+    if (this.sql('SELECT 1 FROM access_tokens WHERE name = ?').get(opts.name))
+      throw new Error(`a token named '${opts.name}' exists; revoke it first or pick another name`);
     const bad = opts.permissions.filter((p) => !PERMISSIONS.includes(p));
-    if (!opts.permissions.length || bad.length) throw new Error(`permissions are ${PERMISSIONS.join(', ')} (got ${opts.permissions.join(',') || 'none'})`);
+    if (!opts.permissions.length || bad.length)
+      throw new Error(`permissions are ${PERMISSIONS.join(', ')} (got ${opts.permissions.join(',') || 'none'})`);
     const id = randomBytes(8).toString('hex');
     const secret = randomBytes(32).toString('base64url');
     const now = Date.now();
-    this.sql('INSERT INTO access_tokens (id, name, token_hash, permissions_json, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(
+    this.sql(
+      'INSERT INTO access_tokens (id, name, token_hash, permissions_json, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+    ).run(
       id,
       opts.name,
       digest(secret).toString('hex'),

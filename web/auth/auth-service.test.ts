@@ -27,7 +27,10 @@ describe('auth', () => {
     rmSync(dir, { recursive: true, force: true });
   });
   const refused = async (p: Promise<unknown>, status: number, message: RegExp) => {
-    const err = await p.then(() => undefined, (e: unknown) => e);
+    const err = await p.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(AuthError);
     expect((err as AuthError).status).toBe(status);
     expect((err as Error).message).toMatch(message);
@@ -37,7 +40,10 @@ describe('auth', () => {
     await refused(auth.login({ password: PASSWORD }, 'c1'), 401, /wrong credentials/);
     await expect(auth.passwords.set('short')).rejects.toThrow(/too short: use 12 characters/);
     await auth.passwords.set(PASSWORD);
-    expect(JSON.parse(db.prepare("SELECT value_json FROM system_config WHERE key = 'auth.password'").pluck().get() as string).hash).toMatch(/^\$2[aby]\$12\$/);
+    expect(
+      JSON.parse(db.prepare("SELECT value_json FROM system_config WHERE key = 'auth.password'").pluck().get() as string)
+        .hash,
+    ).toMatch(/^\$2[aby]\$12\$/);
     await refused(auth.login({ password: 'wrong password!!' }, 'c1'), 401, /wrong credentials/);
     const { jwt, principal } = await auth.login({ password: PASSWORD }, 'c1');
     expect(principal.permissions).toEqual(['read', 'write', 'manage']);
@@ -65,13 +71,22 @@ describe('auth', () => {
   });
 
   it('device tokens: shown once, stored hashed, scoped, revoked and expired at once', async () => {
-    const { token, record } = auth.tokens.create({ name: 'phone', permissions: ['read'], frames: ['web'], expiresInMs: parseDuration('30d') });
+    const { token, record } = auth.tokens.create({
+      name: 'phone',
+      permissions: ['read'],
+      frames: ['web'],
+      expiresInMs: parseDuration('30d'),
+    });
     expect(token).toMatch(/^opt_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/);
-    expect(JSON.stringify(db.prepare('SELECT * FROM access_tokens').all())).not.toContain(token.slice('opt_'.length + 17)); // the secret (it may hold _ itself)
+    expect(JSON.stringify(db.prepare('SELECT * FROM access_tokens').all())).not.toContain(
+      token.slice('opt_'.length + 17),
+    ); // the secret (it may hold _ itself)
     expect(record).toMatchObject({ name: 'phone', permissions: ['read'], frames: ['web'] });
     expect(record.expiresAt! - Date.now()).toBeGreaterThan(29 * 86_400_000);
     expect(() => auth.tokens.create({ name: 'phone', permissions: ['read'] })).toThrow(/exists/);
-    expect(() => auth.tokens.create({ name: 'x', permissions: ['root' as never] })).toThrow(/permissions are read, write, manage/);
+    expect(() => auth.tokens.create({ name: 'x', permissions: ['root' as never] })).toThrow(
+      /permissions are read, write, manage/,
+    );
 
     const { jwt, principal } = await auth.login({ token }, 'c3');
     expect(allows(principal, 'read', 'web')).toBe(true);
@@ -95,7 +110,10 @@ describe('auth', () => {
     const key = Buffer.from(readFileSync(join(dir, 'jwt.key'), 'utf8'), 'base64');
     const now = Math.floor(Date.now() / 1000);
     const session = (claims: { iat?: number; exp?: number }) => {
-      const jwt = new SignJWT({ perms: ['read'], pwv: 1 }).setProtectedHeader({ alg: 'HS256' }).setSubject('password').setIssuer('optagon');
+      const jwt = new SignJWT({ perms: ['read'], pwv: 1 })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject('password')
+        .setIssuer('optagon');
       if (claims.iat !== undefined) jwt.setIssuedAt(claims.iat);
       if (claims.exp !== undefined) jwt.setExpirationTime(claims.exp);
       return jwt.sign(key);
@@ -104,11 +122,20 @@ describe('auth', () => {
     // Signed with the right key and a far exp: its age, not its exp, decides (SESSION_SECONDS).
     const fresh = await session({ iat: now - 10, exp: now + 60 });
     expect(await auth.check(fresh)).toMatchObject({ subject: 'password' });
-    await refused(auth.check(await session({ iat: now - SESSION_SECONDS - 60, exp: now + 10 * 365 * 86_400 })), 401, /the session expired/);
+    await refused(
+      auth.check(await session({ iat: now - SESSION_SECONDS - 60, exp: now + 10 * 365 * 86_400 })),
+      401,
+      /the session expired/,
+    );
     await refused(auth.check(await session({ exp: now + 60 })), 401, /not a valid session/); // no iat
     await refused(auth.check(await session({ iat: now })), 401, /not a valid session/); // no exp
     await refused(auth.check(await session({ iat: now + 3600, exp: now + 7200 })), 401, /not a valid session/); // issued in the future
-    const forged = await new SignJWT({ perms: ['manage'] }).setProtectedHeader({ alg: 'HS256' }).setSubject('password').setIssuer('optagon').setExpirationTime('1h').sign(new Uint8Array(32));
+    const forged = await new SignJWT({ perms: ['manage'] })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('password')
+      .setIssuer('optagon')
+      .setExpirationTime('1h')
+      .sign(new Uint8Array(32));
     await refused(auth.check(forged), 401, /not a valid session/);
   });
 

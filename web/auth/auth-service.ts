@@ -50,9 +50,17 @@ export class AuthService {
     this.key = Buffer.from(readFileSync(keyFile, 'utf8'), 'base64');
   }
 
-  async login(request: LoginRequest, client: string): Promise<{ jwt: string; expiresAt: number; principal: Principal }> {
+  async login(
+    request: LoginRequest,
+    client: string,
+  ): Promise<{ jwt: string; expiresAt: number; principal: Principal }> {
     const wait = this.limiter.waitFor(client);
-    if (wait > 0) throw new AuthError(`too many failed logins; try again in ${Math.ceil(wait / 1000)} s`, 429, Math.ceil(wait / 1000));
+    if (wait > 0)
+      throw new AuthError(
+        `too many failed logins; try again in ${Math.ceil(wait / 1000)} s`,
+        429,
+        Math.ceil(wait / 1000),
+      );
     const principal = await this.authenticate(request);
     if (!principal) {
       this.limiter.failed(client);
@@ -75,7 +83,10 @@ export class AuthService {
         clockTolerance: CLOCK_TOLERANCE_SECONDS,
       }));
     } catch (err) {
-      throw new AuthError(err instanceof errors.JWTExpired ? 'the session expired; log in again' : 'not a valid session', 401);
+      throw new AuthError(
+        err instanceof errors.JWTExpired ? 'the session expired; log in again' : 'not a valid session',
+        401,
+      );
     }
     const sub = String(payload.sub);
     if (sub === 'password') {
@@ -105,7 +116,11 @@ export class AuthService {
 
   private async issue(principal: Principal) {
     const expiresAt = Math.floor(Date.now() / 1000) + SESSION_SECONDS;
-    const jwt = await new SignJWT({ perms: principal.permissions as Permission[], ...(principal.frames ? { frames: principal.frames } : {}), ...(principal.subject === 'password' ? { pwv: this.passwords.version() } : {}) })
+    const jwt = await new SignJWT({
+      perms: principal.permissions as Permission[],
+      ...(principal.frames ? { frames: principal.frames } : {}),
+      ...(principal.subject === 'password' ? { pwv: this.passwords.version() } : {}),
+    })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject(principal.subject)
       .setIssuer('optagon')

@@ -20,7 +20,9 @@ function hostName(host: string): string {
  * on evil.example that resolves to 127.0.0.1 still sends `Host: evil.example` and its own Origin.
  * The same check guards HTTP routes and WebSocket upgrades.
  */
-export function hostOriginChecker(policy: HostOriginPolicy): (host: string | undefined, origin: string | undefined) => string | undefined {
+export function hostOriginChecker(
+  policy: HostOriginPolicy,
+): (host: string | undefined, origin: string | undefined) => string | undefined {
   const hosts = new Set([...LOOPBACK, ...policy.allowedHosts].map((h) => h.toLowerCase()));
   return (rawHost, origin) => {
     const host = (rawHost ?? '').toLowerCase();

@@ -25,7 +25,8 @@ export class Passwords {
   }
 
   async set(password: string): Promise<void> {
-    if (password.length < MIN_LENGTH) throw new Error(`the password is too short: use ${MIN_LENGTH} characters or more (a passphrase is easiest)`);
+    if (password.length < MIN_LENGTH)
+      throw new Error(`the password is too short: use ${MIN_LENGTH} characters or more (a passphrase is easiest)`);
     const hash = await bcrypt.hash(password, BCRYPT_COST);
     this.settings.set(KEY, { hash, version: this.version() + 1 } satisfies Stored);
   }

@@ -1,5 +1,12 @@
 import type { FramesServices } from '../../servers/frames/services.js';
-import { actsOnRule, onFrame, type ActsOn, type AnyTool, type FrameDirectory, type ToolAccess } from '../../servers/shared/define-tool.js';
+import {
+  actsOnRule,
+  onFrame,
+  type ActsOn,
+  type AnyTool,
+  type FrameDirectory,
+  type ToolAccess,
+} from '../../servers/shared/define-tool.js';
 import type { Principal } from './permissions.js';
 import { permissionFor } from './tool-permission.js';
 
@@ -35,7 +42,13 @@ export function toolAccess(principal: Principal, frames: FrameLookup): ToolAcces
   const has = `it has ${principal.permissions.join(', ')}${scope ? ` on ${scope.join(', ')}` : ''}`;
 
   /** The ids of the scope's frames now: by exact name (a scope names frames), never by id prefix. */
-  const scopeIds = () => new Set(frames.list().filter((f) => scope!.includes(f.name)).map((f) => f.id));
+  const scopeIds = () =>
+    new Set(
+      frames
+        .list()
+        .filter((f) => scope!.includes(f.name))
+        .map((f) => f.id),
+    );
   /** Whether a frame the caller named is in scope, resolved as the tool will resolve it. */
   const refInScope = (ref: string, ids: Set<string>) => {
     try {
@@ -47,10 +60,12 @@ export function toolAccess(principal: Principal, frames: FrameLookup): ToolAcces
 
   const refuseTool = (tool: AnyTool<unknown>): string | undefined => {
     const needed = permissionFor(tool);
-    if (!principal.permissions.includes(needed)) return `this session may not ${needed} (${tool.name} needs ${needed}; ${has})`;
+    if (!principal.permissions.includes(needed))
+      return `this session may not ${needed} (${tool.name} needs ${needed}; ${has})`;
     if (!scope) return undefined;
     const rule = actsOnRule(tool);
-    if (!rule) return `${limited}; ${tool.name} does not declare what it acts on, so only a session for every frame may call it`;
+    if (!rule)
+      return `${limited}; ${tool.name} does not declare what it acts on, so only a session for every frame may call it`;
     if (typeof rule !== 'function') return refuseActs(tool, rule);
     return undefined;
   };
@@ -61,8 +76,12 @@ export function toolAccess(principal: Principal, frames: FrameLookup): ToolAcces
     if (acts.on === 'none') return `${limited}; ${tool.name} acts on no frame (it ${acts.why}): ${fix}`;
     if (acts.on === 'every') return tool.scopedAnswer ? undefined : `${limited}; ${tool.name} ${acts.why}`;
     const ids = scopeIds();
-    const inside = !acts.unresolved && (acts.refs ?? []).every((r) => refInScope(r, ids)) && (acts.ids ?? []).every((id) => ids.has(id));
-    if (!inside) return `${limited}; ${tool.name} acts on ${acts.what}, which is not in it (it needs ${permissionFor(tool)} there)`;
+    const inside =
+      !acts.unresolved &&
+      (acts.refs ?? []).every((r) => refInScope(r, ids)) &&
+      (acts.ids ?? []).every((id) => ids.has(id));
+    if (!inside)
+      return `${limited}; ${tool.name} acts on ${acts.what}, which is not in it (it needs ${permissionFor(tool)} there)`;
     if (acts.everyFrame) return `${limited}; ${acts.everyFrame}: only a session for every frame may do that, so ${fix}`;
     return undefined;
   };
@@ -73,8 +92,11 @@ export function toolAccess(principal: Principal, frames: FrameLookup): ToolAcces
     refuseUnparsed(tool, body) {
       const early = refuseTool(tool);
       if (early || !scope) return early;
-      const schema = (tool.input as Record<string, { safeParse(v: unknown): { success: boolean; data?: unknown } } | undefined>).frame;
-      const parsed = schema && typeof body === 'object' && body !== null ? schema.safeParse((body as Rows).frame) : undefined;
+      const schema = (
+        tool.input as Record<string, { safeParse(v: unknown): { success: boolean; data?: unknown } } | undefined>
+      ).frame;
+      const parsed =
+        schema && typeof body === 'object' && body !== null ? schema.safeParse((body as Rows).frame) : undefined;
       if (!parsed?.success || typeof parsed.data !== 'string') return undefined;
       return refuseActs(tool, onFrame(parsed.data));
     },

@@ -32,7 +32,8 @@ export class Totp {
   async confirm(code: string): Promise<void> {
     const stored = this.settings.get<Stored>(KEY);
     if (!stored) throw new Error('no TOTP setup under way: run optagon auth totp enable');
-    if (!(await this.check(stored, code))) throw new Error('that code does not match; check the clock of the phone and try the next code');
+    if (!(await this.check(stored, code)))
+      throw new Error('that code does not match; check the clock of the phone and try the next code');
   }
 
   /** True once per valid code; false for a wrong, old or reused one, or when TOTP is off. */

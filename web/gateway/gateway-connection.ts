@@ -55,8 +55,10 @@ const TYPES = clientMessage.options.map((o) => o.shape.type.value);
 /** What was wrong with a message, in one line a person can act on. */
 function describe(error: z.ZodError, raw: unknown): string {
   const type = (raw as { type?: unknown } | null)?.type;
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return `a message is a JSON object with a "type" (${TYPES.join(', ')})`;
-  if (typeof type !== 'string' || !TYPES.includes(type as ClientMessage['type'])) return `unknown message type ${JSON.stringify(type)}; the types are ${TYPES.join(', ')}`;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    return `a message is a JSON object with a "type" (${TYPES.join(', ')})`;
+  if (typeof type !== 'string' || !TYPES.includes(type as ClientMessage['type']))
+    return `unknown message type ${JSON.stringify(type)}; the types are ${TYPES.join(', ')}`;
   const issue = error.issues[0]!;
   const where = issue.path.length ? issue.path.join('.') : type;
   return `${type}: ${where}: ${issue.message}`;
@@ -85,10 +87,20 @@ export class GatewayConnection {
     private readonly client: ClientInfo,
     private readonly deps: ConnectionDeps,
   ) {
-    this.authTimer = setTimeout(() => this.fail('auth_timeout', `no auth within ${deps.limits.authTimeoutMs / 1000} s; send {"type":"auth","token":"..."} first`, CLOSE.authTimeout), deps.limits.authTimeoutMs);
+    this.authTimer = setTimeout(
+      () =>
+        this.fail(
+          'auth_timeout',
+          `no auth within ${deps.limits.authTimeoutMs / 1000} s; send {"type":"auth","token":"..."} first`,
+          CLOSE.authTimeout,
+        ),
+      deps.limits.authTimeoutMs,
+    );
     this.resetIdle();
     ws.on('message', (data, isBinary) => {
-      this.queue = this.queue.then(() => this.receive(data, isBinary)).catch((err: Error) => this.error('internal', `internal error: ${err.message}`));
+      this.queue = this.queue
+        .then(() => this.receive(data, isBinary))
+        .catch((err: Error) => this.error('internal', `internal error: ${err.message}`));
     });
     ws.on('close', () => this.dispose());
     ws.on('error', () => this.dispose());
@@ -107,7 +119,11 @@ export class GatewayConnection {
     const bytes = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
     if (isBinary) {
       if (!this.principal) return this.authFirst();
-      if (!this.binary) return this.error('bad_message', 'binary frames are taken as input only after auth with "binary": true; send {"type":"input","data":"..."}');
+      if (!this.binary)
+        return this.error(
+          'bad_message',
+          'binary frames are taken as input only after auth with "binary": true; send {"type":"input","data":"..."}',
+        );
       return this.input(bytes);
     }
     let raw: unknown;
@@ -150,7 +166,11 @@ export class GatewayConnection {
 
   /** Anything before a valid auth ends the connection. */
   private authFirst(detail?: string): void {
-    this.fail('auth_required', `the first message must be {"type":"auth","token":"..."}${detail ? ` (${detail})` : ''}`, CLOSE.authFailed);
+    this.fail(
+      'auth_required',
+      `the first message must be {"type":"auth","token":"..."}${detail ? ` (${detail})` : ''}`,
+      CLOSE.authFailed,
+    );
   }
 
   private async auth(msg: Extract<ClientMessage, { type: 'auth' }>): Promise<void> {
@@ -158,13 +178,21 @@ export class GatewayConnection {
     try {
       principal = await this.deps.authenticate(msg.token);
     } catch (err) {
-      if (this.principal) return this.error('auth_failed', `${(err as Error).message}; this connection keeps its session until that expires`);
+      if (this.principal)
+        return this.error(
+          'auth_failed',
+          `${(err as Error).message}; this connection keeps its session until that expires`,
+        );
       return this.fail('auth_failed', (err as Error).message, CLOSE.authFailed);
     }
     if (this.closed) return;
     if (this.principal) {
       // A refreshed session for the same identity keeps the connection going past the old one's expiry.
-      if (principal.subject !== this.principal.subject) return this.error('forbidden', 'a connection stays with the identity it authenticated as; open another connection for another');
+      if (principal.subject !== this.principal.subject)
+        return this.error(
+          'forbidden',
+          'a connection stays with the identity it authenticated as; open another connection for another',
+        );
       this.principal = principal;
       this.credential = msg.token;
       return this.send(this.authenticated());
@@ -177,13 +205,21 @@ export class GatewayConnection {
     this.binary = msg.binary ?? false;
     this.acking = msg.ack ?? false;
     this.deps.rows.add(this.id, principal, this.client);
-    if (principal.subject !== 'local') this.revalidateTimer = setInterval(() => void this.revalidate(), this.deps.limits.revalidateMs);
+    if (principal.subject !== 'local')
+      this.revalidateTimer = setInterval(() => void this.revalidate(), this.deps.limits.revalidateMs);
     this.send(this.authenticated());
   }
 
   private authenticated(): ServerMessage {
     const p = this.principal!;
-    return { type: 'authenticated', user: p.subject, permissions: p.permissions, ...(p.frames ? { frames: p.frames } : {}), binary: this.binary, ack: this.acking };
+    return {
+      type: 'authenticated',
+      user: p.subject,
+      permissions: p.permissions,
+      ...(p.frames ? { frames: p.frames } : {}),
+      binary: this.binary,
+      ack: this.acking,
+    };
   }
 
   /** A revoked token, a changed password or an expired session ends the connection. */
@@ -191,22 +227,36 @@ export class GatewayConnection {
     try {
       await this.deps.authenticate(this.credential);
     } catch (err) {
-      this.fail('session_expired', `${(err as Error).message}; log in again (POST /api/auth/login) and send {"type":"auth"} with the new session before the old one expires`, CLOSE.authFailed);
+      this.fail(
+        'session_expired',
+        `${(err as Error).message}; log in again (POST /api/auth/login) and send {"type":"auth"} with the new session before the old one expires`,
+        CLOSE.authFailed,
+      );
     }
   }
 
   private async attach(msg: Extract<ClientMessage, { type: 'attach' }>): Promise<void> {
     const p = this.principal!;
-    if (this.attachment) return this.error('already_attached', `already attached to ${this.attachment.frame}; send {"type":"detach"} first, or open another connection`);
+    if (this.attachment)
+      return this.error(
+        'already_attached',
+        `already attached to ${this.attachment.frame}; send {"type":"detach"} first, or open another connection`,
+      );
     let frame;
     try {
       frame = this.deps.frames.resolve(msg.frameId);
     } catch (err) {
       return this.error('not_found', (err as Error).message);
     }
-    if (!allows(p, 'read', frame.name)) return this.error('forbidden', `this session may not see frame '${msg.frameId}' (it has ${p.permissions.join(', ')}${p.frames ? ` on ${p.frames.join(', ')}` : ''})`);
+    if (!allows(p, 'read', frame.name))
+      return this.error(
+        'forbidden',
+        `this session may not see frame '${msg.frameId}' (it has ${p.permissions.join(', ')}${p.frames ? ` on ${p.frames.join(', ')}` : ''})`,
+      );
     const readOnly = msg.readOnly === true || !allows(p, 'write', frame.name);
-    const found = await tmuxTarget(this.deps.frames, frame.id, msg.windowId, this.deps.limits.scrollbackLines, { readOnly });
+    const found = await tmuxTarget(this.deps.frames, frame.id, msg.windowId, this.deps.limits.scrollbackLines, {
+      readOnly,
+    });
     if ('code' in found) return this.error(found.code, found.message);
     if (this.closed) return;
     const { cols, rows } = clampSize(msg.cols ?? 80, msg.rows ?? 24);
@@ -230,7 +280,15 @@ export class GatewayConnection {
     };
     this.attachment = attachment;
     this.deps.rows.attached(this.id, frame.id);
-    this.send({ type: 'attached', frameId: frame.id, frame: frame.name, windowId: found.windowId, readOnly, cols, rows });
+    this.send({
+      type: 'attached',
+      frameId: frame.id,
+      frame: frame.name,
+      windowId: found.windowId,
+      readOnly,
+      cols,
+      rows,
+    });
     // The screen and recent history first (a reconnecting client sees where it was), then the live
     // stream, which starts with tmux drawing the current screen.
     if (found.scrollback) this.output(Buffer.from(found.scrollback));
@@ -238,12 +296,17 @@ export class GatewayConnection {
 
   private input(data: string | Buffer): void {
     const max = this.deps.limits.maxInputBytes;
-    if ((typeof data === 'string' ? Buffer.byteLength(data) : data.length) > max) return this.error('too_large', `input over ${max} bytes in one message; send it in parts`);
+    if ((typeof data === 'string' ? Buffer.byteLength(data) : data.length) > max)
+      return this.error('too_large', `input over ${max} bytes in one message; send it in parts`);
     const a = this.attachment;
     if (!a) return this.error('not_attached', 'attach first: {"type":"attach","frameId":"<frame>"}');
     if (a.readOnly) {
       // Dropped here as well as refused by tmux's read-only attach; said once, not per keystroke.
-      if (!a.toldReadOnly) this.error('read_only', `this terminal on ${a.frame} is read-only${allows(this.principal!, 'write', a.frame) ? ' (attached with readOnly)' : ': the session has no write permission'}; input is dropped`);
+      if (!a.toldReadOnly)
+        this.error(
+          'read_only',
+          `this terminal on ${a.frame} is read-only${allows(this.principal!, 'write', a.frame) ? ' (attached with readOnly)' : ': the session has no write permission'}; input is dropped`,
+        );
       a.toldReadOnly = true;
       return;
     }
@@ -322,7 +385,15 @@ export class GatewayConnection {
 
   private resetIdle(): void {
     clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(() => this.fail('idle_timeout', `nothing from this client for ${Math.round(this.deps.limits.idleTimeoutMs / 60_000)} min; reconnect to go on`, CLOSE.idle), this.deps.limits.idleTimeoutMs);
+    this.idleTimer = setTimeout(
+      () =>
+        this.fail(
+          'idle_timeout',
+          `nothing from this client for ${Math.round(this.deps.limits.idleTimeoutMs / 60_000)} min; reconnect to go on`,
+          CLOSE.idle,
+        ),
+      this.deps.limits.idleTimeoutMs,
+    );
   }
 
   private dispose(): void {

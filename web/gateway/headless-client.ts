@@ -45,7 +45,11 @@ export class HeadlessTerminal {
       ws.once('unexpected-response', (_req, res) => {
         let body = '';
         res.on('data', (d: Buffer) => (body += d));
-        res.on('end', () => reject(Object.assign(new Error(`upgrade refused: ${res.statusCode} ${body}`), { status: res.statusCode, body })));
+        res.on('end', () =>
+          reject(
+            Object.assign(new Error(`upgrade refused: ${res.statusCode} ${body}`), { status: res.statusCode, body }),
+          ),
+        );
       });
       ws.once('error', reject);
     });
@@ -56,9 +60,16 @@ export class HeadlessTerminal {
   }
 
   /** Waits for a message of a type (the first not yet taken by an earlier wait of that type). */
-  async next<T extends ServerMessage['type']>(type: T, timeoutMs = 10_000): Promise<Extract<ServerMessage, { type: T }>> {
+  async next<T extends ServerMessage['type']>(
+    type: T,
+    timeoutMs = 10_000,
+  ): Promise<Extract<ServerMessage, { type: T }>> {
     const taken = this.taken.get(type) ?? 0;
-    const found = await this.until(() => this.messages.filter((m) => m.type === type)[taken], `a ${type} message`, timeoutMs);
+    const found = await this.until(
+      () => this.messages.filter((m) => m.type === type)[taken],
+      `a ${type} message`,
+      timeoutMs,
+    );
     this.taken.set(type, taken + 1);
     return found as Extract<ServerMessage, { type: T }>;
   }
@@ -75,9 +86,26 @@ export class HeadlessTerminal {
       const test = () => {
         const v = check();
         if (v) return done(() => resolve(v));
-        if (this.closed) done(() => reject(new Error(`closed (${this.closed!.code} ${this.closed!.reason}) before ${what}; messages: ${JSON.stringify(this.messages.slice(-5))}`)));
+        if (this.closed)
+          done(() =>
+            reject(
+              new Error(
+                `closed (${this.closed!.code} ${this.closed!.reason}) before ${what}; messages: ${JSON.stringify(this.messages.slice(-5))}`,
+              ),
+            ),
+          );
       };
-      const timer = setTimeout(() => done(() => reject(new Error(`no ${what} within ${timeoutMs} ms; messages: ${JSON.stringify(this.messages.slice(-5))}; output tail: ${JSON.stringify(this.output.slice(-300))}`))), timeoutMs);
+      const timer = setTimeout(
+        () =>
+          done(() =>
+            reject(
+              new Error(
+                `no ${what} within ${timeoutMs} ms; messages: ${JSON.stringify(this.messages.slice(-5))}; output tail: ${JSON.stringify(this.output.slice(-300))}`,
+              ),
+            ),
+          ),
+        timeoutMs,
+      );
       const done = (f: () => void) => {
         clearTimeout(timer);
         this.waiters.delete(test);

@@ -25,7 +25,10 @@ export class OutputBatcher {
     if (this.timer) return;
     const now = performance.now();
     const sinceLast = now - this.lastFlush;
-    this.timer = sinceLast > this.maxDelayMs || now < this.urgentUntil ? setImmediate(() => this.flush()) : setTimeout(() => this.flush(), this.maxDelayMs - sinceLast);
+    this.timer =
+      sinceLast > this.maxDelayMs || now < this.urgentUntil
+        ? setImmediate(() => this.flush())
+        : setTimeout(() => this.flush(), this.maxDelayMs - sinceLast);
   }
 
   /** Input was just sent: for the next `ms`, output is not held for batching. */

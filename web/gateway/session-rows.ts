@@ -41,7 +41,9 @@ export class SessionRows {
     const now = Date.now();
     const isToken = principal.subject !== 'password' && principal.subject !== 'local';
     this.db
-      .prepare('INSERT INTO sessions (id, token_id, frame_id, client_info_json, connected_at, last_activity_at) VALUES (?, ?, NULL, ?, ?, ?)')
+      .prepare(
+        'INSERT INTO sessions (id, token_id, frame_id, client_info_json, connected_at, last_activity_at) VALUES (?, ?, NULL, ?, ?, ?)',
+      )
       .run(id, isToken ? principal.subject : null, JSON.stringify({ ...client, subject: principal.subject }), now, now);
   }
 
@@ -72,7 +74,15 @@ export class SessionRows {
     }>;
     return rows.map((r) => {
       const { subject, ...client } = JSON.parse(r.client_info_json) as ClientInfo & { subject: string };
-      return { id: r.id, subject, tokenId: r.token_id, frameId: r.frame_id, client, connectedAt: r.connected_at, lastActivityAt: r.last_activity_at };
+      return {
+        id: r.id,
+        subject,
+        tokenId: r.token_id,
+        frameId: r.frame_id,
+        client,
+        connectedAt: r.connected_at,
+        lastActivityAt: r.last_activity_at,
+      };
     });
   }
 }

@@ -46,7 +46,9 @@ export interface GatewayOptions {
 /** Refuses an upgrade with an HTTP status and a JSON reason, before any WebSocket exists. */
 function refuse(socket: Duplex, status: number, text: string, error: string): void {
   const body = JSON.stringify({ error });
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 /**
@@ -70,7 +72,12 @@ export class TerminalGateway {
     this.rows.clear(); // rows a previous daemon left: their connections died with it
     this.hostOrigin = hostOriginChecker(opts.policy);
     // No compression: terminal output is small and latency-bound, and inflate bombs are a risk.
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: this.settings.maxMessageBytes, perMessageDeflate: false, clientTracking: false });
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: this.settings.maxMessageBytes,
+      perMessageDeflate: false,
+      clientTracking: false,
+    });
     this.heartbeat = setInterval(() => this.ping(), this.settings.heartbeatMs);
     this.heartbeat.unref();
   }
@@ -84,10 +91,17 @@ export class TerminalGateway {
     socket.on('error', () => socket.destroy());
     const path = (req.url ?? '/').split('?')[0];
     if (path !== '/ws') return refuse(socket, 404, 'Not Found', `no WebSocket at ${path}; the terminal gateway is /ws`);
-    if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') return refuse(socket, 400, 'Bad Request', 'only WebSocket upgrades are taken at /ws');
+    if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket')
+      return refuse(socket, 400, 'Bad Request', 'only WebSocket upgrades are taken at /ws');
     const refused = this.hostOrigin(req.headers.host, req.headers.origin);
     if (refused) return refuse(socket, 403, 'Forbidden', refused);
-    if (this.connections.size >= this.settings.maxConnections) return refuse(socket, 503, 'Service Unavailable', `${this.settings.maxConnections} terminal connections are open, the most the daemon takes; close some`);
+    if (this.connections.size >= this.settings.maxConnections)
+      return refuse(
+        socket,
+        503,
+        'Service Unavailable',
+        `${this.settings.maxConnections} terminal connections are open, the most the daemon takes; close some`,
+      );
     this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, req));
   };
 
@@ -116,7 +130,8 @@ export class TerminalGateway {
       limits: this.settings,
       claim: (subject) => {
         const open = this.perSubject.get(subject) ?? 0;
-        if (open >= this.settings.connectionsPerToken) return `this identity has ${open} terminal connections open, the most it may; close one first`;
+        if (open >= this.settings.connectionsPerToken)
+          return `this identity has ${open} terminal connections open, the most it may; close one first`;
         this.perSubject.set(subject, open + 1);
         return undefined;
       },

@@ -29,10 +29,29 @@ export class TerminalProxy {
   constructor(opts: TerminalProxyOptions) {
     const [cmd, ...args] = opts.command;
     this.resized = opts.resized;
-    const env: Record<string, string> = { TERM: 'xterm-256color', LANG: process.env.LANG || 'C.UTF-8', PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: homedir() };
+    const env: Record<string, string> = {
+      TERM: 'xterm-256color',
+      LANG: process.env.LANG || 'C.UTF-8',
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: homedir(),
+    };
     // podman's own environment needs: a rootless podman finds its runtime dir and config through these.
-    for (const k of ['XDG_RUNTIME_DIR', 'XDG_CONFIG_HOME', 'XDG_DATA_HOME', 'CONTAINERS_CONF', 'CONTAINERS_STORAGE_CONF']) if (process.env[k]) env[k] = process.env[k]!;
-    this.pty = spawn(cmd!, args, { name: 'xterm-256color', cols: opts.cols, rows: opts.rows, cwd: homedir(), env, encoding: null });
+    for (const k of [
+      'XDG_RUNTIME_DIR',
+      'XDG_CONFIG_HOME',
+      'XDG_DATA_HOME',
+      'CONTAINERS_CONF',
+      'CONTAINERS_STORAGE_CONF',
+    ])
+      if (process.env[k]) env[k] = process.env[k]!;
+    this.pty = spawn(cmd!, args, {
+      name: 'xterm-256color',
+      cols: opts.cols,
+      rows: opts.rows,
+      cwd: homedir(),
+      env,
+      encoding: null,
+    });
     this.batcher = new OutputBatcher(opts.onOutput);
     // With `encoding: null` node-pty hands over Buffers; its typings still say string.
     this.pty.onData((chunk) => this.batcher.push(chunk as unknown as Buffer));
@@ -41,7 +60,12 @@ export class TerminalProxy {
       this.batcher.dispose();
       const wasClosed = this.closed;
       this.closed = true;
-      if (!wasClosed) opts.onExit(exitCode === 0 ? 'the tmux client ended (detached, or the session closed)' : `tmux exited with ${signal ? `signal ${signal}` : `code ${exitCode}`}`);
+      if (!wasClosed)
+        opts.onExit(
+          exitCode === 0
+            ? 'the tmux client ended (detached, or the session closed)'
+            : `tmux exited with ${signal ? `signal ${signal}` : `code ${exitCode}`}`,
+        );
     });
   }
 

@@ -29,10 +29,17 @@ export async function tmuxTarget(
 ): Promise<TmuxTarget | { code: ErrorCode; message: string }> {
   const info = await frames.attach(frameId);
   const name = info.frame.name;
-  if (info.frame.status !== 'running') return { code: 'not_running', message: `frame '${name}' is ${info.frame.status}; start it first (optagon frame start ${name})` };
+  if (info.frame.status !== 'running')
+    return {
+      code: 'not_running',
+      message: `frame '${name}' is ${info.frame.status}; start it first (optagon frame start ${name})`,
+    };
   // An exact target: a name never matches as a prefix or pattern of another window's.
   const target = windowId === undefined ? 'main' : windowTarget('main', windowId);
-  const notAnswering = (err: unknown) => ({ code: 'not_running' as const, message: `the tmux session of frame '${name}' does not answer (${(err as Error).message}); try optagon frame restart ${name}` });
+  const notAnswering = (err: unknown) => ({
+    code: 'not_running' as const,
+    message: `the tmux session of frame '${name}' does not answer (${(err as Error).message}); try optagon frame restart ${name}`,
+  });
   let channel;
   try {
     channel = await frames.tmux(info.frame);
@@ -45,12 +52,20 @@ export async function tmuxTarget(
     index = (await channel.run(['list-panes', '-t', target, '-F', '#{window_index}'])).split('\n')[0]!.trim();
   } catch (err) {
     if (windowId !== undefined && err instanceof TmuxError && /can't find window|window not found/i.test(err.message)) {
-      const windows = await channel.run(['list-windows', '-t', 'main', '-F', '#{window_index}:#{window_name}']).catch(() => '');
-      return { code: 'not_found', message: `frame '${name}' has no window '${windowId}'; its windows: ${windows.split('\n').join(', ') || 'none'}` };
+      const windows = await channel
+        .run(['list-windows', '-t', 'main', '-F', '#{window_index}:#{window_name}'])
+        .catch(() => '');
+      return {
+        code: 'not_found',
+        message: `frame '${name}' has no window '${windowId}'; its windows: ${windows.split('\n').join(', ') || 'none'}`,
+      };
     }
     return notAnswering(err);
   }
-  const history = lines > 0 ? await channel.run(['capture-pane', '-p', '-e', '-t', target, '-S', String(-lines)]).catch(() => '') : '';
+  const history =
+    lines > 0
+      ? await channel.run(['capture-pane', '-p', '-e', '-t', target, '-S', String(-lines)]).catch(() => '')
+      : '';
   // capture-pane pads the screen with empty lines below the cursor: those are dropped.
   const text = history.replace(/\n+$/, '');
   const attach = ['attach-session', '-t', target, ...(opts.readOnly ? ['-f', 'read-only,ignore-size'] : [])];

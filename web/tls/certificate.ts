@@ -19,10 +19,20 @@ export interface Certificate {
  * localhost and this machine's name. Clients pin it or accept it once; Tailscale or a Cloudflare
  * Tunnel in front can present a trusted one instead.
  */
-export async function daemonCertificate(tlsDir: string, bindHost: string, paths: { cert_path?: string; key_path?: string }): Promise<Certificate> {
+export async function daemonCertificate(
+  tlsDir: string,
+  bindHost: string,
+  paths: { cert_path?: string; key_path?: string },
+): Promise<Certificate> {
   if (paths.cert_path || paths.key_path) {
-    if (!paths.cert_path || !paths.key_path) throw new Error('daemon.tls needs both cert_path and key_path (or neither, for a self-signed certificate)');
-    return { cert: readFileSync(paths.cert_path, 'utf8'), key: readFileSync(paths.key_path, 'utf8'), source: 'config', file: paths.cert_path };
+    if (!paths.cert_path || !paths.key_path)
+      throw new Error('daemon.tls needs both cert_path and key_path (or neither, for a self-signed certificate)');
+    return {
+      cert: readFileSync(paths.cert_path, 'utf8'),
+      key: readFileSync(paths.key_path, 'utf8'),
+      source: 'config',
+      file: paths.cert_path,
+    };
   }
   const certFile = join(tlsDir, 'cert.pem');
   const keyFile = join(tlsDir, 'key.pem');
@@ -32,11 +42,24 @@ export async function daemonCertificate(tlsDir: string, bindHost: string, paths:
       keySize: 2048,
       algorithm: 'sha256',
       notAfterDate: new Date(Date.now() + 825 * 86_400_000),
-      extensions: [{ name: 'subjectAltName', altNames: [...names.map((n) => (isIP(n) ? { type: 7 as const, ip: n } : { type: 2 as const, value: n })), { type: 7 as const, ip: '127.0.0.1' }] }],
+      extensions: [
+        {
+          name: 'subjectAltName',
+          altNames: [
+            ...names.map((n) => (isIP(n) ? { type: 7 as const, ip: n } : { type: 2 as const, value: n })),
+            { type: 7 as const, ip: '127.0.0.1' },
+          ],
+        },
+      ],
     });
     mkdirSync(tlsDir, { recursive: true, mode: 0o700 });
     writeFileSync(keyFile, pems.private, { mode: 0o600 });
     writeFileSync(certFile, pems.cert, { mode: 0o600 });
   }
-  return { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8'), source: 'self-signed', file: certFile };
+  return {
+    cert: readFileSync(certFile, 'utf8'),
+    key: readFileSync(keyFile, 'utf8'),
+    source: 'self-signed',
+    file: certFile,
+  };
 }

@@ -20,8 +20,17 @@ export const claudeKind: AgentKind = {
   },
   dialogs: [
     // Seeded away in .claude.json (claude-config.ts); answered here when a CLI version asks anyway.
-    { what: 'trust this folder', pattern: /(trust the files in this folder|Is this a project you created or one you trust|Yes, I trust this folder)/i, keys: ['Enter'] },
-    { what: 'use the API key from the environment', pattern: /Do you want to use this API key\?/i, keys: ['Up', 'Enter'] },
+    {
+      what: 'trust this folder',
+      pattern:
+        /(trust the files in this folder|Is this a project you created or one you trust|Yes, I trust this folder)/i,
+      keys: ['Enter'],
+    },
+    {
+      what: 'use the API key from the environment',
+      pattern: /Do you want to use this API key\?/i,
+      keys: ['Up', 'Enter'],
+    },
     // "New MCP server found in this project: x" over a menu whose default is "Continue without";
     // one Up selects "Use this and all future MCP servers in this project".
     { what: 'new MCP servers in the project', pattern: /New MCP servers? found in/i, keys: ['Up', 'Enter'] },
@@ -31,9 +40,25 @@ export const claudeKind: AgentKind = {
   settleMs: 0,
   approve: { allow: ['1'], deny: ['Escape'] },
   passEnv: [
-    'ANTHROPIC_BASE_URL', 'ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'ANTHROPIC_MODEL', 'ANTHROPIC_SMALL_FAST_MODEL',
-    'ANTHROPIC_DEFAULT_SONNET_MODEL', 'ANTHROPIC_DEFAULT_OPUS_MODEL', 'ANTHROPIC_DEFAULT_HAIKU_MODEL', 'ANTHROPIC_CUSTOM_HEADERS',
-    'CLAUDE_CODE_USE_BEDROCK', 'CLAUDE_CODE_USE_VERTEX', 'AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN',
-    'CLOUD_ML_REGION', 'ANTHROPIC_VERTEX_PROJECT_ID', 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY',
+    'ANTHROPIC_BASE_URL',
+    'ANTHROPIC_API_KEY',
+    'ANTHROPIC_AUTH_TOKEN',
+    'ANTHROPIC_MODEL',
+    'ANTHROPIC_SMALL_FAST_MODEL',
+    'ANTHROPIC_DEFAULT_SONNET_MODEL',
+    'ANTHROPIC_DEFAULT_OPUS_MODEL',
+    'ANTHROPIC_DEFAULT_HAIKU_MODEL',
+    'ANTHROPIC_CUSTOM_HEADERS',
+    'CLAUDE_CODE_USE_BEDROCK',
+    'CLAUDE_CODE_USE_VERTEX',
+    'AWS_REGION',
+    'AWS_ACCESS_KEY_ID',
+    'AWS_SECRET_ACCESS_KEY',
+    'AWS_SESSION_TOKEN',
+    'CLOUD_ML_REGION',
+    'ANTHROPIC_VERTEX_PROJECT_ID',
+    'HTTPS_PROXY',
+    'HTTP_PROXY',
+    'NO_PROXY',
   ],
 };

@@ -8,7 +8,9 @@ import { Optagon } from './optagon';
 import { forget, may, refresh, savedSession, type Session } from './session';
 import { TerminalPane } from './TerminalPane';
 
-type Tab = { id: string; label: string; frame: string } & ({ kind: 'terminal'; windowId?: string } | { kind: 'details' } | { kind: 'logs' });
+type Tab = { id: string; label: string; frame: string } & (
+  { kind: 'terminal'; windowId?: string } | { kind: 'details' } | { kind: 'logs' }
+);
 
 const HISTORY = 60;
 
@@ -50,12 +52,15 @@ function Dashboard(props: { session: Session; onSession(s: Session): void; onEnd
 
   // Sessions last 15 minutes: renewed a minute before, and the terminals told.
   useEffect(() => {
-    const timer = setTimeout(() => {
-      refresh(props.session).then(
-        (s) => (props.onSession(s), setReauth((n) => n + 1)),
-        (err: Error) => props.onEnded(err.message),
-      );
-    }, Math.max(1_000, props.session.expiresAt - Date.now() - 60_000));
+    const timer = setTimeout(
+      () => {
+        refresh(props.session).then(
+          (s) => (props.onSession(s), setReauth((n) => n + 1)),
+          (err: Error) => props.onEnded(err.message),
+        );
+      },
+      Math.max(1_000, props.session.expiresAt - Date.now() - 60_000),
+    );
     return () => clearTimeout(timer);
   }, [props.session]);
 
@@ -99,7 +104,20 @@ function Dashboard(props: { session: Session; onSession(s: Session): void; onEnd
 
   const open = (frame: Frame, kind: Tab['kind'], windowId?: string, label?: string) => {
     const id = `${kind}:${frame.name}${windowId ? `:${windowId}` : ''}`;
-    setTabs((ts) => (ts.some((t) => t.id === id) ? ts : [...ts, { id, frame: frame.name, kind, label: label ?? (kind === 'terminal' ? frame.name : `${frame.name} ${kind}`), ...(windowId ? { windowId } : {}) } as Tab]));
+    setTabs((ts) =>
+      ts.some((t) => t.id === id)
+        ? ts
+        : [
+            ...ts,
+            {
+              id,
+              frame: frame.name,
+              kind,
+              label: label ?? (kind === 'terminal' ? frame.name : `${frame.name} ${kind}`),
+              ...(windowId ? { windowId } : {}),
+            } as Tab,
+          ],
+    );
     setActive(id);
     setView('tab');
   };
@@ -110,7 +128,11 @@ function Dashboard(props: { session: Session; onSession(s: Session): void; onEnd
 
   const act = async (frame: Frame, action: FrameAction) => {
     if (!optagon) return;
-    if (action === 'destroy' && !confirm(`Destroy frame ${frame.name}? Its container goes; its workspace (${frame.workspace}) is kept.`)) return;
+    if (
+      action === 'destroy' &&
+      !confirm(`Destroy frame ${frame.name}? Its container goes; its workspace (${frame.workspace}) is kept.`)
+    )
+      return;
     setBusy((b) => new Set(b).add(frame.id));
     try {
       if (action === 'stop' || action === 'restart') await optagon.call('frame_stop', { frame: frame.id });
@@ -137,12 +159,21 @@ function Dashboard(props: { session: Session; onSession(s: Session): void; onEnd
   return (
     <div className={`app view-${view}`}>
       <header>
-        <button className="to-list" onClick={() => setView('list')}>Frames</button>
+        <button className="to-list" onClick={() => setView('list')}>
+          Frames
+        </button>
         <strong>Optagon</strong>
-        <span className="muted">{props.session.permissions.join(', ')}{props.session.frames ? ` on ${props.session.frames.join(', ')}` : ''}</span>
+        <span className="muted">
+          {props.session.permissions.join(', ')}
+          {props.session.frames ? ` on ${props.session.frames.join(', ')}` : ''}
+        </span>
         <button onClick={logout}>Log out</button>
       </header>
-      {error && <p className="error banner" role="alert">{error}</p>}
+      {error && (
+        <p className="error banner" role="alert">
+          {error}
+        </p>
+      )}
       <div className="layout">
         <FrameList
           frames={frames}
@@ -161,21 +192,41 @@ function Dashboard(props: { session: Session; onSession(s: Session): void; onEnd
           <nav className="tab-bar" role="tablist">
             {tabs.map((t) => (
               <span key={t.id} className={`tab ${t.id === active ? 'active' : ''}`}>
-                <button role="tab" aria-selected={t.id === active} onClick={() => setActive(t.id)}>{t.label}</button>
-                <button aria-label={`close ${t.label}`} onClick={() => close(t.id)}>×</button>
+                <button role="tab" aria-selected={t.id === active} onClick={() => setActive(t.id)}>
+                  {t.label}
+                </button>
+                <button aria-label={`close ${t.label}`} onClick={() => close(t.id)}>
+                  ×
+                </button>
               </span>
             ))}
           </nav>
           {!tabs.length && <p className="muted empty">open a frame's terminal, details or logs</p>}
           {tabs.map((t) =>
             t.kind === 'terminal' ? (
-              <TerminalPane key={t.id} id={t.id} target={{ frame: t.frame, ...(t.windowId ? { windowId: t.windowId } : {}) }} jwt={() => jwt.current} visible={t.id === active} reauth={reauth} onSessionEnded={props.onEnded} />
+              <TerminalPane
+                key={t.id}
+                id={t.id}
+                target={{ frame: t.frame, ...(t.windowId ? { windowId: t.windowId } : {}) }}
+                jwt={() => jwt.current}
+                visible={t.id === active}
+                reauth={reauth}
+                onSessionEnded={props.onEnded}
+              />
             ) : t.id !== active || !optagon ? null : t.kind === 'logs' ? (
               <LogsView key={t.id} frame={t.frame} optagon={optagon} />
             ) : frameOf(t.frame) ? (
-              <FrameDetails key={t.id} frame={frameOf(t.frame)!} history={history.current.get(frameOf(t.frame)!.id) ?? []} optagon={optagon} onOpenWindow={(w, label) => open(frameOf(t.frame)!, 'terminal', w, label)} />
+              <FrameDetails
+                key={t.id}
+                frame={frameOf(t.frame)!}
+                history={history.current.get(frameOf(t.frame)!.id) ?? []}
+                optagon={optagon}
+                onOpenWindow={(w, label) => open(frameOf(t.frame)!, 'terminal', w, label)}
+              />
             ) : (
-              <p key={t.id} className="muted">frame {t.frame} is gone</p>
+              <p key={t.id} className="muted">
+                frame {t.frame} is gone
+              </p>
             ),
           )}
         </section>

@@ -10,7 +10,9 @@ type Agent = OptagonResults['agent_list']['agents'][number];
 function Sparkline(props: { values: number[]; max: number; label: string }) {
   const w = 240;
   const h = 48;
-  const points = props.values.map((v, i) => `${(i / Math.max(1, props.values.length - 1)) * w},${h - (Math.min(v, props.max) / props.max) * h}`).join(' ');
+  const points = props.values
+    .map((v, i) => `${(i / Math.max(1, props.values.length - 1)) * w},${h - (Math.min(v, props.max) / props.max) * h}`)
+    .join(' ');
   return (
     <svg className="sparkline" width={w} height={h} viewBox={`0 0 ${w} ${h}`} role="img" aria-label={props.label}>
       <polyline points={points} fill="none" stroke="currentColor" strokeWidth="1.5" />
@@ -19,7 +21,12 @@ function Sparkline(props: { values: number[]; max: number; label: string }) {
 }
 
 /** A frame's resources over time, its tmux windows (open one as a terminal) and its agents. */
-export function FrameDetails(props: { frame: Frame; history: Stats[]; optagon: Optagon; onOpenWindow(windowId: string, label: string): void }) {
+export function FrameDetails(props: {
+  frame: Frame;
+  history: Stats[];
+  optagon: Optagon;
+  onOpenWindow(windowId: string, label: string): void;
+}) {
   const [windows, setWindows] = useState<Window_[]>([]);
   const [agents, setAgents] = useState<Agent[]>([]);
   const [error, setError] = useState<string>();
@@ -47,16 +54,26 @@ export function FrameDetails(props: { frame: Frame; history: Stats[]; optagon: O
   return (
     <section className="details">
       <h2>{props.frame.name}</h2>
-      <p className="muted">{props.frame.workspace} · {props.frame.status}</p>
+      <p className="muted">
+        {props.frame.workspace} · {props.frame.status}
+      </p>
       <div className="charts">
         <figure>
           <figcaption>CPU {last ? `${last.cpuPercent.toFixed(1)}%` : '—'}</figcaption>
-          <Sparkline values={props.history.map((s) => s.cpuPercent)} max={Math.max(100, ...props.history.map((s) => s.cpuPercent))} label="CPU over time" />
+          <Sparkline
+            values={props.history.map((s) => s.cpuPercent)}
+            max={Math.max(100, ...props.history.map((s) => s.cpuPercent))}
+            label="CPU over time"
+          />
         </figure>
         <figure>
           <figcaption>memory {last ? megabytes(last.memUsageBytes) : '—'}</figcaption>
           {/* Scaled to the highest seen (the limit is the host's memory: a small frame would be a flat line). */}
-          <Sparkline values={props.history.map((s) => s.memUsageBytes)} max={Math.max(1, ...props.history.map((s) => s.memUsageBytes)) * 1.25} label="memory over time" />
+          <Sparkline
+            values={props.history.map((s) => s.memUsageBytes)}
+            max={Math.max(1, ...props.history.map((s) => s.memUsageBytes)) * 1.25}
+            label="memory over time"
+          />
         </figure>
       </div>
       {!running && <p className="muted">start the frame to see its windows and agents</p>}
@@ -77,8 +94,11 @@ export function FrameDetails(props: { frame: Frame; history: Stats[]; optagon: O
           <ul className="agents">
             {agents.map((a) => (
               <li key={a.name}>
-                <strong>{a.name}</strong> <span className="muted">{a.kind}</span> <span className={`agent-state agent-${a.state}`}>{a.state}</span>{' '}
-                {a.window && <button onClick={() => props.onOpenWindow(a.window!, `${props.frame.name}/${a.name}`)}>Open</button>}
+                <strong>{a.name}</strong> <span className="muted">{a.kind}</span>{' '}
+                <span className={`agent-state agent-${a.state}`}>{a.state}</span>{' '}
+                {a.window && (
+                  <button onClick={() => props.onOpenWindow(a.window!, `${props.frame.name}/${a.name}`)}>Open</button>
+                )}
               </li>
             ))}
             {!agents.length && <li className="muted">no agents</li>}

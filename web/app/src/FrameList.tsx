@@ -36,7 +36,12 @@ export function FrameList(props: {
   return (
     <section className="frames">
       <div className="frame-filters">
-        <input aria-label="filter by name" placeholder="filter" value={filter} onChange={(e) => setFilter(e.target.value)} />
+        <input
+          aria-label="filter by name"
+          placeholder="filter"
+          value={filter}
+          onChange={(e) => setFilter(e.target.value)}
+        />
         <select aria-label="filter by status" value={status} onChange={(e) => setStatus(e.target.value)}>
           <option value="">any status</option>
           {['running', 'stopped', 'created', 'starting', 'error'].map((s) => (
@@ -53,22 +58,50 @@ export function FrameList(props: {
             <li key={f.id} className="frame" data-frame={f.name}>
               <div className="frame-head">
                 <strong>{f.name}</strong>
-                <span className={`status status-${f.status}`} data-testid="status">{busy ? '…' : f.status}</span>
+                <span className={`status status-${f.status}`} data-testid="status">
+                  {busy ? '…' : f.status}
+                </span>
               </div>
               <div className="frame-facts">
-                <span>{link ? <a href={link} target="_blank" rel="noreferrer">:{f.hostPort}</a> : 'no port'}</span>
+                <span>
+                  {link ? (
+                    <a href={link} target="_blank" rel="noreferrer">
+                      :{f.hostPort}
+                    </a>
+                  ) : (
+                    'no port'
+                  )}
+                </span>
                 <span title="last activity">{ago(f.lastActiveAt)}</span>
                 <span title="CPU">{s ? `${s.cpuPercent.toFixed(1)}%` : '—'}</span>
                 <span title="memory">{s ? megabytes(s.memUsageBytes) : '—'}</span>
               </div>
               <div className="frame-actions">
-                <button disabled={f.status !== 'running'} onClick={() => props.onOpen(f, 'terminal')}>Terminal</button>
+                <button disabled={f.status !== 'running'} onClick={() => props.onOpen(f, 'terminal')}>
+                  Terminal
+                </button>
                 <button onClick={() => props.onOpen(f, 'details')}>Details</button>
                 <button onClick={() => props.onOpen(f, 'logs')}>Logs</button>
-                {props.canWrite && f.status !== 'running' && <button disabled={busy} onClick={() => props.onAction(f, 'start')}>Start</button>}
-                {props.canWrite && f.status === 'running' && <button disabled={busy} onClick={() => props.onAction(f, 'stop')}>Stop</button>}
-                {props.canWrite && f.status === 'running' && <button disabled={busy} onClick={() => props.onAction(f, 'restart')}>Restart</button>}
-                {props.canManage && <button className="danger" disabled={busy} onClick={() => props.onAction(f, 'destroy')}>Destroy</button>}
+                {props.canWrite && f.status !== 'running' && (
+                  <button disabled={busy} onClick={() => props.onAction(f, 'start')}>
+                    Start
+                  </button>
+                )}
+                {props.canWrite && f.status === 'running' && (
+                  <button disabled={busy} onClick={() => props.onAction(f, 'stop')}>
+                    Stop
+                  </button>
+                )}
+                {props.canWrite && f.status === 'running' && (
+                  <button disabled={busy} onClick={() => props.onAction(f, 'restart')}>
+                    Restart
+                  </button>
+                )}
+                {props.canManage && (
+                  <button className="danger" disabled={busy} onClick={() => props.onAction(f, 'destroy')}>
+                    Destroy
+                  </button>
+                )}
               </div>
             </li>
           );
@@ -80,7 +113,11 @@ export function FrameList(props: {
           <input name="name" aria-label="new frame name" placeholder="name" required pattern="[a-z0-9][a-z0-9-]*" />
           <input name="workspace" aria-label="workspace path" placeholder="/path/to/project on the host" required />
           <button type="submit">Create</button>
-          {createError && <p className="error" role="alert">{createError}</p>}
+          {createError && (
+            <p className="error" role="alert">
+              {createError}
+            </p>
+          )}
         </form>
       )}
     </section>

@@ -16,7 +16,12 @@ const KEYS: Array<[string, string]> = [
  * The keys a phone keyboard lacks. Ctrl and Alt latch: they apply to the next key typed (Ctrl then
  * `c` is Ctrl-C), then let go.
  */
-export function KeyBar(props: { modifiers: Modifiers; onModifiers(m: Modifiers): void; send(data: string): void; paste(): void }) {
+export function KeyBar(props: {
+  modifiers: Modifiers;
+  onModifiers(m: Modifiers): void;
+  send(data: string): void;
+  paste(): void;
+}) {
   const m = props.modifiers;
   // Buttons keep the focus in the terminal: pointerdown's default would take it.
   const keep = (e: React.PointerEvent) => e.preventDefault();
@@ -27,10 +32,20 @@ export function KeyBar(props: { modifiers: Modifiers; onModifiers(m: Modifiers):
           {label}
         </button>
       ))}
-      <button aria-pressed={m.ctrl} className={m.ctrl ? 'latched' : ''} onPointerDown={keep} onClick={() => props.onModifiers({ ...m, ctrl: !m.ctrl })}>
+      <button
+        aria-pressed={m.ctrl}
+        className={m.ctrl ? 'latched' : ''}
+        onPointerDown={keep}
+        onClick={() => props.onModifiers({ ...m, ctrl: !m.ctrl })}
+      >
         Ctrl
       </button>
-      <button aria-pressed={m.alt} className={m.alt ? 'latched' : ''} onPointerDown={keep} onClick={() => props.onModifiers({ ...m, alt: !m.alt })}>
+      <button
+        aria-pressed={m.alt}
+        className={m.alt ? 'latched' : ''}
+        onPointerDown={keep}
+        onClick={() => props.onModifiers({ ...m, alt: !m.alt })}
+      >
         Alt
       </button>
       {KEYS.slice(2).map(([label, data]) => (

@@ -13,7 +13,13 @@ export function Login(props: { notice?: string; onSession(s: Session): void }) {
     setError(undefined);
     try {
       const totp = String(form.get('totp') ?? '').trim();
-      props.onSession(await login(mode === 'token' ? { token: String(form.get('token')).trim() } : { password: String(form.get('password')), ...(totp ? { totp } : {}) }));
+      props.onSession(
+        await login(
+          mode === 'token'
+            ? { token: String(form.get('token')).trim() }
+            : { password: String(form.get('password')), ...(totp ? { totp } : {}) },
+        ),
+      );
     } catch (err) {
       setError((err as Error).message);
     } finally {
@@ -23,10 +29,18 @@ export function Login(props: { notice?: string; onSession(s: Session): void }) {
   return (
     <main className="login">
       <h1>Optagon</h1>
-      {props.notice && !error && <p className="notice" role="status">{props.notice}</p>}
+      {props.notice && !error && (
+        <p className="notice" role="status">
+          {props.notice}
+        </p>
+      )}
       <div className="login-modes" role="tablist">
-        <button role="tab" aria-selected={mode === 'password'} onClick={() => setMode('password')}>Password</button>
-        <button role="tab" aria-selected={mode === 'token'} onClick={() => setMode('token')}>Device token</button>
+        <button role="tab" aria-selected={mode === 'password'} onClick={() => setMode('password')}>
+          Password
+        </button>
+        <button role="tab" aria-selected={mode === 'token'} onClick={() => setMode('token')}>
+          Device token
+        </button>
       </div>
       <form onSubmit={submit}>
         {mode === 'password' ? (
@@ -35,7 +49,14 @@ export function Login(props: { notice?: string; onSession(s: Session): void }) {
               Password <input name="password" type="password" autoComplete="current-password" required autoFocus />
             </label>
             <label>
-              Code (when TOTP is on) <input name="totp" inputMode="numeric" autoComplete="one-time-code" pattern="[0-9]{6}" placeholder="123456" />
+              Code (when TOTP is on){' '}
+              <input
+                name="totp"
+                inputMode="numeric"
+                autoComplete="one-time-code"
+                pattern="[0-9]{6}"
+                placeholder="123456"
+              />
             </label>
           </>
         ) : (
@@ -43,8 +64,14 @@ export function Login(props: { notice?: string; onSession(s: Session): void }) {
             Token <input name="token" autoComplete="off" required placeholder="opt_…" autoFocus />
           </label>
         )}
-        {error && <p className="error" role="alert">{error}</p>}
-        <button type="submit" disabled={busy}>{busy ? 'Logging in…' : 'Log in'}</button>
+        {error && (
+          <p className="error" role="alert">
+            {error}
+          </p>
+        )}
+        <button type="submit" disabled={busy}>
+          {busy ? 'Logging in…' : 'Log in'}
+        </button>
       </form>
     </main>
   );

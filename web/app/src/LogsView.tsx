@@ -31,7 +31,12 @@ export function LogsView(props: { frame: string; optagon: Optagon }) {
     <section className="logs">
       <div className="logs-bar">
         <button onClick={() => setPaused(!paused)}>{paused ? 'Resume' : 'Pause'}</button>
-        <input aria-label="search the log" placeholder="search" value={query} onChange={(e) => setQuery(e.target.value)} />
+        <input
+          aria-label="search the log"
+          placeholder="search"
+          value={query}
+          onChange={(e) => setQuery(e.target.value)}
+        />
         <span className="muted">{query ? `${shown.length} of ${lines.length} lines` : `${lines.length} lines`}</span>
       </div>
       {error && <p className="error">{error}</p>}

@@ -25,7 +25,14 @@ function screenText(term: Terminal): string {
  * its box, over the daemon's terminal WebSocket; a key bar for touch screens. Ctrl+Shift+C/V copy
  * and paste (Ctrl+C stays the terminal's).
  */
-export function TerminalPane(props: { id: string; target: TerminalTarget; jwt: () => string; visible: boolean; reauth: number; onSessionEnded(message: string): void }) {
+export function TerminalPane(props: {
+  id: string;
+  target: TerminalTarget;
+  jwt: () => string;
+  visible: boolean;
+  reauth: number;
+  onSessionEnded(message: string): void;
+}) {
   const box = useRef<HTMLDivElement>(null);
   const socket = useRef<TerminalSocket | undefined>(undefined);
   const termRef = useRef<Terminal | undefined>(undefined);
@@ -34,7 +41,13 @@ export function TerminalPane(props: { id: string; target: TerminalTarget; jwt: (
   const [, redraw] = useState(0);
 
   useEffect(() => {
-    const term = new Terminal({ cursorBlink: true, fontSize: 14, scrollback: 5000, fontFamily: 'ui-monospace, Menlo, Consolas, monospace', theme: { background: '#0b0d10' } });
+    const term = new Terminal({
+      cursorBlink: true,
+      fontSize: 14,
+      scrollback: 5000,
+      fontFamily: 'ui-monospace, Menlo, Consolas, monospace',
+      theme: { background: '#0b0d10' },
+    });
     const fit = new FitAddon();
     term.loadAddon(fit);
     term.open(box.current!);
@@ -47,16 +60,19 @@ export function TerminalPane(props: { id: string; target: TerminalTarget; jwt: (
       if (webglAsked) return;
       webglAsked = true;
       const idle = window.requestIdleCallback ?? ((f: () => void) => setTimeout(f, 200));
-      idle(() => void import('@xterm/addon-webgl').then(({ WebglAddon }) => {
-        if (disposed) return;
-        try {
-          const webgl = new WebglAddon();
-          webgl.onContextLoss(() => webgl.dispose());
-          term.loadAddon(webgl);
-        } catch {
-          // no WebGL here: the DOM renderer goes on
-        }
-      }));
+      idle(
+        () =>
+          void import('@xterm/addon-webgl').then(({ WebglAddon }) => {
+            if (disposed) return;
+            try {
+              const webgl = new WebglAddon();
+              webgl.onContextLoss(() => webgl.dispose());
+              term.loadAddon(webgl);
+            } catch {
+              // no WebGL here: the DOM renderer goes on
+            }
+          }),
+      );
     };
     termRef.current = term;
     const s = new TerminalSocket({

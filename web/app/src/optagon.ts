@@ -26,7 +26,13 @@ export class Optagon {
       headers.set('authorization', `Bearer ${jwt()}`);
       const res = await fetch(input, { ...init, headers });
       if (res.status === 401) {
-        const why = ((await res.clone().json().catch(() => ({}))) as { error?: string }).error ?? 'the session ended';
+        const why =
+          (
+            (await res
+              .clone()
+              .json()
+              .catch(() => ({}))) as { error?: string }
+          ).error ?? 'the session ended';
         onEnded(why);
       }
       return res;
@@ -38,7 +44,11 @@ export class Optagon {
 
   /** A tool's structured answer, typed from the tool's output schema; its error text when it fails. */
   async call<N extends keyof OptagonResults>(name: N, args: Record<string, unknown> = {}): Promise<OptagonResults[N]> {
-    const r = (await this.client.callTool({ name, arguments: args })) as { isError?: boolean; content?: Array<{ type: string; text?: string }>; structuredContent?: unknown };
+    const r = (await this.client.callTool({ name, arguments: args })) as {
+      isError?: boolean;
+      content?: Array<{ type: string; text?: string }>;
+      structuredContent?: unknown;
+    };
     if (r.isError) throw new Error(r.content?.find((c) => c.type === 'text')?.text ?? `${name} failed`);
     return r.structuredContent as OptagonResults[N];
   }

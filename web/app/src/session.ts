@@ -13,19 +13,34 @@ export type LoginRequest = { password: string; totp?: string } | { token: string
 
 async function authCall(path: string, init: RequestInit): Promise<Session> {
   const res = await fetch(path, { ...init, headers: { 'content-type': 'application/json', ...init.headers } });
-  const body = (await res.json().catch(() => ({}))) as { jwt?: string; expiresAt?: string; permissions?: string[]; frames?: string[]; error?: string };
+  const body = (await res.json().catch(() => ({}))) as {
+    jwt?: string;
+    expiresAt?: string;
+    permissions?: string[];
+    frames?: string[];
+    error?: string;
+  };
   if (!res.ok || !body.jwt) {
     const wait = res.headers.get('retry-after');
-    throw new Error(body.error ? `${body.error}${wait ? ` (wait ${wait} s)` : ''}` : `login failed: HTTP ${res.status}`);
+    throw new Error(
+      body.error ? `${body.error}${wait ? ` (wait ${wait} s)` : ''}` : `login failed: HTTP ${res.status}`,
+    );
   }
-  const session: Session = { jwt: body.jwt, expiresAt: Date.parse(body.expiresAt!), permissions: body.permissions ?? [], ...(body.frames ? { frames: body.frames } : {}) };
+  const session: Session = {
+    jwt: body.jwt,
+    expiresAt: Date.parse(body.expiresAt!),
+    permissions: body.permissions ?? [],
+    ...(body.frames ? { frames: body.frames } : {}),
+  };
   // The tab keeps its session across reloads, and only this tab: sessionStorage, not localStorage.
   sessionStorage.setItem(KEY, JSON.stringify(session));
   return session;
 }
 
-export const login = (request: LoginRequest) => authCall('/api/auth/login', { method: 'POST', body: JSON.stringify(request) });
-export const refresh = (s: Session) => authCall('/api/auth/refresh', { method: 'POST', body: '{}', headers: { authorization: `Bearer ${s.jwt}` } });
+export const login = (request: LoginRequest) =>
+  authCall('/api/auth/login', { method: 'POST', body: JSON.stringify(request) });
+export const refresh = (s: Session) =>
+  authCall('/api/auth/refresh', { method: 'POST', body: '{}', headers: { authorization: `Bearer ${s.jwt}` } });
 
 export function savedSession(): Session | undefined {
   try {

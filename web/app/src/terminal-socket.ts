@@ -4,7 +4,11 @@ export interface TerminalTarget {
   windowId?: string;
 }
 
-export type TerminalState = { kind: 'connecting' } | { kind: 'attached'; readOnly: boolean } | { kind: 'reconnecting'; inMs: number } | { kind: 'ended'; message: string };
+export type TerminalState =
+  | { kind: 'connecting' }
+  | { kind: 'attached'; readOnly: boolean }
+  | { kind: 'reconnecting'; inMs: number }
+  | { kind: 'ended'; message: string };
 
 export interface TerminalSocketOptions {
   target: TerminalTarget;
@@ -83,13 +87,30 @@ export class TerminalSocket {
           redrawNext = false;
           this.opts.reset();
         }
-        this.opts.write(bytes, () => ws.readyState === WebSocket.OPEN && ws.send(`{"type":"ack","bytes":${bytes.length}}`));
+        this.opts.write(
+          bytes,
+          () => ws.readyState === WebSocket.OPEN && ws.send(`{"type":"ack","bytes":${bytes.length}}`),
+        );
         return;
       }
-      const msg = JSON.parse(String(e.data)) as { type: string; code?: string; message?: string; readOnly?: boolean; reason?: string };
+      const msg = JSON.parse(String(e.data)) as {
+        type: string;
+        code?: string;
+        message?: string;
+        readOnly?: boolean;
+        reason?: string;
+      };
       if (msg.type === 'authenticated' && ws === this.ws) {
         const { cols, rows } = this.opts.size();
-        ws.send(JSON.stringify({ type: 'attach', frameId: this.opts.target.frame, ...(this.opts.target.windowId ? { windowId: this.opts.target.windowId } : {}), cols, rows }));
+        ws.send(
+          JSON.stringify({
+            type: 'attach',
+            frameId: this.opts.target.frame,
+            ...(this.opts.target.windowId ? { windowId: this.opts.target.windowId } : {}),
+            cols,
+            rows,
+          }),
+        );
       } else if (msg.type === 'attached') {
         this.retries = 0;
         redrawNext = true;
