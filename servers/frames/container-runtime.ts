@@ -262,6 +262,22 @@ export class ContainerRuntime {
     });
   }
 
+  /**
+   * Runs `argv` in a running container as its root, with no shell unless argv asks for one, and
+   * answers its exit code and output whatever they are: what a command in a frame prints is the
+   * frame's, to be read as untrusted text.
+   */
+  exec(
+    container: string,
+    argv: readonly string[],
+    opts: { input?: string; timeoutMs?: number } = {},
+  ): Promise<CommandResult> {
+    return runCommand(this.settings.binary, ['exec', ...(opts.input !== undefined ? ['-i'] : []), container, ...argv], {
+      timeoutMs: opts.timeoutMs ?? 60_000,
+      ...(opts.input !== undefined ? { input: opts.input } : {}),
+    });
+  }
+
   /** Removes a file inside a running container (see writeFile); a missing one is fine. */
   async removeFile(container: string, path: string): Promise<void> {
     await this.podman(['exec', container, 'rm', '-f', '--', path], { timeoutMs: 30_000 });

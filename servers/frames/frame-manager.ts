@@ -27,6 +27,7 @@ import { checkFrameWorkspace, checkWorkspace } from './workspace.js';
 import { ensureSocketDir } from './socket-dir.js';
 import { frameUserNamespace, type FrameUserNamespace } from './user-namespace.js';
 import { sleep } from '../shared/sleep.js';
+import type { CommandResult } from '../shared/run-command.js';
 
 export const FRAME_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 export const FRAME_NAME_RULE = 'a frame name is 1-63 characters of a-z, 0-9 and "-", starting with a letter or digit';
@@ -196,6 +197,15 @@ export class FrameManager {
    * Optagon hands a frame goes in this way, never by a host write into the frame-writable run
    * directory, where the frame could have put a link to a host file.
    */
+  /** Runs argv in the frame's running container as its root (ContainerRuntime.exec): its output is the frame's. */
+  exec(
+    frame: FrameRecord,
+    argv: readonly string[],
+    opts?: { input?: string; timeoutMs?: number },
+  ): Promise<CommandResult> {
+    return this.runtime.exec(frame.containerId ?? this.containerName(frame), argv, opts);
+  }
+
   async writeFiles(
     frame: FrameRecord,
     files: ReadonlyArray<{ path: string; content: string | null; mode?: number }>,
