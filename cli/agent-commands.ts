@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { ResultOf } from '../host/tool-results.js';
 import { count } from './options.js';
-import { bold, dim, printJson, status, table, untrusted, untrustedText } from './render.js';
+import { bold, cyan, dim, green, printJson, red, status, table, untrusted, untrustedText } from './render.js';
 import { run } from './run.js';
 
 type Agent = ResultOf<'agent_status'>['agent'];
@@ -9,7 +9,8 @@ type Agent = ResultOf<'agent_status'>['agent'];
 type AgentAction = 'agent_status' | 'agent_send' | 'agent_approve' | 'agent_stop';
 
 function agentLine(a: Agent): string {
-  return `${bold(untrusted(a.agent))} ${status(a.state)} ${dim(`(${untrusted(a.kind)}, from its ${untrusted(a.source)})`)}`;
+  const where = a.worktree ? `, on ${untrusted(a.worktree.branch)}` : '';
+  return `${bold(untrusted(a.agent))} ${status(a.state)} ${dim(`(${untrusted(a.kind)}, from its ${untrusted(a.source)}${where})`)}`;
 }
 
 /** The last few screen lines under an agent's state, where a person would look. */
@@ -41,23 +42,32 @@ export function registerAgentCommands(program: Command): void {
     .option('-k, --kind <kind>', 'claude or opencode', 'claude')
     .option('-n, --name <name>', 'agent name (default: <kind>-<n>)')
     .option('-w, --wait', 'wait until it has finished the task, then print its reply')
-    .action((frame: string, task: string[], opts: { kind: string; name?: string; wait?: boolean }) =>
-      run(async (tools, out) => {
-        const args = {
-          frame,
-          kind: opts.kind,
-          ...(task.length ? { task: task.join(' ') } : {}),
-          ...(opts.name ? { name: opts.name } : {}),
-        };
-        const { agent: a } = await tools.call('agent_spawn', args, (m) => {
-          if (!out.json) process.stderr.write(dim(`${untrusted(m)}…\n`));
-        });
-        if (!opts.wait || !task.length) return out.json ? printJson({ agent: a }) : console.log(agentLine(a));
-        const waited = await tools.call('agent_wait', { agent: a.agent, until: 'idle', timeout_ms: 3_600_000 });
-        const reply = await tools.call('agent_read', { agent: a.agent });
-        if (out.json) return printJson({ agent: waited.agent, reply: reply.text });
-        console.log(`${agentLine(waited.agent)}\n\n${untrustedText(reply.text)}`);
-      }),
+    .option('--shared', 'work in /workspace itself, not in a git work tree and branch of its own')
+    .option('--base <ref>', 'the branch or commit its work tree starts from (default: the checked-out branch)')
+    .action(
+      (
+        frame: string,
+        task: string[],
+        opts: { kind: string; name?: string; wait?: boolean; shared?: boolean; base?: string },
+      ) =>
+        run(async (tools, out) => {
+          const args = {
+            frame,
+            kind: opts.kind,
+            ...(task.length ? { task: task.join(' ') } : {}),
+            ...(opts.name ? { name: opts.name } : {}),
+            ...(opts.shared ? { workspace: 'shared' } : {}),
+            ...(opts.base ? { base: opts.base } : {}),
+          };
+          const { agent: a } = await tools.call('agent_spawn', args, (m) => {
+            if (!out.json) process.stderr.write(dim(`${untrusted(m)}…\n`));
+          });
+          if (!opts.wait || !task.length) return out.json ? printJson({ agent: a }) : console.log(agentLine(a));
+          const waited = await tools.call('agent_wait', { agent: a.agent, until: 'idle', timeout_ms: 3_600_000 });
+          const reply = await tools.call('agent_read', { agent: a.agent });
+          if (out.json) return printJson({ agent: waited.agent, reply: reply.text });
+          console.log(`${agentLine(waited.agent)}\n\n${untrustedText(reply.text)}`);
+        }),
     );
 
   agent
@@ -135,4 +145,60 @@ export function registerAgentCommands(program: Command): void {
     .command('stop <agent>')
     .description('end the agent and close its window')
     .action((ref: string) => agentAction('agent_stop', { agent: ref }));
+
+  agent
+    .command('diff <agent>')
+    .description('what the agent changed in its work tree: committed, uncommitted and new files')
+    .option('--stat', 'only the files, with lines added and removed')
+    .action((ref: string, opts: { stat?: boolean }) =>
+      run(async (tools, out) => {
+        const d = await tools.call('agent_diff', { agent: ref, stat: Boolean(opts.stat) });
+        if (out.json) return printJson(d);
+        if (!d.files.length)
+          return console.log(`${untrusted(d.agent)} has changed nothing since ${d.base.slice(0, 12)}`);
+        const count = (n: number | null, sign: string, paint: (s: string) => string) =>
+          n === null ? dim('bin') : paint(`${sign}${n}`);
+        if (opts.stat || !d.patch) {
+          console.log(dim(`${untrusted(d.agent)} on ${untrusted(d.branch)}, against ${d.base.slice(0, 12)}:`));
+          for (const f of d.files)
+            console.log(`  ${count(f.added, '+', green)} ${count(f.removed, '-', red)}  ${untrusted(f.path)}`);
+          return;
+        }
+        // The diff is the frame's text: each line shown without its control characters, then coloured.
+        for (const line of d.patch.split('\n')) {
+          const safe = untrusted(line);
+          console.log(
+            /^(diff --git|index |--- |\+\+\+ )/.test(line)
+              ? bold(safe)
+              : line.startsWith('@@')
+                ? cyan(safe)
+                : line.startsWith('+')
+                  ? green(safe)
+                  : line.startsWith('-')
+                    ? red(safe)
+                    : safe,
+          );
+        }
+        if (d.truncated)
+          console.log(
+            dim(`… cut at ${d.patch.length} of ${d.bytes} bytes; --stat lists every file, --json gives it all`),
+          );
+      }),
+    );
+
+  agent
+    .command('discard <agent>')
+    .description('end the agent and delete its work tree and branch, with all its changes')
+    .option('-y, --yes', 'yes, delete them')
+    .action((ref: string, opts: { yes?: boolean }) =>
+      run(async (tools, out) => {
+        if (!opts.yes)
+          throw new Error(
+            `this deletes the changes and branch of agent '${ref}' for good; run again with --yes to do it`,
+          );
+        const { agent: a } = await tools.call('agent_discard', { agent: ref, confirm: true });
+        if (out.json) return printJson({ agent: a });
+        console.log(`${untrusted(a.agent)}: its work tree and branch are gone`);
+      }),
+    );
 }

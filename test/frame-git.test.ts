@@ -16,7 +16,7 @@ describe('git in a frame (real podman, real git)', () => {
     if (r.exitCode !== 0) throw new Error(`${script}: ${r.stderr}`);
     return r.stdout;
   };
-  const WT = '/workspace/.git/optagon/worktrees/a';
+  const WT = '/worktrees/a';
 
   beforeAll(async () => {
     home = await createTestHome(33570, 3);

@@ -15,6 +15,8 @@ import { agentKinds, type AgentKindName } from './kinds/index.js';
 import { SessionFile, type AgentRecord } from './session-file.js';
 import { lastReplyFromTranscript } from './transcript.js';
 import { ScreenDriver } from './screen-driver.js';
+import { FrameGit, type WorkDiff } from './frame-git.js';
+import { WORKTREES_IN_FRAME } from '../frames/container-runtime.js';
 import type { AgentStatus, Located } from './agent-status.js';
 import { sleep } from '../shared/sleep.js';
 
@@ -23,9 +25,16 @@ export interface SpawnInput {
   kind: AgentKindName;
   task?: string;
   name?: string;
+  /** Its own work tree and branch, or /workspace itself; default: the frame config's, else worktree in a git repository. */
+  workspace?: 'shared' | 'worktree';
+  /** The branch or commit a work tree starts from; default: the branch /workspace has checked out. */
+  base?: string;
 }
 
 const RUN_DIR_IN_FRAME = '/run/optagon/';
+/** Whether /workspace is a git repository with a commit, and whether the frame has its work-tree mount ($1). */
+const WORKSPACE_PROBE =
+  'git -C /workspace rev-parse --verify --quiet HEAD >/dev/null 2>&1 && echo repository; test -d "$1" && echo mounted; true';
 const AGENT_DIR_IN_FRAME = '/run/optagon/agents';
 /** The most of a transcript read for the latest reply: its end is what holds it. */
 const TRANSCRIPT_TAIL_BYTES = 4 * 1024 * 1024;
@@ -55,6 +64,8 @@ export class AgentManager {
 
   /** Types into the agents' windows and waits out their start-up. */
   private readonly driver: ScreenDriver;
+  /** git inside the frames: the agents' work trees. */
+  private readonly git: FrameGit;
 
   constructor(
     private readonly deps: {
@@ -65,6 +76,7 @@ export class AgentManager {
       env?: NodeJS.ProcessEnv;
     },
   ) {
+    this.git = new FrameGit((frame, argv) => deps.frames.exec(frame, argv));
     this.driver = new ScreenDriver({
       tmux: deps.tmux,
       store: deps.store,
@@ -112,49 +124,67 @@ export class AgentManager {
     }
     const config = this.deps.frames.getConfig(frame.id).config.agents ?? {};
     const permissionMode = config.permission_mode ?? 'acceptEdits';
+    const worktree = await this.workTreeFor(frame, name, input.workspace ?? config.workspace, input.base);
+    let record: AgentRecord;
+    try {
+      // The environment goes through a file the window sources and removes: keys stay out of argv.
+      // Every file goes in by a write inside the frame: the host never writes where the frame can plant links.
+      const env = this.environment(kind, name, config.env ?? {});
+      const files: Array<{ path: string; content: string | null }> = [
+        { path: `${AGENT_DIR_IN_FRAME}/${name}.json`, content: null }, // the last agent of this name's state
+        {
+          path: `${AGENT_DIR_IN_FRAME}/${name}.env`,
+          content: Object.entries(env)
+            .map(([k, v]) => `export ${k}=${shellQuote(v)}\n`)
+            .join(''),
+        },
+      ];
+      if (kind.kind === 'claude') {
+        const browser = browserServerBundle();
+        const current = {
+          state: this.runFile(frame, `${CLAUDE_CONFIG_DIR_IN_FRAME}/.claude.json`),
+          settings: this.runFile(frame, `${CLAUDE_CONFIG_DIR_IN_FRAME}/settings.json`),
+        };
+        const config = claudeConfigFiles(current, {
+          browserServer: browser !== undefined,
+          trusted: worktree ? ['/workspace', worktree.path] : ['/workspace'],
+          ...(env.ANTHROPIC_API_KEY ? { apiKey: env.ANTHROPIC_API_KEY } : {}),
+        });
+        for (const [file, content] of Object.entries(config))
+          files.push({ path: `${CLAUDE_CONFIG_DIR_IN_FRAME}/${file}`, content });
+        if (browser !== undefined) files.push({ path: BROWSER_SERVER_IN_FRAME, content: browser });
+      }
+      await this.deps.frames.writeFiles(frame, files);
+      const inFrame = shellQuote(`${AGENT_DIR_IN_FRAME}/${name}.env`);
+      const command = `. ${inFrame} && rm -f ${inFrame} && exec ${[kind.program, ...kind.args({ permissionMode })].map(shellQuote).join(' ')}`;
 
-    // The environment goes through a file the window sources and removes: keys stay out of argv.
-    // Every file goes in by a write inside the frame: the host never writes where the frame can plant links.
-    const env = this.environment(kind, name, config.env ?? {});
-    const files: Array<{ path: string; content: string | null }> = [
-      { path: `${AGENT_DIR_IN_FRAME}/${name}.json`, content: null }, // the last agent of this name's state
-      {
-        path: `${AGENT_DIR_IN_FRAME}/${name}.env`,
-        content: Object.entries(env)
-          .map(([k, v]) => `export ${k}=${shellQuote(v)}\n`)
-          .join(''),
-      },
-    ];
-    if (kind.kind === 'claude') {
-      const browser = browserServerBundle();
-      const current = {
-        state: this.runFile(frame, `${CLAUDE_CONFIG_DIR_IN_FRAME}/.claude.json`),
-        settings: this.runFile(frame, `${CLAUDE_CONFIG_DIR_IN_FRAME}/settings.json`),
-      };
-      const config = claudeConfigFiles(current, {
-        browserServer: browser !== undefined,
-        ...(env.ANTHROPIC_API_KEY ? { apiKey: env.ANTHROPIC_API_KEY } : {}),
+      await progress(`opening window '${name}' in frame '${frame.name}'`);
+      const { window } = await this.deps.tmux.newWindow(frame.id, {
+        name,
+        command,
+        cwd: worktree?.path ?? '/workspace',
       });
-      for (const [file, content] of Object.entries(config))
-        files.push({ path: `${CLAUDE_CONFIG_DIR_IN_FRAME}/${file}`, content });
-      if (browser !== undefined) files.push({ path: BROWSER_SERVER_IN_FRAME, content: browser });
+      record = {
+        name,
+        kind: input.kind,
+        windowId: window.id,
+        permissionMode,
+        createdAt: Date.now(),
+        ...(input.task ? { task: input.task } : {}),
+        ...(worktree ? { worktree } : {}),
+      };
+      this.session(frame).update((list) => [...list.filter((a) => a.name !== name), record]);
+    } catch (err) {
+      // Nothing of the agent's is in the work tree yet: it goes with the failed spawn.
+      if (worktree) await this.git.removeWorktree(frame, { repo: '/workspace', ...worktree }).catch(() => undefined);
+      throw err;
     }
-    await this.deps.frames.writeFiles(frame, files);
-    const inFrame = shellQuote(`${AGENT_DIR_IN_FRAME}/${name}.env`);
-    const command = `. ${inFrame} && rm -f ${inFrame} && exec ${[kind.program, ...kind.args({ permissionMode })].map(shellQuote).join(' ')}`;
-
-    await progress(`opening window '${name}' in frame '${frame.name}'`);
-    const { window } = await this.deps.tmux.newWindow(frame.id, { name, command, cwd: '/workspace' });
-    const record: AgentRecord = {
-      name,
+    this.deps.store.addEvent(frame.id, 'agent_spawned', {
+      agent: name,
       kind: input.kind,
-      windowId: window.id,
-      permissionMode,
-      createdAt: Date.now(),
-      ...(input.task ? { task: input.task } : {}),
-    };
-    this.session(frame).update((list) => [...list.filter((a) => a.name !== name), record]);
-    this.deps.store.addEvent(frame.id, 'agent_spawned', { agent: name, kind: input.kind, window: window.id });
+      window: record.windowId,
+      ...(worktree ? { branch: worktree.branch, base: worktree.base } : {}),
+    });
 
     await progress(`waiting for ${kind.program} to show its prompt`);
     await this.driver.untilReady({ frame, record, kind });
@@ -310,6 +340,96 @@ export class AgentManager {
     return out;
   }
 
+  /**
+   * The agent's changes against the commit its work tree started from: committed, uncommitted and
+   * untracked, the patch cut at `maxBytes`. Only an agent with a work tree of its own has them.
+   */
+  async diff(ref: string, maxBytes: number): Promise<{ agent: string; branch: string } & WorkDiff> {
+    const { frame, record } = await this.locate(ref);
+    const worktree = this.ownWorktree(frame, record);
+    const { frame: running } = await this.deps.tmux.reach(frame.id);
+    return {
+      agent: `${frame.name}/${record.name}`,
+      branch: worktree.branch,
+      ...(await this.git.diff(running, worktree.path, worktree.base, maxBytes)),
+    };
+  }
+
+  /** Ends the agent if it runs, then removes its work tree and its branch, with all its changes. */
+  async discard(ref: string): Promise<AgentStatus> {
+    const located = await this.locate(ref);
+    const { frame, record } = located;
+    const worktree = this.ownWorktree(frame, record);
+    const { frame: running } = await this.deps.tmux.reach(frame.id);
+    if (!record.stoppedAt) await this.stop(`${frame.name}/${record.name}`);
+    await this.git.removeWorktree(running, { repo: '/workspace', path: worktree.path, branch: worktree.branch });
+    this.session(frame).update((list) =>
+      list.map((a) => (a.name === record.name && a.createdAt === record.createdAt ? { ...a, worktree: undefined } : a)),
+    );
+    this.deps.store.addEvent(frame.id, 'agent_discarded', { agent: record.name, branch: worktree.branch });
+    return this.statusOf(await this.locate(`${frame.name}/${record.name}`));
+  }
+
+  private ownWorktree(frame: FrameRecord, record: AgentRecord): NonNullable<AgentRecord['worktree']> {
+    if (record.worktree) return record.worktree;
+    throw new Error(
+      `agent '${frame.name}/${record.name}' works in /workspace itself (workspace: shared), so it has no changes of its own to show or discard; look at git in the frame instead`,
+    );
+  }
+
+  /**
+   * The agent's own work tree, made now on branch optagon/<name> from `base` (default: the branch
+   * /workspace has checked out), or undefined for an agent that works in /workspace itself. It lives
+   * in the frame's /worktrees mount ($OPTAGON_HOME/worktrees/<frame id>): outside the user's files,
+   * and outside .git, which Claude Code asks about before every edit; it survives restarts.
+   */
+  private async workTreeFor(
+    frame: FrameRecord,
+    name: string,
+    asked: 'shared' | 'worktree' | undefined,
+    base: string | undefined,
+  ): Promise<AgentRecord['worktree']> {
+    if (asked === 'shared') {
+      if (base)
+        throw new Error(
+          `base is where a work tree starts; agent '${name}' works in /workspace itself (workspace: shared)`,
+        );
+      return undefined;
+    }
+    // Both questions in one exec: each podman exec adds to the spawn.
+    const probe = await this.deps.frames.exec(frame, ['sh', '-c', WORKSPACE_PROBE, 'sh', WORKTREES_IN_FRAME]);
+    const repository = /^repository$/m.test(probe.stdout);
+    const mounted = /^mounted$/m.test(probe.stdout);
+    if (!asked && !(repository && mounted)) {
+      if (base) {
+        throw new Error(
+          `base is where a work tree starts, and agent '${name}' gets none: /workspace in frame '${frame.name}' is not a git repository with a commit, or the frame was made before work trees`,
+        );
+      }
+      return undefined;
+    }
+    if (!repository) {
+      throw new Error(
+        `/workspace in frame '${frame.name}' is not a git repository with a commit, so agent '${name}' cannot have a work tree of its own; spawn it with workspace: "shared", or commit in /workspace first`,
+      );
+    }
+    if (!mounted) {
+      throw new Error(
+        `frame '${frame.name}' was made before agents had work trees of their own (its container has no ${WORKTREES_IN_FRAME}); destroy and create it again (its workspace is kept), or spawn agent '${name}' with workspace: "shared"`,
+      );
+    }
+    const head = await this.git.head(frame);
+    const path = `${WORKTREES_IN_FRAME}/${name}`;
+    const branch = `optagon/${name}`;
+    const { base: commit } = await this.git.addWorktree(frame, {
+      repo: '/workspace',
+      path,
+      branch,
+      base: base ?? head.branch ?? head.commit,
+    });
+    return { path, branch, base: commit };
+  }
+
   private environment(kind: AgentKind, name: string, fromConfig: Record<string, string>): Record<string, string> {
     const source = this.deps.env ?? process.env;
     const env: Record<string, string> = {};
@@ -361,6 +481,7 @@ export class AgentManager {
       name: record.name,
       kind: record.kind,
       createdAt: record.createdAt,
+      worktree: record.worktree ?? null,
     };
     const exited = (lastLines = ''): AgentStatus => {
       if (record.lastState !== 'exited' && !record.stoppedAt) this.remember(located, 'exited');

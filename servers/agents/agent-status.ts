@@ -15,6 +15,8 @@ export interface AgentStatus {
   since: number | null;
   lastLines: string;
   createdAt: number;
+  /** Its own work tree and branch; null when it works in /workspace itself. */
+  worktree: { path: string; branch: string; base: string } | null;
 }
 
 /** An agent found: its frame, its record in session.json, and what kind of CLI it runs. */

@@ -47,17 +47,16 @@ export interface ClaudeConfigFiles {
  * The Claude Code config of a frame's agents (seen in the frame as CLAUDE_CONFIG_DIR_IN_FRAME), made
  * from what is there now (`current`, read from the frame: untrusted). Kept outside the user's repo and
  * home: the settings add Optagon's state hooks, and `.claude.json` answers the first-run questions
- * ahead (onboarding done, /workspace trusted, the environment's API key accepted), so an agent
+ * ahead (onboarding done, /workspace and the agents' work trees trusted, the environment's API key accepted), so an agent
  * reaches its prompt without a person. What is already there is kept and merged into. The caller
  * writes the result into the frame (never from the host into the frame's directory).
  */
 export function claudeConfigFiles(
   current: { state?: string; settings?: string },
-  opts: { apiKey?: string; browserServer: boolean },
+  opts: { apiKey?: string; browserServer: boolean; trusted?: readonly string[] },
 ): ClaudeConfigFiles {
   const state = parseObject(current.state);
   const projects = isObject(state.projects) ? state.projects : {};
-  const workspace = isObject(projects['/workspace']) ? projects['/workspace'] : {};
   const responses = isObject(state.customApiKeyResponses) ? state.customApiKeyResponses : {};
   const keys = { approved: strings(responses.approved), rejected: strings(responses.rejected) };
   if (opts.apiKey) {
@@ -75,9 +74,19 @@ export function claudeConfigFiles(
     hasCompletedOnboarding: true,
     lastOnboardingVersion: state.lastOnboardingVersion ?? claudeKind.verifiedWith,
     customApiKeyResponses: keys,
+    // /workspace, and the agents' own work trees: each is a project Claude Code asks about once.
     projects: {
       ...projects,
-      '/workspace': { ...workspace, hasTrustDialogAccepted: true, hasCompletedProjectOnboarding: true },
+      ...Object.fromEntries(
+        (opts.trusted ?? ['/workspace']).map((dir) => [
+          dir,
+          {
+            ...(isObject(projects[dir]) ? projects[dir] : {}),
+            hasTrustDialogAccepted: true,
+            hasCompletedProjectOnboarding: true,
+          },
+        ]),
+      ),
     },
   };
 

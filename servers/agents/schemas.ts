@@ -33,6 +33,14 @@ export const statusOutput = z.object({
   since: z.number().nullable().describe('When the hook reported the state (ms since epoch)'),
   lastLines: z.string().describe('The last lines of its screen'),
   createdAt: z.number(),
+  worktree: z
+    .object({
+      path: z.string().describe('Its work tree in the frame'),
+      branch: z.string(),
+      base: z.string().describe('The commit its work tree started from'),
+    })
+    .nullable()
+    .describe('Its own git work tree and branch; null when it works in /workspace itself'),
 });
 
 export const toStatusOutput = (s: AgentStatus): z.infer<typeof statusOutput> => ({ ...s });

@@ -16,6 +16,8 @@ export const agentRecord = z.object({
   /** The state last seen, and when it began: what a restarted daemon knows before it looks. */
   lastState: z.enum(agentStates).optional(),
   lastStateAt: z.number().optional(),
+  /** Its own git work tree (workspace: worktree): where it works, on which branch, from which commit. */
+  worktree: z.object({ path: z.string(), branch: z.string(), base: z.string() }).optional(),
 });
 export type AgentRecord = z.infer<typeof agentRecord>;
 

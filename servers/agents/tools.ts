@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { frameRef } from '../frames/schemas.js';
 import { everyFrame, onFrame, toolsFor, type ActsOn, type AnyTool } from '../shared/define-tool.js';
-import { ACTS, ENDS, READS } from '../shared/tool-annotations.js';
+import { ACTS, ENDS, READS, REMOVES } from '../shared/tool-annotations.js';
 import type { AgentManager } from './agent-manager.js';
 import { agentStates } from './kinds/agent-kind.js';
 import { agentKindName, agentName, agentRef, statusOutput, toStatusOutput } from './schemas.js';
@@ -10,6 +10,14 @@ type S = AgentManager;
 const defineTool = toolsFor<S>();
 
 const message = z.string().min(1, 'the message is empty').max(100_000);
+/** A branch or commit to start from: what git takes as a revision, never an option. */
+const gitRef = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._\/-]{0,199}$/,
+    'a branch name or commit id (letters, digits, . _ / -), not starting with - or .',
+  )
+  .refine((r) => !r.includes('..') && !r.endsWith('.lock') && !r.endsWith('/'), 'not a branch name git accepts');
 const statusResult = { agent: statusOutput };
 
 /**
@@ -29,14 +37,23 @@ export const agentTools = [
     name: 'agent_spawn',
     title: 'Start a coding agent',
     description:
-      'Starts an agent CLI (Claude Code or OpenCode) in a new tmux window of a running frame, in /workspace, answers its startup dialogs, ' +
-      "and returns once its prompt is up; with `task`, types the task in. Model endpoint and key come from the frame config's agents.env " +
-      'or the daemon environment (ANTHROPIC_BASE_URL, ANTHROPIC_API_KEY, ...).',
+      'Starts an agent CLI (Claude Code or OpenCode) in a new tmux window of a running frame, answers its startup dialogs, ' +
+      'and returns once its prompt is up; with `task`, types the task in. With workspace: worktree (the default when /workspace is a git repository) it works in a git work tree of its own ' +
+      'on branch optagon/<name>, made from `base` (default: the branch /workspace has checked out), so agents never edit over each other; ' +
+      'agent_diff shows its changes, agent_discard drops them. With workspace: shared it works in /workspace itself. ' +
+      "Model endpoint and key come from the frame config's agents.env or the daemon environment (ANTHROPIC_BASE_URL, ANTHROPIC_API_KEY, ...).",
     input: {
       frame: frameRef,
       kind: agentKindName.default('claude'),
       task: message.optional(),
       name: agentName.optional(),
+      workspace: z
+        .enum(['shared', 'worktree'])
+        .optional()
+        .describe(
+          'worktree: a git work tree and branch of its own; shared: /workspace itself. Default: agents.workspace of the frame config, else worktree in a git repository',
+        ),
+      base: gitRef.optional().describe('The branch or commit its work tree starts from (workspace: worktree)'),
     },
     output: statusResult,
     annotations: ACTS,
@@ -47,6 +64,8 @@ export const agentTools = [
           kind: args.kind,
           ...(args.task ? { task: args.task } : {}),
           ...(args.name ? { name: args.name } : {}),
+          ...(args.workspace ? { workspace: args.workspace } : {}),
+          ...(args.base ? { base: args.base } : {}),
         },
         (m) => ctx.progress(m),
       );
@@ -140,6 +159,64 @@ export const agentTools = [
     actsOn: (args) => onAgent(args.agent),
     async handle(a, args) {
       return { agent: toStatusOutput(await a.stop(args.agent)) };
+    },
+  }),
+  defineTool({
+    name: 'agent_diff',
+    title: "An agent's changes",
+    description:
+      'What an agent with its own work tree changed against the commit it started from: committed, uncommitted and untracked files (not ignored ones), ' +
+      'each with lines added and removed, and the unified diff, cut at max_bytes (it says when it was cut and how big the whole is). stat: the files only.',
+    input: {
+      agent: agentRef,
+      stat: z.boolean().default(false).describe('Only the files and their counts, no diff text'),
+      max_bytes: z
+        .number()
+        .int()
+        .min(1_000)
+        .max(10_000_000)
+        .default(1_000_000)
+        .describe('Cut the diff text at this size'),
+    },
+    output: {
+      agent: z.string(),
+      branch: z.string(),
+      base: z.string().describe('The commit the changes are against'),
+      files: z.array(
+        z.object({
+          path: z.string(),
+          added: z.number().nullable().describe('Lines added; null for a binary file'),
+          removed: z.number().nullable(),
+        }),
+      ),
+      patch: z.string().describe('The unified diff (empty with stat)'),
+      bytes: z.number().describe('The size of the whole diff'),
+      truncated: z.boolean().describe('Whether patch holds less than the whole diff'),
+    },
+    annotations: READS,
+    actsOn: (args) => onAgent(args.agent),
+    async handle(a, args) {
+      const diff = await a.diff(args.agent, args.stat ? 1_000 : args.max_bytes);
+      return args.stat ? { ...diff, patch: '', truncated: diff.bytes > 0 } : diff;
+    },
+  }),
+  defineTool({
+    name: 'agent_discard',
+    title: "Discard an agent's work",
+    description:
+      'Ends the agent if it runs, then removes its work tree and its branch optagon/<name>, with every change in them. /workspace and every other branch are left as they are. ' +
+      'Needs confirm: true.',
+    input: {
+      agent: agentRef,
+      confirm: z.literal(true, {
+        error: "discarding deletes the agent's changes and branch for good: pass confirm: true to do it",
+      }),
+    },
+    output: statusResult,
+    annotations: REMOVES,
+    actsOn: (args) => onAgent(args.agent),
+    async handle(a, args) {
+      return { agent: toStatusOutput(await a.discard(args.agent)) };
     },
   }),
   defineTool({

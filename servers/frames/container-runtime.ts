@@ -13,6 +13,9 @@ export interface RuntimeSettings {
   ulimits?: { nofile: number; nproc: number };
 }
 
+/** Where agents' git work trees live in a frame: a mount of its own, outside /workspace and its .git. */
+export const WORKTREES_IN_FRAME = '/worktrees';
+
 export interface ContainerSpec {
   name: string;
   image: string;
@@ -21,6 +24,8 @@ export interface ContainerSpec {
   homeId: string;
   workspace: string;
   socketDir: string;
+  /** Host directory of the agents' work trees, mounted at WORKTREES_IN_FRAME. */
+  worktrees: string;
   bindAddress: string;
   hostPort: number;
   logFile: string;
@@ -132,6 +137,8 @@ export class ContainerRuntime {
         `${spec.workspace}:/workspace`,
         '--volume',
         `${spec.socketDir}:/run/optagon`,
+        '--volume',
+        `${spec.worktrees}:${WORKTREES_IN_FRAME}`,
         ...(spec.network ? ['--network', spec.network] : []),
         '--publish',
         `${spec.bindAddress}:${spec.hostPort}:3000`,

@@ -61,6 +61,8 @@ export const frameConfigSchema = z
       .object({
         // acceptEdits: agents edit files in the workspace freely and ask before running commands.
         permission_mode: z.enum(['default', 'acceptEdits', 'plan', 'auto', 'bypassPermissions']),
+        /** Where new agents work: their own git work tree and branch, or /workspace itself. Default: worktree in a git repository. */
+        workspace: z.enum(['shared', 'worktree']),
         env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'), z.string()),
       })
       .partial()

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { lstatSync, mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { lstatSync, mkdirSync, rmdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { GlobalConfig } from '../shared/global-config.js';
 import type { OptagonHome } from '../shared/optagon-home.js';
 import type { ContainerRuntime } from './container-runtime.js';
@@ -25,6 +25,7 @@ import { FrameReconciler } from './frame-reconciler.js';
 import { isUp } from './observed-status.js';
 import { checkFrameWorkspace, checkWorkspace } from './workspace.js';
 import { ensureSocketDir } from './socket-dir.js';
+import { ensurePrivateDir } from '../shared/private-dir.js';
 import { frameUserNamespace, type FrameUserNamespace } from './user-namespace.js';
 import { sleep } from '../shared/sleep.js';
 import type { CommandResult } from '../shared/run-command.js';
@@ -379,6 +380,12 @@ export class FrameManager {
     rmSync(this.socketDir(frame.id), { recursive: true, force: true });
     rmSync(this.deps.home.frameDir(frame.id), { recursive: true, force: true });
     rmSync(this.deps.home.frameLogFile(frame.id), { force: true });
+    // The agents' work trees go only when none is left: uncommitted work in one is the user's to discard.
+    try {
+      rmdirSync(this.deps.home.worktreesDir(frame.id));
+    } catch {
+      // not empty, or never made
+    }
     this.store.deleteFrame(frame.id);
     this.changed('destroyed', frame);
     return { id: frame.id, name: frame.name, hostPort: frame.hostPort, workspacePath: frame.workspacePath };
@@ -515,6 +522,11 @@ export class FrameManager {
       homeId: this.homeId,
       workspace: frame.workspacePath,
       socketDir: this.socketDir(frame.id),
+      // The frame's root writes there: theirs when it maps to another host user, like the socket directory.
+      worktrees: ensurePrivateDir(this.deps.home.worktreesDir(frame.id), {
+        base: dirname(this.deps.home.worktreesDir(frame.id)),
+        ...(userns.root ? { owner: userns.root } : {}),
+      }),
       bindAddress: this.deps.config.frames.bind_address,
       hostPort: frame.hostPort!,
       logFile: this.deps.home.frameLogFile(frame.id),

@@ -177,7 +177,8 @@ export class ManagerAgent {
       .join('\n\n');
     try {
       progress(`${r.agent}: starting "${subtask.title}"`);
-      await client.call('agent_spawn', { frame: frame.name, name: r.agent, task: first });
+      // In /workspace itself until the quality gate reviews an agent's own work tree (its diff is read there).
+      await client.call('agent_spawn', { frame: frame.name, name: r.agent, task: first, workspace: 'shared' });
       for (let round = 0; ; round++) {
         const end = await this.turn(agent);
         if (end !== 'idle') {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
  *   config.yaml                 global configuration
  *   data/optagon.db             SQLite state
  *   frames/<id>/config.yaml     a mirror of each frame's configuration
+ *   worktrees/<id>/<agent>      the agents' git work trees (mounted at /worktrees in the frame)
  *   logs/frames/<id>.log        each frame's container log
  *   logs/daemon/current.log     the daemon's log (a link to the newest of the rotated files)
  *   daemon.token                the daemon's bearer token (0600)
@@ -41,6 +42,13 @@ export class OptagonHome {
   /** The agents spawned in a frame (session.json). */
   frameSessionFile(frameId: string): string {
     return join(this.frameDir(frameId), 'session.json');
+  }
+  /**
+   * The agents' work trees of a frame (mounted at /worktrees in it): frame-writable, so apart from
+   * the host-only frames/<id>, and the host never reads in it.
+   */
+  worktreesDir(frameId: string): string {
+    return join(this.root, 'worktrees', frameId);
   }
   get frameLogDir(): string {
     return join(this.root, 'logs', 'frames');

@@ -1,0 +1,120 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeAnthropic, isAgentTurn, lastToolResults, lastUserText } from './support/fake-anthropic.js';
+import { createTestHome, type TestHome } from './support/test-home.js';
+
+/** "Write '<text>' into <path>": the model writes that file with Claude Code's Write tool. */
+const WRITE = /Write '([^']*)' into (\S+)/;
+
+const fake = new FakeAnthropic([
+  {
+    name: 'write the file asked for',
+    when: (r) => isAgentTurn(r) && WRITE.test(lastUserText(r)) && lastToolResults(r).length === 0,
+    reply: (r) => {
+      const [, text, path] = WRITE.exec(lastUserText(r))!;
+      return { toolUse: { name: 'Write', input: { file_path: path!, content: `${text}\n` } } };
+    },
+  },
+  { name: 'done', when: (r) => isAgentTurn(r) && lastToolResults(r).length > 0, reply: { text: 'Written.' } },
+]);
+
+const worktreeOf = (name: string) => `/worktrees/${name}`;
+
+/** Agents in parallel, each in a git work tree and branch of its own, in a real frame with the real `claude`. */
+describe('agents in work trees of their own (real podman, git and claude)', () => {
+  let home: TestHome;
+  let ws: string;
+  const inFrame = async (script: string) => {
+    const r = await home.services.frames.exec(home.services.frames.resolve('wt'), ['sh', '-c', script]);
+    if (r.exitCode !== 0) throw new Error(`${script}: ${r.stderr}`);
+    return r.stdout;
+  };
+  const userTree = () =>
+    inFrame('cd /workspace && git status --porcelain && git rev-parse HEAD && git branch --show-current');
+
+  beforeAll(async () => {
+    await fake.start();
+    home = await createTestHome(33575, 3);
+    ws = home.workspace('wt', { 'app.ts': 'export const answer = 41;\n', 'notes.txt': 'mine, never committed\n' });
+    await home.ok('frame_create', { name: 'wt', workspace: ws });
+    await home.ok('frame_config_set', {
+      frame: 'wt',
+      values: {
+        agents: {
+          env: { ANTHROPIC_BASE_URL: fake.containerUrl, ANTHROPIC_API_KEY: 'sk-ant-test-0123456789abcdefghijklmn' },
+        },
+      },
+    });
+    await home.ok('frame_start', { frame: 'wt' });
+    await inFrame(
+      'cd /workspace && git init -q -b main && git add app.ts && git -c user.name=u -c user.email=u@example.com commit -qm first',
+    );
+  }, 300_000);
+  afterAll(async () => {
+    await home?.cleanup();
+    await fake.close();
+  });
+
+  it('two agents spawned at once edit the same file differently; each diff is exactly its own, and /workspace is untouched', async () => {
+    const before = await userTree();
+    const [a, b] = await Promise.all(
+      ['a', 'b'].map((name, i) =>
+        home.ok('agent_spawn', {
+          frame: 'wt',
+          name,
+          task: `Write 'export const answer = ${42 + i};' into ${worktreeOf(name)}/app.ts`,
+        }),
+      ),
+    );
+    const base = (await inFrame('git -C /workspace rev-parse HEAD')).trim();
+    expect(a!.agent.worktree).toEqual({ path: worktreeOf('a'), branch: 'optagon/a', base });
+    expect(b!.agent.worktree).toEqual({ path: worktreeOf('b'), branch: 'optagon/b', base });
+    for (const name of ['a', 'b']) {
+      const waited = await home.ok('agent_wait', { agent: `wt/${name}`, until: 'idle', timeout_ms: 120_000 });
+      expect(waited.reached).toBe(true);
+    }
+
+    const diffA = await home.ok('agent_diff', { agent: 'wt/a' });
+    const diffB = await home.ok('agent_diff', { agent: 'wt/b' });
+    expect(diffA.files).toEqual([{ path: 'app.ts', added: 1, removed: 1 }]);
+    expect(diffA.patch).toContain('+export const answer = 42;');
+    expect(diffA.patch).not.toContain('43');
+    expect(diffB.files).toEqual([{ path: 'app.ts', added: 1, removed: 1 }]);
+    expect(diffB.patch).toContain('+export const answer = 43;');
+    expect(diffB.patch).not.toContain('42');
+    expect(await home.ok('agent_diff', { agent: 'wt/a', stat: true })).toMatchObject({ patch: '', files: diffA.files });
+
+    // The user's tree: the same status, HEAD and branch, the same bytes.
+    expect(await userTree()).toBe(before);
+    expect(readFileSync(join(ws, 'app.ts'), 'utf8')).toBe('export const answer = 41;\n');
+    expect(readFileSync(join(ws, 'notes.txt'), 'utf8')).toBe('mine, never committed\n');
+  });
+
+  it('discard asks for confirm, then ends the agent and removes its work tree and branch only', async () => {
+    expect(await home.fails('agent_discard', { agent: 'wt/b' })).toMatch(/confirm: true/);
+    const before = await userTree();
+    const { agent } = await home.ok('agent_discard', { agent: 'wt/b', confirm: true });
+    expect(agent).toMatchObject({ state: 'exited', worktree: null });
+    expect(await inFrame(`test -e ${worktreeOf('b')} && echo there || echo gone`)).toBe('gone');
+    const branches = await inFrame('git -C /workspace branch --list');
+    expect(branches).not.toContain('optagon/b');
+    expect(branches).toContain('optagon/a');
+    expect(await userTree()).toBe(before);
+    expect(readFileSync(join(ws, 'notes.txt'), 'utf8')).toBe('mine, never committed\n');
+    expect(await home.fails('agent_diff', { agent: 'wt/b' })).toMatch(/no changes of its own/);
+  });
+
+  it('workspace: shared works in /workspace itself, and a bad base is a clear error that leaves nothing behind', async () => {
+    const shared = await home.ok('agent_spawn', { frame: 'wt', name: 'c', workspace: 'shared' });
+    expect(shared.agent.worktree).toBeNull();
+    await home.ok('agent_stop', { agent: 'wt/c' });
+    expect(await home.fails('agent_spawn', { frame: 'wt', name: 'd', base: 'no-such-branch' })).toMatch(
+      /resolving 'no-such-branch' in frame 'wt' failed/,
+    );
+    expect(await inFrame('git -C /workspace branch --list')).not.toContain('optagon/d');
+    expect(await home.fails('agent_spawn', { frame: 'wt', name: 'e', base: '--output=/etc/x' })).toMatch(
+      /branch name or commit/,
+    );
+  });
+});
