@@ -3,6 +3,7 @@ import { cpus, release } from 'node:os';
 import { ContainerRuntime } from '../servers/frames/container-runtime.js';
 import { BenchHome } from './bench-home.js';
 import { benchAgentLatency } from './agent-latency.js';
+import { benchAgentWorktree } from './agent-worktree.js';
 import { benchBrowser } from './browser.js';
 import { benchContext } from './context.js';
 import { benchFrameList } from './frame-list.js';
@@ -58,6 +59,7 @@ async function benchFrames(home: BenchHome): Promise<Figure[]> {
   const frames = await home.createFrames(FRAMES);
   const start = await benchFrameStart(home, frames.slice(0, RUNNING));
   const agents = await benchAgentLatency(home, frames[1]!);
+  const worktrees = await benchAgentWorktree(home, frames[1]!);
   const channel = await benchTmuxChannel(home, frames[0]!);
   // From here the daemon runs in the bench home: the CLI goes through it unless told --embedded.
   await home.startDaemon();
@@ -65,7 +67,7 @@ async function benchFrames(home: BenchHome): Promise<Figure[]> {
   try {
     const list = await benchFrameList(home);
     const mcp = await benchMcpRate(home);
-    figures = [...list, ...start, ...mcp, ...agents, ...channel];
+    figures = [...list, ...start, ...mcp, ...agents, ...worktrees, ...channel];
   } finally {
     await home.stopDaemon();
   }

@@ -6,7 +6,7 @@ import { run } from './run.js';
 
 type Agent = ResultOf<'agent_status'>['agent'];
 /** The agent tools that answer with the agent. */
-type AgentAction = 'agent_status' | 'agent_send' | 'agent_approve' | 'agent_stop';
+type AgentAction = 'agent_status' | 'agent_send' | 'agent_approve' | 'agent_stop' | 'agent_comment';
 
 function agentLine(a: Agent): string {
   const where = a.worktree ? `, on ${untrusted(a.worktree.branch)}` : '';
@@ -183,6 +183,65 @@ export function registerAgentCommands(program: Command): void {
           console.log(
             dim(`… cut at ${d.patch.length} of ${d.bytes} bytes; --stat lists every file, --json gives it all`),
           );
+      }),
+    );
+
+  agent
+    .command('checkpoint <agent> [message...]')
+    .description("commit everything in the agent's work tree on its branch")
+    .action((ref: string, message: string[]) =>
+      run(async (tools, out) => {
+        const r = await tools.call('agent_checkpoint', {
+          agent: ref,
+          ...(message.length ? { message: message.join(' ') } : {}),
+        });
+        if (out.json) return printJson(r);
+        console.log(
+          r.commit
+            ? `${untrusted(r.agent)}: ${r.commit.slice(0, 12)} on ${untrusted(r.branch)}`
+            : `${untrusted(r.agent)}: nothing to commit`,
+        );
+      }),
+    );
+
+  agent
+    .command('merge <agent>')
+    .description("bring the agent's branch into the branch /workspace has checked out")
+    .option('-s, --strategy <strategy>', 'merge (a merge commit), squash (one commit) or rebase', 'merge')
+    .option('-m, --message <message>', 'the commit message')
+    .action((ref: string, opts: { strategy: string; message?: string }) =>
+      run(async (tools, out) => {
+        const r = await tools.call('agent_merge', {
+          agent: ref,
+          strategy: opts.strategy,
+          ...(opts.message ? { message: opts.message } : {}),
+        });
+        if (out.json) return printJson(r);
+        if (r.status === 'merged')
+          return console.log(`${untrusted(r.branch)} is in ${untrusted(r.into)}: ${r.commit!.slice(0, 12)}`);
+        console.log(
+          `${red('conflict')}: ${untrusted(r.branch)} and ${untrusted(r.into)} both change ${r.files.map(untrusted).join(', ')}; nothing was changed`,
+        );
+        console.log(
+          dim(
+            `ask the agent to rebase: optagon agent comment ${untrusted(r.agent)} "Rebase onto ${untrusted(r.into)} and resolve the conflicts"`,
+          ),
+        );
+        process.exitCode = 3;
+      }),
+    );
+
+  agent
+    .command('comment <agent> <text...>')
+    .description('send the agent a review comment as its next message')
+    .option('-f, --file <file>', 'the file it is about')
+    .option('-l, --line <line>', 'the line it is about', count)
+    .action((ref: string, text: string[], opts: { file?: string; line?: number }) =>
+      agentAction('agent_comment', {
+        agent: ref,
+        text: text.join(' '),
+        ...(opts.file ? { file: opts.file } : {}),
+        ...(opts.line ? { line: opts.line } : {}),
       }),
     );
 

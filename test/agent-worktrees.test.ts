@@ -91,6 +91,74 @@ describe('agents in work trees of their own (real podman, git and claude)', () =
     expect(readFileSync(join(ws, 'notes.txt'), 'utf8')).toBe('mine, never committed\n');
   });
 
+  it('checkpoint and merge: the first merges; the second conflicts and changes nothing; rebased, it merges', async () => {
+    expect(await home.fails('agent_merge', { agent: 'wt/a' })).toMatch(
+      /changes not committed \(app\.ts\).*agent_checkpoint/,
+    );
+    const first = await home.ok('agent_checkpoint', { agent: 'wt/a', message: 'The answer is 42' });
+    expect(first).toMatchObject({
+      agent: 'wt/a',
+      branch: 'optagon/a',
+      commit: expect.stringMatching(/^[0-9a-f]{40}$/),
+    });
+    expect((await home.ok('agent_checkpoint', { agent: 'wt/a' })).commit).toBeNull();
+    expect(await inFrame('git -C /worktrees/a log -1 --format=%an')).toBe('Optagon agent a');
+
+    // Your own uncommitted change to a tracked file stops a merge, and is left as it was.
+    await inFrame("cd /workspace && printf 'mine\\n' >> app.ts");
+    expect(await home.fails('agent_merge', { agent: 'wt/a' })).toMatch(/uncommitted changes \(app\.ts\)/);
+    expect(readFileSync(join(ws, 'app.ts'), 'utf8')).toBe('export const answer = 41;\nmine\n');
+    await inFrame('cd /workspace && git checkout -q -- app.ts');
+
+    const merged = await home.ok('agent_merge', { agent: 'wt/a' });
+    expect(merged).toMatchObject({
+      status: 'merged',
+      into: 'main',
+      files: [],
+      commit: expect.stringMatching(/^[0-9a-f]{40}$/),
+    });
+    expect(readFileSync(join(ws, 'app.ts'), 'utf8')).toBe('export const answer = 42;\n');
+    expect(readFileSync(join(ws, 'notes.txt'), 'utf8')).toBe('mine, never committed\n');
+    // What was merged is no longer the agent's diff.
+    expect((await home.ok('agent_diff', { agent: 'wt/a' })).files).toEqual([]);
+
+    await home.ok('agent_checkpoint', { agent: 'wt/b' });
+    const before = await userTree();
+    const conflict = await home.ok('agent_merge', { agent: 'wt/b' });
+    expect(conflict).toEqual({
+      agent: 'wt/b',
+      branch: 'optagon/b',
+      into: 'main',
+      status: 'conflict',
+      commit: null,
+      files: ['app.ts'],
+    });
+    expect(await userTree()).toBe(before);
+    expect(readFileSync(join(ws, 'app.ts'), 'utf8')).toBe('export const answer = 42;\n');
+    expect(await inFrame('test -e /workspace/.git/MERGE_HEAD && echo merging || echo clean')).toBe('clean');
+
+    // The agent rebases onto main and resolves the conflict (here by hand, as it would), then it merges.
+    await inFrame(
+      "cd /worktrees/b && (git rebase -q main || true) && printf 'export const answer = 42 + 1;\\n' > app.ts && git add app.ts && " +
+        'GIT_EDITOR=true git -c user.name=b -c user.email=b@example.com rebase --continue',
+    );
+    const rebased = await home.ok('agent_merge', { agent: 'wt/b', strategy: 'rebase' });
+    expect(rebased).toMatchObject({ status: 'merged', into: 'main' });
+    expect(readFileSync(join(ws, 'app.ts'), 'utf8')).toBe('export const answer = 42 + 1;\n');
+    expect(await inFrame('git -C /workspace log --format=%s main')).toContain('The answer is 42');
+  });
+
+  it('a review comment reaches the agent as its next message, with the file and line', async () => {
+    const sent = fake.requests.length;
+    await home.ok('agent_comment', { agent: 'wt/a', file: 'app.ts', line: 1, text: 'Name the constant in capitals.' });
+    await home.ok('agent_wait', { agent: 'wt/a', until: 'idle', timeout_ms: 120_000 });
+    const texts = fake.requests.slice(sent).map((r) => lastUserText(r));
+    expect(texts.some((t) => t.includes('Review comment on app.ts, line 1: Name the constant in capitals.'))).toBe(
+      true,
+    );
+    expect(await home.fails('agent_comment', { agent: 'wt/a', file: 'a\nb', text: 'x' })).toMatch(/one line/);
+  });
+
   it('discard asks for confirm, then ends the agent and removes its work tree and branch only', async () => {
     expect(await home.fails('agent_discard', { agent: 'wt/b' })).toMatch(/confirm: true/);
     const before = await userTree();

@@ -41,8 +41,10 @@ describe('git in a frame (real podman, real git)', () => {
 
   it("reads a work tree's committed, uncommitted and untracked changes, and leaves the user's tree as it was", async () => {
     const before = await sh('cd /workspace && git status --porcelain && git rev-parse HEAD');
-    const { base } = await git.addWorktree(frame, { repo: '/workspace', path: WT, branch: 'optagon/a', base: 'main' });
-    expect(base).toBe((await git.head(frame)).commit);
+    const made = await git.addWorktree(frame, { repo: '/workspace', path: WT, branch: 'optagon/a' });
+    if (!('base' in made)) throw new Error(`no work tree: ${made.missing} missing`);
+    const { base } = made;
+    expect(base).toBe((await git.head(frame)).commit); // the checked-out branch, main, by default
     await sh(
       `cd ${WT} && sed -i s/41/42/ app.ts && git -c user.name=a -c user.email=a@example.com commit -qam 'the answer' && ` +
         `printf 'extra\\n' >> app.ts && printf 'new file\\n' > added.md && mkdir -p node_modules && echo x > node_modules/ignored.js && echo node_modules > .gitignore`,
@@ -76,6 +78,17 @@ describe('git in a frame (real podman, real git)', () => {
     expect(await sh(`test -e ${WT} && echo there || echo gone`)).toBe('gone');
     expect(await sh('cd /workspace && git branch --list')).not.toContain('optagon/a');
     expect(readFileSync(join(ws, 'notes.txt'), 'utf8')).toBe('mine, uncommitted\n');
+  });
+
+  it('answers what is missing for a work tree: a repository with a commit, or the directory it goes in', async () => {
+    await sh('mkdir -p /tmp/plain');
+    expect(await git.addWorktree(frame, { repo: '/tmp/plain', path: '/worktrees/x', branch: 'optagon/x' })).toEqual({
+      missing: 'repository',
+    });
+    expect(await git.addWorktree(frame, { repo: '/workspace', path: '/nowhere/x', branch: 'optagon/x' })).toEqual({
+      missing: 'directory',
+    });
+    expect(await sh('git -C /workspace branch --list')).not.toContain('optagon/x');
   });
 
   it("says what failed, with git's words", async () => {

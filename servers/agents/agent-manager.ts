@@ -15,7 +15,7 @@ import { agentKinds, type AgentKindName } from './kinds/index.js';
 import { SessionFile, type AgentRecord } from './session-file.js';
 import { lastReplyFromTranscript } from './transcript.js';
 import { ScreenDriver } from './screen-driver.js';
-import { FrameGit, type WorkDiff } from './frame-git.js';
+import { FrameGit, type MergeResult, type MergeStrategy, type WorkDiff } from './frame-git.js';
 import { WORKTREES_IN_FRAME } from '../frames/container-runtime.js';
 import type { AgentStatus, Located } from './agent-status.js';
 import { sleep } from '../shared/sleep.js';
@@ -32,9 +32,6 @@ export interface SpawnInput {
 }
 
 const RUN_DIR_IN_FRAME = '/run/optagon/';
-/** Whether /workspace is a git repository with a commit, and whether the frame has its work-tree mount ($1). */
-const WORKSPACE_PROBE =
-  'git -C /workspace rev-parse --verify --quiet HEAD >/dev/null 2>&1 && echo repository; test -d "$1" && echo mounted; true';
 const AGENT_DIR_IN_FRAME = '/run/optagon/agents';
 /** The most of a transcript read for the latest reply: its end is what holds it. */
 const TRANSCRIPT_TAIL_BYTES = 4 * 1024 * 1024;
@@ -370,6 +367,80 @@ export class AgentManager {
     return this.statusOf(await this.locate(`${frame.name}/${record.name}`));
   }
 
+  /** Commits everything in the agent's work tree on its branch; `commit` is null when nothing changed. */
+  async checkpoint(ref: string, message?: string): Promise<{ agent: string; branch: string; commit: string | null }> {
+    const { frame, record } = await this.locate(ref);
+    const worktree = this.ownWorktree(frame, record);
+    const { frame: running } = await this.deps.tmux.reach(frame.id);
+    const commit = await this.git.commitAll(
+      running,
+      worktree.path,
+      message ?? `Checkpoint of ${record.name}`,
+      agentAuthor(record.name),
+    );
+    if (commit) this.deps.store.addEvent(frame.id, 'agent_checkpoint', { agent: record.name, commit });
+    return { agent: `${frame.name}/${record.name}`, branch: worktree.branch, commit };
+  }
+
+  /**
+   * Brings the agent's branch into the branch /workspace has checked out. Refused while /workspace
+   * has uncommitted changes to tracked files (they are the user's) or the agent's work tree has
+   * changes not checkpointed (they would be left out). On a conflict nothing changes and the files
+   * are answered; after a merge the agent's diff starts from what was merged.
+   */
+  async merge(
+    ref: string,
+    strategy: MergeStrategy,
+    message?: string,
+  ): Promise<{ agent: string; branch: string } & MergeResult> {
+    const { frame, record } = await this.locate(ref);
+    const worktree = this.ownWorktree(frame, record);
+    const { frame: running } = await this.deps.tmux.reach(frame.id);
+    const mine = await this.git.uncommitted(running, '/workspace', false);
+    if (mine.length) {
+      throw new Error(
+        `/workspace in frame '${frame.name}' has uncommitted changes (${mine.slice(0, 5).join(', ')}${mine.length > 5 ? ', …' : ''}); commit or stash them, then merge`,
+      );
+    }
+    const theirs = await this.git.uncommitted(running, worktree.path, true);
+    if (theirs.length) {
+      throw new Error(
+        `agent '${frame.name}/${record.name}' has changes not committed (${theirs.slice(0, 5).join(', ')}${theirs.length > 5 ? ', …' : ''}); agent_checkpoint them first, or tell the agent to commit`,
+      );
+    }
+    const result = await this.git.merge(running, {
+      repo: '/workspace',
+      worktree: worktree.path,
+      branch: worktree.branch,
+      strategy,
+      message: message ?? `Merge ${worktree.branch} (agent ${record.name})`,
+      author: { name: 'Optagon', email: 'optagon@optagon.invalid' },
+    });
+    this.deps.store.addEvent(frame.id, result.status === 'merged' ? 'agent_merged' : 'agent_merge_conflict', {
+      agent: record.name,
+      strategy,
+      into: result.into,
+      ...(result.status === 'merged' ? { commit: result.commit } : { files: result.files }),
+    });
+    if (result.status === 'merged') {
+      const tip = (await this.git.head(running, worktree.path)).commit;
+      this.session(frame).update((list) =>
+        list.map((a) =>
+          a.name === record.name && a.createdAt === record.createdAt && a.worktree
+            ? { ...a, worktree: { ...a.worktree, base: tip } }
+            : a,
+        ),
+      );
+    }
+    return { agent: `${frame.name}/${record.name}`, branch: worktree.branch, ...result };
+  }
+
+  /** A review comment, sent to the agent as its next message, with the file and line it is about. */
+  async comment(ref: string, text: string, file?: string, line?: number): Promise<AgentStatus> {
+    const where = file ? ` on ${file}${line ? `, line ${line}` : ''}` : '';
+    return this.send(ref, `Review comment${where}: ${text}`);
+  }
+
   private ownWorktree(frame: FrameRecord, record: AgentRecord): NonNullable<AgentRecord['worktree']> {
     if (record.worktree) return record.worktree;
     throw new Error(
@@ -396,38 +467,16 @@ export class AgentManager {
         );
       return undefined;
     }
-    // Both questions in one exec: each podman exec adds to the spawn.
-    const probe = await this.deps.frames.exec(frame, ['sh', '-c', WORKSPACE_PROBE, 'sh', WORKTREES_IN_FRAME]);
-    const repository = /^repository$/m.test(probe.stdout);
-    const mounted = /^mounted$/m.test(probe.stdout);
-    if (!asked && !(repository && mounted)) {
-      if (base) {
-        throw new Error(
-          `base is where a work tree starts, and agent '${name}' gets none: /workspace in frame '${frame.name}' is not a git repository with a commit, or the frame was made before work trees`,
-        );
-      }
-      return undefined;
-    }
-    if (!repository) {
-      throw new Error(
-        `/workspace in frame '${frame.name}' is not a git repository with a commit, so agent '${name}' cannot have a work tree of its own; spawn it with workspace: "shared", or commit in /workspace first`,
-      );
-    }
-    if (!mounted) {
-      throw new Error(
-        `frame '${frame.name}' was made before agents had work trees of their own (its container has no ${WORKTREES_IN_FRAME}); destroy and create it again (its workspace is kept), or spawn agent '${name}' with workspace: "shared"`,
-      );
-    }
-    const head = await this.git.head(frame);
     const path = `${WORKTREES_IN_FRAME}/${name}`;
     const branch = `optagon/${name}`;
-    const { base: commit } = await this.git.addWorktree(frame, {
-      repo: '/workspace',
-      path,
-      branch,
-      base: base ?? head.branch ?? head.commit,
-    });
-    return { path, branch, base: commit };
+    const made = await this.git.addWorktree(frame, { repo: '/workspace', path, branch, ...(base ? { base } : {}) });
+    if ('base' in made) return { path, branch, base: made.base };
+    if (!asked && !base) return undefined; // not a repository, or a frame from before: /workspace itself
+    throw new Error(
+      made.missing === 'repository'
+        ? `/workspace in frame '${frame.name}' is not a git repository with a commit, so agent '${name}' cannot have a work tree of its own; spawn it with workspace: "shared", or commit in /workspace first`
+        : `frame '${frame.name}' was made before agents had work trees of their own (its container has no ${WORKTREES_IN_FRAME}); destroy and create it again (its workspace is kept), or spawn agent '${name}' with workspace: "shared"`,
+    );
   }
 
   private environment(kind: AgentKind, name: string, fromConfig: Record<string, string>): Record<string, string> {
@@ -537,6 +586,9 @@ export class AgentManager {
     return hook && hook.at >= record.createdAt - 1000 ? hook : undefined;
   }
 }
+
+/** Who an agent's checkpoints are by, when the repository names no one. */
+const agentAuthor = (name: string) => ({ name: `Optagon agent ${name}`, email: `${name}@optagon.invalid` });
 
 function nextName(kind: string, agents: AgentRecord[]): string {
   for (let i = 1; ; i++) if (!agents.some((a) => a.name === `${kind}-${i}`)) return `${kind}-${i}`;

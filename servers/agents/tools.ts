@@ -220,6 +220,69 @@ export const agentTools = [
     },
   }),
   defineTool({
+    name: 'agent_checkpoint',
+    title: "Checkpoint an agent's work",
+    description:
+      "Commits everything in the agent's work tree (untracked files too) on its branch optagon/<name>; commit is null when nothing changed. " +
+      "The commit is by the repository's git identity, else 'Optagon agent <name>'.",
+    input: { agent: agentRef, message: z.string().min(1).max(2_000).optional().describe('The commit message') },
+    output: { agent: z.string(), branch: z.string(), commit: z.string().nullable() },
+    annotations: ACTS,
+    actsOn: (args) => onAgent(args.agent),
+    async handle(a, args) {
+      return a.checkpoint(args.agent, args.message);
+    },
+  }),
+  defineTool({
+    name: 'agent_merge',
+    title: "Merge an agent's branch",
+    description:
+      "Brings the agent's branch into the branch /workspace has checked out: merge (a merge commit), squash (one commit) or rebase " +
+      "(the agent's branch rebased onto it, then fast-forwarded). Refused while /workspace has uncommitted changes to tracked files, or the agent " +
+      'has changes not checkpointed. On a conflict nothing changes: status conflict, with the files; tell the agent to rebase (agent_comment) and merge again.',
+    input: {
+      agent: agentRef,
+      strategy: z.enum(['merge', 'squash', 'rebase']).default('merge'),
+      message: z.string().min(1).max(2_000).optional().describe('The merge (or squash) commit message'),
+    },
+    output: {
+      agent: z.string(),
+      branch: z.string(),
+      into: z.string().describe('The branch merged into'),
+      status: z.enum(['merged', 'conflict']),
+      commit: z.string().nullable().describe('The new commit of `into`; null on a conflict'),
+      files: z.array(z.string()).describe('The conflicting files; empty when merged'),
+    },
+    annotations: ACTS,
+    actsOn: (args) => onAgent(args.agent),
+    async handle(a, args) {
+      const r = await a.merge(args.agent, args.strategy, args.message);
+      return r.status === 'merged' ? { ...r, files: [] } : { ...r, commit: null };
+    },
+  }),
+  defineTool({
+    name: 'agent_comment',
+    title: "Comment on an agent's work",
+    description:
+      'A review comment, sent to the agent as its next message, with the file and line it is about (as agent_diff names them).',
+    input: {
+      agent: agentRef,
+      text: message,
+      file: z
+        .string()
+        .regex(/^[^\x00-\x1f\x7f]{1,1000}$/, 'a file path on one line')
+        .optional()
+        .describe('The file the comment is about, as agent_diff names it'),
+      line: z.number().int().min(1).optional(),
+    },
+    output: statusResult,
+    annotations: ACTS,
+    actsOn: (args) => onAgent(args.agent),
+    async handle(a, args) {
+      return { agent: toStatusOutput(await a.comment(args.agent, args.text, args.file, args.line)) };
+    },
+  }),
+  defineTool({
     name: 'agent_list',
     title: 'List agents',
     description:

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import type { BrowserContext, CDPSession, Page } from 'playwright-core';
+import type { BrowserContext, CDPSession, Page, Request } from 'playwright-core';
 import { navigationRefusal, type BrowserReach } from './browser-reach.js';
 import { chromiumLaunch } from './chromium-user.js';
 import { SocksGuard } from './socks-guard.js';
@@ -151,6 +151,14 @@ export class BrowserSession {
     if (refusal) throw new Error(refusal);
     const page = await this.open();
     const started = Date.now();
+    // Where the page itself asked to go (redirects included): Chromium makes requests of its own
+    // (update.googleapis.com, even told not to), which the guard refuses too and must not be named.
+    const asked = new Set<string>();
+    const onRequest = (request: Request) => {
+      const target = hostAndPort(request.url());
+      if (target) asked.add(target);
+    };
+    page.on('request', onRequest);
     let response;
     try {
       response = await page.goto(url, { waitUntil: 'load' });
@@ -162,7 +170,7 @@ export class BrowserSession {
         .catch(() => {});
       // Behind the guard Chromium only says ERR_SOCKS_CONNECTION_FAILED; the guard knows why.
       const missed = this.guard?.refusedSince(started) ?? [];
-      const refused = missed.find((r) => r.why === 'not allowed');
+      const refused = missed.find((r) => r.why === 'not allowed' && asked.has(`${r.host}:${r.port}`));
       if (refused) {
         throw new Error(
           `could not load ${url}: it led to ${refused.host}:${refused.port} (a redirect or a request of the page), where the host's browser does not connect; ` +
@@ -177,6 +185,8 @@ export class BrowserSession {
         ? ': nothing listens there; is the dev server running on that port?'
         : '';
       throw new Error(`could not load ${url}: ${why}${hint}`);
+    } finally {
+      page.off('request', onRequest);
     }
     const status = response?.status() ?? null;
     if (status !== null && status >= 400) {
@@ -308,5 +318,18 @@ export class BrowserSession {
     } catch (err) {
       throw new Error(`'${selector}': ${(err as Error).message.split('\n')[0]}`);
     }
+  }
+}
+
+/** "host:port" of a URL as the SOCKS guard names a connection (no brackets round an IPv6 address). */
+function hostAndPort(url: string): string | undefined {
+  try {
+    const u = new URL(url);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:' && u.protocol !== 'ws:' && u.protocol !== 'wss:')
+      return undefined;
+    const port = u.port || (u.protocol === 'https:' || u.protocol === 'wss:' ? '443' : '80');
+    return `${u.hostname.replace(/^\[|\]$/g, '')}:${port}`;
+  } catch {
+    return undefined;
   }
 }

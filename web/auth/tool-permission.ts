@@ -3,6 +3,7 @@ import type { Permission } from './permissions.js';
 
 /** Tools that create or destroy, or change how Optagon itself runs: `manage`. */
 const MANAGING = new Set([
+  'agent_discard',
   'frame_create',
   'frame_destroy',
   'frame_config_set',
