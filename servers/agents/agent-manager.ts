@@ -342,9 +342,7 @@ export class AgentManager {
    * untracked, the patch cut at `maxBytes`. Only an agent with a work tree of its own has them.
    */
   async diff(ref: string, maxBytes: number): Promise<{ agent: string; branch: string } & WorkDiff> {
-    const { frame, record } = await this.locate(ref);
-    const worktree = this.ownWorktree(frame, record);
-    const { frame: running } = await this.deps.tmux.reach(frame.id);
+    const { frame, record, worktree, running } = await this.ownWorktree(ref);
     return {
       agent: `${frame.name}/${record.name}`,
       branch: worktree.branch,
@@ -354,10 +352,7 @@ export class AgentManager {
 
   /** Ends the agent if it runs, then removes its work tree and its branch, with all its changes. */
   async discard(ref: string): Promise<AgentStatus> {
-    const located = await this.locate(ref);
-    const { frame, record } = located;
-    const worktree = this.ownWorktree(frame, record);
-    const { frame: running } = await this.deps.tmux.reach(frame.id);
+    const { frame, record, worktree, running } = await this.ownWorktree(ref);
     if (!record.stoppedAt) await this.stop(`${frame.name}/${record.name}`);
     await this.git.removeWorktree(running, { repo: '/workspace', path: worktree.path, branch: worktree.branch });
     this.session(frame).update((list) =>
@@ -369,9 +364,7 @@ export class AgentManager {
 
   /** Commits everything in the agent's work tree on its branch; `commit` is null when nothing changed. */
   async checkpoint(ref: string, message?: string): Promise<{ agent: string; branch: string; commit: string | null }> {
-    const { frame, record } = await this.locate(ref);
-    const worktree = this.ownWorktree(frame, record);
-    const { frame: running } = await this.deps.tmux.reach(frame.id);
+    const { frame, record, worktree, running } = await this.ownWorktree(ref);
     const commit = await this.git.commitAll(
       running,
       worktree.path,
@@ -393,19 +386,17 @@ export class AgentManager {
     strategy: MergeStrategy,
     message?: string,
   ): Promise<{ agent: string; branch: string } & MergeResult> {
-    const { frame, record } = await this.locate(ref);
-    const worktree = this.ownWorktree(frame, record);
-    const { frame: running } = await this.deps.tmux.reach(frame.id);
+    const { frame, record, worktree, running } = await this.ownWorktree(ref);
     const mine = await this.git.uncommitted(running, '/workspace', false);
     if (mine.length) {
       throw new Error(
-        `/workspace in frame '${frame.name}' has uncommitted changes (${mine.slice(0, 5).join(', ')}${mine.length > 5 ? ', …' : ''}); commit or stash them, then merge`,
+        `/workspace in frame '${frame.name}' has uncommitted changes (${listed(mine)}); commit or stash them, then merge`,
       );
     }
     const theirs = await this.git.uncommitted(running, worktree.path, true);
     if (theirs.length) {
       throw new Error(
-        `agent '${frame.name}/${record.name}' has changes not committed (${theirs.slice(0, 5).join(', ')}${theirs.length > 5 ? ', …' : ''}); agent_checkpoint them first, or tell the agent to commit`,
+        `agent '${frame.name}/${record.name}' has changes not committed (${listed(theirs)}); agent_checkpoint them first, or tell the agent to commit`,
       );
     }
     const result = await this.git.merge(running, {
@@ -441,11 +432,24 @@ export class AgentManager {
     return this.send(ref, `Review comment${where}: ${text}`);
   }
 
-  private ownWorktree(frame: FrameRecord, record: AgentRecord): NonNullable<AgentRecord['worktree']> {
-    if (record.worktree) return record.worktree;
-    throw new Error(
-      `agent '${frame.name}/${record.name}' works in /workspace itself (workspace: shared), so it has no changes of its own to show or discard; look at git in the frame instead`,
-    );
+  /**
+   * An agent with a work tree of its own, and its frame as reached now (running: git needs it);
+   * an agent working in /workspace itself has no changes of its own, which is said.
+   */
+  private async ownWorktree(ref: string): Promise<{
+    frame: FrameRecord;
+    record: AgentRecord;
+    worktree: NonNullable<AgentRecord['worktree']>;
+    running: FrameRecord;
+  }> {
+    const { frame, record } = await this.locate(ref);
+    if (!record.worktree) {
+      throw new Error(
+        `agent '${frame.name}/${record.name}' works in /workspace itself (workspace: shared), so it has no changes of its own to show or discard; look at git in the frame instead`,
+      );
+    }
+    const { frame: running } = await this.deps.tmux.reach(frame.id);
+    return { frame, record, worktree: record.worktree, running };
   }
 
   /**
@@ -586,6 +590,9 @@ export class AgentManager {
     return hook && hook.at >= record.createdAt - 1000 ? hook : undefined;
   }
 }
+
+/** The first few paths of a list, for an error message. */
+const listed = (paths: string[]) => `${paths.slice(0, 5).join(', ')}${paths.length > 5 ? ', …' : ''}`;
 
 /** Who an agent's checkpoints are by, when the repository names no one. */
 const agentAuthor = (name: string) => ({ name: `Optagon agent ${name}`, email: `${name}@optagon.invalid` });
