@@ -96,9 +96,8 @@ describe('terminal UIs in a tmux pane', () => {
 
     await keys('?');
     await waitFor('the help', async () => (await screen()).some((l) => l.includes('optagon dashboard — keys')));
-    await keys('?');
-    await keys('/');
-    await keys('a', 'p', 'i');
+    // Keys sent at once reach the dashboard as one string: each is still its own key.
+    await keys('?', '/', 'a', 'p', 'i');
     await waitFor('the filter', async () => (await screen()).some((l) => l.includes('filter: api')));
     expect((await screen()).some((l) => l.includes(' web '))).toBe(false);
     await keys('Enter');

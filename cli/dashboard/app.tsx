@@ -123,7 +123,13 @@ function Dashboard({ tools, onAttach, initial }: Props) {
     );
   };
 
+  // Keys typed fast (a script, a slow link) reach Ink as one string, "?/" or "api": outside the
+  // filter each character is its own key, so none is lost and none is read as another.
   useInput((input, key) => {
+    const single = modeNow.current === 'filter' || input.length <= 1 || key.ctrl || key.meta;
+    for (const ch of single ? [input] : [...input]) onKey(ch, key);
+  });
+  const onKey = (input: string, key: Parameters<Parameters<typeof useInput>[0]>[1]) => {
     const mode = modeNow.current;
     if (mode === 'filter') {
       if (key.escape) {
@@ -149,7 +155,7 @@ function Dashboard({ tools, onAttach, initial }: Props) {
     else if (input === 'l' && current) setMode('logs');
     else if (input === '/') setMode('filter');
     else if (input === '?') setMode('help');
-  });
+  };
 
   const rows = Math.max(3, (stdout.rows || 24) - 6);
   if (mode === 'help') {
