@@ -64,10 +64,10 @@ export async function benchAgentWorktree(home: BenchHome, frame: string, rounds 
     const podman = home.config.podman.binary;
     const container = frames.frames.containerName(record);
     for (let i = 0; i < 10; i++) {
-      ours.push(await timed(() => agents.diff(`${frame}/diff`, 1_000_000)));
+      ours.push(await timed(() => agents.diff(`${frame}/diff`, { maxBytes: 1_000_000 })));
       peer.push(await timed(() => execa(podman, ['exec', container, 'git', '-C', tree.path, 'diff', tree.base])));
     }
-    const { files: changed } = await agents.diff(`${frame}/diff`, 1_000_000);
+    const { files: changed } = await agents.diff(`${frame}/diff`, { maxBytes: 1_000_000 });
     if (changed[0]?.added !== 2000)
       throw new Error(`the bench's change is not 2,000 lines: ${JSON.stringify(changed)}`);
     await agents.discard(`${frame}/diff`);

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { ResultOf } from '../host/tool-results.js';
 import { count } from './options.js';
-import { bold, cyan, dim, green, printJson, red, status, table, untrusted, untrustedText } from './render.js';
+import { ago, bold, cyan, dim, green, printJson, red, status, table, untrusted, untrustedText } from './render.js';
 import { run } from './run.js';
 
 type Agent = ResultOf<'agent_status'>['agent'];
@@ -44,11 +44,12 @@ export function registerAgentCommands(program: Command): void {
     .option('-w, --wait', 'wait until it has finished the task, then print its reply')
     .option('--shared', 'work in /workspace itself, not in a git work tree and branch of its own')
     .option('--base <ref>', 'the branch or commit its work tree starts from (default: the checked-out branch)')
+    .option('--branch <name>', "its work tree's new branch (default: agents.branch_prefix, optagon/, and its name)")
     .action(
       (
         frame: string,
         task: string[],
-        opts: { kind: string; name?: string; wait?: boolean; shared?: boolean; base?: string },
+        opts: { kind: string; name?: string; wait?: boolean; shared?: boolean; base?: string; branch?: string },
       ) =>
         run(async (tools, out) => {
           const args = {
@@ -58,6 +59,7 @@ export function registerAgentCommands(program: Command): void {
             ...(opts.name ? { name: opts.name } : {}),
             ...(opts.shared ? { workspace: 'shared' } : {}),
             ...(opts.base ? { base: opts.base } : {}),
+            ...(opts.branch ? { branch: opts.branch } : {}),
           };
           const { agent: a } = await tools.call('agent_spawn', args, (m) => {
             if (!out.json) process.stderr.write(dim(`${untrusted(m)}…\n`));
@@ -150,9 +152,26 @@ export function registerAgentCommands(program: Command): void {
     .command('diff <agent>')
     .description('what the agent changed in its work tree: committed, uncommitted and new files')
     .option('--stat', 'only the files, with lines added and removed')
-    .action((ref: string, opts: { stat?: boolean }) =>
+    .option('--from <commit>', 'from this checkpoint of its branch (--checkpoints lists them)')
+    .option('--to <commit>', 'to this checkpoint, not the work tree as it is')
+    .option('--checkpoints', "list its branch's commits since its base")
+    .action((ref: string, opts: { stat?: boolean; from?: string; to?: string; checkpoints?: boolean }) =>
       run(async (tools, out) => {
-        const d = await tools.call('agent_diff', { agent: ref, stat: Boolean(opts.stat) });
+        const d = await tools.call('agent_diff', {
+          agent: ref,
+          stat: Boolean(opts.stat || opts.checkpoints),
+          ...(opts.from ? { from: opts.from } : {}),
+          ...(opts.to ? { to: opts.to } : {}),
+        });
+        if (opts.checkpoints && !out.json) {
+          if (!d.checkpoints.length)
+            return console.log(`${untrusted(d.agent)} has no commits since ${d.base.slice(0, 12)}`);
+          for (const c of d.checkpoints)
+            console.log(
+              `${c.commit.slice(0, 12)}  ${dim(ago(new Date(c.at * 1000).toISOString()))}  ${untrusted(c.subject)}`,
+            );
+          return;
+        }
         if (out.json) return printJson(d);
         if (!d.files.length)
           return console.log(`${untrusted(d.agent)} has changed nothing since ${d.base.slice(0, 12)}`);

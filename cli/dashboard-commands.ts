@@ -22,9 +22,9 @@ async function ui(): Promise<typeof import('./dashboard/ui.js')> {
   }
 }
 
-/** Attaches this terminal to the frame's tmux session until the user detaches. */
-async function attachHere(tools: OptagonTools, frame: string): Promise<void> {
-  const { command } = await tools.call('frame_attach', { frame });
+/** Attaches this terminal to the frame's tmux session (at `window`, an agent's) until the user detaches. */
+async function attachHere(tools: OptagonTools, frame: string, window?: string): Promise<void> {
+  const { command } = await tools.call('frame_attach', { frame, ...(window ? { window } : {}) });
   // tmux runs in the frame (podman exec), so a tmux of the user's own around this terminal does not stop it nesting.
   const r = spawnSync(command[0]!, command.slice(1), { stdio: 'inherit' });
   if (r.status !== 0)
@@ -45,7 +45,7 @@ export function registerDashboardCommands(program: Command): void {
     .action(() =>
       run(async (tools) => {
         needsTerminal('the dashboard');
-        await (await ui()).runDashboard(tools, (frame) => attachHere(tools, frame));
+        await (await ui()).runDashboard(tools, (frame, window) => attachHere(tools, frame, window));
       }),
     );
 

@@ -31,6 +31,8 @@ const statusPaint: Record<string, (t: string) => string> = {
   timed_out: red,
   cancelled: dim,
   waiting: dim,
+  waiting_for_review: yellow,
+  conflict: yellow,
 };
 
 export function status(s: string): string {

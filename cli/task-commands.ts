@@ -19,7 +19,17 @@ function report(t: Task): string {
     lines.push(
       `  ${untrusted(s.agent)} ${status(s.status)}${fixes} ${untrusted(s.title)}${s.reason ? dim(` — ${untrusted(s.reason)}`) : ''}`,
     );
+    if (s.branch) {
+      const landed = s.merge ? `merged as ${untrusted(s.merge.slice(0, 12))}` : 'not merged';
+      const files = (s.changed ?? []).map(
+        (f) => `${untrusted(f.path)} ${f.added === null ? 'binary' : `+${f.added} -${f.removed}`}`,
+      );
+      lines.push(dim(`    ${untrusted(s.branch)}, ${landed}${files.length ? `: ${files.join(', ')}` : ''}`));
+    }
   }
+  if (r?.branch) lines.push(dim(`  into branch ${untrusted(r.branch)}`));
+  if (t.status === 'waiting_for_review')
+    lines.push('  waiting for your review: optagon agent diff <agent>, then optagon agent merge <agent> (or discard)');
   if (r?.error) lines.push(`  error: ${untrusted(r.error)}`);
   if (r?.episode) lines.push(dim(`  remembered as episode ${untrusted(r.episode)}`));
   return lines.join('\n');
@@ -46,7 +56,9 @@ export function registerTaskCommands(program: Command): void {
         );
         if (out.json) return printJson({ task: t });
         console.log(report(t));
-        if (t.status !== 'done' && t.status !== 'planned') process.exitCode = 1;
+        // 3: the work is there and waits for you (as agent merge's conflict); 1: it did not get done.
+        if (t.status === 'waiting_for_review') process.exitCode = 3;
+        else if (t.status !== 'done' && t.status !== 'planned') process.exitCode = 1;
       }),
     );
 

@@ -68,8 +68,8 @@ describe('agents in work trees of their own (real podman, git and claude)', () =
       ),
     );
     const base = (await inFrame('git -C /workspace rev-parse HEAD')).trim();
-    expect(a!.agent.worktree).toEqual({ path: worktreeOf('a'), branch: 'optagon/a', base });
-    expect(b!.agent.worktree).toEqual({ path: worktreeOf('b'), branch: 'optagon/b', base });
+    expect(a!.agent.worktree).toEqual({ path: worktreeOf('a'), branch: 'optagon/a', base, into: 'main' });
+    expect(b!.agent.worktree).toEqual({ path: worktreeOf('b'), branch: 'optagon/b', base, into: 'main' });
     for (const name of ['a', 'b']) {
       const waited = await home.ok('agent_wait', { agent: `wt/${name}`, until: 'idle', timeout_ms: 120_000 });
       expect(waited.reached).toBe(true);
@@ -184,5 +184,37 @@ describe('agents in work trees of their own (real podman, git and claude)', () =
     expect(await home.fails('agent_spawn', { frame: 'wt', name: 'e', base: '--output=/etc/x' })).toMatch(
       /branch name or commit/,
     );
+  });
+
+  it('agents.branch_prefix names the branch; .worktreeinclude and agents.worktree_setup prepare the tree; a failed setup leaves nothing', async () => {
+    await inFrame(
+      "cd /workspace && printf '.env\\n' > .gitignore && printf 'KEY=1\\n' > .env && printf '.env\\n' > .worktreeinclude",
+    );
+    await home.ok('frame_config_set', {
+      frame: 'wt',
+      values: { agents: { branch_prefix: 'agent-', worktree_setup: 'ls -a > setup.out' } },
+    });
+    const { agent } = await home.ok('agent_spawn', { frame: 'wt', name: 'f' });
+    expect(agent.worktree).toMatchObject({ path: worktreeOf('f'), branch: 'agent-f' });
+    expect(await inFrame('cat /worktrees/f/.env')).toBe('KEY=1');
+    expect(await inFrame('cat /worktrees/f/setup.out')).toMatch(/^\.env$/m); // the setup ran in the tree, after the copy
+    await home.ok('agent_discard', { agent: 'wt/f', confirm: true });
+
+    await home.ok('frame_config_set', {
+      frame: 'wt',
+      values: { agents: { worktree_setup: 'echo no network here >&2; exit 3' } },
+    });
+    expect(await home.fails('agent_spawn', { frame: 'wt', name: 'g' })).toMatch(
+      /agents\.worktree_setup failed in \/worktrees\/g of frame 'wt' \(exit 3\).*optagon frame config wt --edit[^]*no network here/,
+    );
+    expect(await inFrame('git -C /workspace branch --list')).not.toContain('agent-g');
+    expect(await inFrame(`test -e ${worktreeOf('g')} && echo there || echo gone`)).toBe('gone');
+    expect(await home.fails('frame_config_set', { frame: 'wt', values: { agents: { branch_prefix: '-x/' } } })).toMatch(
+      /branch name prefix/,
+    );
+    await home.ok('frame_config_set', {
+      frame: 'wt',
+      values: { agents: { branch_prefix: null, worktree_setup: null } },
+    });
   });
 });

@@ -2,6 +2,7 @@ import { execa } from 'execa';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, DaemonHome, DaemonProcess } from './support/daemon-process.js';
+import { FakeAnthropic, isAgentTurn, lastToolResults, lastUserText } from './support/fake-anthropic.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestHome, frameTerminals, frameTmux, hostTmux, waitFor, type TestHome } from './support/test-home.js';
 
@@ -14,6 +15,32 @@ async function showingPane<T>(socket: string, wait: Promise<T>): Promise<T> {
     throw new Error(`${err.message}; the pane shows:\n${pane}`);
   });
 }
+
+/** "Write '<text>' into <path>", and "Please run: <command>" (a command: a permission prompt). */
+const WRITE = /Write '([^']*)' into (\S+)/;
+/** A command Claude Code asks about (it runs read-only ones such as ls without asking). */
+const RUN = /Please run: (.+)$/m;
+const fake = new FakeAnthropic([
+  {
+    name: 'write the file asked for',
+    when: (r) => isAgentTurn(r) && WRITE.test(lastUserText(r)) && lastToolResults(r).length === 0,
+    reply: (r) => {
+      const [, text, path] = WRITE.exec(lastUserText(r))!;
+      return { toolUse: { name: 'Write', input: { file_path: path!, content: text! } } };
+    },
+  },
+  {
+    name: 'run the command asked for',
+    when: (r) => isAgentTurn(r) && RUN.test(lastUserText(r)) && lastToolResults(r).length === 0,
+    reply: (r) => ({
+      toolUse: {
+        name: 'Bash',
+        input: { command: RUN.exec(lastUserText(r))![1]!, description: 'run it' },
+      },
+    }),
+  },
+  { name: 'done', when: (r) => isAgentTurn(r), reply: { text: 'Done.' } },
+]);
 
 /**
  * The dashboard and the picker as a person sees them: the real CLI in a real 80×24 tmux pane on a
@@ -43,6 +70,7 @@ describe('terminal UIs in a tmux pane', () => {
   };
 
   beforeAll(async () => {
+    await fake.start();
     home = await createTestHome(33360, 5);
     socket = join(home.root, 'ui.sock');
     await home.ok('frame_create', { name: 'web', workspace: home.workspace('web') });
@@ -52,6 +80,7 @@ describe('terminal UIs in a tmux pane', () => {
   afterAll(async () => {
     await execa('tmux', ['-S', socket, 'kill-server'], { reject: false });
     await home?.cleanup();
+    await fake.close();
   });
 
   it('the dashboard lists the frames; x stops the selected one and its status changes on screen', async () => {
@@ -109,6 +138,126 @@ describe('terminal UIs in a tmux pane', () => {
       10_000,
     );
   }, 120_000);
+
+  it('an agent under its frame: d shows its diff, c a comment it gets, ! while it waits for you, m merges, x discards after asking', async () => {
+    const web = home.services.frames.resolve('web');
+    const inFrame = async (script: string) => {
+      const r = await home.services.frames.exec(web, ['sh', '-c', script]);
+      if (r.exitCode !== 0) throw new Error(`${script}: ${r.stderr}`);
+      return r.stdout;
+    };
+    await inFrame(
+      "cd /workspace && printf 'start\\n' > start.txt && git init -q -b main && git add start.txt && git -c user.name=u -c user.email=u@example.com commit -qm first",
+    );
+    await home.ok('frame_config_set', {
+      frame: 'web',
+      values: {
+        agents: {
+          env: { ANTHROPIC_BASE_URL: fake.containerUrl, ANTHROPIC_API_KEY: 'sk-ant-test-0123456789abcdefghijklmn' },
+        },
+      },
+    });
+    await home.ok('agent_spawn', {
+      frame: 'web',
+      name: 'fixer',
+      task: "Write 'a change from the dashboard' into /worktrees/fixer/notes.md",
+    });
+    await home.ok('agent_wait', { agent: 'web/fixer', until: 'idle', timeout_ms: 120_000 });
+    await runInPane('dashboard');
+    const agentRow = async () => (await screen()).find((l) => / fixer /.test(l)) ?? '';
+    await showingPane(
+      socket,
+      waitFor('the agent under web', async () => /^ {4}fixer\s+idle\s+optagon\/fixer/.test(await agentRow()), 30_000),
+    );
+    const at = (await screen()).findIndex((l) => / fixer /.test(l));
+    expect((await screen())[at - 1]).toMatch(/^ {2}web\s+running/); // under its frame
+    await keys('j', 'j');
+    await waitFor('the agent selected', async () => (await agentRow()).startsWith('> '));
+
+    await keys('d');
+    await showingPane(
+      socket,
+      waitFor('its diff', async () => (await screen())[0]?.startsWith('diff of web/fixer on optagon/fixer')),
+    );
+    expect(await screen()).toContain('+a change from the dashboard');
+    await keys('Escape');
+    await waitFor('the list again', async () => (await agentRow()).startsWith('> '));
+
+    // a: attached at the agent's own window; back in the dashboard on detach.
+    const container = (await home.ok('frame_get', { frame: 'web' })).frame.containerName;
+    await keys('a');
+    const [client] = await waitFor(
+      'a client at the agent',
+      async () => {
+        const c = await frameTerminals(container, '#{client_tty} #{window_name}');
+        return c.length > 0 && c;
+      },
+      20_000,
+    );
+    expect(client!.split(' ')[1]).toBe('fixer');
+    await frameTmux(container, 'detach-client', '-t', client!.split(' ')[0]!);
+    // Back with its frame selected (tmux first restores the screen as it was, the agent selected).
+    await showingPane(
+      socket,
+      waitFor('the dashboard back', async () => (await screen()).some((l) => l.startsWith('> web ')), 20_000),
+    );
+    // As after a frame's attach: drawn before the keys are heard, so j is pressed until it is
+    // (the agent is the last row: more j's stay on it).
+    const selected = async () => (await agentRow()).startsWith('> ');
+    await waitFor(
+      'the agent selected again',
+      async () => (await selected()) || (await keys('j'), await new Promise((r) => setTimeout(r, 500)), selected()),
+      20_000,
+    );
+
+    // A comment that makes it run a command: it waits for permission, and the row says it needs you.
+    const sent = fake.requests.length;
+    await keys('c');
+    await keys('-l', 'Please run: python3 -c pass');
+    await keys('Enter');
+    await showingPane(
+      socket,
+      waitFor(
+        'the comment at the model',
+        async () =>
+          fake.requests
+            .slice(sent)
+            .some((r) => lastUserText(r).includes('Review comment: Please run: python3 -c pass')),
+        60_000,
+      ),
+    );
+    await showingPane(
+      socket,
+      waitFor('the marker', async () => /^> ! fixer\s+NEEDS YOU/.test(await agentRow()), 60_000),
+    );
+    await home.ok('agent_approve', { agent: 'web/fixer', decision: 'deny' });
+    await waitFor('idle again', async () => /idle/.test(await agentRow()), 60_000);
+
+    await keys('m');
+    await showingPane(
+      socket,
+      waitFor(
+        'merged',
+        async () => (await screen()).some((l) => /web\/fixer: merged into main as [0-9a-f]{12}/.test(l)),
+        30_000,
+      ),
+    );
+    expect(await inFrame('cat /workspace/notes.md')).toBe('a change from the dashboard');
+
+    await keys('x');
+    await waitFor('the question', async () => (await screen()).some((l) => l.includes('y to discard')));
+    await keys('n');
+    await waitFor('kept', async () => (await screen()).some((l) => l.trim() === 'kept'));
+    await keys('x');
+    await waitFor('the question', async () => (await screen()).some((l) => l.includes('y to discard')));
+    await keys('y');
+    await showingPane(
+      socket,
+      waitFor('the agent gone', async () => !(await screen()).some((l) => / fixer /.test(l)), 30_000),
+    );
+    expect(await inFrame('git -C /workspace branch --list')).not.toContain('optagon/fixer');
+    await keys('q');
+  }, 300_000);
 
   it('the picker finds a frame by a fuzzy query and, with no Guake, attaches in place', async () => {
     const api = (await home.ok('frame_get', { frame: 'api-server' })).frame.containerName;

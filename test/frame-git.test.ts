@@ -60,7 +60,7 @@ describe('git in a frame (real podman, real git)', () => {
     // The tree's own index is untouched: the untracked file is still untracked there.
     expect(await sh(`cd ${WT} && git status --porcelain`)).toContain('?? added.md');
 
-    const cut = await git.diff(frame, WT, base, 100);
+    const cut = await git.diff(frame, WT, base, { maxBytes: 100 });
     expect(cut).toMatchObject({ truncated: true, bytes: diff.bytes });
     expect(cut.patch).toBe(diff.patch.slice(0, 100));
 

@@ -3,11 +3,14 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { OptagonTools } from '../../host/tool-results.js';
 import { age, untrusted } from '../render.js';
 import { megabytes } from '../../servers/shared/human-units.js';
-import { matches, type FrameRow, type FrameStats } from './frame-rows.js';
+import { listRows, matches, type AgentRow, type FrameRow, type FrameStats, type Row } from './frame-rows.js';
+import { DiffView, type AgentDiff } from './diff-view.js';
 
 /** CPU and memory come from podman stats, which has no events: asked this often for running frames. */
 const STATS_EVERY_MS = 5000;
 const LOG_EVERY_MS = 1000;
+/** Agents have no events either: their states are asked this often. */
+const AGENTS_EVERY_MS = 2000;
 const COLOURS: Record<string, string> = {
   running: 'green',
   starting: 'yellow',
@@ -18,23 +21,40 @@ const COLOURS: Record<string, string> = {
 };
 
 const HELP = [
-  ['↑/↓ j/k', 'select a frame'],
+  ['↑/↓ j/k', 'select a frame, or an agent under it'],
+  ['', 'on a frame:'],
   ['s', 'start'],
   ['x', 'stop'],
   ['r', 'restart'],
   ['a, Enter', 'attach (the dashboard comes back when you detach: C-b d)'],
   ['g', 'open in Guake'],
   ['l', 'live log tail of the selected frame (l or Esc closes it)'],
+  ['', 'on an agent (! marks one waiting for you):'],
+  ['d', 'its diff (j/k scroll, Esc closes)'],
+  ['m', 'merge its branch into the frame’s (checkpointing its work first)'],
+  ['x', 'discard its work tree and branch (asks)'],
+  ['c', 'comment: your words go to it as its next message'],
+  ['a, Enter', 'attach to its window'],
+  ['', ''],
   ['/', 'filter by name (Enter keeps it, Esc clears it)'],
   ['?', 'this help'],
   ['q', 'quit'],
 ];
 
-type Mode = 'list' | 'filter' | 'help' | 'logs';
+type Mode = 'list' | 'filter' | 'help' | 'logs' | 'diff' | 'comment' | 'discard';
+/** An agent's state as the dashboard colours it; waiting for permission stands out. */
+const AGENT_COLOURS: Record<string, string> = {
+  working: 'cyan',
+  starting: 'yellow',
+  waiting_for_permission: 'yellowBright',
+  idle: 'green',
+  exited: 'gray',
+};
 
 interface Props {
   tools: OptagonTools;
-  onAttach(frame: string): void;
+  /** Attach to the frame's tmux session, at the agent's window when one is given. */
+  onAttach(frame: string, window?: string): void;
   /** The frame to select at first: the one attached to, when the dashboard comes back. */
   initial?: string;
 }
@@ -55,6 +75,12 @@ function Dashboard({ tools, onAttach, initial }: Props) {
   const [filter, setFilter] = useState('');
   const [note, setNote] = useState('loading…');
   const [logs, setLogs] = useState<string[]>([]);
+  const [agents, setAgents] = useState<AgentRow[]>([]);
+  const [diff, setDiff] = useState<AgentDiff>();
+  const [scroll, setScroll] = useState(0);
+  const [comment, setComment] = useState('');
+  /** The comment as typed so far: keys can come faster than renders, as for the mode. */
+  const commentNow = useRef('');
 
   const load = useCallback(async () => {
     const { frames: list } = await tools.call('frame_list');
@@ -92,15 +118,30 @@ function Dashboard({ tools, onAttach, initial }: Props) {
     return () => clearInterval(timer);
   }, [tools, running]);
 
+  useEffect(() => {
+    if (!running) return setAgents([]);
+    const poll = () =>
+      tools.call('agent_list').then(
+        (r) => setAgents(r.agents),
+        () => undefined,
+      );
+    void poll();
+    const timer = setInterval(() => void poll(), AGENTS_EVERY_MS);
+    return () => clearInterval(timer);
+  }, [tools, running]);
+
   const shown = useMemo(() => frames.filter((f) => matches(f.name, filter)), [frames, filter]);
+  const lines = useMemo(() => listRows(shown, agents), [shown, agents]);
   const placed = useRef(false);
   useEffect(() => {
     if (placed.current || !frames.length) return;
     placed.current = true;
-    const at = shown.findIndex((f) => f.name === initial);
+    const at = lines.findIndex((r) => r.kind === 'frame' && r.frame.name === initial);
     if (at >= 0) setCursor(at);
-  }, [frames, shown, initial]);
-  const current = shown[Math.min(cursor, shown.length - 1)];
+  }, [frames, lines, initial]);
+  const row: Row | undefined = lines[Math.min(cursor, lines.length - 1)];
+  const current = row?.frame;
+  const agent = row?.kind === 'agent' ? row.agent : undefined;
 
   useEffect(() => {
     if (mode !== 'logs' || !current) return;
@@ -122,15 +163,81 @@ function Dashboard({ tools, onAttach, initial }: Props) {
       (err: Error) => setNote(err.message),
     );
   };
+  /** Something done to the selected agent: its note as it goes, and what it answered. */
+  const onAgent = (verb: string, run: (ref: string) => Promise<string>) => {
+    if (!agent) return;
+    const ref = agent.agent;
+    setNote(`${verb} ${ref}…`);
+    run(ref).then(
+      (done) => setNote(`${ref}: ${done}`),
+      (err: Error) => setNote(err.message),
+    );
+  };
+  const showDiff = () =>
+    onAgent('reading the diff of', async (ref) => {
+      const d = await tools.call('agent_diff', { agent: ref });
+      setDiff(d);
+      setScroll(0);
+      setMode('diff');
+      return `${d.files.length} file${d.files.length === 1 ? '' : 's'} changed on ${d.branch}`;
+    });
+  // Merging is asked for in one key: what the agent has not committed is checkpointed first.
+  const merge = () =>
+    onAgent('merging', async (ref) => {
+      await tools.call('agent_checkpoint', { agent: ref });
+      const r = await tools.call('agent_merge', { agent: ref });
+      return r.status === 'merged'
+        ? `merged into ${r.into} as ${r.commit!.slice(0, 12)}`
+        : `conflicts with ${r.into} in ${r.files.join(', ')}; nothing changed (c: ask it to rebase)`;
+    });
+  const discard = () =>
+    onAgent('discarding', async (ref) => {
+      await tools.call('agent_discard', { agent: ref, confirm: true });
+      return 'discarded: its work tree and branch are gone';
+    });
+  const send = (text: string) =>
+    onAgent('commenting to', async (ref) => {
+      await tools.call('agent_comment', { agent: ref, text });
+      return 'comment sent';
+    });
 
+  const rows = Math.max(3, (stdout.rows || 24) - 6);
   // Keys typed fast (a script, a slow link) reach Ink as one string, "?/" or "api": outside the
   // filter each character is its own key, so none is lost and none is read as another.
   useInput((input, key) => {
-    const single = modeNow.current === 'filter' || input.length <= 1 || key.ctrl || key.meta;
+    const typing = modeNow.current === 'filter' || modeNow.current === 'comment';
+    const single = typing || input.length <= 1 || key.ctrl || key.meta;
     for (const ch of single ? [input] : [...input]) onKey(ch, key);
   });
   const onKey = (input: string, key: Parameters<Parameters<typeof useInput>[0]>[1]) => {
     const mode = modeNow.current;
+    if (mode === 'comment') {
+      // Typed text can come with its Enter in one string: the text is kept, then the Enter sends it.
+      const typed = input.replace(/[\r\n]/g, '');
+      if (key.backspace || key.delete) commentNow.current = commentNow.current.slice(0, -1);
+      else if (typed && !key.ctrl && !key.meta && !key.escape) commentNow.current += typed;
+      if (key.escape || key.return || /[\r\n]/.test(input)) {
+        if (!key.escape && commentNow.current.trim()) send(commentNow.current.trim());
+        commentNow.current = '';
+        setMode('list');
+      }
+      setComment(commentNow.current);
+      return;
+    }
+    if (mode === 'discard') {
+      if (input === 'y') discard();
+      else setNote('kept');
+      setMode('list');
+      return;
+    }
+    if (mode === 'diff') {
+      if (key.escape || input === 'q' || input === 'd') setMode('list');
+      else if (key.downArrow || input === 'j') setScroll((n) => n + 1);
+      else if (key.upArrow || input === 'k') setScroll((n) => Math.max(0, n - 1));
+      else if (input === ' ' || key.pageDown) setScroll((n) => n + rows);
+      else if (key.pageUp) setScroll((n) => Math.max(0, n - rows));
+      return;
+    }
     if (mode === 'filter') {
       if (key.escape) {
         setFilter('');
@@ -146,8 +253,22 @@ function Dashboard({ tools, onAttach, initial }: Props) {
     }
     if (input === 'q') return exit();
     if (key.upArrow || input === 'k') setCursor((c) => Math.max(0, c - 1));
-    else if (key.downArrow || input === 'j') setCursor((c) => Math.min(shown.length - 1, c + 1));
-    else if (input === 's') act('frame_start', 'starting');
+    else if (key.downArrow || input === 'j') setCursor((c) => Math.min(lines.length - 1, c + 1));
+    else if (agent) {
+      if (input === 'd') showDiff();
+      else if (input === 'm') merge();
+      else if (input === 'x') {
+        setNote(
+          `discard ${agent.agent}: its work tree and branch, with every change? y to discard, any other key keeps it`,
+        );
+        setMode('discard');
+      } else if (input === 'c') setMode('comment');
+      else if ((input === 'a' || key.return) && current) {
+        if (agent.window) onAttach(current.name, agent.window);
+        else setNote(`${agent.agent} has exited: it has no window to attach to`);
+      } else if (input === '/') setMode('filter');
+      else if (input === '?') setMode('help');
+    } else if (input === 's') act('frame_start', 'starting');
     else if (input === 'x') act('frame_stop', 'stopping');
     else if (input === 'r') act('frame_restart', 'restarting');
     else if (input === 'g') act('guake_open_frame', 'opening in Guake');
@@ -157,13 +278,13 @@ function Dashboard({ tools, onAttach, initial }: Props) {
     else if (input === '?') setMode('help');
   };
 
-  const rows = Math.max(3, (stdout.rows || 24) - 6);
+  if (mode === 'diff' && diff) return <DiffView diff={diff} scroll={scroll} rows={rows + 3} />;
   if (mode === 'help') {
     return (
       <Box flexDirection="column">
         <Text bold>optagon dashboard — keys</Text>
-        {HELP.map(([k, what]) => (
-          <Text key={k}>
+        {HELP.map(([k, what], i) => (
+          <Text key={i}>
             <Text color="cyan">{k!.padEnd(10)}</Text> {what}
           </Text>
         ))}
@@ -183,7 +304,7 @@ function Dashboard({ tools, onAttach, initial }: Props) {
       </Box>
     );
   }
-  const start = Math.max(0, Math.min(cursor - rows + 1, shown.length - rows));
+  const start = Math.max(0, Math.min(cursor - rows + 1, lines.length - rows));
   return (
     <Box flexDirection="column">
       <Text bold>
@@ -191,9 +312,31 @@ function Dashboard({ tools, onAttach, initial }: Props) {
         {'NAME'.padEnd(20)} {'STATUS'.padEnd(9)} {'PORT'.padEnd(6)} {'ACTIVE'.padEnd(7)} {'CPU'.padStart(6)}{' '}
         {'MEM'.padStart(7)}
       </Text>
-      {shown.slice(start, start + rows).map((f) => {
+      {lines.slice(start, start + rows).map((line) => {
+        const f = line.frame;
+        const selected = line === row;
+        if (line.kind === 'agent') {
+          const a = line.agent;
+          const needsYou = a.state === 'waiting_for_permission';
+          return (
+            <Text key={a.agent} inverse={selected} wrap="truncate">
+              {selected ? '> ' : '  '}
+              {needsYou ? (
+                <Text color="yellowBright" bold>
+                  !{' '}
+                </Text>
+              ) : (
+                '  '
+              )}
+              {untrusted(a.name).slice(0, 18).padEnd(18)}{' '}
+              <Text color={AGENT_COLOURS[a.state] ?? 'white'} bold={needsYou}>
+                {(needsYou ? 'NEEDS YOU' : untrusted(a.state)).padEnd(9)}
+              </Text>{' '}
+              <Text dimColor>{a.worktree ? untrusted(a.worktree.branch) : 'in /workspace'}</Text>
+            </Text>
+          );
+        }
         const s = stats[f.name];
-        const selected = f === current;
         return (
           <Text key={f.id} inverse={selected} wrap="truncate">
             {selected ? '> ' : '  '}
@@ -220,7 +363,11 @@ function Dashboard({ tools, onAttach, initial }: Props) {
       <Text dimColor wrap="truncate">
         {mode === 'filter'
           ? `filter: ${filter}▏`
-          : `${shown.length}/${frames.length} frames${filter ? ` matching "${filter}"` : ''} · s start x stop r restart a attach g guake l log / filter ? help q quit`}
+          : mode === 'comment'
+            ? `comment to ${agent?.agent}: ${comment}▏ (Enter sends, Esc cancels)`
+            : agent
+              ? `${agent.agent} · d diff m merge x discard c comment a attach · ? help q quit`
+              : `${shown.length}/${frames.length} frames${filter ? ` matching "${filter}"` : ''} · s start x stop r restart a attach g guake l log / filter ? help q quit`}
       </Text>
       <Text wrap="truncate">{untrusted(note)}</Text>
     </Box>
@@ -231,18 +378,23 @@ function Dashboard({ tools, onAttach, initial }: Props) {
  * `optagon dashboard`: every frame, live. Attaching leaves Ink (the terminal is tmux's until you
  * detach), then the dashboard comes back where it was.
  */
-export async function runDashboard(tools: OptagonTools, attach: (frame: string) => Promise<void>): Promise<void> {
+export async function runDashboard(
+  tools: OptagonTools,
+  attach: (frame: string, window?: string) => Promise<void>,
+): Promise<void> {
   let last: string | undefined;
   for (;;) {
     let chosen: string | undefined;
+    let window: string | undefined;
     // Back from tmux: start from a clean screen, not under what the detach left.
     if (last) process.stdout.write('\x1b[2J\x1b[H');
     const app = render(
       <Dashboard
         tools={tools}
         initial={last}
-        onAttach={(frame) => {
+        onAttach={(frame, at) => {
           chosen = frame;
+          window = at;
           app.unmount();
         }}
       />,
@@ -251,6 +403,6 @@ export async function runDashboard(tools: OptagonTools, attach: (frame: string) 
     );
     await app.waitUntilExit();
     if (!chosen) return;
-    await attach((last = chosen));
+    await attach((last = chosen), window);
   }
 }

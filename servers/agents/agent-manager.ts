@@ -29,7 +29,12 @@ export interface SpawnInput {
   workspace?: 'shared' | 'worktree';
   /** The branch or commit a work tree starts from; default: the branch /workspace has checked out. */
   base?: string;
+  /** The work tree's branch; default: agents.branch_prefix (optagon/) and the agent's name. */
+  branch?: string;
 }
+
+/** How long agents.worktree_setup may run before the spawn gives up on it. */
+const SETUP_TIMEOUT_MS = 15 * 60_000;
 
 const RUN_DIR_IN_FRAME = '/run/optagon/';
 const AGENT_DIR_IN_FRAME = '/run/optagon/agents';
@@ -121,9 +126,13 @@ export class AgentManager {
     }
     const config = this.deps.frames.getConfig(frame.id).config.agents ?? {};
     const permissionMode = config.permission_mode ?? 'acceptEdits';
-    const worktree = await this.workTreeFor(frame, name, input.workspace ?? config.workspace, input.base);
+    const worktree = await this.workTreeFor(frame, name, input.workspace ?? config.workspace, {
+      ...(input.base ? { base: input.base } : {}),
+      branch: input.branch ?? `${config.branch_prefix ?? 'optagon/'}${name}`,
+    });
     let record: AgentRecord;
     try {
+      if (worktree && config.worktree_setup) await this.setUp(frame, worktree.path, config.worktree_setup, progress);
       // The environment goes through a file the window sources and removes: keys stay out of argv.
       // Every file goes in by a write inside the frame: the host never writes where the frame can plant links.
       const env = this.environment(kind, name, config.env ?? {});
@@ -341,12 +350,18 @@ export class AgentManager {
    * The agent's changes against the commit its work tree started from: committed, uncommitted and
    * untracked, the patch cut at `maxBytes`. Only an agent with a work tree of its own has them.
    */
-  async diff(ref: string, maxBytes: number): Promise<{ agent: string; branch: string } & WorkDiff> {
+  async diff(
+    ref: string,
+    opts: { maxBytes: number; from?: string; to?: string },
+  ): Promise<{ agent: string; branch: string } & WorkDiff> {
     const { frame, record, worktree, running } = await this.ownWorktree(ref);
     return {
       agent: `${frame.name}/${record.name}`,
       branch: worktree.branch,
-      ...(await this.git.diff(running, worktree.path, worktree.base, maxBytes)),
+      ...(await this.git.diff(running, worktree.path, worktree.base, {
+        ...opts,
+        ...(worktree.into ? { into: worktree.into } : {}),
+      })),
     };
   }
 
@@ -462,7 +477,7 @@ export class AgentManager {
     frame: FrameRecord,
     name: string,
     asked: 'shared' | 'worktree' | undefined,
-    base: string | undefined,
+    { base, branch }: { base?: string; branch: string },
   ): Promise<AgentRecord['worktree']> {
     if (asked === 'shared') {
       if (base)
@@ -472,15 +487,28 @@ export class AgentManager {
       return undefined;
     }
     const path = `${WORKTREES_IN_FRAME}/${name}`;
-    const branch = `optagon/${name}`;
     const made = await this.git.addWorktree(frame, { repo: '/workspace', path, branch, ...(base ? { base } : {}) });
-    if ('base' in made) return { path, branch, base: made.base };
+    if ('base' in made) return { path, branch, base: made.base, ...(made.into ? { into: made.into } : {}) };
     if (!asked && !base) return undefined; // not a repository, or a frame from before: /workspace itself
     throw new Error(
       made.missing === 'repository'
         ? `/workspace in frame '${frame.name}' is not a git repository with a commit, so agent '${name}' cannot have a work tree of its own; spawn it with workspace: "shared", or commit in /workspace first`
         : `frame '${frame.name}' was made before agents had work trees of their own (its container has no ${WORKTREES_IN_FRAME}); destroy and create it again (its workspace is kept), or spawn agent '${name}' with workspace: "shared"`,
     );
+  }
+
+  /** agents.worktree_setup in a new work tree; on failure the spawn stops with what it printed. */
+  private async setUp(frame: FrameRecord, path: string, command: string, progress: Progress): Promise<void> {
+    await progress(`running agents.worktree_setup in ${path}`);
+    const r = await this.deps.frames.exec(frame, ['sh', '-c', 'cd -- "$1" && eval "$2"', 'sh', path, command], {
+      timeoutMs: SETUP_TIMEOUT_MS,
+    });
+    if (r.exitCode !== 0) {
+      const said = `${r.stdout}${r.stderr}`.trim().split('\n').slice(-20).join('\n');
+      throw new Error(
+        `agents.worktree_setup failed in ${path} of frame '${frame.name}' (${r.timedOut ? `still running after ${SETUP_TIMEOUT_MS / 60_000} minutes` : `exit ${r.exitCode}`}); fix it with optagon frame config ${frame.name} --edit, then spawn again. It printed:\n${said}`,
+      );
+    }
   }
 
   private environment(kind: AgentKind, name: string, fromConfig: Record<string, string>): Record<string, string> {

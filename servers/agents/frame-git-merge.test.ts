@@ -72,6 +72,57 @@ describe('FrameGit merges', () => {
     },
   );
 
+  it('after the agent rebases onto the branch it came from, its diff holds only its own work; checkpoints compare', async () => {
+    const base = sh('/workspace', 'git rev-parse HEAD').trim();
+    writeFileSync(join(at('/worktrees/a'), 'a.ts'), 'a\n');
+    await git.commitAll(frame, '/worktrees/a', 'a', author);
+    expect(await merge('a', 'merge')).toMatchObject({ status: 'merged' });
+    writeFileSync(join(at('/worktrees/b'), 'b.ts'), 'b1\n');
+    const first = await git.commitAll(frame, '/worktrees/b', 'first', author);
+    writeFileSync(join(at('/worktrees/b'), 'b.ts'), 'b2\n');
+    const second = await git.commitAll(frame, '/worktrees/b', 'second', author);
+    sh('/worktrees/b', 'git -c user.name=u -c user.email=u@x rebase -q main');
+    const diff = await git.diff(frame, '/worktrees/b', base, { into: 'main' });
+    expect(diff.files.map((f) => f.path)).toEqual(['b.ts']); // not a.ts, which came with main
+    expect(diff.base).toBe(sh('/workspace', 'git rev-parse main').trim());
+    expect(diff.checkpoints.map((c) => c.subject)).toEqual(['second', 'first']);
+    // Without the branch it came from, the recorded base: main's merge shows too.
+    expect((await git.diff(frame, '/worktrees/b', base)).files.map((f) => f.path)).toEqual(['a.ts', 'b.ts']);
+    // Between its checkpoints (ids as rebased), and a commit not on its branch refused.
+    const [newer, older] = diff.checkpoints.map((c) => c.commit);
+    const between = await git.diff(frame, '/worktrees/b', base, { from: older!, to: newer! });
+    expect(between.patch).toContain('-b1\n+b2');
+    expect(first).not.toBe(older); // rebased: new ids
+    await expect(git.diff(frame, '/worktrees/b', base, { from: first! })).rejects.toThrow(
+      /not a commit of this agent's branch/,
+    );
+    await expect(git.diff(frame, '/worktrees/b', base, { to: 'deadbeef' })).rejects.toThrow(/names no commit/);
+    expect(second).toBeTruthy();
+  });
+
+  it('copies the untracked files .worktreeinclude names into a new work tree, and nothing else', async () => {
+    writeFileSync(join(at('/workspace'), '.gitignore'), '.env\nnode_modules/\n*.log\n');
+    writeFileSync(join(at('/workspace'), '.worktreeinclude'), '.env\nconfig/local.json\n');
+    writeFileSync(join(at('/workspace'), '.env'), 'SECRET=1\n');
+    writeFileSync(join(at('/workspace'), 'debug.log'), 'x\n');
+    execFileSync('mkdir', ['-p', join(at('/workspace'), 'config')]);
+    writeFileSync(join(at('/workspace'), 'config/local.json'), '{}\n');
+    const made = await git.addWorktree(frame, {
+      repo: '/workspace',
+      path: '/worktrees/c',
+      branch: 'optagon/c',
+    });
+    expect(made).toMatchObject({ into: 'main' });
+    expect(readFileSync(join(at('/worktrees/c'), '.env'), 'utf8')).toBe('SECRET=1\n');
+    expect(readFileSync(join(at('/worktrees/c'), 'config/local.json'), 'utf8')).toBe('{}\n');
+    expect(() => readFileSync(join(at('/worktrees/c'), 'debug.log'))).toThrow(/ENOENT/);
+    // A commit as base: nothing to merge back into by name.
+    const head = sh('/workspace', 'git rev-parse HEAD').trim();
+    expect(
+      await git.addWorktree(frame, { repo: '/workspace', path: '/worktrees/d', branch: 'optagon/d', base: head }),
+    ).toEqual({ base: head, into: null });
+  });
+
   it('a squash of nothing new, and a detached /workspace, are clear errors', async () => {
     await expect(merge('a', 'squash')).rejects.toThrow(/holds nothing that main does not have already/);
     sh('/workspace', 'git checkout -q --detach');

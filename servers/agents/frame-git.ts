@@ -22,9 +22,19 @@ export interface ChangedFile {
   removed: number | null;
 }
 
+/** A commit on an agent's branch since its base: a checkpoint, or one the agent made. */
+export interface Checkpoint {
+  commit: string;
+  /** Seconds since the epoch, as git records it. */
+  at: number;
+  subject: string;
+}
+
 export interface WorkDiff {
   /** The commit the changes are against. */
   base: string;
+  /** The branch's commits since `base`, newest first: what `from` and `to` may name. */
+  checkpoints: Checkpoint[];
   files: ChangedFile[];
   /** The unified diff, cut at the size asked for. */
   patch: string;
@@ -37,22 +47,45 @@ export interface WorkDiff {
 const COMMIT = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 
 /**
- * The changes of a work tree against `base`: committed, uncommitted and untracked files alike,
- * through a throwaway index so the tree's own index is left as it was. Fixed text: the directory,
- * base and size limit come in as arguments.
+ * The changes of a work tree: from `from` (a commit of its branch), else from where it forked from
+ * its target branch ($4, when that is newer than the recorded base $2: after a merge, or after the
+ * agent rebased onto it), else from $2; to the commit `to` ($6), else to the tree as it is now,
+ * committed, uncommitted and untracked files alike, through a throwaway index so the tree's own
+ * index is left as it was. Fixed text: every value comes in as an argument. Prints the base, the
+ * branch's commits since it, the numstat records, the patch's size and as much of it as asked.
  */
 const DIFF_SCRIPT = [
   'set -e',
   'cd -- "$1"',
+  'b=$2',
+  'if [ -n "$5" ]; then',
+  '  b=$(git rev-parse --verify --quiet "$5^{commit}") || exit 20',
+  '  git merge-base --is-ancestor "$b" HEAD || exit 21',
+  'elif [ -n "$4" ] && mb=$(git merge-base HEAD "refs/heads/$4" 2>/dev/null) && git merge-base --is-ancestor "$2" "$mb"; then',
+  '  b=$mb',
+  'fi',
+  'if [ -n "$6" ]; then',
+  '  t=$(git rev-parse --verify --quiet "$6^{commit}") || exit 22',
+  '  git merge-base --is-ancestor "$t" HEAD || exit 23',
+  'fi',
   'idx=$(mktemp)',
   'trap \'rm -f "$idx" "$idx.patch"\' EXIT',
-  'export GIT_INDEX_FILE="$idx"',
-  'git read-tree HEAD',
-  'git add -A',
-  'git diff --cached --no-renames --numstat -z "$2"',
+  'printf \'%s\\0\' "$b"',
+  'git log --format=\'%H %ct %s\' "$b..HEAD"',
   "printf '\\0'",
+  'if [ -n "$6" ]; then',
+  '  git diff --no-renames --numstat -z "$b" "$t"',
+  "  printf '\\0'",
+  '  git diff --no-renames "$b" "$t" > "$idx.patch"',
+  'else',
+  '  export GIT_INDEX_FILE="$idx"',
+  '  git read-tree HEAD',
+  '  git add -A',
+  '  git diff --cached --no-renames --numstat -z "$b"',
+  "  printf '\\0'",
   // The patch once, to a file: its size, then as much of it as was asked for.
-  'git diff --cached --no-renames "$2" > "$idx.patch"',
+  '  git diff --cached --no-renames "$b" > "$idx.patch"',
+  'fi',
   'wc -c < "$idx.patch"',
   'head -c "$3" "$idx.patch"',
   // The end: so no trailing newline of the patch is taken for the end of the output.
@@ -67,8 +100,15 @@ const ADD_WORKTREE_SCRIPT = [
   '[ -n "$base" ] || base=$(git -C "$1" symbolic-ref --quiet --short HEAD) || base=HEAD',
   'commit=$(git -C "$1" rev-parse --verify --quiet "$base^{commit}") || exit 12',
   'git -C "$1" rev-parse --verify --quiet "refs/heads/$3" >/dev/null && exit 13',
+  // The branch it will merge back into: the base, when that names a branch.
+  'into=',
+  'git -C "$1" rev-parse --verify --quiet "refs/heads/$base" >/dev/null && into=$base',
   'git -C "$1" worktree add --quiet -b "$3" -- "$2" "$commit" >&2 || exit 14',
-  'echo "$commit"',
+  // Untracked files the project needs (.env and the like), named as .gitignore patterns in .worktreeinclude.
+  'if [ -f "$1/.worktreeinclude" ]; then',
+  '  cd -- "$1" && git ls-files -z --others --ignored --exclude-from=.worktreeinclude | xargs -0 -r cp -a --parents -t "$2" -- >&2 || exit 15',
+  'fi',
+  'echo "$commit $into"',
 ].join('\n');
 
 /**
@@ -108,14 +148,16 @@ export class FrameGit {
   /**
    * A new work tree at `path` on a new branch made from `base` (a commit or branch of the repository
    * in `repo`; default: its checked-out branch, else its HEAD commit); answers the commit it starts
-   * from, or what is missing for one: a repository with a commit, or the directory work trees go in.
+   * from and the branch it came from (`into`, null for a commit), or what is missing for one: a
+   * repository with a commit, or the directory work trees go in. The untracked files that
+   * `.worktreeinclude` names (.gitignore patterns: `.env`, local settings) are copied in.
    * An existing branch of that name is never reused or moved: that would touch work that is not
    * this tree's. One exec: a spawn waits for it.
    */
   async addWorktree(
     frame: FrameRecord,
     opts: { repo: string; path: string; branch: string; base?: string },
-  ): Promise<{ base: string } | { missing: 'repository' | 'directory' }> {
+  ): Promise<{ base: string; into: string | null } | { missing: 'repository' | 'directory' }> {
     const r = await this.exec(frame, [
       'sh',
       '-c',
@@ -126,8 +168,8 @@ export class FrameGit {
       opts.branch,
       opts.base ?? '',
     ]);
-    const base = r.stdout.trim();
-    if (r.exitCode === 0 && COMMIT.test(base)) return { base };
+    const [base = '', into = ''] = r.stdout.trim().split(' ');
+    if (r.exitCode === 0 && COMMIT.test(base)) return { base, into: into || null };
     if (r.exitCode === 10) return { missing: 'repository' };
     if (r.exitCode === 11) return { missing: 'directory' };
     if (r.exitCode === 12) {
@@ -140,8 +182,14 @@ export class FrameGit {
         `frame '${frame.name}' already has a branch '${opts.branch}'; name the agent differently, or remove that branch`,
       );
     }
+    if (r.exitCode === 15) {
+      await this.removeWorktree(frame, opts).catch(() => undefined);
+      throw new Error(
+        `copying the files .worktreeinclude names into ${opts.path} in frame '${frame.name}' failed: ${r.stderr.trim().slice(0, 2000)}; fix the patterns in .worktreeinclude and spawn again`,
+      );
+    }
     throw new Error(
-      `making the work tree ${opts.path} in frame '${frame.name}' failed: ${(r.stderr || base).trim().slice(0, 2000) || `exit ${r.exitCode}`}`,
+      `making the work tree ${opts.path} in frame '${frame.name}' failed: ${(r.stderr || r.stdout).trim().slice(0, 2000) || `exit ${r.exitCode}`}`,
     );
   }
 
@@ -263,18 +311,61 @@ export class FrameGit {
     return { status: 'merged', into, commit: (await this.head(frame, opts.repo)).commit };
   }
 
-  /** The changes in the work tree `dir` against `base`, the patch cut at `maxBytes`. */
-  async diff(frame: FrameRecord, dir: string, base: string, maxBytes = 1_000_000): Promise<WorkDiff> {
+  /**
+   * The changes in the work tree `dir`: against `base`, or where it forked from the branch `into`
+   * when that is newer; or from the commit `from` of its branch; to `to`, or to the tree as it is.
+   * The patch is cut at `maxBytes`.
+   */
+  async diff(
+    frame: FrameRecord,
+    dir: string,
+    base: string,
+    opts: { maxBytes?: number; into?: string; from?: string; to?: string } = {},
+  ): Promise<WorkDiff> {
     if (!COMMIT.test(base)) throw new Error(`'${base}' is not a commit id`);
-    const r = await this.exec(frame, ['sh', '-c', DIFF_SCRIPT, 'sh', dir, base, String(maxBytes)]);
+    const maxBytes = opts.maxBytes ?? 1_000_000;
+    const r = await this.exec(frame, [
+      'sh',
+      '-c',
+      DIFF_SCRIPT,
+      'sh',
+      dir,
+      base,
+      String(maxBytes),
+      opts.into ?? '',
+      opts.from ?? '',
+      opts.to ?? '',
+    ]);
+    const notOnBranch = (what: string, ref: string | undefined, missing: boolean) =>
+      new Error(
+        missing
+          ? `${what} '${ref}' names no commit in frame '${frame.name}'; agent_diff lists the branch's checkpoints`
+          : `${what} '${ref}' is not a commit of this agent's branch; agent_diff lists its checkpoints`,
+      );
+    if (r.exitCode === 20 || r.exitCode === 21) throw notOnBranch('from', opts.from, r.exitCode === 20);
+    if (r.exitCode === 22 || r.exitCode === 23) throw notOnBranch('to', opts.to, r.exitCode === 22);
     if (r.exitCode !== 0)
       throw new Error(`the diff in frame '${frame.name}' failed: ${(r.stderr || r.stdout).trim().slice(0, 2000)}`);
-    return parseDiff(r.stdout, base, maxBytes);
+    return parseDiff(r.stdout, maxBytes);
   }
 }
 
-/** The diff script's output: `--numstat -z` records, an empty record, the size, the patch, a NUL. */
-export function parseDiff(out: string, base: string, maxBytes: number): WorkDiff {
+/**
+ * The diff script's output: the base and a NUL; the branch's commits ("hash time subject" lines)
+ * and a NUL; `--numstat -z` records and an empty record; the size, the patch, a NUL.
+ */
+export function parseDiff(all: string, maxBytes: number): WorkDiff {
+  const first = all.indexOf('\0');
+  const second = all.indexOf('\0', first + 1);
+  const base = all.slice(0, first);
+  if (first < 0 || second < 0 || !COMMIT.test(base)) throw new Error('the diff came back cut short; try again');
+  const checkpoints = all
+    .slice(first + 1, second)
+    .split('\n')
+    .map((line) => /^([0-9a-f]{40}(?:[0-9a-f]{24})?) (\d+) (.*)$/.exec(line))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ commit: m[1]!, at: Number(m[2]), subject: m[3]! }));
+  const out = all.slice(second + 1);
   const records = out.startsWith('\0') ? -1 : out.indexOf('\0\0');
   if ((records < 0 && !out.startsWith('\0')) || !out.endsWith('\0'))
     throw new Error('the diff came back cut short; try again');
@@ -293,5 +384,5 @@ export function parseDiff(out: string, base: string, maxBytes: number): WorkDiff
   const bytes = Number(rest.slice(0, newline).trim());
   if (newline < 0 || !Number.isFinite(bytes)) throw new Error('the diff came back without its size; try again');
   const patch = rest.slice(newline + 1);
-  return { base, files, patch, bytes, truncated: bytes > maxBytes };
+  return { base, checkpoints, files, patch, bytes, truncated: bytes > maxBytes };
 }

@@ -38,6 +38,7 @@ export const statusOutput = z.object({
       path: z.string().describe('Its work tree in the frame'),
       branch: z.string(),
       base: z.string().describe('The commit its work tree started from'),
+      into: z.string().optional().describe('The branch it came from and merges back into'),
     })
     .nullable()
     .describe('Its own git work tree and branch; null when it works in /workspace itself'),

@@ -17,7 +17,15 @@ export const agentRecord = z.object({
   lastState: z.enum(agentStates).optional(),
   lastStateAt: z.number().optional(),
   /** Its own git work tree (workspace: worktree): where it works, on which branch, from which commit. */
-  worktree: z.object({ path: z.string(), branch: z.string(), base: z.string() }).optional(),
+  worktree: z
+    .object({
+      path: z.string(),
+      branch: z.string(),
+      base: z.string(),
+      /** The branch it came from and merges back into: its diff starts where it forked from it. */
+      into: z.string().optional(),
+    })
+    .optional(),
 });
 export type AgentRecord = z.infer<typeof agentRecord>;
 

@@ -19,6 +19,7 @@ const gitRef = z
   )
   .refine((r) => !r.includes('..') && !r.endsWith('.lock') && !r.endsWith('/'), 'not a branch name git accepts');
 const statusResult = { agent: statusOutput };
+const commitId = z.string().regex(/^[0-9a-f]{4,64}$/, 'a commit id (hex), as agent_diff lists the checkpoints');
 
 /**
  * The frame an agent reference acts on: its prefix. A name alone names the agent of that name in
@@ -54,6 +55,9 @@ export const agentTools = [
           'worktree: a git work tree and branch of its own; shared: /workspace itself. Default: agents.workspace of the frame config, else worktree in a git repository',
         ),
       base: gitRef.optional().describe('The branch or commit its work tree starts from (workspace: worktree)'),
+      branch: gitRef
+        .optional()
+        .describe("Its work tree's branch, new; default agents.branch_prefix (optagon/) and its name"),
     },
     output: statusResult,
     annotations: ACTS,
@@ -66,6 +70,7 @@ export const agentTools = [
           ...(args.name ? { name: args.name } : {}),
           ...(args.workspace ? { workspace: args.workspace } : {}),
           ...(args.base ? { base: args.base } : {}),
+          ...(args.branch ? { branch: args.branch } : {}),
         },
         (m) => ctx.progress(m),
       );
@@ -166,7 +171,8 @@ export const agentTools = [
     title: "An agent's changes",
     description:
       'What an agent with its own work tree changed against the commit it started from: committed, uncommitted and untracked files (not ignored ones), ' +
-      'each with lines added and removed, and the unified diff, cut at max_bytes (it says when it was cut and how big the whole is). stat: the files only.',
+      'each with lines added and removed, and the unified diff, cut at max_bytes (it says when it was cut and how big the whole is). stat: the files only. ' +
+      'Once its branch was merged (or it rebased onto the branch it came from), only what came after. from/to compare two of the checkpoints it lists.',
     input: {
       agent: agentRef,
       stat: z.boolean().default(false).describe('Only the files and their counts, no diff text'),
@@ -177,11 +183,16 @@ export const agentTools = [
         .max(10_000_000)
         .default(1_000_000)
         .describe('Cut the diff text at this size'),
+      from: commitId.optional().describe('Compare from this checkpoint (a commit of its branch) instead of its base'),
+      to: commitId.optional().describe('Compare to this checkpoint instead of the work tree as it is now'),
     },
     output: {
       agent: z.string(),
       branch: z.string(),
       base: z.string().describe('The commit the changes are against'),
+      checkpoints: z
+        .array(z.object({ commit: z.string(), at: z.number().describe('Unix seconds'), subject: z.string() }))
+        .describe("The branch's commits since its base, newest first: what from and to may name"),
       files: z.array(
         z.object({
           path: z.string(),
@@ -196,7 +207,11 @@ export const agentTools = [
     annotations: READS,
     actsOn: (args) => onAgent(args.agent),
     async handle(a, args) {
-      const diff = await a.diff(args.agent, args.stat ? 1_000 : args.max_bytes);
+      const diff = await a.diff(args.agent, {
+        maxBytes: args.stat ? 1_000 : args.max_bytes,
+        ...(args.from ? { from: args.from } : {}),
+        ...(args.to ? { to: args.to } : {}),
+      });
       return args.stat ? { ...diff, patch: '', truncated: diff.bytes > 0 } : diff;
     },
   }),

@@ -21,6 +21,11 @@ export const managerBehaviorSchema = z.object({
     .default(20),
   /** How the manager answers an agent's permission prompt (a command to run): allow, or deny. */
   permissions: z.enum(['allow', 'deny']).default('allow'),
+  /**
+   * Accepted work of agents in work trees of their own: merged into the frame's branch in plan
+   * order (auto), or left on their branches for the user to merge (ask: the task ends waiting_for_review).
+   */
+  merge: z.enum(['auto', 'ask']).default('auto'),
 });
 
 /**
@@ -63,6 +68,16 @@ export const frameConfigSchema = z
         permission_mode: z.enum(['default', 'acceptEdits', 'plan', 'auto', 'bypassPermissions']),
         /** Where new agents work: their own git work tree and branch, or /workspace itself. Default: worktree in a git repository. */
         workspace: z.enum(['shared', 'worktree']),
+        /** An agent's branch is this and its name (default optagon/). */
+        branch_prefix: z
+          .string()
+          .regex(
+            /^([A-Za-z0-9_][A-Za-z0-9._-]*\/)*([A-Za-z0-9_][A-Za-z0-9._-]*)?$/,
+            'a branch name prefix such as optagon/ or agent-',
+          )
+          .max(100),
+        /** A shell command run in each new work tree before its agent starts (npm ci, say), as the frame's root. */
+        worktree_setup: z.string().min(1).max(10_000),
         env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'), z.string()),
       })
       .partial()

@@ -193,11 +193,6 @@ export class FrameManager {
     await channel.run(['run-shell', '-b', resizedClientScript(client)]);
   }
 
-  /**
-   * Writes (or, with `content: null`, removes) files inside a running frame, all at once. What
-   * Optagon hands a frame goes in this way, never by a host write into the frame-writable run
-   * directory, where the frame could have put a link to a host file.
-   */
   /** Runs argv in the frame's running container as its root (ContainerRuntime.exec): its output is the frame's. */
   exec(
     frame: FrameRecord,
@@ -207,6 +202,11 @@ export class FrameManager {
     return this.runtime.exec(frame.containerId ?? this.containerName(frame), argv, opts);
   }
 
+  /**
+   * Writes (or, with `content: null`, removes) files inside a running frame, all at once. What
+   * Optagon hands a frame goes in this way, never by a host write into the frame-writable run
+   * directory, where the frame could have put a link to a host file.
+   */
   async writeFiles(
     frame: FrameRecord,
     files: ReadonlyArray<{ path: string; content: string | null; mode?: number }>,
@@ -396,14 +396,21 @@ export class FrameManager {
     return this.store.addEvent(this.resolve(ref).id, type, details);
   }
 
-  async attach(ref: string): Promise<AttachInfo & { frame: FrameDetails }> {
+  /** The command that attaches to the frame's session, at `window` (@N) when one is given. */
+  async attach(ref: string, window?: string): Promise<AttachInfo & { frame: FrameDetails }> {
     // While podman events are followed the record is current (as for get): no podman call, which
     // is most of the time a web terminal takes to open.
     const frame = this.followingEvents ? this.resolve(ref) : (await this.reconcile([this.resolve(ref)]))[0]!;
     return {
       frame: this.details(frame),
       socket: join(this.socketDir(frame.id), 'tmux.sock'),
-      command: this.tmuxCommand(frame, ['attach-session', '-t', FRAME_SESSION], { tty: true }),
+      command: this.tmuxCommand(
+        frame,
+        ['attach-session', '-t', window ? `${FRAME_SESSION}:${window}` : FRAME_SESSION],
+        {
+          tty: true,
+        },
+      ),
     };
   }
 

@@ -15,7 +15,14 @@ export const inspectTools = [
     description:
       "The command that attaches a terminal to the frame's tmux session `main`: tmux runs inside the container (podman exec), " +
       'because a tmux client obeys its server and this server belongs to the frame. The host socket is named for who knows what that means.',
-    input: { frame: frameRef },
+    input: {
+      frame: frameRef,
+      window: z
+        .string()
+        .regex(/^@\d+$/, 'a tmux window id such as @3 (agent_list and tmux_list_windows show them)')
+        .optional()
+        .describe('The window to attach at (an agent’s, say); default: the session’s current one'),
+    },
     output: {
       frame: frameBriefOutput,
       command: z.array(z.string()).describe('argv that attaches: podman exec -it <container> tmux attach'),
@@ -26,7 +33,7 @@ export const inspectTools = [
     },
     annotations: READS,
     async handle(s, args) {
-      const a = await s.frames.attach(args.frame);
+      const a = await s.frames.attach(args.frame, args.window);
       return { frame: frameBrief(a.frame), command: a.command, commandLine: shellJoin(a.command), socket: a.socket };
     },
   }),

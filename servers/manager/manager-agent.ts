@@ -10,9 +10,24 @@ import { review } from './review.js';
 import type { Step, TaskFacts } from '../shared/routing-condition.js';
 import { TaskRouter, type Route } from './task-router.js';
 import { trackedFiles } from './tracked-files.js';
+import { agentChanges, rebaseRequest, type ChangedFiles } from './agent-changes.js';
 import { workspaceChanges } from './workspace-changes.js';
 
-export type SubtaskStatus = 'accepted' | 'rejected' | 'done' | 'failed' | 'timed_out' | 'cancelled' | 'waiting';
+export const SUBTASK_STATUSES = [
+  'accepted',
+  'rejected',
+  'done',
+  'failed',
+  'timed_out',
+  'cancelled',
+  'waiting',
+  // Accepted, but its branch still conflicts with the others' after the rounds the agent had to rebase.
+  'conflict',
+] as const;
+export type SubtaskStatus = (typeof SUBTASK_STATUSES)[number];
+
+/** waiting_for_review: accepted work is on the agents' branches for the user to merge (or to resolve). */
+export const TASK_RESULT_STATUSES = ['done', 'failed', 'cancelled', 'planned', 'waiting_for_review'] as const;
 
 export interface SubtaskResult {
   title: string;
@@ -23,12 +38,19 @@ export interface SubtaskResult {
   corrections: string[];
   /** The gate's last reason, or what went wrong. */
   reason?: string;
+  /** The agent's own branch (an agent in a work tree of its own), and what its diff held when it was last reviewed. */
+  branch?: string;
+  changed?: ChangedFiles;
+  /** The merge commit that brought its branch into the task's branch (manager.behavior.merge: auto). */
+  merge?: string;
 }
 
 export interface TaskResult {
-  status: 'done' | 'failed' | 'cancelled' | 'planned';
+  status: (typeof TASK_RESULT_STATUSES)[number];
   type: TaskFacts['type'];
   complexity: number;
+  /** The branch accepted work was merged into: the one /workspace has checked out. */
+  branch?: string;
   subtasks: SubtaskResult[];
   /** The episode that remembers the task in the frame's context (auto_ingest). */
   episode?: string;
@@ -104,8 +126,8 @@ export class ManagerAgent {
         result.status = 'planned';
         progress('manager.behavior.auto_spawn_agents is off: the plan is the result');
       } else {
-        await this.runAll(task, subtasks, result.subtasks, context);
-        if (result.subtasks.some((t) => t.status !== 'accepted' && t.status !== 'done')) result.status = 'failed';
+        await this.runAll(task, subtasks, result, context);
+        result.status = outcome(result.subtasks);
       }
     } catch (err) {
       const aborted = this.s.signal.aborted;
@@ -142,18 +164,25 @@ export class ManagerAgent {
     }
   }
 
-  /** Runs subtasks as capacity allows; one waits while a running one touches the same paths. */
-  private async runAll(task: string, subtasks: Subtask[], results: SubtaskResult[], context: string): Promise<void> {
+  /**
+   * Runs subtasks in plan order as capacity allows; one waits (and those after it) while a running
+   * one touches the same paths. Each merges only after the one before it has settled: accepted work
+   * lands in plan order, and since every earlier subtask has started, no wait can be circular.
+   */
+  private async runAll(task: string, subtasks: Subtask[], result: TaskResult, context: string): Promise<void> {
     const waiting = subtasks.map((_, i) => i);
     const running = new Map<number, Promise<void>>();
+    let previous: Promise<unknown> = Promise.resolve();
     while (waiting.length || running.size) {
       for (const i of [...waiting]) {
         if (running.size >= this.rules.max_concurrent_agents) break;
-        if ([...running.keys()].some((j) => overlaps(subtasks[i]!, subtasks[j]!))) continue;
+        if ([...running.keys()].some((j) => overlaps(subtasks[i]!, subtasks[j]!))) break;
         waiting.splice(waiting.indexOf(i), 1);
+        const run = this.runOne(task, subtasks[i]!, result, i, context, previous);
+        previous = run;
         running.set(
           i,
-          this.runOne(task, subtasks[i]!, results[i]!, context).finally(() => running.delete(i)),
+          run.finally(() => running.delete(i)),
         );
       }
       await Promise.race(running.values());
@@ -164,22 +193,30 @@ export class ManagerAgent {
     }
   }
 
-  private async runOne(task: string, subtask: Subtask, r: SubtaskResult, context: string): Promise<void> {
+  private async runOne(
+    task: string,
+    subtask: Subtask,
+    result: TaskResult,
+    index: number,
+    context: string,
+    before: Promise<unknown>,
+  ): Promise<void> {
     const { client, progress, frame } = this.s;
+    const r = result.subtasks[index]!;
     const agent = `${frame.name}/${r.agent}`;
-    const first = [
-      context,
-      `# Your task: ${subtask.title}`,
-      subtask.prompt,
-      subtask.files.length ? `Work on: ${subtask.files.join(', ')}` : '',
-    ]
-      .filter(Boolean)
-      .join('\n\n');
     try {
       progress(`${r.agent}: starting "${subtask.title}"`);
-      // In /workspace itself until the quality gate reviews an agent's own work tree (its diff is read there).
-      await client.call('agent_spawn', { frame: frame.name, name: r.agent, task: first, workspace: 'shared' });
-      for (let round = 0; ; round++) {
+      // Its own work tree when /workspace is a git repository (and agents.workspace does not say shared);
+      // the task goes once it is known where the agent works.
+      const spawned = await client.call('agent_spawn', { frame: frame.name, name: r.agent });
+      const worktree = spawned.agent.worktree;
+      if (worktree) {
+        r.branch = worktree.branch;
+        progress(`${r.agent}: works on branch ${worktree.branch} in ${worktree.path}`);
+      }
+      await client.call('agent_send', { agent, message: firstMessage(context, subtask, worktree) });
+      let rebases = 0;
+      for (let round = 0; ;) {
         const end = await this.turn(agent);
         if (end !== 'idle') {
           r.status = end === 'timed_out' ? 'timed_out' : 'failed';
@@ -189,37 +226,53 @@ export class ManagerAgent {
               : 'the agent exited';
           return;
         }
-        if (!this.rules.quality_gate_enabled) {
+        let accepted = !this.rules.quality_gate_enabled;
+        if (accepted) {
           r.status = 'done';
           progress(`${r.agent}: done (quality gate off)`);
+        } else {
+          const { text } = await client.call('agent_read', { agent });
+          const changes = worktree ? await agentChanges(client, agent) : undefined;
+          if (changes) r.changed = changes.files;
+          const verdict = await review(this.provider(this.route('review')), client, {
+            task,
+            subtask,
+            agent: r.agent,
+            reply: text,
+            changes: changes?.text ?? (await workspaceChanges(frame.workspace, subtask.files)),
+          });
+          r.reason = verdict.reason;
+          accepted = verdict.accept;
+          if (accepted) {
+            r.status = 'accepted';
+            progress(
+              `${r.agent}: accepted${r.corrections.length ? ` after ${r.corrections.length} correction${r.corrections.length === 1 ? '' : 's'}` : ''} (${verdict.reason})`,
+            );
+          } else if (round >= this.rules.max_review_rounds) {
+            r.status = 'rejected';
+            progress(
+              `${r.agent}: rejected after ${round} correction round${round === 1 ? '' : 's'} (manager.behavior.max_review_rounds): ${verdict.reason}`,
+            );
+            return;
+          } else {
+            round++;
+            r.corrections.push(verdict.correction!);
+            progress(`${r.agent}: correction ${round}: ${verdict.correction}`);
+            await client.call('agent_send', { agent, message: verdict.correction! });
+            continue;
+          }
+        }
+        if (!worktree) return;
+        // Accepted work on the agent's branch: merged in plan order, or kept there for the user.
+        await client.call('agent_checkpoint', { agent, message: subtask.title });
+        if (this.rules.merge === 'ask') {
+          progress(`${r.agent}: kept on ${worktree.branch} for you to merge (manager.behavior.merge: ask)`);
           return;
         }
-        const { text } = await client.call('agent_read', { agent });
-        const verdict = await review(this.provider(this.route('review')), client, {
-          task,
-          subtask,
-          agent: r.agent,
-          reply: text,
-          changes: await workspaceChanges(frame.workspace, subtask.files),
-        });
-        r.reason = verdict.reason;
-        if (verdict.accept) {
-          r.status = 'accepted';
-          progress(
-            `${r.agent}: accepted${r.corrections.length ? ` after ${r.corrections.length} correction${r.corrections.length === 1 ? '' : 's'}` : ''} (${verdict.reason})`,
-          );
-          return;
-        }
-        if (round >= this.rules.max_review_rounds) {
-          r.status = 'rejected';
-          progress(
-            `${r.agent}: rejected after ${round} correction round${round === 1 ? '' : 's'} (manager.behavior.max_review_rounds): ${verdict.reason}`,
-          );
-          return;
-        }
-        r.corrections.push(verdict.correction!);
-        progress(`${r.agent}: correction ${round + 1}: ${verdict.correction}`);
-        await client.call('agent_send', { agent, message: verdict.correction! });
+        await before;
+        const landed = await this.land(r, agent, result, rebases);
+        if (landed !== 'rebasing') return;
+        rebases++;
       }
     } catch (err) {
       r.status = this.s.signal.aborted ? 'cancelled' : 'failed';
@@ -228,6 +281,52 @@ export class ManagerAgent {
     } finally {
       await client.call('agent_stop', { agent }).catch(() => undefined); // its window goes; its transcript stays
     }
+  }
+
+  /**
+   * Merges an accepted agent's branch into the branch /workspace has checked out. A conflict goes
+   * back to the agent to rebase (then the gate reviews again), at most max_review_rounds times; a
+   * merge refused (the user's uncommitted changes) leaves the work on its branch for the user.
+   */
+  private async land(
+    r: SubtaskResult,
+    agent: string,
+    result: TaskResult,
+    rebases: number,
+  ): Promise<'merged' | 'kept' | 'rebasing'> {
+    const { client, progress } = this.s;
+    let merged;
+    try {
+      merged = await client.call('agent_merge', {
+        agent,
+        strategy: 'merge',
+        message: `${r.title} (agent ${r.agent}, task ${this.s.taskId})`,
+      });
+    } catch (err) {
+      r.reason = `not merged: ${(err as Error).message}`;
+      progress(`${r.agent}: ${r.reason}`);
+      return 'kept';
+    }
+    result.branch = merged.into;
+    if (merged.status === 'merged') {
+      r.merge = merged.commit!;
+      progress(`${r.agent}: merged ${merged.branch} into ${merged.into} as ${merged.commit!.slice(0, 12)}`);
+      // The merge commit holds its work now: the work tree and branch go.
+      await client.call('agent_discard', { agent, confirm: true }).catch(() => undefined);
+      return 'merged';
+    }
+    if (rebases >= this.rules.max_review_rounds) {
+      r.status = 'conflict';
+      r.reason = `${merged.branch} still conflicts with ${merged.into} in ${merged.files.join(', ')} after ${rebases} rebase${rebases === 1 ? '' : 's'}; it is kept for you to resolve`;
+      progress(`${r.agent}: ${r.reason}`);
+      return 'kept';
+    }
+    progress(
+      `${r.agent}: ${merged.branch} conflicts with ${merged.into} in ${merged.files.join(', ')}; asked to rebase`,
+    );
+    r.corrections.push(rebaseRequest(merged.branch, merged.into, merged.files));
+    await client.call('agent_send', { agent, message: r.corrections.at(-1)! });
+    return 'rebasing';
   }
 
   private turn(agent: string): Promise<TurnEnd> {
@@ -244,11 +343,16 @@ export class ManagerAgent {
     const lines = [
       `Task: ${task}`,
       `Outcome: ${result.status}${result.error ? ` (${result.error})` : ''}; ${result.type}, complexity ${result.complexity.toFixed(2)}.`,
+      ...(result.branch ? [`Merged into branch ${result.branch}.`] : []),
       ...result.subtasks.map(
         (t, i) =>
           `${i + 1}. ${t.title} (${t.files.join(', ') || 'no paths named'}): ${t.status}` +
           (t.corrections.length ? ` after ${t.corrections.length} correction(s): ${t.corrections.join(' / ')}` : '') +
-          (t.reason ? `. ${t.reason}` : ''),
+          (t.reason ? `. ${t.reason}` : '') +
+          (t.branch
+            ? `. Branch ${t.branch}${t.merge ? `, merged as ${t.merge.slice(0, 12)}` : ', not merged'}` +
+              (t.changed?.length ? `; files changed: ${t.changed.map((f) => f.path).join(', ')}` : '')
+            : ''),
       ),
     ];
     try {
@@ -266,4 +370,25 @@ export class ManagerAgent {
       return undefined;
     }
   }
+}
+
+/** An agent's first message: the curated context, its subtask, and where it works. */
+function firstMessage(context: string, subtask: Subtask, worktree: { path: string; branch: string } | null): string {
+  return [
+    context,
+    `# Your task: ${subtask.title}`,
+    subtask.prompt,
+    subtask.files.length ? `Work on: ${subtask.files.join(', ')}` : '',
+    worktree
+      ? `You work in your own git work tree, ${worktree.path}, on branch ${worktree.branch}: the project's paths (/workspace/...) are under ${worktree.path} for you. Make every change there, never in /workspace itself; committing is optional.`
+      : '',
+  ]
+    .filter(Boolean)
+    .join('\n\n');
+}
+
+/** A finished task's status from its subtasks': work left for the user to merge or resolve is waiting for review. */
+function outcome(subtasks: SubtaskResult[]): TaskResult['status'] {
+  if (subtasks.some((t) => !['accepted', 'done', 'conflict'].includes(t.status))) return 'failed';
+  return subtasks.some((t) => t.status === 'conflict' || (t.branch && !t.merge)) ? 'waiting_for_review' : 'done';
 }

@@ -15,10 +15,17 @@ export const verdictSchema = z
 export type Verdict = z.output<typeof verdictSchema>;
 
 /** What the reviewer may look at itself, through Optagon's MCP tools: nothing that changes anything. */
-export const REVIEW_TOOLS = ['agent_read', 'agent_status', 'tmux_capture_pane', 'context_search', 'frame_get'] as const;
+export const REVIEW_TOOLS = [
+  'agent_read',
+  'agent_status',
+  'agent_diff',
+  'tmux_capture_pane',
+  'context_search',
+  'frame_get',
+] as const;
 
 const SYSTEM = `You review the work of a coding agent for the manager of a project (mounted at /workspace).
-You get the subtask, the agent's last reply and the changes in the workspace. You may call the tools to look closer.
+You get the subtask, the agent's last reply and its changes (its own branch's diff, or the workspace's). You may call the tools to look closer.
 Accept work that does what the subtask asks. Otherwise say precisely what the agent must change.
 Answer with one JSON object and nothing else:
 {"accept": boolean, "reason": string, "correction": string (required when accept is false)}`;
@@ -36,7 +43,7 @@ export async function review(
     `Task: ${input.task}`,
     `Subtask "${input.subtask.title}" (agent ${input.agent}):\n${input.subtask.prompt}`,
     `The agent's last reply:\n${input.reply || '(nothing)'}`,
-    `Changes in the workspace:\n${input.changes || '(none)'}`,
+    `The agent's changes:\n${input.changes || '(none)'}`,
   ].join('\n\n');
   const specs = await client.specs(REVIEW_TOOLS);
   return askJson(

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { frameRef } from '../frames/schemas.js';
 import { everyFrame, onFrame, toolsFor, type ActsOn, type AnyTool } from '../shared/define-tool.js';
 import { ACTS_OUTSIDE, ENDS, READS } from '../shared/tool-annotations.js';
+import { SUBTASK_STATUSES, TASK_RESULT_STATUSES } from './manager-agent.js';
 import type { TaskService } from './task-service.js';
 import type { TaskRecord } from './task-store.js';
 
@@ -15,18 +16,24 @@ const taskRef = z
 
 const subtaskOutput = z.object({
   title: z.string(),
-  files: z.array(z.string()),
+  files: z.array(z.string()).describe('The paths the plan named for it'),
   agent: z.string(),
-  status: z.enum(['accepted', 'rejected', 'done', 'failed', 'timed_out', 'cancelled', 'waiting']),
+  status: z.enum(SUBTASK_STATUSES),
   corrections: z.array(z.string()),
   reason: z.string().optional(),
+  branch: z.string().optional().describe("The agent's own branch (when it had a work tree of its own)"),
+  changed: z
+    .array(z.object({ path: z.string(), added: z.number().nullable(), removed: z.number().nullable() }))
+    .optional()
+    .describe('The files its diff held when it was last reviewed, with lines added and removed'),
+  merge: z.string().optional().describe('The merge commit that brought its branch in'),
 });
 
 const taskOutput = z.object({
   id: z.string(),
   frameId: z.string(),
   text: z.string(),
-  status: z.enum(['running', 'done', 'failed', 'cancelled', 'planned']),
+  status: z.enum(['running', ...TASK_RESULT_STATUSES]),
   createdAt: z.number(),
   updatedAt: z.number(),
   events: z.array(z.object({ at: z.number(), message: z.string() })).describe('Progress, oldest first'),
@@ -35,6 +42,7 @@ const taskOutput = z.object({
       status: z.string().optional(),
       type: z.string().optional(),
       complexity: z.number().optional(),
+      branch: z.string().optional().describe('The branch accepted work was merged into'),
       subtasks: z.array(subtaskOutput).optional(),
       episode: z.string().optional(),
       error: z.string().optional(),
@@ -62,8 +70,10 @@ export const managerTools = [
     title: 'Give the manager a task',
     description:
       'The manager agent plans the task into subtasks, runs each in a Claude Code agent in the frame (at most manager.behavior.max_concurrent_agents, ' +
-      'subtasks touching the same paths one after another), reviews each result and sends corrections (the quality gate), and remembers the task ' +
-      "in the frame's context. Returns the task id at once; with wait, stays until the task ends, with progress notifications as it goes.",
+      'subtasks touching the same paths one after another), each in a git work tree and branch of its own when /workspace is a repository; ' +
+      "reviews each agent's whole diff and sends corrections (the quality gate); merges accepted branches in plan order into the branch /workspace " +
+      'has checked out (a conflict goes back to its agent to rebase), or with manager.behavior.merge: ask leaves them for you (the task ends ' +
+      "waiting_for_review); and remembers the task in the frame's context. Returns the task id at once; with wait, stays until the task ends, with progress notifications as it goes.",
     input: {
       frame: frameRef,
       task: z.string().min(1, 'the task is empty').max(20_000),
@@ -90,7 +100,8 @@ export const managerTools = [
     name: 'task_status',
     title: "A task's progress",
     description:
-      'The task with its progress so far and, once it ended, its result: each subtask, its agent, corrections and outcome.',
+      'The task with its progress so far and, once it ended, its result: each subtask, its agent and branch, the files its diff changed, ' +
+      'corrections, outcome and merge commit; the branch the work went into.',
     input: { task: taskRef },
     output: { task: taskOutput },
     annotations: READS,

@@ -61,6 +61,22 @@ describe('the state database', () => {
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
   });
 
+  it('tasks made before waiting_for_review are kept when the table is made again for it', () => {
+    frameRow(db, 'f1', 'one');
+    addTables(db, 'manager', TASK_MIGRATIONS.slice(0, 1));
+    db.prepare(
+      "INSERT INTO tasks (id, frame_id, text, status, created_at, updated_at) VALUES ('t1', 'f1', 'old task', 'done', 1, 2)",
+    ).run();
+    addTables(db, 'manager', TASK_MIGRATIONS);
+    expect(db.prepare('SELECT id, text, status FROM tasks').all()).toEqual([
+      { id: 't1', text: 'old task', status: 'done' },
+    ]);
+    db.prepare("UPDATE tasks SET status = 'waiting_for_review'").run();
+    expect(() => db.prepare("UPDATE tasks SET status = 'lost'").run()).toThrow(/CHECK constraint/);
+    db.prepare('DELETE FROM frames').run(); // and the cascade still holds
+    expect(db.prepare('SELECT count(*) FROM tasks').pluck().get()).toBe(0);
+  });
+
   it("adds an owner's tables once, and reopening keeps the data and runs nothing again", () => {
     const mine = [
       'CREATE TABLE notes (frame_id TEXT REFERENCES frames(id) ON DELETE CASCADE, text TEXT)',
@@ -94,7 +110,7 @@ describe('the state database', () => {
     db = openStateDatabase(path);
     addTables(db, 'auth', AUTH_MIGRATIONS);
     addTables(db, 'manager', TASK_MIGRATIONS);
-    expect(versions(db)).toEqual({ core: 2, auth: 1, manager: 1 });
+    expect(versions(db)).toEqual({ core: 2, auth: 1, manager: TASK_MIGRATIONS.length });
     expect(db.prepare('SELECT name FROM frames').pluck().all()).toEqual(['old']);
     expect(db.prepare('SELECT name FROM access_tokens').pluck().all()).toEqual(['phone']);
     expect(

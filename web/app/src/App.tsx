@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { AgentReview } from './AgentReview';
 import { FrameDetails } from './FrameDetails';
 import { FrameList, type FrameAction } from './FrameList';
 import type { Frame, Stats } from './frames';
@@ -9,7 +10,7 @@ import { forget, may, refresh, savedSession, type Session } from './session';
 import { TerminalPane } from './TerminalPane';
 
 type Tab = { id: string; label: string; frame: string } & (
-  { kind: 'terminal'; windowId?: string } | { kind: 'details' } | { kind: 'logs' }
+  { kind: 'terminal'; windowId?: string } | { kind: 'details' } | { kind: 'logs' } | { kind: 'review'; agent: string }
 );
 
 const HISTORY = 60;
@@ -102,8 +103,9 @@ function Dashboard(props: { session: Session; onSession(s: Session): void; onEnd
     return () => clearInterval(timer);
   }, [optagon, frames]);
 
-  const open = (frame: Frame, kind: Tab['kind'], windowId?: string, label?: string) => {
-    const id = `${kind}:${frame.name}${windowId ? `:${windowId}` : ''}`;
+  /** Opens (or shows) a tab; `sub` is the window of a terminal, the agent of a review. */
+  const open = (frame: Frame, kind: Tab['kind'], sub?: string, label?: string) => {
+    const id = `${kind}:${frame.name}${sub ? `:${sub}` : ''}`;
     setTabs((ts) =>
       ts.some((t) => t.id === id)
         ? ts
@@ -114,7 +116,7 @@ function Dashboard(props: { session: Session; onSession(s: Session): void; onEnd
               frame: frame.name,
               kind,
               label: label ?? (kind === 'terminal' ? frame.name : `${frame.name} ${kind}`),
-              ...(windowId ? { windowId } : {}),
+              ...(sub ? (kind === 'review' ? { agent: sub } : { windowId: sub }) : {}),
             } as Tab,
           ],
     );
@@ -215,6 +217,15 @@ function Dashboard(props: { session: Session; onSession(s: Session): void; onEnd
               />
             ) : t.id !== active || !optagon ? null : t.kind === 'logs' ? (
               <LogsView key={t.id} frame={t.frame} optagon={optagon} />
+            ) : t.kind === 'review' ? (
+              <AgentReview
+                key={t.id}
+                agent={`${t.frame}/${t.agent}`}
+                optagon={optagon}
+                canWrite={may(props.session, 'write')}
+                canManage={may(props.session, 'manage')}
+                onOpenWindow={(w, label) => frameOf(t.frame) && open(frameOf(t.frame)!, 'terminal', w, label)}
+              />
             ) : frameOf(t.frame) ? (
               <FrameDetails
                 key={t.id}
@@ -222,6 +233,7 @@ function Dashboard(props: { session: Session; onSession(s: Session): void; onEnd
                 history={history.current.get(frameOf(t.frame)!.id) ?? []}
                 optagon={optagon}
                 onOpenWindow={(w, label) => open(frameOf(t.frame)!, 'terminal', w, label)}
+                onReview={(agent) => open(frameOf(t.frame)!, 'review', agent, `${t.frame}/${agent} review`)}
               />
             ) : (
               <p key={t.id} className="muted">

@@ -20,12 +20,13 @@ function Sparkline(props: { values: number[]; max: number; label: string }) {
   );
 }
 
-/** A frame's resources over time, its tmux windows (open one as a terminal) and its agents. */
+/** A frame's resources over time, its tmux windows (open one as a terminal) and its agents (review one's work). */
 export function FrameDetails(props: {
   frame: Frame;
   history: Stats[];
   optagon: Optagon;
   onOpenWindow(windowId: string, label: string): void;
+  onReview(agent: string): void;
 }) {
   const [windows, setWindows] = useState<Window_[]>([]);
   const [agents, setAgents] = useState<Agent[]>([]);
@@ -96,9 +97,11 @@ export function FrameDetails(props: {
               <li key={a.name}>
                 <strong>{a.name}</strong> <span className="muted">{a.kind}</span>{' '}
                 <span className={`agent-state agent-${a.state}`}>{a.state}</span>{' '}
+                {a.worktree && <span className="muted">{a.worktree.branch}</span>}{' '}
                 {a.window && (
                   <button onClick={() => props.onOpenWindow(a.window!, `${props.frame.name}/${a.name}`)}>Open</button>
                 )}
+                {a.worktree && <button onClick={() => props.onReview(a.name)}>Review</button>}
               </li>
             ))}
             {!agents.length && <li className="muted">no agents</li>}
