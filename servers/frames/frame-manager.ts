@@ -22,6 +22,7 @@ import {
 } from './frame-channels.js';
 import type { TmuxControl } from './tmux-control.js';
 import { FrameReconciler } from './frame-reconciler.js';
+import { FrameShells } from './frame-shell.js';
 import { isUp } from './observed-status.js';
 import { checkFrameWorkspace, checkWorkspace } from './workspace.js';
 import { ensureSocketDir } from './socket-dir.js';
@@ -79,6 +80,15 @@ export class FrameManager {
   readonly homeId: string;
   /** The control channel into each running frame's tmux server. */
   private readonly channels: FrameChannels;
+  /** Shells kept open in the frames commands were run in (exec). */
+  private readonly shells = new FrameShells((container) => [
+    this.deps.config.podman.binary,
+    'exec',
+    '-i',
+    container,
+    'sh',
+    '-s',
+  ]);
   /** Keeps frames off each other's ports and off the host's services. */
   private readonly isolation: FrameIsolation;
   /** Brings stored status in line with podman's. */
@@ -193,13 +203,26 @@ export class FrameManager {
     await channel.run(['run-shell', '-b', resizedClientScript(client)]);
   }
 
-  /** Runs argv in the frame's running container as its root (ContainerRuntime.exec): its output is the frame's. */
-  exec(
+  /**
+   * Runs argv in the frame's running container as its root: its output is the frame's. Through the
+   * frame's kept shell (FrameShell: a line on a pipe, not a podman exec each time), else, with input
+   * or when that shell is gone, by ContainerRuntime.exec.
+   */
+  async exec(
     frame: FrameRecord,
     argv: readonly string[],
     opts?: { input?: string; timeoutMs?: number },
   ): Promise<CommandResult> {
-    return this.runtime.exec(frame.containerId ?? this.containerName(frame), argv, opts);
+    const container = frame.containerId ?? this.containerName(frame);
+    if (opts?.input !== undefined) return this.runtime.exec(container, argv, opts);
+    const r = await this.shells.take(frame.id, container)?.run(argv, opts?.timeoutMs);
+    return !r || r.code === 'ECLOSED' ? this.runtime.exec(container, argv, opts) : r;
+  }
+
+  /** Ends what this process keeps open into a frame: its tmux channel and its shell. */
+  private letGo(frameId: string): void {
+    this.channels.close(frameId);
+    this.shells.close(frameId);
   }
 
   /**
@@ -226,9 +249,10 @@ export class FrameManager {
     return this.isolation.releaseAll();
   }
 
-  /** Ends this process's channels (the frames and their tmux servers go on). */
+  /** Ends this process's channels and shells (the frames and their tmux servers go on). */
   close(): void {
     this.channels.closeAll();
+    this.shells.closeAll();
   }
 
   /** Finds a frame by name or id; the error says how to list frames. */
@@ -357,7 +381,7 @@ export class FrameManager {
     if (!['running', 'paused', 'starting'].includes(frame.status) || !frame.containerId) {
       throw new Error(`frame '${frame.name}' is not running (status ${frame.status}); nothing to stop`);
     }
-    this.channels.close(frame.id);
+    this.letGo(frame.id);
     await this.runtime.stop(frame.containerId, this.deps.config.frames.stop_timeout_seconds);
     frame = this.transition(frame, 'stopped', { lastActiveAt: Date.now() });
     return this.details(frame);
@@ -373,7 +397,7 @@ export class FrameManager {
         `frame '${frame.name}' is ${frame.status}; stop it first, or destroy with force (--force) to stop it now`,
       );
     }
-    this.channels.close(frame.id);
+    this.letGo(frame.id);
     await this.runtime.remove(frame.containerId ?? this.containerName(frame));
     await this.isolation.release(frame.id);
     // Only ever our own directories, named by the frame id; never the workspace.
@@ -549,7 +573,7 @@ export class FrameManager {
   private async waitForTmux(frame: FrameRecord): Promise<void> {
     const socket = join(this.socketDir(frame.id), 'tmux.sock');
     const deadline = Date.now() + this.deps.config.frames.start_timeout_seconds * 1000;
-    this.channels.close(frame.id); // one left from before a restart would be dead
+    this.letGo(frame.id); // one left from before a restart would be dead
     let checks = 0;
     let lastError = '';
     while (Date.now() < deadline) {
