@@ -15,8 +15,8 @@ import { agentKinds, type AgentKindName } from './kinds/index.js';
 import { SessionFile, type AgentRecord } from './session-file.js';
 import { lastReplyFromTranscript } from './transcript.js';
 import { ScreenDriver } from './screen-driver.js';
-import { FrameGit, type MergeResult, type MergeStrategy, type WorkDiff } from './frame-git.js';
-import { WORKTREES_IN_FRAME } from '../frames/container-runtime.js';
+import type { MergeResult, MergeStrategy, WorkDiff } from './frame-git.js';
+import { AgentWorktrees, type Owned, type Progress } from './agent-worktrees.js';
 import type { AgentStatus, Located } from './agent-status.js';
 import { sleep } from '../shared/sleep.js';
 
@@ -33,17 +33,12 @@ export interface SpawnInput {
   branch?: string;
 }
 
-/** How long agents.worktree_setup may run before the spawn gives up on it. */
-const SETUP_TIMEOUT_MS = 15 * 60_000;
-
 const RUN_DIR_IN_FRAME = '/run/optagon/';
 const AGENT_DIR_IN_FRAME = '/run/optagon/agents';
 /** The most of a transcript read for the latest reply: its end is what holds it. */
 const TRANSCRIPT_TAIL_BYTES = 4 * 1024 * 1024;
 const SCREEN_LINES = 40;
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-
-type Progress = (message: string) => Promise<void> | void;
 
 /**
  * Coding agents (Claude Code, OpenCode) running in tmux windows of frames. Each agent is a window
@@ -66,8 +61,8 @@ export class AgentManager {
 
   /** Types into the agents' windows and waits out their start-up. */
   private readonly driver: ScreenDriver;
-  /** git inside the frames: the agents' work trees. */
-  private readonly git: FrameGit;
+  /** The agents' own git work trees, through git inside the frames. */
+  private readonly worktrees: AgentWorktrees;
 
   constructor(
     private readonly deps: {
@@ -78,7 +73,11 @@ export class AgentManager {
       env?: NodeJS.ProcessEnv;
     },
   ) {
-    this.git = new FrameGit((frame, argv) => deps.frames.exec(frame, argv));
+    this.worktrees = new AgentWorktrees({
+      frames: deps.frames,
+      store: deps.store,
+      session: (frame) => this.session(frame),
+    });
     this.driver = new ScreenDriver({
       tmux: deps.tmux,
       store: deps.store,
@@ -126,13 +125,14 @@ export class AgentManager {
     }
     const config = this.deps.frames.getConfig(frame.id).config.agents ?? {};
     const permissionMode = config.permission_mode ?? 'acceptEdits';
-    const worktree = await this.workTreeFor(frame, name, input.workspace ?? config.workspace, {
+    const worktree = await this.worktrees.make(frame, name, input.workspace ?? config.workspace, {
       ...(input.base ? { base: input.base } : {}),
       branch: input.branch ?? `${config.branch_prefix ?? 'optagon/'}${name}`,
+      ...(config.worktree_setup ? { setup: config.worktree_setup } : {}),
+      progress,
     });
     let record: AgentRecord;
     try {
-      if (worktree && config.worktree_setup) await this.setUp(frame, worktree.path, config.worktree_setup, progress);
       // The environment goes through a file the window sources and removes: keys stay out of argv.
       // Every file goes in by a write inside the frame: the host never writes where the frame can plant links.
       const env = this.environment(kind, name, config.env ?? {});
@@ -182,7 +182,7 @@ export class AgentManager {
       this.session(frame).update((list) => [...list.filter((a) => a.name !== name), record]);
     } catch (err) {
       // Nothing of the agent's is in the work tree yet: it goes with the failed spawn.
-      if (worktree) await this.git.removeWorktree(frame, { repo: '/workspace', ...worktree }).catch(() => undefined);
+      if (worktree) await this.worktrees.remove(frame, worktree).catch(() => undefined);
       throw err;
     }
     this.deps.store.addEvent(frame.id, 'agent_spawned', {
@@ -354,91 +354,30 @@ export class AgentManager {
     ref: string,
     opts: { maxBytes: number; from?: string; to?: string },
   ): Promise<{ agent: string; branch: string } & WorkDiff> {
-    const { frame, record, worktree, running } = await this.ownWorktree(ref);
-    return {
-      agent: `${frame.name}/${record.name}`,
-      branch: worktree.branch,
-      ...(await this.git.diff(running, worktree.path, worktree.base, {
-        ...opts,
-        ...(worktree.into ? { into: worktree.into } : {}),
-      })),
-    };
+    return this.worktrees.diff(await this.ownWorktree(ref), opts);
   }
 
   /** Ends the agent if it runs, then removes its work tree and its branch, with all its changes. */
   async discard(ref: string): Promise<AgentStatus> {
-    const { frame, record, worktree, running } = await this.ownWorktree(ref);
-    if (!record.stoppedAt) await this.stop(`${frame.name}/${record.name}`);
-    await this.git.removeWorktree(running, { repo: '/workspace', path: worktree.path, branch: worktree.branch });
-    this.session(frame).update((list) =>
-      list.map((a) => (a.name === record.name && a.createdAt === record.createdAt ? { ...a, worktree: undefined } : a)),
-    );
-    this.deps.store.addEvent(frame.id, 'agent_discarded', { agent: record.name, branch: worktree.branch });
-    return this.statusOf(await this.locate(`${frame.name}/${record.name}`));
+    const owned = await this.ownWorktree(ref);
+    const agent = `${owned.frame.name}/${owned.record.name}`;
+    if (!owned.record.stoppedAt) await this.stop(agent);
+    await this.worktrees.discard(owned);
+    return this.statusOf(await this.locate(agent));
   }
 
   /** Commits everything in the agent's work tree on its branch; `commit` is null when nothing changed. */
   async checkpoint(ref: string, message?: string): Promise<{ agent: string; branch: string; commit: string | null }> {
-    const { frame, record, worktree, running } = await this.ownWorktree(ref);
-    const commit = await this.git.commitAll(
-      running,
-      worktree.path,
-      message ?? `Checkpoint of ${record.name}`,
-      agentAuthor(record.name),
-    );
-    if (commit) this.deps.store.addEvent(frame.id, 'agent_checkpoint', { agent: record.name, commit });
-    return { agent: `${frame.name}/${record.name}`, branch: worktree.branch, commit };
+    return this.worktrees.checkpoint(await this.ownWorktree(ref), message);
   }
 
-  /**
-   * Brings the agent's branch into the branch /workspace has checked out. Refused while /workspace
-   * has uncommitted changes to tracked files (they are the user's) or the agent's work tree has
-   * changes not checkpointed (they would be left out). On a conflict nothing changes and the files
-   * are answered; after a merge the agent's diff starts from what was merged.
-   */
+  /** Brings the agent's branch into the branch /workspace has checked out (AgentWorktrees.merge). */
   async merge(
     ref: string,
     strategy: MergeStrategy,
     message?: string,
   ): Promise<{ agent: string; branch: string } & MergeResult> {
-    const { frame, record, worktree, running } = await this.ownWorktree(ref);
-    const mine = await this.git.uncommitted(running, '/workspace', false);
-    if (mine.length) {
-      throw new Error(
-        `/workspace in frame '${frame.name}' has uncommitted changes (${listed(mine)}); commit or stash them, then merge`,
-      );
-    }
-    const theirs = await this.git.uncommitted(running, worktree.path, true);
-    if (theirs.length) {
-      throw new Error(
-        `agent '${frame.name}/${record.name}' has changes not committed (${listed(theirs)}); agent_checkpoint them first, or tell the agent to commit`,
-      );
-    }
-    const result = await this.git.merge(running, {
-      repo: '/workspace',
-      worktree: worktree.path,
-      branch: worktree.branch,
-      strategy,
-      message: message ?? `Merge ${worktree.branch} (agent ${record.name})`,
-      author: { name: 'Optagon', email: 'optagon@optagon.invalid' },
-    });
-    this.deps.store.addEvent(frame.id, result.status === 'merged' ? 'agent_merged' : 'agent_merge_conflict', {
-      agent: record.name,
-      strategy,
-      into: result.into,
-      ...(result.status === 'merged' ? { commit: result.commit } : { files: result.files }),
-    });
-    if (result.status === 'merged') {
-      const tip = (await this.git.head(running, worktree.path)).commit;
-      this.session(frame).update((list) =>
-        list.map((a) =>
-          a.name === record.name && a.createdAt === record.createdAt && a.worktree
-            ? { ...a, worktree: { ...a.worktree, base: tip } }
-            : a,
-        ),
-      );
-    }
-    return { agent: `${frame.name}/${record.name}`, branch: worktree.branch, ...result };
+    return this.worktrees.merge(await this.ownWorktree(ref), strategy, message);
   }
 
   /** A review comment, sent to the agent as its next message, with the file and line it is about. */
@@ -451,12 +390,7 @@ export class AgentManager {
    * An agent with a work tree of its own, and its frame as reached now (running: git needs it);
    * an agent working in /workspace itself has no changes of its own, which is said.
    */
-  private async ownWorktree(ref: string): Promise<{
-    frame: FrameRecord;
-    record: AgentRecord;
-    worktree: NonNullable<AgentRecord['worktree']>;
-    running: FrameRecord;
-  }> {
+  private async ownWorktree(ref: string): Promise<Owned> {
     const { frame, record } = await this.locate(ref);
     if (!record.worktree) {
       throw new Error(
@@ -465,50 +399,6 @@ export class AgentManager {
     }
     const { frame: running } = await this.deps.tmux.reach(frame.id);
     return { frame, record, worktree: record.worktree, running };
-  }
-
-  /**
-   * The agent's own work tree, made now on branch optagon/<name> from `base` (default: the branch
-   * /workspace has checked out), or undefined for an agent that works in /workspace itself. It lives
-   * in the frame's /worktrees mount ($OPTAGON_HOME/worktrees/<frame id>): outside the user's files,
-   * and outside .git, which Claude Code asks about before every edit; it survives restarts.
-   */
-  private async workTreeFor(
-    frame: FrameRecord,
-    name: string,
-    asked: 'shared' | 'worktree' | undefined,
-    { base, branch }: { base?: string; branch: string },
-  ): Promise<AgentRecord['worktree']> {
-    if (asked === 'shared') {
-      if (base)
-        throw new Error(
-          `base is where a work tree starts; agent '${name}' works in /workspace itself (workspace: shared)`,
-        );
-      return undefined;
-    }
-    const path = `${WORKTREES_IN_FRAME}/${name}`;
-    const made = await this.git.addWorktree(frame, { repo: '/workspace', path, branch, ...(base ? { base } : {}) });
-    if ('base' in made) return { path, branch, base: made.base, ...(made.into ? { into: made.into } : {}) };
-    if (!asked && !base) return undefined; // not a repository, or a frame from before: /workspace itself
-    throw new Error(
-      made.missing === 'repository'
-        ? `/workspace in frame '${frame.name}' is not a git repository with a commit, so agent '${name}' cannot have a work tree of its own; spawn it with workspace: "shared", or commit in /workspace first`
-        : `frame '${frame.name}' was made before agents had work trees of their own (its container has no ${WORKTREES_IN_FRAME}); destroy and create it again (its workspace is kept), or spawn agent '${name}' with workspace: "shared"`,
-    );
-  }
-
-  /** agents.worktree_setup in a new work tree; on failure the spawn stops with what it printed. */
-  private async setUp(frame: FrameRecord, path: string, command: string, progress: Progress): Promise<void> {
-    await progress(`running agents.worktree_setup in ${path}`);
-    const r = await this.deps.frames.exec(frame, ['sh', '-c', 'cd -- "$1" && eval "$2"', 'sh', path, command], {
-      timeoutMs: SETUP_TIMEOUT_MS,
-    });
-    if (r.exitCode !== 0) {
-      const said = `${r.stdout}${r.stderr}`.trim().split('\n').slice(-20).join('\n');
-      throw new Error(
-        `agents.worktree_setup failed in ${path} of frame '${frame.name}' (${r.timedOut ? `still running after ${SETUP_TIMEOUT_MS / 60_000} minutes` : `exit ${r.exitCode}`}); fix it with optagon frame config ${frame.name} --edit, then spawn again. It printed:\n${said}`,
-      );
-    }
   }
 
   private environment(kind: AgentKind, name: string, fromConfig: Record<string, string>): Record<string, string> {
@@ -618,12 +508,6 @@ export class AgentManager {
     return hook && hook.at >= record.createdAt - 1000 ? hook : undefined;
   }
 }
-
-/** The first few paths of a list, for an error message. */
-const listed = (paths: string[]) => `${paths.slice(0, 5).join(', ')}${paths.length > 5 ? ', …' : ''}`;
-
-/** Who an agent's checkpoints are by, when the repository names no one. */
-const agentAuthor = (name: string) => ({ name: `Optagon agent ${name}`, email: `${name}@optagon.invalid` });
 
 function nextName(kind: string, agents: AgentRecord[]): string {
   for (let i = 1; ; i++) if (!agents.some((a) => a.name === `${kind}-${i}`)) return `${kind}-${i}`;

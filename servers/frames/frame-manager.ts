@@ -68,6 +68,15 @@ const shortId = (id: string) => id.replace(/-/g, '').slice(0, 12);
 /** How long a port the frame's own last run held may take to be free again (see startExisting). */
 const PORT_RELEASE_MS = 10_000;
 
+/** Files this small go to a frame as an argument of its kept shell (an argument may hold 128 KiB). */
+const SMALL_FILE_BYTES = 64 * 1024;
+/** Writes $3 (base64) to $1 with mode $2: through a temporary name and a rename, so no reader sees half of it. */
+const WRITE_SCRIPT =
+  'set -e; umask 077; mkdir -p -- "$(dirname -- "$1")"; t="$1.optagon-$$"; printf %s "$3" | base64 -d > "$t"; chmod "$2" "$t"; mv -f -- "$t" "$1"';
+/** Prints "same" (and sets mode $2) when the file $1 is a regular file whose SHA-256 is $3. */
+const SAME_SCRIPT =
+  '[ -f "$1" ] && [ ! -L "$1" ] && [ "$(sha256sum < "$1" | cut -d" " -f1)" = "$3" ] && chmod "$2" "$1" && echo same; true';
+
 /** Frame lifecycle: the domain behind the frames MCP tools. Knows nothing about MCP. */
 export class FrameManager {
   private readonly ports: PortAllocator;
@@ -235,11 +244,45 @@ export class FrameManager {
     files: ReadonlyArray<{ path: string; content: string | null; mode?: number }>,
   ): Promise<void> {
     const container = frame.containerId ?? this.containerName(frame);
+    // Through the frame's kept shell: a small file as an argument, a large one only when the frame
+    // does not hold it already (the browser server, 1.4 MB, is the same at every spawn); the rest
+    // by podman exec with the content on stdin.
+    const inShell = async (f: { path: string; content: string; mode?: number }) => {
+      const mode = (f.mode ?? 0o600).toString(8);
+      const small = Buffer.byteLength(f.content) <= SMALL_FILE_BYTES;
+      const r = small
+        ? await this.exec(frame, [
+            'sh',
+            '-c',
+            WRITE_SCRIPT,
+            'sh',
+            f.path,
+            mode,
+            Buffer.from(f.content).toString('base64'),
+          ])
+        : await this.exec(frame, [
+            'sh',
+            '-c',
+            SAME_SCRIPT,
+            'sh',
+            f.path,
+            mode,
+            createHash('sha256').update(f.content).digest('hex'),
+          ]);
+      if (small && r.exitCode !== 0)
+        throw new Error(
+          `writing ${f.path} in frame '${frame.name}' failed: ${(r.stderr || r.stdout).trim().slice(0, 500)}`,
+        );
+      if (!small && r.stdout.trim() !== 'same') await this.runtime.writeFile(container, f.path, f.content, f.mode);
+    };
     await Promise.all(
       files.map((f) =>
         f.content === null
-          ? this.runtime.removeFile(container, f.path)
-          : this.runtime.writeFile(container, f.path, f.content, f.mode),
+          ? this.exec(frame, ['rm', '-f', '--', f.path]).then((r) => {
+              if (r.exitCode !== 0)
+                throw new Error(`removing ${f.path} in frame '${frame.name}' failed: ${r.stderr.trim()}`);
+            })
+          : inShell({ ...f, content: f.content }),
       ),
     );
   }
