@@ -285,11 +285,6 @@ export class ContainerRuntime {
     });
   }
 
-  /** Removes a file inside a running container (see writeFile); a missing one is fine. */
-  async removeFile(container: string, path: string): Promise<void> {
-    await this.podman(['exec', container, 'rm', '-f', '--', path], { timeoutMs: 30_000 });
-  }
-
   async imageExists(image: string): Promise<boolean> {
     const r = await runCommand(this.settings.binary, ['image', 'exists', image]);
     if (r.code === 'ENOENT') throw podmanError(this.settings.binary, ['image'], r);
