@@ -1,21 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeAnthropic, isAgentTurn, lastToolResults, lastUserText } from './support/fake-anthropic.js';
+import { FakeAnthropic, writeFileRule, isAgentTurn, lastToolResults, lastUserText } from './support/fake-anthropic.js';
 import { createTestHome, type TestHome } from './support/test-home.js';
 
-/** "Write '<text>' into <path>": the model writes that file with Claude Code's Write tool. */
-const WRITE = /Write '([^']*)' into (\S+)/;
-
 const fake = new FakeAnthropic([
-  {
-    name: 'write the file asked for',
-    when: (r) => isAgentTurn(r) && WRITE.test(lastUserText(r)) && lastToolResults(r).length === 0,
-    reply: (r) => {
-      const [, text, path] = WRITE.exec(lastUserText(r))!;
-      return { toolUse: { name: 'Write', input: { file_path: path!, content: `${text}\n` } } };
-    },
-  },
+  writeFileRule,
   { name: 'done', when: (r) => isAgentTurn(r) && lastToolResults(r).length > 0, reply: { text: 'Written.' } },
 ]);
 

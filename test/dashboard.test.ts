@@ -2,7 +2,7 @@ import { execa } from 'execa';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, DaemonHome, DaemonProcess } from './support/daemon-process.js';
-import { FakeAnthropic, isAgentTurn, lastToolResults, lastUserText } from './support/fake-anthropic.js';
+import { FakeAnthropic, writeFileRule, isAgentTurn, lastToolResults, lastUserText } from './support/fake-anthropic.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestHome, frameTerminals, frameTmux, hostTmux, waitFor, type TestHome } from './support/test-home.js';
 
@@ -16,19 +16,10 @@ async function showingPane<T>(socket: string, wait: Promise<T>): Promise<T> {
   });
 }
 
-/** "Write '<text>' into <path>", and "Please run: <command>" (a command: a permission prompt). */
-const WRITE = /Write '([^']*)' into (\S+)/;
 /** A command Claude Code asks about (it runs read-only ones such as ls without asking). */
 const RUN = /Please run: (.+)$/m;
 const fake = new FakeAnthropic([
-  {
-    name: 'write the file asked for',
-    when: (r) => isAgentTurn(r) && WRITE.test(lastUserText(r)) && lastToolResults(r).length === 0,
-    reply: (r) => {
-      const [, text, path] = WRITE.exec(lastUserText(r))!;
-      return { toolUse: { name: 'Write', input: { file_path: path!, content: text! } } };
-    },
-  },
+  writeFileRule,
   {
     name: 'run the command asked for',
     when: (r) => isAgentTurn(r) && RUN.test(lastUserText(r)) && lastToolResults(r).length === 0,

@@ -8,23 +8,15 @@ import { OptagonHome } from '../servers/shared/optagon-home.js';
 import { openStateDatabase } from '../servers/shared/state-database.js';
 import { AuthService } from '../web/auth/auth-service.js';
 import { DaemonHome, DaemonProcess } from './support/daemon-process.js';
-import { FakeAnthropic, isAgentTurn, lastToolResults, lastUserText } from './support/fake-anthropic.js';
+import { FakeAnthropic, writeFileRule, isAgentTurn, lastToolResults, lastUserText } from './support/fake-anthropic.js';
 
 const PASSWORD = 'correct horse battery staple';
 const COMMENT = 'Name the constant in capitals.';
 /** A change whose text is markup: the page must show it, never run it. */
 const CHANGED = 'export const answer = 42; // <img src=x onerror="window.pwned=1">';
 
-const WRITE = /Write '([^']*)' into (\S+)/;
 const fake = new FakeAnthropic([
-  {
-    name: 'write the file asked for',
-    when: (r) => isAgentTurn(r) && WRITE.test(lastUserText(r)) && lastToolResults(r).length === 0,
-    reply: (r) => {
-      const [, text, path] = WRITE.exec(lastUserText(r))!;
-      return { toolUse: { name: 'Write', input: { file_path: path!, content: `${text}\n` } } };
-    },
-  },
+  writeFileRule,
   { name: 'anything else', when: (r) => isAgentTurn(r), reply: { text: 'Noted.' } },
 ]);
 

@@ -63,6 +63,17 @@ export function lastAssistant(req: MessagesRequest): MessagesRequest['messages']
 /** True for the agent's own turns (they carry its tools), false for side calls such as titles. */
 export const isAgentTurn = (req: MessagesRequest) => Array.isArray(req.tools) && req.tools.length > 0;
 
+/** "Write '<text>' into <path>" in an agent's prompt: the model writes that file (and a newline) with Claude Code's Write tool. */
+const WRITE = /Write '([^']*)' into (\S+)/;
+export const writeFileRule: Rule = {
+  name: 'write the file asked for',
+  when: (r) => isAgentTurn(r) && WRITE.test(lastUserText(r)) && lastToolResults(r).length === 0,
+  reply: (r) => {
+    const [, text, path] = WRITE.exec(lastUserText(r))!;
+    return { toolUse: { name: 'Write', input: { file_path: path!, content: `${text}\n` } } };
+  },
+};
+
 /**
  * A local stand-in for the Anthropic Messages API, speaking its wire format (JSON and the
  * streamed server-sent events) so the real `claude` binary talks to it unchanged. Answers come
