@@ -2,6 +2,7 @@ import { execa } from 'execa';
 import { createServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { sleep } from '../servers/shared/sleep.js';
+import { prng } from './dev-history.js';
 
 export { sleep };
 
@@ -40,6 +41,39 @@ export function stats(samples: number[]): Stats {
     p99: percentile(sorted, 99),
     mean,
   };
+}
+
+/**
+ * How far the gap between two p99s could move by chance: a 95% interval of p99(ours) − p99(peer)
+ * from a paired bootstrap. `ours[i]` and `peer[i]` were taken side by side (the same moment's load),
+ * so the pairs are resampled together and what the machine did at that moment stays in both.
+ */
+export function p99GapInterval(ours: readonly number[], peer: readonly number[], iterations = 2000): [number, number] {
+  const n = Math.min(ours.length, peer.length);
+  if (!n) throw new Error('no samples were taken');
+  const random = prng(99); // seeded: the same samples give the same interval on every print
+  const gaps: number[] = [];
+  const a = new Array<number>(n);
+  const b = new Array<number>(n);
+  for (let it = 0; it < iterations; it++) {
+    for (let i = 0; i < n; i++) {
+      const j = Math.floor(random() * n);
+      a[i] = ours[j]!;
+      b[i] = peer[j]!;
+    }
+    gaps.push(
+      percentile(
+        a.sort((x, y) => x - y),
+        99,
+      ) -
+        percentile(
+          b.sort((x, y) => x - y),
+          99,
+        ),
+    );
+  }
+  gaps.sort((x, y) => x - y);
+  return [percentile(gaps, 2.5), percentile(gaps, 97.5)];
 }
 
 /** Wall time of `body`, in milliseconds. */

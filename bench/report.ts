@@ -27,6 +27,12 @@ export interface Figure {
   absoluteGoalRate?: number;
   /** A goal on how much longer than the peer's our time may be, in ms (its `statistic`). */
   withinMs?: number;
+  /**
+   * A 95% interval of ours − peer (its `statistic`, in ms) from samples taken side by side: with it,
+   * `withinMs` is met only when the whole interval is under it, missed only when all of it is over,
+   * and otherwise left undecided, since the gap is then within what chance moves.
+   */
+  gapInterval?: [number, number];
 }
 
 /** Milliseconds, with decimals only where they say something (sub-10 ms latencies). */
@@ -49,6 +55,7 @@ function cell(s: Stats, f: Figure): string {
     return `${f.statistic} ${ms(s[f.statistic])} (p50 ${ms(s.median)}, n=${s.n})`;
   return `${ms(s.median)} (min ${ms(s.min).replace(' ms', '')}, n=${s.n})`;
 }
+const signed = (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(1)}`;
 const pct = (ratio: number) => `${ratio >= 1 ? '+' : ''}${Math.round((ratio - 1) * 100)}%`;
 
 function ratioText(f: Figure): string {
@@ -63,10 +70,16 @@ function goalText(f: Figure): string {
   const ours = value(f.ours, f);
   if (f.absoluteGoalMs !== undefined)
     return `${f.statistic && f.statistic !== 'median' ? `${f.statistic} ` : ''}≤ ${f.absoluteGoalMs} ms (${ours <= f.absoluteGoalMs ? 'met' : 'missed'})`;
+  if (f.withinMs !== undefined && f.gapInterval) {
+    const [lo, hi] = f.gapInterval;
+    const verdict = hi <= f.withinMs ? 'met' : lo > f.withinMs ? 'missed' : 'undecided at this n';
+    return `≤ +${f.withinMs} ms (95% ${signed(lo)}..${signed(hi)}, ${verdict})`;
+  }
   if (f.withinMs !== undefined) {
     const over = ours - value(f.peer, f);
     return `≤ +${f.withinMs} ms (${over >= 0 ? '+' : ''}${over.toFixed(1)}, ${over <= f.withinMs ? 'met' : 'missed'})`;
   }
+  if (f.gapInterval) return `(95% ${signed(f.gapInterval[0])}..${signed(f.gapInterval[1])})`;
   if (f.absoluteGoalRate !== undefined)
     return `≥ ${f.absoluteGoalRate}/s (${ours >= f.absoluteGoalRate ? 'met' : 'missed'})`;
   if (f.goal === undefined) return '-';
