@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process';
 import type { Command } from 'commander';
-import type { FrameRow } from './dashboard/frame-rows.js';
 import type { OptagonTools } from './mcp-client.js';
 import { dim } from './render.js';
 import { run } from './run.js';

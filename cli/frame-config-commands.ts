@@ -8,8 +8,6 @@ import { printJson, untrustedText } from './render.js';
 import type { OptagonTools } from './mcp-client.js';
 import { run, type Output } from './run.js';
 
-type Config = Record<string, unknown>;
-
 /** The YAML parser with line numbers and the schema: zod, yaml and CEL load only for these commands. */
 const yamlConfig = () => import('../servers/frames/frame-config-yaml.js');
 

@@ -5,6 +5,7 @@ import { CLI, DaemonHome, DaemonProcess } from './support/daemon-process.js';
 import { FakeAnthropic, writeFileRule, isAgentTurn, lastToolResults, lastUserText } from './support/fake-anthropic.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestHome, frameTerminals, frameTmux, hostTmux, waitFor, type TestHome } from './support/test-home.js';
+import { sleep } from '../servers/shared/sleep.js';
 
 /** A wait on a UI that, when it times out, says what the pane showed instead. */
 async function showingPane<T>(socket: string, wait: Promise<T>): Promise<T> {
@@ -108,7 +109,7 @@ describe('terminal UIs in a tmux pane', () => {
     const logView = async () => (await screen())[0]?.startsWith('log of web');
     await waitFor(
       'the log view',
-      async () => (await logView()) || (await keys('l'), await new Promise((r) => setTimeout(r, 1000)), logView()),
+      async () => (await logView()) || (await keys('l'), await sleep(1000), logView()),
       20_000,
     );
     await keys('l');
@@ -197,7 +198,7 @@ describe('terminal UIs in a tmux pane', () => {
     const selected = async () => (await agentRow()).startsWith('> ');
     await waitFor(
       'the agent selected again',
-      async () => (await selected()) || (await keys('j'), await new Promise((r) => setTimeout(r, 500)), selected()),
+      async () => (await selected()) || (await keys('j'), await sleep(500), selected()),
       20_000,
     );
 

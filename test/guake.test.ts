@@ -4,11 +4,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestDesktop } from './support/desktop.js';
 import { createTestHome, frameTerminals, waitFor, type TestHome } from './support/test-home.js';
 
-interface Tab {
-  index: number;
-  name: string;
-}
-
 /** Real Guake under Xvfb on its own session bus, with dunst for notifications; a real frame. */
 describe('guake: a tab per frame', () => {
   let desktop: TestDesktop;

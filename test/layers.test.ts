@@ -3,7 +3,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 /**
- * The direction of dependencies (DESIGN.md, "Top-level layout"): servers/shared ← servers/<capability>
+ * The direction of dependencies (the README's "Layout"): servers/shared ← servers/<capability>
  * ← host/ and web/{auth,gateway,tls} ← cli/ and web/app, read from the sources, a type import and a
  * dynamic import() told apart from a static one.
  */

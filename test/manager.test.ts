@@ -5,16 +5,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeAnthropic, lastToolResults, lastUserText, type MessagesRequest } from './support/fake-anthropic.js';
 import { createTestHome, waitFor, type TestHome } from './support/test-home.js';
 
-interface Task {
-  id: string;
-  status: string;
-  events: Array<{ message: string }>;
-  result: {
-    subtasks: Array<{ title: string; status: string; corrections: string[]; reason?: string }>;
-    episode?: string;
-  } | null;
-}
-
 /** The system prompt's text, however the client sent it (a string, or Claude Code's blocks). */
 const system = (r: MessagesRequest) => (typeof r.system === 'string' ? r.system : JSON.stringify(r.system ?? ''));
 const isManager = (r: MessagesRequest, role: string) => system(r).includes(role);

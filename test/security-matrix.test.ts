@@ -16,6 +16,7 @@ import { HeadlessTerminal } from '../web/gateway/headless-client.js';
 import { DaemonHome, DaemonProcess } from './support/daemon-process.js';
 import { FakeAnthropic } from './support/fake-anthropic.js';
 import { frameTerminals, frameTmux, waitFor } from './support/test-home.js';
+import { sleep } from '../servers/shared/sleep.js';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -276,7 +277,7 @@ describe('security matrix (real daemon)', () => {
       code: 'read_only',
       message: expect.stringContaining('no write permission'),
     });
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
     expect(await frameTmux(webContainer, 'capture-pane', '-p', '-t', 'main')).not.toContain('typed-by-reader');
     await waitFor('its tmux client in the frame', async () => (await tmuxClients()) !== '');
     expect(await frameTerminals(webContainer, '#{client_readonly}')).toEqual(['1']);
@@ -339,10 +340,10 @@ describe('security matrix (real daemon)', () => {
   }, 60_000);
 
   /**
-   * Issue 16: scopes on what a call really acts on, secrets in config, cross-frame knowledge and the
-   * JWT lifetime. Frame 'api' is the attacker's (tokens scoped to it), 'web' the victim, with a real
+   * Scopes on what a call really acts on, secrets in config, cross-frame knowledge and the JWT
+   * lifetime. Frame 'api' is the attacker's (tokens scoped to it), 'web' the victim, with a real
    * Claude Code agent (web/claude-1, against a fake model API), a task and knowledge of its own.
-   * Each case asserts the refusal and that nothing happened; each passed (the attack worked) on 66a306d.
+   * Each case is an attack that once worked; it asserts the refusal and that nothing happened.
    */
   describe('scopes on the arguments a tool acts on, and secrets', () => {
     const KEY = 'sk-ant-matrix-0123456789abcdefghij';

@@ -3,14 +3,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestHome, waitFor, type TestHome } from './support/test-home.js';
 
-interface Window {
-  index: number;
-  id: string;
-  name: string;
-  cwd: string;
-  dead: boolean;
-}
-
 /** What a shell or a user would never want run: every character must arrive as itself. */
 const TRICKY = `it's "quoted"; echo $(id) \`uname\` && rm -rf ~ | C-c Enter Escape {} \\ $HOME %s`;
 

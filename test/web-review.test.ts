@@ -8,7 +8,7 @@ import { OptagonHome } from '../servers/shared/optagon-home.js';
 import { openStateDatabase } from '../servers/shared/state-database.js';
 import { AuthService } from '../web/auth/auth-service.js';
 import { DaemonHome, DaemonProcess } from './support/daemon-process.js';
-import { FakeAnthropic, writeFileRule, isAgentTurn, lastToolResults, lastUserText } from './support/fake-anthropic.js';
+import { FakeAnthropic, writeFileRule, isAgentTurn, lastUserText } from './support/fake-anthropic.js';
 
 const PASSWORD = 'correct horse battery staple';
 const COMMENT = 'Name the constant in capitals.';

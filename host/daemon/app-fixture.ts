@@ -1,14 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterEach, beforeEach, expect } from 'vitest';
-import { z } from 'zod';
-import { createServices, findTool, type OptagonServices } from '../registry.js';
+import { createServices, type OptagonServices } from '../registry.js';
 import { OptagonHome } from '../../servers/shared/optagon-home.js';
-import { packageRoot } from '../../servers/shared/package-root.js';
 import { createDaemonApp } from './app.js';
 import type { McpSessions } from './mcp-sessions.js';
 

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { findTool } from '../registry.js';
-import { workspace, services, app, send, connectClient, restCall, useDaemonApp } from './app-fixture.js';
+import { workspace, services, send, connectClient, restCall, useDaemonApp } from './app-fixture.js';
 
 // The REST mirror of the tools: /api/tools.
 useDaemonApp();

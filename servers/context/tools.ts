@@ -3,7 +3,7 @@ import { frameRef } from '../frames/schemas.js';
 import { onFrame, toolsFor, type ActsOn, type AnyTool, type FrameDirectory } from '../shared/define-tool.js';
 import { ACTS, ENDS, READS, REMOVES, SETS } from '../shared/tool-annotations.js';
 import { SHARED_GROUP, type ContextService, type GroupScope } from './context-service.js';
-import { iso, episodeOutput, toEpisode, factOutput, toFact, entityOutput, toEntity, removedOutput } from './schemas.js';
+import { episodeOutput, toEpisode, factOutput, toFact, entityOutput, toEntity, removedOutput } from './schemas.js';
 
 type S = ContextService;
 const defineTool = toolsFor<S>();

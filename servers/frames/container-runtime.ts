@@ -256,20 +256,6 @@ export class ContainerRuntime {
   }
 
   /**
-   * Writes a file inside a running container, by a shell there: the path is resolved in the
-   * container's own view, so a symlink the frame planted leads only within the frame. Never write a
-   * frame-writable path from the host (it would follow the frame's links on the host).
-   */
-  async writeFile(container: string, path: string, content: string, mode = 0o600): Promise<void> {
-    const script =
-      'set -e; umask 077; mkdir -p -- "$(dirname -- "$1")"; t="$1.optagon-$$"; cat > "$t"; chmod "$2" "$t"; mv -f -- "$t" "$1"';
-    await this.podman(['exec', '-i', container, 'sh', '-c', script, 'sh', path, mode.toString(8)], {
-      input: content,
-      timeoutMs: 30_000,
-    });
-  }
-
-  /**
    * Runs `argv` in a running container as its root, with no shell unless argv asks for one, and
    * answers its exit code and output whatever they are: what a command in a frame prints is the
    * frame's, to be read as untrusted text.

@@ -1,12 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { lstatSync, mkdirSync, rmdirSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { lstatSync, rmdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { GlobalConfig } from '../shared/global-config.js';
 import type { OptagonHome } from '../shared/optagon-home.js';
 import type { ContainerRuntime } from './container-runtime.js';
 import type { ContainerStats } from './proc-stats.js';
-import { PORT_IN_USE } from './container-runtime.js';
 import { applyConfigPatch, frameConfigSchema, writeConfigMirror, type FrameConfig } from './frame-config.js';
 import { FrameIsolation } from './frame-isolation.js';
 import { PortAllocator } from './port-allocator.js';
@@ -22,12 +21,12 @@ import {
 } from './frame-channels.js';
 import type { TmuxControl } from './tmux-control.js';
 import { FrameReconciler } from './frame-reconciler.js';
-import { FrameShells } from './frame-shell.js';
+import { FrameContainers } from './frame-containers.js';
+import { FrameExec, type ExecTarget, type FrameFile } from './frame-exec.js';
 import { isUp } from './observed-status.js';
 import { checkFrameWorkspace, checkWorkspace } from './workspace.js';
 import { ensureSocketDir } from './socket-dir.js';
-import { ensurePrivateDir } from '../shared/private-dir.js';
-import { frameUserNamespace, type FrameUserNamespace } from './user-namespace.js';
+import { frameUserNamespace } from './user-namespace.js';
 import { sleep } from '../shared/sleep.js';
 import type { CommandResult } from '../shared/run-command.js';
 
@@ -65,17 +64,6 @@ export interface ManagerDeps {
 }
 
 const shortId = (id: string) => id.replace(/-/g, '').slice(0, 12);
-/** How long a port the frame's own last run held may take to be free again (see startExisting). */
-const PORT_RELEASE_MS = 10_000;
-
-/** Files this small go to a frame as an argument of its kept shell (an argument may hold 128 KiB). */
-const SMALL_FILE_BYTES = 64 * 1024;
-/** Writes $3 (base64) to $1 with mode $2: through a temporary name and a rename, so no reader sees half of it. */
-const WRITE_SCRIPT =
-  'set -e; umask 077; mkdir -p -- "$(dirname -- "$1")"; t="$1.optagon-$$"; printf %s "$3" | base64 -d > "$t"; chmod "$2" "$t"; mv -f -- "$t" "$1"';
-/** Prints "same" (and sets mode $2) when the file $1 is a regular file whose SHA-256 is $3. */
-const SAME_SCRIPT =
-  '[ -f "$1" ] && [ ! -L "$1" ] && [ "$(sha256sum < "$1" | cut -d" " -f1)" = "$3" ] && chmod "$2" "$1" && echo same; true';
 
 /** Frame lifecycle: the domain behind the frames MCP tools. Knows nothing about MCP. */
 export class FrameManager {
@@ -89,17 +77,12 @@ export class FrameManager {
   readonly homeId: string;
   /** The control channel into each running frame's tmux server. */
   private readonly channels: FrameChannels;
-  /** Shells kept open in the frames commands were run in (exec). */
-  private readonly shells = new FrameShells((container) => [
-    this.deps.config.podman.binary,
-    'exec',
-    '-i',
-    container,
-    'sh',
-    '-s',
-  ]);
+  /** Commands and files inside running frames. */
+  private readonly execs: FrameExec;
   /** Keeps frames off each other's ports and off the host's services. */
   private readonly isolation: FrameIsolation;
+  /** Makes and starts frames' containers. */
+  private readonly containers: FrameContainers;
   /** Brings stored status in line with podman's. */
   private readonly reconciler: FrameReconciler;
 
@@ -107,7 +90,16 @@ export class FrameManager {
     this.ports = new PortAllocator(deps.store, deps.config.frames.port_range);
     this.homeId = createHash('sha256').update(deps.home.root).digest('hex').slice(0, 12);
     this.channels = new FrameChannels(() => deps.config.podman.binary);
+    this.execs = new FrameExec(deps.runtime, () => deps.config.podman.binary);
     this.isolation = new FrameIsolation(deps.config, deps.runtime, this.homeId);
+    this.containers = new FrameContainers({
+      ...deps,
+      ports: this.ports,
+      isolation: this.isolation,
+      homeId: this.homeId,
+      containerName: (frame) => this.containerName(frame),
+      socketDir: (id) => this.socketDir(id),
+    });
     this.reconciler = new FrameReconciler({
       ...deps,
       homeId: this.homeId,
@@ -213,25 +205,15 @@ export class FrameManager {
   }
 
   /**
-   * Runs argv in the frame's running container as its root: its output is the frame's. Through the
-   * frame's kept shell (FrameShell: a line on a pipe, not a podman exec each time), else, with input
-   * or when that shell is gone, by ContainerRuntime.exec.
+   * Runs argv in the frame's running container as its root (FrameExec): its output is the frame's,
+   * to be read as untrusted text.
    */
-  async exec(
+  exec(
     frame: FrameRecord,
     argv: readonly string[],
     opts?: { input?: string; timeoutMs?: number },
   ): Promise<CommandResult> {
-    const container = frame.containerId ?? this.containerName(frame);
-    if (opts?.input !== undefined) return this.runtime.exec(container, argv, opts);
-    const r = await this.shells.take(frame.id, container)?.run(argv, opts?.timeoutMs);
-    return !r || r.code === 'ECLOSED' ? this.runtime.exec(container, argv, opts) : r;
-  }
-
-  /** Ends what this process keeps open into a frame: its tmux channel and its shell. */
-  private letGo(frameId: string): void {
-    this.channels.close(frameId);
-    this.shells.close(frameId);
+    return this.execs.run(this.execTarget(frame), argv, opts);
   }
 
   /**
@@ -239,52 +221,18 @@ export class FrameManager {
    * Optagon hands a frame goes in this way, never by a host write into the frame-writable run
    * directory, where the frame could have put a link to a host file.
    */
-  async writeFiles(
-    frame: FrameRecord,
-    files: ReadonlyArray<{ path: string; content: string | null; mode?: number }>,
-  ): Promise<void> {
-    const container = frame.containerId ?? this.containerName(frame);
-    // Through the frame's kept shell: a small file as an argument, a large one only when the frame
-    // does not hold it already (the browser server, 1.4 MB, is the same at every spawn); the rest
-    // by podman exec with the content on stdin.
-    const inShell = async (f: { path: string; content: string; mode?: number }) => {
-      const mode = (f.mode ?? 0o600).toString(8);
-      const small = Buffer.byteLength(f.content) <= SMALL_FILE_BYTES;
-      const r = small
-        ? await this.exec(frame, [
-            'sh',
-            '-c',
-            WRITE_SCRIPT,
-            'sh',
-            f.path,
-            mode,
-            Buffer.from(f.content).toString('base64'),
-          ])
-        : await this.exec(frame, [
-            'sh',
-            '-c',
-            SAME_SCRIPT,
-            'sh',
-            f.path,
-            mode,
-            createHash('sha256').update(f.content).digest('hex'),
-          ]);
-      if (small && r.exitCode !== 0)
-        throw new Error(
-          `writing ${f.path} in frame '${frame.name}' failed: ${(r.stderr || r.stdout).trim().slice(0, 500)}`,
-        );
-      if (!small && r.stdout.trim() !== 'same') await this.runtime.writeFile(container, f.path, f.content, f.mode);
-    };
-    await Promise.all(
-      files.map((f) =>
-        f.content === null
-          ? this.exec(frame, ['rm', '-f', '--', f.path]).then((r) => {
-              if (r.exitCode !== 0)
-                throw new Error(`removing ${f.path} in frame '${frame.name}' failed: ${r.stderr.trim()}`);
-            })
-          : inShell({ ...f, content: f.content }),
-      ),
-    );
+  writeFiles(frame: FrameRecord, files: readonly FrameFile[]): Promise<void> {
+    return this.execs.writeFiles(this.execTarget(frame), files);
+  }
+
+  private execTarget(frame: FrameRecord): ExecTarget {
+    return { id: frame.id, name: frame.name, container: frame.containerId ?? this.containerName(frame) };
+  }
+
+  /** Ends what this process keeps open into a frame: its tmux channel and its shells. */
+  private letGo(frameId: string): void {
+    this.channels.close(frameId);
+    this.execs.close(frameId);
   }
 
   /** Removes the networks (and firewall rules) of every frame of this home: a test cleaning up after itself. */
@@ -295,7 +243,7 @@ export class FrameManager {
   /** Ends this process's channels and shells (the frames and their tmux servers go on). */
   close(): void {
     this.channels.closeAll();
-    this.shells.closeAll();
+    this.execs.closeAll();
   }
 
   /** Finds a frame by name or id; the error says how to list frames. */
@@ -400,13 +348,13 @@ export class FrameManager {
         const config = this.getConfig(frame.id).config;
         if (containerId) {
           await this.isolation.apply(frame.id, config, containerId);
-          await this.startExisting(containerId).catch((err: Error) => {
+          await this.containers.startExisting(containerId).catch((err: Error) => {
             if (!/no such container/i.test(err.message)) throw err;
             containerId = null; // removed behind our back: make a new one
           });
         }
         if (!containerId) {
-          ({ frame, containerId } = await this.startNewContainer(frame, config, userns));
+          ({ frame, containerId } = await this.containers.startNew(frame, config, userns));
         }
         frame = this.store.updateFrame(frame.id, { containerId });
       }
@@ -535,78 +483,6 @@ export class FrameManager {
   /** Stored status in line with podman's, for any number of frames in one `podman ps` (FrameReconciler). */
   reconcile(frames: FrameRecord[]): Promise<FrameRecord[]> {
     return this.reconciler.reconcile(frames);
-  }
-
-  /**
-   * Starts a container that exists. Right after it stopped, its published port can still be held a
-   * moment by the podman processes of the run that ended (seen: a stop reported by podman's events,
-   * then "address already in use" on the start that followed at once); such a start is tried again
-   * for a few seconds before the port counts as another program's.
-   */
-  private async startExisting(containerId: string): Promise<void> {
-    for (const until = Date.now() + PORT_RELEASE_MS; ; await sleep(250)) {
-      try {
-        return await this.runtime.start(containerId);
-      } catch (err) {
-        if (!PORT_IN_USE.test((err as Error).message) || Date.now() > until) throw err;
-      }
-    }
-  }
-
-  /**
-   * Creates the frame's container and starts it. A port another program took since the frame got it
-   * (another user's frame, started at the same moment from the same range) is given up for the next
-   * free one, in a new container: this one is fresh, so nothing in it is lost.
-   */
-  private async startNewContainer(
-    frame: FrameRecord,
-    config: FrameConfig,
-    userns: FrameUserNamespace,
-  ): Promise<{ frame: FrameRecord; containerId: string }> {
-    for (let attempt = 1; ; attempt++) {
-      const containerId = await this.createContainer(frame, userns);
-      await this.isolation.apply(frame.id, config, null);
-      try {
-        await this.runtime.start(containerId);
-        return { frame, containerId };
-      } catch (err) {
-        if (attempt >= 3 || !PORT_IN_USE.test((err as Error).message)) throw err;
-        await this.runtime.remove(containerId);
-        const from = frame.hostPort;
-        frame = this.store.immediate(() => this.store.updateFrame(frame.id, { hostPort: this.ports.pick() }));
-        this.store.addEvent(frame.id, 'port_changed', {
-          from,
-          to: frame.hostPort,
-          why: 'another program took the port',
-        });
-      }
-    }
-  }
-
-  private async createContainer(frame: FrameRecord, userns: FrameUserNamespace): Promise<string> {
-    const name = this.containerName(frame);
-    await this.runtime.remove(name); // a leftover with our name (from a crash mid-create) would block create
-    mkdirSync(this.deps.home.frameLogDir, { recursive: true });
-    const network = await this.isolation.networkFor(frame.id);
-    return this.runtime.create({
-      name,
-      image: this.deps.config.frames.image,
-      frameId: frame.id,
-      frameName: frame.name,
-      homeId: this.homeId,
-      workspace: frame.workspacePath,
-      socketDir: this.socketDir(frame.id),
-      // The frame's root writes there: theirs when it maps to another host user, like the socket directory.
-      worktrees: ensurePrivateDir(this.deps.home.worktreesDir(frame.id), {
-        base: dirname(this.deps.home.worktreesDir(frame.id)),
-        ...(userns.root ? { owner: userns.root } : {}),
-      }),
-      bindAddress: this.deps.config.frames.bind_address,
-      hostPort: frame.hostPort!,
-      logFile: this.deps.home.frameLogFile(frame.id),
-      userns: userns.flags,
-      ...(network ? { network } : {}),
-    });
   }
 
   /**

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type dbus from 'dbus-next';
 import type { FrameManager } from '../frames/frame-manager.js';
 import type { FrameRecord } from '../frames/state-store.js';
+import { sleep } from '../shared/sleep.js';
 
 const GUAKE = { name: 'org.guake3.RemoteControl', path: '/org/guake3/RemoteControl' };
 const NOTIFICATIONS = { name: 'org.freedesktop.Notifications', path: '/org/freedesktop/Notifications' };

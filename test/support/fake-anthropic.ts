@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { closeServer, listenOutsideFramePorts, readJson } from './listen.js';
+import { sleep } from '../../servers/shared/sleep.js';
 
 /** The parts of a Messages API request the scripts look at. */
 export interface MessagesRequest {
@@ -161,7 +162,7 @@ export class FakeAnthropic {
     });
     const send = async (event: string, data: unknown) => {
       res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-      if (reply.chunkDelayMs) await new Promise((r) => setTimeout(r, reply.chunkDelayMs));
+      if (reply.chunkDelayMs) await sleep(reply.chunkDelayMs);
     };
     const full = this.message(req, reply);
     await send('message_start', {

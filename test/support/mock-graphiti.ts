@@ -4,6 +4,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { z } from 'zod';
 import { listenOutsideFramePorts } from './listen.js';
+import { sleep } from '../../servers/shared/sleep.js';
 
 /**
  * A stand-in for getzep/graphiti's MCP server (mcp_server/src/graphiti_mcp_server.py), served over
@@ -225,7 +226,7 @@ export async function startMockGraphiti(opts: MockGraphitiOptions): Promise<Mock
       extract(ep);
     };
     const next = (queues.get(group) ?? Promise.resolve())
-      .then(() => new Promise((r) => setTimeout(r, processMs)))
+      .then(() => sleep(processMs))
       .then(process)
       .catch(
         (err: Error) =>

@@ -9,6 +9,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { OptagonHome } from '../../servers/shared/optagon-home.js';
 import type { FramesServices } from '../../servers/frames/services.js';
 import { createMcpServer, createServices } from '../../host/registry.js';
+import { sleep } from '../../servers/shared/sleep.js';
 
 /**
  * A throwaway Optagon home with its own port range, so test files running in parallel never hand
@@ -138,7 +139,7 @@ export async function waitFor<T>(
     } catch (err) {
       last = err;
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
 }
