@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ContextStore } from '../servers/context/context-store.js';
+import { DEFAULT_BUDGET_TOKENS } from '../servers/context/context-service.js';
+import { curate } from '../servers/context/curate.js';
 import { EmbeddedBackend } from '../servers/context/embedded-backend.js';
 import { extractHeuristic } from '../servers/context/heuristic-extractor.js';
 import { ftsQuery } from '../servers/context/model.js';
@@ -16,6 +18,8 @@ import type { Figure } from './report.js';
 /** Our goals: heuristic ingestion of at least 1,000 episodes a second; search p95 within 20 ms at 100k facts. */
 const INGEST_GOAL_RATE = 1000;
 const SEARCH_GOAL_P95_MS = 20;
+/** And curation within 150 ms at 100k facts. */
+const CURATE_GOAL_P95_MS = 150;
 /** The sizes search is measured at, in facts (current and invalidated). */
 const SCALES = [10_000, 100_000];
 /** Episodes per ingestion chunk; each chunk large enough gives one rate sample of each side. */
@@ -47,7 +51,7 @@ const k = (n: number) => `${(n / 1000).toFixed(n < 10_000 ? 1 : 0)}k`;
  * its own transaction, in a WAL file opened as ours is (servers/shared/sqlite.ts); search is
  * BM25 over it, with our tokenizer (Porter stemming) and the FTS query ours builds from the text.
  */
-class PlainFts {
+export class PlainFts {
   private readonly db: Database.Database;
   private readonly insertRow: Database.Statement;
   private readonly insertText: Database.Statement;
@@ -68,7 +72,7 @@ class PlainFts {
     );
   }
 
-  add(groupId: string, ep: GeneratedEpisode): void {
+  add(groupId: string, ep: Pick<GeneratedEpisode, 'name' | 'content' | 'source' | 'validAt'>): void {
     this.db.transaction(() => {
       const { lastInsertRowid } = this.insertRow.run(randomUUID(), groupId, ep.name, ep.content, ep.source, ep.validAt);
       this.insertText.run(lastInsertRowid, `${ep.name}\n${ep.content}`);
@@ -107,6 +111,7 @@ function answered(results: string[], q: Question): boolean {
 interface Scale {
   facts: number;
   latency: Figure;
+  curate: Figure;
   recall: Figure;
   /** Unset when the history so far has no component that moved. */
   traps?: Figure;
@@ -199,7 +204,7 @@ export async function benchContext(): Promise<Figure[]> {
         kind: 'rate',
         absoluteGoalRate: INGEST_GOAL_RATE,
       },
-      ...scales.flatMap((s) => [s.latency, s.recall, ...(s.traps ? [s.traps] : [])]),
+      ...scales.flatMap((s) => [s.latency, s.curate, s.recall, ...(s.traps ? [s.traps] : [])]),
     ];
   } finally {
     await ours.close();
@@ -269,6 +274,13 @@ async function searchAt(ours: EmbeddedBackend, peer: PlainFts, history: DevHisto
   }
   for (const [kind, t] of byKind)
     progress(`  recall@${TOP} ${kind}: ours ${t.ours}/${t.n}, plain FTS5 ${t.peer}/${t.n}`);
+  // context_curate (the default budget) for the questions asked, against the same BM25 query.
+  const curateMs: number[] = [];
+  for (const q of questions.slice(0, Math.max(asked, MIN_ASKED))) {
+    const t = performance.now();
+    await curate(ours, [GROUP], q.text, DEFAULT_BUDGET_TOKENS, 'bench');
+    curateMs.push(performance.now() - t);
+  }
   const traps = questions
     .slice(0, asked)
     .map((q, i) => [q, i] as const)
@@ -284,6 +296,14 @@ async function searchAt(ours: EmbeddedBackend, peer: PlainFts, history: DevHisto
       peerName,
       statistic: 'p95',
       ...(facts >= 100_000 ? { absoluteGoalMs: SEARCH_GOAL_P95_MS } : {}),
+    },
+    curate: {
+      name: `context curate (${DEFAULT_BUDGET_TOKENS} tokens), ${at}`,
+      ours: stats(curateMs),
+      peer: stats(peerMs),
+      peerName,
+      statistic: 'p95',
+      ...(facts >= 100_000 ? { absoluteGoalMs: CURATE_GOAL_P95_MS } : {}),
     },
     recall: {
       name: `context recall@${TOP}, ${at}`,

@@ -25,6 +25,8 @@ export interface Figure {
   absoluteGoalMs?: number;
   /** A goal on our own median rate, per second, whatever the peer's (throughputs). */
   absoluteGoalRate?: number;
+  /** A goal on our own share (kind 'share': the mean of our samples), whatever the peer's. */
+  absoluteGoalShare?: number;
   /** A goal on how much longer than the peer's our time may be, in ms (its `statistic`). */
   withinMs?: number;
   /**
@@ -82,8 +84,13 @@ function goalText(f: Figure): string {
   if (f.gapInterval) return `(95% ${signed(f.gapInterval[0])}..${signed(f.gapInterval[1])})`;
   if (f.absoluteGoalRate !== undefined)
     return `≥ ${f.absoluteGoalRate}/s (${ours >= f.absoluteGoalRate ? 'met' : 'missed'})`;
-  if (f.goal === undefined) return '-';
+  const share =
+    f.absoluteGoalShare === undefined
+      ? ''
+      : `≥ ${(f.absoluteGoalShare * 100).toFixed(0)}% (${ours >= f.absoluteGoalShare ? 'met' : 'missed'})`;
+  if (f.goal === undefined) return share || '-';
   const r = ours / value(f.peer, f);
+  if (share) return `${share}, ≥ ${f.goal}× (${r >= f.goal ? 'met' : 'missed'})`;
   if (f.kind === 'rate' || f.kind === 'share') return `≥ ${f.goal}× (${r >= f.goal ? 'met' : 'missed'})`;
   const met = r <= f.goal ? 'met' : 'missed';
   return `${f.asOverhead ? `≤ ${pct(f.goal)}` : `≤ ${f.goal}×`} (${met})`;

@@ -6,6 +6,7 @@ import { benchAgentLatency } from './agent-latency.js';
 import { benchAgentWorktree } from './agent-worktree.js';
 import { benchBrowser } from './browser.js';
 import { benchContext } from './context.js';
+import { benchContextReal } from './context-real.js';
 import { benchFrameList } from './frame-list.js';
 import { benchFrameStart } from './frame-start.js';
 import { benchMcpRate } from './mcp-rate.js';
@@ -101,7 +102,7 @@ async function main(): Promise<void> {
     console.log('');
     const figures: Figure[] = [];
     if (home && groups.has('frames')) figures.push(...(await benchFrames(home)));
-    if (groups.has('context')) figures.push(...(await benchContext()));
+    if (groups.has('context')) figures.push(...(await benchContextReal()), ...(await benchContext()));
     if (groups.has('browser')) figures.push(...(await benchBrowser()));
     if (home && (groups.has('terminal') || groups.has('web')))
       figures.push(...(await benchTerminalGroups(home, groups)));

@@ -132,9 +132,14 @@ export function registerContextCommands(program: Command): void {
     .command('episodes <frame>')
     .description('what was remembered, newest first, and how processing went')
     .option('-l, --limit <n>', 'how many', count, 20)
-    .action((frame: string, opts: { limit: number }) =>
+    .option('--cursor <uuid>', 'the page after this episode (the last line of the page before says it)')
+    .action((frame: string, opts: { limit: number; cursor?: string }) =>
       run(async (tools, out) => {
-        const r = await tools.call('context_get_episodes', { frame, limit: opts.limit });
+        const r = await tools.call('context_get_episodes', {
+          frame,
+          limit: opts.limit,
+          ...(opts.cursor ? { cursor: opts.cursor } : {}),
+        });
         if (out.json) return printJson(r);
         console.log(
           table(
@@ -147,6 +152,7 @@ export function registerContextCommands(program: Command): void {
             ]),
           ),
         );
+        if (r.next_cursor) console.log(`more: optagon context episodes ${frame} --cursor ${r.next_cursor}`);
       }),
     );
 

@@ -45,8 +45,14 @@ export function createServices(home = new OptagonHome()): OptagonServices {
   const { config } = state;
   const frames = createFramesServices(state);
   const tmux = new FrameTmux(frames.frames);
-  const agents = new AgentManager({ frames: frames.frames, store: frames.store, tmux, home });
   const context = new ContextService(createContextBackend(home, config, createProvider), frames.frames, frames.store);
+  const agents = new AgentManager({
+    frames: frames.frames,
+    store: frames.store,
+    tmux,
+    home,
+    curate: async (frame, task) => (await context.curate(frame.id, task, {})).text,
+  });
   const services: OptagonServices = {
     home,
     state,

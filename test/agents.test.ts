@@ -59,6 +59,11 @@ const fake = new FakeAnthropic([
     reply: { text: 'Hi from the fake model.', chunkDelayMs: 150 },
   },
   {
+    name: 'billing task',
+    when: (r) => prompted(r, 'Add retries to the Billing'),
+    reply: { text: 'Retries noted.' },
+  },
+  {
     name: 'allowed command',
     when: (r) => prompted(r, 'Run the first command'),
     reply: { toolUse: bash('allowed.txt') },
@@ -226,6 +231,38 @@ describe('agents: Claude Code in a frame', () => {
     );
     expect(await home.fails('agent_status', { agent: 'Bad Name!' })).toMatch(/<frame>\/<name>/);
   });
+
+  it("an agent spawned with a task starts with what the frame's knowledge says of it, unless context.inject is off", async () => {
+    await home.ok('context_add_episode', {
+      frame: 'agents',
+      name: 'billing note',
+      content: 'The Billing service uses Stripe for payments.',
+      wait: true,
+    });
+    const firstTurn = async (name: string, task: string) => {
+      const before = fake.requests.length;
+      await home.ok('agent_spawn', { frame: 'agents', kind: 'claude', name, task });
+      await waitFor(
+        `${name}'s first turn at the model`,
+        async () => fake.requests.slice(before).find((r) => prompted(r, task)),
+        60_000,
+      );
+      return lastUserText(fake.requests.slice(before).find((r) => prompted(r, task))!);
+    };
+    const informed = await firstTurn('informed', 'Add retries to the Billing service');
+    expect(informed).toContain('# What Optagon knows for this task');
+    expect(informed).toContain('Billing uses Stripe');
+    expect(informed).toContain("From Optagon's knowledge graph of frame 'agents'");
+    expect(informed.indexOf('Billing uses Stripe')).toBeLessThan(
+      informed.indexOf('Add retries to the Billing service'),
+    );
+
+    await home.ok('frame_config_set', { frame: 'agents', values: { context: { inject: false } } });
+    const plain = await firstTurn('uninformed', 'Add retries to the Billing queue');
+    expect(plain).not.toContain('What Optagon knows');
+    expect(plain).not.toContain('Stripe');
+    for (const agent of ['informed', 'uninformed']) await home.ok('agent_stop', { agent });
+  }, 180_000);
 
   it('a stopped frame cannot take agents', async () => {
     await home.ok('frame_stop', { frame: 'agents' });

@@ -1,5 +1,5 @@
 import type { FrameManager } from '../frames/frame-manager.js';
-import type { StateStore } from '../frames/state-store.js';
+import type { FrameRecord, StateStore } from '../frames/state-store.js';
 import type { OptagonHome } from '../shared/optagon-home.js';
 import type { FrameTmux } from '../tmux/frame-tmux.js';
 import { screenState, type HookState } from './agent-state.js';
@@ -64,6 +64,11 @@ export class AgentManager {
       tmux: FrameTmux;
       home: OptagonHome;
       env?: NodeJS.ProcessEnv;
+      /**
+       * What the frame's knowledge says for a task (context_curate's block, within the frame's
+       * budget): put before the task of an agent spawned with one, unless context.inject is off.
+       */
+      curate?: (frame: FrameRecord, task: string) => Promise<string>;
     },
   ) {
     this.states = new AgentStates(deps);
@@ -144,8 +149,12 @@ export class AgentManager {
     await progress(`waiting for ${kind.program} to show its prompt`);
     await this.driver.untilReady({ frame, record, kind });
     if (input.task) {
+      const context = await this.contextFor(frame, input.task, progress);
       await progress('sending the task');
-      await this.driver.typeMessage({ frame, record, kind }, input.task);
+      await this.driver.typeMessage(
+        { frame, record, kind },
+        context ? `${context}\n\n# Your task\n\n${input.task}` : input.task,
+      );
     }
     return this.states.statusOf({ frame, record, kind });
   }
@@ -335,6 +344,23 @@ export class AgentManager {
   async comment(ref: string, text: string, file?: string, line?: number): Promise<AgentStatus> {
     const where = file ? ` on ${file}${line ? `, line ${line}` : ''}` : '';
     return this.send(ref, `Review comment${where}: ${text}`);
+  }
+
+  /**
+   * The curated block an agent's task starts with, saying where it came from; empty when the
+   * frame's context.inject is off or nothing is known. Curation failing never stops the spawn.
+   */
+  private async contextFor(frame: FrameRecord, task: string, progress: Progress): Promise<string> {
+    if (!this.deps.curate || this.deps.frames.getConfig(frame.id).config.context?.inject === false) return '';
+    try {
+      const block = (await this.deps.curate(frame, task)).trim();
+      if (!block) return '';
+      await progress(`starting with ${block.length} characters of the frame's knowledge`);
+      return `${block}\n\n(From Optagon's knowledge graph of frame '${frame.name}', curated for this task; the frame config's context.inject: false turns this off.)`;
+    } catch (err) {
+      await progress(`no context for the task (${(err as Error).message}); starting without it`);
+      return '';
+    }
   }
 
   /**

@@ -18,6 +18,17 @@ export interface NodeSearch {
   labels?: string[] | undefined;
 }
 
+export interface EpisodeSearch {
+  query: string;
+  limit: number;
+}
+
+/** Episodes for a query, best first, and the files they point at (most likely involved first). */
+export interface FoundEpisodes {
+  episodes: Episode[];
+  files: Array<{ name: string; score: number }>;
+}
+
 /** What a deletion removed; a backend that cannot count (Graphiti) leaves the counts out. */
 export interface Removed {
   episodes?: number;
@@ -49,10 +60,11 @@ export interface ContextBackend {
     groupId: string,
     input: NewEpisode,
   ): Promise<{ episode: Episode; duplicate: boolean; processed: Promise<Episode> }>;
-  /** Newest first. */
-  episodes(groupIds: string[], limit: number): Promise<Episode[]>;
+  /** Newest first; with `before` (an episode's uuid), those that come after it in that order. */
+  episodes(groupIds: string[], limit: number, before?: string): Promise<Episode[]>;
   searchFacts(groupIds: string[], search: FactSearch): Promise<Fact[]>;
   searchNodes(groupIds: string[], search: NodeSearch): Promise<Entity[]>;
+  searchEpisodes(groupIds: string[], search: EpisodeSearch): Promise<FoundEpisodes>;
   /** Removes an episode and what only it produced; false when no such episode is in the groups. */
   deleteEpisode(groupIds: string[], uuid: string): Promise<Removed | false>;
   clearGroup(groupId: string): Promise<Removed>;

@@ -2,7 +2,7 @@ import type { FrameManager } from '../frames/frame-manager.js';
 import type { StateStore } from '../frames/state-store.js';
 import type { ContextBackend, FactSearch, NewEpisode, NodeSearch } from './backend.js';
 import { curate, type Curated } from './curate.js';
-import { readCommits } from './git-history.js';
+import { commitEpisode, readCommits } from './git-history.js';
 import type { Episode } from './model.js';
 
 /** The group every frame shares (Graphiti's group id for knowledge not tied to one frame). */
@@ -77,21 +77,7 @@ export class ContextService {
     const pending: Array<Promise<Episode>> = [];
     let skipped = 0;
     for (const c of commits) {
-      const { duplicate, processed } = await this.backend.addEpisode(frame.graphitiGroupId, {
-        name: `commit ${c.hash.slice(0, 12)}: ${c.subject}`.slice(0, 200),
-        content: JSON.stringify({
-          type: 'commit',
-          hash: c.hash,
-          subject: c.subject,
-          body: c.body,
-          author: c.author,
-          files: c.files,
-        }),
-        source: 'json',
-        sourceDescription: 'git log',
-        validAt: c.date,
-        dedupKey: `commit:${c.hash}`,
-      });
+      const { duplicate, processed } = await this.backend.addEpisode(frame.graphitiGroupId, commitEpisode(c));
       if (duplicate) skipped++;
       else pending.push(processed);
     }
@@ -103,9 +89,16 @@ export class ContextService {
     return { commits: commits.length, added: pending.length, skipped, failed };
   }
 
-  async search(scope: GroupScope, search: FactSearch) {
+  /** Facts for the query, and beside them up to `episodes` related episodes and the files they point at. */
+  async search(scope: GroupScope, search: FactSearch, episodes = 0) {
     const groupIds = this.readGroups(scope);
-    return { groupIds, facts: await this.backend.searchFacts(groupIds, search) };
+    const [facts, found] = await Promise.all([
+      this.backend.searchFacts(groupIds, search),
+      episodes
+        ? this.backend.searchEpisodes(groupIds, { query: search.query, limit: episodes })
+        : { episodes: [], files: [] },
+    ]);
+    return { groupIds, facts, ...found };
   }
 
   async searchNodes(scope: GroupScope, search: NodeSearch) {
@@ -113,8 +106,9 @@ export class ContextService {
     return { groupIds, nodes: await this.backend.searchNodes(groupIds, search) };
   }
 
-  async episodes(scope: GroupScope, limit: number) {
-    return this.backend.episodes(this.readGroups(scope, false), limit);
+  /** A page of episodes, newest first; `before` is the last episode of the previous page. */
+  async episodes(scope: GroupScope, limit: number, before?: string) {
+    return this.backend.episodes(this.readGroups(scope, false), limit, before);
   }
 
   /** Deletes an episode of the frame's own group (or the named group), never another frame's. */

@@ -9,6 +9,7 @@ import { contextMigrations } from './migrations.js';
 import {
   fuzzyKey,
   nameSimilarity,
+  searchable,
   normalizeName,
   type ContextCounts,
   type Entity,
@@ -59,6 +60,33 @@ export class ContextStore {
       name: string;
     }>;
     for (const e of unkeyed) this.sql('UPDATE entities SET fuzzy_key = ? WHERE uuid = ?').run(fuzzyKey(e.name), e.uuid);
+    this.fillSearchIndexes();
+  }
+
+  /**
+   * The FTS rows of a table whose index a migration emptied (their text is computed here:
+   * identifiers' parts, see searchable), written again in one transaction; nothing to do otherwise.
+   */
+  private fillSearchIndexes(): void {
+    const texts = {
+      episodes: 'name || char(10) || content',
+      facts: "fact || char(10) || replace(name, '_', ' ')",
+      entities: 'name || char(10) || summary',
+    };
+    for (const [table, text] of Object.entries(texts)) {
+      const empty =
+        !this.sql(`SELECT 1 FROM ${table}_fts LIMIT 1`).get() && this.sql(`SELECT 1 FROM ${table} LIMIT 1`).get();
+      if (!empty) continue;
+      const insert = this.sql(`INSERT INTO ${table}_fts (rowid, text) VALUES (?, ?)`);
+      this.db.transaction(() => {
+        // all(), not iterate(): better-sqlite3 runs no other statement while one is being read.
+        for (const r of this.sql(`SELECT rowid, ${text} AS text FROM ${table}`).all() as Array<{
+          rowid: number;
+          text: string;
+        }>)
+          insert.run(r.rowid, searchable(r.text));
+      })();
+    }
   }
 
   close(): void {
@@ -69,8 +97,12 @@ export class ContextStore {
     return this.versions.get(groupId) ?? 0;
   }
 
+  /** Bumped on every write to any group: what caches of reads across groups compare. */
+  writes = 0;
+
   private touched(groupId: string): void {
     this.versions.set(groupId, this.version(groupId) + 1);
+    this.writes++;
   }
 
   /** Queues an episode; with a dedup key, the same key in the same group returns the first one. */
@@ -104,7 +136,7 @@ export class ContextStore {
       );
       this.sql('INSERT INTO episodes_fts (rowid, text) VALUES (?, ?)').run(
         lastInsertRowid,
-        `${input.name}\n${input.content}`,
+        searchable(`${input.name}\n${input.content}`),
       );
     })();
     return { episode: this.episode(uuid)!, duplicate: false };
@@ -133,12 +165,19 @@ export class ContextStore {
     );
   }
 
-  /** Newest first (by the time they describe). */
-  episodes(groupIds: string[], limit: number): Episode[] {
+  /**
+   * Newest first (by the time they describe, then when they were added, then uuid); with `before`,
+   * the page after that episode: a key, not an offset, so rows added meanwhile move no page.
+   */
+  episodes(groupIds: string[], limit: number, before?: string): Episode[] {
+    const after = before
+      ? 'AND (valid_at, created_at, uuid) < (SELECT valid_at, created_at, uuid FROM episodes WHERE uuid = ?)'
+      : '';
     return (
       this.sql(
-        `SELECT * FROM episodes WHERE group_id IN (${marks(groupIds)}) ORDER BY valid_at DESC, created_at DESC LIMIT ?`,
-      ).all(...groupIds, limit) as EpisodeRow[]
+        `SELECT * FROM episodes WHERE group_id IN (${marks(groupIds)}) ${after}
+         ORDER BY valid_at DESC, created_at DESC, uuid DESC LIMIT ?`,
+      ).all(...groupIds, ...(before ? [before] : []), limit) as EpisodeRow[]
     ).map(toEpisode);
   }
 
@@ -196,7 +235,7 @@ export class ContextStore {
         episode.validAt,
       );
       const text = `${f.fact}\n${f.name.replace(/_/g, ' ')}`;
-      this.sql('INSERT INTO facts_fts (rowid, text) VALUES (?, ?)').run(lastInsertRowid, text);
+      this.sql('INSERT INTO facts_fts (rowid, text) VALUES (?, ?)').run(lastInsertRowid, searchable(text));
       out.newFacts.push({ uuid, text: f.fact });
       out.facts++;
     }
@@ -257,7 +296,10 @@ export class ContextStore {
           found.uuid,
         );
         const row = this.sql('SELECT name FROM entities WHERE uuid = ?').get(found.uuid) as { name: string };
-        this.sql('UPDATE entities_fts SET text = ? WHERE rowid = ?').run(`${row.name}\n${newSummary}`, found.rowid);
+        this.sql('UPDATE entities_fts SET text = ? WHERE rowid = ?').run(
+          searchable(`${row.name}\n${newSummary}`),
+          found.rowid,
+        );
       }
       return found.uuid;
     }
@@ -265,7 +307,10 @@ export class ContextStore {
     const { lastInsertRowid } = this.sql(
       'INSERT INTO entities (uuid, group_id, name, norm_name, fuzzy_key, summary, labels, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     ).run(uuid, groupId, name, normalizeName(name), fuzzyKey(name), summary ?? '', JSON.stringify(labels), Date.now());
-    this.sql('INSERT INTO entities_fts (rowid, text) VALUES (?, ?)').run(lastInsertRowid, `${name}\n${summary ?? ''}`);
+    this.sql('INSERT INTO entities_fts (rowid, text) VALUES (?, ?)').run(
+      lastInsertRowid,
+      searchable(`${name}\n${summary ?? ''}`),
+    );
     out.newEntities.push({ uuid, text: summary ? `${name}: ${summary}` : name });
     return uuid;
   }

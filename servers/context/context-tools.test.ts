@@ -75,6 +75,33 @@ describe('context tools (embedded backend)', () => {
     expect(episodes.map((e) => e.name)).toEqual(['note', 'broken']);
   });
 
+  it('pages through episodes with a cursor, whatever their number', async () => {
+    // Five notes of one moment: the order within a tie (added, then uuid) is still one order.
+    const at = '2026-01-01T00:00:00.000Z';
+    for (const n of [1, 2, 3, 4, 5])
+      await ok('context_add_episode', { frame: 'beta', name: `page note ${n}`, content: `note ${n}`, valid_at: at });
+    type Page = { episodes: Array<{ name: string; uuid: string }>; next_cursor?: string };
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page: Page = await ok<Page>('context_get_episodes', {
+        frame: 'beta',
+        limit: 2,
+        ...(cursor ? { cursor } : {}),
+      });
+      seen.push(...page.episodes.map((e) => e.name));
+      cursor = page.next_cursor;
+      pages++;
+    } while (cursor);
+    expect(pages).toBe(3);
+    expect(seen.sort()).toEqual(['page note 1', 'page note 2', 'page note 3', 'page note 4', 'page note 5']);
+    const alpha = (await ok<Page>('context_get_episodes', { frame: 'alpha', limit: 1 })).episodes[0]!;
+    const wrong = await call('context_get_episodes', { frame: 'beta', cursor: alpha.uuid });
+    expect(wrong.isError).toBe(true);
+    expect(JSON.stringify(wrong.content)).toMatch(/no episode of these groups; ask again without a cursor/);
+  });
+
   it('answers what is true now and what was true then', async () => {
     await ok('context_add_episode', {
       frame: 'alpha',

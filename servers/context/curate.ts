@@ -10,6 +10,8 @@ export interface Curated {
   facts: Fact[];
   entities: Entity[];
   episodes: Episode[];
+  /** The files the related episodes point at, most likely involved first. */
+  files: string[];
 }
 
 const day = (ms: number | null) => (ms === null ? '' : new Date(ms).toISOString().slice(0, 10));
@@ -21,15 +23,32 @@ const oneLine = (s: string, max: number) => {
 const factLine = (f: Fact) => `- ${oneLine(f.fact, 300)}${f.validAt ? ` (since ${day(f.validAt)})` : ''}`;
 const entityLine = (e: Entity) =>
   `- ${e.name}${e.labels.length ? ` [${e.labels.join(', ')}]` : ''}${e.summary ? `: ${oneLine(e.summary, 200)}` : ''}`;
-const episodeLine = (e: Episode) => `- ${day(e.validAt)} ${oneLine(e.name, 120)}: ${oneLine(e.content, 300)}`;
+const fileLine = (f: string) => `- ${f}`;
+/** A commit as its subject and files (its JSON is for machines); any other episode as its text. */
+function episodeLine(e: Episode): string {
+  if (e.source === 'json') {
+    try {
+      const c = JSON.parse(e.content) as { type?: string; files?: string[] };
+      if (c.type === 'commit')
+        return `- ${day(e.validAt)} ${oneLine(e.name, 160)}${c.files?.length ? ` (${oneLine(c.files.join(', '), 300)})` : ''}`;
+    } catch {
+      // not JSON after all: shown as text
+    }
+  }
+  return `- ${day(e.validAt)} ${oneLine(e.name, 120)}: ${oneLine(e.content, 300)}`;
+}
 
 /** Share of the budget each section may take before the others had their turn. */
-const SHARES = { facts: 0.6, entities: 0.2, episodes: 0.2 };
+const SHARES = { files: 0.45, episodes: 0.35, facts: 0.1, entities: 0.1 };
+/** Related episodes and files asked for (more than fit: the budget decides). */
+const EPISODES = 20;
 
 /**
- * The knowledge an agent should start a task with: the current facts most relevant to the task,
- * the entities it names, and the latest episodes (not those superseded), without duplicates, packed into a token budget
- * as one text block (what goes into the agent's first message) and its parts.
+ * The knowledge an agent should start a task with: the files likely involved and the past work
+ * related to the task (searchEpisodes: a commit's subject with its files is what an agent needs;
+ * none superseded, none merely recent), the current facts most relevant to it and the entities it
+ * names, without duplicates, packed into a token budget as one text block (what goes into the
+ * agent's first message) and its parts.
  */
 export async function curate(
   backend: ContextBackend,
@@ -38,11 +57,11 @@ export async function curate(
   budgetTokens: number,
   title: string,
 ): Promise<Curated> {
-  const [allFacts, entities, episodes] = await Promise.all([
+  const [allFacts, entities, found] = await Promise.all([
     // Stale facts too: they tell which episodes are superseded.
     backend.searchFacts(groupIds, { query: task, limit: 80, currentOnly: false, reranker: 'mmr' }),
     backend.searchNodes(groupIds, { query: task, limit: 30 }),
-    backend.episodes(groupIds, 15),
+    backend.searchEpisodes(groupIds, { query: task, limit: EPISODES }),
   ]);
   // An episode whose facts here have all stopped being true would tell the agent something stale.
   const current = allFacts.filter((f) => f.invalidAt === null && f.expiredAt === null);
@@ -61,28 +80,30 @@ export async function curate(
   // An entity with nothing to say beyond its name is already in the facts that name it.
   const named = new Set(uniqueFacts.flatMap((f) => [f.source.toLowerCase(), f.target.toLowerCase()]));
   const usefulEntities = entities.filter((e) => e.summary || !named.has(e.name.toLowerCase()));
-  const recent = episodes.filter((e) => e.status === 'processed' && !superseded.has(e.uuid));
+  const related = found.episodes.filter((e) => e.status === 'processed' && !superseded.has(e.uuid));
+  const files = found.files.map((f) => f.name);
 
   const header = `# What Optagon knows for this task (${title})`;
   const sections = [
+    { key: 'files' as const, heading: '## Files likely involved', items: files, line: fileLine },
+    { key: 'episodes' as const, heading: '## Related past work', items: related, line: episodeLine },
     { key: 'facts' as const, heading: '## Facts (current)', items: uniqueFacts, line: factLine },
     { key: 'entities' as const, heading: '## Entities', items: usefulEntities, line: entityLine },
-    { key: 'episodes' as const, heading: '## Recent episodes', items: recent, line: episodeLine },
   ];
   let used = estimateTokens(header) + 1;
-  const chosen = { facts: [] as Fact[], entities: [] as Entity[], episodes: [] as Episode[] };
-  const lines: Record<string, string[]> = { facts: [], entities: [], episodes: [] };
+  const chosen = { facts: [] as Fact[], entities: [] as Entity[], episodes: [] as Episode[], files: [] as string[] };
+  const lines: Record<string, string[]> = { facts: [], entities: [], episodes: [], files: [] };
   let truncated = false;
   if (budgetTokens <= used)
     return {
       text: '',
       tokens: 0,
       budgetTokens,
-      truncated: uniqueFacts.length + usefulEntities.length + recent.length > 0,
+      truncated: uniqueFacts.length + usefulEntities.length + related.length + files.length > 0,
       ...chosen,
     };
   // Two passes: each section up to its share of the budget, then whatever is left, in section order.
-  const spent = { facts: 0, entities: 0, episodes: 0 };
+  const spent = { facts: 0, entities: 0, episodes: 0, files: 0 };
   for (const pass of [0, 1]) {
     for (const s of sections) {
       const have = lines[s.key]!;

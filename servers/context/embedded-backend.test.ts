@@ -156,7 +156,7 @@ describe('embedded context backend', () => {
     expect(await search([B], 'API')).toEqual(['API uses SOAP']);
   });
 
-  it('curation packs facts, entities and episodes into the budget without duplicates', async () => {
+  it('curation packs related past work, facts and entities into the budget without duplicates', async () => {
     for (let i = 0; i < 40; i++)
       await ingest(
         A,
@@ -165,8 +165,9 @@ describe('embedded context backend', () => {
       );
     await ingest(A, text('The Service3 module uses Library3 for the payments flow.', 'repeat'), T0 + 50 * DAY);
     const big = await curate(backend, [A], 'payments flow Service3', 8000, 'frame test');
-    expect(big.text).toMatch(/^# What Optagon knows for this task \(frame test\)\n\n## Facts \(current\)\n- /);
-    expect(big.text).toContain('## Recent episodes');
+    // Notes name no files: the block opens with the past work the task's words find.
+    expect(big.text).toMatch(/^# What Optagon knows for this task \(frame test\)\n\n## Related past work\n- /);
+    expect(big.text).toContain('## Facts (current)');
     expect(big.facts.filter((f) => f.fact === 'Service3 uses Library3')).toHaveLength(1);
     expect(big.tokens).toBeLessThanOrEqual(8000);
 
@@ -221,7 +222,7 @@ describe('embedded context backend', () => {
       await backend.close();
       // Schema 6 as it was: FTS without the porter step.
       const old = new Database(file);
-      old.exec(`DROP TABLE facts_vocab; DROP TABLE facts_fts;
+      old.exec(`DROP TABLE episodes_vocab; DROP TABLE facts_vocab; DROP TABLE facts_fts;
         CREATE VIRTUAL TABLE facts_fts USING fts5(text, tokenize = 'unicode61 remove_diacritics 2');
         INSERT INTO facts_fts (rowid, text) SELECT rowid, fact FROM facts;
         CREATE VIRTUAL TABLE facts_vocab USING fts5vocab(facts_fts, row);
@@ -229,6 +230,54 @@ describe('embedded context backend', () => {
       old.close();
       backend = new EmbeddedBackend(new ContextStore(file), (e) => extractHeuristic(e));
       expect(await search([A], 'use')).toEqual(['API uses REST']);
+    } finally {
+      await backend.close();
+      backend = new EmbeddedBackend(new ContextStore(':memory:'), (e) => extractHeuristic(e)); // for afterEach
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('identifiers are split into words on both sides: "allow methods" finds allowMethods', async () => {
+    await ingest(A, text('The `allowMethods` option of cors moved to `CorsOptions`.', 'cors note'), T0);
+    await ingest(A, text('The router matches paths.', 'router note'), T0 + DAY);
+    const found = await backend.searchEpisodes([A], { query: 'allow methods', limit: 5 });
+    expect(found.episodes.map((e) => e.name)).toEqual(['cors note']);
+    expect(await backend.searchNodes([A], { query: 'cors options', limit: 5 })).toMatchObject([
+      { name: 'CorsOptions' },
+    ]);
+    // Written as one word in the query, it still finds the parts, and the whole.
+    expect((await backend.searchEpisodes([A], { query: 'allowMethods', limit: 5 })).episodes[0]?.name).toBe(
+      'cors note',
+    );
+  });
+
+  it('a word of Object.prototype in a query is a word like any other', async () => {
+    await ingest(A, text('The Parser constructor takes options.', 'parser note'), T0);
+    expect((await backend.searchEpisodes([A], { query: 'constructor', limit: 5 })).episodes[0]?.name).toBe(
+      'parser note',
+    );
+    expect(
+      await backend.searchFacts([A], { query: 'toString valueOf', limit: 5, currentOnly: true, reranker: 'rrf' }),
+    ).toEqual([]);
+  });
+
+  it('a database from before identifiers were split is indexed again on open', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'optagon-context-'));
+    const file = join(dir, 'context.db');
+    try {
+      backend = new EmbeddedBackend(new ContextStore(file), (e) => extractHeuristic(e));
+      await ingest(A, text('The `allowMethods` option of cors is checked.', 'cors note'), T0);
+      await backend.close();
+      // Schema 7 as it was: rows indexed as written, no episode vocabulary.
+      const old = new Database(file);
+      old.exec(`DROP TABLE episodes_vocab;
+        DELETE FROM episodes_fts; INSERT INTO episodes_fts (rowid, text) SELECT rowid, name || char(10) || content FROM episodes;
+        PRAGMA user_version = 7;`);
+      old.close();
+      backend = new EmbeddedBackend(new ContextStore(file), (e) => extractHeuristic(e));
+      expect((await backend.searchEpisodes([A], { query: 'allow methods', limit: 5 })).episodes[0]?.name).toBe(
+        'cors note',
+      );
     } finally {
       await backend.close();
       backend = new EmbeddedBackend(new ContextStore(':memory:'), (e) => extractHeuristic(e)); // for afterEach

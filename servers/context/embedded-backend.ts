@@ -1,11 +1,12 @@
-import type { ContextBackend, FactSearch, NewEpisode, NodeSearch } from './backend.js';
+import type { ContextBackend, EpisodeSearch, FactSearch, FoundEpisodes, NewEpisode, NodeSearch } from './backend.js';
+import { rankEpisodes } from './episode-ranking.js';
 import type { ContextStore, Written } from './context-store.js';
 import type { Embedder } from './embedder.js';
 import { GraphReads } from './graph-reads.js';
 import type { Extraction } from './heuristic-extractor.js';
 import { IngestQueue } from './ingest-queue.js';
 import type { Entity, Episode, Fact } from './model.js';
-import { byDistance, mmr, rrf, wordOverlap } from './rerankers.js';
+import { byDistance, mmr, rrf, setOverlap, wordSet } from './rerankers.js';
 import { cosine } from './vector-index.js';
 
 /** Makes entities and facts from an episode: the heuristic extractor, or one LLM call. */
@@ -60,8 +61,11 @@ export class EmbeddedBackend implements ContextBackend {
     return { episode, duplicate, processed: duplicate ? Promise.resolve(episode) : this.queue.enqueue(episode) };
   }
 
-  async episodes(groupIds: string[], limit: number): Promise<Episode[]> {
-    return this.store.episodes(groupIds, limit);
+  async episodes(groupIds: string[], limit: number, before?: string): Promise<Episode[]> {
+    const from = before && this.store.episode(before);
+    if (before && (!from || !groupIds.includes(from.groupId)))
+      throw new Error(`cursor ${before} is no episode of these groups; ask again without a cursor for the first page`);
+    return this.store.episodes(groupIds, limit, before);
   }
 
   /** The query's vector, when an embedder is configured and these groups hold vectors of its model. */
@@ -89,9 +93,10 @@ export class EmbeddedBackend implements ContextBackend {
     const facts = new Map(this.reads.facts(ranked.map((r) => r.id)).map((f) => [f.uuid, f]));
     if (s.reranker === 'mmr') {
       const vectors = this.reads.vectors.vectorsOf('facts', [...facts.keys()]);
+      const words = new Map([...facts].map(([id, f]) => [id, wordSet(f.fact)]));
       ranked = mmr(ranked, (a, b) => {
         const [va, vb] = [vectors.get(a), vectors.get(b)];
-        return va && vb ? cosine(va, vb) : wordOverlap(facts.get(a)!.fact, facts.get(b)!.fact);
+        return va && vb ? cosine(va, vb) : setOverlap(words.get(a)!, words.get(b)!);
       });
     } else {
       const center = s.centerNode && this.store.entityByName(groupIds, s.centerNode);
@@ -120,6 +125,14 @@ export class EmbeddedBackend implements ContextBackend {
       found = found.filter((e) => e.labels.some((l) => wanted.has(l.toLowerCase())));
     }
     return found.slice(0, s.limit);
+  }
+
+  async searchEpisodes(groupIds: string[], s: EpisodeSearch): Promise<FoundEpisodes> {
+    const ranked = rankEpisodes(this.reads, groupIds, s.query, s.limit);
+    return {
+      episodes: ranked.episodes.flatMap((uuid) => this.store.episode(uuid) ?? []),
+      files: ranked.files.map(({ name, score }) => ({ name, score })),
+    };
   }
 
   async deleteEpisode(groupIds: string[], uuid: string) {

@@ -1,4 +1,5 @@
 import { runCommand } from '../shared/run-command.js';
+import type { NewEpisode } from './backend.js';
 
 export interface Commit {
   hash: string;
@@ -6,7 +7,10 @@ export interface Commit {
   date: number;
   subject: string;
   body: string;
+  /** Every path it changed (a rename's new name). */
   files: string[];
+  /** Paths it deleted, or renamed away from: files that are gone after it. */
+  deleted: string[];
 }
 
 const RECORD = '\x1e';
@@ -61,7 +65,8 @@ export async function readCommits(workspace: string, opts: { since?: string; max
     '--reverse',
     '--no-color',
     `--format=${RECORD}%H${FIELD}%an${FIELD}%aI${FIELD}%s${FIELD}%b${FIELD}`,
-    '--name-only',
+    '--name-status',
+    '--no-renames',
   ];
   if (opts.since) args.push(`--since=${opts.since}`);
   if (opts.max) args.push(`--max-count=${opts.max}`);
@@ -84,10 +89,43 @@ export async function readCommits(workspace: string, opts: { since?: string; max
         date: Date.parse(date!),
         subject: subject!,
         body: body!.trim(),
-        files: (rest ?? '')
-          .split('\n')
-          .map((f) => f.trim())
-          .filter(Boolean),
+        ...changes(rest ?? ''),
       };
     });
+}
+
+/**
+ * `--name-status` lines ("M\tpath", "D\tpath"): every path changed, and those deleted. Renames
+ * are not detected (--no-renames), so a move is its new path added and its old one deleted.
+ */
+function changes(text: string): Pick<Commit, 'files' | 'deleted'> {
+  const files: string[] = [];
+  const deleted: string[] = [];
+  for (const line of text.split('\n')) {
+    const [status, path] = line.split('\t');
+    if (!status?.trim() || !path) continue;
+    files.push(path);
+    if (status.trim() === 'D') deleted.push(path);
+  }
+  return { files, deleted };
+}
+
+/** A commit as an episode (JSON: message, author, files), deduplicated by its hash. */
+export function commitEpisode(c: Commit): NewEpisode {
+  return {
+    name: `commit ${c.hash.slice(0, 12)}: ${c.subject}`.slice(0, 200),
+    content: JSON.stringify({
+      type: 'commit',
+      hash: c.hash,
+      subject: c.subject,
+      body: c.body,
+      author: c.author,
+      files: c.files,
+      ...(c.deleted.length ? { deleted: c.deleted } : {}),
+    }),
+    source: 'json',
+    sourceDescription: 'git log',
+    validAt: c.date,
+    dedupKey: `commit:${c.hash}`,
+  };
 }

@@ -33,6 +33,9 @@ function bm25Score(words: string[], weights: Map<string, number>, avgLength: num
   return score;
 }
 
+/** The tables with an FTS index (`<table>_fts`) and its vocabulary (`<table>_vocab`). */
+type Table = 'facts' | 'entities' | 'episodes';
+
 /** How a query matches a table: the FTS5 query, its order, and each present term's weight. */
 interface Match {
   query: string;
@@ -72,7 +75,7 @@ export class GraphReads {
    * common, rows are taken newest first instead of ranked. Every term present keeps its weight
    * (inverse document frequency) for the rerank.
    */
-  private match(table: 'facts' | 'entities', text: string): Match | undefined {
+  private match(table: Table, text: string): Match | undefined {
     const terms = queryTerms(text);
     if (!terms.length) return undefined;
     const rows = (this.sql(`SELECT coalesce(max(rowid), 0) FROM ${table}`).pluck().get() as number) || 1;
@@ -95,7 +98,7 @@ export class GraphReads {
    * terms, "Remove dead code from src/a.ts" would rank every fact about src/a.ts alike; with them,
    * the commit that says all of it comes first.
    */
-  private bm25(table: 'facts' | 'entities', m: Match, where: string, params: unknown[], limit: number): string[] {
+  private bm25(table: Table, m: Match, where: string, params: unknown[], limit: number): string[] {
     const rows = this.sql(
       `SELECT x.uuid, m.text FROM ${table}_fts m JOIN ${table} x ON x.rowid = m.rowid
        WHERE ${table}_fts MATCH ? AND ${where} ORDER BY ${m.order === 'rank' ? 'm.rank' : 'm.rowid DESC'} LIMIT ?`,
@@ -120,6 +123,59 @@ export class GraphReads {
     const m = this.match('entities', query);
     if (!m || !groupIds.length) return [];
     return this.bm25('entities', m, `x.group_id IN (${marks(groupIds)})`, groupIds, limit);
+  }
+
+  /** Processed episodes by BM25 over their name and content (a commit's subject, body and files). */
+  bm25Episodes(groupIds: string[], query: string, limit: number): string[] {
+    const m = this.match('episodes', query);
+    if (!m || !groupIds.length) return [];
+    return this.bm25('episodes', m, `x.group_id IN (${marks(groupIds)}) AND x.status = 'processed'`, groupIds, limit);
+  }
+
+  /**
+   * The files (File entities) each of these episodes mentions: a commit's changed files. Kept
+   * until the next write: episode searches ask for the same commits' files again and again, and a
+   * commit of many files is hundreds of lookups.
+   */
+  filesOf(episodes: string[]): Map<string, Array<{ uuid: string; name: string }>> {
+    if (this.filesStamp !== this.store.writes || this.files.size > 50_000) {
+      this.files.clear();
+      this.filesStamp = this.store.writes;
+    }
+    const missing = episodes.filter((e) => !this.files.has(e));
+    if (missing.length) {
+      const rows = this.sql(
+        `SELECT m.episode_uuid AS episode, e.uuid, e.name FROM mentions m JOIN entities e ON e.uuid = m.entity_uuid
+         WHERE m.episode_uuid IN (SELECT value FROM json_each(?)) AND e.labels LIKE '%"File"%'`,
+      ).all(JSON.stringify(missing)) as Array<{ episode: string; uuid: string; name: string }>;
+      for (const e of missing) this.files.set(e, []);
+      for (const r of rows) this.files.get(r.episode)!.push({ uuid: r.uuid, name: r.name });
+    }
+    return new Map(episodes.map((e) => [e, this.files.get(e)!]));
+  }
+  private readonly files = new Map<string, Array<{ uuid: string; name: string }>>();
+  private filesStamp = -1;
+
+  /** Which of these files are gone: the latest commit that touched each deleted it. */
+  deletedFiles(files: string[]): Set<string> {
+    return new Set(
+      this.sql(
+        `SELECT j.value FROM json_each(?) j
+         WHERE (SELECT f.name FROM facts f WHERE f.target_uuid = j.value AND f.name IN ('MODIFIES', 'DELETES')
+                ORDER BY f.valid_at DESC LIMIT 1) = 'DELETES'`,
+      )
+        .pluck()
+        .all(JSON.stringify(files)) as string[],
+    );
+  }
+
+  /** The processed episodes that mention each of these entities, newest first, at most `perEntity` each. */
+  episodesMentioning(entities: string[], perEntity: number): Map<string, string[]> {
+    const step = this.sql(
+      `SELECT p.uuid FROM mentions m JOIN episodes p ON p.uuid = m.episode_uuid
+       WHERE m.entity_uuid = ? AND p.status = 'processed' ORDER BY p.valid_at DESC LIMIT ?`,
+    ).pluck();
+    return new Map(entities.map((e) => [e, step.all(e, perEntity) as string[]]));
   }
 
   /** Facts by uuid, in the order given. */

@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { ContextBackend, FactSearch, NewEpisode, NodeSearch, Removed } from './backend.js';
+import type {
+  ContextBackend,
+  EpisodeSearch,
+  FactSearch,
+  FoundEpisodes,
+  NewEpisode,
+  NodeSearch,
+  Removed,
+} from './backend.js';
 import type { Entity, Episode, Fact } from './model.js';
 import {
   toEntity,
@@ -33,6 +41,8 @@ const POLL_MS = 500;
 const ALL = 100_000;
 /** Graphiti stamps created_at when it processes; an episode older than its add (less clock slack) is not it. */
 const CLOCK_SLACK_MS = 60_000;
+/** Episodes a Graphiti episode search reads to rank (its server searches facts and nodes only). */
+const EPISODE_SCAN = 500;
 interface Watcher {
   episode: Episode;
   since: number;
@@ -278,11 +288,25 @@ export class GraphitiBackend implements ContextBackend {
     this.watchers.delete(groupId);
   }
 
-  async episodes(groupIds: string[], limit: number): Promise<Episode[]> {
+  async episodes(groupIds: string[], limit: number, before?: string): Promise<Episode[]> {
     const stored = (await this.stored(groupIds)).map((s) => s.episode);
-    return [...this.waiting(groupIds), ...stored]
-      .sort((a, b) => b.validAt - a.validAt || b.createdAt - a.createdAt)
-      .slice(0, limit);
+    const all = [...this.waiting(groupIds), ...stored].sort(
+      (a, b) => b.validAt - a.validAt || b.createdAt - a.createdAt || (a.uuid < b.uuid ? 1 : -1),
+    );
+    const from = before ? all.findIndex((e) => e.uuid === before) + 1 : 0;
+    return before && !from ? [] : all.slice(from, from + limit);
+  }
+
+  /**
+   * Graphiti searches no episodes: the stored ones (as many as `episodes` lists) ranked here by
+   * the words they share with the query; no files are voted for.
+   */
+  async searchEpisodes(groupIds: string[], s: EpisodeSearch): Promise<FoundEpisodes> {
+    const scored = (await this.episodes(groupIds, EPISODE_SCAN))
+      .map((e) => ({ e, score: wordOverlap(s.query, `${e.name}\n${e.content}`) }))
+      .filter((x) => x.score > 0)
+      .sort((a, b) => b.score - a.score);
+    return { episodes: scored.slice(0, s.limit).map((x) => x.e), files: [] };
   }
 
   private async nodeUuid(groupIds: string[], name: string): Promise<string> {

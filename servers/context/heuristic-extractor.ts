@@ -81,6 +81,8 @@ interface CommitJson {
   body?: string;
   author?: string;
   files?: string[];
+  /** Files the commit deleted (also among `files`). */
+  deleted?: string[];
 }
 
 function fromCommit(commit: CommitJson, c: Collector): void {
@@ -89,9 +91,11 @@ function fromCommit(commit: CommitJson, c: Collector): void {
     const author = c.entity(commit.author, 'Person');
     c.fact(author, id, 'AUTHORED', `${author} authored ${id}: ${commit.subject}`);
   }
+  const deleted = new Set(commit.deleted ?? []);
   for (const file of commit.files ?? []) {
     const f = c.entity(file, 'File');
-    c.fact(id, f, 'MODIFIES', `${id} (${commit.subject}) modifies ${f}`);
+    if (deleted.has(file)) c.fact(id, f, 'DELETES', `${id} (${commit.subject}) deletes ${f}`);
+    else c.fact(id, f, 'MODIFIES', `${id} (${commit.subject}) modifies ${f}`);
   }
   const message = `${commit.subject}\n${commit.body ?? ''}`;
   if (/\bfix(e[sd])?\b/i.test(message)) {

@@ -129,4 +129,13 @@ export const contextMigrations: readonly string[] = [
   CREATE VIRTUAL TABLE facts_vocab USING fts5vocab(facts_fts, row);
   CREATE VIRTUAL TABLE entities_vocab USING fts5vocab(entities_fts, row);
   `,
+  // Identifiers split into their parts in every index (camelCase: model.ts searchable), which SQL
+  // cannot compute: the indexes are emptied here and ContextStore fills them again on open.
+  // Episodes get a vocabulary too, since search ranks them as well.
+  `
+  DELETE FROM facts_fts;
+  DELETE FROM entities_fts;
+  DELETE FROM episodes_fts;
+  CREATE VIRTUAL TABLE episodes_vocab USING fts5vocab(episodes_fts, row);
+  `,
 ];

@@ -99,10 +99,11 @@ export interface QueryTerm {
  * single digits stay ("8.11.3"). FTS5 stems a MATCH query itself, so matching takes `word`
  * (stemming is not idempotent); `term` is for the index's vocabulary and for tokens().
  */
-export function queryTerms(text: string): QueryTerm[] {
-  const significant = words(text).filter((w) => (w.length > 1 || /\d/.test(w)) && !STOP_WORDS.has(w));
+export function queryTerms(text: string, opts: { identifiers?: boolean } = {}): QueryTerm[] {
+  const all = words(opts.identifiers === false ? text : searchable(text));
+  const significant = all.filter((w) => (w.length > 1 || /\d/.test(w)) && !STOP_WORDS.has(w));
   const byTerm = new Map<string, QueryTerm>();
-  for (const word of significant.flatMap((w) => [w, ...(RELATION_WORDS[w] ?? [])])) {
+  for (const word of significant.flatMap((w) => [w, ...(RELATION_WORDS.get(w) ?? [])])) {
     const term = stem(word);
     if (!byTerm.has(term)) byTerm.set(term, { word, term });
   }
@@ -114,16 +115,51 @@ export function queryTerms(text: string): QueryTerm[] {
  * wrote X" should meet "authored", "which files did X touch" "modifies". Stemming joins the
  * inflections ("fixed" and "fixes"); these are the other words for the same relation.
  */
-const RELATION_WORDS: Record<string, string[]> = Object.fromEntries(
+// A Map, not an object: a query word such as "constructor" must not find Object.prototype's.
+const RELATION_WORDS = new Map<string, string[]>(
   Object.entries({
     authored: 'wrote written writer committed committer',
     modifies: 'touch touched touches changed changes edit edited edits',
     uses: 'depends dependency',
-  }).flatMap(([relation, asked]) => asked.split(' ').map((w) => [w, [relation]])),
+  }).flatMap(([relation, asked]) => asked.split(' ').map((w) => [w, [relation]] as [string, string[]])),
 );
 
+/**
+ * The parts of camelCase and PascalCase identifiers, which FTS5's tokenizer keeps whole:
+ * "allowMethods" → "allow Methods", "HTTPException" → "HTTP Exception", "getV2Client" → "get V2 Client".
+ * `/`, `.`, `-` and `_` already split words there.
+ */
+export function identifierParts(text: string): string {
+  const parts: string[] = [];
+  for (const w of text.match(/[\p{L}\p{N}]+/gu) ?? []) {
+    const split = w.replace(/([\p{Ll}\p{N}])(\p{Lu})/gu, '$1 $2').replace(/(\p{Lu})(\p{Lu}\p{Ll})/gu, '$1 $2');
+    if (split !== w) parts.push(split);
+  }
+  return parts.join(' ');
+}
+
+/** What an FTS row holds for a text: the text, then its identifiers' parts, so "allow methods" meets allowMethods. */
+export function searchable(text: string): string {
+  const parts = identifierParts(text);
+  return parts ? `${text}\n${parts}` : text;
+}
+
 /** Every token of a text as FTS5's `porter unicode61 remove_diacritics 2` tokenizer indexes it. */
-export const tokens = (text: string): string[] => words(text).map(stem);
+export function tokens(text: string): string[] {
+  let t = TOKENS.get(text);
+  if (!t) {
+    if (TOKENS.size >= MAX_TOKENIZED) TOKENS.clear();
+    TOKENS.set(text, (t = words(text).map(stem)));
+  }
+  return t;
+}
+/**
+ * Texts already tokenized: a search scores its best hundred candidates again, and the same
+ * episodes come up for related queries (tokenizing them was half of an episode search's time).
+ * Rows' texts never change in place, so a text is its own key. Cleared whole when full.
+ */
+const TOKENS = new Map<string, string[]>();
+const MAX_TOKENIZED = 20_000;
 
 /** unicode61 with remove_diacritics: split at anything not a letter or digit (`_` too), lower-cased, accents gone. */
 const words = (text: string): string[] =>
@@ -141,6 +177,22 @@ const words = (text: string): string[] =>
  * A comparison over 16,000 words found the two differing on one ("seyyed").
  */
 function stem(word: string): string {
+  let s = STEMS.get(word);
+  if (s === undefined) {
+    if (STEMS.size >= MAX_STEMS) STEMS.clear();
+    STEMS.set(word, (s = stemUncached(word)));
+  }
+  return s;
+}
+/**
+ * Stems already made: a search tokenizes a hundred candidates again for its rerank, and a
+ * repository's vocabulary is small (the stemmer was most of an episode search's 8 ms). Cleared
+ * whole when full, which a vocabulary rarely fills.
+ */
+const STEMS = new Map<string, string>();
+const MAX_STEMS = 100_000;
+
+function stemUncached(word: string): string {
   if (/^[a-z0-9]*$/.test(word)) return word.length < 3 || word.length > 64 ? word : stemmer(word);
   const bytes = Buffer.from(word, 'utf8');
   if (bytes.length < 3 || bytes.length > 64) return word;
@@ -154,8 +206,8 @@ const PRIVATE_USE = 0xe000;
 /** FTS5 query matching any of the words (BM25 ranks the best), each quoted. */
 export const anyOf = (words: string[]) => words.map((w) => `"${w.replace(/"/g, '""')}"`).join(' OR ');
 
-/** FTS5 query from free text: any of its significant words (for an index with the same tokenizer). */
+/** FTS5 query from free text: any of its significant words as written (for an index with the same tokenizer). */
 export function ftsQuery(text: string): string | undefined {
-  const terms = queryTerms(text);
+  const terms = queryTerms(text, { identifiers: false });
   return terms.length ? anyOf(terms.map((t) => t.word)) : undefined;
 }

@@ -121,29 +121,47 @@ export const contextTools = [
       "Facts from a frame's knowledge graph (its group and shared_global; other frames' when its config allows cross_frame_search), " +
       'found by BM25, embeddings (when configured) and graph walks from the entities the query names, fused by reciprocal rank. ' +
       'By default only facts still true; current_only: false includes the ones that stopped being true; as_of gives what was true at that time. ' +
-      'reranker mmr spreads the results over different subjects; node_distance puts facts near center_node first.',
+      'reranker mmr spreads the results over different subjects; node_distance puts facts near center_node first. ' +
+      'Beside the facts, the episodes most related to the query (past work such as commits, ranked by their text and by the files they changed; ' +
+      'episodes: 0 for none) and the files those point at.',
     input: {
       ...scope,
       query: z.string().min(1).max(1000),
       limit: z.number().int().min(1).max(100).default(10),
+      episodes: z
+        .number()
+        .int()
+        .min(0)
+        .max(50)
+        .default(5)
+        .describe('How many related episodes to return beside the facts'),
       current_only: z.boolean().default(true),
       as_of: z.iso.datetime().optional(),
       reranker: z.enum(['rrf', 'mmr', 'node_distance']).default('rrf'),
       center_node: z.string().min(1).max(200).optional().describe('Entity name or uuid, for reranker node_distance'),
     },
-    output: { groupIds: z.array(z.string()), facts: z.array(factOutput) },
+    output: {
+      groupIds: z.array(z.string()),
+      facts: z.array(factOutput),
+      episodes: z.array(episodeOutput),
+      files: z.array(z.object({ name: z.string(), score: z.number() })),
+    },
     annotations: READS,
     actsOn: (a, _c, frames) => onGroups(a, frames, crossFrameOf(frames, a.frame)),
     async handle(c, a) {
-      const r = await c.search(toScope(a), {
-        query: a.query,
-        limit: a.limit,
-        currentOnly: a.current_only,
-        reranker: a.reranker,
-        ...(a.as_of ? { asOf: Date.parse(a.as_of) } : {}),
-        ...(a.center_node ? { centerNode: a.center_node } : {}),
-      });
-      return { groupIds: r.groupIds, facts: r.facts.map(toFact) };
+      const r = await c.search(
+        toScope(a),
+        {
+          query: a.query,
+          limit: a.limit,
+          currentOnly: a.current_only,
+          reranker: a.reranker,
+          ...(a.as_of ? { asOf: Date.parse(a.as_of) } : {}),
+          ...(a.center_node ? { centerNode: a.center_node } : {}),
+        },
+        a.episodes,
+      );
+      return { groupIds: r.groupIds, facts: r.facts.map(toFact), episodes: r.episodes.map(toEpisode), files: r.files };
     },
   }),
   defineTool({
@@ -177,7 +195,7 @@ export const contextTools = [
     name: 'context_curate',
     title: 'Context for a task',
     description:
-      'What an agent should know before it starts a task in the frame: the most relevant current facts, entities and recent episodes, ' +
+      'What an agent should know before it starts a task in the frame: the files likely involved, the related past work (episodes such as commits, ranked for the task), the most relevant current facts and entities, ' +
       "without duplicates, packed into budget_tokens (default: the frame config's context_budget_tokens, else 8000; estimated at 4 characters a token). " +
       "Returns a ready-to-use text block and its parts. cross_frame defaults to the frame config's cross_frame_search.",
     input: {
@@ -198,6 +216,7 @@ export const contextTools = [
       facts: z.array(factOutput),
       entities: z.array(entityOutput),
       episodes: z.array(episodeOutput),
+      files: z.array(z.string()).describe('Files the related past work points at, most likely involved first'),
     },
     annotations: READS,
     actsOn: (a, _c, frames) => onGroups(a, frames, crossFrameOf(frames, a.frame, a.cross_frame)),
@@ -217,13 +236,25 @@ export const contextTools = [
   defineTool({
     name: 'context_get_episodes',
     title: 'Recent episodes',
-    description: 'The episodes of a frame (or groups), newest first, with how their processing went.',
-    input: { ...scope, limit: z.number().int().min(1).max(500).default(20) },
-    output: { episodes: z.array(episodeOutput) },
+    description:
+      'The episodes of a frame (or groups), newest first, with how their processing went, a page at a time: ' +
+      'pass the next_cursor of one answer as cursor to get the next page (no next_cursor: that was the last).',
+    input: {
+      ...scope,
+      limit: z.number().int().min(1).max(500).default(20),
+      cursor: z.uuid().optional().describe("The previous page's next_cursor"),
+    },
+    output: { episodes: z.array(episodeOutput), next_cursor: z.string().optional() },
     annotations: READS,
     actsOn: (a, _c, frames) => onGroups(a, frames),
     async handle(c, a) {
-      return { episodes: (await c.episodes(toScope(a), a.limit)).map(toEpisode) };
+      // One more than asked tells whether another page follows.
+      const page = await c.episodes(toScope(a), a.limit + 1, a.cursor);
+      const episodes = page.slice(0, a.limit);
+      return {
+        episodes: episodes.map(toEpisode),
+        ...(page.length > a.limit ? { next_cursor: episodes[episodes.length - 1]!.uuid } : {}),
+      };
     },
   }),
   defineTool({

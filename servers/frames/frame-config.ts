@@ -86,6 +86,8 @@ export const frameConfigSchema = z
       .object({
         context_budget_tokens: z.number().int().min(0).max(1_000_000),
         auto_ingest: z.boolean(),
+        /** An agent spawned with a task starts with the curated context for it (default on). */
+        inject: z.boolean(),
         cross_frame_search: z.boolean(),
       })
       .partial()
