@@ -3,6 +3,7 @@ import { createProvider } from './llm/create-provider.js';
 import { AgentManager } from '../servers/agents/agent-manager.js';
 import { agentsModule } from '../servers/agents/server.js';
 import { ContextService } from '../servers/context/context-service.js';
+import { AutoIngest } from './auto-ingest.js';
 import { createContextBackend } from '../servers/context/create-backend.js';
 import { contextModule } from '../servers/context/server.js';
 import { hostReach } from '../servers/browser/browser-reach.js';
@@ -37,6 +38,8 @@ export interface OptagonServices {
   manager: TaskService;
   browser: BrowserSession;
   guake: GuakeRemote;
+  /** Agent turns and workspace commits remembered by themselves; started by the daemon. */
+  autoIngest: AutoIngest;
   close(): Promise<void>;
 }
 
@@ -82,7 +85,9 @@ export function createServices(home = new OptagonHome()): OptagonServices {
       }),
     }),
     guake: new GuakeRemote(frames.frames),
+    autoIngest: new AutoIngest({ frames: frames.frames, store: frames.store, agents, context }),
     async close() {
+      services.autoIngest.stop();
       await services.manager.close();
       await services.browser.close();
       frames.close();

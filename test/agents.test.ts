@@ -105,6 +105,7 @@ describe('agents: Claude Code in a frame', () => {
       },
     });
     await home.ok('frame_start', { frame: 'agents' });
+    home.autoIngest.start(); // as the daemon does
   }, 180_000);
   afterAll(async () => {
     await home?.cleanup();
@@ -262,6 +263,46 @@ describe('agents: Claude Code in a frame', () => {
     expect(plain).not.toContain('What Optagon knows');
     expect(plain).not.toContain('Stripe');
     for (const agent of ['informed', 'uninformed']) await home.ok('agent_stop', { agent });
+  }, 180_000);
+
+  it('remembers by itself: a turn is an episode with the files it wrote, and a commit made in the frame comes in after the next turn', async () => {
+    // The workspace becomes a repository only now, inside the frame: the frame's start found none.
+    const frame = home.services.store.findFrame('agents')!;
+    const git = await execa('podman', [
+      'exec',
+      home.services.frames.containerName(frame),
+      'sh',
+      '-c',
+      'cd /workspace && git init -q && git add -A && git -c user.name=Ada -c user.email=ada@example.com commit -qm "add the retry budget for billing" && git rev-parse HEAD',
+    ]);
+    const hash = git.stdout.trim().split('\n').pop()!;
+    await home.ok('agent_spawn', {
+      frame: 'agents',
+      kind: 'claude',
+      name: 'rememberer',
+      task: 'Please create hello.txt',
+    });
+    type Episodes = { episodes: Array<{ name: string; content: string }> };
+    const episode = (match: (e: { name: string; content: string }) => boolean) =>
+      waitFor(
+        'the episode',
+        async () =>
+          (
+            (await home.ok('context_get_episodes', { frame: 'agents', limit: 100 })) as unknown as Episodes
+          ).episodes.find(match),
+        60_000,
+      );
+    const turn = await episode((e) => e.name.startsWith('agent rememberer turn: '));
+    expect(turn.name).toContain('Please create hello.txt');
+    expect(JSON.parse(turn.content)).toMatchObject({
+      type: 'agent_turn',
+      agent: 'rememberer',
+      files: ['/workspace/hello.txt'],
+      reply: 'I created hello.txt.',
+    });
+    const commit = await episode((e) => e.name.startsWith(`commit ${hash.slice(0, 12)}`));
+    expect(commit.name).toContain('add the retry budget for billing');
+    await home.ok('agent_stop', { agent: 'rememberer' });
   }, 180_000);
 
   it('a stopped frame cannot take agents', async () => {

@@ -52,6 +52,7 @@ export async function runDaemon(
     { recovered, requeued, interrupted },
     'frames recovered and reconciled with podman; context episodes queued again',
   );
+  services.autoIngest.start();
 
   // One podman ps per burst of events, not per event (a stop makes several).
   let pending: NodeJS.Timeout | undefined;

@@ -7,13 +7,14 @@ import { CLAUDE_CONFIG_DIR_IN_FRAME } from './claude-config.js';
 import type { AgentState } from './kinds/agent-kind.js';
 import { agentKinds, type AgentKindName } from './kinds/index.js';
 import type { AgentRecord } from './session-file.js';
-import { lastReplyFromTranscript } from './transcript.js';
+import { lastReplyFromTranscript, TRANSCRIPT_TAIL_BYTES } from './transcript.js';
 import { ScreenDriver } from './screen-driver.js';
 import type { MergeResult, MergeStrategy, WorkDiff } from './frame-git.js';
 import { AgentWorktrees, type Owned, type Progress } from './agent-worktrees.js';
 import type { AgentStatus } from './agent-status.js';
 import { AGENT_DIR_IN_FRAME, AgentStates } from './agent-states.js';
 import { agentEnvironment, launch } from './agent-launch.js';
+import { TurnWatcher, type TurnEnded } from './turn-watcher.js';
 import { sleep } from '../shared/sleep.js';
 
 export interface SpawnInput {
@@ -28,9 +29,6 @@ export interface SpawnInput {
   /** The work tree's branch; default: agents.branch_prefix (optagon/) and the agent's name. */
   branch?: string;
 }
-
-/** The most of a transcript read for the latest reply: its end is what holds it. */
-const TRANSCRIPT_TAIL_BYTES = 4 * 1024 * 1024;
 
 /**
  * How long after a message an idle read from the screen alone is doubted: a CLI under load can show
@@ -344,6 +342,11 @@ export class AgentManager {
   async comment(ref: string, text: string, file?: string, line?: number): Promise<AgentStatus> {
     const where = file ? ` on ${file}${line ? `, line ${line}` : ''}` : '';
     return this.send(ref, `Review comment${where}: ${text}`);
+  }
+
+  /** A watcher of agents' turns ending (their Stop hooks), for what remembers them; started by its owner. */
+  turnWatcher(onTurn: (ended: TurnEnded) => Promise<void>): TurnWatcher {
+    return new TurnWatcher({ store: this.deps.store, states: this.states }, onTurn);
   }
 
   /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { claudeConfigFiles } from './claude-config.js';
-import { lastReplyFromTranscript } from './transcript.js';
+import { lastReplyFromTranscript, lastTurnFromTranscript } from './transcript.js';
 
 describe('Claude Code config for agents', () => {
   it('answers first-run questions ahead and adds the state hooks, keeping what was there', () => {
@@ -73,5 +73,34 @@ describe('Claude Code config for agents', () => {
       '\nnull\n{"message":null}\n{"type":"assistant","message":{"content":[null,{"type":"text","text":5}]}}\n{"type": "assist';
     expect(lastReplyFromTranscript(text)).toBe('On it.\n\nDone.');
     expect(lastReplyFromTranscript('')).toBeUndefined();
+  });
+
+  it('reads the last turn from a transcript: the prompt, the reply, the files its edits named, commands, errors', () => {
+    const use = (name: string, input: Record<string, unknown>) => ({
+      type: 'assistant',
+      message: { content: [{ type: 'tool_use', name, input }] },
+    });
+    const lines = [
+      { type: 'user', message: { role: 'user', content: 'old task' } },
+      use('Write', { file_path: '/workspace/old.ts' }),
+      { type: 'user', message: { role: 'user', content: [{ type: 'text', text: 'Fix the parser' }] } },
+      use('Edit', { file_path: '/workspace/src/parser.ts', old_string: 'a', new_string: 'b' }),
+      use('Bash', { command: 'npm test' }),
+      {
+        type: 'user',
+        message: { content: [{ type: 'tool_result', is_error: true, content: 'TypeError: x is undefined' }] },
+      },
+      use('MultiEdit', { file_path: '/workspace/src/parser.ts' }),
+      use('Write', { file_path: 42 }), // not a path: ignored
+      { type: 'assistant', message: { content: [{ type: 'text', text: 'Fixed.' }] } },
+    ];
+    expect(lastTurnFromTranscript(lines.map((l) => JSON.stringify(l)).join('\n') + '\n{"type":')).toEqual({
+      prompt: 'Fix the parser',
+      reply: 'Fixed.',
+      files: ['/workspace/src/parser.ts'],
+      commands: ['npm test'],
+      errors: ['TypeError: x is undefined'],
+    });
+    expect(lastTurnFromTranscript('')).toBeUndefined();
   });
 });

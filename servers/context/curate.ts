@@ -29,7 +29,7 @@ function episodeLine(e: Episode): string {
   if (e.source === 'json') {
     try {
       const c = JSON.parse(e.content) as { type?: string; files?: string[] };
-      if (c.type === 'commit')
+      if (c.type === 'commit' || c.type === 'agent_turn')
         return `- ${day(e.validAt)} ${oneLine(e.name, 160)}${c.files?.length ? ` (${oneLine(c.files.join(', '), 300)})` : ''}`;
     } catch {
       // not JSON after all: shown as text

@@ -251,6 +251,35 @@ describe('embedded context backend', () => {
     );
   });
 
+  it("an agent's turn gives what it modified and the errors it met, and ranks as past work", async () => {
+    const turn = {
+      type: 'agent_turn',
+      agent: 'claude-1',
+      prompt: 'Fix the token parser',
+      reply: 'Fixed the unicode case.',
+      files: ['/workspace/src/parser.ts'],
+      commands: ['npm test'],
+      errors: ['TypeError: cannot read x'],
+    };
+    await ingest(
+      A,
+      {
+        name: 'agent claude-1 turn: Fix the token parser',
+        content: JSON.stringify(turn),
+        source: 'json',
+        sourceDescription: 'turn',
+      },
+      T0,
+    );
+    expect(await search([A], 'parser.ts')).toContain(
+      'agent claude-1 modified /workspace/src/parser.ts (asked: Fix the token parser)',
+    );
+    expect((await search([A], 'TypeError'))[0]).toBe('agent claude-1 ran into TypeError (asked: Fix the token parser)');
+    const found = await backend.searchEpisodes([A], { query: 'token parser unicode', limit: 5 });
+    expect(found.episodes.map((e) => e.name)).toEqual(['agent claude-1 turn: Fix the token parser']);
+    expect(found.files.map((f) => f.name)).toEqual(['/workspace/src/parser.ts']);
+  });
+
   it('a word of Object.prototype in a query is a word like any other', async () => {
     await ingest(A, text('The Parser constructor takes options.', 'parser note'), T0);
     expect((await backend.searchEpisodes([A], { query: 'constructor', limit: 5 })).episodes[0]?.name).toBe(

@@ -107,6 +107,31 @@ function fromCommit(commit: CommitJson, c: Collector): void {
   fromText(message, c);
 }
 
+/** An agent's turn as AutoIngest writes it (what it was asked, said and did). */
+interface AgentTurnJson {
+  type: 'agent_turn';
+  agent: string;
+  prompt?: string;
+  reply?: string;
+  files?: string[];
+  commands?: string[];
+  errors?: string[];
+}
+
+function fromAgentTurn(t: AgentTurnJson, c: Collector): void {
+  const agent = c.entity(`agent ${t.agent}`, 'Agent', t.prompt?.split('\n')[0]?.slice(0, 200));
+  const asked = (t.prompt ?? '').split('\n')[0]!.slice(0, 120);
+  for (const file of t.files ?? []) {
+    const f = c.entity(file, 'File');
+    c.fact(agent, f, 'MODIFIES', `${agent} modified ${f}${asked ? ` (asked: ${asked})` : ''}`);
+  }
+  for (const m of (t.errors ?? []).join('\n').matchAll(ERROR_TYPE)) {
+    const e = c.entity(m[0], 'Error');
+    c.fact(agent, e, 'ENCOUNTERED', `${agent} ran into ${e}${asked ? ` (asked: ${asked})` : ''}`);
+  }
+  fromText(`${t.prompt ?? ''}\n${t.reply ?? ''}`, c);
+}
+
 interface DecisionJson {
   type: 'decision' | 'task';
   title: string;
@@ -150,6 +175,8 @@ export function extractHeuristic(episode: EpisodeInput): Extraction {
     }
     const v = value as { type?: string };
     if (v?.type === 'commit') fromCommit(value as CommitJson, c);
+    else if (v?.type === 'agent_turn' && typeof (value as AgentTurnJson).agent === 'string')
+      fromAgentTurn(value as AgentTurnJson, c);
     else if (v?.type === 'decision' || v?.type === 'task') fromDecision(value as DecisionJson, c);
     else fromText(JSON.stringify(value), c);
   } else {

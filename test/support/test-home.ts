@@ -9,6 +9,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { OptagonHome } from '../../servers/shared/optagon-home.js';
 import type { FramesServices } from '../../servers/frames/services.js';
 import { createMcpServer, createServices } from '../../host/registry.js';
+import type { AutoIngest } from '../../host/auto-ingest.js';
 import { sleep } from '../../servers/shared/sleep.js';
 
 /**
@@ -18,6 +19,8 @@ import { sleep } from '../../servers/shared/sleep.js';
 export interface TestHome {
   root: string;
   services: FramesServices;
+  /** Off unless a test starts it (the daemon does): agent turns and commits remembered by themselves. */
+  autoIngest: AutoIngest;
   client: Client;
   call(name: string, args?: Record<string, unknown>): Promise<CallToolResult>;
   /** Calls a tool that must succeed and returns its structuredContent, typed from the tool's output schema. */
@@ -53,6 +56,7 @@ export async function createTestHome(portStart: number, portCount = 20, config =
     root,
     workspaceRoot,
     services,
+    autoIngest: all.autoIngest,
     client,
     call,
     async ok(name, args) {
@@ -82,6 +86,7 @@ export async function createTestHome(portStart: number, portCount = 20, config =
       await services.frames.releaseNetworks();
       await client.close();
       await server.close();
+      all.autoIngest.stop();
       await all.browser.close(); // Chromium and its profile, if a test browsed
       services.close();
       rmSync(root, { recursive: true, force: true });
