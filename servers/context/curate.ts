@@ -24,7 +24,7 @@ const factLine = (f: Fact) => `- ${oneLine(f.fact, 300)}${f.validAt ? ` (since $
 const entityLine = (e: Entity) =>
   `- ${e.name}${e.labels.length ? ` [${e.labels.join(', ')}]` : ''}${e.summary ? `: ${oneLine(e.summary, 200)}` : ''}`;
 const fileLine = (f: string) => `- ${f}`;
-/** A commit as its subject and files (its JSON is for machines); any other episode as its text. */
+/** A commit or an agent's turn as its name and files (its JSON is for machines); any other episode as its text. */
 function episodeLine(e: Episode): string {
   if (e.source === 'json') {
     try {
