@@ -31,9 +31,17 @@ fi
 if [ "$(id -u)" != 0 ] && [ ! -e "$HOME/.config/containers/storage.conf" ] && [ -w /dev/fuse ] \
   && [ "$(podman info --format '{{.Store.GraphDriverName}}' 2>/dev/null)" = vfs ] && [ -z "$(podman images -q 2>/dev/null)" ]; then
   echo "==> podman: overlay storage through fuse-overlayfs (~/.config/containers/storage.conf)"
+  # The empty store is reset first, while podman still reads it as vfs: reset after the new
+  # storage.conf, podman refuses (its database says vfs) and the database stays, so every later
+  # call fails with "User-selected graph driver overlay overwritten by graph driver vfs".
+  podman system reset --force >/dev/null 2>&1 || true
   mkdir -p "$HOME/.config/containers"
   printf '[storage]\ndriver = "overlay"\n\n[storage.options.overlay]\nmount_program = "/usr/bin/fuse-overlayfs"\n' > "$HOME/.config/containers/storage.conf"
-  podman system reset --force >/dev/null 2>&1 || true
+  driver=$(podman info --format '{{.Store.GraphDriverName}}' 2>/dev/null) || true
+  if [ "$driver" != overlay ]; then
+    echo "podman still does not use overlay storage ($driver); with no images to lose, remove ~/.local/share/containers/storage and run this again" >&2
+    exit 1
+  fi
 fi
 
 echo "==> npm ci"
