@@ -24,13 +24,32 @@ const factLine = (f: Fact) => `- ${oneLine(f.fact, 300)}${f.validAt ? ` (since $
 const entityLine = (e: Entity) =>
   `- ${e.name}${e.labels.length ? ` [${e.labels.join(', ')}]` : ''}${e.summary ? `: ${oneLine(e.summary, 200)}` : ''}`;
 const fileLine = (f: string) => `- ${f}`;
-/** A commit or an agent's turn as its name and files (its JSON is for machines); any other episode as its text. */
-function episodeLine(e: Episode): string {
+/** Whole paths up to about `max` characters, then how many more: half a path names no file. */
+function paths(files: string[], max: number): string {
+  const shown: string[] = [];
+  let length = 0;
+  for (const f of files) {
+    if (shown.length && length + f.length > max) break;
+    shown.push(f);
+    length += f.length + 2;
+  }
+  return shown.join(', ') + (shown.length < files.length ? ` and ${files.length - shown.length} more` : '');
+}
+/**
+ * A commit or an agent's turn as its name and files (its JSON is for machines), the files already
+ * listed above only counted; any other episode as its text.
+ */
+function episodeLine(e: Episode, listed: ReadonlySet<string>): string {
   if (e.source === 'json') {
     try {
       const c = JSON.parse(e.content) as { type?: string; files?: string[] };
-      if (c.type === 'commit' || c.type === 'agent_turn')
-        return `- ${day(e.validAt)} ${oneLine(e.name, 160)}${c.files?.length ? ` (${oneLine(c.files.join(', '), 300)})` : ''}`;
+      if (c.type === 'commit' || c.type === 'agent_turn') {
+        const files = c.files ?? [];
+        const others = files.filter((f) => !listed.has(f));
+        const seen = files.length - others.length;
+        const what = [...(others.length ? [paths(others, 300)] : []), ...(seen ? [`${seen} listed above`] : [])];
+        return `- ${day(e.validAt)} ${oneLine(e.name, 160)}${what.length ? ` (${what.join('; ')})` : ''}`;
+      }
     } catch {
       // not JSON after all: shown as text
     }
@@ -86,7 +105,12 @@ export async function curate(
   const header = `# What Optagon knows for this task (${title})`;
   const sections = [
     { key: 'files' as const, heading: '## Files likely involved', items: files, line: fileLine },
-    { key: 'episodes' as const, heading: '## Related past work', items: related, line: episodeLine },
+    {
+      key: 'episodes' as const,
+      heading: '## Related past work',
+      items: related,
+      line: (e: Episode) => episodeLine(e, new Set(chosen.files)),
+    },
     { key: 'facts' as const, heading: '## Facts (current)', items: uniqueFacts, line: factLine },
     { key: 'entities' as const, heading: '## Entities', items: usefulEntities, line: entityLine },
   ];

@@ -80,12 +80,18 @@ export function rankEpisodes(reads: GraphReads, groupIds: string[], query: strin
     ...files.map((f) => f.uuid),
     ...reads.deletedFiles([...changed.values()].flat().map((f) => f.uuid)),
   ]);
-  best.forEach((episode) => {
-    for (const f of changed.get(episode) ?? [])
+  // Each weighted by the ranks of the episodes that changed it, so a file several of them touched
+  // comes before the tail of one commit of forty files.
+  const extra = new Map<string, FileVote>();
+  best.forEach((episode, rank) => {
+    const changedHere = changed.get(episode) ?? [];
+    for (const f of changedHere)
       if (!listed.has(f.uuid)) {
-        listed.add(f.uuid);
-        files.push({ ...f, score: 0 });
+        const v = extra.get(f.uuid) ?? { ...f, score: 0 };
+        v.score += 1 / (rank + 1) / Math.sqrt(changedHere.length);
+        extra.set(f.uuid, v);
       }
   });
+  files.push(...[...extra.values()].sort((a, b) => b.score - a.score).map((f) => ({ ...f, score: 0 })));
   return { episodes: fused.slice(0, limit), files };
 }
