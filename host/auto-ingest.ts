@@ -55,31 +55,35 @@ export class AutoIngest {
     if (frame?.status === 'running' && !wasRunning && this.enabled(id)) void this.ingestGit(frame.id, {});
   }
 
-  private async turnEnded({ frame, agent, at, turn }: TurnEnded): Promise<void> {
+  private async turnEnded({ frame, agent, at, turns }: TurnEnded): Promise<void> {
     if (!this.enabled(frame.id)) return;
-    const asked = turn.prompt.split('\n')[0]!.trim();
-    await this.deps.context
-      .addEpisode(
-        { frame: frame.id },
-        {
-          name: cut(`agent ${agent} turn${asked ? `: ${asked}` : ''}`, 200),
-          content: JSON.stringify({
-            type: 'agent_turn',
-            agent,
-            prompt: turn.prompt,
-            reply: cut(turn.reply, 4000),
-            files: turn.files,
-            commands: turn.commands,
-            errors: turn.errors,
-          }),
-          source: 'json',
-          sourceDescription: `agent ${agent}'s turn`,
-          validAt: Date.now(),
-          dedupKey: `turn:${agent}:${at}`,
-        },
-        false,
-      )
-      .catch((err: Error) => this.failed(frame.id, 'agent turn', err));
+    for (const [i, turn] of turns.entries()) {
+      const asked = turn.prompt.split('\n')[0]!.trim();
+      // A turn without an id in its transcript is only the one that just ended: keyed by its Stop.
+      if (!turn.id && i < turns.length - 1) continue;
+      await this.deps.context
+        .addEpisode(
+          { frame: frame.id },
+          {
+            name: cut(`agent ${agent} turn${asked ? `: ${asked}` : ''}`, 200),
+            content: JSON.stringify({
+              type: 'agent_turn',
+              agent,
+              prompt: turn.prompt,
+              reply: cut(turn.reply, 4000),
+              files: turn.files,
+              commands: turn.commands,
+              errors: turn.errors,
+            }),
+            source: 'json',
+            sourceDescription: `agent ${agent}'s turn`,
+            validAt: turn.at ?? Date.now(),
+            dedupKey: `turn:${agent}:${turn.id ?? at}`,
+          },
+          false,
+        )
+        .catch((err: Error) => this.failed(frame.id, 'agent turn', err));
+    }
     await this.ingestGit(frame.id, { max: COMMITS_AFTER_TURN });
   }
 

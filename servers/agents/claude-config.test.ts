@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { claudeConfigFiles } from './claude-config.js';
-import { lastReplyFromTranscript, lastTurnFromTranscript } from './transcript.js';
+import { lastReplyFromTranscript, lastTurnFromTranscript, turnsFromTranscript } from './transcript.js';
 
 describe('Claude Code config for agents', () => {
   it('answers first-run questions ahead and adds the state hooks, keeping what was there', () => {
@@ -102,5 +102,28 @@ describe('Claude Code config for agents', () => {
       errors: ['TypeError: x is undefined'],
     });
     expect(lastTurnFromTranscript('')).toBeUndefined();
+  });
+
+  it("reads every turn a transcript holds, each with its prompt line's uuid and time: a missed Stop loses no turn", () => {
+    const lines = [
+      { type: 'user', uuid: 'u-1', timestamp: '2026-12-01T10:00:00.000Z', message: { content: 'first' } },
+      { type: 'assistant', message: { content: [{ type: 'text', text: 'one' }] } },
+      { type: 'user', uuid: 'u-2', timestamp: 'not a time', message: { content: 'second' } },
+      { type: 'assistant', message: { content: [{ type: 'text', text: 'two' }] } },
+      { type: 'user', uuid: { not: 'a string' }, message: { content: 'third' } },
+    ];
+    expect(turnsFromTranscript(lines.map((l) => JSON.stringify(l)).join('\n'))).toEqual([
+      {
+        id: 'u-1',
+        at: Date.parse('2026-12-01T10:00:00.000Z'),
+        prompt: 'first',
+        reply: 'one',
+        files: [],
+        commands: [],
+        errors: [],
+      },
+      { id: 'u-2', prompt: 'second', reply: 'two', files: [], commands: [], errors: [] },
+      { prompt: 'third', reply: '', files: [], commands: [], errors: [] },
+    ]);
   });
 });

@@ -12,6 +12,8 @@ interface Block {
 
 interface Line {
   type?: string;
+  uuid?: unknown;
+  timestamp?: unknown;
   isMeta?: boolean;
   message?: { role?: string; content?: string | Block[] };
 }
@@ -53,6 +55,10 @@ export function lastReplyFromTranscript(transcript: string): string | undefined 
 
 /** What an agent's last turn was: what it was asked, what it answered, and what it did on the way. */
 export interface Turn {
+  /** The prompt line's uuid in the transcript, when it has one: what tells one turn from another. */
+  id?: string;
+  /** When it was asked, by the transcript (epoch ms), when it says. */
+  at?: number;
   prompt: string;
   reply: string;
   /** Paths its Write, Edit, MultiEdit and NotebookEdit calls named. */
@@ -66,17 +72,34 @@ export interface Turn {
 const EDIT_TOOLS = new Set(['Write', 'Edit', 'MultiEdit', 'NotebookEdit']);
 const cut = (s: string, max: number) => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
 
-/**
- * The last turn of a Claude Code transcript, read heuristically (no model): from the last prompt
- * on, the assistant's text, the files its edit tools named, the commands it ran and the tool
- * results that were errors. Untrusted text from the frame: only the expected shapes count.
- */
+/** The last turn of a transcript (turnsFromTranscript). */
 export function lastTurnFromTranscript(transcript: string): Turn | undefined {
+  return turnsFromTranscript(transcript).at(-1);
+}
+
+/**
+ * The turns of a Claude Code transcript, read heuristically (no model): from each prompt on, the
+ * assistant's text, the files its edit tools named, the commands it ran and the tool results that
+ * were errors. Untrusted text from the frame: only the expected shapes count.
+ */
+export function turnsFromTranscript(transcript: string): Turn[] {
+  const turns: Turn[] = [];
   let turn: Turn | undefined;
   for (const { line, content } of lines(transcript)) {
     const prompt = promptText(line, content);
     if (prompt !== undefined) {
-      turn = { prompt: cut(prompt, 2000), reply: '', files: [], commands: [], errors: [] };
+      const id = typeof line.uuid === 'string' && line.uuid.length <= 100 ? line.uuid : undefined;
+      const at = typeof line.timestamp === 'string' ? Date.parse(line.timestamp) : NaN;
+      turn = {
+        ...(id ? { id } : {}),
+        ...(Number.isFinite(at) ? { at } : {}),
+        prompt: cut(prompt, 2000),
+        reply: '',
+        files: [],
+        commands: [],
+        errors: [],
+      };
+      turns.push(turn);
       continue;
     }
     if (!turn || !Array.isArray(content)) continue;
@@ -95,5 +118,5 @@ export function lastTurnFromTranscript(transcript: string): Turn | undefined {
       }
     }
   }
-  return turn;
+  return turns;
 }

@@ -1,22 +1,25 @@
 import type { FrameRecord, StateStore } from '../frames/state-store.js';
 import type { AgentStates } from './agent-states.js';
 import { agentKinds } from './kinds/index.js';
-import { lastTurnFromTranscript, TRANSCRIPT_TAIL_BYTES, type Turn } from './transcript.js';
+import { TRANSCRIPT_TAIL_BYTES, turnsFromTranscript, type Turn } from './transcript.js';
 
 export interface TurnEnded {
   frame: FrameRecord;
   agent: string;
   /** When the Stop hook fired (the frame's clock: a key, not a fact). */
   at: number;
-  turn: Turn;
+  /**
+   * The turns the transcript's tail holds, the one that just ended last: a turn whose Stop the next
+   * prompt overwrote before a poll saw it comes with the next (its owner deduplicates by Turn.id).
+   */
+  turns: Turn[];
 }
 
 /**
  * Notices agents' turns ending by themselves: every interval, the hook state of each live agent
  * (with hooks) in each running frame is read (beneath the run directory, links refused), and a
  * Stop not seen before hands the turn, read from the transcript, to `onTurn`. A few small reads a
- * poll; a poll still running skips the next. A turn whose Stop was overwritten by the next prompt
- * within one interval is not seen (its transcript still is, by the next turn's reader).
+ * poll; a poll still running skips the next.
  */
 export class TurnWatcher {
   private readonly seen = new Map<string, number>();
@@ -65,9 +68,9 @@ export class TurnWatcher {
         ? this.deps.states.runFile(frame, path, { tailBytes: TRANSCRIPT_TAIL_BYTES })
         : undefined;
     const last = hook.input?.last_assistant_message;
-    const turn =
-      (log !== undefined ? lastTurnFromTranscript(log) : undefined) ??
-      (typeof last === 'string' ? { prompt: '', reply: last, files: [], commands: [], errors: [] } : undefined);
-    if (turn) await this.onTurn({ frame, agent, at: hook.at, turn });
+    const turns = log !== undefined ? turnsFromTranscript(log) : [];
+    if (!turns.length && typeof last === 'string')
+      turns.push({ prompt: '', reply: last, files: [], commands: [], errors: [] });
+    if (turns.length) await this.onTurn({ frame, agent, at: hook.at, turns });
   }
 }
