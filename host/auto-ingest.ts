@@ -3,10 +3,10 @@ import type { TurnEnded, TurnWatcher } from '../servers/agents/turn-watcher.js';
 import type { ContextService } from '../servers/context/context-service.js';
 import type { FrameManager } from '../servers/frames/frame-manager.js';
 import type { StateStore } from '../servers/frames/state-store.js';
+import { shortened } from '../servers/shared/human-units.js';
 
 /** Commits read after each agent turn: the newest; older ones came in at the frame's start. */
 const COMMITS_AFTER_TURN = 50;
-const cut = (s: string, max: number) => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
 
 /**
  * Remembering by itself, for the daemon (context.auto_ingest, default on, per frame): each agent
@@ -65,12 +65,12 @@ export class AutoIngest {
         .addEpisode(
           { frame: frame.id },
           {
-            name: cut(`agent ${agent} turn${asked ? `: ${asked}` : ''}`, 200),
+            name: shortened(`agent ${agent} turn${asked ? `: ${asked}` : ''}`, 200),
             content: JSON.stringify({
               type: 'agent_turn',
               agent,
               prompt: turn.prompt,
-              reply: cut(turn.reply, 4000),
+              reply: shortened(turn.reply, 4000),
               files: turn.files,
               commands: turn.commands,
               errors: turn.errors,

@@ -1,3 +1,5 @@
+import { shortened } from '../shared/human-units.js';
+
 /** The most of a transcript read for the latest turn: its end is what holds it. */
 export const TRANSCRIPT_TAIL_BYTES = 4 * 1024 * 1024;
 
@@ -70,7 +72,6 @@ export interface Turn {
 }
 
 const EDIT_TOOLS = new Set(['Write', 'Edit', 'MultiEdit', 'NotebookEdit']);
-const cut = (s: string, max: number) => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
 
 /** The last turn of a transcript (turnsFromTranscript). */
 export function lastTurnFromTranscript(transcript: string): Turn | undefined {
@@ -93,7 +94,7 @@ export function turnsFromTranscript(transcript: string): Turn[] {
       turn = {
         ...(id ? { id } : {}),
         ...(Number.isFinite(at) ? { at } : {}),
-        prompt: cut(prompt, 2000),
+        prompt: shortened(prompt, 2000),
         reply: '',
         files: [],
         commands: [],
@@ -110,11 +111,12 @@ export function turnsFromTranscript(transcript: string): Turn[] {
         const path = b.input.file_path ?? b.input.notebook_path;
         if (EDIT_TOOLS.has(String(b.name)) && typeof path === 'string' && !turn.files.includes(path))
           turn.files.push(path);
-        if (b.name === 'Bash' && typeof b.input.command === 'string') turn.commands.push(cut(b.input.command, 300));
+        if (b.name === 'Bash' && typeof b.input.command === 'string')
+          turn.commands.push(shortened(b.input.command, 300));
       }
       if (line.type === 'user' && b?.type === 'tool_result' && b.is_error === true) {
         const text = typeof b.content === 'string' ? b.content : JSON.stringify(b.content ?? '');
-        turn.errors.push(cut(text, 300));
+        turn.errors.push(shortened(text, 300));
       }
     }
   }

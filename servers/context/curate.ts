@@ -1,3 +1,4 @@
+import { shortened } from '../shared/human-units.js';
 import { estimateTokens } from '../shared/llm-provider.js';
 import type { ContextBackend } from './backend.js';
 import type { Entity, Episode, Fact } from './model.js';
@@ -15,10 +16,7 @@ export interface Curated {
 }
 
 const day = (ms: number | null) => (ms === null ? '' : new Date(ms).toISOString().slice(0, 10));
-const oneLine = (s: string, max: number) => {
-  const flat = s.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
-};
+const oneLine = (s: string, max: number) => shortened(s.replace(/\s+/g, ' ').trim(), max);
 
 const factLine = (f: Fact) => `- ${oneLine(f.fact, 300)}${f.validAt ? ` (since ${day(f.validAt)})` : ''}`;
 const entityLine = (e: Entity) =>

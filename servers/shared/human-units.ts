@@ -19,3 +19,6 @@ export function age(iso: string | null, now = Date.now()): string {
 /** "512M", "2.1G": a memory figure for a narrow column. */
 export const megabytes = (bytes: number) =>
   bytes >= 1e9 ? `${(bytes / 1e9).toFixed(1)}G` : `${Math.round(bytes / 1e6)}M`;
+
+/** `s` cut to at most `max` characters, the cut marked with an ellipsis. */
+export const shortened = (s: string, max: number) => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
