@@ -69,8 +69,11 @@ export class TurnWatcher {
         : undefined;
     const last = hook.input?.last_assistant_message;
     const turns = log !== undefined ? turnsFromTranscript(log) : [];
-    if (!turns.length && typeof last === 'string')
-      turns.push({ prompt: '', reply: last, files: [], commands: [], errors: [] });
+    if (typeof last === 'string' && last) {
+      // The hook's own copy of the final reply: Claude Code may fire Stop before the transcript has it.
+      if (turns.length) turns[turns.length - 1]!.reply = last;
+      else turns.push({ prompt: '', reply: last, files: [], commands: [], errors: [] });
+    }
     if (turns.length) await this.onTurn({ frame, agent, at: hook.at, turns });
   }
 }
