@@ -22,10 +22,14 @@ const GOALS = { hit: 0.75, mrr: 0.55, files: 0.7, curateFiles: 0.8, overPlain: 1
 
 const progress = (line: string) => process.stderr.write(`context (real history): ${line}\n`);
 
-/** One system's answer to a task: the commits it points at, best first, and the text it shows. */
+/**
+ * One system's answer to a task: the commits it points at, best first, the text it shows, and the
+ * files that text lists in a form a substring test misses (curate's `folder/{a.ts,b.ts}` lines).
+ */
 interface Answer {
   commits: string[];
   text: string;
+  listed?: string[];
 }
 
 /** hit@5, reciprocal rank within 10, and the share of the task's files the answer names. */
@@ -34,7 +38,7 @@ function score(task: HistoryTask, a: Answer): { hit: number; rr: number; files: 
   return {
     hit: rank >= 0 && rank < TOP ? 1 : 0,
     rr: rank >= 0 ? 1 / (rank + 1) : 0,
-    files: task.files.filter((f) => a.text.includes(f)).length / task.files.length,
+    files: task.files.filter((f) => a.text.includes(f) || a.listed?.includes(f)).length / task.files.length,
   };
 }
 
@@ -114,6 +118,7 @@ async function evaluate(set: HistorySet): Promise<Figure[]> {
         return {
           commits: [...new Set(named)].map((short) => full.find((h) => h.startsWith(short)) ?? short),
           text: block.text,
+          listed: block.files,
         };
       },
     };

@@ -21,7 +21,56 @@ const oneLine = (s: string, max: number) => shortened(s.replace(/\s+/g, ' ').tri
 const factLine = (f: Fact) => `- ${oneLine(f.fact, 300)}${f.validAt ? ` (since ${day(f.validAt)})` : ''}`;
 const entityLine = (e: Entity) =>
   `- ${e.name}${e.labels.length ? ` [${e.labels.join(', ')}]` : ''}${e.summary ? `: ${oneLine(e.summary, 200)}` : ''}`;
-const fileLine = (f: string) => `- ${f}`;
+
+/** A section's lines as items are added, and what the next item would cost in tokens. */
+class PlainLines<T> {
+  private readonly kept: string[] = [];
+  constructor(private readonly line: (item: T) => string) {}
+  cost(item: T): number {
+    return estimateTokens(this.line(item)) + 1;
+  }
+  add(item: T): void {
+    this.kept.push(this.line(item));
+  }
+  lines(): string[] {
+    return this.kept;
+  }
+}
+
+/**
+ * The likely files, one line per folder in the order of each folder's likeliest file, its files in
+ * shell brace form (`- src/api/{user.ts,auth.ts}`): unambiguous and copy-pasteable, and a folder
+ * is written once, so the same budget names about a third more files than a line per path.
+ */
+class FolderLines {
+  private readonly folders = new Map<string, string[]>();
+
+  /** The tokens adding `file` costs now (its folder's line is longer, or a new line). */
+  cost(file: string): number {
+    const { folder, name } = splitPath(file);
+    const names = this.folders.get(folder);
+    if (!names) return estimateTokens(`- ${file}`) + 1;
+    return estimateTokens(folderLine(folder, [...names, name])) - estimateTokens(folderLine(folder, names));
+  }
+
+  add(file: string): void {
+    const { folder, name } = splitPath(file);
+    this.folders.set(folder, [...(this.folders.get(folder) ?? []), name]);
+  }
+
+  lines(): string[] {
+    return [...this.folders].map(([folder, names]) => folderLine(folder, names));
+  }
+}
+
+const splitPath = (file: string) => {
+  const slash = file.lastIndexOf('/');
+  const name = file.slice(slash + 1);
+  // A name braces would make ambiguous has a line of its own (keyed by its path, never a folder's).
+  return /[{},]/.test(name) ? { folder: file, name: '' } : { folder: file.slice(0, slash + 1), name };
+};
+const folderLine = (folder: string, names: string[]) =>
+  names.length === 1 ? `- ${folder}${names[0]}` : `- ${folder}{${names.join(',')}}`;
 /** Whole paths up to about `max` characters, then how many more: half a path names no file. */
 function paths(files: string[], max: number): string {
   const shown: string[] = [];
@@ -101,21 +150,19 @@ export async function curate(
   const files = found.files.map((f) => f.name);
 
   const header = `# What Optagon knows for this task (${title})`;
+  const chosen = { facts: [] as Fact[], entities: [] as Entity[], episodes: [] as Episode[], files: [] as string[] };
   const sections = [
-    { key: 'files' as const, heading: '## Files likely involved', items: files, line: fileLine },
+    { key: 'files' as const, heading: '## Files likely involved', items: files, lines: new FolderLines() },
     {
       key: 'episodes' as const,
       heading: '## Related past work',
       items: related,
-      line: (e: Episode) => episodeLine(e, new Set(chosen.files)),
+      lines: new PlainLines((e: Episode) => episodeLine(e, new Set(chosen.files))),
     },
-    { key: 'facts' as const, heading: '## Facts (current)', items: uniqueFacts, line: factLine },
-    { key: 'entities' as const, heading: '## Entities', items: usefulEntities, line: entityLine },
+    { key: 'facts' as const, heading: '## Facts (current)', items: uniqueFacts, lines: new PlainLines(factLine) },
+    { key: 'entities' as const, heading: '## Entities', items: usefulEntities, lines: new PlainLines(entityLine) },
   ];
   let used = estimateTokens(header) + 1;
-  const chosen = { facts: [] as Fact[], entities: [] as Entity[], episodes: [] as Episode[], files: [] as string[] };
-  const lines: Record<string, string[]> = { facts: [], entities: [], episodes: [], files: [] };
-  let truncated = false;
   if (budgetTokens <= used)
     return {
       text: '',
@@ -128,20 +175,19 @@ export async function curate(
   const spent = { facts: 0, entities: 0, episodes: 0, files: 0 };
   for (const pass of [0, 1]) {
     for (const s of sections) {
-      const have = lines[s.key]!;
+      const have = chosen[s.key] as unknown[];
       for (const item of s.items.slice(have.length)) {
-        const line = s.line(item as never);
-        const cost = estimateTokens(line) + 1 + (have.length ? 0 : estimateTokens(s.heading) + 2);
+        const cost = s.lines.cost(item as never) + (have.length ? 0 : estimateTokens(s.heading) + 2);
         if (used + cost > budgetTokens || (pass === 0 && spent[s.key] + cost > budgetTokens * SHARES[s.key])) break;
-        have.push(line);
-        (chosen[s.key] as unknown[]).push(item);
+        s.lines.add(item as never);
+        have.push(item);
         used += cost;
         spent[s.key] += cost;
       }
     }
   }
-  for (const s of sections) if (lines[s.key]!.length < s.items.length) truncated = true;
-  const body = sections.filter((s) => lines[s.key]!.length).map((s) => `${s.heading}\n${lines[s.key]!.join('\n')}`);
+  const truncated = sections.some((s) => chosen[s.key].length < s.items.length);
+  const body = sections.filter((s) => chosen[s.key].length).map((s) => `${s.heading}\n${s.lines.lines().join('\n')}`);
   const text = body.length ? `${header}\n\n${body.join('\n\n')}\n` : '';
   return { text, tokens: estimateTokens(text), budgetTokens, truncated, ...chosen };
 }

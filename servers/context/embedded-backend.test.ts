@@ -7,6 +7,7 @@ import type { FactSearch } from './backend.js';
 import { ContextStore } from './context-store.js';
 import { curate } from './curate.js';
 import { EmbeddedBackend } from './embedded-backend.js';
+import { commitEpisode } from './git-history.js';
 import { extractHeuristic, type EpisodeInput, type Extraction } from './heuristic-extractor.js';
 import type { Episode } from './model.js';
 
@@ -177,6 +178,43 @@ describe('embedded context backend', () => {
     expect(small.facts.length).toBeGreaterThan(0);
     expect(small.episodes.length).toBeGreaterThan(0); // every section gets its share
     expect(await curate(backend, [A], 'payments', 0, 'frame test')).toMatchObject({ text: '', tokens: 0 });
+  });
+
+  it('curation lists the likely files a line per folder, in shell brace form, and names each in its files', async () => {
+    const commit = (i: number, subject: string, files: string[]) =>
+      backend.addEpisode(
+        A,
+        commitEpisode({
+          hash: `${i}`.padEnd(40, '0'),
+          author: 'Ada',
+          date: T0 + i * DAY,
+          subject,
+          body: '',
+          files,
+          deleted: [],
+        }),
+      );
+    await commit(1, 'retry budget for billing webhooks', [
+      'src/billing/retry.ts',
+      'src/billing/webhook.ts',
+      'README.md',
+    ]);
+    await commit(2, 'billing webhooks verify signatures', ['src/billing/webhook.ts', 'src/billing/{odd},name.ts']);
+    await backend.idle();
+    const block = await curate(backend, [A], 'billing webhooks retry', 2000, 'frame test');
+    const section = block.text.split('## Files likely involved\n')[1]!.split('\n\n')[0]!.split('\n');
+    expect(block.files).toEqual(
+      expect.arrayContaining(['src/billing/retry.ts', 'src/billing/webhook.ts', 'README.md']),
+    );
+    // One line for the folder, its files in the order of their likelihood; a name with braces or a comma alone.
+    const folder = section.find((l) => l.startsWith('- src/billing/{'))!;
+    const names = folder.slice('- src/billing/{'.length, -1).split(',');
+    expect(names.map((n) => `src/billing/${n}`)).toEqual(
+      block.files.filter((f) => f.startsWith('src/billing/') && !f.includes('{')),
+    );
+    expect(section).toContain('- src/billing/{odd},name.ts');
+    expect(section).toContain('- README.md');
+    expect(section).toHaveLength(3);
   });
 
   it('a burst is written in batches: a failing write is rolled back alone, an awaited extraction keeps its place', async () => {
