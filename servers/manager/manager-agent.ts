@@ -362,6 +362,9 @@ export class ManagerAgent {
         content: lines.join('\n'),
         source: 'text',
         source_description: 'manager agent',
+        // Its decisions (the route, the plan, each review's corrections, each merge) are this one
+        // episode: a task run again by a restarted daemon is not remembered twice.
+        dedup_key: `task:${this.s.taskId}`,
       });
       this.s.progress('remembered in the frame context');
       return r.episode.uuid;
