@@ -6,6 +6,21 @@ import { frameBriefOutput, frameRef, frameBrief } from './schemas.js';
 import type { FramesServices } from './services.js';
 
 type S = FramesServices;
+
+/** Keys that take effect when the frame next starts: its container is made with them, or its commands run then. */
+const AT_NEXT_START = [
+  'setup',
+  'start',
+  'ports',
+  'env',
+  'resources',
+  'mounts',
+  'git',
+  'ssh_agent',
+  'image',
+  'network',
+  'hosts',
+];
 const defineTool = toolsFor<S>();
 
 /**
@@ -22,10 +37,16 @@ function configReach(s: S, frame: string, values: Record<string, unknown>, repla
     return undefined;
   }
   if (!settings.length) return undefined;
+  const reasons: Record<string, string> = {
+    'context.cross_frame_search': `it lets frame '${frame}' read every frame's knowledge`,
+    mounts: 'it gives the frame host directories',
+    ssh_agent: "it lets the frame use the host's SSH keys",
+    image: 'it decides what the frame runs',
+    network: 'it decides where the frame may connect',
+    hosts: 'it decides where the frame may connect',
+  };
   const why = (key: string) =>
-    key === 'context.cross_frame_search'
-      ? `${key} (it lets frame '${frame}' read every frame's knowledge)`
-      : `${key} (it decides where the frame's agents send the model key they get from the host)`;
+    `${key} (${reasons[key] ?? "it decides where the frame's agents send the model key they get from the host"})`;
   return `frame_config_set sets ${settings.map(why).join(' and ')}`;
 }
 
@@ -55,12 +76,29 @@ export const configTools = [
       values: z.record(z.string(), z.unknown()).describe('Settings to change'),
       replace: z.boolean().default(false).describe('Make `values` the whole configuration instead of merging it in'),
     },
-    output: { frame: frameBriefOutput, config: z.record(z.string(), z.unknown()) },
+    output: {
+      frame: frameBriefOutput,
+      config: z.record(z.string(), z.unknown()),
+      applies: z.string().optional().describe('When the change takes effect, if not at once'),
+    },
     annotations: SETS,
     actsOn: (args, s) => onFrame(args.frame, configReach(s, args.frame, args.values, args.replace)),
     async handle(s, args) {
       const r = s.frames.setConfig(args.frame, args.values, args.replace);
-      return { frame: frameBrief(r.frame), config: redactConfig(r.config) };
+      const later = AT_NEXT_START.filter((k) => args.replace || k in args.values);
+      return {
+        frame: frameBrief(r.frame),
+        config: redactConfig(r.config),
+        ...(later.length
+          ? {
+              applies:
+                `${later.join(', ')} ${later.length > 1 ? 'apply' : 'applies'} at the frame's next start (frame_restart)` +
+                (later.some((k) => k !== 'setup' && k !== 'start')
+                  ? ', in a new container (the workspace is kept; setup runs again)'
+                  : ''),
+            }
+          : {}),
+      };
     },
   }),
 ] satisfies AnyTool<S>[];

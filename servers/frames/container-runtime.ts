@@ -1,6 +1,7 @@
 import { IDMAPPED_LAYERS_FAILURE, preferCopiedLayers } from './idmapped-layers.js';
 import { procStats, type ContainerStats } from './proc-stats.js';
 import { runCommand, type CommandResult } from '../shared/run-command.js';
+import type { Resources } from '../shared/frame-resources.js';
 
 export const FRAME_LABEL = 'io.optagon.frame';
 /** Which Optagon home made a container, so a daemon only ever cleans up its own orphans. */
@@ -33,6 +34,24 @@ export interface ContainerSpec {
   userns: string[];
   /** The frame's own network (see FrameIsolation); podman's default when unset. */
   network?: string;
+  /** Container ports published besides 3000, each on its own host port. */
+  extraPorts?: Array<{ container: number; host: number }>;
+  /** The project's environment (frame config `env`, git identity, proxy), below Optagon's own. */
+  env?: Record<string, string>;
+  resources?: Resources;
+  /** More host paths in the frame (frame config `mounts`, the SSH agent's socket). */
+  mounts?: Array<{ source: string; target: string; readOnly: boolean }>;
+  /** Names for the frame's /etc/hosts. */
+  hosts?: Record<string, string>;
+}
+
+/** podman create flags for a frame's resource limits. */
+export function resourceFlags(r: Resources): string[] {
+  return [
+    ...(r.cpus !== undefined ? ['--cpus', String(r.cpus)] : []),
+    ...(r.memory !== undefined ? ['--memory', r.memory, '--memory-swap', r.memory] : []),
+    ...(r.pids !== undefined ? ['--pids-limit', String(r.pids)] : []),
+  ];
 }
 
 /** One container as `podman ps` sees it. */
@@ -139,9 +158,14 @@ export class ContainerRuntime {
         `${spec.socketDir}:/run/optagon`,
         '--volume',
         `${spec.worktrees}:${WORKTREES_IN_FRAME}`,
+        ...(spec.mounts ?? []).flatMap((m) => ['--volume', `${m.source}:${m.target}${m.readOnly ? ':ro' : ''}`]),
         ...(spec.network ? ['--network', spec.network] : []),
         '--publish',
         `${spec.bindAddress}:${spec.hostPort}:3000`,
+        ...(spec.extraPorts ?? []).flatMap((p) => ['--publish', `${spec.bindAddress}:${p.host}:${p.container}`]),
+        ...Object.entries(spec.hosts ?? {}).flatMap(([name, ip]) => ['--add-host', `${name}:${ip}`]),
+        ...resourceFlags(spec.resources ?? {}),
+        ...Object.entries(spec.env ?? {}).flatMap(([k, v]) => ['--env', `${k}=${v}`]),
         '--env',
         `OPTAGON_FRAME_ID=${spec.frameId}`,
         '--env',

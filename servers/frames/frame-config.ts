@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { PROVIDERS } from '../shared/llm-provider.js';
 import { tighten } from '../shared/private-files.js';
 import { conditionProblem } from '../shared/routing-condition.js';
+import { projectConfigSchema } from './frame-project-config.js';
 
 /** manager.behavior, each field with its default: the manager reads a frame's through this, so the defaults live here only. */
 export const managerBehaviorSchema = z.object({
@@ -93,6 +94,7 @@ export const frameConfigSchema = z
       .partial()
       .optional(),
   })
+  .extend(projectConfigSchema.shape)
   .strict();
 
 export type FrameConfig = z.output<typeof frameConfigSchema>;
@@ -210,9 +212,10 @@ export function isEndpointVariable(name: string): boolean {
 
 /**
  * The settings a change from `current` to `next` sets that only a principal with manage on every
- * frame may set: an endpoint variable in agents.env set or changed (removing one is allowed: the
- * agent then uses the host's), and context.cross_frame_search turned on (the frame then reads every
- * frame's knowledge).
+ * frame may set: an endpoint variable in agents.env or env set or changed (removing one is allowed:
+ * the agent then uses the host's), context.cross_frame_search turned on (the frame then reads every
+ * frame's knowledge), host paths mounted, the SSH agent handed in, another image, and any change of
+ * network or hosts (a frame held to an allowlist must not open it itself).
  */
 export function everyFrameSettings(current: FrameConfig, next: FrameConfig): string[] {
   const out: string[] = [];
@@ -222,6 +225,17 @@ export function everyFrameSettings(current: FrameConfig, next: FrameConfig): str
   }
   if (next.context?.cross_frame_search === true && current.context?.cross_frame_search !== true)
     out.push('context.cross_frame_search');
+  // The frame's own env reaches its agents too (their window inherits it).
+  for (const [key, value] of Object.entries(next.env ?? {}))
+    if (isEndpointVariable(key) && current.env?.[key] !== value) out.push(`env.${key}`);
+  // What the frame may reach of the host and the network, and what it runs.
+  const same = (key: 'mounts' | 'image' | 'network' | 'hosts') =>
+    JSON.stringify(current[key] ?? null) === JSON.stringify(next[key] ?? null);
+  if (!same('mounts') && (next.mounts ?? []).length) out.push('mounts');
+  if (next.ssh_agent === true && current.ssh_agent !== true) out.push('ssh_agent');
+  if (!same('image') && next.image !== undefined) out.push('image');
+  if (!same('network')) out.push('network');
+  if (!same('hosts')) out.push('hosts');
   return out;
 }
 

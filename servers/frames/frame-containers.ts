@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { lstatSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { GlobalConfig } from '../shared/global-config.js';
 import type { OptagonHome } from '../shared/optagon-home.js';
@@ -7,9 +7,11 @@ import { sleep } from '../shared/sleep.js';
 import { PORT_IN_USE, type ContainerRuntime } from './container-runtime.js';
 import type { FrameConfig } from './frame-config.js';
 import type { FrameIsolation } from './frame-isolation.js';
+import { SSH_AGENT_IN_FRAME, type FrameProject } from './frame-project.js';
 import type { PortAllocator } from './port-allocator.js';
-import type { FrameRecord, StateStore } from './state-store.js';
+import type { FrameRecord, PortMapping, StateStore } from './state-store.js';
 import type { FrameUserNamespace } from './user-namespace.js';
+import { checkMountSource } from './workspace.js';
 
 /** How long a port the frame's own last run held may take to be free again (see startExisting). */
 const PORT_RELEASE_MS = 10_000;
@@ -54,10 +56,11 @@ export class FrameContainers {
   async startNew(
     frame: FrameRecord,
     config: FrameConfig,
+    project: FrameProject,
     userns: FrameUserNamespace,
   ): Promise<{ frame: FrameRecord; containerId: string }> {
     for (let attempt = 1; ; attempt++) {
-      const containerId = await this.create(frame, userns);
+      const containerId = await this.create(frame, project, userns);
       await this.deps.isolation.apply(frame.id, config, null);
       try {
         await this.deps.runtime.start(containerId);
@@ -66,9 +69,11 @@ export class FrameContainers {
         if (attempt >= 3 || !PORT_IN_USE.test((err as Error).message)) throw err;
         await this.deps.runtime.remove(containerId);
         const from = frame.hostPort;
-        frame = this.deps.store.immediate(() =>
-          this.deps.store.updateFrame(frame.id, { hostPort: this.deps.ports.pick() }),
-        );
+        // Which of its ports was taken podman does not say: all are handed out again.
+        frame = this.deps.store.immediate(() => {
+          this.deps.store.setExtraPorts(frame.id, []);
+          return this.deps.store.updateFrame(frame.id, { hostPort: this.deps.ports.pick() });
+        });
         this.deps.store.addEvent(frame.id, 'port_changed', {
           from,
           to: frame.hostPort,
@@ -78,14 +83,37 @@ export class FrameContainers {
     }
   }
 
-  private async create(frame: FrameRecord, userns: FrameUserNamespace): Promise<string> {
+  /**
+   * Host ports for the container ports the project publishes besides 3000: those it had are kept,
+   * new ones get the lowest free, and ports no longer asked for are released.
+   */
+  private allocateExtraPorts(frameId: string, wanted: readonly number[]): PortMapping[] {
+    const { store, ports } = this.deps;
+    return store.immediate(() => {
+      const had = new Map(store.extraPorts(frameId).map((p) => [p.container, p.host]));
+      const kept = wanted.filter((p) => had.has(p)).map((p) => ({ container: p, host: had.get(p)! }));
+      store.setExtraPorts(frameId, kept);
+      for (const container of wanted.filter((p) => !had.has(p))) {
+        kept.push({ container, host: ports.pick() });
+        store.setExtraPorts(frameId, kept); // before the next pick, which reads what is taken
+      }
+      return kept.sort((a, b) => a.container - b.container);
+    });
+  }
+
+  private async create(frame: FrameRecord, project: FrameProject, userns: FrameUserNamespace): Promise<string> {
     const name = this.deps.containerName(frame);
     await this.deps.runtime.remove(name); // a leftover with our name (from a crash mid-create) would block create
     mkdirSync(this.deps.home.frameLogDir, { recursive: true });
     const network = await this.deps.isolation.networkFor(frame.id);
-    return this.deps.runtime.create({
+    const mounts = project.mounts.map((m) => ({
+      ...m,
+      source: checkMountSource(m.source, this.deps.config, this.deps.home),
+    }));
+    if (project.sshAgent) mounts.push(sshAgentMount());
+    const id = await this.deps.runtime.create({
       name,
-      image: this.deps.config.frames.image,
+      image: project.image,
       frameId: frame.id,
       frameName: frame.name,
       homeId: this.deps.homeId,
@@ -98,9 +126,52 @@ export class FrameContainers {
       }),
       bindAddress: this.deps.config.frames.bind_address,
       hostPort: frame.hostPort!,
+      extraPorts: this.allocateExtraPorts(frame.id, project.ports),
       logFile: this.deps.home.frameLogFile(frame.id),
       userns: userns.flags,
+      env: project.env,
+      resources: project.resources,
+      mounts,
+      hosts: project.hosts,
       ...(network ? { network } : {}),
     });
+    this.deps.store.setRuntimeState(frame.id, { containerSpec: containerFingerprint(project), setup: null });
+    return id;
   }
+}
+
+/**
+ * What a container is made with and cannot change while it exists: a start that finds another
+ * (the config or devcontainer.json changed) makes a new container. Commands are not in it: they
+ * run in tmux and take effect at the next start without that.
+ */
+export function containerFingerprint(p: FrameProject): string {
+  return JSON.stringify({
+    image: p.image,
+    ports: p.ports,
+    env: p.env,
+    resources: p.resources,
+    mounts: p.mounts,
+    sshAgent: p.sshAgent,
+    network: p.network,
+    hosts: p.hosts,
+  });
+}
+
+/** The keys two fingerprints differ in, for the event that says why a container was made again. */
+export function fingerprintChanges(before: string | null, after: string): string[] {
+  if (!before) return [];
+  const a = JSON.parse(before) as Record<string, unknown>;
+  const b = JSON.parse(after) as Record<string, unknown>;
+  return Object.keys(b).filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]));
+}
+
+/** The host's SSH agent socket, for a frame that asked for it: SSH_AUTH_SOCK must name a socket. */
+function sshAgentMount(): { source: string; target: string; readOnly: boolean } {
+  const sock = process.env.SSH_AUTH_SOCK;
+  if (!sock || !lstatSync(sock, { throwIfNoEntry: false })?.isSocket())
+    throw new Error(
+      `ssh_agent is on but ${sock ? `SSH_AUTH_SOCK (${sock}) is no socket` : 'SSH_AUTH_SOCK is not set'} where Optagon runs; start an ssh-agent (and ssh-add) before Optagon, or set ssh_agent: false`,
+    );
+  return { source: sock, target: SSH_AGENT_IN_FRAME, readOnly: false };
 }

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { lstatSync, rmdirSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GlobalConfig } from '../shared/global-config.js';
 import type { OptagonHome } from '../shared/optagon-home.js';
@@ -10,7 +10,12 @@ import { applyConfigPatch, frameConfigSchema, writeConfigMirror, type FrameConfi
 import { FrameIsolation } from './frame-isolation.js';
 import { PortAllocator } from './port-allocator.js';
 import type { RuntimeSettingsResolver } from './runtime-settings.js';
-import type { FrameEvent, FrameRecord, FrameStatus, StateStore } from './state-store.js';
+import type { FrameEvent, FrameRecord, FrameStatus, PortMapping, StateStore } from './state-store.js';
+import type { CommandState } from './frame-commands.js';
+import { frameProject, type FrameProject } from './frame-project.js';
+import { DEFAULT_PORT } from './frame-project-config.js';
+import { FrameProjectRunner, type SetupState } from './frame-project-runner.js';
+import { OomWatch } from './oom-watch.js';
 import {
   FRAME_SESSION,
   FrameChannels,
@@ -21,10 +26,10 @@ import {
 } from './frame-channels.js';
 import type { TmuxControl } from './tmux-control.js';
 import { FrameReconciler } from './frame-reconciler.js';
-import { FrameContainers } from './frame-containers.js';
+import { containerFingerprint, fingerprintChanges, FrameContainers } from './frame-containers.js';
 import { FrameExec, type ExecTarget, type FrameFile } from './frame-exec.js';
 import { isUp } from './observed-status.js';
-import { checkFrameWorkspace, checkWorkspace } from './workspace.js';
+import { checkFrameWorkspace, checkMountSource, checkWorkspace } from './workspace.js';
 import { ensureSocketDir } from './socket-dir.js';
 import { frameUserNamespace } from './user-namespace.js';
 import { sleep } from '../shared/sleep.js';
@@ -40,6 +45,16 @@ export interface FrameDetails extends FrameRecord {
   /** Host path of the frame's tmux socket, under the socket root this configuration names. */
   tmuxSocket: string;
   url: string | null;
+  /** Every published port: 3000 first, then the config's `ports` (given their host ports at the first start). */
+  ports: Array<PortMapping & { url: string }>;
+  /** How the setup commands went, once they ran. */
+  setup?: SetupState;
+}
+
+/** frame_get's fuller view: what the frame runs with and its start commands' windows. */
+export interface FrameView extends FrameDetails {
+  project: FrameProject;
+  commands: CommandState[];
 }
 
 export interface FrameChange {
@@ -63,6 +78,9 @@ export interface ManagerDeps {
   settings: RuntimeSettingsResolver;
 }
 
+/** Podman ignores resource limits rootless on cgroup v1 (it says so, and starts the container anyway). */
+const limitsIgnored = () => process.getuid?.() !== 0 && !existsSync('/sys/fs/cgroup/cgroup.controllers');
+
 const shortId = (id: string) => id.replace(/-/g, '').slice(0, 12);
 
 /** Frame lifecycle: the domain behind the frames MCP tools. Knows nothing about MCP. */
@@ -85,6 +103,10 @@ export class FrameManager {
   private readonly containers: FrameContainers;
   /** Brings stored status in line with podman's. */
   private readonly reconciler: FrameReconciler;
+  /** The project's setup and start commands, and what the frame runs with. */
+  private readonly projects: FrameProjectRunner;
+  /** Processes the kernel killed for a frame's memory limit, as events. */
+  private readonly ooms: OomWatch;
 
   constructor(private readonly deps: ManagerDeps) {
     this.ports = new PortAllocator(deps.store, deps.config.frames.port_range);
@@ -99,6 +121,15 @@ export class FrameManager {
       homeId: this.homeId,
       containerName: (frame) => this.containerName(frame),
       socketDir: (id) => this.socketDir(id),
+    });
+    this.ooms = new OomWatch(deps.runtime, deps.store);
+    this.projects = new FrameProjectRunner({
+      store: deps.store,
+      config: deps.config,
+      socketDir: (id) => this.socketDir(id),
+      exec: (frame, argv) => this.exec(frame, argv),
+      writeFiles: (frame, files) => this.writeFiles(frame, files),
+      frameConfig: (id) => this.getConfig(id).config,
     });
     this.reconciler = new FrameReconciler({
       ...deps,
@@ -126,11 +157,18 @@ export class FrameManager {
   details(frame: FrameRecord): FrameDetails {
     const host =
       this.deps.config.frames.bind_address === '0.0.0.0' ? '127.0.0.1' : this.deps.config.frames.bind_address;
+    const url = (port: number) => `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    const setup = this.projects.setup(frame);
     return {
       ...frame,
       containerName: this.containerName(frame),
       tmuxSocket: join(this.socketDir(frame.id), 'tmux.sock'),
-      url: frame.hostPort ? `http://${host.includes(':') ? `[${host}]` : host}:${frame.hostPort}` : null,
+      url: frame.hostPort ? url(frame.hostPort) : null,
+      ports: [
+        ...(frame.hostPort ? [{ container: DEFAULT_PORT, host: frame.hostPort }] : []),
+        ...this.store.extraPorts(frame.id),
+      ].map((p) => ({ ...p, url: url(p.host) })),
+      ...(setup ? { setup } : {}),
     };
   }
 
@@ -259,13 +297,30 @@ export class FrameManager {
    */
   followingEvents = false;
 
-  async get(ref: string): Promise<FrameDetails> {
+  async get(ref: string): Promise<FrameView> {
     const frame = this.resolve(ref);
-    return this.details(this.followingEvents ? frame : (await this.reconcile([frame]))[0]!);
+    await this.ooms.check(frame);
+    const details = this.details(this.followingEvents ? frame : (await this.reconcile([frame]))[0]!);
+    const project = this.projects.project(details);
+    return {
+      ...details,
+      project,
+      commands: details.status === 'running' ? await this.projects.states(details, project) : [],
+    };
+  }
+
+  /** frame_run: (re)starts one of the frame's start commands (or its setup) in its tmux window. */
+  async run(ref: string, name: string): Promise<FrameView> {
+    const frame = this.resolve(ref);
+    if (frame.status !== 'running')
+      throw new Error(`frame '${frame.name}' is ${frame.status}, not running; start it with frame_start`);
+    await this.projects.run(frame, this.projects.project(frame), name);
+    return this.get(frame.id);
   }
 
   async list(): Promise<FrameDetails[]> {
     const frames = this.store.listFrames();
+    await Promise.all(frames.map((f) => this.ooms.check(f)));
     return (this.followingEvents ? frames : await this.reconcile(frames)).map((f) => this.details(f));
   }
 
@@ -327,16 +382,24 @@ export class FrameManager {
         `frame '${frame.name}' is already starting; wait for it or check \`optagon frame events ${frame.name}\``,
       );
     const userns = frameUserNamespace(checkFrameWorkspace(frame, this.deps.config, this.deps.home));
-    if (!frame.containerId) {
-      const image = this.deps.config.frames.image;
+    const project = this.projects.project(frame);
+    const fingerprint = containerFingerprint(project);
+    // What the container was made with changed (ports, env, limits, mounts, image, network): a new one.
+    const before = this.store.runtimeState(frame.id).containerSpec ?? this.bareFingerprint(frame);
+    const changed = frame.containerId && before !== fingerprint ? fingerprintChanges(before, fingerprint) : [];
+    if (!frame.containerId || changed.length) {
+      const image = project.image;
       if (!(await this.runtime.imageExists(image))) {
         throw new Error(
-          `the frame image ${image} is not built yet; build it with \`optagon image build\` (a few minutes, once)`,
+          image === this.deps.config.frames.image
+            ? `the frame image ${image} is not built yet; build it with \`optagon image build\` (a few minutes, once)`
+            : `frame '${frame.name}' runs the image ${image} (its config's image), which podman does not have; build it FROM ${this.deps.config.frames.image}, or unset image`,
         );
       }
       await this.deps.settings.ensure(image);
     }
     const wasPaused = frame.status === 'paused';
+    let isNew = false;
     frame = this.transition(frame, 'starting');
     try {
       const socketDir = this.socketDir(frame.id);
@@ -346,6 +409,14 @@ export class FrameManager {
       else {
         let containerId = frame.containerId;
         const config = this.getConfig(frame.id).config;
+        if (containerId && changed.length) {
+          await this.runtime.remove(containerId);
+          this.store.addEvent(frame.id, 'container_recreated', {
+            changed,
+            why: 'the container is made with these; the workspace is kept, setup runs again',
+          });
+          containerId = null;
+        }
         if (containerId) {
           await this.isolation.apply(frame.id, config, containerId);
           await this.containers.startExisting(containerId).catch((err: Error) => {
@@ -354,12 +425,19 @@ export class FrameManager {
           });
         }
         if (!containerId) {
-          ({ frame, containerId } = await this.containers.startNew(frame, config, userns));
+          ({ frame, containerId } = await this.containers.startNew(frame, config, project, userns));
+          isNew = true;
         }
         frame = this.store.updateFrame(frame.id, { containerId });
       }
       await this.waitForTmux(frame);
       frame = this.transition(frame, 'running', { lastActiveAt: Date.now() });
+      if (!wasPaused) this.ooms.started(frame);
+      if (!wasPaused) await this.projects.launch(frame, project, isNew);
+      if (isNew && Object.keys(project.resources).length && limitsIgnored())
+        this.store.addEvent(frame.id, 'resources_not_enforced', {
+          why: 'rootless podman on cgroup v1 cannot limit resources; run Optagon as root or boot with cgroup v2',
+        });
       return this.details(frame);
     } catch (err) {
       this.transition(frame, 'error', {}, { message: (err as Error).message });
@@ -458,6 +536,7 @@ export class FrameManager {
   setConfig(ref: string, patch: Record<string, unknown>, replace = false): { frame: FrameRecord; config: FrameConfig } {
     const { frame, config } = this.getConfig(ref);
     const next = applyConfigPatch(config, patch, replace);
+    for (const m of next.mounts ?? []) checkMountSource(m.source, this.deps.config, this.deps.home);
     this.store.immediate(() => {
       this.store.setConfig(frame.id, next);
       if (next.description !== config.description)
@@ -517,6 +596,11 @@ export class FrameManager {
         (log ? `; container log:\n${log}` : '') +
         '\nCheck the image with `optagon doctor`, or rebuild it with `optagon image build --force`.',
     );
+  }
+
+  /** What a container made before frames had projects was made with. */
+  private bareFingerprint(frame: FrameRecord): string {
+    return containerFingerprint(frameProject({ name: frame.name, workspace: frame.workspacePath }, this.deps.config));
   }
 
   private transition(

@@ -2,7 +2,18 @@ import { z } from 'zod';
 import { everyFrame, noFrame, toolsFor, type AnyTool } from '../shared/define-tool.js';
 import { ACTS, READS, REMOVES } from '../shared/tool-annotations.js';
 import { redactConfig } from './frame-config.js';
-import { eventOutput, frameName, frameOutput, frameRef, toEventOutput, toFrameOutput } from './schemas.js';
+import { COMMAND_NAME } from './frame-project-config.js';
+import {
+  commandOutput,
+  eventOutput,
+  frameName,
+  frameOutput,
+  frameRef,
+  projectOutput,
+  toEventOutput,
+  toFrameOutput,
+  toProjectOutput,
+} from './schemas.js';
 import type { FrameDetails } from './frame-manager.js';
 import type { FramesServices } from './services.js';
 import { frameStatuses } from './state-store.js';
@@ -113,15 +124,40 @@ export const lifecycleTools = [
       frame: frameRef,
       events: z.number().int().min(0).max(500).default(10).describe('How many recent events to include'),
     },
-    output: { frame: frameOutput, config: z.record(z.string(), z.unknown()), events: z.array(eventOutput) },
+    output: {
+      frame: frameOutput,
+      config: z.record(z.string(), z.unknown()),
+      project: projectOutput,
+      commands: z.array(commandOutput).describe("The start commands' windows (while the frame runs)"),
+      events: z.array(eventOutput),
+    },
     annotations: READS,
     async handle(s, args) {
       const frame = await s.frames.get(args.frame);
       return {
         frame: toFrameOutput(frame),
         config: redactConfig(s.frames.getConfig(frame.id).config),
+        project: toProjectOutput(frame.project),
+        commands: frame.commands,
         events: s.frames.events(frame.id, args.events).events.map(toEventOutput),
       };
+    },
+  }),
+  defineTool({
+    name: 'frame_run',
+    title: 'Run a frame command again',
+    description:
+      "(Re)starts one of the frame's start commands in its tmux window (ending the one running there), or with name 'setup' runs the setup commands again. " +
+      "The names are the config's start[].name (or devcontainer.json's postStartCommand keys); frame_get shows them and their state.",
+    input: {
+      frame: frameRef,
+      name: z.string().regex(COMMAND_NAME, 'a command name: its window in the frame').describe('Which command'),
+    },
+    output: { frame: frameOutput, commands: z.array(commandOutput) },
+    annotations: ACTS,
+    async handle(s, args) {
+      const frame = await s.frames.run(args.frame, args.name);
+      return { frame: toFrameOutput(frame), commands: frame.commands };
     },
   }),
 ] satisfies AnyTool<S>[];

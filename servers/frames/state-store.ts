@@ -19,6 +19,19 @@ export interface FrameRecord {
   lastActiveAt: number | null;
 }
 
+/** A container port published on a host port. */
+export interface PortMapping {
+  container: number;
+  host: number;
+}
+
+/** What a frame's current container was made with (JSON), how its setup went (JSON), and the OOM kills seen in it. */
+export interface RuntimeState {
+  containerSpec: string | null;
+  setup: string | null;
+  oomKills: number;
+}
+
 export interface FrameEvent {
   id: number;
   frameId: string;
@@ -116,8 +129,51 @@ export class StateStore {
     return (this.sql('SELECT * FROM frames ORDER BY name').all() as FrameRow[]).map(toRecord);
   }
 
+  /** Host ports frames hold: their first (for 3000) and the rest (config `ports`). */
   usedPorts(): number[] {
-    return this.sql('SELECT host_port FROM frames WHERE host_port IS NOT NULL').pluck().all() as number[];
+    return this.sql(
+      'SELECT host_port FROM frames WHERE host_port IS NOT NULL UNION ALL SELECT host_port FROM frame_ports',
+    )
+      .pluck()
+      .all() as number[];
+  }
+
+  /** A frame's ports beyond 3000, by container port. */
+  extraPorts(frameId: string): PortMapping[] {
+    return this.sql(
+      'SELECT container_port AS container, host_port AS host FROM frame_ports WHERE frame_id = ? ORDER BY container_port',
+    ).all(frameId) as PortMapping[];
+  }
+
+  setExtraPorts(frameId: string, ports: readonly PortMapping[]): void {
+    this.sql('DELETE FROM frame_ports WHERE frame_id = ?').run(frameId);
+    for (const p of ports)
+      this.sql('INSERT INTO frame_ports (frame_id, container_port, host_port) VALUES (?, ?, ?)').run(
+        frameId,
+        p.container,
+        p.host,
+      );
+  }
+
+  /** What the frame's current container was made with, and how its setup went (JSON each). */
+  runtimeState(frameId: string): RuntimeState {
+    const row = this.sql('SELECT container_spec, setup_json, oom_kills FROM frame_runtime WHERE frame_id = ?').get(
+      frameId,
+    ) as { container_spec: string | null; setup_json: string | null; oom_kills: number } | undefined;
+    return {
+      containerSpec: row?.container_spec ?? null,
+      setup: row?.setup_json ?? null,
+      oomKills: row?.oom_kills ?? 0,
+    };
+  }
+
+  setRuntimeState(frameId: string, patch: Partial<RuntimeState>): void {
+    const next = { ...this.runtimeState(frameId), ...patch };
+    this.sql(
+      `INSERT INTO frame_runtime (frame_id, container_spec, setup_json, oom_kills) VALUES (?, ?, ?, ?)
+         ON CONFLICT(frame_id) DO UPDATE SET container_spec = excluded.container_spec,
+           setup_json = excluded.setup_json, oom_kills = excluded.oom_kills`,
+    ).run(frameId, next.containerSpec, next.setup, next.oomKills);
   }
 
   updateFrame(id: string, patch: Partial<Omit<FrameRecord, 'id' | 'createdAt'>>): FrameRecord {

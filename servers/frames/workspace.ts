@@ -164,6 +164,20 @@ export function checkWorkspace(path: string, config: GlobalConfig, home: Optagon
 }
 
 /**
+ * A `mounts` source: the same rules as a workspace (under frames.workspace_roots, nothing Optagon
+ * or the system keeps), as the real path; the error names the setting.
+ */
+export function checkMountSource(path: string, config: GlobalConfig, home: OptagonHome | string): string {
+  try {
+    return checkWorkspace(path, config, home);
+  } catch (err) {
+    throw new Error(
+      `invalid frame config at 'mounts': ${(err as Error).message.replace(/^workspace /, 'mount source ')}`,
+    );
+  }
+}
+
+/**
  * frame_start's check. A frame made before the rules (or before the configuration changed) may hold
  * a workspace they refuse: it does not start, and the error says how to make it again.
  */

@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { dirname } from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
+import { resourcesSchema } from './frame-resources.js';
 import { PROVIDERS } from './llm-provider.js';
 import { defaultSocketRoot } from './user-runtime-dir.js';
 
@@ -123,6 +124,11 @@ export const globalConfigSchema = z.object({
       /** The image frames run. Default localhost/optagon-frame:latest, built by `optagon image build`. */
       image: z.string().min(1).default('localhost/optagon-frame:latest'),
       /** Seconds `podman stop` waits before killing. Default 5. */
+      /**
+       * Resource limits of every frame (cpus, memory, pids), unless its config's `resources` says
+       * otherwise. Default: none (podman's: the whole machine).
+       */
+      resources: resourcesSchema.default({}),
       stop_timeout_seconds: z.number().int().min(0).max(600).default(5),
       /** Seconds frame_start waits for the tmux session. Default 60. */
       start_timeout_seconds: z.number().int().min(1).max(3600).default(60),

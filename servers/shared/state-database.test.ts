@@ -49,7 +49,15 @@ function legacyDatabase(path: string, version: number): Database.Database {
 
 describe('the state database', () => {
   it('has the core tables, and each owner the number of its migrations that ran', () => {
-    expect(tables(db)).toEqual(['frame_configs', 'frame_events', 'frames', 'schema_versions', 'system_config']);
+    expect(tables(db)).toEqual([
+      'frame_configs',
+      'frame_events',
+      'frame_ports',
+      'frame_runtime',
+      'frames',
+      'schema_versions',
+      'system_config',
+    ]);
     expect(versions(db)).toEqual({ core: CORE_MIGRATIONS.length });
     expect(
       db.prepare("SELECT count(*) FROM pragma_table_info('frames') WHERE name = 'tmux_socket'").pluck().get(),
@@ -110,7 +118,7 @@ describe('the state database', () => {
     db = openStateDatabase(path);
     addTables(db, 'auth', AUTH_MIGRATIONS);
     addTables(db, 'manager', TASK_MIGRATIONS);
-    expect(versions(db)).toEqual({ core: 2, auth: 1, manager: TASK_MIGRATIONS.length });
+    expect(versions(db)).toEqual({ core: CORE_MIGRATIONS.length, auth: 1, manager: TASK_MIGRATIONS.length });
     expect(db.prepare('SELECT name FROM frames').pluck().all()).toEqual(['old']);
     expect(db.prepare('SELECT name FROM access_tokens').pluck().all()).toEqual(['phone']);
     expect(

@@ -47,4 +47,20 @@ export const CORE_MIGRATIONS: readonly string[] = [
   // A frame's socket path follows from frames.socket_root and its id (FrameManager.socketDir): a
   // stored copy went stale when the root changed.
   `ALTER TABLE frames DROP COLUMN tmux_socket;`,
+  // A frame's ports beyond 3000 (config `ports`), each its own host port; and what its container was
+  // made with (a start compares: a change makes a new container) and how its setup went.
+  `
+  CREATE TABLE frame_ports (
+    frame_id TEXT NOT NULL REFERENCES frames(id) ON DELETE CASCADE,
+    container_port INTEGER NOT NULL,
+    host_port INTEGER NOT NULL UNIQUE,
+    PRIMARY KEY (frame_id, container_port)
+  );
+  CREATE TABLE frame_runtime (
+    frame_id TEXT PRIMARY KEY REFERENCES frames(id) ON DELETE CASCADE,
+    container_spec TEXT,
+    setup_json TEXT,
+    oom_kills INTEGER NOT NULL DEFAULT 0
+  );
+  `,
 ];

@@ -2,7 +2,7 @@ import type { OptagonResults } from '../../host/tool-results.js';
 import { execa } from 'execa';
 import { chownSync, lchownSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
@@ -73,7 +73,10 @@ export async function createTestHome(portStart: number, portCount = 20, config =
     workspace(name, files = {}) {
       const dir = join(workspaceRoot, name);
       mkdirSync(dir, { recursive: true });
-      for (const [file, content] of Object.entries(files)) writeFileSync(join(dir, file), content);
+      for (const [file, content] of Object.entries(files)) {
+        mkdirSync(dirname(join(dir, file)), { recursive: true });
+        writeFileSync(join(dir, file), content);
+      }
       giveToTestOwner(dir);
       return dir;
     },

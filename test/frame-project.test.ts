@@ -1,0 +1,177 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ResultOf } from '../host/tool-results.js';
+import { createTestHome, waitFor, type TestHome } from './support/test-home.js';
+
+type Got = ResultOf<'frame_get'>;
+
+/** What a host port answers, or undefined while nothing does. */
+async function fetchText(url: string): Promise<string | undefined> {
+  try {
+    const r = await fetch(url, { signal: AbortSignal.timeout(5000) });
+    return r.ok ? await r.text() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Real podman: frames that fit their project (setup and start commands, ports, env, limits, devcontainer.json). */
+describe('frames that fit the project (real podman)', () => {
+  let home: TestHome;
+  let ws: string;
+
+  beforeAll(async () => {
+    home = await createTestHome(33600, 20);
+    // A package the setup installs from the workspace (no network needed), which the server on 5173 uses.
+    ws = home.workspace('proj', {
+      'greeter/package.json': JSON.stringify({ name: 'greeter', version: '1.0.0', main: 'index.js' }),
+      'greeter/index.js': "module.exports = () => 'hello from the installed greeter';\n",
+      'index.html': 'the app on 3000\n',
+      'vite.js':
+        "require('http').createServer((q, r) => r.end(require('greeter')() + ' ' + process.env.GREETING)).listen(5173);\n",
+    });
+  });
+  afterAll(async () => home?.cleanup());
+
+  it('bad config is refused with the setting it names, and nothing is applied', async () => {
+    await home.ok('frame_create', { name: 'proj', workspace: ws });
+    const before = (await home.ok('frame_config_get', { frame: 'proj' })) as { config: unknown };
+    expect(await home.fails('frame_config_set', { frame: 'proj', values: { setpu: ['x'] } })).toMatch(
+      /invalid frame config at '\(root\)': Unrecognized key: "setpu"/,
+    );
+    expect(await home.fails('frame_config_set', { frame: 'proj', values: { ports: [5173, 70000] } })).toMatch(
+      /invalid frame config at 'ports\.1'/,
+    );
+    expect(
+      await home.fails('frame_config_set', {
+        frame: 'proj',
+        values: { mounts: [{ source: '/etc', target: '/data' }] },
+      }),
+    ).toMatch(/'mounts': mount source '\/etc' is inside the system directory \/etc/);
+    expect(await home.fails('frame_config_set', { frame: 'proj', values: { resources: { memory: 'lots' } } })).toMatch(
+      /resources\.memory.*512m/,
+    );
+    expect(await home.ok('frame_config_get', { frame: 'proj' })).toEqual(before);
+  });
+
+  it('setup installs a package once; start commands serve on 3000 and 5173 at every start; env reaches them', async () => {
+    const set = (await home.ok('frame_config_set', {
+      frame: 'proj',
+      values: {
+        setup: ['npm install --no-audit --no-fund ./greeter', 'echo set-up >> setup.log'],
+        start: [
+          { name: 'web', command: 'echo started >> starts.log; python3 -m http.server 3000 --bind 0.0.0.0' },
+          { name: 'vite', command: 'node vite.js' },
+        ],
+        ports: [5173],
+        env: { GREETING: 'and the frame env' },
+      },
+    })) as { applies?: string };
+    expect(set.applies).toMatch(/setup, start, ports, env apply at the frame's next start/);
+
+    const { frame } = await home.ok('frame_start', { frame: 'proj' });
+    const vite = frame.ports.find((p) => p.container === 5173)!;
+    expect(frame.ports[0]).toMatchObject({ container: 3000, host: frame.hostPort });
+    expect(vite.host).not.toBe(frame.hostPort);
+    expect(await waitFor('the server on 3000', () => fetchText(`${frame.url}/index.html`), 120_000)).toBe(
+      'the app on 3000\n',
+    );
+    expect(await waitFor('the server on 5173', () => fetchText(vite.url), 120_000)).toBe(
+      'hello from the installed greeter and the frame env',
+    );
+    const got = (await waitFor('setup to end', async () => {
+      const g = (await home.ok('frame_get', { frame: 'proj', events: 50 })) as Got;
+      return g.frame.setup?.state === 'succeeded' && g;
+    })) as Got;
+    expect(got.commands).toEqual([
+      expect.objectContaining({ name: 'web', state: 'running' }),
+      expect.objectContaining({ name: 'vite', state: 'running' }),
+    ]);
+    expect(got.events.map((e) => e.type)).toEqual(expect.arrayContaining(['setup_started', 'setup_succeeded']));
+
+    await home.ok('frame_stop', { frame: 'proj' });
+    const again = (await home.ok('frame_start', { frame: 'proj' })).frame;
+    expect(again.ports).toEqual(frame.ports); // the same host ports
+    await waitFor('the server on 5173 again', () => fetchText(vite.url), 120_000);
+    await waitFor('the start command to run again', async () =>
+      readFileSync(join(ws, 'starts.log'), 'utf8').split('\n').filter(Boolean).length === 2 ? true : undefined,
+    );
+    expect(readFileSync(join(ws, 'setup.log'), 'utf8')).toBe('set-up\n'); // setup ran once
+
+    // frame_run restarts one command; an unknown name says which there are.
+    await home.ok('frame_run', { frame: 'proj', name: 'web' });
+    await waitFor('web to start a third time', async () =>
+      readFileSync(join(ws, 'starts.log'), 'utf8').split('\n').filter(Boolean).length === 3 ? true : undefined,
+    );
+    expect(await home.fails('frame_run', { frame: 'proj', name: 'db' })).toMatch(
+      /no command 'db'; its commands: setup, web, vite/,
+    );
+  }, 600_000);
+
+  it('a failing setup leaves the frame running and says where it failed', async () => {
+    await home.ok('frame_config_set', {
+      frame: 'proj',
+      values: { setup: ['true', 'exit 7'], env: { GREETING: 'changed' } },
+    });
+    await home.ok('frame_restart', { frame: 'proj' }); // env changed: a new container, so setup runs again
+    const got = (await waitFor('setup to fail', async () => {
+      const g = (await home.ok('frame_get', { frame: 'proj', events: 50 })) as Got;
+      return g.frame.setup?.state === 'failed' && g;
+    })) as Got;
+    expect(got.frame.status).toBe('running');
+    expect(got.frame.setup).toMatchObject({ exitCode: 7, step: 2 });
+    expect(got.events.map((e) => e.type)).toEqual(expect.arrayContaining(['container_recreated', 'setup_failed']));
+    expect(got.events.find((e) => e.type === 'container_recreated')!.details).toMatchObject({ changed: ['env'] });
+  }, 600_000);
+
+  it('resources.memory: a process allocating 1 GB is killed, the frame stays up, and the event says why', async () => {
+    await home.ok('frame_config_set', { frame: 'proj', values: { resources: { memory: '256m' }, setup: null } });
+    await home.ok('frame_restart', { frame: 'proj' });
+    const r = await home.services.frames.exec(home.services.store.findFrame('proj')!, [
+      'python3',
+      '-c',
+      'x = bytearray(1024 * 1024 * 1024)',
+    ]);
+    expect(r.exitCode).toBe(137); // SIGKILL
+    const event = await waitFor('the oom_kill event', async () => {
+      const g = (await home.ok('frame_get', { frame: 'proj', events: 50 })) as Got;
+      return g.events.find((e) => e.type === 'oom_kill');
+    });
+    expect(event.details).toMatchObject({ memory: '256m', why: expect.stringContaining('resources.memory: 256m') });
+    expect(((await home.ok('frame_get', { frame: 'proj' })) as Got).frame.status).toBe('running');
+  }, 600_000);
+
+  it("a workspace's devcontainer.json (comments and all) gives its ports, env and commands where the config says nothing", async () => {
+    const dc = home.workspace('dc', {
+      'vite.js': "require('http').createServer((q, r) => r.end(process.env.FROM_DC)).listen(5174);\n",
+    });
+    mkdirSync(join(dc, '.devcontainer'));
+    writeFileSync(
+      join(dc, '.devcontainer', 'devcontainer.json'),
+      `{
+        // what VS Code would use
+        "forwardPorts": [5174, "db:5432"],
+        "containerEnv": { "FROM_DC": "hello from devcontainer.json" },
+        /* run once */
+        "postCreateCommand": "echo created > created.txt",
+        "postStartCommand": { "vite": "node vite.js" },
+      }`,
+    );
+    await home.ok('frame_create', { name: 'dc', workspace: dc });
+    const { frame } = await home.ok('frame_start', { frame: 'dc' });
+    const port = frame.ports.find((p) => p.container === 5174)!;
+    expect(await waitFor('the devcontainer server', () => fetchText(port.url), 120_000)).toBe(
+      'hello from devcontainer.json',
+    );
+    await waitFor('postCreateCommand', async () =>
+      readFileSync(join(dc, 'created.txt'), { flag: 'a+' }).length ? true : undefined,
+    );
+    const got = (await home.ok('frame_get', { frame: 'dc' })) as Got;
+    expect(got.project.devcontainer).toMatchObject({
+      file: '.devcontainer/devcontainer.json',
+      keys: ['env', 'setup', 'start', 'ports'],
+    });
+    expect(got.project.devcontainer!.warnings.join(' ')).toMatch(/db:5432/);
+  }, 600_000);
+});
