@@ -177,6 +177,8 @@ export async function runDoctor(deps: DoctorDeps): Promise<{ ok: boolean; checks
         },
   );
 
+  checks.push(...(await frameImageChecks(deps)));
+
   // The offline base image: debootstrap as root, mmdebstrap in a user namespace for anyone else.
   const tool = process.getuid?.() === 0 ? 'debootstrap' : 'mmdebstrap';
   const bootstrap =
@@ -193,4 +195,34 @@ export async function runDoctor(deps: DoctorDeps): Promise<{ ok: boolean; checks
   );
 
   return { ok: checks.every((c) => c.status !== 'fail'), checks };
+}
+
+/** Frames that run an image of their own (config `image`): each must exist and hold tmux, which frames run. */
+async function frameImageChecks(deps: DoctorDeps): Promise<Check[]> {
+  const users = new Map<string, string[]>();
+  for (const frame of deps.store.listFrames()) {
+    const image = deps.store.getConfig(frame.id)?.image;
+    if (typeof image === 'string' && image !== deps.config.frames.image)
+      users.set(image, [...(users.get(image) ?? []), frame.name]);
+  }
+  const checks: Check[] = [];
+  for (const [image, frames] of users) {
+    const name = `image ${image}`;
+    const fix = `build it FROM ${deps.config.frames.image} (which has tmux), or unset image in the config of ${frames.join(', ')}`;
+    if (!(await deps.runtime.imageExists(image))) {
+      checks.push({ name, status: 'fail', detail: `missing; frames ${frames.join(', ')} run it`, fix });
+      continue;
+    }
+    const tmux = await deps.runtime
+      .podman(['run', '--rm', ...deps.runtime.runtimeFlags(), '--entrypoint', 'sh', image, '-c', 'command -v tmux'], {
+        timeoutMs: 60_000,
+      })
+      .catch(() => '');
+    checks.push(
+      tmux.trim()
+        ? { name, status: 'ok', detail: `has tmux (${tmux.trim()}); frames ${frames.join(', ')} run it` }
+        : { name, status: 'fail', detail: `has no tmux, which a frame runs its session in`, fix },
+    );
+  }
+  return checks;
 }

@@ -13,7 +13,10 @@ const INPUT_CHAIN = 'OPTAGON-INPUT';
  *   refused unless it answers a connection the host made, is DNS, or goes to a port that frame may
  *   reach (its chain `OPTAGON-<frame>`: the model endpoints its configuration names).
  *
- * Nothing else is touched: traffic to the internet goes on as podman set it up.
+ * - FORWARD, for a frame whose network is none or an allowlist: anything else it sends out is refused
+ *   (chain `OPTAGON-E-<frame>`); an allowlist's hosts are reached through Optagon's proxy on the host.
+ *
+ * Nothing else is touched: a frame with network full reaches the internet as podman set it up.
  */
 export class FrameFirewall {
   /** What this process last put in place, so a start does not pay a dozen iptables calls again. */
@@ -21,10 +24,14 @@ export class FrameFirewall {
 
   constructor(private readonly binary = 'iptables') {}
 
-  /** Lets the frame reach exactly these host TCP ports (and keeps the shared rules in place). */
-  async apply(pool: string, frameKey: string, subnet: string, ports: readonly number[]): Promise<void> {
+  /**
+   * Lets the frame reach exactly these host TCP ports (and keeps the shared rules in place); with
+   * `egress: false`, nothing beyond the host either (network none, or allowlist: the host's proxy
+   * is then one of `ports`).
+   */
+  async apply(pool: string, frameKey: string, subnet: string, ports: readonly number[], egress = true): Promise<void> {
     const chain = frameChain(frameKey);
-    const wanted = JSON.stringify([pool, subnet, [...new Set(ports)].sort((a, b) => a - b)]);
+    const wanted = JSON.stringify([pool, subnet, [...new Set(ports)].sort((a, b) => a - b), egress]);
     // Rules are cheap to check but each check is a process: skip when ours are still in place.
     if (this.applied.get(frameKey) === wanted && (await this.has(INPUT_CHAIN, ['-s', subnet, '-j', chain]))) return;
     await this.ensureShared(pool);
@@ -37,11 +44,33 @@ export class FrameFirewall {
       if (stale !== chain) await this.ipt(['-D', INPUT_CHAIN, '-s', subnet, '-j', stale]);
     const jump = ['-s', subnet, '-j', chain];
     if (!(await this.has(INPUT_CHAIN, jump))) await this.ipt(['-I', INPUT_CHAIN, '1', ...jump]);
+    await this.applyEgress(frameKey, subnet, egress);
     this.applied.set(frameKey, wanted);
+  }
+
+  /**
+   * A frame without egress: what it sends through the host to anywhere (FORWARD) is refused, but
+   * for answers to connections made to it (its published ports).
+   */
+  private async applyEgress(frameKey: string, subnet: string, egress: boolean): Promise<void> {
+    const chain = egressChain(frameKey);
+    const jump = ['-s', subnet, '-j', chain];
+    if (egress) {
+      while (await this.has(FORWARD_CHAIN, jump)) await this.ipt(['-D', FORWARD_CHAIN, ...jump]);
+      await this.ipt(['-F', chain], { missing: true });
+      await this.ipt(['-X', chain], { missing: true });
+      return;
+    }
+    await this.ipt(['-N', chain], { exists: true });
+    await this.ipt(['-F', chain]);
+    await this.ipt(['-A', chain, '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j', 'ACCEPT']);
+    await this.ipt(['-A', chain, '-j', 'REJECT']);
+    if (!(await this.has(FORWARD_CHAIN, jump))) await this.ipt(['-I', FORWARD_CHAIN, '1', ...jump]);
   }
 
   /** Removes the frame's own rules (its network is going away). */
   async remove(frameKey: string, subnet: string): Promise<void> {
+    await this.applyEgress(frameKey, subnet, true);
     this.applied.delete(frameKey);
     const chain = frameChain(frameKey);
     while (await this.has(INPUT_CHAIN, ['-s', subnet, '-j', chain]))
@@ -108,6 +137,8 @@ export class FrameFirewall {
 
 /** A chain name (at most 28 characters) for one frame. */
 const frameChain = (frameKey: string) => `OPTAGON-${frameKey}`;
+/** The chain that keeps a frame without egress in. */
+const egressChain = (frameKey: string) => `OPTAGON-E-${frameKey}`;
 
 const missingIptables = (binary: string) =>
   new Error(
