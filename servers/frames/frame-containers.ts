@@ -6,6 +6,7 @@ import { ensurePrivateDir } from '../shared/private-dir.js';
 import { sleep } from '../shared/sleep.js';
 import { PORT_IN_USE, type ContainerRuntime } from './container-runtime.js';
 import type { FrameConfig } from './frame-config.js';
+import { proxyEnv } from './frame-egress.js';
 import type { FrameIsolation } from './frame-isolation.js';
 import { SSH_AGENT_IN_FRAME, type FrameProject } from './frame-project.js';
 import type { PortAllocator } from './port-allocator.js';
@@ -106,6 +107,9 @@ export class FrameContainers {
     await this.deps.runtime.remove(name); // a leftover with our name (from a crash mid-create) would block create
     mkdirSync(this.deps.home.frameLogDir, { recursive: true });
     const network = await this.deps.isolation.networkFor(frame.id);
+    // An allowlist is kept by the firewall; the proxy is how listed hosts are reached.
+    const env =
+      typeof project.network === 'object' && network ? { ...project.env, ...proxyEnv(network.gateway) } : project.env;
     const mounts = project.mounts.map((m) => ({
       ...m,
       source: checkMountSource(m.source, this.deps.config, this.deps.home),
@@ -129,11 +133,11 @@ export class FrameContainers {
       extraPorts: this.allocateExtraPorts(frame.id, project.ports),
       logFile: this.deps.home.frameLogFile(frame.id),
       userns: userns.flags,
-      env: project.env,
+      env,
       resources: project.resources,
       mounts,
       hosts: project.hosts,
-      ...(network ? { network } : {}),
+      ...(network ? { network: network.name } : {}),
     });
     this.deps.store.setRuntimeState(frame.id, { containerSpec: containerFingerprint(project), setup: null });
     return id;

@@ -1,6 +1,7 @@
 import type { GlobalConfig } from '../shared/global-config.js';
 import type { ContainerRuntime } from './container-runtime.js';
 import type { FrameConfig } from './frame-config.js';
+import { EGRESS_PROXY_PORT } from './frame-egress.js';
 import { FrameFirewall } from './frame-firewall.js';
 import { FrameNetworks } from './frame-network.js';
 
@@ -58,9 +59,26 @@ export class FrameIsolation {
     return this.config.frames.network.isolate && process.getuid?.() === 0;
   }
 
-  /** The network a new container of this frame joins (undefined: podman's default). */
-  async networkFor(frameId: string): Promise<string | undefined> {
-    return this.active ? (await this.networks.ensure(frameId)).name : undefined;
+  /** The network a new container of this frame joins and its gateway (undefined: podman's default). */
+  async networkFor(frameId: string): Promise<{ name: string; gateway: string } | undefined> {
+    if (!this.active) return undefined;
+    const net = await this.networks.ensure(frameId);
+    return { name: net.name, gateway: net.gateway };
+  }
+
+  /**
+   * A frame whose network is none or an allowlist needs rules only Optagon as root sets (the
+   * proxy alone would not hold: a process can ignore HTTP_PROXY). Refused, saying why, elsewhere.
+   */
+  checkNetworkMode(frameName: string, frame: FrameConfig): void {
+    if ((frame.network ?? 'full') === 'full' || this.active) return;
+    throw new Error(
+      `frame '${frameName}' has network ${typeof frame.network === 'string' ? frame.network : 'allowlist'}, which needs Optagon's firewall: ` +
+        (this.config.frames.network.isolate
+          ? 'run Optagon as root (rootless podman gives each frame a slirp4netns network Optagon cannot filter)'
+          : 'set frames.network.isolate: true in config.yaml') +
+        ", or set the frame's network to full",
+    );
   }
 
   /**
@@ -70,12 +88,10 @@ export class FrameIsolation {
   async apply(frameId: string, frame: FrameConfig, containerId: string | null): Promise<void> {
     if (!this.active) return;
     const net = await this.networks.ensure(frameId);
-    await this.firewall.apply(
-      this.config.frames.network.pool,
-      key(frameId),
-      net.subnet,
-      hostPortsFor(this.config, frame, this.env, net.gateway),
-    );
+    const network = frame.network ?? 'full';
+    const ports = hostPortsFor(this.config, frame, this.env, net.gateway);
+    if (typeof network === 'object') ports.push(EGRESS_PROXY_PORT);
+    await this.firewall.apply(this.config.frames.network.pool, key(frameId), net.subnet, ports, network === 'full');
     if (!containerId) return;
     const joined = await this.runtime.networksOf(containerId).catch((err: Error) => {
       if (/no such container/i.test(err.message)) return [net.name]; // gone: the start makes a new one

@@ -16,6 +16,7 @@ import { frameProject, type FrameProject } from './frame-project.js';
 import { DEFAULT_PORT } from './frame-project-config.js';
 import { FrameProjectRunner, type SetupState } from './frame-project-runner.js';
 import { OomWatch } from './oom-watch.js';
+import { FrameEgress, modelHosts } from './frame-egress.js';
 import {
   FRAME_SESSION,
   FrameChannels,
@@ -107,6 +108,8 @@ export class FrameManager {
   private readonly projects: FrameProjectRunner;
   /** Processes the kernel killed for a frame's memory limit, as events. */
   private readonly ooms: OomWatch;
+  /** The proxies of frames held to an allowlist. */
+  private readonly egress: FrameEgress;
 
   constructor(private readonly deps: ManagerDeps) {
     this.ports = new PortAllocator(deps.store, deps.config.frames.port_range);
@@ -123,6 +126,7 @@ export class FrameManager {
       socketDir: (id) => this.socketDir(id),
     });
     this.ooms = new OomWatch(deps.runtime, deps.store);
+    this.egress = new FrameEgress(deps.home);
     this.projects = new FrameProjectRunner({
       store: deps.store,
       config: deps.config,
@@ -383,6 +387,7 @@ export class FrameManager {
       );
     const userns = frameUserNamespace(checkFrameWorkspace(frame, this.deps.config, this.deps.home));
     const project = this.projects.project(frame);
+    this.isolation.checkNetworkMode(frame.name, this.getConfig(frame.id).config);
     const fingerprint = containerFingerprint(project);
     // What the container was made with changed (ports, env, limits, mounts, image, network): a new one.
     const before = this.store.runtimeState(frame.id).containerSpec ?? this.bareFingerprint(frame);
@@ -430,6 +435,7 @@ export class FrameManager {
         }
         frame = this.store.updateFrame(frame.id, { containerId });
       }
+      if (typeof project.network === 'object') await this.startEgress(frame, project);
       await this.waitForTmux(frame);
       frame = this.transition(frame, 'running', { lastActiveAt: Date.now() });
       if (!wasPaused) this.ooms.started(frame);
@@ -452,6 +458,7 @@ export class FrameManager {
     }
     this.letGo(frame.id);
     await this.runtime.stop(frame.containerId, this.deps.config.frames.stop_timeout_seconds);
+    this.egress.stop(frame.id);
     frame = this.transition(frame, 'stopped', { lastActiveAt: Date.now() });
     return this.details(frame);
   }
@@ -468,6 +475,7 @@ export class FrameManager {
     }
     this.letGo(frame.id);
     await this.runtime.remove(frame.containerId ?? this.containerName(frame));
+    this.egress.stop(frame.id);
     await this.isolation.release(frame.id);
     // Only ever our own directories, named by the frame id; never the workspace.
     rmSync(this.socketDir(frame.id), { recursive: true, force: true });
@@ -596,6 +604,15 @@ export class FrameManager {
         (log ? `; container log:\n${log}` : '') +
         '\nCheck the image with `optagon doctor`, or rebuild it with `optagon image build --force`.',
     );
+  }
+
+  /** The allowlist's proxy, on the frame network's gateway: the listed hosts, its hosts file, and the model API. */
+  private async startEgress(frame: FrameRecord, project: FrameProject): Promise<void> {
+    const network = await this.isolation.networkFor(frame.id);
+    if (!network || typeof project.network !== 'object') return;
+    const agentsEnv = this.getConfig(frame.id).config.agents?.env;
+    const allowlist = [...project.network.allowlist, ...modelHosts(process.env, agentsEnv)];
+    await this.egress.start(frame.id, network.gateway, allowlist, project.hosts);
   }
 
   /** What a container made before frames had projects was made with. */
