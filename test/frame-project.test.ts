@@ -1,9 +1,10 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResultOf } from '../host/tool-results.js';
-import { createTestHome, waitFor, type TestHome } from './support/test-home.js';
+import { createTestHome, giveToTestOwner, waitFor, type TestHome } from './support/test-home.js';
 
 type Got = ResultOf<'frame_get'>;
 
@@ -127,6 +128,33 @@ describe('frames that fit the project (real podman)', () => {
     expect(got.frame.setup).toMatchObject({ exitCode: 7, step: 2 });
     expect(got.events.map((e) => e.type)).toEqual(expect.arrayContaining(['container_recreated', 'setup_failed']));
     expect(got.events.find((e) => e.type === 'container_recreated')!.details).toMatchObject({ changed: ['env'] });
+
+    // The CLI as a user reads it: the failure in the list, and in the frame's details where and how to run it again.
+    const cli = (...args: string[]) =>
+      execa('node', [join(process.cwd(), 'dist/cli/optagon.cjs'), ...args], {
+        env: { OPTAGON_HOME: home.root, NO_COLOR: '1' },
+        reject: false,
+      });
+    const [port3000, port5173] = got.frame.ports;
+    expect([port3000!.container, port5173!.container]).toEqual([3000, 5173]);
+    const list = await cli('frame', 'list');
+    expect(list.stdout).toMatch(
+      new RegExp(`proj\\s+running \\(setup failed\\)\\s+${port3000!.host}→3000, ${port5173!.host}→5173\\s`),
+    );
+    const shown = await cli('frame', 'get', 'proj');
+    expect(shown.exitCode, shown.stderr).toBe(0);
+    expect(shown.stdout).toContain(`ports        ${port3000!.url} → 3000\n               ${port5173!.url} → 5173`);
+    expect(shown.stdout).toContain('Setup failed at step 2 (exit 7)');
+    expect(shown.stdout).toMatch(/ 2 exit 7 {2}✗ exit 7/);
+    expect(shown.stdout).toContain('run it again: optagon frame run proj setup');
+    expect(shown.stdout).toMatch(/^COMMAND\s+STATE\s+RUNS\nweb\s+\S+\s+echo started >> starts\.log/m);
+    const again = await cli('--json', 'frame', 'run', 'proj', 'setup');
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ frame: { name: 'proj' }, commands: expect.any(Array) });
+    await waitFor('setup to fail again', async () => {
+      const g = (await home.ok('frame_get', { frame: 'proj', events: 50 })) as Got;
+      return g.frame.setup?.state === 'failed' && g.events.filter((e) => e.type === 'setup_failed').length === 2;
+    });
   }, 600_000);
 
   it('resources.memory: a process allocating 1 GB is killed, the frame stays up, and the event says why', async () => {
@@ -182,6 +210,60 @@ describe('frames that fit the project (real podman)', () => {
       keys: ['env', 'setup', 'start', 'ports'],
     });
     expect(got.project.devcontainer!.warnings.join(' ')).toMatch(/db:5432/);
+  }, 600_000);
+
+  it('mounts are read-only unless said; git identity is whose commits; the SSH agent is there only when asked', async () => {
+    const data = home.workspace('data', { 'set.csv': 'a,b\n' });
+    const agentDir = mkdtempSync(join(tmpdir(), 'optagon-test-agent-'));
+    // The frame's root is the workspace's owner when that is a user (uid-4242 runs), and ssh-agent
+    // serves only its own user (and root): the agent is then that user's, as a user's would be.
+    const owner = Number(process.env.OPTAGON_TEST_WORKSPACE_OWNER) || 0;
+    if (owner) giveToTestOwner(agentDir);
+    const agent = owner
+      ? await execa('setpriv', [
+          `--reuid=${owner}`,
+          `--regid=${owner}`,
+          '--clear-groups',
+          'ssh-agent',
+          '-a',
+          join(agentDir, 'agent.sock'),
+        ])
+      : await execa('ssh-agent', ['-a', join(agentDir, 'agent.sock')]);
+    const agentPid = /SSH_AGENT_PID=(\d+)/.exec(agent.stdout)![1]!;
+    const saved = process.env.SSH_AUTH_SOCK;
+    process.env.SSH_AUTH_SOCK = join(agentDir, 'agent.sock');
+    try {
+      await home.ok('frame_create', { name: 'tools', workspace: home.workspace('tools') });
+      await home.ok('frame_config_set', {
+        frame: 'tools',
+        values: {
+          mounts: [{ source: data, target: '/data' }],
+          git: { name: 'Ada Lovelace', email: 'ada@example.com' },
+          ssh_agent: true,
+        },
+      });
+      await home.ok('frame_start', { frame: 'tools' });
+      const run = (script: string) =>
+        home.services.frames.exec(home.services.store.findFrame('tools')!, ['sh', '-c', script]);
+      expect((await run('cat /data/set.csv')).stdout).toBe('a,b');
+      expect((await run('touch /data/new')).stderr).toMatch(/Read-only file system/);
+      const log = await run(
+        'cd /workspace && git init -q && git commit -q --allow-empty -m first && git log -1 --format="%an <%ae>|%cn"',
+      );
+      expect(log.stdout).toBe('Ada Lovelace <ada@example.com>|Ada Lovelace');
+      // The agent answers: it holds no key (exit 1), where no agent would be exit 2.
+      const listed = await run('ssh-add -l');
+      expect([listed.exitCode, listed.stdout]).toEqual([1, 'The agent has no identities.']);
+
+      await home.ok('frame_config_set', { frame: 'tools', values: { ssh_agent: null } });
+      await home.ok('frame_restart', { frame: 'tools' });
+      expect((await run('ssh-add -l')).exitCode).toBe(2);
+    } finally {
+      if (saved === undefined) delete process.env.SSH_AUTH_SOCK;
+      else process.env.SSH_AUTH_SOCK = saved;
+      process.kill(Number(agentPid));
+      rmSync(agentDir, { recursive: true, force: true });
+    }
   }, 600_000);
 
   it('image: a frame may run its own image; doctor says when it lacks tmux, and a missing one is a clear error', async () => {

@@ -5,7 +5,7 @@
  * and records each refused host as a frame event (once a minute per host). It ends by itself when
  * the frame no longer runs.
  *
- *   node egress-proxy-main.js '<json: {frameId, listen: {host, port}, allowlist, hosts}>'
+ *   node egress-proxy-main.js '<json: {frameId, listen: {host, port}, allowlist, hosts, ports}>'
  */
 import { openSharedState } from '../shared/shared-state.js';
 import { OptagonHome } from '../shared/optagon-home.js';
@@ -17,6 +17,7 @@ interface Args {
   listen: { host: string; port: number };
   allowlist: string[];
   hosts: Record<string, string>;
+  ports: number[];
 }
 
 const REFUSAL_EVENT_EVERY_MS = 60_000;
@@ -29,6 +30,7 @@ const told = new Map<string, number>();
 const proxy = new EgressProxy({
   allowlist: args.allowlist,
   hosts: args.hosts,
+  ports: args.ports,
   onRefused(r) {
     const key = `${r.host}:${r.port}`;
     if ((told.get(key) ?? 0) > Date.now() - REFUSAL_EVENT_EVERY_MS) return;
@@ -37,7 +39,7 @@ const proxy = new EgressProxy({
       store.addEvent(args.frameId, 'egress_refused', {
         host: r.host,
         port: r.port,
-        why: `${r.reason}; add the host to the frame's network.allowlist to let it through`,
+        why: r.reason,
       });
     } catch {
       // the frame is gone: the check below ends this process

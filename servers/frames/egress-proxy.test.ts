@@ -1,10 +1,12 @@
 import { once } from 'node:events';
 import { createServer, get, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   EgressProxy,
   hostAllowed,
+  isHostLocal,
   MAX_CONNECTIONS,
   type EgressProxyOptions,
   type EgressRefusal,
@@ -251,6 +253,28 @@ describe('EgressProxy', () => {
     const answer = await rawExchange(`CONNECT allowed.test:${closed.port} HTTP/1.1\r\n\r\n`);
     expect(answer).toMatch(/^HTTP\/1\.1 502 /);
     expect(answer).toContain('ECONNREFUSED');
+  });
+
+  it("a name whose DNS answer is the host's own (loopback) is refused; the frame's hosts may still name one", async () => {
+    proxy.update({
+      allowlist: ['localhost', 'allowed.test'],
+      hosts: { 'allowed.test': '127.0.0.1' },
+      ports: [allowed.port],
+    });
+    const answer = await rawExchange(`CONNECT localhost:${allowed.port} HTTP/1.1\r\n\r\n`);
+    expect(answer).toMatch(/^HTTP\/1\.1 502 /);
+    expect(answer).toContain('an address of the host itself');
+    expect((await connectThrough(`allowed.test:${allowed.port}`)).status).toBe('HTTP/1.1 200 Connection Established');
+  });
+
+  it("isHostLocal: loopback, link-local, unspecified and the host's own addresses", () => {
+    for (const a of ['127.0.0.1', '127.1.2.3', '::1', '0.0.0.0', '169.254.169.254', 'fe80::1', '::ffff:127.0.0.1'])
+      expect(isHostLocal(a), a).toBe(true);
+    const own = Object.values(networkInterfaces())
+      .flat()
+      .find((i) => i && !i.internal)?.address;
+    if (own) expect(isHostLocal(own)).toBe(true);
+    for (const a of ['93.184.216.34', '10.88.0.5', '2606:4700::1111']) expect(isHostLocal(a), a).toBe(own === a);
   });
 
   it('update() applies to new connections', async () => {

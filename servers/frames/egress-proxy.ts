@@ -1,4 +1,5 @@
 import { lookup } from 'node:dns/promises';
+import { networkInterfaces } from 'node:os';
 import {
   createServer as createHttpServer,
   request as httpRequest,
@@ -231,9 +232,13 @@ export class EgressProxy {
   }
 
   close(): Promise<void> {
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    for (const socket of this.sockets) socket.destroy();
-    return closed;
+    // Resolved when every socket is gone too (upstream ones included), so nothing outlives the proxy.
+    const closed = [new Promise<void>((resolve) => this.server.close(() => resolve()))];
+    for (const socket of this.sockets) {
+      closed.push(new Promise((resolve) => socket.once('close', () => resolve())));
+      socket.destroy();
+    }
+    return Promise.all(closed).then(() => undefined);
   }
 
   private accept(socket: Socket): void {
@@ -280,9 +285,22 @@ export class EgressProxy {
     return `${head} To allow it, run on the host: optagon frame config set <frame> '${patch}'`;
   }
 
+  /**
+   * The address to connect to: an IP literal as listed, a name through the frame's hosts first
+   * (the user's own word), else DNS. What DNS says is not the user's word: an answer that is this
+   * host's loopback, link-local or one of its own addresses is refused, or an allowed wildcard
+   * (`*.nip.io`) would reach the host's own services through the proxy that runs there.
+   */
   private async resolve(config: Config, host: string): Promise<string> {
     if (isIP(host) !== 0) return host;
-    return config.hosts.get(host) ?? (await lookup(host)).address;
+    const listed = config.hosts.get(host);
+    if (listed) return listed;
+    const { address } = await lookup(host);
+    if (isHostLocal(address))
+      throw new Error(
+        `it resolves to ${address}, an address of the host itself, which frames may not reach through the proxy (give the name an address in the frame's hosts to mean it)`,
+      );
+    return address;
   }
 
   private tunnel(req: IncomingMessage, client: Socket, head: Buffer): void {
@@ -372,4 +390,16 @@ export class EgressProxy {
       (err: Error) => answer(res, 502, `optagon: could not resolve ${target.host}: ${err.message}`),
     );
   }
+}
+
+/** Loopback, link-local, unspecified, or an address of one of this host's interfaces. */
+export function isHostLocal(address: string): boolean {
+  const a = normalizeHost(address);
+  if (/^(127\.|0\.|169\.254\.)/.test(a) || a === '::1' || a === '::' || /^fe[89ab][0-9a-f]:/i.test(a)) return true;
+  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(a); // an IPv4 address in IPv6 clothes
+  if (mapped) {
+    const [hi, lo] = [parseInt(mapped[1]!, 16), parseInt(mapped[2]!, 16)];
+    return isHostLocal(`${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`);
+  }
+  return Object.values(networkInterfaces()).some((list) => list?.some((i) => normalizeHost(i.address) === a));
 }

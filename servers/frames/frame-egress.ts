@@ -7,20 +7,29 @@ import { packageRoot } from '../shared/package-root.js';
 /** The proxy's port on each frame network's gateway (one address per frame: no two collide). */
 export const EGRESS_PROXY_PORT = 3128;
 
-/** Hosts an allowlisted frame reaches besides its list: the model API its agents talk to. */
-export function modelHosts(env: NodeJS.ProcessEnv, agentsEnv: Record<string, string> = {}): string[] {
+/**
+ * What an allowlisted frame reaches besides its list: the model API its agents talk to (host and
+ * port), whichever *_BASE_URL points at, else Claude Code's default.
+ */
+export function modelEndpoints(
+  env: NodeJS.ProcessEnv,
+  agentsEnv: Record<string, string> = {},
+): { hosts: string[]; ports: number[] } {
   const hosts = new Set<string>();
+  const ports = new Set([80, 443]);
   const entries = { ...env, ...agentsEnv };
   for (const [key, value] of Object.entries(entries)) {
     if (!/_BASE_URL$/.test(key) || !value) continue;
     try {
-      hosts.add(new URL(value).hostname);
+      const url = new URL(value);
+      hosts.add(url.hostname);
+      if (url.port) ports.add(Number(url.port));
     } catch {
       // not a URL: nothing to allow
     }
   }
-  if (!entries.ANTHROPIC_BASE_URL) hosts.add('api.anthropic.com'); // Claude Code's default
-  return [...hosts];
+  if (!entries.ANTHROPIC_BASE_URL) hosts.add('api.anthropic.com');
+  return { hosts: [...hosts], ports: [...ports] };
 }
 
 /** The environment that sends a frame's HTTP(S) through its proxy, except to the host's endpoints it reaches directly. */
@@ -43,13 +52,17 @@ export class FrameEgress {
     return join(this.home.frameDir(frameId), 'egress-proxy.pid');
   }
 
-  async start(frameId: string, gateway: string, allowlist: string[], hosts: Record<string, string>): Promise<void> {
+  async start(
+    frameId: string,
+    gateway: string,
+    allow: { allowlist: string[]; hosts: Record<string, string>; ports: number[] },
+  ): Promise<void> {
     this.stop(frameId);
     const main = join(packageRoot(), 'dist', 'servers', 'frames', 'egress-proxy-main.js');
     if (!existsSync(main)) throw new Error(`the egress proxy is not built (${main}); run npm run build`);
     const child = spawn(
       process.execPath,
-      [main, JSON.stringify({ frameId, listen: { host: gateway, port: EGRESS_PROXY_PORT }, allowlist, hosts })],
+      [main, JSON.stringify({ frameId, listen: { host: gateway, port: EGRESS_PROXY_PORT }, ...allow })],
       { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OPTAGON_HOME: this.home.root } },
     );
     // It says "ready" once it listens, or exits saying why not.

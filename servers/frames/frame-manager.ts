@@ -16,7 +16,7 @@ import { frameProject, type FrameProject } from './frame-project.js';
 import { DEFAULT_PORT } from './frame-project-config.js';
 import { FrameProjectRunner, type SetupState } from './frame-project-runner.js';
 import { OomWatch } from './oom-watch.js';
-import { FrameEgress, modelHosts } from './frame-egress.js';
+import { FrameEgress, modelEndpoints } from './frame-egress.js';
 import {
   FRAME_SESSION,
   FrameChannels,
@@ -610,9 +610,12 @@ export class FrameManager {
   private async startEgress(frame: FrameRecord, project: FrameProject): Promise<void> {
     const network = await this.isolation.networkFor(frame.id);
     if (!network || typeof project.network !== 'object') return;
-    const agentsEnv = this.getConfig(frame.id).config.agents?.env;
-    const allowlist = [...project.network.allowlist, ...modelHosts(process.env, agentsEnv)];
-    await this.egress.start(frame.id, network.gateway, allowlist, project.hosts);
+    const model = modelEndpoints(process.env, this.getConfig(frame.id).config.agents?.env);
+    await this.egress.start(frame.id, network.gateway, {
+      allowlist: [...project.network.allowlist, ...model.hosts],
+      hosts: project.hosts,
+      ports: model.ports,
+    });
   }
 
   /** What a container made before frames had projects was made with. */
