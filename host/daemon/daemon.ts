@@ -12,6 +12,8 @@ import { ensureToken } from './token.js';
 import { sleep } from '../../servers/shared/sleep.js';
 
 const DRAIN_MS = 10_000;
+/** How often the daemon looks at what frames report of themselves (FrameManager.observe). */
+const OBSERVE_EVERY_MS = 2_000;
 
 export interface RunningDaemon {
   host: string;
@@ -53,6 +55,11 @@ export async function runDaemon(
     'frames recovered and reconciled with podman; context episodes queued again',
   );
   services.autoIngest.start();
+  // Setups ending, memory kills and refused connections are told by the frames, not podman: looked at often.
+  const observing = setInterval(() => {
+    frames.observe().catch((err: Error) => log.warn({ err: err.message }, 'observing frames failed'));
+  }, OBSERVE_EVERY_MS);
+  observing.unref();
 
   // One podman ps per burst of events, not per event (a stop makes several).
   let pending: NodeJS.Timeout | undefined;
@@ -144,6 +151,7 @@ export async function runDaemon(
       const deadline = Date.now() + DRAIN_MS;
       while (inFlight() > 0 && Date.now() < deadline) await sleep(50);
       events.stop();
+      clearInterval(observing);
       gateway.close(); // terminals detach; their tmux sessions go on
       await sessions.closeAll();
       removeRunFile(home);

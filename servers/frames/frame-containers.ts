@@ -110,9 +110,10 @@ export class FrameContainers {
     // An allowlist is kept by the firewall; the proxy is how listed hosts are reached.
     const env =
       typeof project.network === 'object' && network ? { ...project.env, ...proxyEnv(network.gateway) } : project.env;
+    const workspaces = this.deps.store.listFrames().map((f) => f.workspacePath);
     const mounts = project.mounts.map((m) => ({
       ...m,
-      source: checkMountSource(m.source, this.deps.config, this.deps.home),
+      source: checkMountSource(m.source, this.deps.config, this.deps.home, workspaces),
     }));
     if (project.sshAgent) mounts.push(sshAgentMount());
     const id = await this.deps.runtime.create({

@@ -328,6 +328,20 @@ export class FrameManager {
     return (this.followingEvents ? frames : await this.reconcile(frames)).map((f) => this.details(f));
   }
 
+  /**
+   * What frames report of themselves rather than through podman (a setup that ended, a process the
+   * memory limit killed) turned into events now, and clients told, so a page that waits for
+   * changes sees them. The daemon runs this every few seconds; get and list do it on the way.
+   */
+  async observe(): Promise<void> {
+    for (const frame of this.store.listFrames().filter((f) => f.status === 'running')) {
+      const before = this.store.listEvents(frame.id, 1, 0).at(-1)?.id ?? 0;
+      this.projects.setup(frame);
+      await this.ooms.check(frame);
+      if ((this.store.listEvents(frame.id, 1, 0).at(-1)?.id ?? 0) !== before) this.changed('updated', frame);
+    }
+  }
+
   /** Reconciles every frame with podman, whatever `followingEvents` says. */
   async reconcileAll(): Promise<void> {
     await this.reconcile(this.store.listFrames());
@@ -544,7 +558,8 @@ export class FrameManager {
   setConfig(ref: string, patch: Record<string, unknown>, replace = false): { frame: FrameRecord; config: FrameConfig } {
     const { frame, config } = this.getConfig(ref);
     const next = applyConfigPatch(config, patch, replace);
-    for (const m of next.mounts ?? []) checkMountSource(m.source, this.deps.config, this.deps.home);
+    const workspaces = this.store.listFrames().map((f) => f.workspacePath);
+    for (const m of next.mounts ?? []) checkMountSource(m.source, this.deps.config, this.deps.home, workspaces);
     this.store.immediate(() => {
       this.store.setConfig(frame.id, next);
       if (next.description !== config.description)

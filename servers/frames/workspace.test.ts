@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { globalConfigSchema } from '../shared/global-config.js';
 import {
   checkFrameWorkspace,
+  checkMountSource,
   checkWorkspace,
   resolveWorkspace,
   WorkspaceRefused,
@@ -203,5 +204,19 @@ describe('workspaceRules from the configuration', () => {
     expect(() => checkFrameWorkspace({ name: 'old', workspacePath: join(project, 'gone') }, c, optagonHome)).toThrow(
       /does not exist; create it first/,
     );
+  });
+
+  it('a mount source follows the workspace rules, and is never in or around a frame workspace (frames write there)', () => {
+    const c = config({ workspace_roots: [base], socket_root: socketRoot });
+    mkdirSync(join(base, 'datasets', 'public'), { recursive: true });
+    expect(checkMountSource(join(base, 'datasets'), c, optagonHome, [project])).toBe(join(base, 'datasets'));
+    expect(() => checkMountSource('/etc', c, optagonHome, [project])).toThrow(
+      "invalid frame config at 'mounts': mount source '/etc' is inside the system directory /etc",
+    );
+    mkdirSync(join(project, 'sub'), { recursive: true });
+    for (const inside of [join(project, 'sub'), project, join(base, 'src')])
+      expect(() => checkMountSource(inside, c, optagonHome, [project]), inside).toThrow(
+        /is in or around the frame workspace .*, which frames write/,
+      );
   });
 });

@@ -165,16 +165,30 @@ export function checkWorkspace(path: string, config: GlobalConfig, home: Optagon
 
 /**
  * A `mounts` source: the same rules as a workspace (under frames.workspace_roots, nothing Optagon
- * or the system keeps), as the real path; the error names the setting.
+ * or the system keeps), as the real path, and not in or around any frame's workspace: a frame
+ * writes there, and could swap a directory for a link between this check and podman's mount. The
+ * error names the setting.
  */
-export function checkMountSource(path: string, config: GlobalConfig, home: OptagonHome | string): string {
+export function checkMountSource(
+  path: string,
+  config: GlobalConfig,
+  home: OptagonHome | string,
+  workspaces: readonly string[],
+): string {
+  let real: string;
   try {
-    return checkWorkspace(path, config, home);
+    real = checkWorkspace(path, config, home);
   } catch (err) {
     throw new Error(
       `invalid frame config at 'mounts': ${(err as Error).message.replace(/^workspace /, 'mount source ')}`,
     );
   }
+  for (const ws of workspaces.map(realish))
+    if (within(real, ws) || within(ws, real))
+      throw new Error(
+        `invalid frame config at 'mounts': mount source '${path}' is in or around the frame workspace ${ws}, which frames write; a frame has its own workspace at /workspace, so mount a directory no frame works in`,
+      );
+  return real;
 }
 
 /**
