@@ -39,7 +39,7 @@ export function registerDashboardCommands(program: Command): void {
   program
     .command('dashboard')
     .description(
-      'every frame, live: status, port, activity, CPU and memory; start, stop, attach, open in Guake, logs (? for keys)',
+      'every frame, live: status, a failed setup, activity, CPU, memory and ports; start, stop, attach, open in Guake, logs (? for keys)',
     )
     .action(() =>
       run(async (tools) => {

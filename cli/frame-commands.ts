@@ -1,30 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { ResultOf } from '../host/tool-results.js';
 import { registerFrameConfigCommands } from './frame-config-commands.js';
+import { eventsTable, frameDetails, frameLine, framesTable, portPairs, runSummary } from './frame-view.js';
 import { count } from './options.js';
 import { run, type Output } from './run.js';
-import { ago, bold, bytes, cyan, dim, printJson, status, table, untrusted, untrustedText } from './render.js';
-
-type Frame = ResultOf<'frame_get'>['frame'];
-type Event = ResultOf<'frame_get'>['events'][number];
-
-function frameLine(f: Frame): string {
-  const where = f.url ? ` · ${cyan(f.url)}` : '';
-  return `${bold(untrusted(f.name))} ${status(f.status)}${where}`;
-}
-
-function eventsTable(events: Event[]): string {
-  return table(
-    ['WHEN', 'EVENT', 'DETAILS'],
-    events.map((e) => [
-      new Date(e.at).toLocaleString(),
-      untrusted(e.type),
-      e.details ? dim(untrusted(JSON.stringify(e.details))) : '',
-    ]),
-  );
-}
+import { bold, bytes, dim, printJson, untrusted, untrustedText } from './render.js';
 
 export function registerFrameCommands(program: Command): void {
   const frame = program.command('frame').description('create, run and reach frames (isolated Podman dev environments)');
@@ -71,6 +52,7 @@ export function registerFrameCommands(program: Command): void {
           const { frame: f } = await tools.call(tool, { frame: ref });
           if (out.json) return printJson({ frame: f });
           console.log(frameLine(f));
+          if (f.ports.length > 1) console.log(`  ports ${portPairs(f.ports)}`);
           if (done === 'running') console.log(`  attach: optagon frame attach ${f.name}`);
         }),
       );
@@ -87,25 +69,14 @@ export function registerFrameCommands(program: Command): void {
         if (out.json) return printJson({ frames });
         if (!frames.length)
           return console.log(dim('no frames yet; create one: optagon frame create <name> --workspace <dir>'));
-        console.log(
-          table(
-            ['NAME', 'STATUS', 'PORT', 'WORKSPACE', 'ACTIVE'],
-            frames.map((f) => [
-              untrusted(f.name),
-              status(f.status),
-              String(f.hostPort ?? '-'),
-              untrusted(f.workspace),
-              ago(f.lastActiveAt),
-            ]),
-          ),
-        );
+        console.log(framesTable(frames));
       }),
     );
 
   frame
     .command('get <frame>')
     .alias('show')
-    .description("a frame's details, configuration and recent events")
+    .description("a frame's details: ports, setup, start commands, what it runs with, recent events")
     .option('-n, --events <n>', 'recent events to show', count, 10)
     .action((ref: string, opts: { events: number }) =>
       run(async (tools, out) => {
@@ -114,21 +85,18 @@ export function registerFrameCommands(program: Command): void {
           events: opts.events,
         });
         if (out.json) return printJson(r);
-        const f = r.frame;
-        console.log(frameLine(f));
-        const rows: Array<[string, string | number | null]> = [
-          ['id', f.id],
-          ...(f.description ? [['description', f.description] as [string, string]] : []),
-          ['workspace', f.workspace],
-          ['port', f.hostPort],
-          ['container', `${f.containerName}${f.containerId ? ` (${f.containerId.slice(0, 12)})` : ''}`],
-          ['tmux socket', f.tmuxSocket],
-          ['group id', f.groupId],
-          ['created', f.createdAt],
-          ['last active', f.lastActiveAt],
-        ];
-        for (const [k, v] of rows) console.log(`  ${dim(k.padEnd(12))} ${untrusted(v ?? '-')}`);
-        if (r.events.length) console.log('\n' + eventsTable(r.events));
+        console.log(frameDetails(r));
+      }),
+    );
+
+  frame
+    .command('run <frame> <name>')
+    .description("(re)start one of the frame's start commands in its window, or with 'setup' run the setup again")
+    .action((ref: string, name: string) =>
+      run(async (tools, out) => {
+        const r = await tools.call('frame_run', { frame: ref, name });
+        if (out.json) return printJson(r);
+        console.log(runSummary(r, name));
       }),
     );
 

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
+import { appliesNote } from './frame-view.js';
 import { printJson, untrustedText } from './render.js';
 import type { OptagonTools } from './mcp-client.js';
 import { run, type Output } from './run.js';
@@ -42,7 +43,7 @@ export function registerFrameConfigCommands(frame: Command): void {
     .command('set <frame> <json>')
     .description('deep-merge a JSON object into the config, e.g. \'{"manager":{"model":"claude-sonnet-4-5"}}\'')
     .action((ref: string, json: string) =>
-      run(async (tools) => {
+      run(async (tools, out) => {
         let values: unknown;
         try {
           values = JSON.parse(json);
@@ -51,7 +52,10 @@ export function registerFrameConfigCommands(frame: Command): void {
             `the settings are not valid JSON (${(err as Error).message}); quote them, e.g. '{"description":"api"}'`,
           );
         }
-        printJson((await tools.call('frame_config_set', { frame: ref, values })).config);
+        const r = await tools.call('frame_config_set', { frame: ref, values });
+        if (out.json) return printJson(r);
+        printJson(r.config);
+        if (r.applies) process.stderr.write(appliesNote(r.frame, r.applies));
       }),
     );
 }
@@ -60,9 +64,10 @@ const get = async (tools: OptagonTools, ref: string) => (await tools.call('frame
 
 async function apply(tools: OptagonTools, ref: string, text: string, file: string, out: Output): Promise<void> {
   const values = (await yamlConfig()).parseFrameConfigYaml(text, file);
-  const { config } = await tools.call('frame_config_set', { frame: ref, values, replace: true });
+  const { frame, config, applies } = await tools.call('frame_config_set', { frame: ref, values, replace: true });
   if (out.json) return printJson(config);
   process.stderr.write(`saved the configuration of ${ref}\n`);
+  if (applies) process.stderr.write(appliesNote(frame, applies));
 }
 
 async function edit(tools: OptagonTools, ref: string, out: Output): Promise<void> {

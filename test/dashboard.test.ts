@@ -79,8 +79,8 @@ describe('terminal UIs in a tmux pane', () => {
     await runInPane('dashboard');
     const row = (name: string) => async () => (await screen()).find((l) => l.includes(` ${name} `));
     const web = await showingPane(socket, waitFor('the dashboard', row('web'), 20_000));
-    expect((await screen())[0]).toMatch(/^\s+NAME\s+STATUS\s+PORT\s+ACTIVE\s+CPU\s+MEM$/);
-    expect(web).toMatch(/^  web\s+running\s+3336\d/);
+    expect((await screen())[0]).toMatch(/^\s+NAME\s+STATUS\s+SETUP\s+ACTIVE\s+CPU\s+MEM\s+PORTS$/);
+    expect(web).toMatch(/^  web\s+running\s.*\s3336\d$/);
     expect((await screen())[1]).toMatch(/^> api-server\s+created/); // sorted by name; the first is selected
     expect(await row('api-server')()).toMatch(/api-server\s+created/);
     expect((await screen()).every((l) => l.length <= 80)).toBe(true);

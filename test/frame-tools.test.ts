@@ -201,8 +201,8 @@ describe('optagon CLI', () => {
     expect(created.exitCode).toBe(0);
     expect(created.stdout).toContain('Created site created');
     const list = await cli('frame', 'list');
-    expect(list.stdout.split('\n')[0]).toMatch(/^NAME\s+STATUS\s+PORT\s+WORKSPACE\s+ACTIVE$/);
-    expect(list.stdout).toMatch(/site\s+created\s+33160/);
+    expect(list.stdout.split('\n')[0]).toMatch(/^NAME\s+STATUS\s+PORTS\s+WORKSPACE\s+ACTIVE$/);
+    expect(list.stdout).toMatch(/site\s+created\s+33160→3000\s/);
     expect(list.stdout).not.toContain('\x1b['); // NO_COLOR
     const json = JSON.parse((await cli('--json', 'frame', 'list')).stdout);
     expect(json.frames[0]).toMatchObject({ name: 'site', status: 'created', hostPort: 33160 });

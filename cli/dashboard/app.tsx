@@ -3,7 +3,17 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { OptagonTools } from '../../host/tool-results.js';
 import { age, untrusted } from '../render.js';
 import { megabytes } from '../../servers/shared/human-units.js';
-import { listRows, matches, type AgentRow, type FrameRow, type FrameStats, type Row } from './frame-rows.js';
+import {
+  listRows,
+  matches,
+  portsCell,
+  setupCell,
+  setupNote,
+  type AgentRow,
+  type FrameRow,
+  type FrameStats,
+  type Row,
+} from './frame-rows.js';
 import { DiffView, type AgentDiff } from './diff-view.js';
 
 /** CPU and memory come from podman stats, which has no events: asked this often for running frames. */
@@ -28,6 +38,7 @@ const HELP = [
   ['r', 'restart'],
   ['a, Enter', 'attach (the dashboard comes back when you detach: C-b d)'],
   ['g', 'open in Guake'],
+  ['u', 'run its setup again (a failed setup shows in SETUP)'],
   ['l', 'live log tail of the selected frame (l or Esc closes it)'],
   ['', 'on an agent (! marks one waiting for you):'],
   ['d', 'its diff (j/k scroll, Esc closes)'],
@@ -151,11 +162,14 @@ function Dashboard({ tools, onAttach, initial }: Props) {
     return () => clearInterval(timer);
   }, [tools, mode, current?.name]);
 
-  const act = (tool: 'frame_start' | 'frame_stop' | 'frame_restart' | 'guake_open_frame', verb: string) => {
+  const act = (
+    tool: 'frame_start' | 'frame_stop' | 'frame_restart' | 'guake_open_frame' | 'frame_run',
+    verb: string,
+  ) => {
     if (!current) return;
     const name = current.name;
     setNote(`${verb} ${name}…`);
-    tools.call(tool, { frame: name }).then(
+    (tool === 'frame_run' ? tools.call(tool, { frame: name, name: 'setup' }) : tools.call(tool, { frame: name })).then(
       () => {
         setNote(`${verb} ${name}: done`);
         void load();
@@ -272,6 +286,7 @@ function Dashboard({ tools, onAttach, initial }: Props) {
     else if (input === 'x') act('frame_stop', 'stopping');
     else if (input === 'r') act('frame_restart', 'restarting');
     else if (input === 'g') act('guake_open_frame', 'opening in Guake');
+    else if (input === 'u') act('frame_run', 'running the setup again in');
     else if ((input === 'a' || key.return) && current) onAttach(current.name);
     else if (input === 'l' && current) setMode('logs');
     else if (input === '/') setMode('filter');
@@ -309,8 +324,8 @@ function Dashboard({ tools, onAttach, initial }: Props) {
     <Box flexDirection="column">
       <Text bold>
         {'  '}
-        {'NAME'.padEnd(20)} {'STATUS'.padEnd(9)} {'PORT'.padEnd(6)} {'ACTIVE'.padEnd(7)} {'CPU'.padStart(6)}{' '}
-        {'MEM'.padStart(7)}
+        {'NAME'.padEnd(20)} {'STATUS'.padEnd(9)} {'SETUP'.padEnd(7)} {'ACTIVE'.padEnd(7)} {'CPU'.padStart(6)}{' '}
+        {'MEM'.padStart(7)} PORTS
       </Text>
       {lines.slice(start, start + rows).map((line) => {
         const f = line.frame;
@@ -337,12 +352,16 @@ function Dashboard({ tools, onAttach, initial }: Props) {
           );
         }
         const s = stats[f.name];
+        const setup = setupCell(f);
         return (
           <Text key={f.id} inverse={selected} wrap="truncate">
             {selected ? '> ' : '  '}
             {untrusted(f.name).slice(0, 20).padEnd(20)}{' '}
             <Text color={COLOURS[f.status] ?? 'white'}>{untrusted(f.status).padEnd(9)}</Text>{' '}
-            {String(f.hostPort ?? '-').padEnd(6)} {age(f.lastActiveAt).padEnd(7)}{' '}
+            <Text color={setup.colour} bold={setup.colour === 'red'}>
+              {setup.text.padEnd(7)}
+            </Text>{' '}
+            {age(f.lastActiveAt).padEnd(7)}{' '}
             {(s && f.status === 'running' && Number.isFinite(s.cpuPercent)
               ? `${s.cpuPercent.toFixed(1)}%`
               : '-'
@@ -350,7 +369,8 @@ function Dashboard({ tools, onAttach, initial }: Props) {
             {(s && f.status === 'running' && Number.isFinite(s.memUsageBytes)
               ? megabytes(s.memUsageBytes)
               : '-'
-            ).padStart(7)}
+            ).padStart(7)}{' '}
+            {portsCell(f)}
           </Text>
         );
       })}
@@ -359,7 +379,10 @@ function Dashboard({ tools, onAttach, initial }: Props) {
           {frames.length ? `no frame matches "${filter}"` : 'no frames yet: optagon frame create <name> -w <dir>'}
         </Text>
       )}
-      <Text> </Text>
+      {/* The selected frame's failed setup in the spacer line: said where the eye is, and no row is lost. */}
+      <Text color="red" wrap="truncate">
+        {(current && !agent && untrusted(setupNote(current) ?? '')) || ' '}
+      </Text>
       <Text dimColor wrap="truncate">
         {mode === 'filter'
           ? `filter: ${filter}▏`

@@ -3,8 +3,38 @@ export interface FrameRow {
   id: string;
   name: string;
   status: string;
-  hostPort: number | null;
   lastActiveAt: string | null;
+  /** Published ports, 3000 first. */
+  ports: Array<{ container: number; host: number }>;
+  setup?: { state: 'running' | 'succeeded' | 'failed'; exitCode?: number; step?: number };
+}
+
+/**
+ * The frame's ports for its row, short for an 80-column terminal: `33600 33601→5173`, the host port
+ * of 3000 alone (as the dashboard always showed it), then the others' host port→the frame's.
+ */
+export function portsCell(f: FrameRow): string {
+  return f.ports.map((p) => (p.container === 3000 ? `${p.host}` : `${p.host}→${p.container}`)).join(' ') || '-';
+}
+
+/** The SETUP column: `failed`, or `running` while a running frame sets up; blank when done or never run. */
+export function setupCell(f: FrameRow): { text: string; colour?: 'red' | 'yellow' } {
+  if (f.setup?.state === 'failed') return { text: 'failed', colour: 'red' };
+  if (f.setup?.state === 'running' && f.status === 'running') return { text: 'running', colour: 'yellow' };
+  return { text: '' };
+}
+
+/** The line under the list for the selected frame when its setup failed: where, and how to run it again. */
+export function setupNote(f: Pick<FrameRow, 'setup'>): string | undefined {
+  const s = f.setup;
+  if (s?.state !== 'failed') return undefined;
+  const where = [
+    s.step !== undefined ? `at step ${s.step}` : '',
+    s.exitCode !== undefined ? `(exit ${s.exitCode})` : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
+  return `setup failed${where ? ` ${where}` : ''}: u runs it again; its window 'setup' shows why`;
 }
 
 export interface FrameStats {

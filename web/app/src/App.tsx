@@ -140,6 +140,7 @@ function Dashboard(props: { session: Session; onSession(s: Session): void; onEnd
       if (action === 'stop' || action === 'restart') await optagon.call('frame_stop', { frame: frame.id });
       if (action === 'start' || action === 'restart') await optagon.call('frame_start', { frame: frame.id });
       if (action === 'destroy') await optagon.call('frame_destroy', { frame: frame.id, force: true });
+      if (action === 'setup') await optagon.call('frame_run', { frame: frame.id, name: 'setup' });
       setError(undefined);
     } catch (err) {
       setError(`${action} ${frame.name}: ${(err as Error).message}`);
@@ -232,6 +233,7 @@ function Dashboard(props: { session: Session; onSession(s: Session): void; onEnd
                 frame={frameOf(t.frame)!}
                 history={history.current.get(frameOf(t.frame)!.id) ?? []}
                 optagon={optagon}
+                canWrite={may(props.session, 'write')}
                 onOpenWindow={(w, label) => open(frameOf(t.frame)!, 'terminal', w, label)}
                 onReview={(agent) => open(frameOf(t.frame)!, 'review', agent, `${t.frame}/${agent} review`)}
               />

@@ -1,11 +1,13 @@
 import { useState } from 'react';
-import { ago, appLink, megabytes, type Frame, type Stats } from './frames';
+import { ago, isSettingUp, megabytes, portLinks, setupFailure, type Frame, type Stats } from './frames';
 
-export type FrameAction = 'start' | 'stop' | 'restart' | 'destroy';
+/** `setup` runs the frame's setup commands again (frame_run). */
+export type FrameAction = 'start' | 'stop' | 'restart' | 'destroy' | 'setup';
 
 /**
- * Every frame the session may see: status, port (a link to its app), last activity, CPU and memory,
- * with the actions its permissions allow; a filter by name and status, and a create form.
+ * Every frame the session may see: status, its ports (links to what it serves), a failed setup, last
+ * activity, CPU and memory, with the actions its permissions allow; a filter by name and status, and a
+ * create form.
  */
 export function FrameList(props: {
   frames: Frame[];
@@ -52,7 +54,8 @@ export function FrameList(props: {
       <ul className="frame-list">
         {shown.map((f) => {
           const s = props.stats.get(f.id);
-          const link = appLink(f);
+          const links = portLinks(f);
+          const failure = setupFailure(f);
           const busy = props.busy.has(f.id);
           return (
             <li key={f.id} className="frame" data-frame={f.name}>
@@ -63,19 +66,41 @@ export function FrameList(props: {
                 </span>
               </div>
               <div className="frame-facts">
-                <span>
-                  {link ? (
-                    <a href={link} target="_blank" rel="noreferrer">
-                      :{f.hostPort}
-                    </a>
-                  ) : (
-                    'no port'
-                  )}
+                <span className="frame-ports">
+                  {links.length
+                    ? links.map((p) => (
+                        <a
+                          key={p.host}
+                          href={p.href}
+                          target="_blank"
+                          rel="noopener noreferrer"
+                          title={`port ${p.container} in the frame`}
+                        >
+                          :{p.host}
+                          {p.container === 3000 ? '' : `→${p.container}`}
+                        </a>
+                      ))
+                    : 'no port'}
                 </span>
                 <span title="last activity">{ago(f.lastActiveAt)}</span>
                 <span title="CPU">{s ? `${s.cpuPercent.toFixed(1)}%` : '—'}</span>
                 <span title="memory">{s ? megabytes(s.memUsageBytes) : '—'}</span>
               </div>
+              {failure && (
+                <p className="frame-setup failed" data-testid="setup" title="its tmux window 'setup' shows why">
+                  <span>⚠ {failure}</span>
+                  {props.canWrite && f.status === 'running' && (
+                    <button disabled={busy} onClick={() => props.onAction(f, 'setup')}>
+                      Run setup again
+                    </button>
+                  )}
+                </p>
+              )}
+              {isSettingUp(f) && (
+                <p className="frame-setup muted" data-testid="setup">
+                  setting up…
+                </p>
+              )}
               <div className="frame-actions">
                 <button disabled={f.status !== 'running'} onClick={() => props.onOpen(f, 'terminal')}>
                   Terminal
