@@ -120,10 +120,18 @@ describe('frames that fit the project (real podman)', () => {
       values: { setup: ['true', 'exit 7'], env: { GREETING: 'changed' } },
     });
     await home.ok('frame_restart', { frame: 'proj' }); // env changed: a new container, so setup runs again
-    const got = (await waitFor('setup to fail', async () => {
-      const g = (await home.ok('frame_get', { frame: 'proj', events: 50 })) as Got;
-      return g.frame.setup?.state === 'failed' && g;
-    })) as Got;
+    // What the daemon does every 2 s: the setup's end becomes an event, and subscribers hear of the frame.
+    const heard: string[] = [];
+    const listen = (c: { name: string }) => heard.push(c.name);
+    home.services.frames.changes.on('change', listen);
+    const id = home.services.store.findFrame('proj')!.id;
+    await waitFor('observe() to see the setup fail', async () => {
+      await home.services.frames.observe();
+      return home.services.store.listEvents(id, 50).some((e) => e.type === 'setup_failed') || undefined;
+    });
+    home.services.frames.changes.off('change', listen);
+    expect(heard).toContain('proj');
+    const got = (await home.ok('frame_get', { frame: 'proj', events: 50 })) as Got;
     expect(got.frame.status).toBe('running');
     expect(got.frame.setup).toMatchObject({ exitCode: 7, step: 2 });
     expect(got.events.map((e) => e.type)).toEqual(expect.arrayContaining(['container_recreated', 'setup_failed']));
