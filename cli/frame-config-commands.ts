@@ -73,7 +73,15 @@ async function apply(tools: OptagonTools, ref: string, text: string, file: strin
 async function edit(tools: OptagonTools, ref: string, out: Output): Promise<void> {
   const { stringify } = await import('yaml');
   const file = join(mkdtempSync(join(tmpdir(), 'optagon-config-')), `${ref}.yaml`);
-  const header = `# Frame ${ref}. Save and quit to apply; leave it unchanged to cancel.\n`;
+  const header =
+    `# Frame ${ref}. Save and quit to apply; leave it unchanged to cancel.\n` +
+    '# What the project needs (README: Fitting a frame to its project), for example:\n' +
+    '#   setup: [npm ci]                      start: [{name: web, command: npm run dev}]\n' +
+    '#   ports: [5173]                        env: {NODE_ENV: development}\n' +
+    '#   resources: {cpus: 2, memory: 4g, pids: 2048}\n' +
+    '#   mounts: [{source: /home/me/data, target: /data, read_only: true}]\n' +
+    '#   git: {name: Ada, email: ada@example.com}   ssh_agent: false   image: localhost/my-frame:latest\n' +
+    '#   network: full | none | {allowlist: [github.com, "*.npmjs.org"]}   hosts: {db.test: 10.88.0.5}\n';
   const original = header + stringify(await get(tools, ref));
   writeFileSync(file, original);
   const editor = process.env.VISUAL || process.env.EDITOR || 'vi';

@@ -58,6 +58,17 @@ describe('frames that fit the project (real podman)', () => {
       /resources\.memory.*512m/,
     );
     expect(await home.ok('frame_config_get', { frame: 'proj' })).toEqual(before);
+    // Only what changes is said to apply later: a description applies at once, a replaced config with ports later.
+    expect(await home.ok('frame_config_set', { frame: 'proj', values: { description: 'd' } })).not.toHaveProperty(
+      'applies',
+    );
+    const replaced = (await home.ok('frame_config_set', {
+      frame: 'proj',
+      values: { description: 'd', ports: [5173] },
+      replace: true,
+    })) as { applies?: string };
+    expect(replaced.applies).toMatch(/^ports applies at the frame's next start/);
+    await home.ok('frame_config_set', { frame: 'proj', values: { ports: null, description: null } });
   });
 
   it('setup installs a package once; start commands serve on 3000 and 5173 at every start; env reaches them', async () => {

@@ -20,7 +20,7 @@ const AT_NEXT_START = [
   'image',
   'network',
   'hosts',
-];
+] as const;
 const defineTool = toolsFor<S>();
 
 /**
@@ -84,8 +84,9 @@ export const configTools = [
     annotations: SETS,
     actsOn: (args, s) => onFrame(args.frame, configReach(s, args.frame, args.values, args.replace)),
     async handle(s, args) {
+      const before = s.frames.getConfig(args.frame).config;
       const r = s.frames.setConfig(args.frame, args.values, args.replace);
-      const later = AT_NEXT_START.filter((k) => args.replace || k in args.values);
+      const later = AT_NEXT_START.filter((k) => JSON.stringify(before[k]) !== JSON.stringify(r.config[k]));
       return {
         frame: frameBrief(r.frame),
         config: redactConfig(r.config),

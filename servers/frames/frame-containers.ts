@@ -1,4 +1,4 @@
-import { lstatSync, mkdirSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { GlobalConfig } from '../shared/global-config.js';
 import type { OptagonHome } from '../shared/optagon-home.js';
@@ -8,11 +8,15 @@ import { PORT_IN_USE, type ContainerRuntime } from './container-runtime.js';
 import type { FrameConfig } from './frame-config.js';
 import { proxyEnv } from './frame-egress.js';
 import type { FrameIsolation } from './frame-isolation.js';
-import { SSH_AGENT_IN_FRAME, type FrameProject } from './frame-project.js';
+import { frameProject, SSH_AGENT_IN_FRAME, type FrameProject } from './frame-project.js';
+import type { RuntimeSettingsResolver } from './runtime-settings.js';
 import type { PortAllocator } from './port-allocator.js';
 import type { FrameRecord, PortMapping, StateStore } from './state-store.js';
 import type { FrameUserNamespace } from './user-namespace.js';
 import { checkMountSource } from './workspace.js';
+
+/** Podman ignores resource limits rootless on cgroup v1 (it says so, and starts the container anyway). */
+const limitsIgnored = () => process.getuid?.() !== 0 && !existsSync('/sys/fs/cgroup/cgroup.controllers');
 
 /** How long a port the frame's own last run held may take to be free again (see startExisting). */
 const PORT_RELEASE_MS = 10_000;
@@ -22,6 +26,7 @@ export interface FrameContainersDeps {
   store: StateStore;
   config: GlobalConfig;
   runtime: ContainerRuntime;
+  settings: RuntimeSettingsResolver;
   ports: PortAllocator;
   isolation: FrameIsolation;
   homeId: string;
@@ -32,6 +37,39 @@ export interface FrameContainersDeps {
 /** A frame's container made and started: its mounts, user namespace, network and port, and the retries podman's port races need. */
 export class FrameContainers {
   constructor(private readonly deps: FrameContainersDeps) {}
+
+  /**
+   * Before a start: what in the project changed since the frame's container was made (empty: it
+   * can be started as it is), and the image a new container would need is there.
+   */
+  async prepare(frame: FrameRecord, project: FrameProject): Promise<string[]> {
+    const fingerprint = containerFingerprint(project);
+    // A container made before frames had projects was made with none of it.
+    const bare = () =>
+      containerFingerprint(frameProject({ name: frame.name, workspace: frame.workspacePath }, this.deps.config));
+    const before = this.deps.store.runtimeState(frame.id).containerSpec ?? bare();
+    const changed = frame.containerId && before !== fingerprint ? fingerprintChanges(before, fingerprint) : [];
+    if (!frame.containerId || changed.length) {
+      const { image } = project;
+      if (!(await this.deps.runtime.imageExists(image)))
+        throw new Error(
+          image === this.deps.config.frames.image
+            ? `the frame image ${image} is not built yet; build it with \`optagon image build\` (a few minutes, once)`
+            : `frame '${frame.name}' runs the image ${image} (its config's image), which podman does not have; build it FROM ${this.deps.config.frames.image}, or unset image`,
+        );
+      await this.deps.settings.ensure(image);
+    }
+    return changed;
+  }
+
+  /** The container goes, for one made with what changed; the workspace stays, the setup runs again. */
+  async recreating(frame: FrameRecord, containerId: string, changed: string[]): Promise<void> {
+    await this.deps.runtime.remove(containerId);
+    this.deps.store.addEvent(frame.id, 'container_recreated', {
+      changed,
+      why: 'the container is made with these; the workspace is kept, setup runs again',
+    });
+  }
 
   /**
    * Starts a container that exists. Right after it stopped, its published port can still be held a
@@ -65,6 +103,10 @@ export class FrameContainers {
       await this.deps.isolation.apply(frame.id, config, null);
       try {
         await this.deps.runtime.start(containerId);
+        if (Object.keys(project.resources).length && limitsIgnored())
+          this.deps.store.addEvent(frame.id, 'resources_not_enforced', {
+            why: 'rootless podman on cgroup v1 cannot limit resources; run Optagon as root or boot with cgroup v2',
+          });
         return { frame, containerId };
       } catch (err) {
         if (attempt >= 3 || !PORT_IN_USE.test((err as Error).message)) throw err;

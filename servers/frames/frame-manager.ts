@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { existsSync, lstatSync, rmdirSync, rmSync } from 'node:fs';
+import { lstatSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GlobalConfig } from '../shared/global-config.js';
 import type { OptagonHome } from '../shared/optagon-home.js';
@@ -12,7 +12,7 @@ import { PortAllocator } from './port-allocator.js';
 import type { RuntimeSettingsResolver } from './runtime-settings.js';
 import type { FrameEvent, FrameRecord, FrameStatus, PortMapping, StateStore } from './state-store.js';
 import type { CommandState } from './frame-commands.js';
-import { frameProject, type FrameProject } from './frame-project.js';
+import type { FrameProject } from './frame-project.js';
 import { DEFAULT_PORT } from './frame-project-config.js';
 import { FrameProjectRunner, type SetupState } from './frame-project-runner.js';
 import { OomWatch } from './oom-watch.js';
@@ -27,7 +27,7 @@ import {
 } from './frame-channels.js';
 import type { TmuxControl } from './tmux-control.js';
 import { FrameReconciler } from './frame-reconciler.js';
-import { containerFingerprint, fingerprintChanges, FrameContainers } from './frame-containers.js';
+import { FrameContainers } from './frame-containers.js';
 import { FrameExec, type ExecTarget, type FrameFile } from './frame-exec.js';
 import { isUp } from './observed-status.js';
 import { checkFrameWorkspace, checkMountSource, checkWorkspace } from './workspace.js';
@@ -78,9 +78,6 @@ export interface ManagerDeps {
   runtime: ContainerRuntime;
   settings: RuntimeSettingsResolver;
 }
-
-/** Podman ignores resource limits rootless on cgroup v1 (it says so, and starts the container anyway). */
-const limitsIgnored = () => process.getuid?.() !== 0 && !existsSync('/sys/fs/cgroup/cgroup.controllers');
 
 const shortId = (id: string) => id.replace(/-/g, '').slice(0, 12);
 
@@ -402,21 +399,7 @@ export class FrameManager {
     const userns = frameUserNamespace(checkFrameWorkspace(frame, this.deps.config, this.deps.home));
     const project = this.projects.project(frame);
     this.isolation.checkNetworkMode(frame.name, this.getConfig(frame.id).config);
-    const fingerprint = containerFingerprint(project);
-    // What the container was made with changed (ports, env, limits, mounts, image, network): a new one.
-    const before = this.store.runtimeState(frame.id).containerSpec ?? this.bareFingerprint(frame);
-    const changed = frame.containerId && before !== fingerprint ? fingerprintChanges(before, fingerprint) : [];
-    if (!frame.containerId || changed.length) {
-      const image = project.image;
-      if (!(await this.runtime.imageExists(image))) {
-        throw new Error(
-          image === this.deps.config.frames.image
-            ? `the frame image ${image} is not built yet; build it with \`optagon image build\` (a few minutes, once)`
-            : `frame '${frame.name}' runs the image ${image} (its config's image), which podman does not have; build it FROM ${this.deps.config.frames.image}, or unset image`,
-        );
-      }
-      await this.deps.settings.ensure(image);
-    }
+    const changed = await this.containers.prepare(frame, project);
     const wasPaused = frame.status === 'paused';
     let isNew = false;
     frame = this.transition(frame, 'starting');
@@ -429,11 +412,7 @@ export class FrameManager {
         let containerId = frame.containerId;
         const config = this.getConfig(frame.id).config;
         if (containerId && changed.length) {
-          await this.runtime.remove(containerId);
-          this.store.addEvent(frame.id, 'container_recreated', {
-            changed,
-            why: 'the container is made with these; the workspace is kept, setup runs again',
-          });
+          await this.containers.recreating(frame, containerId, changed);
           containerId = null;
         }
         if (containerId) {
@@ -452,12 +431,10 @@ export class FrameManager {
       if (typeof project.network === 'object') await this.startEgress(frame, project);
       await this.waitForTmux(frame);
       frame = this.transition(frame, 'running', { lastActiveAt: Date.now() });
-      if (!wasPaused) this.ooms.started(frame);
-      if (!wasPaused) await this.projects.launch(frame, project, isNew);
-      if (isNew && Object.keys(project.resources).length && limitsIgnored())
-        this.store.addEvent(frame.id, 'resources_not_enforced', {
-          why: 'rootless podman on cgroup v1 cannot limit resources; run Optagon as root or boot with cgroup v2',
-        });
+      if (!wasPaused) {
+        this.ooms.started(frame);
+        await this.projects.launch(frame, project, isNew);
+      }
       return this.details(frame);
     } catch (err) {
       this.transition(frame, 'error', {}, { message: (err as Error).message });
@@ -631,11 +608,6 @@ export class FrameManager {
       hosts: project.hosts,
       ports: model.ports,
     });
-  }
-
-  /** What a container made before frames had projects was made with. */
-  private bareFingerprint(frame: FrameRecord): string {
-    return containerFingerprint(frameProject({ name: frame.name, workspace: frame.workspacePath }, this.deps.config));
   }
 
   private transition(
