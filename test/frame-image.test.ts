@@ -78,7 +78,7 @@ describe('image, doctor and stdio (real podman)', () => {
     await client.connect(transport);
     try {
       const { tools } = await client.listTools();
-      expect(tools.length).toBe(16);
+      expect(tools.length).toBe(17);
       const r = await client.callTool({ name: 'frame_list', arguments: {} });
       expect(r.isError).toBeFalsy();
       expect((r.structuredContent as { frames: Array<{ name: string }> }).frames.map((f) => f.name)).toContain(

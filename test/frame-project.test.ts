@@ -128,13 +128,15 @@ describe('frames that fit the project (real podman)', () => {
   it('a failing setup leaves the frame running and says where it failed', async () => {
     await home.ok('frame_config_set', {
       frame: 'proj',
-      values: { setup: ['true', 'exit 7'], env: { GREETING: 'changed' } },
+      // The second step fails when the test says so: until then the setup runs, whoever looks.
+      values: { setup: ['true', 'while [ ! -e go ]; do sleep 0.1; done; rm go; exit 7'], env: { GREETING: 'changed' } },
     });
     await home.ok('frame_restart', { frame: 'proj' }); // env changed: a new container, so setup runs again
     // What the daemon does every 2 s: the setup's end becomes an event, and subscribers hear of the frame.
     const heard: string[] = [];
     const listen = (c: { name: string }) => heard.push(c.name);
     home.services.frames.changes.on('change', listen);
+    writeFileSync(join(ws, 'go'), '');
     const id = home.services.store.findFrame('proj')!.id;
     await waitFor('observe() to see the setup fail', async () => {
       await home.services.frames.observe();
@@ -164,12 +166,13 @@ describe('frames that fit the project (real podman)', () => {
     expect(shown.exitCode, shown.stderr).toBe(0);
     expect(shown.stdout).toContain(`ports        ${port3000!.url} → 3000\n               ${port5173!.url} → 5173`);
     expect(shown.stdout).toContain('Setup failed at step 2 (exit 7)');
-    expect(shown.stdout).toMatch(/ 2 exit 7 {2}✗ exit 7/);
+    expect(shown.stdout).toMatch(/ 2 while \[ ! -e go \].* {2}✗ exit 7/);
     expect(shown.stdout).toContain('run it again: optagon frame run proj setup');
     expect(shown.stdout).toMatch(/^COMMAND\s+STATE\s+RUNS\nweb\s+\S+\s+echo started >> starts\.log/m);
     const again = await cli('--json', 'frame', 'run', 'proj', 'setup');
     expect(again.exitCode, again.stderr).toBe(0);
     expect(JSON.parse(again.stdout)).toMatchObject({ frame: { name: 'proj' }, commands: expect.any(Array) });
+    writeFileSync(join(ws, 'go'), '');
     await waitFor('setup to fail again', async () => {
       const g = (await home.ok('frame_get', { frame: 'proj', events: 50 })) as Got;
       return g.frame.setup?.state === 'failed' && g.events.filter((e) => e.type === 'setup_failed').length === 2;

@@ -18,6 +18,7 @@ const expectedTools = [
   'frame_list',
   'frame_logs',
   'frame_restart',
+  'frame_run',
   'frame_start',
   'frame_stats',
   'frame_stop',
@@ -259,7 +260,8 @@ describe('optagon CLI', () => {
     const bad = await edit('manager:\n  routing:\n    - condition: "task.complexity >"\n      provider: ollama\n');
     expect(bad.exitCode).toBe(1);
     expect(bad.stderr).toMatch(
-      /site\.yaml:6: manager\.routing\[0\]\.condition: not a valid condition: Unexpected token/,
+      // Line 13: 8 lines of header (how to save, and the project's keys by example), name, workspace, then the section.
+      /site\.yaml:13: manager\.routing\[0\]\.condition: not a valid condition: Unexpected token/,
     );
     expect(bad.stderr).toMatch(/not saved; fix .*site\.yaml and apply it with: optagon frame config site --file /);
     expect((await cli('frame', 'config', 'site')).stdout).not.toContain('manager');
