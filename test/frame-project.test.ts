@@ -96,6 +96,15 @@ describe('frames that fit the project (real podman)', () => {
     expect(await waitFor('the server on 5173', () => fetchText(vite.url), 120_000)).toBe(
       'hello from the installed greeter and the frame env',
     );
+    // The environment went in by a file: podman's command line (any local user's to read) never held it.
+    const created = await execa('podman', [
+      'inspect',
+      '--format',
+      '{{json .Config.CreateCommand}}',
+      frame.containerName,
+    ]);
+    expect(created.stdout).toContain('--env-file');
+    expect(created.stdout).not.toContain('and the frame env');
     const got = (await waitFor('setup to end', async () => {
       const g = (await home.ok('frame_get', { frame: 'proj', events: 50 })) as Got;
       return g.frame.setup?.state === 'succeeded' && g;

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { IDMAPPED_LAYERS_FAILURE, preferCopiedLayers } from './idmapped-layers.js';
 import { procStats, type ContainerStats } from './proc-stats.js';
 import { runCommand, type CommandResult } from '../shared/run-command.js';
@@ -136,6 +139,25 @@ export class ContainerRuntime {
   }
 
   async create(spec: ContainerSpec): Promise<string> {
+    // The project's environment may hold secrets: in a private file, not in podman's argv (which any
+    // local user reads in /proc), and gone once the container holds it.
+    const envDir = mkdtempSync(join(tmpdir(), 'optagon-env-'));
+    const envFile = join(envDir, 'env');
+    writeFileSync(
+      envFile,
+      Object.entries(spec.env ?? {})
+        .map(([k, v]) => `${k}=${v}\n`)
+        .join(''),
+      { mode: 0o600 },
+    );
+    try {
+      return await this.createWith(spec, envFile);
+    } finally {
+      rmSync(envDir, { recursive: true, force: true });
+    }
+  }
+
+  private async createWith(spec: ContainerSpec, envFile: string): Promise<string> {
     const out = await this.podman(
       [
         'create',
@@ -165,7 +187,8 @@ export class ContainerRuntime {
         ...(spec.extraPorts ?? []).flatMap((p) => ['--publish', `${spec.bindAddress}:${p.host}:${p.container}`]),
         ...Object.entries(spec.hosts ?? {}).flatMap(([name, ip]) => ['--add-host', `${name}:${ip}`]),
         ...resourceFlags(spec.resources ?? {}),
-        ...Object.entries(spec.env ?? {}).flatMap(([k, v]) => ['--env', `${k}=${v}`]),
+        '--env-file',
+        envFile,
         '--env',
         `OPTAGON_FRAME_ID=${spec.frameId}`,
         '--env',

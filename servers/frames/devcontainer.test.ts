@@ -113,12 +113,16 @@ describe('parseDevcontainer', () => {
           NUM: 3,
           HOME_COPY: '${localEnv:HOME}',
           P: '${containerEnv:PATH}:/x',
+          PEM: 'line one\nline two',
         },
       }),
       FILE,
     );
     expect(values.env).toEqual({ GOOD: 'yes' });
-    expect(values.warnings).toHaveLength(5);
+    expect(values.warnings).toHaveLength(6);
+    expect(values.warnings).toContain(
+      'containerEnv PEM is skipped: its value should be one line of text without NUL, not several lines.',
+    );
     expect(values.warnings.filter((w) => /substitution/.test(w))).toHaveLength(2);
   });
 

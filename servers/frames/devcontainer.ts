@@ -42,7 +42,8 @@ const portString = z
   .transform((s) => Number(s.slice(s.indexOf(':') + 1)))
   .pipe(port);
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/);
-const envValue = z.string().refine(noNul);
+// One line: the frame's environment reaches podman as an env file, a variable a line.
+const envValue = z.string().refine((v) => noNul(v) && !/[\r\n]/.test(v));
 const command = z.string().min(1).max(10_000).refine(noNul);
 const argv = z.array(z.string()).min(1);
 const windowName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/);
@@ -162,7 +163,9 @@ function env(vars: Record<string, unknown>, warnings: string[]): Record<string, 
         `containerEnv ${shown(name)} is skipped: a variable name is letters, digits and _, not first a digit.`,
       );
     else if (!envValue.safeParse(value).success)
-      warnings.push(`containerEnv ${name} is skipped: its value should be a string without NUL, not ${kind(value)}.`);
+      warnings.push(
+        `containerEnv ${name} is skipped: its value should be one line of text without NUL, not ${typeof value === 'string' ? 'several lines' : kind(value)}.`,
+      );
     else if (SUBSTITUTION.test(value as string))
       warnings.push(`containerEnv ${name} is skipped: it uses \${...} substitution, which Optagon does not do.`);
     else found[name] = value as string;

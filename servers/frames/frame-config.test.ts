@@ -100,6 +100,13 @@ describe('applyConfigPatch', () => {
     expect(() => applyConfigPatch(current, { colour: 'blue' })).toThrow(/invalid frame config at '\(root\)':.*colour/);
   });
 
+  it('refuses a multi-line env value (the environment reaches podman as an env file)', () => {
+    expect(() => applyConfigPatch(current, { env: { PEM: 'a\nb' } })).toThrow(
+      /invalid frame config at 'env\.PEM': one line/,
+    );
+    expect(() => applyConfigPatch(current, { git: { name: 'Ada\nEvil', email: 'a@b.c' } })).toThrow(/at 'git\.name'/);
+  });
+
   it('does not change the config it was given', () => {
     applyConfigPatch(current, { description: 'changed' });
     expect(current.description).toBe('site');
@@ -221,5 +228,24 @@ describe('settings only a principal with manage on every frame may make', () => 
         true,
       ),
     ).toEqual(['agents.env.ANTHROPIC_BASE_URL', 'context.cross_frame_search']);
+  });
+
+  it('what the frame reaches and runs (mounts, SSH agent, image, network, hosts, endpoints in env); not its commands, ports or limits', () => {
+    expect(reach({ mounts: [{ source: '/data', target: '/data' }] })).toEqual(['mounts']);
+    expect(reach({ ssh_agent: true })).toEqual(['ssh_agent']);
+    expect(reach({ image: 'localhost/mine:1' })).toEqual(['image']);
+    expect(reach({ network: 'full' })).toEqual(['network']); // any change: a frame may not open its own allowlist
+    expect(reach({ hosts: { 'db.test': '10.0.0.5' } })).toEqual(['hosts']);
+    expect(reach({ env: { HTTPS_PROXY: 'http://evil.example', NODE_ENV: 'dev' } })).toEqual(['env.HTTPS_PROXY']);
+    expect(
+      reach({
+        setup: ['npm ci'],
+        start: [{ name: 'web', command: 'npm run dev' }],
+        ports: [5173],
+        resources: { memory: '1g' },
+        git: { name: 'Ada', email: 'ada@example.com' },
+        ssh_agent: false,
+      }),
+    ).toEqual([]);
   });
 });

@@ -12,6 +12,11 @@ import { resourcesSchema } from '../shared/frame-resources.js';
 export const COMMAND_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/;
 const command = z.string().min(1).max(10_000);
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name');
+/** One line: the environment reaches podman as an env file (off its command line, which others can read). */
+const envValue = z
+  .string()
+  .max(10_000)
+  .regex(/^[^\r\n\0]*$/, 'one line (a multi-line value belongs in a file in the workspace)');
 const LABELS = '[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*';
 /** A DNS name: what the hosts file holds. */
 const hostName = z
@@ -57,7 +62,7 @@ export const projectConfigShape = {
     .max(20)
     .refine((p) => new Set(p).size === p.length, 'a port is listed twice'),
   /** Environment of every process in the frame (not the agents' model keys: those are agents.env). */
-  env: z.record(envName, z.string().max(10_000)),
+  env: z.record(envName, envValue),
   resources: resourcesSchema,
   /** Host directories (under frames.workspace_roots) mounted into the frame, read-only unless said. */
   mounts: z
@@ -78,7 +83,7 @@ export const projectConfigShape = {
     )
     .max(20),
   /** Who commits in the frame (GIT_AUTHOR_* and GIT_COMMITTER_*). */
-  git: z.object({ name: z.string().min(1).max(200), email: z.string().min(3).max(200) }).strict(),
+  git: z.object({ name: envValue.min(1).max(200), email: envValue.min(3).max(200) }).strict(),
   /** The host's SSH agent (SSH_AUTH_SOCK) in the frame, for git push: anything in the frame can then use its keys. */
   ssh_agent: z.boolean(),
   /** The frame's image (built FROM the Optagon frame image: it must hold tmux). */
