@@ -1,4 +1,5 @@
 import type { ResultOf } from '../host/tool-results.js';
+import { setupOutcome } from '../servers/shared/setup-outcome.js';
 import { ago, bold, cyan, dim, green, red, status, table, untrusted, yellow } from './render.js';
 
 type Frame = ResultOf<'frame_list'>['frames'][number];
@@ -36,13 +37,7 @@ export function frameStatus(f: { status: string; setup?: Setup }): string {
   return `${status(f.status)} ${(f.setup?.state === 'failed' ? red : yellow)(`(${problem})`)}`;
 }
 
-/** "failed at step 2 (exit 7)", "succeeded", "running": how the setup went, in words. */
-export function setupOutcome(s: NonNullable<Setup>): string {
-  if (s.state !== 'failed') return s.state;
-  const where = s.step !== undefined ? ` at step ${s.step}` : '';
-  const exit = s.exitCode !== undefined ? ` (exit ${s.exitCode})` : '';
-  return `failed${where}${exit}`;
-}
+export { setupOutcome };
 
 /** `frame list`: one line a frame. */
 export function framesTable(frames: Frame[]): string {

@@ -1,6 +1,7 @@
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResultOf } from '../host/tool-results.js';
+import { ContainerRuntime } from '../servers/frames/container-runtime.js';
 import { createTestHome, waitFor, type TestHome } from './support/test-home.js';
 
 type Got = ResultOf<'frame_get'>;
@@ -32,7 +33,7 @@ describe('frame network: full, none, allowlist (real podman)', () => {
     home = await createTestHome(33620, 10);
     if (!ROOT) return;
     await home.ok('frame_doctor'); // the runtime flags this host needs, for the servers too
-    const { runtime, ulimits } = home.services.config.podman;
+    const flags = new ContainerRuntime(home.services.config.podman).runtimeFlags();
     for (const name of ['allowed', 'denied']) {
       const container = `optagon-test-${name}-${process.pid}`;
       await execa('podman', [
@@ -41,8 +42,7 @@ describe('frame network: full, none, allowlist (real podman)', () => {
         '--rm',
         '--name',
         container,
-        ...(runtime ? ['--runtime', runtime] : []),
-        ...(ulimits ? ['--ulimit', `nofile=${ulimits.nofile}`, '--ulimit', `nproc=${ulimits.nproc}`] : []),
+        ...flags,
         '--entrypoint',
         'sh',
         home.services.config.frames.image,

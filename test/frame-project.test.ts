@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResultOf } from '../host/tool-results.js';
+import { ContainerRuntime } from '../servers/frames/container-runtime.js';
 import { createTestHome, giveToTestOwner, waitFor, type TestHome } from './support/test-home.js';
 
 type Got = ResultOf<'frame_get'>;
@@ -299,11 +300,7 @@ describe('frames that fit the project (real podman)', () => {
 
   it('image: a frame may run its own image; doctor says when it lacks tmux, and a missing one is a clear error', async () => {
     await home.ok('frame_doctor'); // probes this host's runtime flags, which the build below needs too
-    const { runtime, ulimits } = home.services.config.podman;
-    const flags = [
-      ...(runtime ? ['--runtime', runtime] : []),
-      ...(ulimits ? ['--ulimit', `nofile=${ulimits.nofile}`, '--ulimit', `nproc=${ulimits.nproc}`] : []),
-    ];
+    const flags = new ContainerRuntime(home.services.config.podman).runtimeFlags();
     const image = 'localhost/optagon-test-no-tmux:latest';
     const context = home.workspace('img-build', {
       Containerfile: `FROM ${home.services.config.frames.image}\nRUN rm -f "$(command -v tmux)"\n`,

@@ -1,3 +1,4 @@
+import { setupOutcome } from '../../servers/shared/setup-outcome.js';
 /** A frame as the dashboard shows it (frame_list's fields it uses). */
 export interface FrameRow {
   id: string;
@@ -26,15 +27,8 @@ export function setupCell(f: FrameRow): { text: string; colour?: 'red' | 'yellow
 
 /** The line under the list for the selected frame when its setup failed: where, and how to run it again. */
 export function setupNote(f: Pick<FrameRow, 'setup'>): string | undefined {
-  const s = f.setup;
-  if (s?.state !== 'failed') return undefined;
-  const where = [
-    s.step !== undefined ? `at step ${s.step}` : '',
-    s.exitCode !== undefined ? `(exit ${s.exitCode})` : '',
-  ]
-    .filter(Boolean)
-    .join(' ');
-  return `setup failed${where ? ` ${where}` : ''}: u runs it again; its window 'setup' shows why`;
+  if (f.setup?.state !== 'failed') return undefined;
+  return `setup ${setupOutcome(f.setup)}: u runs it again; its window 'setup' shows why`;
 }
 
 export interface FrameStats {

@@ -3,6 +3,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OptagonHome } from '../shared/optagon-home.js';
 import { packageRoot } from '../shared/package-root.js';
+import { endpointUrls, HOST_NAMES } from './agent-endpoints.js';
 
 /** The proxy's port on each frame network's gateway (one address per frame: no two collide). */
 export const EGRESS_PROXY_PORT = 3128;
@@ -18,15 +19,10 @@ export function modelEndpoints(
   const hosts = new Set<string>();
   const ports = new Set([80, 443]);
   const entries = { ...env, ...agentsEnv };
-  for (const [key, value] of Object.entries(entries)) {
-    if (!/_BASE_URL$/.test(key) || !value) continue;
-    try {
-      const url = new URL(value);
-      hosts.add(url.hostname);
-      if (url.port) ports.add(Number(url.port));
-    } catch {
-      // not a URL: nothing to allow
-    }
+  for (const { key, url } of endpointUrls(Object.entries(entries))) {
+    if (!key.endsWith('_BASE_URL')) continue;
+    hosts.add(url.hostname);
+    if (url.port) ports.add(Number(url.port));
   }
   if (!entries.ANTHROPIC_BASE_URL) hosts.add('api.anthropic.com');
   return { hosts: [...hosts], ports: [...ports] };
@@ -35,7 +31,7 @@ export function modelEndpoints(
 /** The environment that sends a frame's HTTP(S) through its proxy, except to the host's endpoints it reaches directly. */
 export function proxyEnv(gateway: string): Record<string, string> {
   const url = `http://${gateway}:${EGRESS_PROXY_PORT}`;
-  const direct = ['localhost', '127.0.0.1', 'host.containers.internal', 'host.docker.internal', gateway].join(',');
+  const direct = ['localhost', '127.0.0.1', ...HOST_NAMES, gateway].join(',');
   return { HTTP_PROXY: url, HTTPS_PROXY: url, http_proxy: url, https_proxy: url, NO_PROXY: direct, no_proxy: direct };
 }
 

@@ -1,14 +1,10 @@
 import type { GlobalConfig } from '../shared/global-config.js';
+import { endpointUrls, HOST_NAMES } from './agent-endpoints.js';
 import type { ContainerRuntime } from './container-runtime.js';
 import type { FrameConfig } from './frame-config.js';
 import { EGRESS_PROXY_PORT } from './frame-egress.js';
 import { FrameFirewall } from './frame-firewall.js';
 import { FrameNetworks } from './frame-network.js';
-
-/** How a frame names the host from inside (podman writes it into the frame's /etc/hosts). */
-const HOST_NAMES = new Set(['host.containers.internal', 'host.docker.internal']);
-/** Environment keys that name an endpoint an agent in the frame talks to. */
-const ENDPOINT_KEY = /(_BASE_URL|_API_URL|_ENDPOINT|_HOST)$/;
 
 /**
  * The host TCP ports a frame may reach: the configured ones, and the port of every endpoint its
@@ -21,16 +17,8 @@ export function hostPortsFor(
   gateway?: string,
 ): number[] {
   const ports = new Set(config.frames.network.host_ports);
-  const entries = [...Object.entries(env), ...Object.entries(frame.agents?.env ?? {})];
-  for (const [key, value] of entries) {
-    if (!ENDPOINT_KEY.test(key) || !value) continue;
-    let url: URL;
-    try {
-      url = new URL(/^[a-z]+:\/\//i.test(value) ? value : `http://${value}`);
-    } catch {
-      continue;
-    }
-    if (!HOST_NAMES.has(url.hostname) && url.hostname !== gateway) continue;
+  for (const { url } of endpointUrls([...Object.entries(env), ...Object.entries(frame.agents?.env ?? {})])) {
+    if (!HOST_NAMES.includes(url.hostname) && url.hostname !== gateway) continue;
     ports.add(url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80);
   }
   return [...ports];

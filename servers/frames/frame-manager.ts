@@ -130,7 +130,6 @@ export class FrameManager {
       socketDir: (id) => this.socketDir(id),
       exec: (frame, argv) => this.exec(frame, argv),
       writeFiles: (frame, files) => this.writeFiles(frame, files),
-      frameConfig: (id) => this.getConfig(id).config,
     });
     this.reconciler = new FrameReconciler({
       ...deps,
@@ -302,7 +301,7 @@ export class FrameManager {
     const frame = this.resolve(ref);
     await this.ooms.check(frame);
     const details = this.details(this.followingEvents ? frame : (await this.reconcile([frame]))[0]!);
-    const project = this.projects.project(details);
+    const project = this.projects.project(details, this.getConfig(details.id).config);
     return {
       ...details,
       project,
@@ -315,7 +314,7 @@ export class FrameManager {
     const frame = this.resolve(ref);
     if (frame.status !== 'running')
       throw new Error(`frame '${frame.name}' is ${frame.status}, not running; start it with frame_start`);
-    await this.projects.run(frame, this.projects.project(frame), name);
+    await this.projects.run(frame, this.projects.project(frame, this.getConfig(frame.id).config), name);
     return this.get(frame.id);
   }
 
@@ -397,8 +396,9 @@ export class FrameManager {
         `frame '${frame.name}' is already starting; wait for it or check \`optagon frame events ${frame.name}\``,
       );
     const userns = frameUserNamespace(checkFrameWorkspace(frame, this.deps.config, this.deps.home));
-    const project = this.projects.project(frame);
-    this.isolation.checkNetworkMode(frame.name, this.getConfig(frame.id).config);
+    const { config } = this.getConfig(frame.id);
+    const project = this.projects.project(frame, config);
+    this.isolation.checkNetworkMode(frame.name, config);
     const changed = await this.containers.prepare(frame, project);
     const wasPaused = frame.status === 'paused';
     let isNew = false;
@@ -410,7 +410,6 @@ export class FrameManager {
       if (wasPaused) await this.runtime.podman(['unpause', frame.containerId!]);
       else {
         let containerId = frame.containerId;
-        const config = this.getConfig(frame.id).config;
         if (containerId && changed.length) {
           await this.containers.recreating(frame, containerId, changed);
           containerId = null;
@@ -428,7 +427,7 @@ export class FrameManager {
         }
         frame = this.store.updateFrame(frame.id, { containerId });
       }
-      if (typeof project.network === 'object') await this.startEgress(frame, project);
+      if (typeof project.network === 'object') await this.startEgress(frame, project, config);
       await this.waitForTmux(frame);
       frame = this.transition(frame, 'running', { lastActiveAt: Date.now() });
       if (!wasPaused) {
@@ -599,10 +598,10 @@ export class FrameManager {
   }
 
   /** The allowlist's proxy, on the frame network's gateway: the listed hosts, its hosts file, and the model API. */
-  private async startEgress(frame: FrameRecord, project: FrameProject): Promise<void> {
+  private async startEgress(frame: FrameRecord, project: FrameProject, config: FrameConfig): Promise<void> {
     const network = await this.isolation.networkFor(frame.id);
     if (!network || typeof project.network !== 'object') return;
-    const model = modelEndpoints(process.env, this.getConfig(frame.id).config.agents?.env);
+    const model = modelEndpoints(process.env, config.agents?.env);
     await this.egress.start(frame.id, network.gateway, {
       allowlist: [...project.network.allowlist, ...model.hosts],
       hosts: project.hosts,

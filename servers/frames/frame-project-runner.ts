@@ -33,7 +33,6 @@ export interface ProjectRunnerDeps {
   socketDir(frameId: string): string;
   exec(frame: FrameRecord, argv: string[]): Promise<CommandResult>;
   writeFiles(frame: FrameRecord, files: readonly FrameFile[]): Promise<void>;
-  frameConfig(frameId: string): FrameConfig;
 }
 
 /**
@@ -45,14 +44,14 @@ export class FrameProjectRunner {
   constructor(private readonly deps: ProjectRunnerDeps) {}
 
   /** The project of a frame; a devcontainer.json that cannot be read is an event, not a failed start. */
-  project(frame: FrameRecord): FrameProject {
+  project(frame: FrameRecord, config: FrameConfig): FrameProject {
     let dc: DevcontainerValues | undefined;
     try {
       dc = readDevcontainer(frame.workspacePath);
     } catch (err) {
       this.deps.store.addEvent(frame.id, 'devcontainer_error', { message: (err as Error).message });
     }
-    return frameProject(this.deps.frameConfig(frame.id), this.deps.config, dc);
+    return frameProject(config, this.deps.config, dc);
   }
 
   /** At a start, once tmux answers: the setup window (a new container with setup commands), else the start commands. */

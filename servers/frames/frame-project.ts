@@ -2,7 +2,7 @@ import type { Resources } from '../shared/frame-resources.js';
 import type { GlobalConfig } from '../shared/global-config.js';
 import type { DevcontainerValues } from './devcontainer.js';
 import type { FrameConfig } from './frame-config.js';
-import type { NetworkMode } from './frame-project-config.js';
+import { DEFAULT_PORT, type NetworkMode } from './frame-project-config.js';
 
 /** Where the host's SSH agent socket is in a frame that asked for it. */
 export const SSH_AGENT_IN_FRAME = '/run/host-ssh-agent.sock';
@@ -57,7 +57,7 @@ export function frameProject(config: FrameConfig, global: GlobalConfig, dc?: Dev
   const project: FrameProject = {
     setup: pick('setup', config.setup, dc?.setup, []),
     start: pick('start', config.start, dc?.start, []),
-    ports: pick('ports', config.ports, dc?.ports, []).filter((p) => p !== 3000),
+    ports: pick('ports', config.ports, dc?.ports, []).filter((p) => p !== DEFAULT_PORT),
     env,
     resources: { ...global.frames.resources, ...pick('resources', config.resources, dc?.resources, {}) },
     mounts: (config.mounts ?? []).map((m) => ({ source: m.source, target: m.target, readOnly: m.read_only })),

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { ContainerRuntime } from './container-runtime.js';
 import type { FrameRecord, StateStore } from './state-store.js';
 
@@ -50,12 +50,11 @@ export class OomWatch {
           .podman(['container', 'inspect', '--format', '{{.State.CgroupPath}}', containerId])
           .catch(() => '')
       ).trim();
-      this.files.set(
-        containerId,
-        !path
-          ? null
-          : existsOr(`/sys/fs/cgroup/memory${path}/memory.oom_control`, `/sys/fs/cgroup${path}/memory.events`),
-      );
+      // cgroup v1's memory controller, else v2's unified tree.
+      const candidates = path
+        ? [`/sys/fs/cgroup/memory${path}/memory.oom_control`, `/sys/fs/cgroup${path}/memory.events`]
+        : [];
+      this.files.set(containerId, candidates.find((f) => existsSync(f)) ?? null);
     }
     return this.files.get(containerId)!;
   }
@@ -70,15 +69,3 @@ export class OomWatch {
     }
   }
 }
-
-const existsOr = (...files: string[]): string | null => {
-  for (const f of files) {
-    try {
-      readFileSync(f);
-      return f;
-    } catch {
-      // not this cgroup layout
-    }
-  }
-  return null;
-};

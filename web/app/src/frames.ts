@@ -1,5 +1,7 @@
 // The CLI's dashboard says sizes and ages the same way; the helpers import nothing, so they bundle here.
 export { ago, megabytes } from '../../../servers/shared/human-units';
+export { setupOutcome } from '../../../servers/shared/setup-outcome';
+import { setupOutcome } from '../../../servers/shared/setup-outcome';
 import type { OptagonResults } from '../../../host/tool-results';
 
 /** A frame as frame_list answers it. */
@@ -19,12 +21,6 @@ export const portLinks = (f: Pick<Frame, 'ports'>, here: Here = location) =>
     host: p.host,
     href: `${here.protocol === 'https:' ? 'http:' : here.protocol}//${here.hostname}:${p.host}/`,
   }));
-
-/** How the setup went: `failed at step 2 (exit 7)`, `running`, `succeeded`. */
-export function setupOutcome(s: NonNullable<Frame['setup']>): string {
-  if (s.state !== 'failed') return s.state;
-  return `failed${s.step !== undefined ? ` at step ${s.step}` : ''}${s.exitCode !== undefined ? ` (exit ${s.exitCode})` : ''}`;
-}
 
 /** What a failed setup says on the frame (`setup failed at step 2 (exit 7)`); nothing when it did not fail. */
 export const setupFailure = (f: Pick<Frame, 'setup'>) =>
